@@ -1,0 +1,186 @@
+package flow
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// Default size bounds of Check.
+const (
+	// DefaultMaxStates is Twilio's documented cap of widgets per flow.
+	DefaultMaxStates = 2000
+	// DefaultMaxBytes bounds the written size of one document.
+	DefaultMaxBytes = 4 << 20
+)
+
+// Checker adds checks to Check. Packages above flow (widgets, compat,
+// module) provide Checkers so that one call reports every problem.
+//
+// A Checker must not assume the structure is sound: it runs even when the
+// structural checks found errors, and must skip what it cannot follow
+// (a dangling next, a missing initial state) rather than panic.
+type Checker interface {
+	Check(d *Definition) Problems
+}
+
+// CheckerFunc adapts a function to Checker.
+type CheckerFunc func(d *Definition) Problems
+
+// Check calls f(d).
+func (f CheckerFunc) Check(d *Definition) Problems { return f(d) }
+
+// Limits are the size bounds Check enforces. Zero fields take the defaults;
+// a negative field disables that bound.
+type Limits struct {
+	MaxStates int
+	MaxBytes  int
+}
+
+// CheckOption configures Check.
+type CheckOption func(*checkConfig)
+
+type checkConfig struct {
+	limits   Limits
+	checkers []Checker
+}
+
+// WithLimits sets the size bounds.
+func WithLimits(l Limits) CheckOption { return func(c *checkConfig) { c.limits = l } }
+
+// WithCheckers adds checkers that run after the structural checks, in order.
+func WithCheckers(cs ...Checker) CheckOption {
+	return func(c *checkConfig) { c.checkers = append(c.checkers, cs...) }
+}
+
+// Check runs the structural checks and then every added Checker, and returns
+// all problems at once: errors and warnings, each with a JSON path.
+//
+// Structural checks: the initial state exists and is an entry type (trigger
+// for flows, begin-module for modules); state names are valid and unique;
+// every next names an existing state; no event repeats on a state (except
+// match on split-based-on); trigger events are among the five known ones;
+// every state is reachable from the entry (a warning otherwise); and the
+// size bounds hold.
+func Check(d *Definition, opts ...CheckOption) Problems {
+	cfg := checkConfig{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ps := structural(d, cfg.limits)
+	for _, c := range cfg.checkers {
+		ps = append(ps, c.Check(d)...)
+	}
+	return ps
+}
+
+func structural(d *Definition, limits Limits) Problems {
+	var ps Problems
+	add := func(path, state, code, msg string, sev Severity) {
+		ps = append(ps, Problem{Path: path, State: state, Code: code, Message: msg, Severity: sev})
+	}
+	maxStates := limits.MaxStates
+	if maxStates == 0 {
+		maxStates = DefaultMaxStates
+	}
+	if maxStates > 0 && len(d.States) > maxStates {
+		add("#/states", "", CodeTooManyStates,
+			fmt.Sprintf("the definition has %d states; at most %d are allowed", len(d.States), maxStates), SeverityError)
+	}
+	maxBytes := limits.MaxBytes
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if maxBytes > 0 {
+		if data, err := d.MarshalJSON(); err == nil && len(data) > maxBytes {
+			add("#", "", CodeTooLarge,
+				fmt.Sprintf("the definition is %d bytes as JSON; at most %d are allowed", len(data), maxBytes), SeverityError)
+		}
+	}
+
+	index := make(map[string]int, len(d.States))
+	for i, s := range d.States {
+		path := StatePath(i)
+		if !ValidStateName(s.Name) {
+			add(path+"/name", s.Name, CodeStateNameInvalid,
+				fmt.Sprintf("state name %q is invalid: it must start with a letter and hold no spaces or periods", s.Name), SeverityError)
+		}
+		if first, dup := index[s.Name]; dup {
+			if s.Name != "" {
+				add(path+"/name", s.Name, CodeStateNameDuplicate,
+					fmt.Sprintf("state name %q is already used by state %d", s.Name, first), SeverityError)
+			}
+		} else {
+			index[s.Name] = i
+		}
+		if s.Type == "" {
+			add(path+"/type", s.Name, CodeStateTypeMissing, "the state has no type", SeverityError)
+		}
+	}
+
+	entryType := ""
+	switch {
+	case d.InitialState == "":
+		add("#/initial_state", "", CodeInitialStateMissing, "initial_state is missing", SeverityError)
+	default:
+		i, ok := index[d.InitialState]
+		if !ok {
+			add("#/initial_state", d.InitialState, CodeInitialStateUnknown,
+				fmt.Sprintf("initial_state names %q, which is not a state of this definition", d.InitialState), SeverityError)
+			break
+		}
+		entryType = d.States[i].Type
+		if entryType != TypeTrigger && entryType != TypeBeginModule {
+			add("#/initial_state", d.InitialState, CodeInitialStateType,
+				fmt.Sprintf("initial_state names %q of type %q; it must be a %q (flow) or %q (module)", d.InitialState, entryType, TypeTrigger, TypeBeginModule), SeverityError)
+		}
+	}
+
+	for i, s := range d.States {
+		seen := make(map[string]int, len(s.Transitions))
+		for j, t := range s.Transitions {
+			tp := TransitionPath(i, j)
+			if t.Event == "" {
+				add(tp+"/event", s.Name, CodeEventMissing, "the transition has no event", SeverityError)
+			} else if first, dup := seen[t.Event]; dup && !(t.Event == "match" && s.Type == TypeSplitBasedOn) {
+				add(tp+"/event", s.Name, CodeEventDuplicate,
+					fmt.Sprintf("event %q is already wired by transition %d of this state", t.Event, first), SeverityError)
+			} else if !dup {
+				seen[t.Event] = j
+			}
+			if s.Type == TypeTrigger && t.Event != "" && !slices.Contains(TriggerEvents, t.Event) {
+				add(tp+"/event", s.Name, CodeTriggerEventUnknown,
+					fmt.Sprintf("trigger event %q is not one of %v", t.Event, TriggerEvents), SeverityError)
+			}
+			if t.Next != "" {
+				if _, ok := index[t.Next]; !ok {
+					add(tp+"/next", s.Name, CodeNextUnknown,
+						fmt.Sprintf("event %q goes to %q, which is not a state of this definition", t.Event, t.Next), SeverityError)
+				}
+			}
+		}
+	}
+
+	if entry, ok := index[d.InitialState]; ok {
+		reached := make([]bool, len(d.States))
+		reached[entry] = true
+		queue := []int{entry}
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			for _, t := range d.States[i].Transitions {
+				if n, ok := index[t.Next]; ok && !reached[n] {
+					reached[n] = true
+					queue = append(queue, n)
+				}
+			}
+		}
+		for i, s := range d.States {
+			if !reached[i] && index[s.Name] == i {
+				add(StatePath(i), s.Name, CodeStateUnreachable,
+					"no path from "+strconv.Quote(d.InitialState)+" reaches this state", SeverityWarning)
+			}
+		}
+	}
+	return ps
+}

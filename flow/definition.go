@@ -1,0 +1,252 @@
+package flow
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Trigger events: the five entry points a trigger state may wire.
+const (
+	EventIncomingCall                = "incomingCall"
+	EventIncomingMessage             = "incomingMessage"
+	EventIncomingConversationMessage = "incomingConversationMessage"
+	EventIncomingRequest             = "incomingRequest"
+	EventIncomingParent              = "incomingParent"
+)
+
+// TriggerEvents lists the trigger events in Twilio's canvas order.
+var TriggerEvents = []string{
+	EventIncomingMessage,
+	EventIncomingCall,
+	EventIncomingConversationMessage,
+	EventIncomingRequest,
+	EventIncomingParent,
+}
+
+// State types the flow package itself needs to know: the entry types and the
+// one type whose `match` event may repeat.
+const (
+	TypeTrigger      = "trigger"
+	TypeBeginModule  = "begin-module"
+	TypeSplitBasedOn = "split-based-on"
+)
+
+// Definition is one flow or module document: Twilio Studio's Flow JSON plus
+// this library's module extensions.
+//
+// Every key the library does not model is kept in Extra (and in the Extra of
+// each nested value) so that writing a definition back gives the same
+// document in meaning.
+type Definition struct {
+	// Description is the flow's human-readable name.
+	Description string
+	// InitialState names the entry state: a trigger for flows, a
+	// begin-module for modules.
+	InitialState string
+	// Flags holds the definition's flags, such as allow_concurrent_calls.
+	Flags Flags
+	// States lists the states in document order.
+	States []State
+	// ExposedVariables lists module variables hosts may read on an
+	// execution (modules only).
+	ExposedVariables []string
+	// Extra holds top-level keys the library does not model, as compact JSON.
+	Extra map[string]json.RawMessage
+}
+
+// Flags are the definition's `flags` object.
+type Flags struct {
+	// AllowConcurrentCalls lets one caller id run several call executions at
+	// once (Twilio's allow_concurrent_calls).
+	AllowConcurrentCalls bool
+	// Present records that the document had a flags object, so that a
+	// definition without one is written back without one.
+	Present bool
+	// Extra holds flags the library does not model, as compact JSON.
+	Extra map[string]json.RawMessage
+}
+
+// State is one widget instance of a definition.
+type State struct {
+	// Name is unique in the definition; templates read its outputs as
+	// widgets.NAME.
+	Name string
+	// Type is the widget type, such as "say-play".
+	Type string
+	// Transitions are the state's outgoing edges, one per event (several
+	// `match` edges on a split-based-on).
+	Transitions []Transition
+	// Properties holds the widget's properties as compact JSON values,
+	// decoded by the widget that runs the state. The canvas `offset` lives
+	// here too and is never interpreted.
+	Properties map[string]json.RawMessage
+	// Extra holds state keys the library does not model, as compact JSON.
+	Extra map[string]json.RawMessage
+}
+
+// Transition is an edge taken when its state emits Event.
+type Transition struct {
+	// Event is the name of the event that takes this edge.
+	Event string
+	// Next names the state to go to; empty ends the branch.
+	Next string
+	// Conditions guard a split-based-on `match` edge.
+	Conditions []Condition
+	// Extra holds transition keys the library does not model.
+	Extra map[string]json.RawMessage
+}
+
+// Condition is one test of a split-based-on transition.
+type Condition struct {
+	// FriendlyName is the label shown on the canvas.
+	FriendlyName string
+	// Arguments are templates whose first rendering is the tested value.
+	Arguments []string
+	// Type is the comparison, such as "equal_to" or "regex".
+	Type string
+	// Value is the operand of the comparison.
+	Value string
+	// Extra holds condition keys the library does not model.
+	Extra map[string]json.RawMessage
+}
+
+// State returns the state called name, or nil.
+func (d *Definition) State(name string) *State {
+	for i := range d.States {
+		if d.States[i].Name == name {
+			return &d.States[i]
+		}
+	}
+	return nil
+}
+
+// StateIndex returns the index of the state called name, or -1.
+func (d *Definition) StateIndex(name string) int {
+	for i := range d.States {
+		if d.States[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// IsModule reports whether the definition is a module: its initial state is
+// a begin-module.
+func (d *Definition) IsModule() bool {
+	s := d.State(d.InitialState)
+	return s != nil && s.Type == TypeBeginModule
+}
+
+// WiredTriggerEvents returns the trigger events of the initial state that
+// lead somewhere, in document order.
+func (d *Definition) WiredTriggerEvents() []string {
+	s := d.State(d.InitialState)
+	if s == nil || s.Type != TypeTrigger {
+		return nil
+	}
+	var out []string
+	for _, t := range s.Transitions {
+		if t.Next != "" {
+			out = append(out, t.Event)
+		}
+	}
+	return out
+}
+
+// Transition returns the first transition of s for event, or nil.
+func (s *State) Transition(event string) *Transition {
+	for i := range s.Transitions {
+		if s.Transitions[i].Event == event {
+			return &s.Transitions[i]
+		}
+	}
+	return nil
+}
+
+// Property decodes the property key into v. It reports false, with a nil
+// error, when the property is absent or JSON null.
+func (s *State) Property(key string, v any) (bool, error) {
+	raw, ok := s.Properties[key]
+	if !ok || string(raw) == "null" {
+		return false, nil
+	}
+	return true, json.Unmarshal(raw, v)
+}
+
+// SetProperty encodes v as the property key.
+func (s *State) SetProperty(key string, v any) error {
+	raw, err := marshalCompact(v)
+	if err != nil {
+		return err
+	}
+	if s.Properties == nil {
+		s.Properties = map[string]json.RawMessage{}
+	}
+	s.Properties[key] = raw
+	return nil
+}
+
+// Clone returns a deep copy of d, so that edits to the copy never reach d.
+func (d *Definition) Clone() *Definition {
+	out := *d
+	out.Flags.Extra = cloneRaw(d.Flags.Extra)
+	out.Extra = cloneRaw(d.Extra)
+	out.ExposedVariables = cloneStrings(d.ExposedVariables)
+	if d.States != nil {
+		out.States = make([]State, len(d.States))
+		for i, s := range d.States {
+			c := s
+			c.Properties = cloneRaw(s.Properties)
+			c.Extra = cloneRaw(s.Extra)
+			c.Transitions = make([]Transition, len(s.Transitions))
+			for j, t := range s.Transitions {
+				ct := t
+				ct.Extra = cloneRaw(t.Extra)
+				if t.Conditions != nil {
+					ct.Conditions = make([]Condition, len(t.Conditions))
+					for k, c := range t.Conditions {
+						cc := c
+						cc.Arguments = cloneStrings(c.Arguments)
+						cc.Extra = cloneRaw(c.Extra)
+						ct.Conditions[k] = cc
+					}
+				}
+				c.Transitions[j] = ct
+			}
+			out.States[i] = c
+		}
+	}
+	return &out
+}
+
+func cloneRaw(m map[string]json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = append(json.RawMessage(nil), v...)
+	}
+	return out
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s...)
+}
+
+// ValidStateName reports whether name may name a state: it starts with a
+// letter and holds no whitespace and no period, so that widgets.NAME works
+// in templates.
+func ValidStateName(name string) bool {
+	if name == "" {
+		return false
+	}
+	c := name[0]
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		return false
+	}
+	return !strings.ContainsAny(name, " \t\r\n.")
+}

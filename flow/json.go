@@ -1,0 +1,505 @@
+package flow
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+)
+
+// DefaultMaxReadBytes bounds what Read takes from a reader: a document
+// larger than this is refused before it is decoded.
+const DefaultMaxReadBytes = 8 << 20
+
+// SyntaxError reports malformed JSON with the line and column (both from 1)
+// of the fault as well as its byte offset.
+type SyntaxError struct {
+	Line, Column int
+	Offset       int64
+	Msg          string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("flow: malformed JSON at line %d, column %d (byte %d): %s", e.Line, e.Column, e.Offset, e.Msg)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *SyntaxError) Unwrap() error { return ErrInvalid }
+
+// DecodeError reports well-formed JSON whose shape is wrong, such as a state
+// name that is a number, with the JSON path of the fault.
+type DecodeError struct {
+	Path string
+	Msg  string
+}
+
+func (e *DecodeError) Error() string { return fmt.Sprintf("flow: %s: %s", e.Path, e.Msg) }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *DecodeError) Unwrap() error { return ErrInvalid }
+
+// Parse reads a definition from JSON bytes. Malformed JSON gives a
+// *SyntaxError with line and column; a wrong shape gives a *DecodeError with
+// the JSON path. Parse does not check the graph: call Check for that.
+func Parse(data []byte) (*Definition, error) {
+	obj, err := decodeObject(data, "#")
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, syntaxError(data, se.Offset, se.Error())
+		}
+		return nil, err
+	}
+	d := &Definition{}
+	if err := takeString(obj, "description", "#", &d.Description); err != nil {
+		return nil, err
+	}
+	if err := takeString(obj, "initial_state", "#", &d.InitialState); err != nil {
+		return nil, err
+	}
+	if raw, ok := take(obj, "flags"); ok {
+		if err := d.Flags.decode(raw); err != nil {
+			return nil, err
+		}
+	}
+	if raw, ok := take(obj, "exposed_variables"); ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &d.ExposedVariables); err != nil {
+			return nil, &DecodeError{Path: "#/exposed_variables", Msg: "expected an array of strings"}
+		}
+	}
+	if raw, ok := take(obj, "states"); ok && !isNull(raw) {
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, &DecodeError{Path: "#/states", Msg: "expected an array of states"}
+		}
+		d.States = make([]State, len(items))
+		for i, item := range items {
+			if err := d.States[i].decode(item, "#/states/"+strconv.Itoa(i)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	d.Extra = extra(obj)
+	return d, nil
+}
+
+// Read reads a definition from r, refusing documents over
+// DefaultMaxReadBytes.
+func Read(r io.Reader) (*Definition, error) {
+	data, err := io.ReadAll(io.LimitReader(r, DefaultMaxReadBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("flow: read: %w", err)
+	}
+	if len(data) > DefaultMaxReadBytes {
+		return nil, fmt.Errorf("flow: document larger than %d bytes: %w", DefaultMaxReadBytes, ErrInvalid)
+	}
+	return Parse(data)
+}
+
+// Marshal writes d as compact Flow JSON.
+func Marshal(d *Definition) ([]byte, error) { return d.MarshalJSON() }
+
+// MarshalIndent writes d as Flow JSON indented like Twilio's exports.
+func MarshalIndent(d *Definition) ([]byte, error) {
+	data, err := d.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, data, "", "  "); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+// MarshalJSON writes d as Flow JSON: the modelled keys in Twilio's order,
+// then every kept unknown key. HTML characters are not escaped.
+func (d *Definition) MarshalJSON() ([]byte, error) {
+	var w objectWriter
+	w.field("description", d.Description)
+	w.key("states")
+	w.buf.WriteByte('[')
+	for i := range d.States {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		d.States[i].write(&w.buf)
+	}
+	w.buf.WriteByte(']')
+	w.field("initial_state", d.InitialState)
+	if d.Flags.Present || d.Flags.AllowConcurrentCalls || len(d.Flags.Extra) > 0 {
+		w.key("flags")
+		var f objectWriter
+		f.field("allow_concurrent_calls", d.Flags.AllowConcurrentCalls)
+		f.extras(d.Flags.Extra)
+		w.buf.Write(f.close())
+	}
+	if d.ExposedVariables != nil {
+		w.field("exposed_variables", d.ExposedVariables)
+	}
+	w.extras(d.Extra)
+	return w.close(), nil
+}
+
+// UnmarshalJSON reads Flow JSON into d, as Parse does.
+func (d *Definition) UnmarshalJSON(data []byte) error {
+	p, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	*d = *p
+	return nil
+}
+
+func (f *Flags) decode(raw json.RawMessage) error {
+	if isNull(raw) {
+		return nil
+	}
+	obj, err := decodeObject(raw, "#/flags")
+	if err != nil {
+		return err
+	}
+	f.Present = true
+	if v, ok := take(obj, "allow_concurrent_calls"); ok {
+		b, err := looseBool(v)
+		if err != nil {
+			return &DecodeError{Path: "#/flags/allow_concurrent_calls", Msg: err.Error()}
+		}
+		f.AllowConcurrentCalls = b
+	}
+	f.Extra = extra(obj)
+	return nil
+}
+
+func (s *State) decode(raw json.RawMessage, path string) error {
+	obj, err := decodeObject(raw, path)
+	if err != nil {
+		return err
+	}
+	if err := takeString(obj, "name", path, &s.Name); err != nil {
+		return err
+	}
+	if err := takeString(obj, "type", path, &s.Type); err != nil {
+		return err
+	}
+	s.Transitions = []Transition{}
+	if v, ok := take(obj, "transitions"); ok && !isNull(v) {
+		var items []json.RawMessage
+		if err := json.Unmarshal(v, &items); err != nil {
+			return &DecodeError{Path: path + "/transitions", Msg: "expected an array of transitions"}
+		}
+		s.Transitions = make([]Transition, len(items))
+		for i, item := range items {
+			if err := s.Transitions[i].decode(item, path+"/transitions/"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+	}
+	s.Properties = map[string]json.RawMessage{}
+	if v, ok := take(obj, "properties"); ok && !isNull(v) {
+		props, err := decodeObject(v, path+"/properties")
+		if err != nil {
+			return err
+		}
+		for k, p := range props {
+			s.Properties[k] = p
+		}
+	}
+	s.Extra = extra(obj)
+	return nil
+}
+
+func (s *State) write(buf *bytes.Buffer) {
+	var w objectWriter
+	w.field("name", s.Name)
+	w.field("type", s.Type)
+	w.key("transitions")
+	w.buf.WriteByte('[')
+	for i := range s.Transitions {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		s.Transitions[i].write(&w.buf)
+	}
+	w.buf.WriteByte(']')
+	w.key("properties")
+	var p objectWriter
+	p.extras(s.Properties)
+	w.buf.Write(p.close())
+	w.extras(s.Extra)
+	buf.Write(w.close())
+}
+
+func (t *Transition) decode(raw json.RawMessage, path string) error {
+	obj, err := decodeObject(raw, path)
+	if err != nil {
+		return err
+	}
+	if err := takeString(obj, "event", path, &t.Event); err != nil {
+		return err
+	}
+	if err := takeString(obj, "next", path, &t.Next); err != nil {
+		return err
+	}
+	if v, ok := take(obj, "conditions"); ok && !isNull(v) {
+		var items []json.RawMessage
+		if err := json.Unmarshal(v, &items); err != nil {
+			return &DecodeError{Path: path + "/conditions", Msg: "expected an array of conditions"}
+		}
+		t.Conditions = make([]Condition, len(items))
+		for i, item := range items {
+			if err := t.Conditions[i].decode(item, path+"/conditions/"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+	}
+	t.Extra = extra(obj)
+	return nil
+}
+
+func (t *Transition) write(buf *bytes.Buffer) {
+	var w objectWriter
+	if t.Next != "" {
+		w.field("next", t.Next)
+	}
+	w.field("event", t.Event)
+	if t.Conditions != nil {
+		w.key("conditions")
+		w.buf.WriteByte('[')
+		for i := range t.Conditions {
+			if i > 0 {
+				w.buf.WriteByte(',')
+			}
+			t.Conditions[i].write(&w.buf)
+		}
+		w.buf.WriteByte(']')
+	}
+	w.extras(t.Extra)
+	buf.Write(w.close())
+}
+
+func (c *Condition) decode(raw json.RawMessage, path string) error {
+	obj, err := decodeObject(raw, path)
+	if err != nil {
+		return err
+	}
+	if err := takeString(obj, "friendly_name", path, &c.FriendlyName); err != nil {
+		return err
+	}
+	if err := takeString(obj, "type", path, &c.Type); err != nil {
+		return err
+	}
+	if v, ok := take(obj, "value"); ok && !isNull(v) {
+		s, err := looseString(v)
+		if err != nil {
+			return &DecodeError{Path: path + "/value", Msg: err.Error()}
+		}
+		c.Value = s
+	}
+	if v, ok := take(obj, "arguments"); ok && !isNull(v) {
+		if err := json.Unmarshal(v, &c.Arguments); err != nil {
+			return &DecodeError{Path: path + "/arguments", Msg: "expected an array of strings"}
+		}
+	}
+	c.Extra = extra(obj)
+	return nil
+}
+
+func (c *Condition) write(buf *bytes.Buffer) {
+	var w objectWriter
+	w.field("friendly_name", c.FriendlyName)
+	if c.Arguments != nil {
+		w.field("arguments", c.Arguments)
+	}
+	w.field("type", c.Type)
+	w.field("value", c.Value)
+	w.extras(c.Extra)
+	buf.Write(w.close())
+}
+
+// decodeObject decodes a JSON object into its members, each compacted so
+// that equal documents decode to equal bytes.
+func decodeObject(data []byte, path string) (map[string]json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, &DecodeError{Path: path, Msg: "expected a JSON object"}
+	}
+	if obj == nil {
+		return nil, &DecodeError{Path: path, Msg: "expected a JSON object, got null"}
+	}
+	for k, v := range obj {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, v); err != nil {
+			return nil, &DecodeError{Path: path + "/" + k, Msg: err.Error()}
+		}
+		obj[k] = buf.Bytes()
+	}
+	return obj, nil
+}
+
+func take(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	v, ok := obj[key]
+	if ok {
+		delete(obj, key)
+	}
+	return v, ok
+}
+
+func takeString(obj map[string]json.RawMessage, key, path string, dst *string) error {
+	v, ok := take(obj, key)
+	if !ok || isNull(v) {
+		return nil
+	}
+	if err := json.Unmarshal(v, dst); err != nil {
+		return &DecodeError{Path: path + "/" + key, Msg: "expected a string, got " + jsonKind(v)}
+	}
+	return nil
+}
+
+func extra(obj map[string]json.RawMessage) map[string]json.RawMessage {
+	if len(obj) == 0 {
+		return nil
+	}
+	return obj
+}
+
+func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+
+func jsonKind(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+// looseBool accepts true, false and their string forms "true" / "false".
+func looseBool(raw json.RawMessage) (bool, error) {
+	var b bool
+	if err := json.Unmarshal(raw, &b); err == nil {
+		return b, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if v, err := strconv.ParseBool(s); err == nil {
+			return v, nil
+		}
+	}
+	return false, fmt.Errorf("expected a boolean, got %s", raw)
+}
+
+// looseString accepts a string, or a number or boolean written bare.
+func looseString(raw json.RawMessage) (string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s, nil
+	}
+	switch raw[0] {
+	case 't', 'f', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(raw), nil
+	}
+	return "", fmt.Errorf("expected a string, got %s", jsonKind(raw))
+}
+
+func syntaxError(data []byte, offset int64, msg string) *SyntaxError {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	line, col := 1, 1
+	for _, b := range data[:offset] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	// json reports the offset just past the offending byte.
+	if col > 1 {
+		col--
+	}
+	return &SyntaxError{Line: line, Column: col, Offset: offset, Msg: msg}
+}
+
+// marshalCompact encodes v without HTML escaping and without a trailing
+// newline.
+func marshalCompact(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// objectWriter writes a JSON object key by key.
+type objectWriter struct {
+	buf bytes.Buffer
+	n   int
+}
+
+func (w *objectWriter) key(k string) {
+	if w.n == 0 {
+		w.buf.WriteByte('{')
+	} else {
+		w.buf.WriteByte(',')
+	}
+	w.n++
+	kb, _ := marshalCompact(k)
+	w.buf.Write(kb)
+	w.buf.WriteByte(':')
+}
+
+func (w *objectWriter) field(k string, v any) {
+	w.key(k)
+	b, err := marshalCompact(v)
+	if err != nil {
+		b = []byte("null")
+	}
+	w.buf.Write(b)
+}
+
+func (w *objectWriter) extras(m map[string]json.RawMessage) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		w.key(k)
+		if len(m[k]) == 0 {
+			w.buf.WriteString("null")
+			continue
+		}
+		w.buf.Write(m[k])
+	}
+}
+
+func (w *objectWriter) close() []byte {
+	if w.n == 0 {
+		return []byte("{}")
+	}
+	w.buf.WriteByte('}')
+	return w.buf.Bytes()
+}
