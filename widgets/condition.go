@@ -1,0 +1,514 @@
+package widgets
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Condition types of split-based-on (and of conditional-statement).
+const (
+	// CondEqualTo matches when the input equals the value.
+	CondEqualTo = "equal_to"
+	// CondNotEqualTo matches when the input differs from the value.
+	CondNotEqualTo = "not_equal_to"
+	// CondMatchesAnyOf matches when the input equals one item of the
+	// comma-separated value.
+	CondMatchesAnyOf = "matches_any_of"
+	// CondDoesNotMatchAnyOf matches when the input equals no item of the
+	// comma-separated value.
+	CondDoesNotMatchAnyOf = "does_not_match_any_of"
+	// CondIsBlank matches when the input is empty after trimming; the value
+	// is ignored.
+	CondIsBlank = "is_blank"
+	// CondIsNotBlank matches when the input is not empty after trimming; the
+	// value is ignored.
+	CondIsNotBlank = "is_not_blank"
+	// CondRegex matches when the value, a Go regular expression written
+	// without slashes, matches the whole input.
+	CondRegex = "regex"
+	// CondContains matches when the input contains the value.
+	CondContains = "contains"
+	// CondDoesNotContain matches when the input does not contain the value.
+	CondDoesNotContain = "does_not_contain"
+	// CondStartsWith matches when the input starts with the value.
+	CondStartsWith = "starts_with"
+	// CondDoesNotStartWith matches when the input does not start with the
+	// value.
+	CondDoesNotStartWith = "does_not_start_with"
+	// CondLessThan matches when the input is a number below the value.
+	CondLessThan = "less_than"
+	// CondGreaterThan matches when the input is a number above the value.
+	CondGreaterThan = "greater_than"
+	// CondIsBeforeTime matches when the input's time of day is before the
+	// value (HH:MM).
+	CondIsBeforeTime = "is_before_time"
+	// CondIsAfterTime matches when the input's time of day is after the
+	// value (HH:MM).
+	CondIsAfterTime = "is_after_time"
+	// CondIsBeforeDate matches when the input's date is before the value
+	// (YYYY-MM-DD).
+	CondIsBeforeDate = "is_before_date"
+	// CondIsAfterDate matches when the input's date is after the value
+	// (YYYY-MM-DD).
+	CondIsAfterDate = "is_after_date"
+)
+
+// ConditionTypes lists every supported type, in the order of Twilio's
+// split-based-on menu.
+var ConditionTypes = []string{
+	CondEqualTo,
+	CondNotEqualTo,
+	CondMatchesAnyOf,
+	CondDoesNotMatchAnyOf,
+	CondIsBlank,
+	CondIsNotBlank,
+	CondRegex,
+	CondContains,
+	CondDoesNotContain,
+	CondStartsWith,
+	CondDoesNotStartWith,
+	CondLessThan,
+	CondGreaterThan,
+	CondIsBeforeTime,
+	CondIsAfterTime,
+	CondIsBeforeDate,
+	CondIsAfterDate,
+}
+
+// EvalCondition reports whether input satisfies a condition of type typ with
+// operand value.
+//
+// Matching trims whitespace from input and value and ignores case (Unicode
+// simple folding). matches_any_of and does_not_match_any_of split value on
+// commas, trim each item and skip empty ones. regex must match the whole
+// input. less_than and greater_than compare numbers; an input that is not a
+// number does not match. The time and date types compare the time of day or
+// the date written in the input (HH:MM, HH:MM:SS, YYYY-MM-DD or RFC 3339, read
+// as written, without converting the offset); an input that is none of these
+// does not match. Bounds are exclusive: a time or date equal to the value
+// matches neither before nor after.
+//
+// An unknown type, a bad regex, or an operand that the type cannot use (e.g.
+// "abc" for less_than, "25:00" for a time) is an error.
+func EvalCondition(typ, input, value string) (bool, error) {
+	input = strings.TrimSpace(input)
+	value = strings.TrimSpace(value)
+	switch typ {
+	case CondEqualTo:
+		return strings.EqualFold(input, value), nil
+	case CondNotEqualTo:
+		return !strings.EqualFold(input, value), nil
+	case CondMatchesAnyOf:
+		return condMatchesAny(input, value), nil
+	case CondDoesNotMatchAnyOf:
+		return !condMatchesAny(input, value), nil
+	case CondIsBlank:
+		return input == "", nil
+	case CondIsNotBlank:
+		return input != "", nil
+	case CondRegex:
+		re, err := condRegexp(value)
+		if err != nil {
+			return false, fmt.Errorf("condition %s: %w", typ, err)
+		}
+		return re.MatchString(input), nil
+	case CondContains:
+		return condContainsFold(input, value), nil
+	case CondDoesNotContain:
+		return !condContainsFold(input, value), nil
+	case CondStartsWith:
+		return condHasPrefixFold(input, value), nil
+	case CondDoesNotStartWith:
+		return !condHasPrefixFold(input, value), nil
+	case CondLessThan, CondGreaterThan:
+		v, ok := condNumber(value)
+		if !ok {
+			return false, condOperandError(typ, value, "is not a number")
+		}
+		in, ok := condNumber(input)
+		if !ok {
+			return false, nil
+		}
+		if typ == CondLessThan {
+			return in < v, nil
+		}
+		return in > v, nil
+	case CondIsBeforeTime, CondIsAfterTime:
+		v, ok := condClock(value, false)
+		if !ok {
+			return false, condOperandError(typ, value, "is not a time HH:MM")
+		}
+		in, ok := condInputClock(input)
+		if !ok {
+			return false, nil
+		}
+		if typ == CondIsBeforeTime {
+			return in < v, nil
+		}
+		return in > v, nil
+	case CondIsBeforeDate, CondIsAfterDate:
+		v, ok := condDate(value)
+		if !ok {
+			return false, condOperandError(typ, value, "is not a date YYYY-MM-DD")
+		}
+		in, ok := condInputDate(input)
+		if !ok {
+			return false, nil
+		}
+		if typ == CondIsBeforeDate {
+			return in < v, nil
+		}
+		return in > v, nil
+	}
+	return false, fmt.Errorf("unknown condition type %q", typ)
+}
+
+// CheckConditionValue validates an operand at definition-check time: the type
+// is known, a regex compiles, numbers parse, times are HH:MM, dates are
+// YYYY-MM-DD (a real calendar day), and a matches_any_of list has an item. It
+// returns a message for a person, or "" when the operand is usable.
+//
+// A value holding a Liquid template ("{{" or "{%") or a deployment
+// placeholder ("${") is only known at run time and is accepted whatever the
+// type; EvalCondition checks the rendered value.
+func CheckConditionValue(typ, value string) string {
+	if !condKnownType(typ) {
+		return fmt.Sprintf("unknown condition type %q", typ)
+	}
+	if strings.Contains(value, "{{") || strings.Contains(value, "{%") || strings.Contains(value, "${") {
+		return ""
+	}
+	v := strings.TrimSpace(value)
+	switch typ {
+	case CondMatchesAnyOf, CondDoesNotMatchAnyOf:
+		if !condHasItem(v) {
+			return fmt.Sprintf("%s needs a comma-separated list of values, got %q", typ, value)
+		}
+	case CondRegex:
+		if _, err := condRegexp(v); err != nil {
+			return err.Error()
+		}
+	case CondLessThan, CondGreaterThan:
+		if _, ok := condNumber(v); !ok {
+			return fmt.Sprintf("%s needs a number, got %q", typ, value)
+		}
+	case CondIsBeforeTime, CondIsAfterTime:
+		if _, ok := condClock(v, false); !ok {
+			return fmt.Sprintf("%s needs a time of day HH:MM (00:00 to 23:59), got %q", typ, value)
+		}
+	case CondIsBeforeDate, CondIsAfterDate:
+		if _, ok := condDate(v); !ok {
+			return fmt.Sprintf("%s needs a date YYYY-MM-DD, got %q", typ, value)
+		}
+	}
+	return ""
+}
+
+func condKnownType(typ string) bool {
+	for _, t := range ConditionTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func condOperandError(typ, value, what string) error {
+	return fmt.Errorf("condition %s: value %q %s", typ, value, what)
+}
+
+// condMatchesAny reports whether input equals, ignoring case, one of the
+// trimmed non-empty comma-separated items of list.
+func condMatchesAny(input, list string) bool {
+	for rest := list; ; {
+		item, tail, more := strings.Cut(rest, ",")
+		item = strings.TrimSpace(item)
+		if item != "" && strings.EqualFold(input, item) {
+			return true
+		}
+		if !more {
+			return false
+		}
+		rest = tail
+	}
+}
+
+// condHasItem reports whether list has a non-empty comma-separated item.
+func condHasItem(list string) bool {
+	for rest := list; ; {
+		item, tail, more := strings.Cut(rest, ",")
+		if strings.TrimSpace(item) != "" {
+			return true
+		}
+		if !more {
+			return false
+		}
+		rest = tail
+	}
+}
+
+// condEqualFoldRune reports whether r and t are equal under Unicode simple
+// folding, as strings.EqualFold compares them.
+func condEqualFoldRune(r, t rune) bool {
+	if r == t {
+		return true
+	}
+	if r < utf8.RuneSelf && t < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		if 'A' <= t && t <= 'Z' {
+			t += 'a' - 'A'
+		}
+		return r == t
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f == t {
+			return true
+		}
+	}
+	return false
+}
+
+// condHasPrefixFold reports whether s begins with prefix, ignoring case. The
+// two may differ in byte length (e.g. the Kelvin sign folds to "k").
+func condHasPrefixFold(s, prefix string) bool {
+	for prefix != "" {
+		if s == "" {
+			return false
+		}
+		a, b := s[0], prefix[0]
+		if a < utf8.RuneSelf && b < utf8.RuneSelf {
+			if a != b {
+				if 'A' <= a && a <= 'Z' {
+					a += 'a' - 'A'
+				}
+				if 'A' <= b && b <= 'Z' {
+					b += 'a' - 'A'
+				}
+				if a != b {
+					return false
+				}
+			}
+			s, prefix = s[1:], prefix[1:]
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s)
+		t, m := utf8.DecodeRuneInString(prefix)
+		if !condEqualFoldRune(r, t) {
+			return false
+		}
+		s, prefix = s[n:], prefix[m:]
+	}
+	return true
+}
+
+// condContainsFold reports whether sub occurs in s, ignoring case.
+func condContainsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	for i := 0; i < len(s); {
+		if condHasPrefixFold(s[i:], sub) {
+			return true
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+		}
+	}
+	return false
+}
+
+// condNumber parses a finite decimal number: digits with an optional sign,
+// decimal point and exponent. Hex, underscores, Inf and NaN are not numbers.
+func condNumber(s string) (float64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	// Reject what is plainly not a number before strconv, whose errors
+	// allocate.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E' {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// condTwoDigits parses exactly two ASCII digits.
+func condTwoDigits(s string) (int, bool) {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+// condClock parses H:MM or HH:MM (and HH:MM:SS when seconds is true) into
+// seconds since midnight.
+func condClock(s string, seconds bool) (int, bool) {
+	hs, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, false
+	}
+	var h int
+	if len(hs) == 1 && '0' <= hs[0] && hs[0] <= '9' {
+		h = int(hs[0] - '0')
+	} else if h, ok = condTwoDigits(hs); !ok || h > 23 {
+		return 0, false
+	}
+	ms, ss, hasSec := strings.Cut(rest, ":")
+	m, ok := condTwoDigits(ms)
+	if !ok || m > 59 {
+		return 0, false
+	}
+	sec := 0
+	if hasSec {
+		if !seconds {
+			return 0, false
+		}
+		sec, ok = condTwoDigits(ss)
+		if !ok || sec > 59 {
+			return 0, false
+		}
+	}
+	return h*3600 + m*60 + sec, true
+}
+
+// condDate parses YYYY-MM-DD, a real calendar day, into YYYYMMDD.
+func condDate(s string) (int, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	y := 0
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		y = y*10 + int(c-'0')
+	}
+	m, ok := condTwoDigits(s[5:7])
+	if !ok || m < 1 || m > 12 {
+		return 0, false
+	}
+	d, ok := condTwoDigits(s[8:10])
+	if !ok || d < 1 || d > condDaysIn(y, m) {
+		return 0, false
+	}
+	return y*10000 + m*100 + d, true
+}
+
+func condDaysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// condTimestamp parses an RFC 3339 timestamp, as written (its own offset).
+func condTimestamp(s string) (time.Time, bool) {
+	// Cheap shape test first, so that ordinary text never reaches
+	// time.Parse (whose errors allocate).
+	if len(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// condInputClock reads the time of day of an input: HH:MM, HH:MM:SS or an
+// RFC 3339 timestamp.
+func condInputClock(s string) (int, bool) {
+	if len(s) <= 8 {
+		return condClock(s, true)
+	}
+	t, ok := condTimestamp(s)
+	if !ok {
+		return 0, false
+	}
+	return t.Hour()*3600 + t.Minute()*60 + t.Second(), true
+}
+
+// condInputDate reads the date of an input: YYYY-MM-DD or an RFC 3339
+// timestamp.
+func condInputDate(s string) (int, bool) {
+	if len(s) == 10 {
+		return condDate(s)
+	}
+	t, ok := condTimestamp(s)
+	if !ok {
+		return 0, false
+	}
+	return t.Year()*10000 + int(t.Month())*100 + t.Day(), true
+}
+
+// Compiled regex conditions, keyed by pattern. The cache stops growing at
+// condRegexCacheMax entries (patterns rendered from templates could otherwise
+// grow it without bound); later patterns are compiled on each use.
+const condRegexCacheMax = 1024
+
+var (
+	condRegexCache sync.Map // pattern -> condRegexEntry
+	condRegexCount atomic.Int64
+)
+
+type condRegexEntry struct {
+	re  *regexp.Regexp
+	err error
+}
+
+// condRegexp returns the case-insensitive whole-input matcher of pattern.
+func condRegexp(pattern string) (*regexp.Regexp, error) {
+	if e, ok := condRegexCache.Load(pattern); ok {
+		e := e.(condRegexEntry)
+		return e.re, e.err
+	}
+	var e condRegexEntry
+	// Parse the pattern on its own first: wrapped unchecked, "a)|(b" would
+	// compile and escape the anchors.
+	if _, err := syntax.Parse(pattern, syntax.Perl); err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) && se.Expr != "" && se.Expr != pattern {
+			e.err = fmt.Errorf("bad regex %q: %s: %q", pattern, se.Code, se.Expr)
+		} else if errors.As(err, &se) {
+			e.err = fmt.Errorf("bad regex %q: %s", pattern, se.Code)
+		} else {
+			e.err = fmt.Errorf("bad regex %q: %v", pattern, err)
+		}
+	} else if e.re, err = regexp.Compile("(?i)^(?:" + pattern + ")$"); err != nil {
+		e.re, e.err = nil, fmt.Errorf("bad regex %q: %v", pattern, err)
+	}
+	if condRegexCount.Load() < condRegexCacheMax {
+		if _, loaded := condRegexCache.LoadOrStore(pattern, e); !loaded {
+			condRegexCount.Add(1)
+		}
+	}
+	return e.re, e.err
+}
