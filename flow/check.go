@@ -161,7 +161,9 @@ func structural(d *Definition, limits Limits) Problems {
 		}
 	}
 
-	if entry, ok := index[d.InitialState]; ok {
+	// Reachability needs a named entry: an empty initial_state must not
+	// start from a state that has no name either.
+	if entry, ok := index[d.InitialState]; ok && d.InitialState != "" {
 		reached := make([]bool, len(d.States))
 		reached[entry] = true
 		queue := []int{entry}
@@ -169,6 +171,11 @@ func structural(d *Definition, limits Limits) Problems {
 			i := queue[0]
 			queue = queue[1:]
 			for _, t := range d.States[i].Transitions {
+				// An empty next ends the branch; it never leads to a
+				// state without a name.
+				if t.Next == "" {
+					continue
+				}
 				if n, ok := index[t.Next]; ok && !reached[n] {
 					reached[n] = true
 					queue = append(queue, n)
@@ -176,7 +183,9 @@ func structural(d *Definition, limits Limits) Problems {
 			}
 		}
 		for i, s := range d.States {
-			if !reached[i] && index[s.Name] == i {
+			// A duplicate name is already an error and next leads to its
+			// first holder; an unnamed state is never reached.
+			if !reached[i] && (s.Name == "" || index[s.Name] == i) {
 				add(StatePath(i), s.Name, CodeStateUnreachable,
 					"no path from "+strconv.Quote(d.InitialState)+" reaches this state", SeverityWarning)
 			}
