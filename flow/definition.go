@@ -198,7 +198,9 @@ func (d *Definition) Clone() *Definition {
 			c := s
 			c.Properties = cloneRaw(s.Properties)
 			c.Extra = cloneRaw(s.Extra)
-			c.Transitions = make([]Transition, len(s.Transitions))
+			if s.Transitions != nil {
+				c.Transitions = make([]Transition, len(s.Transitions))
+			}
 			for j, t := range s.Transitions {
 				ct := t
 				ct.Extra = cloneRaw(t.Extra)

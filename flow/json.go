@@ -8,18 +8,27 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // DefaultMaxReadBytes bounds what Read takes from a reader: a document
 // larger than this is refused before it is decoded.
 const DefaultMaxReadBytes = 8 << 20
 
-// SyntaxError reports malformed JSON with the line and column (both from 1)
-// of the fault as well as its byte offset.
+// SyntaxError reports malformed JSON with the place of the fault: the
+// offending character, or the end of the input when it ended too early.
 type SyntaxError struct {
-	Line, Column int
-	Offset       int64
-	Msg          string
+	// Line is the line of the fault, from 1.
+	Line int
+	// Column is the column of the fault on its line, from 1, counted in
+	// characters (Unicode code points; a tab counts as one).
+	Column int
+	// Offset is the byte offset of the fault, from 0: data[Offset] is the
+	// offending byte, or Offset is len(data) at an unexpected end.
+	Offset int64
+	// Msg is encoding/json's description of the fault.
+	Msg string
 }
 
 func (e *SyntaxError) Error() string {
@@ -70,6 +79,9 @@ func Parse(data []byte) (*Definition, error) {
 			return nil, &DecodeError{Path: "#/exposed_variables", Msg: "expected an array of strings"}
 		}
 	}
+	// States is never nil after Parse, as MarshalJSON always writes the
+	// key: an absent or null "states" reads as no states.
+	d.States = []State{}
 	if raw, ok := take(obj, "states"); ok && !isNull(raw) {
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil {
@@ -421,24 +433,23 @@ func looseString(raw json.RawMessage) (string, error) {
 	return "", fmt.Errorf("expected a string, got %s", jsonKind(raw))
 }
 
+// syntaxError locates the fault of a *json.SyntaxError. json's Offset
+// counts the bytes read when the scanner stopped: that includes the
+// offending byte, or is len(data) when the input ended too early. The fault
+// is therefore the byte before Offset, except at an unexpected end, where it
+// is the end of the input itself. Counting the offending byte as read put
+// the column one too far right and, for a raw newline inside a string, on
+// the next line.
 func syntaxError(data []byte, offset int64, msg string) *SyntaxError {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
+	pos := min(max(offset, 0), int64(len(data)))
+	if pos > 0 && !(pos == int64(len(data)) && strings.HasPrefix(msg, "unexpected end of JSON input")) {
+		pos--
 	}
-	line, col := 1, 1
-	for _, b := range data[:offset] {
-		if b == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	// json reports the offset just past the offending byte.
-	if col > 1 {
-		col--
-	}
-	return &SyntaxError{Line: line, Column: col, Offset: offset, Msg: msg}
+	before := data[:pos]
+	line := 1 + bytes.Count(before, []byte{'\n'})
+	lineStart := bytes.LastIndexByte(before, '\n') + 1
+	col := 1 + utf8.RuneCount(before[lineStart:])
+	return &SyntaxError{Line: line, Column: col, Offset: pos, Msg: msg}
 }
 
 // marshalCompact encodes v without HTML escaping and without a trailing
