@@ -10,7 +10,8 @@ import (
 const (
 	// DefaultMaxStates is Twilio's documented cap of widgets per flow.
 	DefaultMaxStates = 2000
-	// DefaultMaxBytes bounds the written size of one document.
+	// DefaultMaxBytes bounds the size of one document written as compact
+	// JSON (Marshal).
 	DefaultMaxBytes = 4 << 20
 )
 
@@ -33,11 +34,14 @@ func (f CheckerFunc) Check(d *Definition) Problems { return f(d) }
 // Limits are the size bounds Check enforces. Zero fields take the defaults;
 // a negative field disables that bound.
 type Limits struct {
+	// MaxStates bounds len(Definition.States); default DefaultMaxStates.
 	MaxStates int
-	MaxBytes  int
+	// MaxBytes bounds the length of Marshal's output; default
+	// DefaultMaxBytes.
+	MaxBytes int
 }
 
-// CheckOption configures Check.
+// CheckOption configures Check; see WithLimits and WithCheckers.
 type CheckOption func(*checkConfig)
 
 type checkConfig struct {
@@ -45,10 +49,12 @@ type checkConfig struct {
 	checkers []Checker
 }
 
-// WithLimits sets the size bounds.
+// WithLimits sets the size bounds, replacing those of an earlier
+// WithLimits.
 func WithLimits(l Limits) CheckOption { return func(c *checkConfig) { c.limits = l } }
 
-// WithCheckers adds checkers that run after the structural checks, in order.
+// WithCheckers adds checkers that run after the structural checks, in the
+// order added; several WithCheckers options add up.
 func WithCheckers(cs ...Checker) CheckOption {
 	return func(c *checkConfig) { c.checkers = append(c.checkers, cs...) }
 }
@@ -61,7 +67,9 @@ func WithCheckers(cs ...Checker) CheckOption {
 // every next names an existing state; no event repeats on a state (except
 // match on split-based-on); trigger events are among the five known ones;
 // every state is reachable from the entry (a warning otherwise); and the
-// size bounds hold.
+// size bounds hold. The codes are the Code constants.
+//
+// Check itself does not modify d.
 func Check(d *Definition, opts ...CheckOption) Problems {
 	cfg := checkConfig{}
 	for _, o := range opts {

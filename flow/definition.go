@@ -5,16 +5,26 @@ import (
 	"strings"
 )
 
-// Trigger events: the five entry points a trigger state may wire.
+// Trigger events: the five entry points a trigger state may wire. Check
+// reports any other event on a trigger state (CodeTriggerEventUnknown).
 const (
-	EventIncomingCall                = "incomingCall"
-	EventIncomingMessage             = "incomingMessage"
+	// EventIncomingCall starts an execution for an incoming voice call.
+	EventIncomingCall = "incomingCall"
+	// EventIncomingMessage starts an execution for an incoming message
+	// (SMS and other messaging channels).
+	EventIncomingMessage = "incomingMessage"
+	// EventIncomingConversationMessage starts an execution for a message
+	// in a Conversations conversation.
 	EventIncomingConversationMessage = "incomingConversationMessage"
-	EventIncomingRequest             = "incomingRequest"
-	EventIncomingParent              = "incomingParent"
+	// EventIncomingRequest starts an execution from the REST API.
+	EventIncomingRequest = "incomingRequest"
+	// EventIncomingParent starts an execution as the subflow of another
+	// flow's run-subflow state.
+	EventIncomingParent = "incomingParent"
 )
 
-// TriggerEvents lists the trigger events in Twilio's canvas order.
+// TriggerEvents lists the trigger events in Twilio's canvas order. Treat it
+// as read-only: Check consults it.
 var TriggerEvents = []string{
 	EventIncomingMessage,
 	EventIncomingCall,
@@ -24,10 +34,15 @@ var TriggerEvents = []string{
 }
 
 // State types the flow package itself needs to know: the entry types and the
-// one type whose `match` event may repeat.
+// one type whose `match` event may repeat. Package widgets knows them all.
 const (
-	TypeTrigger      = "trigger"
-	TypeBeginModule  = "begin-module"
+	// TypeTrigger is the entry state of a flow; its events are the
+	// trigger events.
+	TypeTrigger = "trigger"
+	// TypeBeginModule is the entry state of a module.
+	TypeBeginModule = "begin-module"
+	// TypeSplitBasedOn branches on conditions: one `match` transition per
+	// branch, tried in order, then `noMatch`.
 	TypeSplitBasedOn = "split-based-on"
 )
 
@@ -43,9 +58,11 @@ type Definition struct {
 	// InitialState names the entry state: a trigger for flows, a
 	// begin-module for modules.
 	InitialState string
-	// Flags holds the definition's flags, such as allow_concurrent_calls.
+	// Flags holds the definition's flags object, such as
+	// allow_concurrent_calls.
 	Flags Flags
-	// States lists the states in document order.
+	// States lists the states in document order; problem paths index
+	// into it. Parse never leaves it nil.
 	States []State
 	// ExposedVariables lists module variables hosts may read on an
 	// execution (modules only).
@@ -68,17 +85,20 @@ type Flags struct {
 
 // State is one widget instance of a definition.
 type State struct {
-	// Name is unique in the definition; templates read its outputs as
-	// widgets.NAME.
+	// Name identifies the state: transitions and initial_state refer to it
+	// and templates read its outputs as widgets.NAME. It must be unique and
+	// valid (see ValidStateName); Check reports it otherwise.
 	Name string
 	// Type is the widget type, such as "say-play".
 	Type string
 	// Transitions are the state's outgoing edges, one per event (several
-	// `match` edges on a split-based-on).
+	// `match` edges on a split-based-on), in document order. Parse never
+	// leaves it nil.
 	Transitions []Transition
 	// Properties holds the widget's properties as compact JSON values,
 	// decoded by the widget that runs the state. The canvas `offset` lives
-	// here too and is never interpreted.
+	// here too and is never interpreted. Parse never leaves it nil; use
+	// Property and SetProperty to read and write values.
 	Properties map[string]json.RawMessage
 	// Extra holds state keys the library does not model, as compact JSON.
 	Extra map[string]json.RawMessage
@@ -90,7 +110,8 @@ type Transition struct {
 	Event string
 	// Next names the state to go to; empty ends the branch.
 	Next string
-	// Conditions guard a split-based-on `match` edge.
+	// Conditions guard a split-based-on `match` edge; package widgets
+	// evaluates them. Nil and empty are kept apart on round trip.
 	Conditions []Condition
 	// Extra holds transition keys the library does not model.
 	Extra map[string]json.RawMessage
@@ -104,13 +125,16 @@ type Condition struct {
 	Arguments []string
 	// Type is the comparison, such as "equal_to" or "regex".
 	Type string
-	// Value is the operand of the comparison.
+	// Value is the operand of the comparison. A bare JSON number or
+	// boolean is read as its text ("5", "true") and written back as a
+	// string.
 	Value string
 	// Extra holds condition keys the library does not model.
 	Extra map[string]json.RawMessage
 }
 
-// State returns the state called name, or nil.
+// State returns the state called name, or nil. With duplicate names it
+// returns the first, as transitions resolve to it.
 func (d *Definition) State(name string) *State {
 	for i := range d.States {
 		if d.States[i].Name == name {
@@ -120,7 +144,8 @@ func (d *Definition) State(name string) *State {
 	return nil
 }
 
-// StateIndex returns the index of the state called name, or -1.
+// StateIndex returns the index in States of the state called name (the
+// first, with duplicates), or -1.
 func (d *Definition) StateIndex(name string) int {
 	for i := range d.States {
 		if d.States[i].Name == name {
@@ -137,8 +162,9 @@ func (d *Definition) IsModule() bool {
 	return s != nil && s.Type == TypeBeginModule
 }
 
-// WiredTriggerEvents returns the trigger events of the initial state that
-// lead somewhere, in document order.
+// WiredTriggerEvents returns the events of the initial state that lead
+// somewhere (have a next), in document order. It returns nil when the
+// initial state is missing or is not a trigger, as for a module.
 func (d *Definition) WiredTriggerEvents() []string {
 	s := d.State(d.InitialState)
 	if s == nil || s.Type != TypeTrigger {
@@ -163,8 +189,10 @@ func (s *State) Transition(event string) *Transition {
 	return nil
 }
 
-// Property decodes the property key into v. It reports false, with a nil
-// error, when the property is absent or JSON null.
+// Property decodes the property key into v with encoding/json. It reports
+// false, with a nil error, when the property is absent or JSON null, leaving
+// v as it was; it reports true and the decoding error when the value does
+// not fit v.
 func (s *State) Property(key string, v any) (bool, error) {
 	raw, ok := s.Properties[key]
 	if !ok || string(raw) == "null" {
@@ -173,7 +201,10 @@ func (s *State) Property(key string, v any) (bool, error) {
 	return true, json.Unmarshal(raw, v)
 }
 
-// SetProperty encodes v as the property key.
+// SetProperty encodes v with encoding/json, without HTML escaping, and
+// stores it as the property key, replacing any earlier value. It creates
+// Properties if it is nil. When v cannot be encoded it returns the error
+// and leaves the state unchanged.
 func (s *State) SetProperty(key string, v any) error {
 	raw, err := marshalCompact(v)
 	if err != nil {
@@ -239,9 +270,10 @@ func cloneStrings(s []string) []string {
 	return append([]string(nil), s...)
 }
 
-// ValidStateName reports whether name may name a state: it starts with a
-// letter and holds no whitespace and no period, so that widgets.NAME works
-// in templates.
+// ValidStateName reports whether name may name a state: it starts with an
+// ASCII letter and holds no space, tab, carriage return, newline or period,
+// so that widgets.NAME works in templates. Digits, underscores and hyphens
+// are allowed after the first character.
 func ValidStateName(name string) bool {
 	if name == "" {
 		return false

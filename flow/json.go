@@ -31,6 +31,7 @@ type SyntaxError struct {
 	Msg string
 }
 
+// Error formats the error with line, column and byte offset.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("flow: malformed JSON at line %d, column %d (byte %d): %s", e.Line, e.Column, e.Offset, e.Msg)
 }
@@ -41,10 +42,14 @@ func (e *SyntaxError) Unwrap() error { return ErrInvalid }
 // DecodeError reports well-formed JSON whose shape is wrong, such as a state
 // name that is a number, with the JSON path of the fault.
 type DecodeError struct {
+	// Path is the JSON pointer of the faulty value, such as
+	// "#/states/0/name".
 	Path string
-	Msg  string
+	// Msg says what was expected there.
+	Msg string
 }
 
+// Error formats the error as "flow: PATH: MSG".
 func (e *DecodeError) Error() string { return fmt.Sprintf("flow: %s: %s", e.Path, e.Msg) }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
@@ -53,6 +58,12 @@ func (e *DecodeError) Unwrap() error { return ErrInvalid }
 // Parse reads a definition from JSON bytes. Malformed JSON gives a
 // *SyntaxError with line and column; a wrong shape gives a *DecodeError with
 // the JSON path. Parse does not check the graph: call Check for that.
+//
+// Parse is lenient where Twilio is: a null or absent field reads as its zero
+// value, allow_concurrent_calls may be "true" or "false", and a condition
+// value may be a bare number or boolean. When a key repeats in an object the
+// last one wins, as with encoding/json. Unknown keys and every property are
+// kept as compact JSON, byte for byte otherwise.
 func Parse(data []byte) (*Definition, error) {
 	obj, err := decodeObject(data, "#")
 	if err != nil {
@@ -98,8 +109,9 @@ func Parse(data []byte) (*Definition, error) {
 	return d, nil
 }
 
-// Read reads a definition from r, refusing documents over
-// DefaultMaxReadBytes.
+// Read reads a definition from r as Parse does. A document over
+// DefaultMaxReadBytes is refused with an error wrapping ErrInvalid, without
+// being decoded; a read failure is returned wrapped.
 func Read(r io.Reader) (*Definition, error) {
 	data, err := io.ReadAll(io.LimitReader(r, DefaultMaxReadBytes+1))
 	if err != nil {
@@ -111,10 +123,12 @@ func Read(r io.Reader) (*Definition, error) {
 	return Parse(data)
 }
 
-// Marshal writes d as compact Flow JSON.
+// Marshal writes d as compact Flow JSON, without HTML escaping; see
+// MarshalJSON for the layout.
 func Marshal(d *Definition) ([]byte, error) { return d.MarshalJSON() }
 
-// MarshalIndent writes d as Flow JSON indented like Twilio's exports.
+// MarshalIndent writes d as Flow JSON indented like Twilio's exports (two
+// spaces, a final newline), without HTML escaping.
 func MarshalIndent(d *Definition) ([]byte, error) {
 	data, err := d.MarshalJSON()
 	if err != nil {
@@ -129,7 +143,13 @@ func MarshalIndent(d *Definition) ([]byte, error) {
 }
 
 // MarshalJSON writes d as Flow JSON: the modelled keys in Twilio's order,
-// then every kept unknown key. HTML characters are not escaped.
+// then every kept unknown key in sorted order. "states", "transitions" and
+// "properties" are always written; "next" only when set; "flags" when the
+// document had it or it holds something; "exposed_variables" when not nil.
+//
+// HTML characters such as <, > and & are not escaped. Note that json.Marshal
+// escapes them again in whatever MarshalJSON returns: use Marshal, or a
+// json.Encoder with SetEscapeHTML(false), to keep them.
 func (d *Definition) MarshalJSON() ([]byte, error) {
 	var w objectWriter
 	w.field("description", d.Description)

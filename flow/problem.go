@@ -25,8 +25,8 @@ const (
 
 // Problem is one finding of Check.
 type Problem struct {
-	// Path is a JSON pointer into the document, such as
-	// "#/states/3/transitions/0/next".
+	// Path is a JSON pointer into the document, written as a URI fragment,
+	// such as "#/states/3/transitions/0/next"; "#" is the whole document.
 	Path string `json:"path"`
 	// State names the state concerned, if any.
 	State string `json:"state,omitempty"`
@@ -38,6 +38,10 @@ type Problem struct {
 	Severity Severity `json:"severity"`
 }
 
+// String formats p on one line: severity, path, state, message and code,
+// such as
+//
+//	error #/states/3/transitions/0/next (state "bye"): event "audioComplete" goes to "nowhere", which is not a state of this definition [transition.next_unknown]
 func (p Problem) String() string {
 	where := p.Path
 	if p.State != "" {
@@ -46,7 +50,9 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s %s: %s [%s]", p.Severity, where, p.Message, p.Code)
 }
 
-// Problems is the result of Check, in the order found.
+// Problems is the result of Check, in the order found: size bounds, then
+// names and types, the initial state, transitions, reachability, and last
+// the problems of each added Checker in the order added.
 type Problems []Problem
 
 // HasErrors reports whether any problem is an error.
@@ -86,8 +92,9 @@ func (ps Problems) WithCode(code string) Problems {
 	return out
 }
 
-// Err returns nil when there is no error-severity problem, else an
-// *InvalidError holding them all.
+// Err returns nil when there is no error-severity problem (warnings alone do
+// not make a definition invalid), else an *InvalidError holding all the
+// problems, warnings included.
 func (ps Problems) Err() error {
 	if !ps.HasErrors() {
 		return nil
@@ -95,6 +102,7 @@ func (ps Problems) Err() error {
 	return &InvalidError{Problems: ps}
 }
 
+// String formats the problems one per line, as Problem.String does.
 func (ps Problems) String() string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {
@@ -106,9 +114,13 @@ func (ps Problems) String() string {
 // InvalidError carries the problems that make a definition unusable. It
 // unwraps to ErrInvalid.
 type InvalidError struct {
+	// Problems holds every problem found, warnings included; its message
+	// lists the errors only.
 	Problems Problems
 }
 
+// Error lists the error-severity problems, one per line when there are
+// several.
 func (e *InvalidError) Error() string {
 	errs := e.Problems.Errors()
 	if len(errs) == 1 {
@@ -120,21 +132,47 @@ func (e *InvalidError) Error() string {
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *InvalidError) Unwrap() error { return ErrInvalid }
 
-// Problem codes reported by the structural checks of this package.
+// Problem codes reported by the structural checks of this package. They are
+// stable: callers may branch on them. Each is an error unless said
+// otherwise; the path the problem carries is given in brackets.
 const (
+	// CodeInitialStateMissing: initial_state is absent or empty
+	// [#/initial_state].
 	CodeInitialStateMissing = "initial_state.missing"
+	// CodeInitialStateUnknown: initial_state names no state
+	// [#/initial_state].
 	CodeInitialStateUnknown = "initial_state.unknown"
-	CodeInitialStateType    = "initial_state.not_entry"
-	CodeStateNameInvalid    = "state.name_invalid"
-	CodeStateNameDuplicate  = "state.name_duplicate"
-	CodeStateTypeMissing    = "state.type_missing"
-	CodeStateUnreachable    = "state.unreachable"
-	CodeEventMissing        = "transition.event_missing"
-	CodeEventDuplicate      = "transition.event_duplicate"
-	CodeNextUnknown         = "transition.next_unknown"
+	// CodeInitialStateType: the initial state is neither a trigger nor a
+	// begin-module [#/initial_state].
+	CodeInitialStateType = "initial_state.not_entry"
+	// CodeStateNameInvalid: the state name fails ValidStateName
+	// [#/states/I/name].
+	CodeStateNameInvalid = "state.name_invalid"
+	// CodeStateNameDuplicate: an earlier state has the same name; reported
+	// on the later one [#/states/I/name].
+	CodeStateNameDuplicate = "state.name_duplicate"
+	// CodeStateTypeMissing: the state has no type [#/states/I/type].
+	CodeStateTypeMissing = "state.type_missing"
+	// CodeStateUnreachable (warning): no path of transitions leads from
+	// the initial state to this state [#/states/I].
+	CodeStateUnreachable = "state.unreachable"
+	// CodeEventMissing: a transition has no event
+	// [#/states/I/transitions/J/event].
+	CodeEventMissing = "transition.event_missing"
+	// CodeEventDuplicate: an earlier transition of the state has the same
+	// event; `match` may repeat on a split-based-on
+	// [#/states/I/transitions/J/event].
+	CodeEventDuplicate = "transition.event_duplicate"
+	// CodeNextUnknown: a transition's next names no state
+	// [#/states/I/transitions/J/next].
+	CodeNextUnknown = "transition.next_unknown"
+	// CodeTriggerEventUnknown: a trigger state wires an event outside
+	// TriggerEvents [#/states/I/transitions/J/event].
 	CodeTriggerEventUnknown = "trigger.event_unknown"
-	CodeTooManyStates       = "flow.too_many_states"
-	CodeTooLarge            = "flow.too_large"
+	// CodeTooManyStates: more states than Limits.MaxStates [#/states].
+	CodeTooManyStates = "flow.too_many_states"
+	// CodeTooLarge: the compact JSON is longer than Limits.MaxBytes [#].
+	CodeTooLarge = "flow.too_large"
 )
 
 // StatePath returns the JSON pointer of state i, such as "#/states/3".
@@ -144,5 +182,6 @@ func StatePath(i int) string { return "#/states/" + strconv.Itoa(i) }
 // "#/states/3/properties/timeout".
 func PropertyPath(i int, key string) string { return StatePath(i) + "/properties/" + key }
 
-// TransitionPath returns the JSON pointer of transition j of state i.
+// TransitionPath returns the JSON pointer of transition j of state i, such
+// as "#/states/3/transitions/0".
 func TransitionPath(i, j int) string { return StatePath(i) + "/transitions/" + strconv.Itoa(j) }
