@@ -1,0 +1,359 @@
+package runtime
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Limits bound an execution. Zero fields take the defaults.
+type Limits struct {
+	// MaxSteps is the most steps one execution may take, subflow and module
+	// steps included (default 1000, Twilio's).
+	MaxSteps int
+	// MaxRepeats is the most times one state may run in a row (default 10).
+	MaxRepeats int
+	// Lifetime ends an execution this long after it started (default 30
+	// days).
+	Lifetime time.Duration
+	// MaxDepth is the most subflow and module frames that may be nested
+	// below the flow (default 3).
+	MaxDepth int
+}
+
+// Default limits.
+const (
+	DefaultMaxSteps   = 1000
+	DefaultMaxRepeats = 10
+	DefaultLifetime   = 30 * 24 * time.Hour
+	DefaultMaxDepth   = 3
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxSteps <= 0 {
+		l.MaxSteps = DefaultMaxSteps
+	}
+	if l.MaxRepeats <= 0 {
+		l.MaxRepeats = DefaultMaxRepeats
+	}
+	if l.Lifetime <= 0 {
+		l.Lifetime = DefaultLifetime
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
+}
+
+// Resolved is a definition a Source returns: which flow, which revision.
+type Resolved struct {
+	Sid        string
+	Revision   int
+	Definition *flow.Definition
+}
+
+// Source finds the definitions executions run. The version package's
+// catalog is one; Definitions is a fixed in-memory one.
+type Source interface {
+	// Flow returns flow sid at revision, a selector: "LatestPublished" (or
+	// empty), "LatestDraft", or a revision number.
+	Flow(ctx context.Context, sid, revision string) (*Resolved, error)
+}
+
+// ModuleSource finds the modules run-module steps enter.
+type ModuleSource interface {
+	// Module returns the published version of the module called name, or
+	// the given revision number when revision is not empty.
+	Module(ctx context.Context, name, revision string) (*Resolved, error)
+}
+
+// Definitions is a Source of fixed definitions, each at revision 1, keyed
+// by flow sid. Any selector other than a revision number 1 gets that
+// revision.
+type Definitions map[string]*flow.Definition
+
+// Flow implements Source.
+func (d Definitions) Flow(_ context.Context, sid, revision string) (*Resolved, error) {
+	def, ok := d[sid]
+	if !ok {
+		return nil, fmt.Errorf("runtime: flow %s: %w", sid, ErrNotFound)
+	}
+	if n, err := strconv.Atoi(revision); err == nil && n != 1 {
+		return nil, fmt.Errorf("runtime: flow %s revision %d: %w", sid, n, ErrNotFound)
+	}
+	return &Resolved{Sid: sid, Revision: 1, Definition: def}, nil
+}
+
+// Engine runs executions. Build one with New; it is safe for concurrent use.
+type Engine struct {
+	registry  *widgets.Registry
+	services  *widgets.Services
+	store     Store
+	source    Source
+	modules   ModuleSource
+	clock     func() time.Time
+	ids       func(prefix string) string
+	randMu    sync.Mutex
+	rand      *rand.Rand
+	sink      Sink
+	logger    *slog.Logger
+	limits    Limits
+	admission *Admission
+	checkers  []flow.Checker
+	renderer  *renderer
+	progMu    sync.RWMutex
+	programs  map[string]*program
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithWidgets sets the widget registry (default widgets.Standard()).
+func WithWidgets(r *widgets.Registry) Option { return func(e *Engine) { e.registry = r } }
+
+// WithWidget registers one more widget type on the engine's registry.
+func WithWidget(t widgets.Type) Option {
+	return func(e *Engine) {
+		if err := e.registry.Register(t); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// WithServices sets the services widgets call.
+func WithServices(s *widgets.Services) Option { return func(e *Engine) { e.services = s } }
+
+// WithStore sets the execution store (default NewMemoryStore()).
+func WithStore(s Store) Option { return func(e *Engine) { e.store = s } }
+
+// WithSource sets where flow definitions come from.
+func WithSource(s Source) Option { return func(e *Engine) { e.source = s } }
+
+// WithModules sets where module definitions come from.
+func WithModules(m ModuleSource) Option { return func(e *Engine) { e.modules = m } }
+
+// WithClock sets the clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.clock = now } }
+
+// WithIDs sets the id source: ids(prefix) returns a fresh id starting with
+// prefix (default: prefix and 32 random hex digits).
+func WithIDs(ids func(prefix string) string) Option { return func(e *Engine) { e.ids = ids } }
+
+// WithSeed makes the engine's randomness (traffic splitter and the like)
+// deterministic.
+func WithSeed(seed uint64) Option {
+	return func(e *Engine) { e.rand = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
+}
+
+// WithSink sets the event sink.
+func WithSink(s Sink) Option { return func(e *Engine) { e.sink = s } }
+
+// WithLogger sets the logger for errors the engine swallows (a failing
+// sink). Default slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.logger = l } }
+
+// WithLimits sets the execution limits.
+func WithLimits(l Limits) Option { return func(e *Engine) { e.limits = l } }
+
+// WithAdmission sets the start-rate limiter.
+func WithAdmission(a *Admission) Option { return func(e *Engine) { e.admission = a } }
+
+// WithCheckers adds checks (such as compat's) that every definition must
+// pass before it runs.
+func WithCheckers(cs ...flow.Checker) Option {
+	return func(e *Engine) { e.checkers = append(e.checkers, cs...) }
+}
+
+// SequentialIDs returns an id source that numbers ids per prefix, for
+// deterministic tests: FN00000001, FN00000002, ...
+func SequentialIDs() func(prefix string) string {
+	var mu sync.Mutex
+	n := map[string]int{}
+	return func(prefix string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		n[prefix]++
+		return fmt.Sprintf("%s%08d", prefix, n[prefix])
+	}
+}
+
+// FixedClock returns a clock that starts at t and moves only when Advance is
+// called, for deterministic tests.
+type FixedClock struct {
+	now atomic.Int64
+}
+
+// NewFixedClock returns a FixedClock at t.
+func NewFixedClock(t time.Time) *FixedClock {
+	c := &FixedClock{}
+	c.now.Store(t.UnixNano())
+	return c
+}
+
+// Now returns the clock's time.
+func (c *FixedClock) Now() time.Time { return time.Unix(0, c.now.Load()).UTC() }
+
+// Advance moves the clock forward by d.
+func (c *FixedClock) Advance(d time.Duration) { c.now.Add(int64(d)) }
+
+func randomID(prefix string) string {
+	var b [16]byte
+	_, _ = crand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// New builds an Engine. Without options it runs the standard widgets
+// against an in-memory store, with no services configured.
+func New(opts ...Option) *Engine {
+	e := &Engine{
+		registry: widgets.Standard(),
+		services: &widgets.Services{},
+		clock:    time.Now,
+		ids:      randomID,
+		logger:   slog.Default(),
+		renderer: newRenderer(),
+		programs: map[string]*program{},
+	}
+	e.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	e.store = NewMemoryStore()
+	for _, o := range opts {
+		o(e)
+	}
+	e.limits = e.limits.withDefaults()
+	if e.source == nil {
+		e.source = Definitions{}
+	}
+	return e
+}
+
+// Registry returns the engine's widget registry.
+func (e *Engine) Registry() *widgets.Registry { return e.registry }
+
+// Store returns the engine's execution store.
+func (e *Engine) Store() Store { return e.store }
+
+// Check runs every check the engine applies before running a definition:
+// the structural checks of package flow, the widget checks of its registry,
+// and the checkers added with WithCheckers.
+func (e *Engine) Check(d *flow.Definition) flow.Problems {
+	_, ps := e.compile(d)
+	return ps
+}
+
+func (e *Engine) compile(d *flow.Definition) (*widgets.Compiled, flow.Problems) {
+	ps := flow.Check(d)
+	c, wps := e.registry.Compile(d)
+	ps = append(ps, wps...)
+	for _, ch := range e.checkers {
+		ps = append(ps, ch.Check(d)...)
+	}
+	return c, ps
+}
+
+func (e *Engine) intn(n int) int {
+	if n <= 0 {
+		return 0
+	}
+	e.randMu.Lock()
+	defer e.randMu.Unlock()
+	return e.rand.IntN(n)
+}
+
+// program is a compiled definition: states by index with their nodes and
+// transitions resolved to indexes.
+type program struct {
+	sid      string
+	revision int
+	def      *flow.Definition
+	states   []pstate
+	index    map[string]int
+	entry    int
+}
+
+type pstate struct {
+	name  string
+	typ   string
+	node  widgets.Node
+	wtype *widgets.Type
+	edges []edge
+}
+
+type edge struct {
+	event string
+	next  int // -1: the branch ends
+}
+
+func programKey(sid string, revision int) string { return sid + "@" + strconv.Itoa(revision) }
+
+// program returns the compiled program of r, compiling it once per sid and
+// revision.
+func (e *Engine) program(r *Resolved) (*program, error) {
+	key := programKey(r.Sid, r.Revision)
+	e.progMu.RLock()
+	p, ok := e.programs[key]
+	e.progMu.RUnlock()
+	if ok {
+		return p, nil
+	}
+	c, ps := e.compile(r.Definition)
+	if ps.HasErrors() {
+		return nil, fmt.Errorf("runtime: flow %s revision %d cannot run: %w", r.Sid, r.Revision, ps.Err())
+	}
+	p = &program{sid: r.Sid, revision: r.Revision, def: r.Definition, index: make(map[string]int, len(r.Definition.States))}
+	for i, s := range r.Definition.States {
+		p.index[s.Name] = i
+	}
+	p.states = make([]pstate, len(r.Definition.States))
+	for i, s := range r.Definition.States {
+		ps := pstate{name: s.Name, typ: s.Type, node: c.Nodes[i], wtype: c.Types[i], edges: make([]edge, len(s.Transitions))}
+		for j, t := range s.Transitions {
+			next := -1
+			if t.Next != "" {
+				next = p.index[t.Next]
+			}
+			ps.edges[j] = edge{event: t.Event, next: next}
+		}
+		p.states[i] = ps
+	}
+	p.entry = p.index[r.Definition.InitialState]
+	e.progMu.Lock()
+	e.programs[key] = p
+	e.progMu.Unlock()
+	return p, nil
+}
+
+// programAt returns the program of sid at an exact revision, from the cache
+// or the source (or module source, for module frames).
+func (e *Engine) programAt(ctx context.Context, kind FrameKind, ref, sid string, revision int) (*program, error) {
+	e.progMu.RLock()
+	p, ok := e.programs[programKey(sid, revision)]
+	e.progMu.RUnlock()
+	if ok {
+		return p, nil
+	}
+	var r *Resolved
+	var err error
+	if kind == FrameModule {
+		if e.modules == nil {
+			return nil, errors.New("runtime: no module source is configured")
+		}
+		r, err = e.modules.Module(ctx, ref, strconv.Itoa(revision))
+	} else {
+		r, err = e.source.Flow(ctx, sid, strconv.Itoa(revision))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.program(r)
+}

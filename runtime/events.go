@@ -1,0 +1,73 @@
+package runtime
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Event types sent to a Sink.
+const (
+	EventExecutionStarted = "execution.started"
+	EventStepEnded        = "step.ended"
+	EventExecutionEnded   = "execution.ended"
+)
+
+// Event is one notification for subscribers. It never carries the
+// execution's context, so nothing sensitive reaches a sink.
+type Event struct {
+	Type        string    `json:"type"`
+	ExecutionID string    `json:"execution_id"`
+	FlowSid     string    `json:"flow_sid"`
+	Revision    int       `json:"revision"`
+	Time        time.Time `json:"time"`
+	// Step is set on step.ended.
+	Step *Step `json:"step,omitempty"`
+	// Status and Reason are set on execution.ended.
+	Status Status `json:"status,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Sink receives events after the execution change they describe has been
+// saved. A sink error is logged and never stops a flow.
+type Sink interface {
+	Publish(ctx context.Context, ev Event) error
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(ctx context.Context, ev Event) error
+
+// Publish calls f.
+func (f SinkFunc) Publish(ctx context.Context, ev Event) error { return f(ctx, ev) }
+
+// MemorySink records events, for tests.
+type MemorySink struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+// Publish implements Sink.
+func (s *MemorySink) Publish(_ context.Context, ev Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, ev)
+	return nil
+}
+
+// Events returns a copy of what was published.
+func (s *MemorySink) Events() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.events...)
+}
+
+func (e *Engine) publish(ctx context.Context, evs []Event) {
+	if e.sink == nil {
+		return
+	}
+	for _, ev := range evs {
+		if err := e.sink.Publish(ctx, ev); err != nil {
+			e.logger.Error("studioflow: event sink failed", "event", ev.Type, "execution", ev.ExecutionID, "error", err)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+package runtime
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Status is the state of an execution.
+type Status string
+
+const (
+	// StatusActive: running or waiting for an event.
+	StatusActive Status = "active"
+	// StatusEnded: finished normally.
+	StatusEnded Status = "ended"
+	// StatusFailed: ended by an error or a limit; Reason says which.
+	StatusFailed Status = "failed"
+)
+
+// TriggerKind is what started an execution.
+type TriggerKind string
+
+const (
+	TriggerCall         TriggerKind = "call"
+	TriggerMessage      TriggerKind = "message"
+	TriggerConversation TriggerKind = "conversation"
+	TriggerRequest      TriggerKind = "request"
+	TriggerParent       TriggerKind = "parent"
+)
+
+// Event returns the trigger event a kind takes, such as "incomingCall".
+func (k TriggerKind) Event() string {
+	switch k {
+	case TriggerCall:
+		return "incomingCall"
+	case TriggerMessage:
+		return "incomingMessage"
+	case TriggerConversation:
+		return "incomingConversationMessage"
+	case TriggerRequest:
+		return "incomingRequest"
+	case TriggerParent:
+		return "incomingParent"
+	}
+	return ""
+}
+
+// TriggerKindOf returns the kind whose trigger event is event.
+func TriggerKindOf(event string) (TriggerKind, bool) {
+	for _, k := range []TriggerKind{TriggerCall, TriggerMessage, TriggerConversation, TriggerRequest, TriggerParent} {
+		if k.Event() == event {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// Execution is one run of a flow: plain data that serializes to JSON and
+// back with nothing lost, so any process holding the store can resume it.
+type Execution struct {
+	// ID is the execution's sid (flow.sid in templates).
+	ID string `json:"id"`
+	// FlowSid and Revision name the definition the execution started on; it
+	// keeps that revision to the end.
+	FlowSid  string `json:"flow_sid"`
+	Revision int    `json:"revision"`
+	Status   Status `json:"status"`
+	// Reason says why a failed execution failed, or why it was ended.
+	Reason  string      `json:"reason,omitempty"`
+	Trigger TriggerKind `json:"trigger"`
+	// Key is the session key that makes the execution the contact's only
+	// active one; empty when none applies.
+	Key string `json:"key,omitempty"`
+	// Contact is the contact's address; Address the flow's own.
+	Contact string `json:"contact,omitempty"`
+	Address string `json:"address,omitempty"`
+	// Call is the execution's call, if any.
+	Call widgets.Call `json:"call"`
+	// Frames is the call stack: Frames[0] is the flow itself, later ones
+	// subflows and modules entered from it.
+	Frames []Frame `json:"frames"`
+	// Wait is set while the execution waits for an event.
+	Wait *WaitState `json:"wait,omitempty"`
+	// Steps is the step log, oldest first.
+	Steps []Step `json:"steps"`
+	// Repeats counts how many times in a row the current state has run.
+	Repeats int `json:"repeats,omitempty"`
+	// Exposed holds module variables exposed to hosts (what agents see).
+	Exposed map[string]any `json:"exposed,omitempty"`
+	// DueAt is when the expiry pass must look at the execution: the wait's
+	// deadline or the end of its lifetime, whichever comes first.
+	DueAt     time.Time  `json:"due_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	// Version is the store's revision of this record, checked on save.
+	Version int64 `json:"version"`
+}
+
+// FrameKind tells the root flow from subflow and module frames.
+type FrameKind string
+
+const (
+	FrameFlow    FrameKind = "flow"
+	FrameSubflow FrameKind = FrameKind(widgets.FrameSubflow)
+	FrameModule  FrameKind = FrameKind(widgets.FrameModule)
+)
+
+// Frame is one level of the call stack.
+type Frame struct {
+	Kind FrameKind `json:"kind"`
+	// Ref is the flow sid (flow, subflow) or module name (module); Sid and
+	// Revision the definition it runs.
+	Ref      string `json:"ref"`
+	Sid      string `json:"sid"`
+	Revision int    `json:"revision"`
+	// State is the current state of this frame. For a frame below the top
+	// it is the state that entered the child frame.
+	State string `json:"state"`
+	// Context is what templates see in this frame: flow, trigger, widgets,
+	// contact.
+	Context map[string]any `json:"context"`
+}
+
+// Label names the frame in step logs: "" for the root flow,
+// "subflow:SID" or "module:NAME" otherwise.
+func (f *Frame) Label() string {
+	if f.Kind == FrameFlow {
+		return ""
+	}
+	return string(f.Kind) + ":" + f.Ref
+}
+
+// WaitState is a suspended step.
+type WaitState struct {
+	// State is the waiting state (in the top frame).
+	State string `json:"state"`
+	// Events are the events a resume may deliver.
+	Events []string `json:"events"`
+	// Deadline, if set, is when TimeoutEvent is delivered.
+	Deadline     *time.Time     `json:"deadline,omitempty"`
+	TimeoutEvent string         `json:"timeout_event,omitempty"`
+	Prompt       map[string]any `json:"prompt,omitempty"`
+}
+
+// Accepts reports whether the wait takes event.
+func (w *WaitState) Accepts(event string) bool {
+	for _, e := range w.Events {
+		if e == event {
+			return true
+		}
+	}
+	return false
+}
+
+// Step is one transition, with Twilio's field names.
+type Step struct {
+	// Name is the event taken.
+	Name string `json:"name"`
+	From string `json:"transitioned_from"`
+	// To is the next state, or "Ended" when the branch ends.
+	To   string    `json:"transitioned_to"`
+	Type string    `json:"type"`
+	Time time.Time `json:"time"`
+	// Frame is "" in the root flow, else the frame label.
+	Frame string `json:"frame,omitempty"`
+}
+
+// StepEnded is the To of a step whose transition has no next state.
+const StepEnded = "Ended"
+
+// Context returns the root frame's context: flow, trigger, widgets, contact.
+func (e *Execution) Context() map[string]any {
+	if len(e.Frames) == 0 {
+		return nil
+	}
+	return e.Frames[0].Context
+}
+
+// Variables returns the root flow's flow.variables.
+func (e *Execution) Variables() map[string]any {
+	if len(e.Frames) == 0 {
+		return nil
+	}
+	return frameMap(e.Frames[0].Context, "flow", "variables")
+}
+
+// Widgets returns the root flow's widgets outputs.
+func (e *Execution) Widgets() map[string]any {
+	if len(e.Frames) == 0 {
+		return nil
+	}
+	return frameMap(e.Frames[0].Context, "widgets")
+}
+
+// Done reports whether the execution has ended.
+func (e *Execution) Done() bool { return e.Status != StatusActive }
+
+// MarshalExecution serializes e as JSON.
+func MarshalExecution(e *Execution) ([]byte, error) { return json.Marshal(e) }
+
+// UnmarshalExecution reads an execution serialized by MarshalExecution.
+func UnmarshalExecution(data []byte) (*Execution, error) {
+	e := &Execution{}
+	if err := json.Unmarshal(data, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Execution) top() *Frame { return &e.Frames[len(e.Frames)-1] }
+
+// frameMap walks nested maps, returning nil when a key is missing.
+func frameMap(m map[string]any, keys ...string) map[string]any {
+	for _, k := range keys {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil
+		}
+		m = next
+	}
+	return m
+}

@@ -1,0 +1,749 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// StartRequest starts an execution.
+type StartRequest struct {
+	// FlowSid names the flow; Revision selects its version:
+	// "LatestPublished" (or empty), "LatestDraft", or a number.
+	FlowSid  string
+	Revision string
+	// Trigger is what starts the execution.
+	Trigger TriggerKind
+	// From is the contact's address, To the flow's own (for a call or
+	// message, the number called or texted).
+	From, To string
+	// CallSid identifies the call of a call trigger.
+	CallSid string
+	// ConversationSid identifies the conversation of a conversation
+	// trigger.
+	ConversationSid string
+	// Parameters become flow.data (REST) or trigger.parent.parameters
+	// (parent).
+	Parameters map[string]any
+	// Payload adds fields to trigger.call / trigger.message /
+	// trigger.conversation / trigger.request (Body, MessageSid ...).
+	Payload map[string]any
+	// Account names the account for admission limits.
+	Account string
+}
+
+// Start starts an execution and runs it until it waits or ends.
+//
+// One active execution per session: a REST (or, without concurrent calls,
+// a call) start for a contact pair that already has one returns a
+// *ConflictError carrying the active execution's id; an inbound message or
+// conversation message for a session with an active execution resumes it
+// with incomingMessage instead of starting a new one.
+func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error) {
+	event := req.Trigger.Event()
+	if event == "" {
+		return nil, fmt.Errorf("runtime: start: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
+	}
+	now := e.clock()
+	if e.admission != nil {
+		if err := e.admission.Allow(req.Account, req.Trigger, now); err != nil {
+			return nil, err
+		}
+	}
+	r, err := e.source.Flow(ctx, req.FlowSid, req.Revision)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: start flow %s: %w", req.FlowSid, err)
+	}
+	p, err := e.program(r)
+	if err != nil {
+		return nil, err
+	}
+	key := sessionKey(req, p.def)
+	if key != "" {
+		if id, err := e.store.FindActive(ctx, key); err == nil {
+			return e.startOnActive(ctx, req, id)
+		}
+	}
+	x := e.newExecution(req, p, key, now)
+	if err := e.store.Create(ctx, x); err != nil {
+		var ce *ConflictError
+		if errors.As(err, &ce) && ce.ActiveID != "" {
+			return e.startOnActive(ctx, req, ce.ActiveID)
+		}
+		return nil, err
+	}
+	r0 := e.newRun(ctx, x)
+	r0.progs = append(r0.progs, p)
+	r0.events = append(r0.events, Event{Type: EventExecutionStarted, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now})
+	r0.loop(widgets.Result{}, false)
+	return e.finish(r0)
+}
+
+// startOnActive handles a start for a session that already has an active
+// execution: messages resume it, everything else is a conflict.
+func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID string) (*Execution, error) {
+	if req.Trigger == TriggerMessage || req.Trigger == TriggerConversation {
+		data := triggerPayload(req)
+		x, err := e.Resume(ctx, activeID, widgets.Event{Name: "incomingMessage", Data: data})
+		if err == nil || !errors.Is(err, ErrRefused) {
+			return x, err
+		}
+		return nil, &ConflictError{ActiveID: activeID, Msg: "the session's active execution is not waiting for a message"}
+	}
+	return nil, &ConflictError{ActiveID: activeID, Msg: fmt.Sprintf("a %s start for a session that already has an active execution", req.Trigger)}
+}
+
+// sessionKey is the key that makes an execution its session's only active
+// one. Calls are keyed by call sid when the flow allows concurrent calls,
+// conversations by conversation sid, everything else by the contact and
+// flow address pair.
+func sessionKey(req StartRequest, d *flow.Definition) string {
+	switch req.Trigger {
+	case TriggerParent:
+		return ""
+	case TriggerCall:
+		if d.Flags.AllowConcurrentCalls {
+			return req.FlowSid + "|call|" + req.CallSid
+		}
+	case TriggerConversation:
+		if req.ConversationSid != "" {
+			return req.FlowSid + "|conversation|" + req.ConversationSid
+		}
+	}
+	return req.FlowSid + "|" + req.From + "|" + req.To
+}
+
+func triggerPayload(req StartRequest) map[string]any {
+	m := map[string]any{}
+	switch req.Trigger {
+	case TriggerCall:
+		m["CallSid"], m["From"], m["To"] = req.CallSid, req.From, req.To
+		m["Direction"], m["CallStatus"] = "inbound", "in-progress"
+	case TriggerMessage:
+		m["From"], m["To"] = req.From, req.To
+	case TriggerConversation:
+		m["ConversationSid"], m["Author"] = req.ConversationSid, req.From
+	case TriggerRequest:
+		m["From"], m["To"] = req.From, req.To
+		m["parameters"] = normalizeMap(req.Parameters)
+	case TriggerParent:
+		m["parameters"] = normalizeMap(req.Parameters)
+	}
+	for k, v := range req.Payload {
+		m[k] = normalize(v)
+	}
+	return m
+}
+
+func (e *Engine) newExecution(req StartRequest, p *program, key string, now time.Time) *Execution {
+	id := e.ids("FN")
+	x := &Execution{
+		ID: id, FlowSid: p.sid, Revision: p.revision, Status: StatusActive, Trigger: req.Trigger,
+		Key: key, Contact: req.From, Address: req.To, CreatedAt: now, UpdatedAt: now,
+		Steps: []Step{},
+	}
+	if req.Trigger == TriggerCall {
+		x.Call = widgets.Call{Sid: req.CallSid, Live: true}
+	}
+	data := map[string]any{}
+	if req.Trigger == TriggerRequest {
+		data = normalizeMap(req.Parameters)
+	}
+	x.Frames = []Frame{{
+		Kind: FrameFlow, Ref: p.sid, Sid: p.sid, Revision: p.revision,
+		State: p.def.InitialState,
+		Context: map[string]any{
+			"flow": map[string]any{
+				"sid": id, "flow_sid": p.sid,
+				"channel":   map[string]any{"address": req.To},
+				"data":      data,
+				"variables": map[string]any{},
+			},
+			"trigger": map[string]any{string(req.Trigger): triggerPayload(req)},
+			"widgets": map[string]any{},
+			"contact": map[string]any{"channel": map[string]any{"address": req.From}},
+		},
+	}}
+	x.DueAt = now.Add(e.limits.Lifetime)
+	return x
+}
+
+// Resume delivers an event to a waiting execution and runs it until it
+// waits or ends. An event the wait does not accept, or a resume of an
+// execution that is not waiting, is refused with an error wrapping
+// ErrRefused and changes nothing. Two resumes racing on one execution: one
+// wins, the other gets a *ConflictError.
+func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Execution, error) {
+	x, err := e.store.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status != StatusActive {
+		return nil, fmt.Errorf("runtime: resume %s with %q: the execution has %s: %w", id, ev.Name, x.Status, ErrRefused)
+	}
+	if x.Wait == nil {
+		return nil, fmt.Errorf("runtime: resume %s with %q: the execution is not waiting: %w", id, ev.Name, ErrRefused)
+	}
+	if !x.Wait.Accepts(ev.Name) {
+		return nil, fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
+	}
+	r := e.newRun(ctx, x)
+	if err := r.loadPrograms(); err != nil {
+		return nil, err
+	}
+	st := r.current()
+	x.Wait = nil
+	var res widgets.Result
+	if rs, ok := st.node.(widgets.Resumer); ok {
+		res, err = rs.Resume(r.sc(st), ev)
+		if err != nil {
+			r.fail(fmt.Sprintf("state %q: %v", st.name, err))
+			return e.finish(r)
+		}
+	} else {
+		res = widgets.Result{Event: ev.Name, Outputs: ev.Data}
+	}
+	r.merge = true
+	r.loop(res, true)
+	return e.finish(r)
+}
+
+// End ends an active execution on request, with reason recorded.
+func (e *Engine) End(ctx context.Context, id, reason string) (*Execution, error) {
+	x, err := e.store.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status != StatusActive {
+		return nil, fmt.Errorf("runtime: end %s: the execution has already %s: %w", id, x.Status, ErrRefused)
+	}
+	r := e.newRun(ctx, x)
+	r.end(StatusEnded, reason)
+	return e.finish(r)
+}
+
+// Get returns an execution: its status, context, frames, wait and steps.
+func (e *Engine) Get(ctx context.Context, id string) (*Execution, error) {
+	return e.store.Load(ctx, id)
+}
+
+// Expire delivers timeout to waits past their deadline and ends executions
+// past their lifetime. It returns how many executions it changed. An
+// execution resumed by someone else meanwhile is skipped.
+func (e *Engine) Expire(ctx context.Context) (int, error) {
+	now := e.clock()
+	ids, err := e.store.Due(ctx, now, 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		x, err := e.store.Load(ctx, id)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			return n, err
+		}
+		if x.Status != StatusActive {
+			continue
+		}
+		if !now.Before(x.CreatedAt.Add(e.limits.Lifetime)) {
+			r := e.newRun(ctx, x)
+			r.end(StatusEnded, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
+			if _, err := e.finish(r); err != nil {
+				if errors.Is(err, ErrConflict) {
+					continue
+				}
+				return n, err
+			}
+			n++
+			continue
+		}
+		if x.Wait != nil && x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) {
+			ev := x.Wait.TimeoutEvent
+			if ev == "" {
+				ev = widgets.TimeoutEvent
+			}
+			if _, err := e.Resume(ctx, id, widgets.Event{Name: ev}); err != nil {
+				if errors.Is(err, ErrConflict) || errors.Is(err, ErrRefused) {
+					continue
+				}
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// finish saves the run's execution and publishes its events.
+func (e *Engine) finish(r *run) (*Execution, error) {
+	x := r.x
+	if x.Status == StatusActive {
+		due := x.CreatedAt.Add(e.limits.Lifetime)
+		if x.Wait != nil && x.Wait.Deadline != nil && x.Wait.Deadline.Before(due) {
+			due = *x.Wait.Deadline
+		}
+		x.DueAt = due
+	}
+	x.UpdatedAt = e.clock()
+	if err := e.store.Save(r.ctx, x); err != nil {
+		return nil, err
+	}
+	e.publish(r.ctx, r.events)
+	return x, nil
+}
+
+// run is one pass of the step loop over an execution.
+type run struct {
+	e      *Engine
+	ctx    context.Context
+	x      *Execution
+	progs  []*program // aligned with x.Frames
+	cur    int        // index of the top frame's current state
+	merge  bool       // merge the next result's outputs (a resume)
+	events []Event
+	step   stepCtx
+}
+
+func (e *Engine) newRun(ctx context.Context, x *Execution) *run {
+	r := &run{e: e, ctx: ctx, x: x}
+	r.step.r = r
+	return r
+}
+
+func (r *run) loadPrograms() error {
+	for _, f := range r.x.Frames {
+		p, err := r.e.programAt(r.ctx, f.Kind, f.Ref, f.Sid, f.Revision)
+		if err != nil {
+			return fmt.Errorf("runtime: execution %s: load %s %s revision %d: %w", r.x.ID, f.Kind, f.Ref, f.Revision, err)
+		}
+		r.progs = append(r.progs, p)
+	}
+	top := r.x.top()
+	i, ok := r.progs[len(r.progs)-1].index[top.State]
+	if !ok {
+		return fmt.Errorf("runtime: execution %s: state %q is not in %s revision %d", r.x.ID, top.State, top.Sid, top.Revision)
+	}
+	r.cur = i
+	return nil
+}
+
+func (r *run) prog() *program { return r.progs[len(r.progs)-1] }
+
+func (r *run) current() *pstate { return &r.prog().states[r.cur] }
+
+func (r *run) sc(st *pstate) widgets.StepContext {
+	r.step.state = st.name
+	return &r.step
+}
+
+// loop runs states until the execution waits or ends. When have is set, res
+// is the result of the current state, already produced (a resume).
+func (r *run) loop(res widgets.Result, have bool) {
+	x := r.x
+	if !have {
+		top := x.top()
+		r.cur = r.prog().index[top.State]
+	}
+	for {
+		st := r.current()
+		if !have {
+			if st.wtype != nil && st.wtype.NeedsCall && !x.Call.Live {
+				r.fail(fmt.Sprintf("state %q (%s) needs a live call, and there is none: the call has ended or never existed", st.name, st.typ))
+				return
+			}
+			var err error
+			res, err = st.node.Run(r.sc(st))
+			if err != nil {
+				r.fail(fmt.Sprintf("state %q: %v", st.name, err))
+				return
+			}
+		}
+		have = false
+		if res.Outputs != nil {
+			r.storeOutputs(st.name, res.Outputs)
+		}
+		r.merge = false
+		switch {
+		case res.Wait != nil:
+			r.wait(st, res.Wait)
+			return
+		case res.End != nil:
+			status := StatusEnded
+			if res.End.Failed {
+				status = StatusFailed
+			}
+			r.record(st, "", StepEnded)
+			r.end(status, res.End.Reason)
+			return
+		case res.Enter != nil:
+			out, started, ok := r.enter(st, res.Enter)
+			if !ok {
+				return
+			}
+			if !started {
+				res, have = out, true
+			}
+		case res.Return != nil:
+			var ok bool
+			if res, ok = r.pop(st, widgets.Returned{Exit: res.Return.Exit, Outputs: res.Return.Outputs}); !ok {
+				return
+			}
+			have = true
+		default:
+			if !r.take(st, res) {
+				return
+			}
+			if r.cur >= 0 {
+				continue
+			}
+			// The branch ended.
+			if len(x.Frames) == 1 {
+				r.end(StatusEnded, "")
+				return
+			}
+			var ok bool
+			if res, ok = r.pop(st, widgets.Returned{Outputs: frameMap(x.top().Context, "flow", "variables")}); !ok {
+				return
+			}
+			have = true
+		}
+	}
+}
+
+// take follows the transition for res.Event from st, recording the step.
+// It sets r.cur to the next state, or -1 when the branch ends. It reports
+// false when the execution has failed.
+func (r *run) take(st *pstate, res widgets.Result) bool {
+	x := r.x
+	next := -1
+	if res.Transition > 0 && res.Transition <= len(st.edges) {
+		next = st.edges[res.Transition-1].next
+	} else {
+		for i := range st.edges {
+			if st.edges[i].event == res.Event {
+				next = st.edges[i].next
+				break
+			}
+		}
+	}
+	if st.wtype != nil {
+		if slices.Contains(st.wtype.EndsCallOn, res.Event) {
+			x.Call.Live = false
+		}
+		if slices.Contains(st.wtype.ProvidesCallOn, res.Event) {
+			x.Call.Live = true
+			if sid, ok := r.widgetOutput(st.name, "CallSid").(string); ok && sid != "" {
+				x.Call.Sid = sid
+			}
+		}
+	}
+	to := StepEnded
+	if next >= 0 {
+		to = r.prog().states[next].name
+	}
+	if !r.record(st, res.Event, to) {
+		return false
+	}
+	if next < 0 {
+		r.cur = -1
+		return true
+	}
+	if next == r.cur {
+		x.Repeats++
+		if x.Repeats > r.e.limits.MaxRepeats {
+			r.fail(fmt.Sprintf("limit: state %q ran more than %d times in a row", st.name, r.e.limits.MaxRepeats))
+			return false
+		}
+	} else {
+		x.Repeats = 1
+	}
+	r.cur = next
+	x.top().State = to
+	return true
+}
+
+// record appends a step, failing the execution when the step limit is
+// reached.
+func (r *run) record(st *pstate, event, to string) bool {
+	x := r.x
+	if len(x.Steps) >= r.e.limits.MaxSteps {
+		r.fail(fmt.Sprintf("limit: the execution reached %d steps", r.e.limits.MaxSteps))
+		return false
+	}
+	step := Step{Name: event, From: st.name, To: to, Type: st.typ, Time: r.e.clock()}
+	if len(x.Frames) > 1 {
+		step.Frame = x.top().Label()
+	}
+	x.Steps = append(x.Steps, step)
+	if r.e.sink != nil {
+		r.events = append(r.events, Event{Type: EventStepEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: step.Time, Step: &x.Steps[len(x.Steps)-1]})
+	}
+	return true
+}
+
+func (r *run) wait(st *pstate, w *widgets.Wait) {
+	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Prompt: normalizeMap(w.Prompt)}
+	if w.Timeout > 0 {
+		d := r.e.clock().Add(w.Timeout)
+		ws.Deadline = &d
+	}
+	r.x.Wait = ws
+	r.x.top().State = st.name
+}
+
+// enter pushes a child frame for st. When the child cannot start, the
+// node's result for that failure comes back with started false. ok is
+// false when the execution has failed.
+func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started, ok bool) {
+	x := r.x
+	if len(x.Frames) > r.e.limits.MaxDepth {
+		r.fail(fmt.Sprintf("state %q: %s %q would nest deeper than %d levels", st.name, en.Kind, en.Ref, r.e.limits.MaxDepth))
+		return out, false, false
+	}
+	for _, f := range x.Frames {
+		sameKind := (f.Kind == FrameModule) == (en.Kind == widgets.FrameModule)
+		if sameKind && f.Ref == en.Ref {
+			r.fail(fmt.Sprintf("state %q: %s %q is already running in this execution (%s): a cycle is not allowed", st.name, en.Kind, en.Ref, r.stackPath(en.Ref)))
+			return out, false, false
+		}
+	}
+	var res *Resolved
+	var err error
+	switch en.Kind {
+	case widgets.FrameSubflow:
+		res, err = r.e.source.Flow(r.ctx, en.Ref, en.Revision)
+	case widgets.FrameModule:
+		if r.e.modules == nil {
+			err = errors.New("no module source is configured")
+		} else {
+			res, err = r.e.modules.Module(r.ctx, en.Ref, en.Revision)
+		}
+	default:
+		err = fmt.Errorf("unknown frame kind %q", en.Kind)
+	}
+	var p *program
+	if err == nil {
+		p, err = r.e.program(res)
+	}
+	if err != nil {
+		// The node decides what a child that cannot run means (its failed
+		// event, usually).
+		out, ok = r.returnTo(st, widgets.Returned{Failed: true, Reason: err.Error()})
+		return out, false, ok
+	}
+	x.top().State = st.name
+	kind := FrameKind(en.Kind)
+	f := Frame{
+		Kind: kind, Ref: en.Ref, Sid: p.sid, Revision: p.revision, State: p.def.InitialState,
+		Context: map[string]any{
+			"flow": map[string]any{
+				"sid": x.ID, "flow_sid": p.sid,
+				"channel":   map[string]any{"address": x.Address},
+				"data":      map[string]any{},
+				"variables": map[string]any{},
+			},
+			"trigger": map[string]any{"parent": map[string]any{"parameters": normalizeMap(en.Parameters)}},
+			"widgets": map[string]any{},
+			"contact": map[string]any{"channel": map[string]any{"address": x.Contact}},
+		},
+	}
+	x.Frames = append(x.Frames, f)
+	r.progs = append(r.progs, p)
+	r.cur = p.entry
+	return out, true, true
+}
+
+func (r *run) stackPath(ref string) string {
+	var parts []string
+	for _, f := range r.x.Frames {
+		parts = append(parts, f.Ref)
+	}
+	return strings.Join(append(parts, ref), " -> ")
+}
+
+// pop leaves the top frame with ret, and returns the result of the state
+// that entered it. It reports false when the execution has failed.
+func (r *run) pop(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
+	x := r.x
+	if len(x.Frames) == 1 {
+		r.fail(fmt.Sprintf("state %q returns to a caller, but the flow was not entered from one", st.name))
+		return widgets.Result{}, false
+	}
+	if ret.Outputs != nil {
+		ret.Outputs = normalizeMap(ret.Outputs)
+	}
+	x.Frames = x.Frames[:len(x.Frames)-1]
+	r.progs = r.progs[:len(r.progs)-1]
+	caller := x.top().State
+	r.cur = r.prog().index[caller]
+	return r.returnTo(r.current(), ret)
+}
+
+// returnTo hands a child's outcome to the node that entered it.
+func (r *run) returnTo(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
+	rt, ok := st.node.(widgets.Returner)
+	if !ok {
+		r.fail(fmt.Sprintf("state %q (%s) entered a child frame but cannot take its result", st.name, st.typ))
+		return widgets.Result{}, false
+	}
+	res, err := rt.Return(r.sc(st), ret)
+	if err != nil {
+		r.fail(fmt.Sprintf("state %q: %v", st.name, err))
+		return widgets.Result{}, false
+	}
+	return res, true
+}
+
+func (r *run) storeOutputs(state string, out map[string]any) {
+	ws, _ := r.x.top().Context["widgets"].(map[string]any)
+	if ws == nil {
+		ws = map[string]any{}
+		r.x.top().Context["widgets"] = ws
+	}
+	norm := normalizeMap(out)
+	if r.merge {
+		if old, ok := ws[state].(map[string]any); ok {
+			for k, v := range norm {
+				old[k] = v
+			}
+			return
+		}
+	}
+	ws[state] = norm
+}
+
+func (r *run) widgetOutput(state, key string) any {
+	ws, _ := r.x.top().Context["widgets"].(map[string]any)
+	m, _ := ws[state].(map[string]any)
+	return m[key]
+}
+
+func (r *run) fail(reason string) { r.end(StatusFailed, reason) }
+
+func (r *run) end(status Status, reason string) {
+	x := r.x
+	now := r.e.clock()
+	x.Status, x.Reason, x.Wait, x.EndedAt = status, reason, nil, &now
+	x.DueAt = time.Time{}
+	r.events = append(r.events, Event{Type: EventExecutionEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now, Status: status, Reason: reason})
+}
+
+// stepCtx implements widgets.StepContext for the running state.
+type stepCtx struct {
+	r     *run
+	state string
+}
+
+func (s *stepCtx) Context() context.Context       { return s.r.ctx }
+func (s *stepCtx) StateName() string              { return s.state }
+func (s *stepCtx) Now() time.Time                 { return s.r.e.clock() }
+func (s *stepCtx) Intn(n int) int                 { return s.r.e.intn(n) }
+func (s *stepCtx) NewID(prefix string) string     { return s.r.e.ids(prefix) }
+func (s *stepCtx) Services() *widgets.Services    { return s.r.e.services }
+func (s *stepCtx) ContactAddress() string         { return s.r.x.Contact }
+func (s *stepCtx) FlowAddress() string            { return s.r.x.Address }
+func (s *stepCtx) Call() widgets.Call             { return s.r.x.Call }
+func (s *stepCtx) Lookup(path string) (any, bool) { return lookup(s.r.x.top().Context, path) }
+
+func (s *stepCtx) TriggerEvent() string {
+	if len(s.r.x.Frames) > 1 {
+		return flow.EventIncomingParent
+	}
+	return s.r.x.Trigger.Event()
+}
+
+func (s *stepCtx) Render(t widgets.Text) (string, error) {
+	if !t.Dynamic {
+		return t.Src, nil
+	}
+	out, err := s.r.e.renderer.render(t.Src, s.r.x.top().Context)
+	if err != nil {
+		return "", &TemplateError{State: s.state, Property: t.Prop, Err: err}
+	}
+	return out, nil
+}
+
+func (s *stepCtx) SetVariable(key string, value any) {
+	fl, _ := s.r.x.top().Context["flow"].(map[string]any)
+	if fl == nil {
+		fl = map[string]any{}
+		s.r.x.top().Context["flow"] = fl
+	}
+	vars, _ := fl["variables"].(map[string]any)
+	if vars == nil {
+		vars = map[string]any{}
+		fl["variables"] = vars
+	}
+	vars[key] = normalize(value)
+}
+
+// normalize converts a value to the JSON-like form the context holds
+// (string, float64, bool, nil, []any, map[string]any), so an execution is
+// the same before and after a JSON round trip.
+func normalize(v any) any {
+	switch v := v.(type) {
+	case nil, string, float64, bool:
+		return v
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case int32:
+		return float64(v)
+	case float32:
+		return float64(v)
+	case uint:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	case map[string]any:
+		return normalizeMap(v)
+	case map[string]string:
+		m := make(map[string]any, len(v))
+		for k, s := range v {
+			m[k] = s
+		}
+		return m
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = normalize(x)
+		}
+		return out
+	case []string:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = x
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = normalizeMap(x)
+		}
+		return out
+	case time.Time:
+		return v.Format(time.RFC3339)
+	case fmt.Stringer:
+		return v.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+func normalizeMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = normalize(v)
+	}
+	return out
+}

@@ -1,0 +1,141 @@
+package runtime
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/osteele/liquid"
+)
+
+// MaxRenderBytes caps a rendered template, as Twilio does (16 KB).
+const MaxRenderBytes = 16 << 10
+
+// renderer renders Liquid against a frame context. Templates are parsed once
+// and cached by source; plain text and a lone {{ a.b.c }} never reach the
+// Liquid engine.
+type renderer struct {
+	engine *liquid.Engine
+	cache  sync.Map // source -> *cached
+}
+
+type cached struct {
+	tpl *liquid.Template
+	err error
+}
+
+func newRenderer() *renderer {
+	return &renderer{engine: liquid.NewEngine()}
+}
+
+// TemplateError reports a template that failed to parse or render, naming
+// the state and the property. It unwraps to the underlying error.
+type TemplateError struct {
+	State, Property string
+	Err             error
+}
+
+func (e *TemplateError) Error() string {
+	return fmt.Sprintf("state %q, property %q: template: %v", e.State, e.Property, e.Err)
+}
+
+func (e *TemplateError) Unwrap() error { return e.Err }
+
+// render renders src with bindings. Plain text comes back as is.
+func (r *renderer) render(src string, bindings map[string]any) (string, error) {
+	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
+		return src, nil
+	}
+	if path, ok := lonePath(src); ok {
+		if v, found := lookup(bindings, path); found {
+			if s, ok := scalarText(v); ok {
+				return s, nil
+			}
+		} else {
+			return "", nil
+		}
+	}
+	var c *cached
+	if v, ok := r.cache.Load(src); ok {
+		c = v.(*cached)
+	} else {
+		tpl, err := r.engine.ParseString(src)
+		c = &cached{tpl: tpl, err: err}
+		r.cache.Store(src, c)
+	}
+	if c.err != nil {
+		return "", c.err
+	}
+	out, err := c.tpl.RenderString(bindings)
+	if err != nil {
+		return "", err
+	}
+	if len(out) > MaxRenderBytes {
+		return "", fmt.Errorf("rendered output is %d bytes; at most %d are allowed", len(out), MaxRenderBytes)
+	}
+	return out, nil
+}
+
+// lonePath recognises a template that is exactly one {{ a.b.c }} with no
+// filter, returning the dotted path.
+func lonePath(src string) (string, bool) {
+	if len(src) < 5 || src[0] != '{' || src[1] != '{' || src[len(src)-1] != '}' || src[len(src)-2] != '}' {
+		return "", false
+	}
+	inner := strings.TrimSpace(src[2 : len(src)-2])
+	if inner == "" {
+		return "", false
+	}
+	for i := 0; i < len(inner); i++ {
+		c := inner[i]
+		if !(c == '.' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return "", false
+		}
+	}
+	if inner[0] == '.' || inner[len(inner)-1] == '.' || strings.Contains(inner, "..") {
+		return "", false
+	}
+	if c := inner[0]; c >= '0' && c <= '9' {
+		return "", false
+	}
+	return inner, true
+}
+
+// lookup resolves a dotted path in nested maps. Array indexes and Liquid's
+// size / first / last are left to the engine (found is false only when a
+// map key is missing, which renders empty either way).
+func lookup(m map[string]any, path string) (any, bool) {
+	var cur any = m
+	for path != "" {
+		key := path
+		if i := strings.IndexByte(path, '.'); i >= 0 {
+			key, path = path[:i], path[i+1:]
+		} else {
+			path = ""
+		}
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			// Not a map: let the engine decide (arrays, size, ...).
+			return nil, true
+		}
+		if cur, ok = mm[key]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// scalarText formats a scalar as Liquid would; ok is false for values the
+// engine must format (maps, arrays, or a path the engine must resolve).
+func scalarText(v any) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(v), true
+	}
+	return "", false
+}

@@ -1,0 +1,93 @@
+package widgets
+
+import (
+	"fmt"
+
+	"github.com/studioflow/studioflow/flow"
+)
+
+// SplitBasedOn branches on its rendered `input`: each `match` transition
+// holds conditions that must all hold; the first matching transition in
+// order wins, else noMatch. See EvalCondition for the condition types.
+var SplitBasedOn = Type{
+	Name: flow.TypeSplitBasedOn,
+	Compile: func(p *Props) Node {
+		n := &splitNode{input: p.Text("input")}
+		for j, t := range p.State.Transitions {
+			if t.Event != "match" {
+				continue
+			}
+			b := branch{transition: j}
+			for k, c := range t.Conditions {
+				if msg := CheckConditionValue(c.Type, c.Value); msg != "" {
+					p.problems = append(p.problems, flow.Problem{
+						Path:  fmt.Sprintf("%s/conditions/%d/value", flow.TransitionPath(p.Index, j), k),
+						State: p.State.Name, Code: CodePropertyInvalid, Severity: flow.SeverityError,
+						Message: fmt.Sprintf("condition %q: %s", c.FriendlyName, msg),
+					})
+				}
+				cond := condition{typ: c.Type, value: NewText("value", c.Value)}
+				if len(c.Arguments) > 0 && n.input.IsZero() {
+					cond.arg = NewText("input", c.Arguments[0])
+				}
+				b.conds = append(b.conds, cond)
+			}
+			n.branches = append(n.branches, b)
+		}
+		return n
+	},
+}
+
+type condition struct {
+	typ   string
+	value Text
+	arg   Text
+}
+
+type branch struct {
+	transition int
+	conds      []condition
+}
+
+type splitNode struct {
+	input    Text
+	branches []branch
+}
+
+var splitEvents = []string{"noMatch", "match"}
+
+func (n *splitNode) Events() []string { return splitEvents }
+
+func (n *splitNode) Run(sc StepContext) (Result, error) {
+	input, err := sc.Render(n.input)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, b := range n.branches {
+		ok := len(b.conds) > 0
+		for _, c := range b.conds {
+			in := input
+			if c.arg.Src != "" {
+				if in, err = sc.Render(c.arg); err != nil {
+					return Result{}, err
+				}
+			}
+			value, err := sc.Render(c.value)
+			if err != nil {
+				return Result{}, err
+			}
+			m, err := EvalCondition(c.typ, in, value)
+			if err != nil {
+				return Result{}, fmt.Errorf("transition %d: %w", b.transition, err)
+			}
+			if !m {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return Result{Event: "match", Transition: b.transition + 1}, nil
+		}
+	}
+	return Result{Event: "noMatch"}, nil
+}

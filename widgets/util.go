@@ -1,0 +1,36 @@
+package widgets
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }
+
+// DataString returns data[key] as text: strings as is, numbers and booleans
+// formatted, absent as "".
+func DataString(data map[string]any, key string) string {
+	switch v := data[key].(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// CopyData returns a shallow copy of data with JSON-like values, for use as
+// outputs.
+func CopyData(data map[string]any) map[string]any {
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,168 @@
+package widgets
+
+import (
+	"errors"
+	"fmt"
+)
+
+// errNoVoice is returned by voice widgets on an engine without a voice
+// service.
+var errNoVoice = errors.New("no voice service is configured")
+
+// compilePrompt reads the say / play / digits properties shared by voice
+// widgets.
+func compilePrompt(p *Props) promptProps {
+	return promptProps{
+		say:      p.Text("say"),
+		play:     p.Text("play"),
+		digits:   p.Text("digits"),
+		voice:    p.String("voice", ""),
+		language: p.String("language", ""),
+		loop:     p.Int("loop", 1, 0, 99),
+	}
+}
+
+type promptProps struct {
+	say, play, digits Text
+	voice, language   string
+	loop              int
+}
+
+func (pp *promptProps) render(sc StepContext) (Prompt, error) {
+	var pr Prompt
+	var err error
+	if pr.Say, err = sc.Render(pp.say); err != nil {
+		return pr, err
+	}
+	if pr.Play, err = sc.Render(pp.play); err != nil {
+		return pr, err
+	}
+	if pr.Digits, err = sc.Render(pp.digits); err != nil {
+		return pr, err
+	}
+	pr.Voice, pr.Language, pr.Loop = pp.voice, pp.language, pp.loop
+	return pr, nil
+}
+
+// SayPlay speaks text, plays audio or sends tones on the call (say, play or
+// digits; voice, language, loop 1-99). It does not wait: the audio is
+// queued and the step takes audioComplete at once.
+var SayPlay = Type{
+	Name:      "say-play",
+	NeedsCall: true,
+	Compile: func(p *Props) Node {
+		n := &sayPlayNode{prompt: compilePrompt(p)}
+		if n.prompt.say.IsZero() && n.prompt.play.IsZero() && n.prompt.digits.IsZero() {
+			p.Errorf("say", CodePropertyMissing, "a say-play needs one of say, play or digits")
+		}
+		return n
+	},
+}
+
+type sayPlayNode struct{ prompt promptProps }
+
+var sayPlayEvents = []string{"audioComplete"}
+
+func (n *sayPlayNode) Events() []string { return sayPlayEvents }
+
+func (n *sayPlayNode) Run(sc StepContext) (Result, error) {
+	v := sc.Services().Voice
+	if v == nil {
+		return Result{}, errNoVoice
+	}
+	pr, err := n.prompt.render(sc)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := v.Say(sc.Context(), sc.Call().Sid, pr); err != nil {
+		return Result{}, fmt.Errorf("voice: %w", err)
+	}
+	return Result{Event: "audioComplete"}, nil
+}
+
+// Redacted replaces sensitive values in stored context.
+const Redacted = "[redacted]"
+
+// GatherInputOnCall plays a prompt and collects keypresses or speech. Events:
+// keypress (outputs Digits), speech (SpeechResult, Confidence), timeout.
+// Properties: say / play, voice, language, loop, timeout 0-30 seconds
+// (default 5), finish_on_key (default #), number_of_digits, stop_gather
+// (default true), gather_language, speech_model, hints; and, beyond
+// Twilio, `sensitive` (default false): when true the digits and speech are
+// never stored, only "[redacted]".
+var GatherInputOnCall = Type{
+	Name:       "gather-input-on-call",
+	NeedsCall:  true,
+	EndsCallOn: nil,
+	Compile: func(p *Props) Node {
+		n := &gatherNode{
+			prompt:      compilePrompt(p),
+			timeout:     p.Int("timeout", 5, 0, 30),
+			finishOnKey: p.String("finish_on_key", "#"),
+			numDigits:   p.Int("number_of_digits", 0, 0, 100),
+			stopGather:  p.Bool("stop_gather", true),
+			language:    p.String("gather_language", ""),
+			speechModel: p.String("speech_model", ""),
+			hints:       p.String("hints", ""),
+			sensitive:   p.Bool("sensitive", false),
+		}
+		p.Bool("profanity_filter", true)
+		return n
+	},
+}
+
+type gatherNode struct {
+	prompt                       promptProps
+	timeout, numDigits           int
+	finishOnKey                  string
+	stopGather, sensitive        bool
+	language, speechModel, hints string
+}
+
+var gatherEvents = []string{"keypress", "speech", "timeout"}
+
+func (n *gatherNode) Events() []string { return gatherEvents }
+
+func (n *gatherNode) Run(sc StepContext) (Result, error) {
+	v := sc.Services().Voice
+	if v == nil {
+		return Result{}, errNoVoice
+	}
+	pr, err := n.prompt.render(sc)
+	if err != nil {
+		return Result{}, err
+	}
+	g := Gather{
+		Prompt: pr, Input: "dtmf speech", FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
+		StopGather: n.stopGather, Hints: n.hints, SpeechModel: n.speechModel, Language: n.language,
+		Timeout: secondsDuration(n.timeout),
+	}
+	if err := v.Gather(sc.Context(), sc.Call().Sid, g); err != nil {
+		return Result{}, fmt.Errorf("voice: %w", err)
+	}
+	return Result{Wait: &Wait{
+		Events:  gatherEvents,
+		Timeout: secondsDuration(n.timeout),
+		Prompt:  map[string]any{"input": "dtmf speech", "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
+	}}, nil
+}
+
+func (n *gatherNode) Resume(sc StepContext, ev Event) (Result, error) {
+	switch ev.Name {
+	case "keypress":
+		return Result{Event: ev.Name, Outputs: map[string]any{"Digits": n.redact(DataString(ev.Data, "Digits"))}}, nil
+	case "speech":
+		return Result{Event: ev.Name, Outputs: map[string]any{
+			"SpeechResult": n.redact(DataString(ev.Data, "SpeechResult")),
+			"Confidence":   DataString(ev.Data, "Confidence"),
+		}}, nil
+	}
+	return Result{Event: ev.Name}, nil
+}
+
+func (n *gatherNode) redact(s string) string {
+	if n.sensitive && s != "" {
+		return Redacted
+	}
+	return s
+}

@@ -1,0 +1,219 @@
+package widgets
+
+import (
+	"context"
+	"time"
+
+	"github.com/studioflow/studioflow/flow"
+)
+
+// Type is one widget type: its name, what it needs of the interaction, and
+// how it compiles a state's properties into a runnable Node.
+//
+// Register a Type on a Registry to add a custom widget without forking the
+// library:
+//
+//	reg := widgets.Standard()
+//	reg.Register(widgets.Type{Name: "lookup-crm", Compile: compileLookup})
+type Type struct {
+	// Name is the state type string, such as "say-play".
+	Name string
+	// Compile decodes and checks the properties of one state. It runs once
+	// per definition, never per step. It reports problems through p and
+	// returns a Node even when there are problems (the engine refuses to
+	// run a definition with errors).
+	Compile func(p *Props) Node
+	// NeedsCall marks a voice widget: it runs only while a call is live.
+	NeedsCall bool
+	// NeedsMessaging marks a widget that converses by message and waits for
+	// a reply from the contact (send-and-wait-for-reply).
+	NeedsMessaging bool
+	// ProvidesCallOn lists events after which a live call exists (the
+	// answered exit of an outbound call).
+	ProvidesCallOn []string
+	// EndsCallOn lists events after which the call is over (hangup, call
+	// completed); the flow may go on with non-voice steps.
+	EndsCallOn []string
+	// PlacesCall marks a widget that places an outbound call; at most one
+	// may stand on one call path.
+	PlacesCall bool
+}
+
+// Node is a compiled state: properties decoded, ready to run.
+type Node interface {
+	// Events lists every event the state may emit, in a stable order.
+	Events() []string
+	// Run executes the state once. An error ends the execution as failed;
+	// an outcome the flow can handle (an HTTP 500, a busy line) is an
+	// event, not an error.
+	Run(sc StepContext) (Result, error)
+}
+
+// Resumer is implemented by nodes that wait: Resume turns the event the host
+// reported into the step's result (its outputs and the event taken). Nodes
+// that wait but do not implement Resumer take the event as reported, with
+// its data as outputs.
+type Resumer interface {
+	Resume(sc StepContext, ev Event) (Result, error)
+}
+
+// Returner is implemented by nodes that Enter a child frame (run-subflow,
+// run-module): Return turns the child's outcome into the step's result.
+type Returner interface {
+	Return(sc StepContext, ret Returned) (Result, error)
+}
+
+// Result is what a step does next. Exactly one of Event, Wait, End, Enter or
+// Return is set.
+type Result struct {
+	// Event is taken now: the engine follows its transition.
+	Event string
+	// Transition, when positive, picks the state's transition to follow by
+	// its 1-based index instead of by Event (a split's `match` branches
+	// share one event name).
+	Transition int
+	// Wait suspends the execution until the host reports an event.
+	Wait *Wait
+	// End ends the whole execution.
+	End *End
+	// Enter pushes a subflow or module frame.
+	Enter *Enter
+	// Return pops the current module frame through a module exit.
+	Return *Return
+	// Outputs are stored as widgets.NAME.* for later steps. Values must be
+	// JSON-like: string, float64, bool, nil, []any, map[string]any.
+	Outputs map[string]any
+}
+
+// Wait describes a suspended step.
+type Wait struct {
+	// Events lists the events the host may resume with.
+	Events []string
+	// Timeout, if positive, delivers TimeoutEvent when it elapses (the
+	// engine's expiry pass does it).
+	Timeout time.Duration
+	// TimeoutEvent is the event delivered on timeout; "timeout" if empty.
+	TimeoutEvent string
+	// Prompt tells the host what is awaited (digits, speech, a reply, a call
+	// outcome), for simulators and UIs.
+	Prompt map[string]any
+}
+
+// End ends the execution.
+type End struct {
+	// Failed marks an abnormal end; Reason says why.
+	Failed bool
+	Reason string
+}
+
+// FrameKind is the kind of a child frame.
+type FrameKind string
+
+const (
+	// FrameSubflow runs another flow inside the same execution.
+	FrameSubflow FrameKind = "subflow"
+	// FrameModule runs a module inside the same execution.
+	FrameModule FrameKind = "module"
+)
+
+// Enter pushes a child frame.
+type Enter struct {
+	Kind FrameKind
+	// Ref is the flow sid (subflow) or the module name (module).
+	Ref string
+	// Revision selects the version: "LatestPublished", "LatestDraft" or a
+	// number. Empty means LatestPublished.
+	Revision string
+	// Parameters reach a subflow as trigger.parent.parameters.*, or a
+	// module's begin-module as its arguments.
+	Parameters map[string]any
+}
+
+// Return pops a module frame through the named exit.
+type Return struct {
+	Exit    string
+	Outputs map[string]any
+}
+
+// Returned is the outcome of a child frame, handed to the Returner.
+type Returned struct {
+	// Exit is the module exit taken; empty for a subflow.
+	Exit string
+	// Outputs are the module's outputs (modules) or the child's
+	// flow.variables (subflows).
+	Outputs map[string]any
+	// Failed is set when the child could not run or failed; Reason says why.
+	Failed bool
+	Reason string
+}
+
+// Event is an outcome the host reports to a waiting execution.
+type Event struct {
+	// Name is the event, such as "keypress" or "incomingMessage".
+	Name string `json:"name"`
+	// Data carries the event's values (Digits, Body, CallStatus ...).
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// StepContext is what a node sees while it runs. The runtime implements it.
+type StepContext interface {
+	// Context carries cancellation and deadlines for service calls.
+	Context() context.Context
+	// StateName is the name of the running state.
+	StateName() string
+	// Now is the engine's clock.
+	Now() time.Time
+	// Intn returns a number in [0, n) from the engine's injected randomness.
+	Intn(n int) int
+	// NewID returns a fresh id with the given prefix from the engine's
+	// injected id source.
+	NewID(prefix string) string
+	// Services are the host's implementations of voice, messaging, HTTP...
+	Services() *Services
+	// Render renders a text property against the execution context. Plain
+	// text comes back as is.
+	Render(t Text) (string, error)
+	// Lookup resolves a dotted context path such as "flow.data.name".
+	Lookup(path string) (any, bool)
+	// SetVariable writes flow.variables.KEY of the current frame.
+	SetVariable(key string, value any)
+	// TriggerEvent is the event the execution was started with.
+	TriggerEvent() string
+	// ContactAddress is the contact's address (contact.channel.address).
+	ContactAddress() string
+	// FlowAddress is the flow's own address (flow.channel.address).
+	FlowAddress() string
+	// Call is the current call, if any.
+	Call() Call
+}
+
+// Call identifies the execution's call.
+type Call struct {
+	// Sid is the call's id; empty when there never was a call.
+	Sid string
+	// Live is true while the call is connected.
+	Live bool
+}
+
+// TimeoutEvent is the event a wait's timeout delivers by default.
+const TimeoutEvent = "timeout"
+
+// Problem codes reported by the widget checks.
+const (
+	CodeTypeUnknown      = "widget.type_unknown"
+	CodePropertyMissing  = "property.missing"
+	CodePropertyInvalid  = "property.invalid"
+	CodePropertyRange    = "property.out_of_range"
+	CodeEventNotEmitted  = "transition.event_not_emitted"
+	CodePropertyTemplate = "property.template"
+)
+
+// Checker returns a flow.Checker that compiles every state with r and reports
+// unknown types, property problems and transitions on events the widget does
+// not emit.
+func (r *Registry) Checker() flow.Checker {
+	return flow.CheckerFunc(func(d *flow.Definition) flow.Problems {
+		_, ps := r.Compile(d)
+		return ps
+	})
+}
