@@ -16,6 +16,15 @@ type Services struct {
 	// HTTP sends make-http-request (and default run-function) requests.
 	// An *http.Client satisfies it.
 	HTTP HTTPDoer
+	// Functions runs run-function handlers registered in Go; a function
+	// without a handler is invoked over HTTP.
+	Functions Functions
+	// Actions runs execute-action integrations.
+	Actions Actions
+	// Payments captures card payments for capture-payments.
+	Payments Payments
+	// Streams starts and stops media streams for fork-stream.
+	Streams Streams
 }
 
 // Prompt is what a voice widget says, plays or sends as tones.
@@ -60,8 +69,135 @@ type Voice interface {
 	Say(ctx context.Context, callSid string, p Prompt) error
 	// Gather prompts for and collects keypresses or speech.
 	Gather(ctx context.Context, callSid string, g Gather) error
+	// Connect bridges the call to another party (connect-call-to,
+	// forward-to-external-number). The outcome comes back as an event.
+	Connect(ctx context.Context, callSid string, d Dial) error
+	// Record records the caller (record-voicemail) or starts and stops
+	// recording the call (record-call).
+	Record(ctx context.Context, callSid string, r Recording) error
+	// Enqueue places the call in a queue or hands it to a contact-center
+	// workflow (enqueue-call, send-to-flex).
+	Enqueue(ctx context.Context, callSid string, q Enqueue) error
+	// Redirect hands the call to external TwiML (add-twiml-redirect).
+	Redirect(ctx context.Context, callSid string, r Redirect) error
 	// Hangup ends the call.
 	Hangup(ctx context.Context, callSid string) error
+	// Call places an outbound call and returns its sid; whether it is
+	// answered comes back as an event.
+	Call(ctx context.Context, c OutboundCall) (string, error)
+}
+
+// Dial describes a connect or forward.
+type Dial struct {
+	// Noun is "number", "client", "sip" or "conference".
+	Noun     string        `json:"noun"`
+	To       string        `json:"to"`
+	CallerID string        `json:"caller_id,omitempty"`
+	Timeout  time.Duration `json:"timeout,omitempty"`
+	Record   bool          `json:"record,omitempty"`
+	// Extra carries widget-specific options.
+	Extra map[string]any `json:"extra,omitempty"`
+}
+
+// Recording describes a voicemail or call recording.
+type Recording struct {
+	// Mode is "voicemail", "start" or "stop" (and "pause", "resume").
+	Mode        string         `json:"mode"`
+	Timeout     time.Duration  `json:"timeout,omitempty"`
+	MaxLength   time.Duration  `json:"max_length,omitempty"`
+	FinishOnKey string         `json:"finish_on_key,omitempty"`
+	Transcribe  bool           `json:"transcribe,omitempty"`
+	PlayBeep    bool           `json:"play_beep,omitempty"`
+	Extra       map[string]any `json:"extra,omitempty"`
+}
+
+// Enqueue describes a queue hand-off.
+type Enqueue struct {
+	Queue      string         `json:"queue,omitempty"`
+	Workflow   string         `json:"workflow,omitempty"`
+	Channel    string         `json:"channel,omitempty"`
+	Priority   int            `json:"priority,omitempty"`
+	Timeout    time.Duration  `json:"timeout,omitempty"`
+	Attributes string         `json:"attributes,omitempty"`
+	Extra      map[string]any `json:"extra,omitempty"`
+}
+
+// Redirect describes a hand-off to external TwiML.
+type Redirect struct {
+	URL     string        `json:"url"`
+	Method  string        `json:"method,omitempty"`
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// OutboundCall describes a call to place.
+type OutboundCall struct {
+	From    string        `json:"from"`
+	To      string        `json:"to"`
+	Timeout time.Duration `json:"timeout,omitempty"`
+	Record  bool          `json:"record,omitempty"`
+	// MachineDetection is "", "Enable" or "DetectMessageEnd".
+	MachineDetection string         `json:"machine_detection,omitempty"`
+	Extra            map[string]any `json:"extra,omitempty"`
+}
+
+// FunctionCall is one run-function invocation.
+type FunctionCall struct {
+	// Sid and URL identify the function (either may be empty).
+	Sid        string            `json:"sid,omitempty"`
+	URL        string            `json:"url,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
+}
+
+// FunctionResult is what a function returned, read like an HTTP response.
+type FunctionResult struct {
+	StatusCode  int    `json:"status_code"`
+	ContentType string `json:"content_type,omitempty"`
+	Body        string `json:"body,omitempty"`
+}
+
+// Functions runs functions registered as Go handlers. Invoke reports
+// handled false when it has no handler for the call, so the widget falls
+// back to an HTTP POST to the function's URL.
+type Functions interface {
+	Invoke(ctx context.Context, c FunctionCall) (res FunctionResult, handled bool, err error)
+}
+
+// Actions runs a configured integration for execute-action. An error
+// wrapping context.DeadlineExceeded is a timeout.
+type Actions interface {
+	Execute(ctx context.Context, action string, params map[string]string) (map[string]any, error)
+}
+
+// PaymentRequest asks the payment provider to capture a card on the call.
+type PaymentRequest struct {
+	Connector   string         `json:"connector,omitempty"`
+	Amount      string         `json:"amount,omitempty"`
+	Currency    string         `json:"currency,omitempty"`
+	MaxAttempts int            `json:"max_attempts,omitempty"`
+	Timeout     time.Duration  `json:"timeout,omitempty"`
+	Extra       map[string]any `json:"extra,omitempty"`
+}
+
+// Payments captures card payments. The provider collects the card data
+// itself; the library only ever sees what it returns (a token, the last
+// four digits), never the card number or security code.
+type Payments interface {
+	Capture(ctx context.Context, callSid string, p PaymentRequest) error
+}
+
+// Stream describes a media stream to start or stop.
+type Stream struct {
+	// Action is "start" or "stop".
+	Action string         `json:"action"`
+	Name   string         `json:"name,omitempty"`
+	URL    string         `json:"url,omitempty"`
+	Track  string         `json:"track,omitempty"`
+	Extra  map[string]any `json:"extra,omitempty"`
+}
+
+// Streams starts and stops media streams.
+type Streams interface {
+	Stream(ctx context.Context, callSid string, s Stream) error
 }
 
 // Message is one outbound message.

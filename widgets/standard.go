@@ -2,7 +2,7 @@ package widgets
 
 // standardTypes lists the built-in widget types.
 func standardTypes() []Type {
-	return []Type{
+	types := []Type{
 		Trigger,
 		SetVariables,
 		SplitBasedOn,
@@ -11,4 +11,6 @@ func standardTypes() []Type {
 		SendMessage,
 		SendAndWaitForReply,
 	}
+	types = append(types, twilioTypes()...)
+	return append(types, talkdeskTypes()...)
 }

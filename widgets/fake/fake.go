@@ -166,3 +166,48 @@ func Services() (*widgets.Services, *Transcript) {
 		Messaging: &Messaging{T: t},
 	}, t
 }
+
+// Connect implements widgets.Voice.
+func (v *Voice) Connect(_ context.Context, call string, d widgets.Dial) error {
+	if v.Fail != nil {
+		return v.Fail
+	}
+	v.T.Add(Entry{Service: "voice", Op: "connect", CallSid: call, To: d.To, From: d.CallerID, Detail: map[string]any{"noun": d.Noun}})
+	return nil
+}
+
+// Record implements widgets.Voice.
+func (v *Voice) Record(_ context.Context, call string, r widgets.Recording) error {
+	if v.Fail != nil {
+		return v.Fail
+	}
+	v.T.Add(Entry{Service: "voice", Op: "record", CallSid: call, Text: r.Mode})
+	return nil
+}
+
+// Enqueue implements widgets.Voice.
+func (v *Voice) Enqueue(_ context.Context, call string, q widgets.Enqueue) error {
+	if v.Fail != nil {
+		return v.Fail
+	}
+	v.T.Add(Entry{Service: "voice", Op: "enqueue", CallSid: call, Text: q.Queue + q.Workflow})
+	return nil
+}
+
+// Redirect implements widgets.Voice.
+func (v *Voice) Redirect(_ context.Context, call string, r widgets.Redirect) error {
+	if v.Fail != nil {
+		return v.Fail
+	}
+	v.T.Add(Entry{Service: "voice", Op: "redirect", CallSid: call, Text: r.URL})
+	return nil
+}
+
+// Call implements widgets.Voice. Calls get sids CA00000001, CA00000002...
+func (v *Voice) Call(_ context.Context, c widgets.OutboundCall) (string, error) {
+	if v.Fail != nil {
+		return "", v.Fail
+	}
+	v.T.Add(Entry{Service: "voice", Op: "call", To: c.To, From: c.From})
+	return "CA" + fmt.Sprintf("%08d", len(v.T.Entries())), nil
+}

@@ -1,0 +1,6 @@
+package widgets
+
+// twilioTypes lists the Twilio Studio widgets beyond the core set.
+func twilioTypes() []Type {
+	return []Type{}
+}
