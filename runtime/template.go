@@ -50,6 +50,9 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 	if path, ok := lonePath(src); ok {
 		if v, found := lookup(bindings, path); found {
 			if s, ok := scalarText(v); ok {
+				if err := capOutput(s); err != nil {
+					return "", err
+				}
 				return s, nil
 			}
 		} else {
@@ -71,10 +74,18 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len(out) > MaxRenderBytes {
-		return "", fmt.Errorf("rendered output is %d bytes; at most %d are allowed", len(out), MaxRenderBytes)
+	if err := capOutput(out); err != nil {
+		return "", err
 	}
 	return out, nil
+}
+
+// capOutput refuses output over MaxRenderBytes.
+func capOutput(out string) error {
+	if len(out) > MaxRenderBytes {
+		return fmt.Errorf("rendered output is %d bytes; at most %d are allowed", len(out), MaxRenderBytes)
+	}
+	return nil
 }
 
 // lonePath recognises a template that is exactly one {{ a.b.c }} with no

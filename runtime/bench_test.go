@@ -1,0 +1,136 @@
+package runtime
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// nopVoice accepts every voice operation and records nothing, so the
+// benchmarks measure the engine, not a fake.
+type nopVoice struct{}
+
+func (nopVoice) Say(context.Context, string, widgets.Prompt) error        { return nil }
+func (nopVoice) Gather(context.Context, string, widgets.Gather) error     { return nil }
+func (nopVoice) Connect(context.Context, string, widgets.Dial) error      { return nil }
+func (nopVoice) Record(context.Context, string, widgets.Recording) error  { return nil }
+func (nopVoice) Enqueue(context.Context, string, widgets.Enqueue) error   { return nil }
+func (nopVoice) Redirect(context.Context, string, widgets.Redirect) error { return nil }
+func (nopVoice) Hangup(context.Context, string) error                     { return nil }
+func (nopVoice) Call(context.Context, widgets.OutboundCall) (string, error) {
+	return "CA1", nil
+}
+
+// pingPong is a flow whose two states hand over to each other forever.
+func pingPong(typ, props string) *flow.Definition {
+	d, err := flow.Parse([]byte(`{"description": "bench", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "a"}], "properties": {}},
+	  {"name": "a", "type": "` + typ + `", "transitions": [{"event": "EVENT", "next": "b"}], "properties": ` + props + `},
+	  {"name": "b", "type": "` + typ + `", "transitions": [{"event": "EVENT", "next": "a"}], "properties": ` + props + `}]}`))
+	if err != nil {
+		panic(err)
+	}
+	for i := range d.States[1:] {
+		d.States[i+1].Transitions[0].Event = map[string]string{"set-variables": "next", "say-play": "audioComplete"}[typ]
+	}
+	return d
+}
+
+// benchSteps runs b.N steps of def in executions of 1000 steps each and
+// reports the engine's cost per step.
+func benchSteps(b *testing.B, def *flow.Definition) {
+	e := New(WithSource(Definitions{"FW": def}), WithServices(&widgets.Services{Voice: nopVoice{}}),
+		WithLimits(Limits{MaxSteps: 1000, MaxRepeats: 2}))
+	res, _ := e.source.Flow(context.Background(), "FW", "")
+	p, err := e.program(res)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := StartRequest{FlowSid: "FW", Trigger: TriggerCall, CallSid: "CA1", Parameters: map[string]any{}}
+	steps := make([]Step, 0, 1000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := 0
+	for done < b.N {
+		b.StopTimer()
+		x := e.newExecution(req, p, "", e.clock())
+		x.Frames[0].Context["flow"].(map[string]any)["data"] = map[string]any{"first_name": "Ada"}
+		x.Steps = steps[:0]
+		r := e.newRun(ctx, x)
+		r.progs = append(r.progs, p)
+		b.StartTimer()
+		r.loop(widgets.Result{}, false)
+		done += len(x.Steps)
+	}
+}
+
+// BenchmarkStepPlain: a transition through a widget with no template.
+func BenchmarkStepPlain(b *testing.B) {
+	benchSteps(b, pingPong("set-variables", `{}`))
+}
+
+// BenchmarkStepTemplated: a say-play rendering Hello {{flow.data.first_name}}.
+func BenchmarkStepTemplated(b *testing.B) {
+	benchSteps(b, pingPong("say-play", `{"say": "Hello {{flow.data.first_name}}"}`))
+}
+
+// fixtureStore serves one serialized execution for every load and
+// serializes every save, without keeping it: each iteration of
+// BenchmarkResume starts from the same JSON.
+type fixtureStore struct {
+	Store
+	data  []byte
+	saved int
+}
+
+func (s *fixtureStore) Load(context.Context, string) (*Execution, error) {
+	return UnmarshalExecution(s.data)
+}
+
+func (s *fixtureStore) Save(_ context.Context, x *Execution) error {
+	data, err := MarshalExecution(x)
+	s.saved = len(data)
+	return err
+}
+
+// BenchmarkResume: load a waiting execution of the README's IVR menu from
+// JSON, apply a keypress (9: hear the menu again), run to the next wait and
+// save as JSON.
+func BenchmarkResume(b *testing.B) {
+	src, err := os.ReadFile("../examples/ivr/menu.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	def, err := flow.Parse(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	e := New(WithSource(Definitions{"FWacme": def}), WithServices(&widgets.Services{Voice: nopVoice{}}))
+	x, err := e.Start(ctx, StartRequest{FlowSid: "FWacme", Trigger: TriggerCall, From: "+15551230000", To: "+15559870000", CallSid: "CA0001"})
+	if err != nil || x.Wait == nil {
+		b.Fatalf("start: %v %+v", err, x)
+	}
+	data, err := MarshalExecution(x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fs := &fixtureStore{Store: e.store, data: data}
+	e.store = fs
+	ev := widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "9"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		y, err := e.Resume(ctx, x.ID, ev)
+		if err != nil || y.Wait == nil {
+			b.Fatalf("resume: %v", err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(data)), "bytes-waiting")
+	b.ReportMetric(float64(fs.saved), "bytes-saved")
+}

@@ -1,0 +1,470 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+func TestMenuWaitResumeAndTimeout(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	require.Equal(t, runtime.StatusActive, x.Status)
+	require.NotNil(t, x.Wait)
+	assert.Equal(t, "menu", x.Wait.State)
+	assert.Equal(t, []string{"keypress", "speech", "timeout"}, x.Wait.Events)
+	assert.Equal(t, t0.Add(5*time.Second), *x.Wait.Deadline)
+
+	// A wrong key goes back to the menu; the second wait is a fresh one.
+	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "7"})
+	assert.Equal(t, "menu", x.Wait.State)
+	assert.Equal(t, "7", x.Widgets()["menu"].(map[string]any)["Digits"])
+
+	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, []string{
+		"incomingCall:Trigger>menu", "keypress:menu>route", "noMatch:route>menu",
+		"keypress:menu>route", "match:route>sales", "audioComplete:sales>Ended",
+	}, path(x))
+	assert.Equal(t, []string{"Press 1 for sales", "Press 1 for sales", "Sales, +15550001111"}, said(h.transcript))
+
+	// Timeout: nothing is due before the deadline, then the expiry pass
+	// delivers timeout.
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1555", To: "+1666", CallSid: "CA2"})
+	h.clock.Advance(4 * time.Second)
+	n, err := h.engine.Expire(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+	h.clock.Advance(time.Second)
+	n, err = h.engine.Expire(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	y, err = h.engine.Get(context.Background(), y.ID)
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Equal(t, []string{"incomingCall:Trigger>menu", "timeout:menu>bye", "audioComplete:bye>Ended"}, path(y))
+}
+
+func TestResumeRefusedChangesNothing(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	before, err := runtime.MarshalExecution(x)
+	require.NoError(t, err)
+
+	_, err = h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "incomingMessage"})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), `state "menu" waits for one of [keypress speech timeout], not "incomingMessage"`)
+
+	after, err := h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err)
+	afterJSON, err := runtime.MarshalExecution(after)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(before), string(afterJSON))
+
+	// Still waiting and resumable.
+	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+
+	// A resume of an ended execution is refused too.
+	_, err = h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "keypress"})
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+	_, err = h.engine.Resume(context.Background(), "FNnope", widgets.Event{Name: "keypress"})
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+}
+
+const everyTriggerFlow = `{
+  "description": "triggers", "initial_state": "Trigger",
+  "states": [
+    {"name": "Trigger", "type": "trigger", "transitions": [
+      {"event": "incomingCall", "next": "from_call"}, {"event": "incomingMessage", "next": "from_message"},
+      {"event": "incomingConversationMessage", "next": "from_conversation"}, {"event": "incomingRequest", "next": "from_request"},
+      {"event": "incomingParent", "next": "from_parent"}], "properties": {}},
+    {"name": "from_call", "type": "set-variables", "transitions": [{"event": "next"}],
+     "properties": {"variables": [{"key": "seen", "value": "call {{trigger.call.CallSid}} from {{trigger.call.From}} to {{flow.channel.address}}"}]}},
+    {"name": "from_message", "type": "set-variables", "transitions": [{"event": "next"}],
+     "properties": {"variables": [{"key": "seen", "value": "message {{trigger.message.Body}} from {{contact.channel.address}}"}]}},
+    {"name": "from_conversation", "type": "set-variables", "transitions": [{"event": "next"}],
+     "properties": {"variables": [{"key": "seen", "value": "conversation {{trigger.conversation.ConversationSid}}"}]}},
+    {"name": "from_request", "type": "set-variables", "transitions": [{"event": "next"}],
+     "properties": {"variables": [{"key": "seen", "value": "request for {{flow.data.first_name}} ({{flow.data.age | plus: 1}})"}]}},
+    {"name": "from_parent", "type": "set-variables", "transitions": [{"event": "next"}],
+     "properties": {"variables": [{"key": "seen", "value": "parent says {{trigger.parent.parameters.greeting}}"}]}}
+  ]}`
+
+func TestEveryTriggerKind(t *testing.T) {
+	cases := []struct {
+		req   runtime.StartRequest
+		first string
+		want  string
+	}{
+		{runtime.StartRequest{Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA9"}, "incomingCall:Trigger>from_call", "call CA9 from +1 to +2"},
+		{runtime.StartRequest{Trigger: runtime.TriggerMessage, From: "+1", To: "+2", Payload: map[string]any{"Body": "hi"}}, "incomingMessage:Trigger>from_message", "message hi from +1"},
+		{runtime.StartRequest{Trigger: runtime.TriggerConversation, From: "ann", ConversationSid: "CH1"}, "incomingConversationMessage:Trigger>from_conversation", "conversation CH1"},
+		{runtime.StartRequest{Trigger: runtime.TriggerRequest, From: "+1", To: "+2", Parameters: map[string]any{"first_name": "Ada", "age": 36}}, "incomingRequest:Trigger>from_request", "request for Ada (37)"},
+		{runtime.StartRequest{Trigger: runtime.TriggerParent, Parameters: map[string]any{"greeting": "hello"}}, "incomingParent:Trigger>from_parent", "parent says hello"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.req.Trigger), func(t *testing.T) {
+			h := newHarness(t, map[string]string{"FWt": everyTriggerFlow})
+			c.req.FlowSid = "FWt"
+			x := h.start(t, c.req)
+			assert.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+			state := c.first[strings.Index(c.first, ">")+1:]
+			assert.Equal(t, []string{c.first, "next:" + state + ">Ended"}, path(x))
+			assert.Equal(t, c.want, x.Variables()["seen"])
+			assert.Equal(t, x.ID, x.Context()["flow"].(map[string]any)["sid"])
+			assert.Equal(t, "FWt", x.Context()["flow"].(map[string]any)["flow_sid"])
+		})
+	}
+	_, err := newHarness(t, map[string]string{"FWt": everyTriggerFlow}).engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWt", Trigger: "fax"})
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+}
+
+const replyFlow = `{
+  "description": "reply", "initial_state": "Trigger",
+  "states": [
+    {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "ask"}, {"event": "incomingRequest", "next": "ask"}, {"event": "incomingConversationMessage", "next": "ask"}], "properties": {}},
+    {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+     "properties": {"body": "What is your name?", "timeout": "600"}},
+    {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}],
+     "properties": {"body": "Thanks {{widgets.ask.inbound.Body}}"}}
+  ]}`
+
+func TestOneActiveExecutionPerSession(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, map[string]string{"FWr": replyFlow})
+	rest := runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1555", To: "+1666"}
+	x := h.start(t, rest)
+	require.NotNil(t, x.Wait)
+
+	// A second REST start for the pair is a conflict naming the active one.
+	_, err := h.engine.Start(ctx, rest)
+	var ce *runtime.ConflictError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, x.ID, ce.ActiveID)
+	assert.ErrorIs(t, err, runtime.ErrConflict)
+
+	// Another contact is another session.
+	other := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1777", To: "+1666"})
+	assert.NotEqual(t, x.ID, other.ID)
+
+	// An inbound message for the pair resumes the active execution.
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, From: "+1555", To: "+1666", Payload: map[string]any{"Body": "Ada"}})
+	assert.Equal(t, x.ID, y.ID)
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Equal(t, "Thanks Ada", said(h.transcript)[2])
+
+	// Once ended, the pair may start again.
+	z := h.start(t, rest)
+	assert.NotEqual(t, x.ID, z.ID)
+}
+
+func TestConversationsKeyedByConversation(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWr": replyFlow})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, From: "ann", ConversationSid: "CH1"})
+	require.NotNil(t, x.Wait)
+	// Another participant of the same conversation advances the same execution.
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, From: "bob", ConversationSid: "CH1", Payload: map[string]any{"Body": "Bob"}})
+	assert.Equal(t, x.ID, y.ID)
+	assert.Equal(t, "Bob", y.Widgets()["ask"].(map[string]any)["inbound"].(map[string]any)["Body"])
+	// Another conversation is another execution.
+	z := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, From: "ann", ConversationSid: "CH2"})
+	assert.NotEqual(t, x.ID, z.ID)
+}
+
+func TestCallsKeyedByCallSidWhenConcurrentCallsAllowed(t *testing.T) {
+	noConcurrency := strings.Replace(menuFlow, `"allow_concurrent_calls": true`, `"allow_concurrent_calls": false`, 1)
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow, "FWsingle": noConcurrency})
+	a := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA1"})
+	b := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA2"})
+	assert.NotEqual(t, a.ID, b.ID)
+
+	h.start(t, runtime.StartRequest{FlowSid: "FWsingle", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA3"})
+	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWsingle", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA4"})
+	assert.ErrorIs(t, err, runtime.ErrConflict)
+}
+
+// barrierStore lets two savers load the same version before either saves.
+type barrierStore struct {
+	*runtime.MemoryStore
+	loads sync.WaitGroup
+}
+
+func (s *barrierStore) Load(ctx context.Context, id string) (*runtime.Execution, error) {
+	x, err := s.MemoryStore.Load(ctx, id)
+	s.loads.Done()
+	s.loads.Wait()
+	return x, err
+}
+
+func TestRacingResumesOneWins(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	bs := &barrierStore{MemoryStore: h.store}
+	bs.loads.Add(2)
+	services := h.services
+	e := runtime.New(runtime.WithSource(runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}), runtime.WithStore(bs), runtime.WithServices(services))
+
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = e.Resume(context.Background(), x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": fmt.Sprint(i + 1)}})
+		}()
+	}
+	wg.Wait()
+	wins, conflicts := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case errors.Is(err, runtime.ErrConflict):
+			conflicts++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	assert.Equal(t, 1, wins)
+	assert.Equal(t, 1, conflicts)
+}
+
+func mustParse(t testing.TB, src string) *flow.Definition {
+	t.Helper()
+	d, err := flow.Parse([]byte(src))
+	require.NoError(t, err)
+	return d
+}
+
+const loopFlow = `{
+  "description": "loop", "initial_state": "Trigger",
+  "states": [
+    {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "a"}], "properties": {}},
+    {"name": "a", "type": "set-variables", "transitions": [{"event": "next", "next": "b"}], "properties": {}},
+    {"name": "b", "type": "set-variables", "transitions": [{"event": "next", "next": "a"}], "properties": {}},
+    {"name": "self", "type": "set-variables", "transitions": [{"event": "next", "next": "self"}], "properties": {}}
+  ]}`
+
+func TestLimits(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWloop": loopFlow}, runtime.WithLimits(runtime.Limits{MaxSteps: 50}))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWloop", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, "limit: the execution reached 50 steps", x.Reason)
+	assert.Len(t, x.Steps, 50)
+
+	selfLoop := strings.Replace(loopFlow, `"next": "a"}], "properties": {}},
+    {"name": "a"`, `"next": "self"}], "properties": {}},
+    {"name": "a"`, 1)
+	h = newHarness(t, map[string]string{"FWself": selfLoop})
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWself", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, `limit: state "self" ran more than 10 times in a row`, x.Reason)
+	// The trigger step, then ten runs of self taking next back to itself.
+	assert.Len(t, x.Steps, 11)
+}
+
+func TestTemplateCapAndErrors(t *testing.T) {
+	flowSrc := `{"description": "tpl", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "v", "value": "TEMPLATE"}]}}]}`
+	cases := []struct {
+		name, tpl, reason string
+		data          map[string]any
+		want          string
+	}{
+		{name: "bad syntax", tpl: "{{ flow.data.x | }}", reason: `state "set": variable "v": state "set", property "variables": template: Liquid error`},
+		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1000)}, reason: "rendered output is 20000 bytes; at most 16384 are allowed"},
+		{name: "over 16 KB by a lone path", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16385)}, reason: "rendered output is 16385 bytes"},
+		{name: "exactly 16 KB", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16384)}, want: strings.Repeat("x", 16384)},
+		{name: "filters", tpl: `{{ flow.data.name | default: "friend" | upcase }}`, want: "FRIEND"},
+		{name: "missing path renders empty", tpl: `[{{ flow.data.nothing.here }}]`, want: "[]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := strings.Replace(flowSrc, "TEMPLATE", strings.ReplaceAll(c.tpl, `"`, `\"`), 1)
+			h := newHarness(t, map[string]string{"FW": src})
+			x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: c.data})
+			if c.reason != "" {
+				assert.Equal(t, runtime.StatusFailed, x.Status)
+				assert.Contains(t, x.Reason, c.reason)
+				return
+			}
+			assert.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+			assert.Equal(t, c.want, x.Variables()["v"])
+		})
+	}
+}
+
+func TestEndAndLifetime(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, map[string]string{"FWr": replyFlow})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	x, err := h.engine.End(ctx, x.ID, "agent took over")
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, "agent took over", x.Reason)
+	assert.Nil(t, x.Wait)
+	_, err = h.engine.End(ctx, x.ID, "again")
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+
+	// A wait longer than the lifetime: the expiry pass ends the execution
+	// at the lifetime instead.
+	h = newHarness(t, map[string]string{"FWr": strings.Replace(replyFlow, `"timeout": "600"`, `"timeout": "2592000"`, 1)},
+		runtime.WithLimits(runtime.Limits{Lifetime: time.Hour}))
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	h.clock.Advance(time.Hour)
+	n, err := h.engine.Expire(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	y, err = h.engine.Get(ctx, y.ID)
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Equal(t, "expired: the execution reached its lifetime of 1h0m0s", y.Reason)
+
+	// Old ended executions can be deleted.
+	h.clock.Advance(31 * 24 * time.Hour)
+	deleted, err := h.store.DeleteBefore(ctx, h.clock.Now().Add(-30*24*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 1, deleted)
+	_, err = h.engine.Get(ctx, y.ID)
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+}
+
+func TestEventsAndFailingSink(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
+	var types []string
+	for _, ev := range h.sink.Events() {
+		types = append(types, ev.Type)
+		assert.Equal(t, x.ID, ev.ExecutionID)
+	}
+	assert.Equal(t, []string{"execution.started", "step.ended", "step.ended", "step.ended", "step.ended", "execution.ended"}, types)
+
+	failing := runtime.SinkFunc(func(context.Context, runtime.Event) error { return errors.New("sink down") })
+	h2 := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithSink(failing))
+	y := h2.start(t, call("FWmenu"))
+	y = h2.resume(t, y.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, runtime.StatusEnded, y.Status, "a failing sink never stops the flow")
+}
+
+func TestAdmission(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWt": everyTriggerFlow}, runtime.WithAdmission(runtime.TalkdeskFlowsAPILimits()))
+	start := func(i int) error {
+		_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWt", Trigger: runtime.TriggerRequest, From: fmt.Sprint(i), Account: "acme"})
+		return err
+	}
+	require.NoError(t, start(1))
+	require.NoError(t, start(2))
+	err := start(3)
+	var rl *runtime.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.ErrorIs(t, err, runtime.ErrRateLimited)
+	assert.Equal(t, 500*time.Millisecond, rl.RetryAfter)
+	// Calls are not limited by the Flows API preset.
+	_, err = h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWt", Trigger: runtime.TriggerCall, CallSid: "CA1", Account: "acme"})
+	assert.NoError(t, err)
+	h.clock.Advance(500 * time.Millisecond)
+	assert.NoError(t, start(4))
+}
+
+func TestDeterministicReplay(t *testing.T) {
+	run := func() []byte {
+		h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+		x := h.start(t, call("FWmenu"))
+		h.clock.Advance(2 * time.Second)
+		x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "3"})
+		h.clock.Advance(2 * time.Second)
+		x = h.resume(t, x.ID, "speech", map[string]any{"SpeechResult": "one", "Confidence": 0.9})
+		data, err := runtime.MarshalExecution(x)
+		require.NoError(t, err)
+		return data
+	}
+	first := run()
+	assert.Equal(t, string(first), string(run()))
+	assert.Contains(t, string(first), `"SpeechResult":"one"`)
+}
+
+func TestExecutionJSONRoundTrip(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "4"})
+	data, err := runtime.MarshalExecution(x)
+	require.NoError(t, err)
+	back, err := runtime.UnmarshalExecution(data)
+	require.NoError(t, err)
+	assert.Equal(t, x, back)
+}
+
+func TestCustomWidget(t *testing.T) {
+	// A host adds its own widget type without forking: a CRM lookup that
+	// reads a template and emits found / notFound.
+	lookup := widgets.Type{
+		Name: "crm-lookup",
+		Compile: func(p *widgets.Props) widgets.Node {
+			return &crmNode{phone: p.RequiredText("phone")}
+		},
+	}
+	src := `{"description": "crm", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "crm"}], "properties": {}},
+	  {"name": "crm", "type": "crm-lookup", "transitions": [{"event": "found", "next": "hello"}, {"event": "notFound"}], "properties": {"phone": "{{contact.channel.address}}"}},
+	  {"name": "hello", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "greeting", "value": "Hello {{widgets.crm.name}}"}]}}]}`
+	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(lookup))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1555"})
+	assert.Equal(t, "Hello Ada", x.Variables()["greeting"])
+
+	// Without the registration the flow does not pass the check.
+	plain := runtime.New()
+	ps := plain.Check(mustParse(t, src))
+	require.Len(t, ps.WithCode(widgets.CodeTypeUnknown), 1)
+	assert.Equal(t, "#/states/1/type", ps.WithCode(widgets.CodeTypeUnknown)[0].Path)
+}
+
+type crmNode struct{ phone widgets.Text }
+
+func (n *crmNode) Events() []string { return []string{"found", "notFound"} }
+
+func (n *crmNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	phone, err := sc.Render(n.phone)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	if phone != "+1555" {
+		return widgets.Result{Event: "notFound"}, nil
+	}
+	return widgets.Result{Event: "found", Outputs: map[string]any{"name": "Ada"}}, nil
+}
+
+func TestInvalidFlowRefused(t *testing.T) {
+	src := `{"description": "bad", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "nowhere"}], "properties": {}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	_, err := h.engine.Start(context.Background(), call("FW"))
+	var inv *flow.InvalidError
+	require.ErrorAs(t, err, &inv)
+	assert.Equal(t, flow.CodeNextUnknown, inv.Problems[0].Code)
+}
+
+func TestVoiceStepWithoutCallFailsCleanly(t *testing.T) {
+	src := `{"description": "sms then say", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "say"}], "properties": {}},
+	  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "hi"}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, `state "say" (say-play) needs a live call, and there is none: the call has ended or never existed`, x.Reason)
+	assert.Empty(t, h.transcript.Entries())
+}
