@@ -282,8 +282,8 @@ func TestTemplateCapAndErrors(t *testing.T) {
 	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "v", "value": "TEMPLATE"}]}}]}`
 	cases := []struct {
 		name, tpl, reason string
-		data          map[string]any
-		want          string
+		data              map[string]any
+		want              string
 	}{
 		{name: "bad syntax", tpl: "{{ flow.data.x | }}", reason: `state "set": variable "v": state "set", property "variables": template: Liquid error`},
 		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1000)}, reason: "rendered output is 20000 bytes; at most 16384 are allowed"},
