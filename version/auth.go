@@ -33,24 +33,37 @@ type Op string
 
 // The catalog operations.
 const (
-	OpRead      Op = "read"
-	OpCreate    Op = "create"
-	OpSave      Op = "save"
-	OpPublish   Op = "publish"
-	OpEdit      Op = "edit"
-	OpDiscard   Op = "discard"
-	OpRestore   Op = "restore"
+	// OpRead is Get, List and Versions.
+	OpRead Op = "read"
+	// OpCreate is Create.
+	OpCreate Op = "create"
+	// OpSave is SaveDraft.
+	OpSave Op = "save"
+	// OpPublish is Publish.
+	OpPublish Op = "publish"
+	// OpEdit is Edit.
+	OpEdit Op = "edit"
+	// OpDiscard is Discard.
+	OpDiscard Op = "discard"
+	// OpRestore is Restore.
+	OpRestore Op = "restore"
+	// OpDuplicate is Duplicate.
 	OpDuplicate Op = "duplicate"
-	OpRename    Op = "rename"
-	OpDelete    Op = "delete"
-	// OpAssign is assigning an address to a flow, and unassigning it.
-	OpAssign       Op = "assign"
+	// OpRename is Rename.
+	OpRename Op = "rename"
+	// OpDelete is Delete.
+	OpDelete Op = "delete"
+	// OpAssign is Assign and Unassign.
+	OpAssign Op = "assign"
+	// OpSetTestUsers is SetTestUsers.
 	OpSetTestUsers Op = "set-test-users"
-	OpExport       Op = "export"
-	OpImport       Op = "import"
+	// OpExport is Export.
+	OpExport Op = "export"
+	// OpImport is Import.
+	OpImport Op = "import"
 	// OpReference is using a module (Kind module) in a run-module state. It
 	// is authorized whenever a definition with run-module states is written
-	// as a draft.
+	// as a draft (create, save, edit, restore, duplicate, import).
 	OpReference Op = "reference"
 )
 

@@ -28,21 +28,45 @@ type Catalog struct {
 	guard func(context.Context, Item, *flow.Definition) error
 }
 
-// Option configures a Catalog.
+// Option configures a Catalog. An option given nil keeps the default.
 type Option func(*Catalog)
 
 // WithStore sets where items live (default: a new MemoryStore).
-func WithStore(s Store) Option { return func(c *Catalog) { c.store = s } }
+func WithStore(s Store) Option {
+	return func(c *Catalog) {
+		if s != nil {
+			c.store = s
+		}
+	}
+}
 
 // WithAuthorizer sets who may do what (default: AllowAll).
-func WithAuthorizer(a Authorizer) Option { return func(c *Catalog) { c.auth = a } }
+func WithAuthorizer(a Authorizer) Option {
+	return func(c *Catalog) {
+		if a != nil {
+			c.auth = a
+		}
+	}
+}
 
 // WithClock sets the clock that stamps versions (default: time.Now).
-func WithClock(now func() time.Time) Option { return func(c *Catalog) { c.now = now } }
+func WithClock(now func() time.Time) Option {
+	return func(c *Catalog) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
 
 // WithIDs sets how new item IDs are made (default: "FW" for flows, "MD"
 // for modules, then 32 random hex digits).
-func WithIDs(newID func(kind Kind) string) Option { return func(c *Catalog) { c.newID = newID } }
+func WithIDs(newID func(kind Kind) string) Option {
+	return func(c *Catalog) {
+		if newID != nil {
+			c.newID = newID
+		}
+	}
+}
 
 // WithCheck sets the full check run whenever a draft is written, usually
 // flow.Check with the checkers of the widgets, compat and module packages.
@@ -50,7 +74,11 @@ func WithIDs(newID func(kind Kind) string) Option { return func(c *Catalog) { c.
 // not modify def. The catalog adds its own reference and kind problems (see
 // the package documentation) to what the check returns.
 func WithCheck(check func(ctx context.Context, kind Kind, def *flow.Definition) flow.Problems) Option {
-	return func(c *Catalog) { c.check = check }
+	return func(c *Catalog) {
+		if check != nil {
+			c.check = check
+		}
+	}
 }
 
 // WithPublishGuard sets a hook run before a publish commits, with a copy of

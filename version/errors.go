@@ -32,23 +32,44 @@ type Rule string
 
 // The rules a *TransitionError names.
 const (
-	RuleSaveDraftOnly       Rule = "only a draft can be saved"
-	RuleStaleRevision       Rule = "a write must name the current revision"
-	RulePublishDraftOnly    Rule = "only a draft can be published"
-	RulePublishErrors       Rule = "a draft with errors cannot be published"
-	RulePublishGuard        Rule = "the publish guard refused the draft"
-	RuleOneDraft            Rule = "an item has at most one draft"
-	RuleEditPublishedOnly   Rule = "only a published version can be edited"
-	RuleDiscardDraftOnly    Rule = "only a draft can be discarded"
-	RuleDiscardOnlyVersion  Rule = "the only version of an item cannot be discarded; delete the item instead"
+	// RuleSaveDraftOnly: SaveDraft named a published or archived version.
+	RuleSaveDraftOnly Rule = "only a draft can be saved"
+	// RuleStaleRevision: the revision named was saved over or discarded
+	// since the caller read it.
+	RuleStaleRevision Rule = "a write must name the current revision"
+	// RulePublishDraftOnly: Publish named a published or archived version.
+	RulePublishDraftOnly Rule = "only a draft can be published"
+	// RulePublishErrors: the draft has problems of severity error.
+	RulePublishErrors Rule = "a draft with errors cannot be published"
+	// RulePublishGuard: the hook set with WithPublishGuard refused.
+	RulePublishGuard Rule = "the publish guard refused the draft"
+	// RuleOneDraft: Edit or Restore while a draft exists.
+	RuleOneDraft Rule = "an item has at most one draft"
+	// RuleEditPublishedOnly: Edit of an item without a published version.
+	RuleEditPublishedOnly Rule = "only a published version can be edited"
+	// RuleDiscardDraftOnly: Discard named a published or archived version.
+	RuleDiscardDraftOnly Rule = "only a draft can be discarded"
+	// RuleDiscardOnlyVersion: Discard of a never published item's draft.
+	RuleDiscardOnlyVersion Rule = "the only version of an item cannot be discarded; delete the item instead"
+	// RuleRestoreArchivedOnly: Restore named a draft or published version.
 	RuleRestoreArchivedOnly Rule = "only an archived version can be restored"
-	RuleNameTaken           Rule = "names are unique per kind"
-	RuleDeleteAssigned      Rule = "a flow assigned to an address cannot be deleted; unassign it first"
-	RuleModuleReferenced    Rule = "a module cannot be renamed or deleted while it is referenced"
-	RuleFlowsOnly           Rule = "only flows take addresses and test users"
+	// RuleNameTaken: Create, Import, Duplicate or Rename to a name another
+	// item of the kind has.
+	RuleNameTaken Rule = "names are unique per kind"
+	// RuleDeleteAssigned: Delete of a flow that has addresses.
+	RuleDeleteAssigned Rule = "a flow assigned to an address cannot be deleted; unassign it first"
+	// RuleModuleReferenced: Rename or Delete of a module that a draft or
+	// published version of another item uses.
+	RuleModuleReferenced Rule = "a module cannot be renamed or deleted while it is referenced"
+	// RuleFlowsOnly: Assign or SetTestUsers on a module.
+	RuleFlowsOnly Rule = "only flows take addresses and test users"
+	// RuleAssignPublishedOnly: Assign of a flow without a published version.
 	RuleAssignPublishedOnly Rule = "only a flow with a published version can be assigned"
-	RuleAddressTaken        Rule = "an address maps to one flow; unassign it first"
-	RuleConcurrentWrite     Rule = "the item changed while the operation ran"
+	// RuleAddressTaken: Assign of an address another flow has.
+	RuleAddressTaken Rule = "an address maps to one flow; unassign it first"
+	// RuleConcurrentWrite: the Store refused the write because the item
+	// changed since it was read (or a uniqueness rule broke in between).
+	RuleConcurrentWrite Rule = "the item changed while the operation ran"
 )
 
 // TransitionError is a refused operation: which operation, which rule, which
@@ -73,6 +94,7 @@ type TransitionError struct {
 	Err error
 }
 
+// Error says which operation, item, version and rule.
 func (e *TransitionError) Error() string {
 	var b strings.Builder
 	b.WriteString("version: ")
@@ -119,6 +141,7 @@ type ForbiddenError struct {
 	Kind Kind
 }
 
+// Error names the actor, the operation and the kind.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("version: forbidden: actor %q may not %s a %s", e.Actor, e.Op, e.Kind)
 }

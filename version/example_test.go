@@ -2,6 +2,7 @@ package version_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,14 +39,14 @@ func ExampleCatalog_lifecycle() {
 	for _, v := range versions {
 		var say string
 		_, _ = v.Definition.States[1].Property("say", &say)
-		fmt.Printf("revision %d %-9s %-22q %s\n", v.Revision, v.Status, v.Message, say)
+		fmt.Printf("revision %d %-9s %-26q says %q\n", v.Revision, v.Status, v.Message, say)
 	}
 	live, _ := cat.Resolve(ctx, item.ID, version.LatestPublished)
 	fmt.Println("new calls run revision", live.Revision)
 	// Output:
-	// revision 2 archived  "warmer greeting"      Welcome to Acme
-	// revision 4 published "announce the move"    Welcome to Acme, we moved!
-	// revision 5 draft     "Restored from revision 2" Welcome to Acme
+	// revision 2 archived  "warmer greeting"          says "Welcome to Acme"
+	// revision 4 published "announce the move"        says "Welcome to Acme, we moved!"
+	// revision 5 draft     "Restored from revision 2" says "Welcome to Acme"
 	// new calls run revision 4
 }
 
@@ -70,4 +71,25 @@ func ExampleCatalog_ResolveAddress() {
 	// Output:
 	// +15551234 runs revision 1 published
 	// +15559999 runs revision 2 draft
+}
+
+// Importing a flow whose module the catalog does not have keeps it as a
+// draft and reports the reference as a problem, so it cannot be published
+// until the module is there.
+func ExampleCatalog_Import() {
+	ctx := context.Background()
+	cat := version.NewCatalog()
+	admin := version.Actor{ID: "admin"}
+	data := []byte(`{"initial_state": "Trigger", "states": [
+		{"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hours"}]},
+		{"name": "hours", "type": "run-module", "transitions": [{"event": "open"}],
+		 "properties": {"module": "Business hours"}}]}`)
+
+	item, v, problems, _ := cat.Import(ctx, admin, version.KindFlow, "Main", data)
+	fmt.Println(problems)
+	_, err := cat.Publish(ctx, admin, item.ID, v.Revision)
+	fmt.Println(errors.Is(err, version.ErrConflict), errors.Is(err, flow.ErrInvalid))
+	// Output:
+	// error #/states/1/properties/module (state "hours"): module "Business hours" is not in the catalog [version.module_unresolved]
+	// true true
 }
