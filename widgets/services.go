@@ -95,6 +95,10 @@ type Dial struct {
 	CallerID string        `json:"caller_id,omitempty"`
 	Timeout  time.Duration `json:"timeout,omitempty"`
 	Record   bool          `json:"record,omitempty"`
+	// SipUsername and SipPassword authenticate a sip dial. The password is
+	// never serialized.
+	SipUsername string `json:"sip_username,omitempty"`
+	SipPassword string `json:"-"`
 	// Extra carries widget-specific options.
 	Extra map[string]any `json:"extra,omitempty"`
 }
@@ -102,24 +106,62 @@ type Dial struct {
 // Recording describes a voicemail or call recording.
 type Recording struct {
 	// Mode is "voicemail", "start" or "stop" (and "pause", "resume").
-	Mode        string         `json:"mode"`
-	Timeout     time.Duration  `json:"timeout,omitempty"`
-	MaxLength   time.Duration  `json:"max_length,omitempty"`
-	FinishOnKey string         `json:"finish_on_key,omitempty"`
-	Transcribe  bool           `json:"transcribe,omitempty"`
-	PlayBeep    bool           `json:"play_beep,omitempty"`
-	Extra       map[string]any `json:"extra,omitempty"`
+	Mode        string        `json:"mode"`
+	Timeout     time.Duration `json:"timeout,omitempty"`
+	MaxLength   time.Duration `json:"max_length,omitempty"`
+	FinishOnKey string        `json:"finish_on_key,omitempty"`
+	Transcribe  bool          `json:"transcribe,omitempty"`
+	PlayBeep    bool          `json:"play_beep,omitempty"`
+	// Trim is "trim-silence" or "do-not-trim".
+	Trim string `json:"trim,omitempty"`
+	// Channels is "mono" or "dual" (call recordings).
+	Channels string `json:"channels,omitempty"`
+	// StatusCallback, StatusCallbackMethod and StatusCallbackEvents ask the
+	// voice service to report the recording's progress to a URL.
+	StatusCallback       string `json:"status_callback,omitempty"`
+	StatusCallbackMethod string `json:"status_callback_method,omitempty"`
+	StatusCallbackEvents string `json:"status_callback_events,omitempty"`
+	// TranscriptionCallback receives the transcription (voicemail).
+	TranscriptionCallback string         `json:"transcription_callback,omitempty"`
+	Extra                 map[string]any `json:"extra,omitempty"`
+}
+
+// CallRecorder is an optional extension of Voice. A voice service that
+// implements it tells record-call which recording it started or stopped,
+// so the widget can expose the recording's Sid, Status and StartTime;
+// without it record-call calls Voice.Record and knows only that the
+// request succeeded.
+type CallRecorder interface {
+	RecordCall(ctx context.Context, callSid string, r Recording) (RecordingInfo, error)
+}
+
+// RecordingInfo describes a call recording started or stopped by a
+// CallRecorder.
+type RecordingInfo struct {
+	Sid       string    `json:"sid,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	StartTime time.Time `json:"start_time,omitempty"`
+	// Extra holds other values the widget exposes as outputs (AccountSid,
+	// Channels ...), JSON-like.
+	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Enqueue describes a queue hand-off.
 type Enqueue struct {
-	Queue      string         `json:"queue,omitempty"`
-	Workflow   string         `json:"workflow,omitempty"`
-	Channel    string         `json:"channel,omitempty"`
-	Priority   int            `json:"priority,omitempty"`
-	Timeout    time.Duration  `json:"timeout,omitempty"`
-	Attributes string         `json:"attributes,omitempty"`
-	Extra      map[string]any `json:"extra,omitempty"`
+	Queue      string        `json:"queue,omitempty"`
+	Workflow   string        `json:"workflow,omitempty"`
+	Channel    string        `json:"channel,omitempty"`
+	Priority   int           `json:"priority,omitempty"`
+	Timeout    time.Duration `json:"timeout,omitempty"`
+	Attributes string        `json:"attributes,omitempty"`
+	// WaitURL and WaitURLMethod name the TwiML played while the call waits.
+	WaitURL       string `json:"wait_url,omitempty"`
+	WaitURLMethod string `json:"wait_url_method,omitempty"`
+	// Contact is the contact's address. send-to-flex hands a messaging
+	// contact to the workflow with an empty call sid: the host routes the
+	// contact's conversation, not a call.
+	Contact string         `json:"contact,omitempty"`
+	Extra   map[string]any `json:"extra,omitempty"`
 }
 
 // Redirect describes a hand-off to external TwiML.
@@ -136,16 +178,26 @@ type OutboundCall struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	Record  bool          `json:"record,omitempty"`
 	// MachineDetection is "", "Enable" or "DetectMessageEnd".
-	MachineDetection string         `json:"machine_detection,omitempty"`
-	Extra            map[string]any `json:"extra,omitempty"`
+	MachineDetection string `json:"machine_detection,omitempty"`
+	// SendDigits are tones sent once the call is answered.
+	SendDigits string `json:"send_digits,omitempty"`
+	// SipAuthUsername and SipAuthPassword authenticate a sip call. The
+	// password is never serialized.
+	SipAuthUsername string         `json:"sip_auth_username,omitempty"`
+	SipAuthPassword string         `json:"-"`
+	Extra           map[string]any `json:"extra,omitempty"`
 }
 
 // FunctionCall is one run-function invocation.
 type FunctionCall struct {
 	// Sid and URL identify the function (either may be empty).
-	Sid        string            `json:"sid,omitempty"`
-	URL        string            `json:"url,omitempty"`
-	Parameters map[string]string `json:"parameters,omitempty"`
+	Sid string `json:"sid,omitempty"`
+	URL string `json:"url,omitempty"`
+	// ServiceSid and EnvironmentSid name the function's service and
+	// environment, as in a Twilio export.
+	ServiceSid     string            `json:"service_sid,omitempty"`
+	EnvironmentSid string            `json:"environment_sid,omitempty"`
+	Parameters     map[string]string `json:"parameters,omitempty"`
 }
 
 // FunctionResult is what a function returned, read like an HTTP response.
@@ -170,12 +222,28 @@ type Actions interface {
 
 // PaymentRequest asks the payment provider to capture a card on the call.
 type PaymentRequest struct {
-	Connector   string         `json:"connector,omitempty"`
-	Amount      string         `json:"amount,omitempty"`
-	Currency    string         `json:"currency,omitempty"`
-	MaxAttempts int            `json:"max_attempts,omitempty"`
-	Timeout     time.Duration  `json:"timeout,omitempty"`
-	Extra       map[string]any `json:"extra,omitempty"`
+	Connector   string        `json:"connector,omitempty"`
+	Amount      string        `json:"amount,omitempty"`
+	Currency    string        `json:"currency,omitempty"`
+	MaxAttempts int           `json:"max_attempts,omitempty"`
+	Timeout     time.Duration `json:"timeout,omitempty"`
+	// PaymentMethod is "credit-card" or "ach-debit".
+	PaymentMethod string `json:"payment_method,omitempty"`
+	// TokenType is "one-time" or "reusable" (a tokenization, amount 0).
+	TokenType string `json:"token_type,omitempty"`
+	// SecurityCode asks for the card's security code; PostalCode is
+	// "true", "false" or the postal code itself; MinPostalCodeLength
+	// bounds what the caller types.
+	SecurityCode        bool   `json:"security_code"`
+	PostalCode          string `json:"postal_code,omitempty"`
+	MinPostalCodeLength int    `json:"min_postal_code_length,omitempty"`
+	// ValidCardTypes lists accepted card brands (visa, mastercard, amex...).
+	ValidCardTypes []string `json:"valid_card_types,omitempty"`
+	Language       string   `json:"language,omitempty"`
+	Description    string   `json:"description,omitempty"`
+	// Parameters are passed to the payment connector as is.
+	Parameters map[string]string `json:"parameters,omitempty"`
+	Extra      map[string]any    `json:"extra,omitempty"`
 }
 
 // Payments captures card payments. The provider collects the card data
@@ -188,11 +256,17 @@ type Payments interface {
 // Stream describes a media stream to start or stop.
 type Stream struct {
 	// Action is "start" or "stop".
-	Action string         `json:"action"`
-	Name   string         `json:"name,omitempty"`
-	URL    string         `json:"url,omitempty"`
-	Track  string         `json:"track,omitempty"`
-	Extra  map[string]any `json:"extra,omitempty"`
+	Action string `json:"action"`
+	Name   string `json:"name,omitempty"`
+	URL    string `json:"url,omitempty"`
+	Track  string `json:"track,omitempty"`
+	// Transport is "websocket" (default) or "siprec"; Connector names the
+	// SIPREC connector.
+	Transport string `json:"transport,omitempty"`
+	Connector string `json:"connector,omitempty"`
+	// Parameters are custom parameters sent to the stream's receiver.
+	Parameters map[string]string `json:"parameters,omitempty"`
+	Extra      map[string]any    `json:"extra,omitempty"`
 }
 
 // Streams starts and stops media streams.

@@ -5,7 +5,6 @@
 package fake
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -80,134 +79,76 @@ func (t *Transcript) Reset() {
 	t.entries = nil
 }
 
-// Voice records voice operations. Set Fail to make every call return an
-// error.
-type Voice struct {
-	T    *Transcript
-	Fail error
+// Service returns the entries recorded by one service ("voice", "http"...).
+func (t *Transcript) Service(name string) []Entry {
+	var out []Entry
+	for _, e := range t.Entries() {
+		if e.Service == name {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
-func promptEntry(op string, call string, p widgets.Prompt) Entry {
-	e := Entry{Service: "voice", Op: op, CallSid: call}
-	switch {
-	case p.Say != "":
-		e.Op, e.Text = op+".say", p.Say
-	case p.Play != "":
-		e.Op, e.Text = op+".play", p.Play
-	case p.Digits != "":
-		e.Op, e.Text = op+".digits", p.Digits
-	}
-	if op == "prompt" {
-		e.Op = strings.TrimPrefix(e.Op, "prompt.")
-	}
-	return e
+// Fakes holds one fake of every service, sharing one Transcript. Tests
+// configure them (HTTP mocks, function handlers, failures) through the
+// typed fields and hand Services() to the engine.
+type Fakes struct {
+	T         *Transcript
+	Voice     *Voice
+	Messaging *Messaging
+	HTTP      *HTTP
+	Functions *Functions
+	Actions   *Actions
+	Payments  *Payments
+	Streams   *Streams
 }
 
-// Say implements widgets.Voice.
-func (v *Voice) Say(_ context.Context, call string, p widgets.Prompt) error {
-	if v.Fail != nil {
-		return v.Fail
-	}
-	v.T.Add(promptEntry("prompt", call, p))
-	return nil
-}
-
-// Gather implements widgets.Voice.
-func (v *Voice) Gather(_ context.Context, call string, g widgets.Gather) error {
-	if v.Fail != nil {
-		return v.Fail
-	}
-	e := promptEntry("gather", call, g.Prompt)
-	e.Detail = map[string]any{"timeout": g.Timeout.Seconds(), "finish_on_key": g.FinishOnKey, "number_of_digits": g.NumDigits}
-	v.T.Add(e)
-	return nil
-}
-
-// Hangup implements widgets.Voice.
-func (v *Voice) Hangup(_ context.Context, call string) error {
-	if v.Fail != nil {
-		return v.Fail
-	}
-	v.T.Add(Entry{Service: "voice", Op: "hangup", CallSid: call})
-	return nil
-}
-
-// Messaging records sent messages and gives each a sid SM00000001, ...
-// Set Fail to make sends fail.
-type Messaging struct {
-	T    *Transcript
-	Fail error
-	mu   sync.Mutex
-	n    int
-}
-
-// Send implements widgets.Messaging.
-func (m *Messaging) Send(_ context.Context, msg widgets.Message) (widgets.Sent, error) {
-	if m.Fail != nil {
-		return widgets.Sent{}, m.Fail
-	}
-	m.mu.Lock()
-	m.n++
-	sid := fmt.Sprintf("SM%08d", m.n)
-	m.mu.Unlock()
-	e := Entry{Service: "messaging", Op: "send", To: msg.To, From: msg.From, Text: msg.Body}
-	if len(msg.MediaURL) > 0 {
-		e.Detail = map[string]any{"media_url": msg.MediaURL}
-	}
-	m.T.Add(e)
-	return widgets.Sent{Sid: sid, Status: "sent"}, nil
-}
-
-// Services returns services wired to fakes that share one transcript.
-func Services() (*widgets.Services, *Transcript) {
+// New returns a fake of every service, sharing one Transcript.
+func New() *Fakes {
 	t := &Transcript{}
-	return &widgets.Services{
+	return &Fakes{
+		T:         t,
 		Voice:     &Voice{T: t},
 		Messaging: &Messaging{T: t},
-	}, t
+		HTTP:      &HTTP{T: t},
+		Functions: &Functions{T: t},
+		Actions:   &Actions{T: t},
+		Payments:  &Payments{T: t},
+		Streams:   &Streams{T: t},
+	}
 }
 
-// Connect implements widgets.Voice.
-func (v *Voice) Connect(_ context.Context, call string, d widgets.Dial) error {
-	if v.Fail != nil {
-		return v.Fail
+// Services returns the fakes as a widgets.Services.
+func (f *Fakes) Services() *widgets.Services {
+	return &widgets.Services{
+		Voice:     f.Voice,
+		Messaging: f.Messaging,
+		HTTP:      f.HTTP,
+		Functions: f.Functions,
+		Actions:   f.Actions,
+		Payments:  f.Payments,
+		Streams:   f.Streams,
 	}
-	v.T.Add(Entry{Service: "voice", Op: "connect", CallSid: call, To: d.To, From: d.CallerID, Detail: map[string]any{"noun": d.Noun}})
-	return nil
 }
 
-// Record implements widgets.Voice.
-func (v *Voice) Record(_ context.Context, call string, r widgets.Recording) error {
-	if v.Fail != nil {
-		return v.Fail
-	}
-	v.T.Add(Entry{Service: "voice", Op: "record", CallSid: call, Text: r.Mode})
-	return nil
+// Services returns services wired to fakes that share one transcript: every
+// service interface of package widgets has one. Use New to reach the fakes
+// themselves (to mock HTTP responses or register function handlers).
+func Services() (*widgets.Services, *Transcript) {
+	f := New()
+	return f.Services(), f.T
 }
 
-// Enqueue implements widgets.Voice.
-func (v *Voice) Enqueue(_ context.Context, call string, q widgets.Enqueue) error {
-	if v.Fail != nil {
-		return v.Fail
-	}
-	v.T.Add(Entry{Service: "voice", Op: "enqueue", CallSid: call, Text: q.Queue + q.Workflow})
-	return nil
+// counter hands out sequential sids with a prefix: CA00000001, ...
+type counter struct {
+	mu sync.Mutex
+	n  int
 }
 
-// Redirect implements widgets.Voice.
-func (v *Voice) Redirect(_ context.Context, call string, r widgets.Redirect) error {
-	if v.Fail != nil {
-		return v.Fail
-	}
-	v.T.Add(Entry{Service: "voice", Op: "redirect", CallSid: call, Text: r.URL})
-	return nil
-}
-
-// Call implements widgets.Voice. Calls get sids CA00000001, CA00000002...
-func (v *Voice) Call(_ context.Context, c widgets.OutboundCall) (string, error) {
-	if v.Fail != nil {
-		return "", v.Fail
-	}
-	v.T.Add(Entry{Service: "voice", Op: "call", To: c.To, From: c.From})
-	return "CA" + fmt.Sprintf("%08d", len(v.T.Entries())), nil
+func (c *counter) next(prefix string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return fmt.Sprintf("%s%08d", prefix, c.n)
 }

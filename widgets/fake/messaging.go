@@ -1,0 +1,31 @@
+package fake
+
+import (
+	"context"
+
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Messaging records sent messages and gives each a sid SM00000001, ...
+// Set Fail to make sends fail.
+type Messaging struct {
+	T    *Transcript
+	Fail error
+	sids counter
+}
+
+var _ widgets.Messaging = (*Messaging)(nil)
+
+// Send implements widgets.Messaging.
+func (m *Messaging) Send(_ context.Context, msg widgets.Message) (widgets.Sent, error) {
+	if m.Fail != nil {
+		return widgets.Sent{}, m.Fail
+	}
+	sid := m.sids.next("SM")
+	e := Entry{Service: "messaging", Op: "send", To: msg.To, From: msg.From, Text: msg.Body}
+	if len(msg.MediaURL) > 0 {
+		e.Detail = map[string]any{"media_url": msg.MediaURL}
+	}
+	m.T.Add(e)
+	return widgets.Sent{Sid: sid, Status: "sent"}, nil
+}
