@@ -364,3 +364,21 @@ func mustHash(t *testing.T, def *flow.Definition) string {
 	require.NoError(t, err)
 	return h
 }
+
+// A store written by other means may hold an item with nothing published
+// and no draft; Edit names the rule rather than copying nothing.
+func TestEditWithoutPublishedVersion(t *testing.T) {
+	store := version.NewMemoryStore()
+	require.NoError(t, store.Put(ctx, &version.Item{
+		ID: "FW1", Kind: version.KindFlow, Name: "odd", LastRevision: 1, Etag: 1,
+		Versions: []version.Version{{Revision: 1, Status: version.StatusArchived, Definition: sayFlow(t, "x")}},
+	}, 0))
+	c := newCatalog(version.WithStore(store))
+	_, err := c.Edit(ctx, alice, "FW1")
+	var te *version.TransitionError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, version.TransitionError{Op: version.OpEdit, Rule: version.RuleEditPublishedOnly, ItemID: "FW1"}, *te)
+	v, err := c.Restore(ctx, alice, "FW1", 1)
+	require.NoError(t, err, "restore is the way back")
+	assert.Equal(t, 2, v.Revision)
+}
