@@ -30,6 +30,9 @@ type Limits struct {
 	// MaxDepth is the most subflow and module frames that may be nested
 	// below the flow (default 3).
 	MaxDepth int
+	// ForbidModuleNesting refuses a module run from inside a module, as
+	// Amazon Connect does.
+	ForbidModuleNesting bool
 }
 
 // Default limits.

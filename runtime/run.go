@@ -56,9 +56,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error
 			return nil, err
 		}
 	}
-	r, err := e.source.Flow(ctx, req.FlowSid, req.Revision)
+	r, err := e.resolveStart(ctx, &req)
 	if err != nil {
-		return nil, fmt.Errorf("runtime: start flow %s: %w", req.FlowSid, err)
+		return nil, err
 	}
 	p, err := e.program(r)
 	if err != nil {
@@ -83,6 +83,29 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error
 	r0.events = append(r0.events, Event{Type: EventExecutionStarted, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now})
 	r0.loop(widgets.Result{}, false)
 	return e.finish(r0)
+}
+
+// resolveStart finds the definition a start runs: by flow sid and
+// revision, or, when the request names no flow, by the address it came in
+// on (test users get the draft).
+func (e *Engine) resolveStart(ctx context.Context, req *StartRequest) (*Resolved, error) {
+	if req.FlowSid == "" {
+		ar, ok := e.source.(AddressResolver)
+		if !ok {
+			return nil, fmt.Errorf("runtime: start: no flow named and the source cannot resolve address %q: %w", req.To, ErrRefused)
+		}
+		r, err := ar.FlowAt(ctx, req.To, req.From)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: start at address %s: %w", req.To, err)
+		}
+		req.FlowSid = r.Sid
+		return r, nil
+	}
+	r, err := e.source.Flow(ctx, req.FlowSid, req.Revision)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: start flow %s: %w", req.FlowSid, err)
+	}
+	return r, nil
 }
 
 // startOnActive handles a start for a session that already has an active
@@ -394,7 +417,15 @@ func (r *run) loop(res widgets.Result, have bool) {
 			}
 		case res.Return != nil:
 			var ok bool
-			if res, ok = r.pop(st, widgets.Returned{Exit: res.Return.Exit, Outputs: res.Return.Outputs}); !ok {
+			ret := widgets.Returned{Exit: res.Return.Exit, Outputs: res.Return.Outputs, Failed: res.Return.Failed, Reason: res.Return.Reason}
+			name := ret.Exit
+			if ret.Failed {
+				name = "failed"
+			}
+			if !r.record(st, name, StepEnded) {
+				return
+			}
+			if res, ok = r.pop(st, ret); !ok {
 				return
 			}
 			have = true
@@ -510,6 +541,10 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 		return out, false, false
 	}
 	for _, f := range x.Frames {
+		if r.e.limits.ForbidModuleNesting && f.Kind == FrameModule && en.Kind == widgets.FrameModule {
+			r.fail(fmt.Sprintf("state %q: module %q runs inside module %q, and nesting modules is forbidden", st.name, en.Ref, f.Ref))
+			return out, false, false
+		}
 		sameKind := (f.Kind == FrameModule) == (en.Kind == widgets.FrameModule)
 		if sameKind && f.Ref == en.Ref {
 			r.fail(fmt.Sprintf("state %q: %s %q is already running in this execution (%s): a cycle is not allowed", st.name, en.Kind, en.Ref, r.stackPath(en.Ref)))
@@ -683,7 +718,14 @@ func (s *stepCtx) SetVariable(key string, value any) {
 		vars = map[string]any{}
 		fl["variables"] = vars
 	}
-	vars[key] = normalize(value)
+	v := normalize(value)
+	vars[key] = v
+	if top := s.r.x.top(); top.Kind == FrameModule && slices.Contains(s.r.prog().def.ExposedVariables, key) {
+		if s.r.x.Exposed == nil {
+			s.r.x.Exposed = map[string]any{}
+		}
+		s.r.x.Exposed[top.Ref+"."+key] = v
+	}
 }
 
 // normalize converts a value to the JSON-like form the context holds

@@ -206,19 +206,24 @@ type KeyValue struct {
 
 // KeyValues decodes a list of {key, value} objects (Twilio's parameters and
 // variables), accepting non-string values as their JSON text.
-func (p *Props) KeyValues(key string) []KeyValue {
+func (p *Props) KeyValues(key string) []KeyValue { return p.KeyValuesNamed(key, "key", "value") }
+
+// KeyValuesNamed decodes a list of objects holding a name field and a value
+// field, such as module outputs {name, value}, as KeyValues. Items without
+// a name are reported.
+func (p *Props) KeyValuesNamed(key, nameField, valueField string) []KeyValue {
 	var items []map[string]json.RawMessage
 	if !p.Decode(key, &items) {
 		return nil
 	}
 	out := make([]KeyValue, 0, len(items))
 	for i, it := range items {
-		k, _ := scalar(it["key"])
+		k, _ := scalar(it[nameField])
 		if k == "" {
-			p.Errorf(key, CodePropertyMissing, "%s[%d] has no key", key, i)
+			p.Errorf(key, CodePropertyMissing, "%s[%d] has no %s", key, i, nameField)
 			continue
 		}
-		v, _ := scalar(it["value"])
+		v, _ := scalar(it[valueField])
 		out = append(out, KeyValue{Key: k, Value: NewText(key, v)})
 	}
 	return out

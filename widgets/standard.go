@@ -10,6 +10,9 @@ func standardTypes() []Type {
 		GatherInputOnCall,
 		SendMessage,
 		SendAndWaitForReply,
+		BeginModule,
+		ReturnToFlow,
+		RunModule,
 	}
 	types = append(types, twilioTypes()...)
 	return append(types, talkdeskTypes()...)

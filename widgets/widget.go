@@ -129,10 +129,14 @@ type Enter struct {
 	Parameters map[string]any
 }
 
-// Return pops a module frame through the named exit.
+// Return pops a module frame through the named exit, or as failed (a
+// begin-module that cannot take its arguments): the caller then takes its
+// failed path with Reason.
 type Return struct {
 	Exit    string
 	Outputs map[string]any
+	Failed  bool
+	Reason  string
 }
 
 // Returned is the outcome of a child frame, handed to the Returner.

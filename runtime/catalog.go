@@ -1,0 +1,71 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/studioflow/studioflow/version"
+)
+
+// AddressResolver is implemented by sources that map an address (the
+// number called or texted) and a contact to the flow to run, so that test
+// users reach the draft. Start uses it when a request names no flow.
+type AddressResolver interface {
+	FlowAt(ctx context.Context, address, contact string) (*Resolved, error)
+}
+
+// CatalogSource serves flows and modules from a version catalog: the
+// published version for ordinary traffic, the latest draft for test users,
+// and exact revisions for executions that resume on the revision they
+// started on.
+type CatalogSource struct {
+	Catalog *version.Catalog
+}
+
+// Flow implements Source.
+func (s CatalogSource) Flow(ctx context.Context, sid, revision string) (*Resolved, error) {
+	sel, err := version.ParseSelector(revision)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Catalog.Resolve(ctx, sid, sel)
+	if err != nil {
+		return nil, err
+	}
+	return fromCatalog(r), nil
+}
+
+// FlowAt implements AddressResolver.
+func (s CatalogSource) FlowAt(ctx context.Context, address, contact string) (*Resolved, error) {
+	r, err := s.Catalog.ResolveAddress(ctx, address, contact)
+	if err != nil {
+		return nil, err
+	}
+	return fromCatalog(r), nil
+}
+
+// Module implements ModuleSource: the published version of the module
+// called name, or an exact revision when revision is a number.
+func (s CatalogSource) Module(ctx context.Context, name, revision string) (*Resolved, error) {
+	r, err := s.Catalog.ResolveModule(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if revision != "" {
+		n, err := strconv.Atoi(revision)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: module %q revision %q is not a number", name, revision)
+		}
+		if n != r.Revision {
+			if r, err = s.Catalog.Resolve(ctx, r.ItemID, version.Revision(n)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return fromCatalog(r), nil
+}
+
+func fromCatalog(r *version.Resolved) *Resolved {
+	return &Resolved{Sid: r.ItemID, Revision: r.Revision, Definition: r.Definition}
+}

@@ -1,0 +1,295 @@
+package widgets
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+)
+
+// Module state types: the JSON format this library adds to Twilio's for
+// Talkdesk-style modules.
+const (
+	TypeBeginModule  = flow.TypeBeginModule
+	TypeReturnToFlow = "return-to-flow"
+	TypeRunModule    = "run-module"
+)
+
+// Argument types of a module contract.
+const (
+	ArgString  = "String"
+	ArgBoolean = "Boolean"
+	ArgNumber  = "Number"
+)
+
+// ArgumentTypes lists the argument types a module may declare.
+var ArgumentTypes = []string{ArgString, ArgBoolean, ArgNumber}
+
+// ConvertArgument converts a rendered argument value to its declared type:
+// String as is; Boolean from true/false (also 1/0, t/f, in any case, after
+// trimming); Number from a decimal number (not NaN or infinity). A value
+// that does not convert is an error, never a silent zero.
+func ConvertArgument(typ, value string) (any, error) {
+	switch typ {
+	case ArgString:
+		return value, nil
+	case ArgBoolean:
+		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(value)))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a Boolean (true or false)", value)
+		}
+		return b, nil
+	case ArgNumber:
+		f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%q is not a Number", value)
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("unknown argument type %q; use String, Boolean or Number", typ)
+}
+
+// Argument is one typed input of a module, declared on its begin-module.
+type Argument struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Variable string `json:"variable"`
+	// Required defaults to true.
+	Required *bool `json:"required,omitempty"`
+	// Default is used when an optional argument is not given.
+	Default *string `json:"default,omitempty"`
+}
+
+// IsRequired reports whether the argument must be given.
+func (a Argument) IsRequired() bool { return a.Required == nil || *a.Required }
+
+// UnmarshalJSON accepts required written as a string and a default of any
+// scalar type.
+func (a *Argument) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	a.Name, _ = scalar(raw["name"])
+	a.Type, _ = scalar(raw["type"])
+	a.Variable, _ = scalar(raw["variable"])
+	if s, ok := scalar(raw["required"]); ok {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("required must be true or false, got %q", s)
+		}
+		a.Required = &b
+	}
+	if s, ok := scalar(raw["default"]); ok {
+		a.Default = &s
+	}
+	return nil
+}
+
+// ModuleArguments reads the arguments of a begin-module state, reporting
+// problems through p: a missing name, an unknown type, a duplicate name, a
+// default that does not convert.
+func ModuleArguments(p *Props) []Argument {
+	var args []Argument
+	if !p.Decode("arguments", &args) {
+		return nil
+	}
+	seen := map[string]bool{}
+	for i, a := range args {
+		switch {
+		case a.Name == "":
+			p.Errorf("arguments", CodePropertyMissing, "arguments[%d] has no name", i)
+		case seen[a.Name]:
+			p.Errorf("arguments", CodePropertyInvalid, "argument %q is declared twice", a.Name)
+		}
+		seen[a.Name] = true
+		if !isArgType(a.Type) {
+			p.Errorf("arguments", CodePropertyInvalid, "argument %q has type %q; use String, Boolean or Number", a.Name, a.Type)
+		}
+		if a.Variable == "" {
+			args[i].Variable = a.Name
+		}
+		if a.Default != nil && isArgType(a.Type) {
+			if _, err := ConvertArgument(a.Type, *a.Default); err != nil {
+				p.Errorf("arguments", CodePropertyInvalid, "argument %q: default %v", a.Name, err)
+			}
+		}
+	}
+	return args
+}
+
+func isArgType(t string) bool { return t == ArgString || t == ArgBoolean || t == ArgNumber }
+
+// BeginModule is a module's entry state. It takes the arguments the
+// run-module step passed, converts each to its declared type and writes it
+// to the module's flow.variables.VARIABLE. A missing required argument or a
+// value that does not convert returns to the caller as failed, so the
+// run-module step takes its failed path with the reason. Event: next.
+//
+//	{"name": "Begin", "type": "begin-module",
+//	 "transitions": [{"event": "next", "next": "check"}],
+//	 "properties": {"arguments": [
+//	   {"name": "dnis", "type": "String", "variable": "dnis", "required": true},
+//	   {"name": "vip", "type": "Boolean", "variable": "vip", "required": false, "default": "false"}]}}
+var BeginModule = Type{
+	Name: TypeBeginModule,
+	Compile: func(p *Props) Node {
+		return &beginModuleNode{args: ModuleArguments(p)}
+	},
+}
+
+type beginModuleNode struct{ args []Argument }
+
+var beginModuleEvents = []string{"next"}
+
+func (n *beginModuleNode) Events() []string { return beginModuleEvents }
+
+func (n *beginModuleNode) Run(sc StepContext) (Result, error) {
+	for _, a := range n.args {
+		v, given := sc.Lookup("trigger.parent.parameters." + a.Name)
+		if !given || v == nil {
+			if a.Default != nil {
+				v = *a.Default
+			} else if a.IsRequired() {
+				return failedReturn(fmt.Sprintf("module argument %q (%s) is required and was not given", a.Name, a.Type)), nil
+			} else {
+				continue
+			}
+		}
+		text, ok := v.(string)
+		if !ok {
+			text = DataString(map[string]any{"v": v}, "v")
+		}
+		conv, err := ConvertArgument(a.Type, text)
+		if err != nil {
+			return failedReturn(fmt.Sprintf("module argument %q: %v", a.Name, err)), nil
+		}
+		sc.SetVariable(a.Variable, conv)
+	}
+	return Result{Event: "next"}, nil
+}
+
+func failedReturn(reason string) Result {
+	return Result{Return: &Return{Failed: true, Reason: reason}}
+}
+
+// Output is one value a return-to-flow hands back.
+type Output struct {
+	Name  string
+	Value Text
+}
+
+// ReturnToFlow ends a module through one of its exits, rendering its
+// outputs in the module's context. The caller's run-module step continues
+// on the transition whose event is the exit's name. No events.
+//
+//	{"name": "open", "type": "return-to-flow", "transitions": [],
+//	 "properties": {"exit": "open", "outputs": [{"name": "holiday_name", "value": "{{flow.variables.holiday}}"}]}}
+var ReturnToFlow = Type{
+	Name: TypeReturnToFlow,
+	Compile: func(p *Props) Node {
+		n := &returnNode{exit: p.RequiredString("exit")}
+		for _, kv := range p.KeyValuesNamed("outputs", "name", "value") {
+			n.outputs = append(n.outputs, Output{Name: kv.Key, Value: kv.Value})
+		}
+		return n
+	},
+}
+
+type returnNode struct {
+	exit    string
+	outputs []Output
+}
+
+func (n *returnNode) Events() []string { return nil }
+
+func (n *returnNode) Run(sc StepContext) (Result, error) {
+	out := make(map[string]any, len(n.outputs))
+	for _, o := range n.outputs {
+		v, err := sc.Render(o.Value)
+		if err != nil {
+			return Result{}, fmt.Errorf("output %q: %w", o.Name, err)
+		}
+		out[o.Name] = v
+	}
+	return Result{Return: &Return{Exit: n.exit, Outputs: out}}, nil
+}
+
+// OutputBinding maps a module output to a caller variable.
+type OutputBinding struct {
+	Name     string
+	Variable string
+}
+
+// RunModule runs a module from a flow (or from another module). Its
+// arguments are templates rendered in the caller and converted to the
+// module's argument types on entry; on return each output binding writes
+// the caller's flow.variables.VARIABLE, and every output is readable as
+// widgets.NAME.OUTPUT. Events: one per module exit, plus failed (the module
+// is missing or not published, an argument is missing or does not convert;
+// outputs error).
+//
+//	{"name": "holiday", "type": "run-module",
+//	 "transitions": [{"event": "open", "next": "menu"}, {"event": "failed", "next": "menu"}],
+//	 "properties": {"module": "Holiday check",
+//	   "arguments": [{"name": "dnis", "value": "{{trigger.call.To}}"}],
+//	   "outputs": [{"name": "holiday_name", "variable": "holiday"}]}}
+var RunModule = Type{
+	Name: TypeRunModule,
+	Compile: func(p *Props) Node {
+		n := &runModuleNode{module: p.RequiredString("module")}
+		for _, kv := range p.KeyValuesNamed("arguments", "name", "value") {
+			n.args = append(n.args, kv)
+		}
+		for _, kv := range p.KeyValuesNamed("outputs", "name", "variable") {
+			n.outputs = append(n.outputs, OutputBinding{Name: kv.Key, Variable: kv.Value.Src})
+		}
+		events := []string{"failed"}
+		for _, t := range p.State.Transitions {
+			events = Events(events, t.Event)
+		}
+		n.events = events
+		return n
+	},
+}
+
+type runModuleNode struct {
+	module  string
+	args    []KeyValue
+	outputs []OutputBinding
+	events  []string
+}
+
+func (n *runModuleNode) Events() []string { return n.events }
+
+func (n *runModuleNode) Run(sc StepContext) (Result, error) {
+	params := make(map[string]any, len(n.args))
+	for _, a := range n.args {
+		v, err := sc.Render(a.Value)
+		if err != nil {
+			return Result{}, fmt.Errorf("argument %q: %w", a.Key, err)
+		}
+		params[a.Key] = v
+	}
+	return Result{Enter: &Enter{Kind: FrameModule, Ref: n.module, Parameters: params}}, nil
+}
+
+func (n *runModuleNode) Return(sc StepContext, ret Returned) (Result, error) {
+	if ret.Failed {
+		return Result{Event: "failed", Outputs: map[string]any{"error": ret.Reason}}, nil
+	}
+	if ret.Exit == "" {
+		return Result{Event: "failed", Outputs: map[string]any{"error": "module " + strconv.Quote(n.module) + " ended without a return-to-flow"}}, nil
+	}
+	for _, b := range n.outputs {
+		if v, ok := ret.Outputs[b.Name]; ok && b.Variable != "" {
+			sc.SetVariable(b.Variable, v)
+		}
+	}
+	out := CopyData(ret.Outputs)
+	out["exit"] = ret.Exit
+	return Result{Event: ret.Exit, Outputs: out}, nil
+}
