@@ -98,6 +98,22 @@ func (d Definitions) Flow(_ context.Context, sid, revision string) (*Resolved, e
 	return &Resolved{Sid: sid, Revision: 1, Definition: def}, nil
 }
 
+// ModuleDefinitions is a ModuleSource of fixed module definitions, each at
+// revision 1, keyed by module name.
+type ModuleDefinitions map[string]*flow.Definition
+
+// Module implements ModuleSource.
+func (m ModuleDefinitions) Module(_ context.Context, name, revision string) (*Resolved, error) {
+	def, ok := m[name]
+	if !ok {
+		return nil, fmt.Errorf("runtime: module %q: %w", name, ErrNotFound)
+	}
+	if revision != "" && revision != "1" {
+		return nil, fmt.Errorf("runtime: module %q revision %s: %w", name, revision, ErrNotFound)
+	}
+	return &Resolved{Sid: "module:" + name, Revision: 1, Definition: def}, nil
+}
+
 // Engine runs executions. Build one with New; it is safe for concurrent use.
 type Engine struct {
 	registry  *widgets.Registry

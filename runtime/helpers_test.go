@@ -99,3 +99,7 @@ const menuFlow = `{
     {"name": "sales", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Sales, {{trigger.call.From}}"}},
     {"name": "bye", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Goodbye"}}
   ]}`
+
+func resumeMessage(body string) widgets.Event {
+	return widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": body}}
+}
