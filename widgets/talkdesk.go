@@ -17,6 +17,8 @@ func talkdeskTypes() []Type {
 	return []Type{
 		MakeOutboundCall,
 		ForwardToExternalNumber,
+		TimeBasedRules,
+		CalendarBasedRules,
 		EndFlow,
 	}
 }
@@ -243,23 +245,30 @@ func (it *tdItem) list(field string) ([]json.RawMessage, bool) {
 	return raws, true
 }
 
-// strings decodes field as a list of scalars, as text. Items that are
-// objects or lists are reported.
-func (it *tdItem) strings(field string) ([]string, bool) {
+// tdElem is one scalar item of a list field, with its index in the list.
+type tdElem struct {
+	i int
+	s string
+}
+
+// strings decodes field as a list of scalars, as text, and returns how many
+// items the list has. Items that are objects or lists are reported and left
+// out; each item kept carries its index.
+func (it *tdItem) strings(field string) (out []tdElem, n int, ok bool) {
 	raws, ok := it.list(field)
 	if !ok {
-		return nil, false
+		return nil, 0, false
 	}
-	out := make([]string, 0, len(raws))
+	out = make([]tdElem, 0, len(raws))
 	for i, raw := range raws {
 		if len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
 			it.errorf(field+"/"+strconv.Itoa(i), CodePropertyInvalid, "%s[%d] must be a string", field, i)
 			continue
 		}
 		s, _ := scalar(raw)
-		out = append(out, s)
+		out = append(out, tdElem{i: i, s: s})
 	}
-	return out, true
+	return out, len(raws), true
 }
 
 func tdIsPhone(s string) bool {

@@ -256,6 +256,8 @@ func TestTalkdeskTypesRegistered(t *testing.T) {
 	}{
 		{name: "make-outbound-call", placesCall: true, providesCallOn: []string{"answered"}},
 		{name: "forward-to-external-number", needsCall: true, endsCallOn: []string{"completed"}},
+		{name: "time-based-rules"},
+		{name: "calendar-based-rules"},
 		{name: "end-flow"},
 	}
 	for _, tt := range tests {
@@ -282,6 +284,10 @@ func TestTalkdeskEventsChecked(t *testing.T) {
 	}{
 		{"make-outbound-call", `{}`, []string{"answered", "busy", "noAnswer", "invalidNumber"}, "failed"},
 		{"forward-to-external-number", `{"to": "+15550100000"}`, []string{"completed", "noAnswer", "invalidNumber"}, "hangup"},
+		{"time-based-rules", `{"timezone": "UTC", "rules": [{"name": "open", "days": ["mon"]}, {"name": "late", "days": ["fri"]}]}`,
+			[]string{"open", "late", "noMatch"}, "closed"},
+		{"calendar-based-rules", `{"timezone": "UTC", "rules": [{"name": "xmas", "dates": ["2026-12-25"]}]}`,
+			[]string{"xmas", "noMatch"}, "newYear"},
 		{"end-flow", `{}`, nil, "next"},
 	}
 	for _, tt := range tests {
