@@ -1,0 +1,90 @@
+// Command outbound runs the API-triggered flow of seed 003: an API request
+// carries two numbers; the flow calls the customer (contact_1), and when
+// the call is answered plays a message and forwards the call to the
+// agent's external number (contact_2); after the forward it texts a survey.
+// A second request finds the customer's line busy.
+//
+//	go run ./examples/outbound
+package main
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/fake"
+)
+
+//go:embed installation_callback.json
+var flowJSON []byte
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "outbound:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer) error {
+	ctx := context.Background()
+	def, err := flow.Parse(flowJSON)
+	if err != nil {
+		return err
+	}
+	services, transcript := fake.Services()
+	engine := runtime.New(
+		runtime.WithSource(runtime.Definitions{"FWcallback": def}),
+		runtime.WithServices(services),
+		runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithAdmission(runtime.TalkdeskFlowsAPILimits()),
+	)
+	if ps := engine.Check(def); ps.HasErrors() {
+		return ps.Err()
+	}
+	fmt.Fprintf(w, "flow %q passes the check call (%d problems)\n", def.Description, len(engine.Check(def)))
+
+	request := func(customer string, outcomes ...widgets.Event) error {
+		transcript.Reset()
+		fmt.Fprintf(w, "\nPOST /flows/FWcallback/interactions {contact_1: %s, contact_2: +15557770000}\n", customer)
+		x, err := engine.Start(ctx, runtime.StartRequest{
+			FlowSid: "FWcallback", Trigger: runtime.TriggerRequest, From: customer, To: "+18005550100", Account: "acme",
+			Parameters: map[string]any{"contact_1": customer, "contact_2": "+15557770000"},
+		})
+		if err != nil {
+			return err
+		}
+		printed := 0
+		flush := func() {
+			lines := transcript.Lines()
+			for _, line := range lines[printed:] {
+				fmt.Fprintln(w, "  "+line)
+			}
+			printed = len(lines)
+		}
+		flush()
+		for _, ev := range outcomes {
+			fmt.Fprintf(w, "  host reports %s on %q\n", ev.Name, x.Wait.State)
+			if x, err = engine.Resume(ctx, x.ID, ev); err != nil {
+				return err
+			}
+			flush()
+		}
+		for _, s := range x.Steps {
+			fmt.Fprintf(w, "  step %-13s %-15s -> %s\n", s.Name, s.From, s.To)
+		}
+		fmt.Fprintf(w, "  execution %s %s\n", x.ID, x.Status)
+		return nil
+	}
+	if err := request("+15551112222",
+		widgets.Event{Name: "answered", Data: map[string]any{"AnsweredBy": "human"}},
+		widgets.Event{Name: "completed", Data: map[string]any{"DialCallDuration": "312"}},
+	); err != nil {
+		return err
+	}
+	return request("+15553334444", widgets.Event{Name: "busy"})
+}
