@@ -19,6 +19,8 @@ func talkdeskTypes() []Type {
 		ForwardToExternalNumber,
 		TimeBasedRules,
 		CalendarBasedRules,
+		ConditionalStatement,
+		TrafficSplitter,
 		EndFlow,
 	}
 }

@@ -258,6 +258,8 @@ func TestTalkdeskTypesRegistered(t *testing.T) {
 		{name: "forward-to-external-number", needsCall: true, endsCallOn: []string{"completed"}},
 		{name: "time-based-rules"},
 		{name: "calendar-based-rules"},
+		{name: "conditional-statement"},
+		{name: "traffic-splitter"},
 		{name: "end-flow"},
 	}
 	for _, tt := range tests {
@@ -288,6 +290,9 @@ func TestTalkdeskEventsChecked(t *testing.T) {
 			[]string{"open", "late", "noMatch"}, "closed"},
 		{"calendar-based-rules", `{"timezone": "UTC", "rules": [{"name": "xmas", "dates": ["2026-12-25"]}]}`,
 			[]string{"xmas", "noMatch"}, "newYear"},
+		{"conditional-statement", `{"exits": [{"name": "vip", "conditions": [{"arguments": ["{{a}}"], "type": "is_blank"}]}]}`,
+			[]string{"vip", "noMatch"}, "match"},
+		{"traffic-splitter", `{"exits": [{"name": "a"}, {"name": "b"}]}`, []string{"a", "b"}, "noMatch"},
 		{"end-flow", `{}`, nil, "next"},
 	}
 	for _, tt := range tests {
