@@ -230,7 +230,7 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 			return e.finish(r)
 		}
 	} else {
-		res = widgets.Result{Event: ev.Name, Outputs: ev.Data}
+		res = widgets.Result{Event: ev.Name, Outputs: widgets.CopyData(ev.Data)}
 	}
 	r.merge = true
 	r.loop(res, true)
@@ -522,7 +522,7 @@ func (r *run) record(st *pstate, event, to string) bool {
 }
 
 func (r *run) wait(st *pstate, w *widgets.Wait) {
-	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Prompt: normalizeMap(w.Prompt)}
+	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Prompt: normalizeInPlace(w.Prompt)}
 	if w.Timeout > 0 {
 		d := r.e.clock().Add(w.Timeout)
 		ws.Deadline = &d
@@ -644,7 +644,7 @@ func (r *run) storeOutputs(state string, out map[string]any) {
 		ws = map[string]any{}
 		r.x.top().Context["widgets"] = ws
 	}
-	norm := normalizeMap(out)
+	norm := normalizeInPlace(out)
 	if r.merge {
 		if old, ok := ws[state].(map[string]any); ok {
 			for k, v := range norm {
@@ -780,6 +780,21 @@ func normalize(v any) any {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// normalizeInPlace normalizes the values of a map the engine owns (widget
+// outputs), allocating only for values that are not JSON-like already.
+func normalizeInPlace(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch v := v.(type) {
+		case nil, string, float64, bool:
+		case map[string]any:
+			normalizeInPlace(v)
+		default:
+			m[k] = normalize(v)
+		}
+	}
+	return m
 }
 
 func normalizeMap(m map[string]any) map[string]any {

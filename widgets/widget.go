@@ -80,8 +80,10 @@ type Result struct {
 	Enter *Enter
 	// Return pops the current module frame through a module exit.
 	Return *Return
-	// Outputs are stored as widgets.NAME.* for later steps. Values must be
-	// JSON-like: string, float64, bool, nil, []any, map[string]any.
+	// Outputs are stored as widgets.NAME.* for later steps. Values should
+	// be JSON-like (string, float64, bool, nil, []any, map[string]any);
+	// others are converted. The engine takes ownership of the map: return
+	// a fresh one, never a map the node keeps or the host passed in.
 	Outputs map[string]any
 }
 
