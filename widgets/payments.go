@@ -1,0 +1,218 @@
+package widgets
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// CapturePayments asks the payment provider to collect a card (or bank
+// account) from the caller and waits for the outcome.
+//
+// Properties:
+//   - payment_connector: the connector's name, default "Default".
+//   - payment_amount (template): a decimal amount such as "10.50"; empty
+//     or 0 tokenizes the card without charging it.
+//   - currency: three letters, default usd.
+//   - payment_method: credit-card (default) or ach-debit.
+//   - payment_token_type: one-time, reusable or payment-method.
+//   - max_attempts: 1-3, default 1.
+//   - timeout: seconds to wait for each keypress, 1-600, default 5.
+//   - security_code: ask for it, default true.
+//   - postal_code (template): "true" (default), "false", or the postal code
+//     itself; min_postal_code_length 0-10.
+//   - valid_card_types: a list (or a space-separated string) of brands,
+//     default visa mastercard amex.
+//   - language, description (template), parameters [{key, value}] for the
+//     connector.
+//
+// Events: success, maxFailedAttempts, providerError (also taken when the
+// payment service refuses the request), payInterrupted, hangup (the call
+// is over, see EndsCallOn), validationError.
+//
+// Outputs: only what the provider returns that is safe to keep:
+// PaymentToken, PaymentConfirmationCode, Result, PaymentCardType, ProfileId,
+// PaymentMethod, PaymentError, ConnectorError, ErrorType, and
+// PaymentCardNumber / BankAccountNumber masked to their last four digits
+// ("xxxxxxxxxxxx1234"). Every other value of the host's event (a full card
+// number, the security code, the expiry date, the postal code) is dropped
+// and never stored; long digit runs in error texts are masked too.
+var CapturePayments = Type{
+	Name:       "capture-payments",
+	NeedsCall:  true,
+	EndsCallOn: []string{"hangup"},
+	Compile: func(p *Props) Node {
+		n := &paymentsNode{
+			connector:     p.String("payment_connector", "Default"),
+			amount:        p.Text("payment_amount"),
+			currency:      strings.ToLower(p.String("currency", "usd")),
+			method:        p.OneOf("payment_method", "credit-card", "credit-card", "ach-debit"),
+			tokenType:     p.OneOf("payment_token_type", "", "one-time", "reusable", "payment-method"),
+			maxAttempts:   p.Int("max_attempts", 1, 1, 3),
+			timeout:       p.Int("timeout", 5, 1, 600),
+			securityCode:  p.Bool("security_code", true),
+			postalCode:    p.Text("postal_code"),
+			minPostalCode: p.Int("min_postal_code_length", 0, 0, 10),
+			language:      p.String("language", ""),
+			description:   p.Text("description"),
+			params:        p.KeyValues("parameters"),
+			cardTypes:     cardTypes(p),
+		}
+		if n.postalCode.IsZero() {
+			n.postalCode = NewText("postal_code", "true")
+		}
+		if a := strings.TrimSpace(n.amount.Src); a != "" && !n.amount.Dynamic && !amountRE.MatchString(a) {
+			p.Errorf("payment_amount", CodePropertyInvalid, "payment_amount must be a decimal amount such as 10.50, got %q", a)
+		}
+		if !currencyRE.MatchString(n.currency) && !IsTemplate(n.currency) {
+			p.Errorf("currency", CodePropertyInvalid, "currency must be a three-letter code such as usd, got %q", n.currency)
+		}
+		return n
+	},
+}
+
+var (
+	amountRE   = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	currencyRE = regexp.MustCompile(`^[a-z]{3}$`)
+	digitRunRE = regexp.MustCompile(`[0-9][0-9 -]{10,}[0-9]`)
+)
+
+// cardTypes reads valid_card_types: a list, or a space-separated string.
+func cardTypes(p *Props) []string {
+	def := []string{"visa", "mastercard", "amex"}
+	if !p.Has("valid_card_types") {
+		return def
+	}
+	var list []string
+	if raw := p.State.Properties["valid_card_types"]; len(raw) > 0 && raw[0] == '"' {
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		list = strings.Fields(s)
+	} else if !p.Decode("valid_card_types", &list) {
+		return def
+	}
+	if len(list) == 0 {
+		return def
+	}
+	return list
+}
+
+type paymentsNode struct {
+	connector, currency, method, tokenType, language string
+	amount, postalCode, description                  Text
+	maxAttempts, timeout, minPostalCode              int
+	securityCode                                     bool
+	cardTypes                                        []string
+	params                                           []KeyValue
+}
+
+var paymentsEvents = []string{"success", "maxFailedAttempts", "providerError", "payInterrupted", "hangup", "validationError"}
+
+func (n *paymentsNode) Events() []string { return paymentsEvents }
+
+func (n *paymentsNode) Run(sc StepContext) (Result, error) {
+	ps := sc.Services().Payments
+	if ps == nil {
+		return Result{}, errNoPayments
+	}
+	r := PaymentRequest{
+		Connector: n.connector, Currency: n.currency, MaxAttempts: n.maxAttempts, Timeout: secondsDuration(n.timeout),
+		PaymentMethod: n.method, TokenType: n.tokenType, SecurityCode: n.securityCode,
+		MinPostalCodeLength: n.minPostalCode, ValidCardTypes: n.cardTypes, Language: n.language,
+	}
+	var err error
+	for _, f := range []struct {
+		t   Text
+		dst *string
+	}{{n.amount, &r.Amount}, {n.postalCode, &r.PostalCode}, {n.description, &r.Description}} {
+		if *f.dst, err = sc.Render(f.t); err != nil {
+			return Result{}, err
+		}
+	}
+	r.Amount = strings.TrimSpace(r.Amount)
+	if r.Amount != "" && !amountRE.MatchString(r.Amount) {
+		return Result{Event: "validationError", Outputs: map[string]any{
+			"PaymentError": fmt.Sprintf("payment_amount rendered %q, which is not a decimal amount", r.Amount),
+		}}, nil
+	}
+	params, err := renderParams(sc, n.params)
+	if err != nil {
+		return Result{}, err
+	}
+	r.Parameters = paramMap(params)
+	if err := ps.Capture(sc.Context(), sc.Call().Sid, r); err != nil {
+		msg := maskDigitRuns("payments: " + err.Error())
+		return Result{Event: "providerError", Outputs: map[string]any{"PaymentError": msg, "error": msg}}, nil
+	}
+	return Result{Wait: &Wait{
+		Events: paymentsEvents,
+		Prompt: map[string]any{"input": "payment", "amount": r.Amount, "currency": r.Currency, "payment_method": r.PaymentMethod},
+	}}, nil
+}
+
+// Payment outputs kept as reported, masked, or scrubbed of card numbers.
+var (
+	paymentKeep  = []string{"PaymentToken", "PaymentConfirmationCode", "Result", "PaymentCardType", "ProfileId", "PaymentMethod"}
+	paymentMask  = []string{"PaymentCardNumber", "BankAccountNumber"}
+	paymentTexts = []string{"PaymentError", "ConnectorError", "ErrorType"}
+)
+
+// Resume keeps only the whitelisted outputs: nothing else of the host's
+// event data reaches the execution.
+func (n *paymentsNode) Resume(sc StepContext, ev Event) (Result, error) {
+	out := map[string]any{}
+	for _, k := range paymentKeep {
+		if s := DataString(ev.Data, k); s != "" {
+			out[k] = s
+		}
+	}
+	for _, k := range paymentMask {
+		if s := maskLastFour(DataString(ev.Data, k)); s != "" {
+			out[k] = s
+		}
+	}
+	for _, k := range paymentTexts {
+		if s := DataString(ev.Data, k); s != "" {
+			out[k] = scrub(s, ev.Data)
+		}
+	}
+	return Result{Event: ev.Name, Outputs: out}, nil
+}
+
+// maskLastFour keeps the last four digits of a card or account number,
+// masked as "xxxxxxxxxxxx1234"; fewer than four digits give "".
+func maskLastFour(s string) string {
+	var digits []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			digits = append(digits, s[i])
+		}
+	}
+	if len(digits) < 4 {
+		return ""
+	}
+	return strings.Repeat("x", 12) + string(digits[len(digits)-4:])
+}
+
+// maskDigitRuns masks every run of 12 or more digits (spaces and dashes
+// allowed) to its last four.
+func maskDigitRuns(s string) string {
+	return digitRunRE.ReplaceAllStringFunc(s, maskLastFour)
+}
+
+// scrub removes from an error text every other value the event carried
+// (the values Resume drops: a card number, a security code, an expiry...)
+// and masks any long digit run.
+func scrub(s string, data map[string]any) string {
+	for k := range data {
+		if slices.Contains(paymentKeep, k) || slices.Contains(paymentTexts, k) {
+			continue
+		}
+		if v := DataString(data, k); len(v) >= 3 {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return maskDigitRuns(s)
+}

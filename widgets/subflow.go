@@ -1,0 +1,93 @@
+package widgets
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Revision selectors of run-subflow's flow_revision.
+const (
+	RevisionLatestPublished = "LatestPublished"
+	RevisionLatestDraft     = "LatestDraft"
+)
+
+// RunSubflow runs another flow inside the same execution and continues
+// when it ends.
+//
+// Properties:
+//   - flow_sid (required): the flow to run.
+//   - flow_revision: LatestPublished (default), LatestDraft, or a revision
+//     number (1 or more).
+//   - parameters [{key, value}] (templates, rendered in the caller): the
+//     subflow reads them as trigger.parent.parameters.KEY; its trigger
+//     takes incomingParent.
+//
+// Events: completed (the subflow's last branch ended), failed (the
+// subflow could not start: unknown flow or revision, a flow with errors,
+// nesting too deep, a cycle).
+//
+// Outputs: on completed, the subflow's flow.variables, so the caller reads
+// widgets.NAME.VARIABLE; on failed, error (why).
+//
+// Subflow steps count toward the execution's step limit. The engine bounds
+// nesting (Twilio allows one level; the runtime's Limits.MaxDepth) and
+// refuses a flow already running in the execution (a cycle).
+var RunSubflow = Type{
+	Name: "run-subflow",
+	Compile: func(p *Props) Node {
+		n := &subflowNode{
+			sid:      p.RequiredText("flow_sid"),
+			revision: p.String("flow_revision", RevisionLatestPublished),
+			params:   p.KeyValues("parameters"),
+		}
+		rev := strings.TrimSpace(n.revision)
+		switch {
+		case rev == "" || strings.EqualFold(rev, RevisionLatestPublished):
+			n.revision = RevisionLatestPublished
+		case strings.EqualFold(rev, RevisionLatestDraft):
+			n.revision = RevisionLatestDraft
+		default:
+			if r, err := strconv.Atoi(rev); err != nil || r < 1 {
+				p.Errorf("flow_revision", CodePropertyInvalid, "flow_revision must be LatestPublished, LatestDraft or a revision number, got %q", n.revision)
+			}
+			n.revision = rev
+		}
+		return n
+	},
+}
+
+type subflowNode struct {
+	sid      Text
+	revision string
+	params   []KeyValue
+}
+
+var subflowEvents = []string{"completed", "failed"}
+
+func (n *subflowNode) Events() []string { return subflowEvents }
+
+func (n *subflowNode) Run(sc StepContext) (Result, error) {
+	sid, err := sc.Render(n.sid)
+	if err != nil {
+		return Result{}, err
+	}
+	params, err := renderParams(sc, n.params)
+	if err != nil {
+		return Result{}, err
+	}
+	pm := make(map[string]any, len(params))
+	for _, p := range params {
+		pm[p.key] = p.value
+	}
+	return Result{Enter: &Enter{Kind: FrameSubflow, Ref: strings.TrimSpace(sid), Revision: n.revision, Parameters: pm}}, nil
+}
+
+// Return implements Returner: the child's variables become the step's
+// outputs.
+func (n *subflowNode) Return(sc StepContext, ret Returned) (Result, error) {
+	if ret.Failed {
+		return Result{Event: "failed", Outputs: map[string]any{"error": ret.Reason}}, nil
+	}
+	out := CopyData(ret.Outputs)
+	return Result{Event: "completed", Outputs: out}, nil
+}
