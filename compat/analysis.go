@@ -130,6 +130,12 @@ func newAnalysis(reg *widgets.Registry, def *flow.Definition, mods *modules) *an
 			index[def.States[i].Name] = int32(i)
 		}
 	}
+	total := 0
+	for i := range def.States {
+		total += len(def.States[i].Transitions)
+	}
+	// One backing array for every state's edges.
+	edges := make([]edge, 0, total)
 	for i := range def.States {
 		s := &def.States[i]
 		in := &a.info[i]
@@ -160,6 +166,7 @@ func newAnalysis(reg *widgets.Registry, def *flow.Definition, mods *modules) *an
 				in.needs |= needPlaces
 			}
 		}
+		start := len(edges)
 		for _, tr := range s.Transitions {
 			if tr.Next == "" {
 				continue
@@ -173,8 +180,9 @@ func newAnalysis(reg *widgets.Registry, def *flow.Definition, mods *modules) *an
 				e.ends = contains(t.EndsCallOn, tr.Event)
 				e.provides = contains(t.ProvidesCallOn, tr.Event)
 			}
-			in.edges = append(in.edges, e)
+			edges = append(edges, e)
 		}
+		in.edges = edges[start:len(edges):len(edges)]
 	}
 	return a
 }
