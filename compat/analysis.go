@@ -360,17 +360,21 @@ func (a *analysis) runModule(i int32, n node, in *sinfo, p Place) {
 		}
 	}
 	for _, e := range in.edges {
-		if ok && e.event != eventFailed {
+		exit := false
+		if ok {
 			if ecs, has := req.Exits[e.event]; has {
+				exit = true
 				for _, ec := range ecs {
 					a.follow(i, e.next, pack(ec.After(p)))
 				}
-				continue
 			}
 		}
-		// failed, an exit the module lacks (package module reports it),
-		// or a module not resolved: the call is as it was.
-		a.follow(i, e.next, n.c)
+		// failed (the module did not run; a module exit of that name is
+		// followed too), an exit the module lacks (package module reports
+		// it), or a module not resolved: the call is as it was.
+		if !exit || e.event == eventFailed {
+			a.follow(i, e.next, n.c)
+		}
 	}
 }
 

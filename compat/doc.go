@@ -70,8 +70,9 @@
 // Subflows are not followed: run-subflow names another flow by sid, which
 // cannot be resolved here, so the analysis takes the step as needing what its
 // widget type declares and leaving the call as it was. A flow entered by
-// incomingParent has its parent's call (CallInherited): a voice step there
-// is accepted.
+// incomingParent has its parent's call (CallInherited): a voice step, a
+// reply wait or an outbound call there is accepted, as the parent is not
+// known.
 //
 // # Modules
 //

@@ -39,6 +39,11 @@ var testModules = map[string][]string{
 		"xfer connect-call-to callCompleted hangup>ok to=+1",
 		"ok return-to-flow exit=done",
 	},
+	"hangs-up-failed": { // an exit named like run-module's own failed event
+		"Begin begin-module next>xfer",
+		"xfer connect-call-to callCompleted hangup>ok to=+1",
+		"ok return-to-flow exit=failed",
+	},
 	"nothing": { // needs a live call, and places one: no type has such a place
 		"Begin begin-module next>play",
 		"play say-play audioComplete>call say=hello",
@@ -245,6 +250,11 @@ func TestRunModule(t *testing.T) {
 			"run run-module done failed>play module=transfer",
 			"play say-play audioComplete say=bye",
 		}, nil},
+		{"an exit named failed is followed as well", []string{
+			"Trigger trigger incomingCall>run",
+			"run run-module failed>play module=hangs-up-failed",
+			"play say-play audioComplete say=bye",
+		}, []string{"play compat.after_call_ended"}},
 		{"unknown module needs nothing", []string{
 			"Trigger trigger incomingMessage>run",
 			"run run-module done failed module=nowhere",
