@@ -21,6 +21,7 @@ func talkdeskTypes() []Type {
 		CalendarBasedRules,
 		ConditionalStatement,
 		TrafficSplitter,
+		ExecuteAction,
 		EndFlow,
 	}
 }

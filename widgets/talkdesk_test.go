@@ -260,6 +260,7 @@ func TestTalkdeskTypesRegistered(t *testing.T) {
 		{name: "calendar-based-rules"},
 		{name: "conditional-statement"},
 		{name: "traffic-splitter"},
+		{name: "execute-action"},
 		{name: "end-flow"},
 	}
 	for _, tt := range tests {
@@ -293,6 +294,7 @@ func TestTalkdeskEventsChecked(t *testing.T) {
 		{"conditional-statement", `{"exits": [{"name": "vip", "conditions": [{"arguments": ["{{a}}"], "type": "is_blank"}]}]}`,
 			[]string{"vip", "noMatch"}, "match"},
 		{"traffic-splitter", `{"exits": [{"name": "a"}, {"name": "b"}]}`, []string{"a", "b"}, "noMatch"},
+		{"execute-action", `{"action": "x"}`, []string{"success", "error", "timeout"}, "failed"},
 		{"end-flow", `{}`, nil, "next"},
 	}
 	for _, tt := range tests {
