@@ -232,6 +232,30 @@ func TestCheckerRules(t *testing.T) {
 	}
 }
 
+// TestRegistryDeclarations pins the declarations the rule tests rely on,
+// so that a change in package widgets shows here by name.
+func TestRegistryDeclarations(t *testing.T) {
+	reg := registry()
+	decl := func(name string) widgets.Type {
+		typ, ok := reg.Lookup(name)
+		require.True(t, ok, "%s is not registered", name)
+		return *typ
+	}
+	for _, name := range []string{"say-play", "gather-input-on-call", "connect-call-to", "forward-to-external-number",
+		"record-voicemail", "enqueue-call", "capture-payments", "add-twiml-redirect"} {
+		assert.True(t, decl(name).NeedsCall, name)
+	}
+	for _, name := range []string{"make-outbound-call", "make-outgoing-call-v2"} {
+		assert.True(t, decl(name).PlacesCall, name)
+		assert.Equal(t, []string{"answered"}, decl(name).ProvidesCallOn, name)
+	}
+	assert.True(t, decl("send-and-wait-for-reply").NeedsMessaging)
+	assert.Contains(t, decl("connect-call-to").EndsCallOn, "hangup")
+	assert.Contains(t, decl("forward-to-external-number").EndsCallOn, "completed")
+	assert.Contains(t, decl("enqueue-call").EndsCallOn, "callComplete")
+	assert.False(t, decl("send-to-flex").NeedsCall, "send-to-flex also hands over messages (Twilio exports 04, 08, 32)")
+}
+
 func TestCheckerNoDefinition(t *testing.T) {
 	reg := registry()
 	for _, d := range []*flow.Definition{

@@ -18,49 +18,9 @@ func stub(events ...string) func(*widgets.Props) widgets.Node {
 	return func(*widgets.Props) widgets.Node { return stubNode{events} }
 }
 
-// ensure registers t unless reg already knows a type of that name: tests
-// use the real widget types once they have landed, and stand-ins until
-// then.
-func ensure(reg *widgets.Registry, t widgets.Type) {
-	if _, ok := reg.Lookup(t.Name); ok {
-		return
-	}
-	if err := reg.Register(t); err != nil {
-		panic(err)
-	}
-}
-
-// registry returns the standard registry plus stand-ins for the voice and
-// Talkdesk types the tests use, where the real ones are not registered.
-func registry() *widgets.Registry {
-	reg := widgets.Standard()
-	for _, t := range []widgets.Type{
-		{Name: "make-outbound-call", ProvidesCallOn: []string{"answered"}, PlacesCall: true,
-			Compile: stub("answered", "busy", "noAnswer", "invalidNumber")},
-		{Name: "forward-to-external-number", NeedsCall: true, EndsCallOn: []string{"completed"},
-			Compile: stub("completed", "noAnswer", "invalidNumber")},
-		{Name: "end-flow", Compile: stub()},
-		{Name: "make-outgoing-call-v2", ProvidesCallOn: []string{"answered"}, PlacesCall: true,
-			Compile: stub("answered", "busy", "noAnswer", "failed")},
-		{Name: "connect-call-to", NeedsCall: true, EndsCallOn: []string{"callCompleted", "hangup"},
-			Compile: stub("callCompleted", "hangup")},
-		{Name: "record-voicemail", NeedsCall: true, EndsCallOn: []string{"hangup"},
-			Compile: stub("recordingComplete", "noAudio", "hangup")},
-		{Name: "enqueue-call", NeedsCall: true, EndsCallOn: []string{"callComplete"},
-			Compile: stub("callComplete", "failedToEnqueue", "callFailure")},
-		// send-to-flex hands over calls and messages alike (Twilio
-		// exports 04, 08 and 32 use it after incomingMessage).
-		{Name: "send-to-flex", EndsCallOn: []string{"callComplete"},
-			Compile: stub("callComplete", "failedToEnqueue", "callFailure")},
-		{Name: "add-twiml-redirect", NeedsCall: true, Compile: stub("return", "timeout", "fail")},
-		{Name: "capture-payments", NeedsCall: true, EndsCallOn: []string{"hangup"},
-			Compile: stub("success", "maxFailedAttempts", "providerError", "payInterrupted", "hangup", "validationError")},
-		{Name: "record-call", NeedsCall: true, Compile: stub("success", "failed")},
-	} {
-		ensure(reg, t)
-	}
-	return reg
-}
+// registry returns the standard registry: its types declare what they
+// need and provide (the Twilio and Talkdesk voice types included).
+func registry() *widgets.Registry { return widgets.Standard() }
 
 // build makes a definition from one line per state:
 //
