@@ -105,7 +105,7 @@ func tdZone(p *Props, key string) *time.Location {
 type tdItem struct {
 	p     *Props
 	path  string // relative to the properties object: "rules/2"
-	label string // for messages: `rules[2]`, later `rules[2] "lunch"`
+	label string // for messages: `rules[2]`, then `rules[2] ("lunch")` once named
 	m     map[string]json.RawMessage
 }
 

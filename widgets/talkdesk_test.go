@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"regexp"
 	"strings"
 	"sync"
@@ -307,6 +310,63 @@ func TestTalkdeskEventsChecked(t *testing.T) {
 			require.Len(t, ps, 1)
 			assert.Equal(t, fmt.Sprintf("#/states/0/transitions/%d/event", len(tt.ok)), ps[0].Path)
 			assert.Equal(t, widgets.CodeEventNotEmitted, ps[0].Code)
+		})
+	}
+}
+
+// TestTalkdeskGodocExamples compiles the JSON example in the godoc of each
+// Talkdesk Type, so the documented format and the code cannot drift apart.
+func TestTalkdeskGodocExamples(t *testing.T) {
+	files := map[string]string{
+		"MakeOutboundCall":        "outbound_call_talkdesk.go",
+		"ForwardToExternalNumber": "forward.go",
+		"TimeBasedRules":          "time_rules.go",
+		"CalendarBasedRules":      "calendar_rules.go",
+		"ConditionalStatement":    "conditional.go",
+		"TrafficSplitter":         "traffic_splitter.go",
+		"ExecuteAction":           "execute_action.go",
+		"EndFlow":                 "end_flow.go",
+	}
+	for name, file := range files {
+		t.Run(name, func(t *testing.T) {
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
+			require.NoError(t, err)
+			var doc string
+			for _, decl := range f.Decls {
+				g, ok := decl.(*ast.GenDecl)
+				if !ok || g.Tok != token.VAR || g.Doc == nil {
+					continue
+				}
+				for _, spec := range g.Specs {
+					if vs := spec.(*ast.ValueSpec); vs.Names[0].Name == name {
+						doc = g.Doc.Text()
+					}
+				}
+			}
+			require.NotEmpty(t, doc, "%s has no godoc", name)
+			var example []string
+			for _, line := range strings.Split(doc, "\n") {
+				if strings.HasPrefix(line, "\t") {
+					example = append(example, line)
+				} else if len(example) > 0 {
+					break
+				}
+			}
+			require.NotEmpty(t, example, "the godoc of %s has no example", name)
+			doc = fmt.Sprintf(`{"initial_state": "x", "states": [%s]}`, strings.Join(example, "\n"))
+			d, err := flow.Parse([]byte(doc))
+			require.NoError(t, err, doc)
+			require.Len(t, d.States, 1)
+			typ, ok := widgets.Standard().Lookup(d.States[0].Type)
+			require.True(t, ok)
+			assert.Equal(t, name, map[string]string{
+				"make-outbound-call": "MakeOutboundCall", "forward-to-external-number": "ForwardToExternalNumber",
+				"time-based-rules": "TimeBasedRules", "calendar-based-rules": "CalendarBasedRules",
+				"conditional-statement": "ConditionalStatement", "traffic-splitter": "TrafficSplitter",
+				"execute-action": "ExecuteAction", "end-flow": "EndFlow",
+			}[typ.Name])
+			_, ps := widgets.Standard().Compile(d)
+			assert.Empty(t, ps, "the example of %s has problems", name)
 		})
 	}
 }
