@@ -202,17 +202,24 @@ func maskDigitRuns(s string) string {
 	return digitRunRE.ReplaceAllStringFunc(s, maskLastFour)
 }
 
-// scrub removes from an error text every other value the event carried
-// (the values Resume drops: a card number, a security code, an expiry...)
-// and masks any long digit run.
+// scrub masks every long digit run in an error text, then removes every
+// other value the event carried (the values Resume drops: a card number, a
+// security code, an expiry...), longest first so that a value holding
+// another is removed whole.
 func scrub(s string, data map[string]any) string {
+	s = maskDigitRuns(s)
+	var drop []string
 	for k := range data {
 		if slices.Contains(paymentKeep, k) || slices.Contains(paymentTexts, k) {
 			continue
 		}
 		if v := DataString(data, k); len(v) >= 3 {
-			s = strings.ReplaceAll(s, v, Redacted)
+			drop = append(drop, v)
 		}
 	}
-	return maskDigitRuns(s)
+	slices.SortFunc(drop, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range drop {
+		s = strings.ReplaceAll(s, v, Redacted)
+	}
+	return s
 }
