@@ -15,8 +15,8 @@ import (
 //
 // Properties:
 //   - autopilot_assistant_sid (required).
-//   - body (template): the contact's first message, default
-//     {{trigger.message.Body}}'s value when the template is empty.
+//   - body (template): the contact's first message; when it is empty, the
+//     triggering message's body (trigger.message.Body).
 //   - from (template): default the flow's address.
 //   - target_task, chat_service, chat_channel, chat_attributes
 //     (templates).
