@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/studioflow/studioflow/compat"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
 )
@@ -188,8 +189,8 @@ func WithLimits(l Limits) Option { return func(e *Engine) { e.limits = l } }
 // WithAdmission sets the start-rate limiter.
 func WithAdmission(a *Admission) Option { return func(e *Engine) { e.admission = a } }
 
-// WithCheckers adds checks (such as compat's) that every definition must
-// pass before it runs.
+// WithCheckers adds checks that every definition must pass before it runs,
+// after the structural, widget and compat checks the engine always applies.
 func WithCheckers(cs ...flow.Checker) Option {
 	return func(e *Engine) { e.checkers = append(e.checkers, cs...) }
 }
@@ -250,6 +251,7 @@ func New(opts ...Option) *Engine {
 		o(e)
 	}
 	e.limits = e.limits.withDefaults()
+	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule))}, e.checkers...)
 	if e.source == nil {
 		e.source = Definitions{}
 	}
@@ -264,7 +266,11 @@ func (e *Engine) Store() Store { return e.store }
 
 // Check runs every check the engine applies before running a definition:
 // the structural checks of package flow, the widget checks of its registry,
-// and the checkers added with WithCheckers.
+// compat's path analysis (a voice step where no call exists, two outbound
+// calls on one path...; modules from the engine's module source), and the
+// checkers added with WithCheckers. Module contracts and references are
+// checked where modules are published (version.WithStandardChecks).
+// A definition with errors never runs.
 func (e *Engine) Check(d *flow.Definition) flow.Problems {
 	_, ps := e.compile(d)
 	return ps
@@ -278,6 +284,19 @@ func (e *Engine) compile(d *flow.Definition) (*widgets.Compiled, flow.Problems) 
 		ps = append(ps, ch.Check(d)...)
 	}
 	return c, ps
+}
+
+// publishedModule looks a module up for compat, by name, at its
+// published version.
+func (e *Engine) publishedModule(name string) (*flow.Definition, bool) {
+	if e.modules == nil {
+		return nil, false
+	}
+	r, err := e.modules.Module(context.Background(), name, "")
+	if err != nil {
+		return nil, false
+	}
+	return r.Definition, true
 }
 
 func (e *Engine) intn(n int) int {

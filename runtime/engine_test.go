@@ -458,12 +458,29 @@ func TestInvalidFlowRefused(t *testing.T) {
 	assert.Equal(t, flow.CodeNextUnknown, inv.Problems[0].Code)
 }
 
-func TestVoiceStepWithoutCallFailsCleanly(t *testing.T) {
+func TestVoiceStepWithoutCallRefusedAtCheckAndFailsCleanlyAtRunTime(t *testing.T) {
+	// Straight after a message trigger, compat refuses the flow before it
+	// takes traffic.
 	src := `{"description": "sms then say", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "say"}], "properties": {}},
 	  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "hi"}}]}`
 	h := newHarness(t, map[string]string{"FW": src})
-	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	var inv *flow.InvalidError
+	require.ErrorAs(t, err, &inv)
+	assert.Equal(t, "compat.needs_call", inv.Problems[0].Code)
+	assert.Equal(t, "say", inv.Problems[0].State)
+
+	// A subflow's voice step inherits its parent's call, which compat
+	// cannot see; run from a message flow, it fails cleanly at run time.
+	parent := `{"description": "sms parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "child"}], "properties": {}},
+	  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}], "properties": {"flow_sid": "FWchild"}}]}`
+	child := `{"description": "voice child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "say"}], "properties": {}},
+	  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "hi"}}]}`
+	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, `state "say" (say-play) needs a live call, and there is none: the call has ended or never existed`, x.Reason)
 	assert.Empty(t, h.transcript.Entries())

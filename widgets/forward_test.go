@@ -3,14 +3,17 @@ package widgets_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/fake"
 )
 
 func TestForwardToExternalNumberProperties(t *testing.T) {
@@ -136,7 +139,8 @@ func TestForwardToExternalNumberResume(t *testing.T) {
 }
 
 // tdForwardFlow forwards an incoming call; on noAnswer it apologizes (the
-// call is still live), on completed it tries to speak (the call is over).
+// call is still live), on completed it texts a survey (the call is over:
+// only non-voice steps may follow).
 const tdForwardFlow = `{
   "initial_state": "Trigger",
   "states": [
@@ -146,7 +150,7 @@ const tdForwardFlow = `{
                      {"event": "invalidNumber", "next": "sorry"}],
      "properties": {"to": "+15550100000", "timeout": "10"}},
     {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Nobody is available."}},
-    {"name": "after", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Goodbye."}}
+    {"name": "after", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "How was your call?"}}
   ]}`
 
 func TestForwardToExternalNumberCall(t *testing.T) {
@@ -171,14 +175,24 @@ func TestForwardToExternalNumberCall(t *testing.T) {
 
 	t.Run("completed ends the call for the flow", func(t *testing.T) {
 		voice := &tdVoice{}
-		e, _ := tdEngine(t, tdForwardFlow, &widgets.Services{Voice: voice}, t0)
+		services, transcript := fake.Services()
+		services.Voice = voice
+		e, _ := tdEngine(t, tdForwardFlow, services, t0)
 		x, err := e.Start(ctx, start)
 		require.NoError(t, err)
 		x, err = e.Resume(ctx, x.ID, widgets.Event{Name: "completed"})
 		require.NoError(t, err)
-		assert.Equal(t, runtime.StatusFailed, x.Status)
-		assert.Contains(t, x.Reason, "needs a live call")
+		assert.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 		assert.False(t, x.Call.Live)
+		assert.Equal(t, []string{`messaging.send to=+15550001111 "How was your call?"`}, transcript.Lines())
+
+		// A voice step after completed is refused before the flow runs.
+		voiceAfter := strings.Replace(tdForwardFlow, `{"name": "after", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "How was your call?"}}`,
+			`{"name": "after", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Goodbye."}}`, 1)
+		ps := e.Check(tdParse(t, voiceAfter))
+		require.Len(t, ps.Errors(), 1)
+		assert.Equal(t, "compat.after_call_ended", ps.Errors()[0].Code)
+		assert.Equal(t, "after", ps.Errors()[0].State)
 	})
 
 	t.Run("no report: completed after the longest call", func(t *testing.T) {
@@ -200,10 +214,18 @@ func TestForwardToExternalNumberCall(t *testing.T) {
 		d := `{"initial_state": "Trigger", "states": [
 		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "forward"}], "properties": {}},
 		  {"name": "forward", "type": "forward-to-external-number", "transitions": [], "properties": {"to": "+15550100000"}}]}`
-		e, _ := tdEngine(t, d, &widgets.Services{Voice: &tdVoice{}}, t0)
-		x, err := e.Start(ctx, req)
-		require.NoError(t, err)
-		assert.Equal(t, runtime.StatusFailed, x.Status)
-		assert.Contains(t, x.Reason, "needs a live call")
+		e := runtime.New(runtime.WithSource(runtime.Definitions{"FW": tdParse(t, d)}), runtime.WithServices(&widgets.Services{Voice: &tdVoice{}}))
+		_, err := e.Start(ctx, req)
+		var inv *flow.InvalidError
+		require.ErrorAs(t, err, &inv)
+		assert.Equal(t, "compat.needs_call", inv.Problems.Errors()[0].Code)
+		assert.Equal(t, "forward", inv.Problems.Errors()[0].State)
 	})
+}
+
+func tdParse(t *testing.T, src string) *flow.Definition {
+	t.Helper()
+	d, err := flow.Parse([]byte(src))
+	require.NoError(t, err)
+	return d
 }
