@@ -23,15 +23,18 @@ const (
 //     takes incomingParent.
 //
 // Events: completed (the subflow's last branch ended), failed (the
-// subflow could not start: unknown flow or revision, a flow with errors,
-// nesting too deep, a cycle).
+// subflow could not start: an unknown flow or revision, a flow with
+// errors).
 //
 // Outputs: on completed, the subflow's flow.variables, so the caller reads
-// widgets.NAME.VARIABLE; on failed, error (why).
+// widgets.NAME.VARIABLE (they do not become the caller's flow.variables);
+// on failed, error (why).
 //
 // Subflow steps count toward the execution's step limit. The engine bounds
-// nesting (Twilio allows one level; the runtime's Limits.MaxDepth) and
-// refuses a flow already running in the execution (a cycle).
+// nesting (Twilio allows one level; the runtime's Limits.MaxDepth, default
+// 3) and refuses a flow already running in the execution (a cycle, A -> B
+// -> A, or a flow running itself): both end the execution as failed, with
+// a reason naming the flows, rather than taking failed.
 var RunSubflow = Type{
 	Name: "run-subflow",
 	Compile: func(p *Props) Node {
