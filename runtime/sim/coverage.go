@@ -1,0 +1,318 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+)
+
+// Coverage accumulates, over many executions, which states and which
+// transitions of each flow and module they went through, so a test suite
+// can report what its simulations never exercise. It is safe for
+// concurrent use.
+//
+// Definitions are keyed by flow sid, or "module:NAME" for modules; steps
+// are attributed through their frame (runtime.Step.Frame), so a subflow's
+// or module's states count for that subflow or module. Only definitions
+// added with AddFlow or AddModule are measured (a Sim built WithCoverage
+// adds its own).
+//
+// A step is matched to the transition of its state with the same event and
+// target. Two `match` transitions of one split that lead to the same state
+// cannot be told apart from the step log; the first of them is credited.
+type Coverage struct {
+	mu    sync.Mutex
+	defs  map[string]*defCoverage
+	order []string
+	runs  int
+}
+
+type defCoverage struct {
+	def    *flow.Definition
+	states []int   // visits, by state index
+	trans  [][]int // taken, by state index then transition index
+}
+
+// NewCoverage returns an empty coverage.
+func NewCoverage() *Coverage { return &Coverage{defs: map[string]*defCoverage{}} }
+
+// AddFlow measures the flow with sid (as a root flow or a subflow).
+// Adding a key again replaces its definition and forgets its counts.
+func (c *Coverage) AddFlow(sid string, def *flow.Definition) { c.add(sid, def) }
+
+// AddModule measures the module called name, under key "module:NAME".
+func (c *Coverage) AddModule(name string, def *flow.Definition) { c.add("module:"+name, def) }
+
+func (c *Coverage) add(key string, def *flow.Definition) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.defs == nil {
+		c.defs = map[string]*defCoverage{}
+	}
+	if _, ok := c.defs[key]; !ok {
+		c.order = append(c.order, key)
+	}
+	d := &defCoverage{def: def, states: make([]int, len(def.States)), trans: make([][]int, len(def.States))}
+	for i, s := range def.States {
+		d.trans[i] = make([]int, len(s.Transitions))
+	}
+	c.defs[key] = d
+}
+
+// frameKey maps a step's frame label to a coverage key.
+func frameKey(root, label string) string {
+	switch {
+	case label == "":
+		return root
+	case strings.HasPrefix(label, "subflow:"):
+		return strings.TrimPrefix(label, "subflow:")
+	}
+	return label
+}
+
+// Record counts the states and transitions of one execution: every step,
+// the state each step leads to, and the state it waits in, if any. A
+// state's visits count the steps that left it; a state executions only
+// arrived at (waiting there, or ending or failing on arrival) counts 1.
+func (c *Coverage) Record(x *runtime.Execution) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.runs++
+	type at struct {
+		d *defCoverage
+		i int
+	}
+	arrived := map[at]bool{}
+	for _, s := range x.Steps {
+		d := c.defs[frameKey(x.FlowSid, s.Frame)]
+		if d == nil {
+			continue
+		}
+		i := d.def.StateIndex(s.From)
+		if i < 0 {
+			continue
+		}
+		d.states[i]++
+		if j := transitionOf(&d.def.States[i], s); j >= 0 {
+			d.trans[i][j]++
+		}
+		if s.To != runtime.StepEnded {
+			if k := d.def.StateIndex(s.To); k >= 0 {
+				arrived[at{d, k}] = true
+			}
+		}
+	}
+	if !x.Done() && x.Wait != nil && len(x.Frames) > 0 {
+		top := x.Frames[len(x.Frames)-1]
+		if d := c.defs[frameKey(x.FlowSid, top.Label())]; d != nil {
+			if i := d.def.StateIndex(x.Wait.State); i >= 0 {
+				arrived[at{d, i}] = true
+			}
+		}
+	}
+	for a := range arrived {
+		if a.d.states[a.i] == 0 {
+			a.d.states[a.i] = 1
+		}
+	}
+}
+
+// transitionOf returns the index of the transition of st that step s took,
+// or -1 (an event the flow does not wire, or a step with no transition:
+// end-flow, return-to-flow).
+func transitionOf(st *flow.State, s runtime.Step) int {
+	for j, t := range st.Transitions {
+		if t.Event != s.Name {
+			continue
+		}
+		if t.Next == s.To || (t.Next == "" && s.To == runtime.StepEnded) {
+			return j
+		}
+	}
+	return -1
+}
+
+// Runs is how many executions were recorded.
+func (c *Coverage) Runs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.runs
+}
+
+// StateCoverage is one state and how often executions went through it:
+// Visits counts the steps that left it, and is at least 1 once any
+// execution reached it.
+type StateCoverage struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Visits int    `json:"visits"`
+}
+
+// TransitionCoverage is one transition and how often executions took it.
+type TransitionCoverage struct {
+	// State is the state the transition leaves; Index its 1-based position
+	// among the state's transitions (a split's `match` transitions share
+	// one event name).
+	State string `json:"state"`
+	Index int    `json:"index"`
+	Event string `json:"event"`
+	// Next is the target state; empty when the branch ends there.
+	Next  string `json:"next,omitempty"`
+	Taken int    `json:"taken"`
+	// Repeated is true when the state has another transition on the same
+	// event, so Index tells them apart.
+	Repeated bool `json:"repeated,omitempty"`
+}
+
+// String formats the transition as "STATE -EVENT-> NEXT", with "#INDEX"
+// after the event when the state has several transitions on it, and
+// "Ended" for a branch that ends.
+func (t TransitionCoverage) String() string {
+	ev := t.Event
+	if t.Repeated {
+		ev = fmt.Sprintf("%s#%d", ev, t.Index)
+	}
+	next := t.Next
+	if next == "" {
+		next = runtime.StepEnded
+	}
+	return t.State + " -" + ev + "-> " + next
+}
+
+// DefinitionCoverage is the coverage of one flow or module.
+type DefinitionCoverage struct {
+	// Key is the flow sid, or "module:NAME".
+	Key         string `json:"key"`
+	Description string `json:"description,omitempty"`
+	// States lists every state in document order; Transitions every
+	// transition, state by state.
+	States      []StateCoverage      `json:"states"`
+	Transitions []TransitionCoverage `json:"transitions"`
+}
+
+// Unreached lists the states no execution reached, in document order.
+func (d DefinitionCoverage) Unreached() []string {
+	var out []string
+	for _, s := range d.States {
+		if s.Visits == 0 {
+			out = append(out, s.Name)
+		}
+	}
+	return out
+}
+
+// Untaken lists the transitions no execution took, in document order.
+func (d DefinitionCoverage) Untaken() []TransitionCoverage {
+	var out []TransitionCoverage
+	for _, t := range d.Transitions {
+		if t.Taken == 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Reached counts the states reached, of len(States).
+func (d DefinitionCoverage) Reached() int { return len(d.States) - len(d.Unreached()) }
+
+// Taken counts the transitions taken, of len(Transitions).
+func (d DefinitionCoverage) Taken() int { return len(d.Transitions) - len(d.Untaken()) }
+
+// Complete reports whether every state was reached and every transition
+// taken.
+func (d DefinitionCoverage) Complete() bool {
+	return d.Reached() == len(d.States) && d.Taken() == len(d.Transitions)
+}
+
+// Definitions returns the coverage of every measured definition, in the
+// order they were added.
+func (c *Coverage) Definitions() []DefinitionCoverage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]DefinitionCoverage, 0, len(c.order))
+	for _, k := range c.order {
+		out = append(out, c.of(k))
+	}
+	return out
+}
+
+// Of returns the coverage of one definition: a flow sid or "module:NAME".
+func (c *Coverage) Of(key string) (DefinitionCoverage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.defs[key]; !ok {
+		return DefinitionCoverage{}, false
+	}
+	return c.of(key), true
+}
+
+func (c *Coverage) of(key string) DefinitionCoverage {
+	d := c.defs[key]
+	out := DefinitionCoverage{Key: key, Description: d.def.Description}
+	for i, s := range d.def.States {
+		out.States = append(out.States, StateCoverage{Name: s.Name, Type: s.Type, Visits: d.states[i]})
+		events := map[string]int{}
+		for _, t := range s.Transitions {
+			events[t.Event]++
+		}
+		for j, t := range s.Transitions {
+			out.Transitions = append(out.Transitions, TransitionCoverage{
+				State: s.Name, Index: j + 1, Event: t.Event, Next: t.Next, Taken: d.trans[i][j],
+				Repeated: events[t.Event] > 1,
+			})
+		}
+	}
+	return out
+}
+
+// Report describes the coverage for people: per definition, how many
+// states and transitions were exercised, then every state not reached and
+// every transition not taken.
+//
+//	coverage of 3 executions
+//	FWacme "Acme main IVR": states 8/9 (89%), transitions 10/16 (62%)
+//	  unreached states: goodbye
+//	  untaken transitions:
+//	    Trigger -incomingMessage-> Ended
+//	    menu -timeout-> goodbye
+func (c *Coverage) Report() string {
+	var b strings.Builder
+	runs := c.Runs()
+	fmt.Fprintf(&b, "coverage of %d execution%s\n", runs, plural(runs))
+	for _, d := range c.Definitions() {
+		fmt.Fprintf(&b, "%s", d.Key)
+		if d.Description != "" {
+			fmt.Fprintf(&b, " %q", d.Description)
+		}
+		fmt.Fprintf(&b, ": states %d/%d (%s), transitions %d/%d (%s)\n",
+			d.Reached(), len(d.States), percent(d.Reached(), len(d.States)),
+			d.Taken(), len(d.Transitions), percent(d.Taken(), len(d.Transitions)))
+		if un := d.Unreached(); len(un) > 0 {
+			fmt.Fprintf(&b, "  unreached states: %s\n", strings.Join(un, ", "))
+		}
+		if ut := d.Untaken(); len(ut) > 0 {
+			b.WriteString("  untaken transitions:\n")
+			for _, t := range ut {
+				fmt.Fprintf(&b, "    %s\n", t)
+			}
+		}
+	}
+	return b.String()
+}
+
+func percent(n, of int) string {
+	if of == 0 {
+		return "100%"
+	}
+	return fmt.Sprintf("%d%%", n*100/of)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,112 @@
+package sim_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime/sim"
+)
+
+const hoursModule = `{"description": "hours", "initial_state": "Begin", "states": [
+  {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "check"}],
+   "properties": {"arguments": [{"name": "vip", "type": "Boolean", "variable": "vip"}]}},
+  {"name": "check", "type": "split-based-on", "transitions": [
+     {"event": "noMatch", "next": "open"},
+     {"event": "match", "next": "open", "conditions": [{"friendly_name": "vip", "arguments": ["{{flow.variables.vip}}"], "type": "equal_to", "value": "true"}]},
+     {"event": "match", "next": "closed", "conditions": [{"friendly_name": "never", "arguments": ["{{flow.variables.vip}}"], "type": "equal_to", "value": "never"}]}],
+   "properties": {"input": "{{flow.variables.vip}}"}},
+  {"name": "open", "type": "return-to-flow", "transitions": [], "properties": {"exit": "open"}},
+  {"name": "closed", "type": "end-flow", "transitions": [], "properties": {}}
+]}`
+
+const child = `{"description": "child", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "note"}], "properties": {}},
+  {"name": "note", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "seen", "value": "yes"}]}},
+  {"name": "spare", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": []}}
+]}`
+
+const parent = `{"description": "parent", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hours"}], "properties": {}},
+  {"name": "hours", "type": "run-module", "transitions": [{"event": "open", "next": "sub"}, {"event": "failed"}],
+   "properties": {"module": "hours", "arguments": [{"name": "vip", "value": "{{trigger.call.vip}}"}]}},
+  {"name": "sub", "type": "run-subflow", "transitions": [{"event": "completed", "next": "menu"}, {"event": "failed"}],
+   "properties": {"flow_sid": "FWchild"}},
+  {"name": "menu", "type": "gather-input-on-call", "transitions": [{"event": "keypress", "next": "bye"}, {"event": "speech", "next": "bye"}, {"event": "timeout"}],
+   "properties": {"say": "Press a key"}},
+  {"name": "bye", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Bye"}}
+]}`
+
+func TestCoverageAcrossFlowsModulesAndSubflows(t *testing.T) {
+	cov := sim.NewCoverage()
+	s := sim.New(sim.WithFlow("FWparent", parse(t, parent)), sim.WithFlow("FWchild", parse(t, child)),
+		sim.WithModule("hours", parse(t, hoursModule)), sim.WithCoverage(cov))
+
+	run, err := s.Run(ctx, sim.Start{Payload: map[string]any{"vip": "false"}}, sim.Script{sim.Press("1")})
+	require.NoError(t, err)
+	sim.AssertPath(t, run, []string{"Trigger", "module:hours/Begin", "module:hours/check", "module:hours/open", "hours",
+		"subflow:FWchild/Trigger", "subflow:FWchild/note", "sub", "menu", "bye"})
+	assert.Equal(t, 1, cov.Runs())
+
+	report := cov.Report()
+	assert.Equal(t, `coverage of 1 execution
+FWparent "parent": states 5/5 (100%), transitions 5/9 (55%)
+  untaken transitions:
+    hours -failed-> Ended
+    sub -failed-> Ended
+    menu -speech-> bye
+    menu -timeout-> Ended
+FWchild "child": states 2/3 (66%), transitions 2/3 (66%)
+  unreached states: spare
+  untaken transitions:
+    spare -next-> Ended
+module:hours "hours": states 3/4 (75%), transitions 2/4 (50%)
+  unreached states: closed
+  untaken transitions:
+    check -match#2-> open
+    check -match#3-> closed
+`, report)
+
+	// A VIP takes the first match; a second run adds up.
+	_, err = s.Run(ctx, sim.Start{Payload: map[string]any{"vip": "true"}}, nil)
+	require.NoError(t, err)
+	mod, ok := cov.Of("module:hours")
+	require.True(t, ok)
+	assert.Equal(t, []string{"closed"}, mod.Unreached())
+	require.Len(t, mod.Untaken(), 1)
+	assert.Equal(t, sim.TransitionCoverage{State: "check", Index: 3, Event: "match", Next: "closed", Repeated: true}, mod.Untaken()[0])
+	assert.Equal(t, 2, mod.States[0].Visits)
+	assert.False(t, mod.Complete())
+
+	parentCov, _ := cov.Of("FWparent")
+	assert.Equal(t, 5, parentCov.Reached())
+	assert.Equal(t, 6, parentCov.Taken())
+	assert.Len(t, cov.Definitions(), 3)
+	_, ok = cov.Of("FWnone")
+	assert.False(t, ok)
+}
+
+func TestCoverageCountsTheWaitingStateAndIgnoresUnknownDefinitions(t *testing.T) {
+	cov := sim.NewCoverage()
+	cov.AddFlow("FWacme", menu(t))
+	s := sim.New(sim.WithFlow("FWacme", menu(t)), sim.WithFlow("FWother", parse(t, child)))
+	ss, err := s.Start(ctx, sim.Start{})
+	require.NoError(t, err)
+	cov.Record(ss.Execution())
+	d, _ := cov.Of("FWacme")
+	assert.Equal(t, []string{"route", "sales", "support_sms", "support_bye", "invalid", "goodbye"}, d.Unreached())
+	assert.Equal(t, 1, d.States[2].Visits, "menu, where the execution waits")
+
+	// An execution of a flow the coverage does not measure changes nothing.
+	run, err := s.Run(ctx, sim.Start{Flow: "FWother", Trigger: "parent"}, nil)
+	require.NoError(t, err)
+	cov.Record(run.Execution)
+	assert.Equal(t, 2, cov.Runs())
+	assert.Len(t, cov.Definitions(), 1)
+}
+
+func TestTransitionCoverageString(t *testing.T) {
+	assert.Equal(t, "a -next-> Ended", sim.TransitionCoverage{State: "a", Index: 1, Event: "next"}.String())
+	assert.Equal(t, "s -match#2-> b", sim.TransitionCoverage{State: "s", Index: 2, Event: "match", Next: "b", Repeated: true}.String())
+}
