@@ -171,6 +171,10 @@ type Step struct {
 // StepEnded is the To of a step whose transition has no next state.
 const StepEnded = "Ended"
 
+// StepEndName is the Name of the step of a state that ends the whole
+// execution (end-flow), which takes no event.
+const StepEndName = "end"
+
 // Context returns the root frame's context: flow, trigger, widgets, contact.
 func (e *Execution) Context() map[string]any {
 	if len(e.Frames) == 0 {

@@ -404,7 +404,7 @@ func (r *run) loop(res widgets.Result, have bool) {
 			if res.End.Failed {
 				status = StatusFailed
 			}
-			r.record(st, "", StepEnded)
+			r.record(st, StepEndName, StepEnded)
 			r.end(status, res.End.Reason)
 			return
 		case res.Enter != nil:

@@ -62,7 +62,7 @@ func TestEndFlowEndsTheExecution(t *testing.T) {
 	assert.Empty(t, x.Reason)
 	assert.Nil(t, x.Wait)
 	assert.Equal(t, []string{`say CA1 "Goodbye."`, "hangup CA1"}, voice.lines())
-	assert.Equal(t, []string{"Trigger -incomingCall-> bye", "bye -audioComplete-> stop", "stop --> Ended"}, tdSteps(x))
+	assert.Equal(t, []string{"Trigger -incomingCall-> bye", "bye -audioComplete-> stop", "stop -end-> Ended"}, tdSteps(x))
 }
 
 // tdModules is a ModuleSource of fixed module definitions, each at
@@ -129,7 +129,7 @@ func TestEndFlowInsideModule(t *testing.T) {
 				"Begin -next-> calendar",
 				"calendar -christmas-> closed",
 				"closed -audioComplete-> stop",
-				"stop --> Ended",
+				"stop -end-> Ended",
 			},
 			exact: true,
 		},

@@ -25,7 +25,7 @@ POST /flows/FWcallback/interactions {contact_1: +15551112222, contact_2: +155577
   step audioComplete announce_agent  -> call_agent
   step completed     call_agent      -> survey
   step sent          survey          -> stop
-  step               stop            -> Ended
+  step end           stop            -> Ended
   execution FN00000001 ended
 
 POST /flows/FWcallback/interactions {contact_1: +15553334444, contact_2: +15557770000}
@@ -33,7 +33,7 @@ POST /flows/FWcallback/interactions {contact_1: +15553334444, contact_2: +155577
   host reports busy on "dial_customer"
   step incomingRequest Trigger         -> dial_customer
   step busy          dial_customer   -> stop
-  step               stop            -> Ended
+  step end           stop            -> Ended
   execution FN00000002 ended
 `
 	assert.Equal(t, want, out.String())
