@@ -130,6 +130,30 @@ func TestMakeHTTPRequestAgainstAServer(t *testing.T) {
 			want:      received{method: "DELETE", path: "/api", query: "v=1&id=7"},
 		},
 		{
+			name:      "POST a raw body with the form type and no parameters",
+			props:     map[string]any{"method": "POST", "body": "a=1&b=2"},
+			status:    200,
+			wantEvent: "success",
+			want:      received{method: "POST", path: "/api", contentType: "application/x-www-form-urlencoded", body: "a=1&b=2"},
+		},
+		{
+			name:      "POST text/plain body",
+			props:     map[string]any{"method": "POST", "content_type": "text/plain", "body": "hello {{contact.channel.address}}"},
+			status:    200,
+			wantEvent: "success",
+			want:      received{method: "POST", path: "/api", contentType: "text/plain", body: "hello +15550001111"},
+		},
+		{
+			name:   "a body that only looks like JSON is not parsed",
+			status: 200, contentType: "application/json", body: `{"broken":`,
+			wantEvent: "success",
+			want:      received{method: "GET", path: "/api"},
+			check: func(t *testing.T, out map[string]any) {
+				assert.Equal(t, `{"broken":`, out["body"])
+				assert.NotContains(t, out, "parsed")
+			},
+		},
+		{
 			name:   "a JSON array is not parsed",
 			status: 200, contentType: "application/json", body: `[1,2]`,
 			wantEvent: "success",
@@ -260,6 +284,12 @@ func TestMakeHTTPRequestFailures(t *testing.T) {
 		res := run(t, n, newStep(f.Services()))
 		assert.Equal(t, "failed", res.Event)
 		assert.Contains(t, res.Outputs["error"], "no HTTP mock for GET https://api.example.com/x")
+	})
+	t.Run("a template that fails to render ends the step with an error", func(t *testing.T) {
+		n := mustCompile(t, "make-http-request", map[string]any{"url": "https://api.example.com/x",
+			"parameters": []any{map[string]any{"key": "a", "value": "{{ flow.data.a | upcase }}"}}})
+		_, err := n.Run(newStep(fake.New().Services()))
+		assert.ErrorContains(t, err, `parameter "a"`)
 	})
 	t.Run("no HTTP client", func(t *testing.T) {
 		n := mustCompile(t, "make-http-request", map[string]any{"url": "https://api.example.com/x"})
