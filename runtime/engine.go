@@ -242,7 +242,6 @@ func New(opts ...Option) *Engine {
 		clock:    time.Now,
 		ids:      randomID,
 		logger:   slog.Default(),
-		renderer: newRenderer(),
 		programs: map[string]*program{},
 	}
 	e.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
@@ -251,6 +250,7 @@ func New(opts ...Option) *Engine {
 		o(e)
 	}
 	e.limits = e.limits.withDefaults()
+	e.renderer = newRenderer(e.clock)
 	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule))}, e.checkers...)
 	if e.source == nil {
 		e.source = Definitions{}

@@ -485,3 +485,15 @@ func TestVoiceStepWithoutCallRefusedAtCheckAndFailsCleanlyAtRunTime(t *testing.T
 	assert.Equal(t, `state "say" (say-play) needs a live call, and there is none: the call has ended or never existed`, x.Reason)
 	assert.Empty(t, h.transcript.Entries())
 }
+
+func TestDateFilterUsesTheEngineClock(t *testing.T) {
+	src := `{"description": "d", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "now", "value": "{{ 'now' | date: '%Y-%m-%d %H:%M' }}"},
+	    {"key": "given", "value": "{{ flow.data.day | date: '%d/%m/%Y' }}"}]}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: map[string]any{"day": "2027-01-01"}})
+	assert.Equal(t, "2026-11-21 09:00", x.Variables()["now"])
+	assert.Equal(t, "01/01/2027", x.Variables()["given"])
+}

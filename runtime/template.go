@@ -5,8 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/osteele/liquid"
+	"github.com/osteele/liquid/values"
+	"github.com/osteele/tuesday"
 )
 
 // MaxRenderBytes caps a rendered template, as Twilio does (16 KB).
@@ -25,8 +28,40 @@ type cached struct {
 	err error
 }
 
-func newRenderer() *renderer {
-	return &renderer{engine: liquid.NewEngine()}
+// newRenderer returns a renderer whose date filter reads "now" and "today"
+// from the engine's clock, so templates are as deterministic as the rest of
+// an execution.
+func newRenderer(clock func() time.Time) *renderer {
+	eng := liquid.NewEngine()
+	eng.RegisterFilter("date", func(v any, format func(string) string) (string, error) {
+		t, err := dateOf(v, clock)
+		if err != nil {
+			return "", err
+		}
+		return tuesday.Strftime(format("%a, %b %d, %y"), t)
+	})
+	return &renderer{engine: eng}
+}
+
+// dateOf converts the input of the date filter as Liquid does, except that
+// "now" and "today" are the engine's clock.
+func dateOf(v any, clock func() time.Time) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v, nil
+	case string:
+		if s := strings.TrimSpace(v); s == "now" || s == "today" {
+			return clock(), nil
+		}
+		return values.ParseDate(strings.TrimSpace(v))
+	case float64:
+		return time.Unix(int64(v), 0).UTC(), nil
+	case int:
+		return time.Unix(int64(v), 0).UTC(), nil
+	case nil:
+		return time.Time{}, fmt.Errorf("date: no input")
+	}
+	return time.Time{}, fmt.Errorf("date: cannot read %v as a date", v)
 }
 
 // TemplateError reports a template that failed to parse or render, naming

@@ -25,12 +25,26 @@ func DataString(data map[string]any, key string) string {
 	}
 }
 
-// CopyData returns a shallow copy of data with JSON-like values, for use as
-// outputs.
+// CopyData returns a deep copy of data (nested maps and slices copied), for
+// use as outputs: the engine owns outputs, never the host's event data.
 func CopyData(data map[string]any) map[string]any {
 	out := make(map[string]any, len(data))
 	for k, v := range data {
-		out[k] = v
+		out[k] = copyValue(v)
 	}
 	return out
+}
+
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return CopyData(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = copyValue(x)
+		}
+		return out
+	}
+	return v
 }
