@@ -497,3 +497,21 @@ func TestDateFilterUsesTheEngineClock(t *testing.T) {
 	assert.Equal(t, "2026-11-21 09:00", x.Variables()["now"])
 	assert.Equal(t, "01/01/2027", x.Variables()["given"])
 }
+
+func TestPanickingWidgetFailsTheExecutionNotTheHost(t *testing.T) {
+	boom := widgets.Type{Name: "boom", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }}
+	src := `{"description": "b", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "b"}], "properties": {}},
+	  {"name": "b", "type": "boom", "transitions": [], "properties": {}}]}`
+	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(boom))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, `state "b": widget panicked: nil map write`, x.Reason)
+}
+
+type boomNode struct{}
+
+func (boomNode) Events() []string { return nil }
+func (boomNode) Run(widgets.StepContext) (widgets.Result, error) {
+	panic("nil map write")
+}

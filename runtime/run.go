@@ -224,7 +224,7 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 	x.Wait = nil
 	var res widgets.Result
 	if rs, ok := st.node.(widgets.Resumer); ok {
-		res, err = rs.Resume(r.sc(st), ev)
+		res, err = guard(func() (widgets.Result, error) { return rs.Resume(r.sc(st), ev) })
 		if err != nil {
 			r.fail(fmt.Sprintf("state %q: %v", st.name, err))
 			return e.finish(r)
@@ -384,7 +384,7 @@ func (r *run) loop(res widgets.Result, have bool) {
 				return
 			}
 			var err error
-			res, err = st.node.Run(r.sc(st))
+			res, err = guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
 			if err != nil {
 				r.fail(fmt.Sprintf("state %q: %v", st.name, err))
 				return
@@ -630,7 +630,7 @@ func (r *run) returnTo(st *pstate, ret widgets.Returned) (widgets.Result, bool) 
 		r.fail(fmt.Sprintf("state %q (%s) entered a child frame but cannot take its result", st.name, st.typ))
 		return widgets.Result{}, false
 	}
-	res, err := rt.Return(r.sc(st), ret)
+	res, err := guard(func() (widgets.Result, error) { return rt.Return(r.sc(st), ret) })
 	if err != nil {
 		r.fail(fmt.Sprintf("state %q: %v", st.name, err))
 		return widgets.Result{}, false
@@ -670,6 +670,17 @@ func (r *run) end(status Status, reason string) {
 	x.Status, x.Reason, x.Wait, x.EndedAt = status, reason, nil, &now
 	x.DueAt = time.Time{}
 	r.events = append(r.events, Event{Type: EventExecutionEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now, Status: status, Reason: reason})
+}
+
+// guard runs a node's method, turning a panic (a faulty custom widget) into
+// an error, so that it fails the execution instead of the host process.
+func guard(f func() (widgets.Result, error)) (res widgets.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("widget panicked: %v", p)
+		}
+	}()
+	return f()
 }
 
 // stepCtx implements widgets.StepContext for the running state.
