@@ -117,7 +117,7 @@ func (a Action) String() string {
 // where prefixes a message with the action's script line, if any.
 func (a Action) where() string {
 	if a.Line > 0 {
-		return fmt.Sprintf("script line %d: %s", a.Line, a)
+		return fmt.Sprintf("line %d: %s", a.Line, a)
 	}
 	return a.String()
 }
@@ -180,6 +180,9 @@ type ActionError struct {
 func (e *ActionError) Error() string {
 	switch e.Err {
 	case ErrEnded:
+		if e.Action.Verb == "" {
+			return fmt.Sprintf("the execution has already %s", e.Status)
+		}
 		return fmt.Sprintf("%s: the execution has already %s; nothing waits for this", e.Action.where(), e.Status)
 	case ErrStuck:
 		return fmt.Sprintf("state %q waits for one of %s and the script has no more input; no timeout or hang-up would end this wait",

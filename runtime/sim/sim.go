@@ -219,6 +219,7 @@ type Session struct {
 	x        *runtime.Execution
 	entries  []fake.Entry
 	cursor   int // fakes' transcript entries already taken
+	auto     int // actions delivered on the session's own
 	recorded bool
 }
 
@@ -442,28 +443,39 @@ func (ss *Session) update(x *runtime.Execution) {
 	}
 }
 
-// Finish lets each wait take its DefaultAction until the execution ends;
-// a live call whose wait has none ends with the caller hanging up. It
-// delivers at most as many actions as the step limit, and returns an
-// *ActionError with ErrStuck when a wait has no outcome that happens by
-// itself.
+// Default delivers the wait's DefaultAction (on a live call whose wait has
+// none, the caller hangs up) and returns the action delivered. Over a
+// session it delivers at most as many actions on its own as the step
+// limit. It returns an *ActionError with ErrStuck when the wait has no
+// outcome that happens by itself, and with ErrEnded once the execution has
+// ended.
+func (ss *Session) Default(ctx context.Context) (Action, error) {
+	x := ss.x
+	if x.Done() {
+		return Action{}, &ActionError{Status: x.Status, Err: ErrEnded}
+	}
+	w := x.Wait
+	if w == nil {
+		return Action{}, fmt.Errorf("sim: execution %s is active but not waiting", x.ID)
+	}
+	if ss.auto >= ss.sim.maxSteps {
+		return Action{}, fmt.Errorf("sim: execution %s still waits after %d actions delivered on its own", x.ID, ss.auto)
+	}
+	a, ok := DefaultAction(w)
+	if !ok {
+		if !x.Call.Live {
+			return Action{}, &ActionError{State: w.State, Events: w.Events, Status: x.Status, Err: ErrStuck}
+		}
+		a = Hangup()
+	}
+	ss.auto++
+	return a, ss.do(ctx, a, true)
+}
+
+// Finish calls Default until the execution ends.
 func (ss *Session) Finish(ctx context.Context) error {
-	for i := 0; !ss.Done(); i++ {
-		w := ss.x.Wait
-		if w == nil {
-			return fmt.Errorf("sim: execution %s is active but not waiting", ss.x.ID)
-		}
-		if i > ss.sim.maxSteps {
-			return fmt.Errorf("sim: execution %s still waits after %d actions delivered on its own", ss.x.ID, i)
-		}
-		a, ok := DefaultAction(w)
-		if !ok {
-			if !ss.x.Call.Live {
-				return &ActionError{State: w.State, Events: w.Events, Status: ss.x.Status, Err: ErrStuck}
-			}
-			a = Hangup()
-		}
-		if err := ss.do(ctx, a, true); err != nil {
+	for !ss.Done() {
+		if _, err := ss.Default(ctx); err != nil {
 			return err
 		}
 	}

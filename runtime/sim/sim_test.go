@@ -73,7 +73,7 @@ func TestNotAcceptedNamesStateEventsAndLine(t *testing.T) {
 	var ae *sim.ActionError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "menu", ae.State)
-	assert.Equal(t, `script line 4: reply hi: state "menu" waits for one of keypress, speech, timeout (script: press DIGITS, speak TEXT, timeout)`, err.Error())
+	assert.Equal(t, `line 4: reply hi: state "menu" waits for one of keypress, speech, timeout (script: press DIGITS, speak TEXT, timeout)`, err.Error())
 	// The stopped session was ended, so it never blocks a later start.
 	assert.Equal(t, runtime.StatusEnded, run.Status())
 	assert.Equal(t, "simulation stopped", run.Execution.Reason)

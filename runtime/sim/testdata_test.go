@@ -1,0 +1,74 @@
+package sim_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/runtime/sim"
+)
+
+// TestRealExportsWithCoverage drives every real Twilio Studio export with
+// contacts that try a different input at each wait, then let the rest time
+// out, and checks that every run ends and that the coverage report names
+// every state no run reached.
+func TestRealExportsWithCoverage(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/testdata/twilio/*.json")
+	if len(files) == 0 {
+		t.Skip("../shared/testdata/twilio is not beside the checkout")
+	}
+	cov := sim.NewCoverage()
+	inputs := func(k int) []sim.Action {
+		digits := []string{"1", "2", "3", "9", "0"}
+		words := []string{"1", "yes", "2", "stop", "help"}
+		return []sim.Action{
+			sim.Press(digits[k%len(digits)]), sim.Reply(words[k%len(words)]), sim.Speak(words[k%len(words)]),
+			sim.Answer(), sim.Event("callCompleted", nil), sim.Event("callComplete", nil), sim.Event("return", nil), sim.Timeout(),
+		}
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		def := parse(t, string(b))
+		opts := []sim.Option{sim.WithFlow("FW"+strings.SplitN(filepath.Base(f), "_", 2)[0], def), sim.WithCoverage(cov),
+			sim.WithLimits(runtime.Limits{MaxSteps: 100})}
+		if strings.HasPrefix(filepath.Base(f), "06_") {
+			child, err := os.ReadFile(filepath.Join(filepath.Dir(f), "07_daily-sit-down-child.json"))
+			require.NoError(t, err)
+			opts = append(opts, sim.WithFlow("FW50120385f4d1e8dcf30c0bcd83695969", parse(t, string(child))))
+		}
+		s := sim.New(opts...)
+		for k := 0; k < 4; k++ {
+			ss, err := s.Start(ctx, sim.Start{From: "+1555000000" + string(rune('0'+k))})
+			require.NoError(t, err, f)
+			for n := 0; n < 12 && !ss.Done(); n++ {
+				for _, a := range inputs(k + n) {
+					if err := ss.Do(ctx, a); err == nil || !errors.Is(err, sim.ErrNotAccepted) {
+						require.NoError(t, err, f)
+						break
+					}
+				}
+			}
+			require.NoError(t, ss.Finish(ctx), f)
+			require.True(t, ss.Done())
+		}
+	}
+	report := cov.Report()
+	t.Log(report)
+	for _, d := range cov.Definitions() {
+		assert.Equal(t, len(d.States), d.Reached()+len(d.Unreached()), d.Key)
+		if un := d.Unreached(); len(un) > 0 {
+			assert.Contains(t, report, d.Key)
+			assert.Contains(t, report, "  unreached states: "+strings.Join(un, ", ")+"\n", d.Key)
+		}
+	}
+	d, ok := cov.Of("FW17")
+	require.True(t, ok)
+	assert.Greater(t, d.Reached(), 3)
+}
