@@ -1,0 +1,554 @@
+// Command flowrun runs any Flow JSON in the terminal as a simulated call or
+// chat: it asks for each wait's input (digits, speech, a reply, a call
+// outcome), or reads it from a script, and prints what the contact hears
+// and receives and each step taken.
+//
+//	go run ./examples/flowrun -flow examples/ivr/menu.json
+//	go run ./examples/flowrun -flow examples/ivr/menu.json -script examples/ivr/menu.script
+//	go run ./examples/flowrun -flow flow.json -trigger request -param name=Ada -http-mocks mocks.json -json
+//
+// Flags:
+//
+//	-flow FILE            the flow to run (required)
+//	-module NAME=FILE     a published module run-module steps reach (repeatable)
+//	-subflow SID=FILE     a published flow run-subflow steps reach (repeatable)
+//	-trigger KIND         call, message, conversation, request or parent
+//	                      (default: the first trigger event the flow wires)
+//	-from ADDR, -to ADDR  the contact's address and the flow's
+//	-param key=value      flow.data for a request, trigger.parent.parameters
+//	                      for a parent trigger (repeatable)
+//	-body TEXT            the first message, for message and conversation triggers
+//	-http-mocks FILE      a JSON array of {"method", "url", "status", "body"};
+//	                      an unmocked request fails the HTTP widget
+//	-now RFC3339          the clock (default: now), for time and calendar rules
+//	-script FILE          read the contact's actions from FILE instead of asking
+//	-json                 print the finished execution as one JSON object
+//	-sid SID              the flow's sid (default FWflowrun)
+//	-seed N               seed of the traffic splitter's randomness (default 1)
+//	-max-steps N          the most steps the execution may take (default 1000)
+//
+// A script holds one action per line; blank lines and lines starting with #
+// are ignored:
+//
+//	press DIGITS                 keypress
+//	speak TEXT                   speech
+//	reply TEXT                   incomingMessage
+//	answer | busy | no-answer | fail    the outcome of a call the flow placed
+//	hangup                       the caller hangs up
+//	timeout                      the wait times out
+//	event NAME [key=value ...]   any event, with data
+//
+// When the script runs out (or, asking, on end of input) and the execution
+// still waits, each wait times out (or, with no timeout, the caller hangs up
+// or the call goes unanswered) until the execution ends. Asking, an empty
+// line does the same for one wait, and bare digits are a keypress.
+//
+// Bad input (a missing file, an invalid flow, an event the wait does not
+// accept, an unknown verb) is reported on stderr with exit status 1; a
+// usage error exits with 2. A flow that fails is a finished run: its
+// status is printed, and the exit status is 0.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/runtime/sim"
+	"github.com/studioflow/studioflow/widgets/fake"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// pairs is a repeatable key=value flag.
+type pairs struct {
+	name string
+	keys []string
+	vals map[string]string
+}
+
+func (p *pairs) String() string { return "" }
+
+func (p *pairs) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("want %s, got %q", p.name, s)
+	}
+	k = strings.TrimSpace(k)
+	if p.vals == nil {
+		p.vals = map[string]string{}
+	}
+	if _, dup := p.vals[k]; !dup {
+		p.keys = append(p.keys, k)
+	}
+	p.vals[k] = v
+	return nil
+}
+
+// options are the parsed command line.
+type options struct {
+	flowFile, trigger, from, to, body, mocks, now, script, sid string
+	jsonOut                                                    bool
+	seed                                                       uint64
+	maxSteps                                                   int
+	modules, subflows, params                                  pairs
+}
+
+// errUsage marks a command-line error (exit status 2).
+var errUsage = errors.New("usage")
+
+func parseArgs(args []string, stderr io.Writer) (*options, error) {
+	o := &options{
+		modules:  pairs{name: "NAME=FILE"},
+		subflows: pairs{name: "SID=FILE"},
+		params:   pairs{name: "key=value"},
+	}
+	fs := flag.NewFlagSet("flowrun", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.flowFile, "flow", "", "the Flow JSON `FILE` to run (required)")
+	fs.Var(&o.modules, "module", "a published module: `NAME=FILE` (repeatable)")
+	fs.Var(&o.subflows, "subflow", "a published flow run-subflow reaches: `SID=FILE` (repeatable)")
+	fs.StringVar(&o.trigger, "trigger", "", "`KIND`: call, message, conversation, request or parent (default: the first trigger event the flow wires)")
+	fs.StringVar(&o.from, "from", sim.DefaultFrom, "`ADDR`: the contact's address")
+	fs.StringVar(&o.to, "to", sim.DefaultTo, "`ADDR`: the flow's address")
+	fs.Var(&o.params, "param", "`key=value` of flow.data (request) or trigger.parent.parameters (parent); repeatable")
+	fs.StringVar(&o.body, "body", "", "the first message's `TEXT` (message and conversation triggers)")
+	fs.StringVar(&o.mocks, "http-mocks", "", "a JSON `FILE`: an array of {\"method\", \"url\", \"status\", \"body\"}")
+	fs.StringVar(&o.now, "now", "", "the clock, an `RFC3339` time (default: now)")
+	fs.StringVar(&o.script, "script", "", "read the contact's actions from `FILE` instead of asking")
+	fs.BoolVar(&o.jsonOut, "json", false, "print the finished execution as one JSON object on stdout")
+	fs.StringVar(&o.sid, "sid", "FWflowrun", "the flow's `SID`")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the engine's randomness")
+	fs.IntVar(&o.maxSteps, "max-steps", runtime.DefaultMaxSteps, "the most steps the execution may take")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: flowrun -flow FILE [-script FILE] [-trigger KIND] [-param key=value]... [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "flowrun: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return nil, errUsage
+	}
+	if o.flowFile == "" {
+		fmt.Fprintln(stderr, "flowrun: -flow FILE is required")
+		fs.Usage()
+		return nil, errUsage
+	}
+	return o, nil
+}
+
+// run is the whole command: it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
+		return 2
+	}
+	r := &runner{o: o, stdin: stdin, stdout: stdout, stderr: stderr, defs: map[string]*loaded{}}
+	if err := r.run(context.Background()); err != nil {
+		fmt.Fprintf(stderr, "flowrun: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// loaded is a definition and the file it came from.
+type loaded struct {
+	file string
+	def  *flow.Definition
+}
+
+type runner struct {
+	o              *options
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// out receives the human-readable log: stdout, or nothing with -json.
+	out io.Writer
+	// ask receives prompts when asking: stdout, or stderr with -json.
+	ask io.Writer
+	// defs holds the flows by sid and the modules by "module:NAME".
+	defs    map[string]*loaded
+	ss      *sim.Session
+	printed int // transcript entries printed
+	steps   int // steps printed
+}
+
+func (r *runner) run(ctx context.Context) error {
+	o := r.o
+	r.out, r.ask = r.stdout, r.stdout
+	if o.jsonOut {
+		r.out, r.ask = io.Discard, r.stderr
+	}
+	main, err := load(o.flowFile)
+	if err != nil {
+		return err
+	}
+	r.defs[o.sid] = main
+	opts := []sim.Option{sim.WithFlow(o.sid, main.def), sim.WithSeed(o.seed), sim.WithLimits(runtime.Limits{MaxSteps: o.maxSteps})}
+	for _, sid := range o.subflows.keys {
+		l, err := load(o.subflows.vals[sid])
+		if err != nil {
+			return err
+		}
+		r.defs[sid] = l
+		opts = append(opts, sim.WithFlow(sid, l.def))
+	}
+	for _, name := range o.modules.keys {
+		l, err := load(o.modules.vals[name])
+		if err != nil {
+			return err
+		}
+		if !l.def.IsModule() {
+			return fmt.Errorf("%s: -module %s: not a module (its initial state is not a begin-module)", l.file, name)
+		}
+		r.defs["module:"+name] = l
+		opts = append(opts, sim.WithModule(name, l.def))
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	if o.now != "" {
+		if now, err = time.Parse(time.RFC3339, o.now); err != nil {
+			return fmt.Errorf("-now %q: want an RFC3339 time such as 2026-01-05T10:00:00Z", o.now)
+		}
+	}
+	opts = append(opts, sim.WithNow(now))
+	if o.mocks != "" {
+		f, err := os.Open(o.mocks)
+		if err != nil {
+			return err
+		}
+		mocks, err := sim.ReadHTTPMocks(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.mocks, err)
+		}
+		opts = append(opts, sim.WithHTTPMocks(mocks...))
+	}
+	var script sim.Script
+	if o.script != "" {
+		f, err := os.Open(o.script)
+		if err != nil {
+			return err
+		}
+		script, err = sim.ParseScript(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.script, err)
+		}
+	}
+	s := sim.New(opts...)
+	if err := r.check(s.Engine); err != nil {
+		return err
+	}
+	st, err := r.start(main.def)
+	if err != nil {
+		return err
+	}
+
+	r.ss, err = s.Start(ctx, st)
+	if err != nil {
+		return err
+	}
+	x := r.ss.Execution()
+	fmt.Fprintf(r.out, "%s %s: %s from %s to %s\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
+	r.flush()
+	if o.script != "" {
+		err = r.scripted(ctx, script)
+	} else {
+		err = r.interactive(ctx)
+	}
+	if err != nil {
+		_ = r.ss.Close(ctx)
+		return err
+	}
+	return r.finish()
+}
+
+func describe(d *flow.Definition) string {
+	if d.Description == "" {
+		return "(no description)"
+	}
+	return fmt.Sprintf("%q", d.Description)
+}
+
+// load reads and parses one Flow JSON file.
+func load(file string) (*loaded, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	def, err := flow.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &loaded{file: file, def: def}, nil
+}
+
+// check runs the engine's full check on every definition: errors stop the
+// run with every problem listed; warnings are printed.
+func (r *runner) check(e *runtime.Engine) error {
+	var bad []string
+	for _, key := range slices.Sorted(maps.Keys(r.defs)) {
+		l := r.defs[key]
+		ps := e.Check(l.def)
+		for _, p := range ps.Warnings() {
+			fmt.Fprintf(r.stderr, "flowrun: %s: %s\n", l.file, p)
+		}
+		if errs := ps.Errors(); len(errs) > 0 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s: invalid flow, %d error%s:", l.file, len(errs), plural(len(errs)))
+			for _, p := range errs {
+				fmt.Fprintf(&b, "\n  %s", p)
+			}
+			bad = append(bad, b.String())
+		}
+	}
+	if len(bad) > 0 {
+		return errors.New(strings.Join(bad, "\nflowrun: "))
+	}
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// start builds the simulated contact's start from the flags.
+func (r *runner) start(def *flow.Definition) (sim.Start, error) {
+	o := r.o
+	st := sim.Start{Flow: o.sid, From: o.from, To: o.to, Body: o.body}
+	if o.trigger == "" {
+		k, err := sim.DefaultTrigger(def)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", o.flowFile, err)
+		}
+		st.Trigger = k
+	} else {
+		k, ok := runtime.TriggerKindOf(runtime.TriggerKind(o.trigger).Event())
+		if !ok {
+			return st, fmt.Errorf("-trigger %q: want call, message, conversation, request or parent", o.trigger)
+		}
+		st.Trigger = k
+	}
+	if len(o.params.keys) > 0 {
+		st.Params = map[string]any{}
+		for _, k := range o.params.keys {
+			st.Params[k] = o.params.vals[k]
+		}
+		if st.Trigger != runtime.TriggerRequest && st.Trigger != runtime.TriggerParent {
+			fmt.Fprintf(r.stderr, "flowrun: warning: -param sets flow.data only for a request trigger (trigger.parent.parameters for parent); a %s start ignores it\n", st.Trigger)
+		}
+	}
+	return st, nil
+}
+
+// flush prints the transcript entries and steps recorded since the last
+// flush: what the contact heard, received and caused, then the steps.
+func (r *runner) flush() {
+	tr := r.ss.Transcript()
+	for _, e := range tr[r.printed:] {
+		if e.Service != "caller" {
+			fmt.Fprintf(r.out, "  %s\n", e)
+		}
+	}
+	r.printed = len(tr)
+	steps := r.ss.Execution().Steps
+	for _, s := range steps[r.steps:] {
+		fmt.Fprintf(r.out, "    step %s\n", sim.FormatStep(s))
+	}
+	r.steps = len(steps)
+}
+
+// scripted delivers the script, then lets every wait take its default.
+func (r *runner) scripted(ctx context.Context, script sim.Script) error {
+	for _, a := range script {
+		if !r.ss.Done() {
+			r.showWait(r.out)
+			fmt.Fprintf(r.out, "> %s\n", a)
+		}
+		if err := r.ss.Do(ctx, a); err != nil {
+			return fmt.Errorf("%s: %w", r.o.script, err)
+		}
+		r.flush()
+	}
+	return r.defaults(ctx)
+}
+
+// defaults lets each wait take its default action until the execution
+// ends.
+func (r *runner) defaults(ctx context.Context) error {
+	for !r.ss.Done() {
+		r.showWait(r.out)
+		a, err := r.ss.Default(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(r.out, "> %s (nothing scripted)\n", a)
+		r.flush()
+	}
+	return nil
+}
+
+// interactive asks for each wait's action on stdin.
+func (r *runner) interactive(ctx context.Context) error {
+	in := bufio.NewScanner(r.stdin)
+	for !r.ss.Done() {
+		w := r.ss.Waiting()
+		r.showWait(r.ask)
+		def, hasDefault := sim.DefaultAction(w)
+		hint := "empty line: hang up"
+		if hasDefault {
+			hint = "empty line: " + def.String()
+		}
+		fmt.Fprintf(r.ask, "  (%s; help lists the verbs)\n> ", hint)
+		if !in.Scan() {
+			fmt.Fprintln(r.ask)
+			if err := in.Err(); err != nil {
+				return err
+			}
+			return r.defaults(ctx)
+		}
+		line := strings.TrimSpace(in.Text())
+		var a sim.Action
+		var err error
+		switch {
+		case line == "":
+			a, err = r.ss.Default(ctx)
+			if err == nil {
+				fmt.Fprintf(r.ask, "> %s\n", a)
+			}
+		case line == "help" || line == "?":
+			fmt.Fprintf(r.ask, "  verbs: %s\n", strings.Join(sim.Verbs, ", "))
+			continue
+		case strings.Trim(line, "0123456789*#") == "":
+			err = r.ss.Do(ctx, sim.Press(line))
+		default:
+			if a, err = sim.ParseAction(line); err == nil {
+				err = r.ss.Do(ctx, a)
+			}
+		}
+		if err != nil {
+			var ae *sim.ActionError
+			if errors.Is(err, sim.ErrSyntax) || (errors.As(err, &ae) && ae.Err == sim.ErrNotAccepted) {
+				fmt.Fprintf(r.ask, "  %v\n", err)
+				continue
+			}
+			return err
+		}
+		r.flush()
+	}
+	return nil
+}
+
+// showWait says what the execution waits for and which actions fit.
+func (r *runner) showWait(w io.Writer) {
+	ws := r.ss.Waiting()
+	if ws == nil {
+		return
+	}
+	x := r.ss.Execution()
+	top := x.Frames[len(x.Frames)-1]
+	name := ws.State
+	if l := top.Label(); l != "" {
+		name = l + "/" + name
+	}
+	typ := ""
+	key := top.Sid
+	if top.Kind == runtime.FrameModule {
+		key = "module:" + top.Ref
+	}
+	if l, ok := r.defs[key]; ok {
+		if st := l.def.State(ws.State); st != nil {
+			typ = " (" + st.Type + ")"
+		}
+	}
+	fmt.Fprintf(w, "? %s%s waits for %s", name, typ, strings.Join(ws.Events, ", "))
+	var details []string
+	for _, k := range slices.Sorted(maps.Keys(ws.Prompt)) {
+		details = append(details, fmt.Sprintf("%s=%v", k, ws.Prompt[k]))
+	}
+	if ws.Deadline != nil {
+		details = append(details, "times out at "+ws.Deadline.Format(time.RFC3339))
+	}
+	if len(details) > 0 {
+		fmt.Fprintf(w, " [%s]", strings.Join(details, ", "))
+	}
+	fmt.Fprintf(w, "\n  script: %s\n", strings.Join(sim.VerbsFor(ws), " | "))
+}
+
+// result is the -json output.
+type result struct {
+	ID         string             `json:"id"`
+	FlowSid    string             `json:"flow_sid"`
+	Status     runtime.Status     `json:"status"`
+	Reason     string             `json:"reason,omitempty"`
+	Trigger    string             `json:"trigger"`
+	Steps      []runtime.Step     `json:"steps"`
+	Context    resultContext      `json:"context"`
+	Transcript []fake.Entry       `json:"transcript"`
+	Exposed    map[string]any     `json:"exposed,omitempty"`
+	Wait       *runtime.WaitState `json:"wait,omitempty"`
+}
+
+type resultContext struct {
+	Flow    resultFlow     `json:"flow"`
+	Widgets map[string]any `json:"widgets"`
+}
+
+type resultFlow struct {
+	Variables map[string]any `json:"variables"`
+}
+
+// finish prints the outcome: a summary line, or the -json object.
+func (r *runner) finish() error {
+	run := r.ss.Run()
+	x := run.Execution
+	if !r.o.jsonOut {
+		fmt.Fprintf(r.out, "execution %s %s", x.ID, x.Status)
+		if x.Reason != "" {
+			fmt.Fprintf(r.out, ": %s", x.Reason)
+		}
+		fmt.Fprintln(r.out)
+		return nil
+	}
+	res := result{
+		ID: x.ID, FlowSid: x.FlowSid, Status: x.Status, Reason: x.Reason, Trigger: x.Trigger.Event(),
+		Steps: x.Steps, Transcript: run.Transcript, Exposed: x.Exposed, Wait: x.Wait,
+		Context: resultContext{Flow: resultFlow{Variables: x.Variables()}, Widgets: x.Widgets()},
+	}
+	if res.Context.Flow.Variables == nil {
+		res.Context.Flow.Variables = map[string]any{}
+	}
+	if res.Context.Widgets == nil {
+		res.Context.Widgets = map[string]any{}
+	}
+	if res.Transcript == nil {
+		res.Transcript = []fake.Entry{}
+	}
+	enc := json.NewEncoder(r.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}

@@ -1,0 +1,371 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// flowrun runs the command with args and stdin, returning the exit status,
+// stdout and stderr.
+func flowrun(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut strings.Builder
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// write creates a file in a fresh temporary directory.
+func write(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}
+
+// output is the part of the -json object the tests read.
+type output struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason"`
+	Trigger string `json:"trigger"`
+	Steps   []struct {
+		Name string `json:"name"`
+		From string `json:"transitioned_from"`
+		To   string `json:"transitioned_to"`
+		Type string `json:"type"`
+	} `json:"steps"`
+	Context struct {
+		Flow struct {
+			Variables map[string]any `json:"variables"`
+		} `json:"flow"`
+		Widgets map[string]any `json:"widgets"`
+	} `json:"context"`
+	Transcript []struct {
+		Service string `json:"service"`
+		Op      string `json:"op"`
+		Text    string `json:"text"`
+		To      string `json:"to"`
+	} `json:"transcript"`
+}
+
+func decode(t *testing.T, stdout string) output {
+	t.Helper()
+	var o output
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	require.NoError(t, dec.Decode(&o), stdout)
+	assert.False(t, dec.More(), "one JSON object on stdout")
+	return o
+}
+
+func TestMenuScriptJSON(t *testing.T) {
+	code, stdout, stderr := flowrun(t, "", "-flow", "../ivr/menu.json", "-script", "../ivr/menu.script", "-json", "-now", "2026-01-05T10:00:00Z")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
+	o := decode(t, stdout)
+	assert.Equal(t, "ended", o.Status)
+	assert.Equal(t, "incomingCall", o.Trigger)
+	var steps []string
+	for _, s := range o.Steps {
+		steps = append(steps, s.Name+" "+s.From+">"+s.To)
+	}
+	assert.Equal(t, []string{
+		"incomingCall Trigger>greet", "audioComplete greet>menu", "keypress menu>route", "noMatch route>invalid",
+		"audioComplete invalid>menu", "keypress menu>route", "match route>support_sms", "sent support_sms>support_bye",
+		"audioComplete support_bye>Ended",
+	}, steps)
+	assert.Equal(t, "split-based-on", o.Steps[3].Type)
+	var transcript []string
+	for _, e := range o.Transcript {
+		transcript = append(transcript, e.Service+"."+e.Op+" "+e.Text)
+	}
+	assert.Equal(t, []string{
+		"voice.say Thanks for calling Acme.",
+		"voice.gather.say For sales press 1. For support press 2. To hear this again press 9.",
+		"caller.press 7",
+		"voice.say Sorry, 7 is not an option.",
+		"voice.gather.say For sales press 1. For support press 2. To hear this again press 9.",
+		"caller.press 2",
+		"messaging.send Acme support: https://acme.example/help",
+		"voice.say We have texted you a link to our help pages. Goodbye.",
+	}, transcript)
+	assert.Equal(t, "+15551230000", o.Transcript[6].To)
+	assert.Equal(t, "2", o.Context.Widgets["menu"].(map[string]any)["Digits"])
+	assert.NotNil(t, o.Context.Flow.Variables)
+}
+
+func TestMenuScriptHumanOutput(t *testing.T) {
+	code, stdout, stderr := flowrun(t, "", "-flow", "../ivr/menu.json", "-script", "../ivr/menu.script", "-now", "2026-01-05T10:00:00Z")
+	require.Equal(t, 0, code, stderr)
+	for _, want := range []string{
+		`../ivr/menu.json "Acme main IVR": call from +15551230000 to +15559870000`,
+		`  voice.say "Thanks for calling Acme."`,
+		`    step Trigger -incomingCall-> greet`,
+		`? menu (gather-input-on-call) waits for keypress, speech, timeout [input=dtmf speech, number_of_digits=1, sensitive=false, times out at 2026-01-05T10:00:05Z]`,
+		`  script: press DIGITS | speak TEXT | timeout`,
+		"> press 7\n  voice.say \"Sorry, 7 is not an option.\"",
+		`  messaging.send to=+15551230000 "Acme support: https://acme.example/help"`,
+		`    step route -match-> support_sms`,
+		"execution FN00000001 ended\n",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+}
+
+func TestScriptRunsOutThenTimeouts(t *testing.T) {
+	script := write(t, "s.script", "# nothing but a comment\n\n")
+	code, stdout, stderr := flowrun(t, "", "-flow", "../ivr/menu.json", "-script", script, "-now", "2026-01-05T10:00:00Z")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "> timeout (nothing scripted)\n  voice.say \"We did not hear from you. Goodbye.\"")
+	assert.Contains(t, stdout, "step menu -timeout-> goodbye")
+}
+
+const invalidFlow = `{"description": "broken", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "greet"}], "properties": {}},
+  {"name": "greet", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "nowhere"}], "properties": {}},
+  {"name": "ask", "type": "gather-input-on-call", "transitions": [{"event": "keypress"}], "properties": {"timeout": 99}}
+]}`
+
+func TestBadInput(t *testing.T) {
+	menu := "../ivr/menu.json"
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"missing flow file", []string{"-flow", "nope.json"}, 1, []string{"flowrun: open nope.json: no such file or directory\n"}},
+		{"missing script file", []string{"-flow", menu, "-script", "nope.script"}, 1, []string{"flowrun: open nope.script: no such file or directory\n"}},
+		{"not JSON", []string{"-flow", write(t, "f.json", "{\"states\": [}")}, 1, []string{"f.json: flow: ", "line 1"}},
+		{"invalid flow lists every problem", []string{"-flow", write(t, "broken.json", invalidFlow)}, 1, []string{
+			"broken.json: invalid flow, 3 errors:\n",
+			`  error #/states/1/transitions/0/next (state "greet"): event "audioComplete" goes to "nowhere", which is not a state of this definition [transition.next_unknown]`,
+			`  error #/states/1/properties/say (state "greet"): a say-play needs one of say, play or digits [property.missing]`,
+			`  error #/states/2/properties/timeout (state "ask"): timeout must be between 0 and 30, got 99 [property.out_of_range]`,
+			`warning #/states/2 (state "ask"): no path from "Trigger" reaches this state [state.unreachable]`,
+		}},
+		{"event the wait does not accept", []string{"-flow", menu, "-script", write(t, "reply.script", "# texting a voice menu\nreply hi\n")}, 1, []string{
+			`reply.script: line 2: reply hi: state "menu" waits for one of keypress, speech, timeout (script: press DIGITS, speak TEXT, timeout)` + "\n",
+		}},
+		{"unknown verb", []string{"-flow", menu, "-script", write(t, "verb.script", "press 7\n\njump 3\n")}, 1, []string{
+			`verb.script: line 3: unknown verb "jump"; the verbs are press, speak, reply, answer, busy, no-answer, fail, hangup, timeout, event` + "\n",
+		}},
+		{"script left after the end", []string{"-flow", menu, "-script", write(t, "long.script", "press 1\npress 2\n")}, 1, []string{
+			"long.script: line 2: press 2: the execution has already ended; nothing waits for this\n",
+		}},
+		{"not a module", []string{"-flow", menu, "-module", "m=" + menu}, 1, []string{"-module m: not a module"}},
+		{"bad trigger", []string{"-flow", menu, "-trigger", "fax"}, 1, []string{`-trigger "fax": want call, message, conversation, request or parent`}},
+		{"bad now", []string{"-flow", menu, "-now", "tomorrow"}, 1, []string{`-now "tomorrow": want an RFC3339 time`}},
+		{"bad mocks", []string{"-flow", menu, "-http-mocks", write(t, "m.json", `[{"status": 200}]`)}, 1, []string{"m.json: http mocks: mock 0 has no url"}},
+		{"no -flow", nil, 2, []string{"flowrun: -flow FILE is required\n", "usage: flowrun -flow FILE"}},
+		{"bad -param", []string{"-flow", menu, "-param", "novalue"}, 2, []string{`want key=value, got "novalue"`}},
+		{"stray argument", []string{"-flow", menu, "extra"}, 2, []string{`flowrun: unexpected argument "extra"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := flowrun(t, "", tc.args...)
+			assert.Equal(t, tc.code, code)
+			for _, w := range tc.want {
+				assert.Contains(t, stderr, w)
+			}
+			if tc.code == 2 {
+				assert.Empty(t, stdout)
+			}
+		})
+	}
+}
+
+func TestInteractive(t *testing.T) {
+	// A wrong verb and a text reply are refused and asked again; bare
+	// digits are a keypress; an empty line times the menu out.
+	stdin := "jump\nreply hi\nhelp\n9\n\n"
+	code, stdout, stderr := flowrun(t, stdin, "-flow", "../ivr/menu.json", "-now", "2026-01-05T10:00:00Z")
+	require.Equal(t, 0, code, stderr)
+	for _, want := range []string{
+		"  (empty line: timeout; help lists the verbs)\n> ",
+		`  unknown verb "jump"; the verbs are`,
+		`  reply hi: state "menu" waits for one of keypress, speech, timeout`,
+		"  verbs: press, speak, reply, answer, busy, no-answer, fail, hangup, timeout, event\n",
+		"step menu -keypress-> route",
+		"step route -match-> menu",
+		"> timeout\n  voice.say \"We did not hear from you. Goodbye.\"",
+		"execution FN00000001 ended\n",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+
+	// End of input: every wait takes its default; with -json the prompts go
+	// to stderr and stdout holds only the result.
+	code, stdout, stderr = flowrun(t, "", "-flow", "../ivr/menu.json", "-json", "-now", "2026-01-05T10:00:00Z")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "ended", decode(t, stdout).Status)
+	assert.Contains(t, stderr, "? menu (gather-input-on-call) waits for keypress, speech, timeout")
+}
+
+const lookupFlow = `{"description": "lookup", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "get"}], "properties": {}},
+  {"name": "get", "type": "make-http-request", "transitions": [{"event": "success", "next": "hours"}, {"event": "failed", "next": "ko"}],
+   "properties": {"method": "GET", "url": "https://api.example.com/users/{{flow.data.id}}"}},
+  {"name": "hours", "type": "run-module", "transitions": [{"event": "open", "next": "ok"}, {"event": "closed", "next": "ok"}, {"event": "failed", "next": "ko"}],
+   "properties": {"module": "hours", "outputs": [{"name": "state", "variable": "hours"}]}},
+  {"name": "ok", "type": "set-variables", "transitions": [{"event": "next"}],
+   "properties": {"variables": [{"key": "name", "value": "{{widgets.get.parsed.name}}"}, {"key": "from", "value": "{{trigger.request.From}}"}]}},
+  {"name": "ko", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "error", "value": "{{widgets.get.error}}{{widgets.hours.error}}"}]}}
+]}`
+
+const hoursModule = `{"description": "hours", "initial_state": "Begin", "states": [
+  {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "rules"}], "properties": {"arguments": []}},
+  {"name": "rules", "type": "time-based-rules", "transitions": [{"event": "office", "next": "open"}, {"event": "noMatch", "next": "closed"}],
+   "properties": {"timezone": "UTC", "rules": [{"name": "office", "days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]}},
+  {"name": "open", "type": "return-to-flow", "transitions": [], "properties": {"exit": "open", "outputs": [{"name": "state", "value": "open"}]}},
+  {"name": "closed", "type": "return-to-flow", "transitions": [], "properties": {"exit": "closed", "outputs": [{"name": "state", "value": "closed"}]}}
+]}`
+
+func TestMocksParamsModulesAndClock(t *testing.T) {
+	flowFile := write(t, "lookup.json", lookupFlow)
+	module := "hours=" + write(t, "hours.json", hoursModule)
+	mocks := write(t, "mocks.json", `[{"method": "GET", "url": "https://api.example.com/users/7", "status": 200, "body": {"name": "Ana"}}]`)
+	args := []string{"-flow", flowFile, "-module", module, "-http-mocks", mocks, "-param", "id=7", "-from", "+15550001111", "-json"}
+
+	// Monday 10:00 UTC: open.
+	code, stdout, stderr := flowrun(t, "", append(args, "-now", "2026-01-05T10:00:00Z")...)
+	require.Equal(t, 0, code, stderr)
+	o := decode(t, stdout)
+	assert.Equal(t, "ended", o.Status)
+	assert.Equal(t, map[string]any{"name": "Ana", "from": "+15550001111", "hours": "open"}, o.Context.Flow.Variables)
+	require.NotEmpty(t, o.Transcript)
+	assert.Equal(t, "https://api.example.com/users/7", o.Transcript[0].Text)
+
+	// Sunday: closed.
+	code, stdout, stderr = flowrun(t, "", append(args, "-now", "2026-01-04T10:00:00Z")...)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "closed", decode(t, stdout).Context.Flow.Variables["hours"])
+
+	// An unmocked request fails the HTTP widget; it never reaches the
+	// network.
+	code, stdout, stderr = flowrun(t, "", "-flow", flowFile, "-module", module, "-param", "id=8", "-json")
+	require.Equal(t, 0, code, stderr)
+	o = decode(t, stdout)
+	assert.Contains(t, o.Context.Flow.Variables["error"], "no HTTP mock for GET https://api.example.com/users/8")
+
+	// Without the module the run-module step takes failed.
+	code, stdout, stderr = flowrun(t, "", "-flow", flowFile, "-http-mocks", mocks, "-param", "id=7", "-json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, decode(t, stdout).Context.Flow.Variables["error"], `module "hours"`)
+
+	// -param on a call start warns that it is ignored.
+	_, _, stderr = flowrun(t, "", "-flow", "../ivr/menu.json", "-param", "a=b", "-script", write(t, "e.script", ""))
+	assert.Contains(t, stderr, "flowrun: warning: -param sets flow.data only for a request trigger")
+}
+
+const textFlow = `{"description": "texts", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "ask"}, {"event": "incomingConversationMessage", "next": "ask"}], "properties": {}},
+  {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}],
+   "properties": {"body": "You said {{trigger.message.Body}}{{trigger.conversation.Body}}. Name?"}},
+  {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}], "properties": {"body": "Thanks {{widgets.ask.inbound.Body}}"}}
+]}`
+
+func TestMessageTriggersAndReplies(t *testing.T) {
+	flowFile := write(t, "texts.json", textFlow)
+	script := write(t, "reply.script", "reply Ada Lovelace\n")
+	for _, trigger := range []string{"", "message", "conversation"} {
+		args := []string{"-flow", flowFile, "-body", "hello", "-script", script, "-json"}
+		if trigger != "" {
+			args = append(args, "-trigger", trigger)
+		}
+		code, stdout, stderr := flowrun(t, "", args...)
+		require.Equal(t, 0, code, stderr)
+		o := decode(t, stdout)
+		var sent []string
+		for _, e := range o.Transcript {
+			if e.Service == "messaging" {
+				sent = append(sent, e.Text)
+			}
+		}
+		assert.Equal(t, []string{"You said hello. Name?", "Thanks Ada Lovelace"}, sent, trigger)
+	}
+}
+
+// TestEveryTwilioExport runs every real Twilio Studio export to the end
+// with an empty script: each wait times out (or the caller hangs up, or the
+// call placed goes unanswered). Ended or failed (a limit, a template
+// error) are both fine; a crash, a hang or bad input are not.
+func TestEveryTwilioExport(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/testdata/twilio/*.json")
+	if len(files) == 0 {
+		t.Skip("../shared/testdata/twilio is not beside the checkout")
+	}
+	empty := write(t, "empty.script", "")
+	child := "../../../shared/testdata/twilio/07_daily-sit-down-child.json"
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			args := []string{"-flow", f, "-script", empty, "-json", "-now", "2026-01-05T10:00:00Z", "-param", "to=+15550001111", "-max-steps", "100"}
+			if strings.HasPrefix(filepath.Base(f), "06_") {
+				args = append(args, "-subflow", "FW50120385f4d1e8dcf30c0bcd83695969="+child)
+			}
+			code, stdout, stderr := flowrun(t, "", args...)
+			require.Equal(t, 0, code, stderr)
+			o := decode(t, stdout)
+			assert.Contains(t, []string{"ended", "failed"}, o.Status)
+			require.NotEmpty(t, o.Steps)
+			assert.Equal(t, "Trigger", o.Steps[0].From)
+			t.Logf("%s after %d steps %s", o.Status, len(o.Steps), o.Reason)
+		})
+	}
+}
+
+// TestTwilioExportsWithScripts runs real exports along a scripted path:
+// the subflow pair (06 parent, 07 child) answering every question, an IVR
+// that connects to support, and an autodialer whose call is answered.
+func TestTwilioExportsWithScripts(t *testing.T) {
+	dir := "../../../shared/testdata/twilio/"
+	if _, err := os.Stat(dir); err != nil {
+		t.Skip("../shared/testdata/twilio is not beside the checkout")
+	}
+	mocks := write(t, "mocks.json", `[
+	  {"method": "POST", "url": "https://ngrok.anthonydellavecchia.com/v1/users/validate", "status": 200, "body": {"valid": true}},
+	  {"method": "GET", "url": "https://ngrok.anthonydellavecchia.com/v1/users/names", "status": 200, "body": {"name": "ada"}},
+	  {"method": "POST", "url": "https://daily-sit-down-4177.twil.io/write-to-airtable", "status": 200, "body": {"ok": true}}
+	]`)
+	for _, tc := range []struct {
+		name, script string
+		args         []string
+		said         []string
+		last         string
+	}{
+		{"06 parent with 07 child", "reply fixed the login bug\nreply write tests\nreply none\nreply 1\n",
+			[]string{"-flow", dir + "06_daily-sit-down-parent.json", "-subflow", "FW50120385f4d1e8dcf30c0bcd83695969=" + dir + "07_daily-sit-down-child.json",
+				"-http-mocks", mocks, "-body", "sit down"},
+			[]string{"ADA what did you do yesterday?", "ADA what will you do today?", "ADA what impediments do you have?",
+				"Thanks, ada now get back to work.\n\nReply with 1 to view the Daily Sit-Down.", "https://airtable.com/shrgxvKyKIJ9pJItw"},
+			"airtable_link"},
+		{"17 IVR to support", "press 2\nevent callCompleted DialCallStatus=completed DialCallDuration=42\n",
+			[]string{"-flow", dir + "17_ivr-studio-enqueue.json"},
+			[]string{"Hello, how can we direct your call? Press 1 for sales, or say sales. To reach support, press 2 or say support."},
+			"connect_call_to_support"},
+		{"11 autodialer answered", "answer\nevent callComplete\n",
+			[]string{"-flow", dir + "11_autodialer-outbound-call.json", "-param", "reason=confirm your delivery"},
+			[]string{"Hello, we are calling you today to  confirm your delivery . Please wait while we connect you with an agent."},
+			"enqueue"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(tc.args, "-script", write(t, "s.script", tc.script), "-json", "-now", "2026-01-05T10:00:00Z")
+			code, stdout, stderr := flowrun(t, "", args...)
+			require.Equal(t, 0, code, stderr)
+			o := decode(t, stdout)
+			assert.Equal(t, "ended", o.Status, o.Reason)
+			var said []string
+			for _, e := range o.Transcript {
+				if e.Op == "send" || e.Op == "say" || e.Op == "gather.say" {
+					said = append(said, e.Text)
+				}
+			}
+			assert.Equal(t, tc.said, said)
+			assert.Equal(t, tc.last, o.Steps[len(o.Steps)-1].From)
+		})
+	}
+}
