@@ -80,8 +80,11 @@ type pairs struct {
 	vals map[string]string
 }
 
+// String implements flag.Value.
 func (p *pairs) String() string { return "" }
 
+// Set implements flag.Value: it adds one key=value pair; a later value for
+// a key replaces an earlier one.
 func (p *pairs) Set(s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok || strings.TrimSpace(k) == "" {

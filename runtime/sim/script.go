@@ -152,6 +152,7 @@ type SyntaxError struct {
 	Msg string
 }
 
+// Error says which line is wrong and why.
 func (e *SyntaxError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
@@ -177,6 +178,8 @@ type ActionError struct {
 	Err error
 }
 
+// Error names the action, its script line, the waiting state and what it
+// accepts.
 func (e *ActionError) Error() string {
 	switch e.Err {
 	case ErrEnded:
