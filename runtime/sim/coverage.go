@@ -40,10 +40,13 @@ type defCoverage struct {
 func NewCoverage() *Coverage { return &Coverage{defs: map[string]*defCoverage{}} }
 
 // AddFlow measures the flow with sid (as a root flow or a subflow).
-// Adding a key again replaces its definition and forgets its counts.
+// Adding a key again keeps its counts when the definition has the same
+// states and transitions (many simulators may share one Coverage), and
+// starts it afresh otherwise.
 func (c *Coverage) AddFlow(sid string, def *flow.Definition) { c.add(sid, def) }
 
-// AddModule measures the module called name, under key "module:NAME".
+// AddModule measures the module called name, under key "module:NAME", as
+// AddFlow does.
 func (c *Coverage) AddModule(name string, def *flow.Definition) { c.add("module:"+name, def) }
 
 func (c *Coverage) add(key string, def *flow.Definition) {
@@ -52,14 +55,40 @@ func (c *Coverage) add(key string, def *flow.Definition) {
 	if c.defs == nil {
 		c.defs = map[string]*defCoverage{}
 	}
-	if _, ok := c.defs[key]; !ok {
+	old, ok := c.defs[key]
+	if !ok {
 		c.order = append(c.order, key)
+	} else if sameGraph(old.def, def) {
+		return
 	}
 	d := &defCoverage{def: def, states: make([]int, len(def.States)), trans: make([][]int, len(def.States))}
 	for i, s := range def.States {
 		d.trans[i] = make([]int, len(s.Transitions))
 	}
 	c.defs[key] = d
+}
+
+// sameGraph reports whether two definitions have the same states (names
+// and types) and transitions (events and targets), in the same order.
+func sameGraph(a, b *flow.Definition) bool {
+	if a == b {
+		return true
+	}
+	if len(a.States) != len(b.States) {
+		return false
+	}
+	for i := range a.States {
+		sa, sb := &a.States[i], &b.States[i]
+		if sa.Name != sb.Name || sa.Type != sb.Type || len(sa.Transitions) != len(sb.Transitions) {
+			return false
+		}
+		for j := range sa.Transitions {
+			if sa.Transitions[j].Event != sb.Transitions[j].Event || sa.Transitions[j].Next != sb.Transitions[j].Next {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // frameKey maps a step's frame label to a coverage key.

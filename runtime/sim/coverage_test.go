@@ -110,3 +110,24 @@ func TestTransitionCoverageString(t *testing.T) {
 	assert.Equal(t, "a -next-> Ended", sim.TransitionCoverage{State: "a", Index: 1, Event: "next"}.String())
 	assert.Equal(t, "s -match#2-> b", sim.TransitionCoverage{State: "s", Index: 2, Event: "match", Next: "b", Repeated: true}.String())
 }
+
+func TestCoverageSharedBySimulators(t *testing.T) {
+	// Each test may build its own simulator over one shared Coverage: the
+	// counts add up, even with the definition parsed again.
+	cov := sim.NewCoverage()
+	for _, digits := range []string{"1", "2"} {
+		s := sim.New(sim.WithFlow("FWacme", menu(t)), sim.WithCoverage(cov))
+		_, err := s.Run(ctx, sim.Start{}, sim.Script{sim.Press(digits)})
+		require.NoError(t, err)
+	}
+	d, _ := cov.Of("FWacme")
+	assert.Equal(t, []string{"invalid", "goodbye"}, d.Unreached())
+	assert.Equal(t, 2, cov.Runs())
+
+	// A changed definition under the same key starts afresh.
+	changed := menu(t)
+	changed.States = changed.States[:len(changed.States)-1]
+	cov.AddFlow("FWacme", changed)
+	d, _ = cov.Of("FWacme")
+	assert.Equal(t, 0, d.Reached())
+}
