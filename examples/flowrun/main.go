@@ -418,6 +418,14 @@ func (r *runner) defaults(ctx context.Context) error {
 // interactive asks for each wait's action on stdin.
 func (r *runner) interactive(ctx context.Context) error {
 	in := bufio.NewScanner(r.stdin)
+	// A terminal echoes what the person types; piped input is echoed here
+	// so the log reads the same.
+	echo := true
+	if f, ok := r.stdin.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			echo = false
+		}
+	}
 	for !r.ss.Done() {
 		w := r.ss.Waiting()
 		r.showWait(r.ask)
@@ -435,13 +443,16 @@ func (r *runner) interactive(ctx context.Context) error {
 			return r.defaults(ctx)
 		}
 		line := strings.TrimSpace(in.Text())
+		if echo {
+			fmt.Fprintln(r.ask, line)
+		}
 		var a sim.Action
 		var err error
 		switch {
 		case line == "":
 			a, err = r.ss.Default(ctx)
 			if err == nil {
-				fmt.Fprintf(r.ask, "> %s\n", a)
+				fmt.Fprintf(r.ask, "  (nothing entered: %s)\n", a)
 			}
 		case line == "help" || line == "?":
 			fmt.Fprintf(r.ask, "  verbs: %s\n", strings.Join(sim.Verbs, ", "))

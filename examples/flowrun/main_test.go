@@ -192,7 +192,8 @@ func TestInteractive(t *testing.T) {
 		"  verbs: press, speak, reply, answer, busy, no-answer, fail, hangup, timeout, event\n",
 		"step menu -keypress-> route",
 		"step route -match-> menu",
-		"> timeout\n  voice.say \"We did not hear from you. Goodbye.\"",
+		"> 9\n  voice.gather.say",
+		"> \n  (nothing entered: timeout)\n  voice.say \"We did not hear from you. Goodbye.\"",
 		"execution FN00000001 ended\n",
 	} {
 		assert.Contains(t, stdout, want)
