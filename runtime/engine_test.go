@@ -515,3 +515,13 @@ func (boomNode) Events() []string { return nil }
 func (boomNode) Run(widgets.StepContext) (widgets.Result, error) {
 	panic("nil map write")
 }
+
+func TestToJSONFilter(t *testing.T) {
+	src := `{"description": "j", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "json", "value": "{{ flow.data | to_json }}"}]}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: map[string]any{"name": "Ada", "n": 2}})
+	assert.JSONEq(t, `{"name": "Ada", "n": 2}`, x.Variables()["json"].(string))
+}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,6 +40,11 @@ func newRenderer(clock func() time.Time) *renderer {
 			return "", err
 		}
 		return tuesday.Strftime(format("%a, %b %d, %y"), t)
+	})
+	// to_json, as Twilio's Liquid has it: the value as JSON text.
+	eng.RegisterFilter("to_json", func(v any) (string, error) {
+		data, err := json.Marshal(v)
+		return string(data), err
 	})
 	return &renderer{engine: eng}
 }
