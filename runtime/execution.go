@@ -166,6 +166,9 @@ type Step struct {
 	Time time.Time `json:"time"`
 	// Frame is "" in the root flow, else the frame label.
 	Frame string `json:"frame,omitempty"`
+	// Transition is the 1-based index of the state's transition taken when
+	// the event alone does not tell it (a split's `match` branches), else 0.
+	Transition int `json:"transition,omitempty"`
 }
 
 // StepEnded is the To of a step whose transition has no next state.

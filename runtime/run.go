@@ -484,6 +484,9 @@ func (r *run) take(st *pstate, res widgets.Result) bool {
 	if !r.record(st, res.Event, to) {
 		return false
 	}
+	if res.Transition > 0 {
+		x.Steps[len(x.Steps)-1].Transition = res.Transition
+	}
 	if next < 0 {
 		r.cur = -1
 		return true

@@ -20,9 +20,9 @@ import (
 // added with AddFlow or AddModule are measured (a Sim built WithCoverage
 // adds its own).
 //
-// A step is matched to the transition of its state with the same event and
-// target. Two `match` transitions of one split that lead to the same state
-// cannot be told apart from the step log; the first of them is credited.
+// A step is matched to the transition it records (runtime.Step.Transition,
+// set for a split's `match` branches), else to the transition of its state
+// with the same event and target.
 type Coverage struct {
 	mu    sync.Mutex
 	defs  map[string]*defCoverage
@@ -153,6 +153,9 @@ func (c *Coverage) Record(x *runtime.Execution) {
 // or -1 (an event the flow does not wire, or a step with no transition:
 // end-flow, return-to-flow).
 func transitionOf(st *flow.State, s runtime.Step) int {
+	if s.Transition > 0 && s.Transition <= len(st.Transitions) {
+		return s.Transition - 1
+	}
 	for j, t := range st.Transitions {
 		if t.Event != s.Name {
 			continue

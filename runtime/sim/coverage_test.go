@@ -131,3 +131,26 @@ func TestCoverageSharedBySimulators(t *testing.T) {
 	d, _ = cov.Of("FWacme")
 	assert.Equal(t, 0, d.Reached())
 }
+
+func TestCoverageTellsSplitBranchesToOneStateApart(t *testing.T) {
+	src := `{"description": "branches", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "split"}], "properties": {}},
+	  {"name": "split", "type": "split-based-on", "transitions": [
+	     {"event": "noMatch"},
+	     {"event": "match", "next": "same", "conditions": [{"friendly_name": "a", "arguments": ["{{flow.data.v}}"], "type": "equal_to", "value": "a"}]},
+	     {"event": "match", "next": "same", "conditions": [{"friendly_name": "b", "arguments": ["{{flow.data.v}}"], "type": "equal_to", "value": "b"}]}],
+	   "properties": {"input": "{{flow.data.v}}"}},
+	  {"name": "same", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {}}]}`
+	cov := sim.NewCoverage()
+	s := sim.New(sim.WithFlow("FW", parse(t, src)), sim.WithCoverage(cov))
+	_, err := s.Run(ctx, sim.Start{Trigger: "request", Params: map[string]any{"v": "b"}}, nil)
+	require.NoError(t, err)
+	c, ok := cov.Of("FW")
+	require.True(t, ok)
+	var untaken []string
+	for _, tr := range c.Untaken() {
+		untaken = append(untaken, tr.String())
+	}
+	// The second match branch ran, so the first is the untaken one.
+	assert.Equal(t, []string{"split -noMatch-> Ended", "split -match#2-> same"}, untaken)
+}
