@@ -145,6 +145,14 @@ type WaitState struct {
 	Prompt       map[string]any `json:"prompt,omitempty"`
 }
 
+// timeoutEvent is the event the wait's deadline delivers.
+func (w *WaitState) timeoutEvent() string {
+	if w.TimeoutEvent != "" {
+		return w.TimeoutEvent
+	}
+	return widgets.TimeoutEvent
+}
+
 // Accepts reports whether the wait takes event.
 func (w *WaitState) Accepts(event string) bool {
 	for _, e := range w.Events {

@@ -136,3 +136,16 @@ func TestModuleWaitResumesInsideFrame(t *testing.T) {
 	assert.Equal(t, []string{"Your name?", "Thanks Ada"}, said(h.transcript))
 	assert.Len(t, x.Frames, 1)
 }
+
+func TestBlankOptionalModuleArgumentIsNotGiven(t *testing.T) {
+	// The caller maps stop to {{flow.data.stop}}, which renders blank here:
+	// the optional Boolean stays unset instead of failing to convert "".
+	h := moduleHarness(t)
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "6"}})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, "high 12 []", x.Variables()["seen"])
+
+	// A required Number that renders blank is missing, not zero.
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+2", Parameters: map[string]any{"score": " "}})
+	assert.Equal(t, `module argument "score" (Number) is required and was not given`, y.Variables()["error"])
+}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -82,7 +83,28 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error
 	r0.progs = append(r0.progs, p)
 	r0.events = append(r0.events, Event{Type: EventExecutionStarted, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now})
 	r0.loop(widgets.Result{}, false)
-	return e.finish(r0)
+	out, err := e.finish(r0)
+	if err != nil {
+		e.abandon(ctx, x.ID, err)
+		return nil, err
+	}
+	return out, nil
+}
+
+// abandon marks a just-created execution failed when its first run could
+// not be saved, so that it does not hold its session for its whole
+// lifetime. A failure here is logged: the original error is what the
+// caller gets.
+func (e *Engine) abandon(ctx context.Context, id string, cause error) {
+	x, err := e.store.Load(ctx, id)
+	if err == nil && x.Status == StatusActive {
+		r := e.newRun(ctx, x)
+		r.fail("the execution's first run could not be saved: " + cause.Error())
+		_, err = e.finish(r)
+	}
+	if err != nil {
+		e.logger.Error("studioflow: could not release an unsaved execution", "execution", id, "error", err)
+	}
 }
 
 // resolveStart finds the definition a start runs: by flow sid and
@@ -116,6 +138,11 @@ func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID s
 		x, err := e.Resume(ctx, activeID, widgets.Event{Name: "incomingMessage", Data: data})
 		if err == nil || !errors.Is(err, ErrRefused) {
 			return x, err
+		}
+		// The active execution may have ended meanwhile (its lifetime or its
+		// wait ran out): the message then starts a new one.
+		if cur, lerr := e.store.Load(ctx, activeID); lerr == nil && cur.Status != StatusActive {
+			return e.Start(ctx, req)
 		}
 		return nil, &ConflictError{ActiveID: activeID, Msg: "the session's active execution is not waiting for a message"}
 	}
@@ -202,6 +229,12 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 // execution that is not waiting, is refused with an error wrapping
 // ErrRefused and changes nothing. Two resumes racing on one execution: one
 // wins, the other gets a *ConflictError.
+//
+// Time is honoured even when the expiry pass has not run yet: an event
+// that arrives after the wait's deadline first delivers the timeout the
+// wait owed, and is then delivered only if the new wait accepts it; an
+// execution past its lifetime is ended. Either way the event is refused,
+// and the execution records what time did to it.
 func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Execution, error) {
 	x, err := e.store.Load(ctx, id)
 	if err != nil {
@@ -213,28 +246,64 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 	if x.Wait == nil {
 		return nil, fmt.Errorf("runtime: resume %s with %q: the execution is not waiting: %w", id, ev.Name, ErrRefused)
 	}
-	if !x.Wait.Accepts(ev.Name) {
+	now := e.clock()
+	if e.expired(x, now) {
+		r := e.newRun(ctx, x)
+		r.end(StatusEnded, e.expiredReason())
+		if _, err := e.finish(r); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
+	}
+	timeout := x.Wait.timeoutEvent()
+	late := x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) && ev.Name != timeout
+	if !late && !x.Wait.Accepts(ev.Name) {
 		return nil, fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
 	}
 	r := e.newRun(ctx, x)
 	if err := r.loadPrograms(); err != nil {
 		return nil, err
 	}
+	if late {
+		state, deadline := x.Wait.State, *x.Wait.Deadline
+		r.deliver(widgets.Event{Name: timeout})
+		if x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
+			if _, err := e.finish(r); err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("runtime: resume %s with %q: the wait at %q timed out at %s first: %w", id, ev.Name, state, deadline.Format(time.RFC3339), ErrRefused)
+		}
+	}
+	r.deliver(ev)
+	return e.finish(r)
+}
+
+// deliver hands ev to the waiting state and runs on until the execution
+// waits again or ends.
+func (r *run) deliver(ev widgets.Event) {
 	st := r.current()
-	x.Wait = nil
+	r.x.Wait = nil
 	var res widgets.Result
 	if rs, ok := st.node.(widgets.Resumer); ok {
+		var err error
 		res, err = guard(func() (widgets.Result, error) { return rs.Resume(r.sc(st), ev) })
 		if err != nil {
 			r.fail(fmt.Sprintf("state %q: %v", st.name, err))
-			return e.finish(r)
+			return
 		}
 	} else {
 		res = widgets.Result{Event: ev.Name, Outputs: widgets.CopyData(ev.Data)}
 	}
 	r.merge = true
 	r.loop(res, true)
-	return e.finish(r)
+}
+
+func (e *Engine) expired(x *Execution, now time.Time) bool {
+	return !now.Before(x.CreatedAt.Add(e.limits.Lifetime))
+}
+
+func (e *Engine) expiredReason() string {
+	return "expired: the execution reached its lifetime of " + e.limits.Lifetime.String()
 }
 
 // End ends an active execution on request, with reason recorded.
@@ -258,7 +327,10 @@ func (e *Engine) Get(ctx context.Context, id string) (*Execution, error) {
 
 // Expire delivers timeout to waits past their deadline and ends executions
 // past their lifetime. It returns how many executions it changed. An
-// execution resumed by someone else meanwhile is skipped.
+// execution resumed by someone else meanwhile is skipped; one that cannot
+// be advanced (its definition is gone, a widget fails) is failed with the
+// reason, and the pass goes on with the others. The errors it met are
+// returned joined.
 func (e *Engine) Expire(ctx context.Context) (int, error) {
 	now := e.clock()
 	ids, err := e.store.Due(ctx, now, 0)
@@ -266,44 +338,56 @@ func (e *Engine) Expire(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, id := range ids {
-		x, err := e.store.Load(ctx, id)
+		changed, err := e.expireOne(ctx, id, now)
+		if changed {
+			n++
+		}
 		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			return n, err
-		}
-		if x.Status != StatusActive {
-			continue
-		}
-		if !now.Before(x.CreatedAt.Add(e.limits.Lifetime)) {
-			r := e.newRun(ctx, x)
-			r.end(StatusEnded, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
-			if _, err := e.finish(r); err != nil {
-				if errors.Is(err, ErrConflict) {
-					continue
-				}
-				return n, err
-			}
-			n++
-			continue
-		}
-		if x.Wait != nil && x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) {
-			ev := x.Wait.TimeoutEvent
-			if ev == "" {
-				ev = widgets.TimeoutEvent
-			}
-			if _, err := e.Resume(ctx, id, widgets.Event{Name: ev}); err != nil {
-				if errors.Is(err, ErrConflict) || errors.Is(err, ErrRefused) {
-					continue
-				}
-				return n, err
-			}
-			n++
+			errs = append(errs, err)
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
+}
+
+func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool, error) {
+	x, err := e.store.Load(ctx, id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	if x.Status != StatusActive {
+		return false, nil
+	}
+	if e.expired(x, now) {
+		r := e.newRun(ctx, x)
+		r.end(StatusEnded, e.expiredReason())
+		if _, err := e.finish(r); err != nil && !errors.Is(err, ErrConflict) {
+			return false, err
+		}
+		return true, nil
+	}
+	if x.Wait == nil || x.Wait.Deadline == nil || now.Before(*x.Wait.Deadline) {
+		return false, nil
+	}
+	_, err = e.Resume(ctx, id, widgets.Event{Name: x.Wait.timeoutEvent()})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrRefused):
+		return false, nil
+	}
+	// The timeout cannot be delivered: fail the execution rather than
+	// retry it on every pass.
+	r := e.newRun(ctx, x)
+	r.fail("expiry: the timeout could not be delivered: " + err.Error())
+	if _, ferr := e.finish(r); ferr != nil && !errors.Is(ferr, ErrConflict) {
+		return false, errors.Join(err, ferr)
+	}
+	return true, err
 }
 
 // finish saves the run's execution and publishes its events.
@@ -404,7 +488,9 @@ func (r *run) loop(res widgets.Result, have bool) {
 			if res.End.Failed {
 				status = StatusFailed
 			}
-			r.record(st, StepEndName, StepEnded)
+			if !r.record(st, StepEndName, StepEnded) {
+				return
+			}
 			r.end(status, res.End.Reason)
 			return
 		case res.Enter != nil:
@@ -789,21 +875,29 @@ func normalize(v any) any {
 		return out
 	case time.Time:
 		return v.Format(time.RFC3339)
-	case fmt.Stringer:
-		return v.String()
-	default:
-		return fmt.Sprint(v)
 	}
+	// Any other Go value ([]int, map[string]int, json.Number, structs...)
+	// takes the shape JSON gives it, as it would after a round trip.
+	if data, err := json.Marshal(v); err == nil {
+		var out any
+		if json.Unmarshal(data, &out) == nil {
+			return out
+		}
+	}
+	return fmt.Sprint(v)
 }
 
 // normalizeInPlace normalizes the values of a map the engine owns (widget
-// outputs), allocating only for values that are not JSON-like already.
+// outputs), allocating only for nested maps and values that are not
+// JSON-like already.
 func normalizeInPlace(m map[string]any) map[string]any {
 	for k, v := range m {
 		switch v := v.(type) {
 		case nil, string, float64, bool:
 		case map[string]any:
-			normalizeInPlace(v)
+			// A nested map may be shared (a host's data, a canned
+			// result): copy it rather than touch it.
+			m[k] = normalizeMap(v)
 		default:
 			m[k] = normalize(v)
 		}

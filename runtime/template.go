@@ -89,6 +89,9 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 		return src, nil
 	}
 	if path, ok := lonePath(src); ok {
+		// Only a path that resolves through maps to a scalar is rendered
+		// here; anything else (a missing key that may be size or first, a
+		// keyword such as true or empty) is left to Liquid.
 		if v, found := lookup(bindings, path); found {
 			if s, ok := scalarText(v); ok {
 				if err := capOutput(s); err != nil {
@@ -96,8 +99,6 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 				}
 				return s, nil
 			}
-		} else {
-			return "", nil
 		}
 	}
 	var c *cached
@@ -154,9 +155,9 @@ func lonePath(src string) (string, bool) {
 	return inner, true
 }
 
-// lookup resolves a dotted path in nested maps. Array indexes and Liquid's
-// size / first / last are left to the engine (found is false only when a
-// map key is missing, which renders empty either way).
+// lookup resolves a dotted path in nested maps. found is false when a key
+// is missing; a value that is not a map part-way returns (nil, true), which
+// no caller renders itself.
 func lookup(m map[string]any, path string) (any, bool) {
 	var cur any = m
 	for path != "" {

@@ -90,11 +90,7 @@ func (n *tdExecuteActionNode) Run(sc StepContext) (Result, error) {
 	defer cancel()
 	res, err := acts.Execute(ctx, action, params)
 	if err == nil {
-		out := make(map[string]any, len(res))
-		for k, v := range res {
-			out[k] = v
-		}
-		return Result{Event: "success", Outputs: out}, nil
+		return Result{Event: "success", Outputs: CopyData(res)}, nil
 	}
 	if perr := parent.Err(); perr != nil {
 		return Result{}, fmt.Errorf("action %q: %w", action, perr)

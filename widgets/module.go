@@ -149,19 +149,21 @@ func (n *beginModuleNode) Events() []string { return beginModuleEvents }
 
 func (n *beginModuleNode) Run(sc StepContext) (Result, error) {
 	for _, a := range n.args {
-		v, given := sc.Lookup("trigger.parent.parameters." + a.Name)
-		if !given || v == nil {
-			if a.Default != nil {
-				v = *a.Default
-			} else if a.IsRequired() {
+		text, given := argumentText(sc, a.Name)
+		// A caller's template that renders blank gives nothing: an
+		// optional argument takes its default or stays unset.
+		if given && strings.TrimSpace(text) == "" && (a.Type != ArgString || a.Default != nil || !a.IsRequired()) {
+			given = false
+		}
+		if !given {
+			switch {
+			case a.Default != nil:
+				text = *a.Default
+			case a.IsRequired():
 				return failedReturn(fmt.Sprintf("module argument %q (%s) is required and was not given", a.Name, a.Type)), nil
-			} else {
+			default:
 				continue
 			}
-		}
-		text, ok := v.(string)
-		if !ok {
-			text = DataString(map[string]any{"v": v}, "v")
 		}
 		conv, err := ConvertArgument(a.Type, text)
 		if err != nil {
@@ -170,6 +172,19 @@ func (n *beginModuleNode) Run(sc StepContext) (Result, error) {
 		sc.SetVariable(a.Variable, conv)
 	}
 	return Result{Event: "next"}, nil
+}
+
+// argumentText returns the value the run-module step gave for an argument,
+// as text.
+func argumentText(sc StepContext, name string) (string, bool) {
+	v, given := sc.Lookup("trigger.parent.parameters." + name)
+	if !given || v == nil {
+		return "", false
+	}
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	return DataString(map[string]any{"v": v}, "v"), true
 }
 
 func failedReturn(reason string) Result {

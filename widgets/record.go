@@ -141,7 +141,7 @@ func (n *recordCallNode) Run(sc StepContext) (Result, error) {
 		if err != nil {
 			return Result{Event: "failed", Outputs: map[string]any{"CallSid": call, "error": "voice: " + err.Error()}}, nil
 		}
-		for k, x := range info.Extra {
+		for k, x := range CopyData(info.Extra) {
 			out[k] = x
 		}
 		if info.Sid != "" {

@@ -3,6 +3,7 @@ package widgets
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // errNoVoice is returned by voice widgets on an engine without a voice
@@ -80,11 +81,19 @@ func (n *sayPlayNode) Run(sc StepContext) (Result, error) {
 	return Result{Event: "audioComplete"}, nil
 }
 
+// GatherGrace is added to a gather's timeout to form the engine's deadline
+// for it: the voice service measures the timeout itself, after the prompt
+// has played and between keypresses, and reports timeout; the deadline
+// only catches a host that never does.
+const GatherGrace = time.Minute
+
 // Redacted replaces sensitive values in stored context.
 const Redacted = "[redacted]"
 
 // GatherInputOnCall plays a prompt and collects keypresses or speech. Events:
-// keypress (outputs Digits), speech (SpeechResult, Confidence), timeout.
+// keypress (outputs Digits), speech (SpeechResult, Confidence), timeout
+// (reported by the voice service; the engine delivers it itself one
+// GatherGrace after the timeout if the host never does).
 // Properties: say / play, voice, language, loop, timeout 0-30 seconds
 // (default 5), finish_on_key (default #), number_of_digits, stop_gather
 // (default true), gather_language, speech_model, hints; and, beyond
@@ -141,8 +150,10 @@ func (n *gatherNode) Run(sc StepContext) (Result, error) {
 		return Result{}, fmt.Errorf("voice: %w", err)
 	}
 	return Result{Wait: &Wait{
-		Events:  gatherEvents,
-		Timeout: secondsDuration(n.timeout),
+		Events: gatherEvents,
+		// The gather timeout runs after the prompt and between digits, so
+		// the host reports it; the engine's deadline is only a backstop.
+		Timeout: secondsDuration(n.timeout) + GatherGrace,
 		Prompt:  map[string]any{"input": "dtmf speech", "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
 	}}, nil
 }

@@ -106,7 +106,7 @@ func TestMenuScriptHumanOutput(t *testing.T) {
 		`../ivr/menu.json "Acme main IVR": call from +15551230000 to +15559870000`,
 		`  voice.say "Thanks for calling Acme."`,
 		`    step Trigger -incomingCall-> greet`,
-		`? menu (gather-input-on-call) waits for keypress, speech, timeout [input=dtmf speech, number_of_digits=1, sensitive=false, times out at 2026-01-05T10:00:05Z]`,
+		`? menu (gather-input-on-call) waits for keypress, speech, timeout [input=dtmf speech, number_of_digits=1, sensitive=false, times out at 2026-01-05T10:01:05Z]`,
 		`  script: press DIGITS | speak TEXT | timeout`,
 		"> press 7\n  voice.say \"Sorry, 7 is not an option.\"",
 		`  messaging.send to=+15551230000 "Acme support: https://acme.example/help"`,

@@ -55,9 +55,10 @@ func TestSpeechAndAutomaticTimeout(t *testing.T) {
 	assert.Equal(t, "sales please", menu["SpeechResult"])
 	assert.Equal(t, "1", menu["Confidence"])
 	// "sales please" is no digit: invalid, then the menu again, and with
-	// the script spent the gather times out on its own: the clock moves 5 s.
+	// the script spent the gather times out: the clock moves to the
+	// engine's deadline, the 5 s timeout plus the grace for the prompt.
 	sim.AssertPath(t, run, []string{"Trigger", "greet", "menu", "route", "invalid", "menu", "goodbye"})
-	assert.Equal(t, sim.DefaultNow.Add(5*time.Second), s.Clock.Now())
+	assert.Equal(t, sim.DefaultNow.Add(5*time.Second+widgets.GatherGrace), s.Clock.Now())
 	last := run.Transcript[len(run.Transcript)-2]
 	assert.Equal(t, "caller", last.Service)
 	assert.Equal(t, "timeout", last.Op)
