@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,7 +106,7 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 	if v, ok := r.cache.Load(src); ok {
 		c = v.(*cached)
 	} else {
-		tpl, err := r.engine.ParseString(src)
+		tpl, err := r.engine.ParseString(capLoops(src))
 		c = &cached{tpl: tpl, err: err}
 		r.cache.Store(src, c)
 	}
@@ -120,6 +121,37 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 		return "", err
 	}
 	return out, nil
+}
+
+// MaxLoopIterations caps every for and tablerow loop of a template, as
+// Twilio's Liquid does.
+const MaxLoopIterations = 15
+
+var loopTag = regexp.MustCompile(`\{%-?\s*(?:for|tablerow)\s[^%]*?-?%\}`)
+var loopLimit = regexp.MustCompile(`\blimit\s*:\s*(\S+)`)
+
+// capLoops rewrites each loop tag of src so that it runs at most
+// MaxLoopIterations times: a loop without a limit gets one, and a literal
+// limit above the cap is lowered to it. (A limit written as a variable is
+// left as it is.)
+func capLoops(src string) string {
+	if !strings.Contains(src, "{%") {
+		return src
+	}
+	cap := strconv.Itoa(MaxLoopIterations)
+	return loopTag.ReplaceAllStringFunc(src, func(tag string) string {
+		if m := loopLimit.FindStringSubmatchIndex(tag); m != nil {
+			if n, err := strconv.Atoi(tag[m[2]:m[3]]); err == nil && n > MaxLoopIterations {
+				return tag[:m[2]] + cap + tag[m[3]:]
+			}
+			return tag
+		}
+		end := strings.LastIndex(tag, "%}")
+		if end > 0 && tag[end-1] == '-' {
+			end--
+		}
+		return strings.TrimRight(tag[:end], " \t\n") + " limit: " + cap + " " + tag[end:]
+	})
 }
 
 // capOutput refuses output over MaxRenderBytes.
