@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -357,10 +358,14 @@ func TestEventsAndFailingSink(t *testing.T) {
 	assert.Equal(t, []string{"execution.started", "step.ended", "step.ended", "step.ended", "step.ended", "execution.ended"}, types)
 
 	failing := runtime.SinkFunc(func(context.Context, runtime.Event) error { return errors.New("sink down") })
-	h2 := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithSink(failing))
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
+	h2 := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithSink(failing), runtime.WithLogger(logger))
 	y := h2.start(t, call("FWmenu"))
 	y = h2.resume(t, y.ID, "keypress", map[string]any{"Digits": "1"})
 	assert.Equal(t, runtime.StatusEnded, y.Status, "a failing sink never stops the flow")
+	assert.Equal(t, 6, strings.Count(logged.String(), `msg="studioflow: event sink failed"`), logged.String())
+	assert.Contains(t, logged.String(), `error="sink down"`)
 }
 
 func TestAdmission(t *testing.T) {
