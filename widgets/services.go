@@ -38,7 +38,7 @@ type Prompt struct {
 	// Voice and Language select the text-to-speech voice.
 	Voice    string `json:"voice,omitempty"`
 	Language string `json:"language,omitempty"`
-	// Loop repeats the prompt; 0 and 1 both mean once.
+	// Loop is how many times the prompt plays, 1 to 99.
 	Loop int `json:"loop,omitempty"`
 }
 

@@ -19,7 +19,7 @@ func compilePrompt(p *Props) promptProps {
 		digits:   p.Text("digits"),
 		voice:    p.String("voice", ""),
 		language: p.String("language", ""),
-		loop:     p.Int("loop", 1, 0, 99),
+		loop:     p.Int("loop", 1, 1, 99),
 	}
 }
 
