@@ -517,7 +517,7 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 			name:  "defaults: timeout 5, finish on #, stop gather",
 			props: map[string]any{"say": "Press 1 for sales"},
 			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Press 1 for sales", Loop: 1}, Input: "dtmf speech",
-				Timeout: 5 * time.Second, FinishOnKey: "#", StopGather: true},
+				Timeout: 5 * time.Second, FinishOnKey: "#", StopGather: true, ProfanityFilter: true},
 			wait: 5*time.Second + widgets.GatherGrace,
 		},
 		{
@@ -526,10 +526,10 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 				"play": "https://cdn.example.com/{{flow.variables.file}}", "voice": "Polly.Mia", "language": "es-MX", "loop": "2",
 				"timeout": "12", "finish_on_key": "*", "number_of_digits": "4", "stop_gather": "False",
 				"gather_language": "es-MX", "speech_model": "numbers_and_commands", "hints": "uno, dos", "profanity_filter": "False",
-				"sensitive": "True"},
+				"speech_timeout": "auto", "sensitive": "True"},
 			want: widgets.Gather{Prompt: widgets.Prompt{Play: "https://cdn.example.com/menu.mp3", Voice: "Polly.Mia", Language: "es-MX", Loop: 2},
 				Input: "dtmf speech", Timeout: 12 * time.Second, FinishOnKey: "*", NumDigits: 4, StopGather: false,
-				Language: "es-MX", SpeechModel: "numbers_and_commands", Hints: "uno, dos"},
+				Language: "es-MX", SpeechModel: "numbers_and_commands", Hints: "uno, dos", SpeechTimeout: "auto"},
 			wait:      12*time.Second + widgets.GatherGrace,
 			sensitive: true,
 		},
@@ -537,7 +537,7 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 			name:  "stop_gather True, timeout 0, JSON numbers and booleans",
 			props: map[string]any{"say": "Enter your PIN", "stop_gather": "True", "timeout": 0, "number_of_digits": 6, "sensitive": true},
 			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Enter your PIN", Loop: 1}, Input: "dtmf speech",
-				FinishOnKey: "#", NumDigits: 6, StopGather: true},
+				FinishOnKey: "#", NumDigits: 6, StopGather: true, ProfanityFilter: true},
 			wait:      widgets.GatherGrace,
 			sensitive: true,
 		},
@@ -545,7 +545,7 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 			name:  "timeout 30, empty finish_on_key kept",
 			props: map[string]any{"say": "Say something", "timeout": "30", "finish_on_key": "", "stop_gather": false},
 			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Say something", Loop: 1}, Input: "dtmf speech",
-				Timeout: 30 * time.Second},
+				Timeout: 30 * time.Second, ProfanityFilter: true},
 			wait: 30*time.Second + widgets.GatherGrace,
 		},
 	}
@@ -1122,4 +1122,20 @@ func TestRunModuleReturn(t *testing.T) {
 	assert.Equal(t, "Christmas", res.Outputs["holiday_name"])
 	_, hasExit := outs["exit"]
 	assert.False(t, hasExit, "the module's outputs map is not written")
+}
+
+func TestSplitProblemPointsAtTheFaultyField(t *testing.T) {
+	d, err := flow.Parse([]byte(`{"description": "s", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "s"}], "properties": {}},
+	  {"name": "s", "type": "split-based-on", "transitions": [{"event": "noMatch"},
+	    {"event": "match", "conditions": [{"friendly_name": "a", "arguments": ["x"], "type": "equals", "value": "1"},
+	                                      {"friendly_name": "b", "arguments": ["x"], "type": "less_than", "value": "ten"}]}],
+	   "properties": {"input": "x"}}]}`))
+	require.NoError(t, err)
+	_, ps := widgets.Standard().Compile(d)
+	var paths []string
+	for _, p := range ps.Errors() {
+		paths = append(paths, p.Path)
+	}
+	assert.Equal(t, []string{"#/states/1/transitions/1/conditions/0/type", "#/states/1/transitions/1/conditions/1/value"}, paths)
 }

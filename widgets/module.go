@@ -245,7 +245,8 @@ type OutputBinding struct {
 // the caller's flow.variables.VARIABLE, and every output is readable as
 // widgets.NAME.OUTPUT. Events: one per module exit, plus failed (the module
 // is missing or not published, an argument is missing or does not convert;
-// outputs error).
+// outputs error). widgets.NAME.exit is the exit taken, unless the module
+// has an output of that name.
 //
 //	{"name": "holiday", "type": "run-module",
 //	 "transitions": [{"event": "open", "next": "menu"}, {"event": "failed", "next": "menu"}],
@@ -305,6 +306,9 @@ func (n *runModuleNode) Return(sc StepContext, ret Returned) (Result, error) {
 		}
 	}
 	out := CopyData(ret.Outputs)
-	out["exit"] = ret.Exit
+	if _, taken := out["exit"]; !taken {
+		// The exit taken, unless the module has an output called exit.
+		out["exit"] = ret.Exit
+	}
 	return Result{Event: ret.Exit, Outputs: out}, nil
 }

@@ -58,6 +58,10 @@ type Gather struct {
 	Hints       string `json:"hints,omitempty"`
 	SpeechModel string `json:"speech_model,omitempty"`
 	Language    string `json:"language,omitempty"`
+	// ProfanityFilter masks profanity in speech results (default true).
+	ProfanityFilter bool `json:"profanity_filter,omitempty"`
+	// SpeechTimeout is how long silence ends speech: seconds, or "auto".
+	SpeechTimeout string `json:"speech_timeout,omitempty"`
 }
 
 // Voice drives the live call. Methods that start an outcome the caller

@@ -2,6 +2,7 @@ package widgets
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -20,8 +21,12 @@ var SplitBasedOn = Type{
 			b := branch{transition: j}
 			for k, c := range t.Conditions {
 				if msg := CheckConditionValue(c.Type, c.Value); msg != "" {
+					field := "value"
+					if !slices.Contains(ConditionTypes, c.Type) {
+						field = "type"
+					}
 					p.problems = append(p.problems, flow.Problem{
-						Path:  fmt.Sprintf("%s/conditions/%d/value", flow.TransitionPath(p.Index, j), k),
+						Path:  fmt.Sprintf("%s/conditions/%d/%s", flow.TransitionPath(p.Index, j), k, field),
 						State: p.State.Name, Code: CodePropertyInvalid, Severity: flow.SeverityError,
 						Message: fmt.Sprintf("condition %q: %s", c.FriendlyName, msg),
 					})
@@ -78,7 +83,7 @@ func (n *splitNode) Run(sc StepContext) (Result, error) {
 			}
 			m, err := EvalCondition(c.typ, in, value)
 			if err != nil {
-				return Result{}, fmt.Errorf("transition %d: %w", b.transition, err)
+				return Result{}, fmt.Errorf("transition %d (%s): %w", b.transition+1, flow.TransitionPath(0, b.transition)[len("#/states/0/"):], err)
 			}
 			if !m {
 				ok = false

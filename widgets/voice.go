@@ -96,7 +96,8 @@ const Redacted = "[redacted]"
 // GatherGrace after the timeout if the host never does).
 // Properties: say / play, voice, language, loop, timeout 0-30 seconds
 // (default 5), finish_on_key (default #), number_of_digits, stop_gather
-// (default true), gather_language, speech_model, hints; and, beyond
+// (default true), gather_language, speech_model, hints, profanity_filter
+// (default true), speech_timeout (seconds or "auto"); and, beyond
 // Twilio, `sensitive` (default false): when true the digits and speech are
 // never stored, only "[redacted]".
 var GatherInputOnCall = Type{
@@ -113,19 +114,20 @@ var GatherInputOnCall = Type{
 			language:    p.String("gather_language", ""),
 			speechModel: p.String("speech_model", ""),
 			hints:       p.String("hints", ""),
+			profanity:   p.Bool("profanity_filter", true),
+			speechEnd:   p.String("speech_timeout", ""),
 			sensitive:   p.Bool("sensitive", false),
 		}
-		p.Bool("profanity_filter", true)
 		return n
 	},
 }
 
 type gatherNode struct {
-	prompt                       promptProps
-	timeout, numDigits           int
-	finishOnKey                  string
-	stopGather, sensitive        bool
-	language, speechModel, hints string
+	prompt                                  promptProps
+	timeout, numDigits                      int
+	finishOnKey                             string
+	stopGather, sensitive, profanity        bool
+	language, speechModel, hints, speechEnd string
 }
 
 var gatherEvents = []string{"keypress", "speech", "timeout"}
@@ -144,6 +146,7 @@ func (n *gatherNode) Run(sc StepContext) (Result, error) {
 	g := Gather{
 		Prompt: pr, Input: "dtmf speech", FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
 		StopGather: n.stopGather, Hints: n.hints, SpeechModel: n.speechModel, Language: n.language,
+		ProfanityFilter: n.profanity, SpeechTimeout: n.speechEnd,
 		Timeout: secondsDuration(n.timeout),
 	}
 	if err := v.Gather(sc.Context(), sc.Call().Sid, g); err != nil {
