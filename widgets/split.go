@@ -83,7 +83,7 @@ func (n *splitNode) Run(sc StepContext) (Result, error) {
 			}
 			m, err := EvalCondition(c.typ, in, value)
 			if err != nil {
-				return Result{}, fmt.Errorf("transition %d (%s): %w", b.transition+1, flow.TransitionPath(0, b.transition)[len("#/states/0/"):], err)
+				return Result{}, fmt.Errorf("transition %d (counted from 1): %w", b.transition+1, err)
 			}
 			if !m {
 				ok = false
