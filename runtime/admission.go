@@ -10,8 +10,10 @@ import (
 // Rate is a token bucket: PerSecond tokens a second, at most Burst saved up
 // (Burst 0 means one second's worth).
 type Rate struct {
+	// PerSecond is how many starts a second the bucket refills.
 	PerSecond float64
-	Burst     int
+	// Burst is how many starts may be saved up.
+	Burst int
 }
 
 // Admission limits how fast executions start, per account and trigger
@@ -20,7 +22,6 @@ type Admission struct {
 	mu      sync.Mutex
 	rates   map[TriggerKind]Rate
 	buckets map[string]*bucket
-	clock   func() time.Time
 }
 
 type bucket struct {
@@ -29,7 +30,7 @@ type bucket struct {
 }
 
 // NewAdmission returns a limiter with the given rates by trigger kind. The
-// clock defaults to the engine's when set with WithAdmission.
+// engine asks it with its own clock, so injected time drives refills.
 func NewAdmission(rates map[TriggerKind]Rate) *Admission {
 	return &Admission{rates: rates, buckets: map[string]*bucket{}}
 }
@@ -54,11 +55,15 @@ func TalkdeskFlowsAPILimits() *Admission {
 // RateLimitError refuses a start; RetryAfter says when a token will be
 // there. It unwraps to ErrRateLimited.
 type RateLimitError struct {
-	Account    string
-	Kind       TriggerKind
+	// Account and Kind name the bucket that ran dry.
+	Account string
+	// Kind is the trigger kind of the refused start.
+	Kind TriggerKind
+	// RetryAfter is how long until the next token.
 	RetryAfter time.Duration
 }
 
+// Error says which starts are over their rate and when to retry.
 func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("runtime: %s starts for account %q are over their rate; retry after %s", e.Kind, e.Account, e.RetryAfter)
 }

@@ -12,6 +12,8 @@ import (
 // number called or texted) and a contact to the flow to run, so that test
 // users reach the draft. Start uses it when a request names no flow.
 type AddressResolver interface {
+	// FlowAt returns the definition that runs when contact reaches
+	// address: the published version, or the draft for a test user.
 	FlowAt(ctx context.Context, address, contact string) (*Resolved, error)
 }
 
@@ -20,6 +22,7 @@ type AddressResolver interface {
 // and exact revisions for executions that resume on the revision they
 // started on.
 type CatalogSource struct {
+	// Catalog holds the flows and modules.
 	Catalog *version.Catalog
 }
 

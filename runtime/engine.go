@@ -38,10 +38,14 @@ type Limits struct {
 
 // Default limits.
 const (
-	DefaultMaxSteps   = 1000
+	// DefaultMaxSteps is Twilio's limit of steps per execution.
+	DefaultMaxSteps = 1000
+	// DefaultMaxRepeats is how many times one state may run in a row.
 	DefaultMaxRepeats = 10
-	DefaultLifetime   = 30 * 24 * time.Hour
-	DefaultMaxDepth   = 3
+	// DefaultLifetime is how long an execution may live: 30 days.
+	DefaultLifetime = 30 * 24 * time.Hour
+	// DefaultMaxDepth is how many subflow and module frames may nest.
+	DefaultMaxDepth = 3
 )
 
 func (l Limits) withDefaults() Limits {
@@ -62,8 +66,12 @@ func (l Limits) withDefaults() Limits {
 
 // Resolved is a definition a Source returns: which flow, which revision.
 type Resolved struct {
-	Sid        string
-	Revision   int
+	// Sid identifies the flow (or module) item.
+	Sid string
+	// Revision is the version's revision number, recorded on the
+	// execution so it resumes on the same version.
+	Revision int
+	// Definition is the definition to run; the engine does not modify it.
 	Definition *flow.Definition
 }
 
@@ -134,6 +142,7 @@ type Engine struct {
 	renderer  *renderer
 	progMu    sync.RWMutex
 	programs  map[string]*program
+	setupErr  error // an option that could not be applied
 }
 
 // Option configures an Engine.
@@ -142,11 +151,13 @@ type Option func(*Engine)
 // WithWidgets sets the widget registry (default widgets.Standard()).
 func WithWidgets(r *widgets.Registry) Option { return func(e *Engine) { e.registry = r } }
 
-// WithWidget registers one more widget type on the engine's registry.
+// WithWidget registers one more widget type on the engine's registry. A
+// type the registry refuses (no name, no Compile) makes every Start and
+// Resume of the engine return that error.
 func WithWidget(t widgets.Type) Option {
 	return func(e *Engine) {
-		if err := e.registry.Register(t); err != nil {
-			panic(err)
+		if err := e.registry.Register(t); err != nil && e.setupErr == nil {
+			e.setupErr = err
 		}
 	}
 }

@@ -76,7 +76,20 @@ func TestResumeRefusedChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, string(before), string(afterJSON))
 
-	// Still waiting and resumable.
+	// Late too (past the wait's deadline): an event the wait never accepts
+	// is refused before time is looked at, and changes nothing.
+	h.clock.Advance(time.Hour)
+	_, err = h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "bogus"})
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), `not "bogus"`)
+	after, err = h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err)
+	afterJSON, err = runtime.MarshalExecution(after)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(before), string(afterJSON))
+
+	// Still waiting and resumable (the keypress is in time again).
+	h.clock.Advance(-time.Hour)
 	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
 	assert.Equal(t, runtime.StatusEnded, x.Status)
 
@@ -531,4 +544,11 @@ func TestToJSONFilter(t *testing.T) {
 	h := newHarness(t, map[string]string{"FW": src})
 	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: map[string]any{"name": "Ada", "n": 2}})
 	assert.JSONEq(t, `{"name": "Ada", "n": 2}`, x.Variables()["json"].(string))
+}
+
+func TestMisconfiguredWidgetIsReportedNotPanicked(t *testing.T) {
+	e := runtime.New(runtime.WithWidget(widgets.Type{Name: "half-built"}))
+	_, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `register "half-built": a type needs a name and a Compile function`)
 }

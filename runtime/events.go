@@ -8,29 +8,40 @@ import (
 
 // Event types sent to a Sink.
 const (
+	// EventExecutionStarted: an execution was created.
 	EventExecutionStarted = "execution.started"
-	EventStepEnded        = "step.ended"
-	EventExecutionEnded   = "execution.ended"
+	// EventStepEnded: a step (a transition) was taken.
+	EventStepEnded = "step.ended"
+	// EventExecutionEnded: an execution ended or failed.
+	EventExecutionEnded = "execution.ended"
 )
 
 // Event is one notification for subscribers. It never carries the
 // execution's context, so nothing sensitive reaches a sink.
 type Event struct {
-	Type        string    `json:"type"`
-	ExecutionID string    `json:"execution_id"`
-	FlowSid     string    `json:"flow_sid"`
-	Revision    int       `json:"revision"`
-	Time        time.Time `json:"time"`
+	// Type is one of the Event* constants.
+	Type string `json:"type"`
+	// ExecutionID, FlowSid and Revision name the execution and the
+	// definition it runs.
+	ExecutionID string `json:"execution_id"`
+	// FlowSid is the flow the execution runs.
+	FlowSid string `json:"flow_sid"`
+	// Revision is the flow's revision the execution runs.
+	Revision int `json:"revision"`
+	// Time is when it happened, by the engine's clock.
+	Time time.Time `json:"time"`
 	// Step is set on step.ended.
 	Step *Step `json:"step,omitempty"`
 	// Status and Reason are set on execution.ended.
 	Status Status `json:"status,omitempty"`
+	// Reason says why the execution failed or was ended, if it did.
 	Reason string `json:"reason,omitempty"`
 }
 
 // Sink receives events after the execution change they describe has been
 // saved. A sink error is logged and never stops a flow.
 type Sink interface {
+	// Publish delivers one event; an error is logged by the engine.
 	Publish(ctx context.Context, ev Event) error
 }
 

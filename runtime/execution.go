@@ -23,11 +23,17 @@ const (
 type TriggerKind string
 
 const (
-	TriggerCall         TriggerKind = "call"
-	TriggerMessage      TriggerKind = "message"
+	// TriggerCall: an incoming call (incomingCall).
+	TriggerCall TriggerKind = "call"
+	// TriggerMessage: an incoming message (incomingMessage).
+	TriggerMessage TriggerKind = "message"
+	// TriggerConversation: a message in a conversation
+	// (incomingConversationMessage).
 	TriggerConversation TriggerKind = "conversation"
-	TriggerRequest      TriggerKind = "request"
-	TriggerParent       TriggerKind = "parent"
+	// TriggerRequest: a REST API request (incomingRequest).
+	TriggerRequest TriggerKind = "request"
+	// TriggerParent: a run as a subflow (incomingParent).
+	TriggerParent TriggerKind = "parent"
 )
 
 // Event returns the trigger event a kind takes, such as "incomingCall".
@@ -64,17 +70,21 @@ type Execution struct {
 	ID string `json:"id"`
 	// FlowSid and Revision name the definition the execution started on; it
 	// keeps that revision to the end.
-	FlowSid  string `json:"flow_sid"`
-	Revision int    `json:"revision"`
-	Status   Status `json:"status"`
+	FlowSid string `json:"flow_sid"`
+	// Revision is the flow's revision the execution runs.
+	Revision int `json:"revision"`
+	// Status is active, ended or failed.
+	Status Status `json:"status"`
 	// Reason says why a failed execution failed, or why it was ended.
-	Reason  string      `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Trigger is what started the execution.
 	Trigger TriggerKind `json:"trigger"`
 	// Key is the session key that makes the execution the contact's only
 	// active one; empty when none applies.
 	Key string `json:"key,omitempty"`
 	// Contact is the contact's address; Address the flow's own.
 	Contact string `json:"contact,omitempty"`
+	// Address is the flow's own address (flow.channel.address).
 	Address string `json:"address,omitempty"`
 	// Call is the execution's call, if any.
 	Call widgets.Call `json:"call"`
@@ -91,10 +101,13 @@ type Execution struct {
 	Exposed map[string]any `json:"exposed,omitempty"`
 	// DueAt is when the expiry pass must look at the execution: the wait's
 	// deadline or the end of its lifetime, whichever comes first.
-	DueAt     time.Time  `json:"due_at"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	DueAt time.Time `json:"due_at"`
+	// CreatedAt is when the execution started; its lifetime counts from it.
+	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is when the execution was last saved.
+	UpdatedAt time.Time `json:"updated_at"`
+	// EndedAt is when the execution ended, if it has.
+	EndedAt *time.Time `json:"ended_at,omitempty"`
 	// Version is the store's revision of this record, checked on save.
 	Version int64 `json:"version"`
 }
@@ -103,19 +116,25 @@ type Execution struct {
 type FrameKind string
 
 const (
-	FrameFlow    FrameKind = "flow"
+	// FrameFlow is the flow the execution started with.
+	FrameFlow FrameKind = "flow"
+	// FrameSubflow is a flow entered by run-subflow.
 	FrameSubflow FrameKind = FrameKind(widgets.FrameSubflow)
-	FrameModule  FrameKind = FrameKind(widgets.FrameModule)
+	// FrameModule is a module entered by run-module.
+	FrameModule FrameKind = FrameKind(widgets.FrameModule)
 )
 
 // Frame is one level of the call stack.
 type Frame struct {
+	// Kind tells the flow from subflow and module frames.
 	Kind FrameKind `json:"kind"`
 	// Ref is the flow sid (flow, subflow) or module name (module); Sid and
 	// Revision the definition it runs.
-	Ref      string `json:"ref"`
-	Sid      string `json:"sid"`
-	Revision int    `json:"revision"`
+	Ref string `json:"ref"`
+	// Sid is the item the frame's definition comes from.
+	Sid string `json:"sid"`
+	// Revision is the revision of that item the frame runs.
+	Revision int `json:"revision"`
 	// State is the current state of this frame. For a frame below the top
 	// it is the state that entered the child frame.
 	State string `json:"state"`
@@ -140,9 +159,11 @@ type WaitState struct {
 	// Events are the events a resume may deliver.
 	Events []string `json:"events"`
 	// Deadline, if set, is when TimeoutEvent is delivered.
-	Deadline     *time.Time     `json:"deadline,omitempty"`
-	TimeoutEvent string         `json:"timeout_event,omitempty"`
-	Prompt       map[string]any `json:"prompt,omitempty"`
+	Deadline *time.Time `json:"deadline,omitempty"`
+	// TimeoutEvent is delivered at the deadline; "timeout" when empty.
+	TimeoutEvent string `json:"timeout_event,omitempty"`
+	// Prompt tells the host what is awaited (from widgets.Wait.Prompt).
+	Prompt map[string]any `json:"prompt,omitempty"`
 }
 
 // timeoutEvent is the event the wait's deadline delivers.
@@ -167,10 +188,13 @@ func (w *WaitState) Accepts(event string) bool {
 type Step struct {
 	// Name is the event taken.
 	Name string `json:"name"`
+	// From is the state the step left.
 	From string `json:"transitioned_from"`
 	// To is the next state, or "Ended" when the branch ends.
-	To   string    `json:"transitioned_to"`
-	Type string    `json:"type"`
+	To string `json:"transitioned_to"`
+	// Type is the widget type of the state left.
+	Type string `json:"type"`
+	// Time is when the step was taken, by the engine's clock.
 	Time time.Time `json:"time"`
 	// Frame is "" in the root flow, else the frame label.
 	Frame string `json:"frame,omitempty"`

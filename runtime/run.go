@@ -17,7 +17,8 @@ import (
 type StartRequest struct {
 	// FlowSid names the flow; Revision selects its version:
 	// "LatestPublished" (or empty), "LatestDraft", or a number.
-	FlowSid  string
+	FlowSid string
+	// Revision selects the version; see FlowSid.
 	Revision string
 	// Trigger is what starts the execution.
 	Trigger TriggerKind
@@ -47,6 +48,9 @@ type StartRequest struct {
 // conversation message for a session with an active execution resumes it
 // with incomingMessage instead of starting a new one.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error) {
+	if e.setupErr != nil {
+		return nil, fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
+	}
 	event := req.Trigger.Event()
 	if event == "" {
 		return nil, fmt.Errorf("runtime: start: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
@@ -230,12 +234,16 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 // ErrRefused and changes nothing. Two resumes racing on one execution: one
 // wins, the other gets a *ConflictError.
 //
-// Time is honoured even when the expiry pass has not run yet: an event
-// that arrives after the wait's deadline first delivers the timeout the
-// wait owed, and is then delivered only if the new wait accepts it; an
+// Time is honoured even when the expiry pass has not run yet: an accepted
+// event that arrives after the wait's deadline first delivers the timeout
+// the wait owed, and is then delivered only if the new wait accepts it; an
 // execution past its lifetime is ended. Either way the event is refused,
-// and the execution records what time did to it.
+// and the execution records what time did to it (the expiry pass would
+// have done the same).
 func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Execution, error) {
+	if e.setupErr != nil {
+		return nil, fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
+	}
 	x, err := e.store.Load(ctx, id)
 	if err != nil {
 		return nil, err
@@ -245,6 +253,9 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 	}
 	if x.Wait == nil {
 		return nil, fmt.Errorf("runtime: resume %s with %q: the execution is not waiting: %w", id, ev.Name, ErrRefused)
+	}
+	if !x.Wait.Accepts(ev.Name) {
+		return nil, fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
 	}
 	now := e.clock()
 	if e.expired(x, now) {
@@ -257,9 +268,6 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 	}
 	timeout := x.Wait.timeoutEvent()
 	late := x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) && ev.Name != timeout
-	if !late && !x.Wait.Accepts(ev.Name) {
-		return nil, fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
-	}
 	r := e.newRun(ctx, x)
 	if err := r.loadPrograms(); err != nil {
 		return nil, err

@@ -31,9 +31,11 @@ type ConflictError struct {
 	// ActiveID is the execution already active for the session, if that is
 	// the conflict.
 	ActiveID string
-	Msg      string
+	// Msg says what conflicted.
+	Msg string
 }
 
+// Error says what conflicted, naming the active execution if any.
 func (e *ConflictError) Error() string {
 	if e.ActiveID != "" {
 		return fmt.Sprintf("runtime: conflict: %s (active execution %s)", e.Msg, e.ActiveID)

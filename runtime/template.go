@@ -74,14 +74,18 @@ func dateOf(v any, clock func() time.Time) (time.Time, error) {
 // TemplateError reports a template that failed to parse or render, naming
 // the state and the property. It unwraps to the underlying error.
 type TemplateError struct {
+	// State and Property locate the template.
 	State, Property string
-	Err             error
+	// Err is Liquid's error.
+	Err error
 }
 
+// Error names the state, the property and Liquid's error.
 func (e *TemplateError) Error() string {
 	return fmt.Sprintf("state %q, property %q: template: %v", e.State, e.Property, e.Err)
 }
 
+// Unwrap returns Liquid's error.
 func (e *TemplateError) Unwrap() error { return e.Err }
 
 // render renders src with bindings. Plain text comes back as is.

@@ -1,0 +1,29 @@
+// Package runtime runs flows: the Engine starts executions from a call, a
+// message, a conversation, a REST request or a parent flow, runs them step
+// by step until they wait for the contact or end, and resumes them when the
+// host reports what happened (a keypress, a reply, a call outcome).
+//
+// An Execution is plain data that serializes to JSON and back with nothing
+// lost: its flow and revision, status, call stack of frames (the flow, and
+// subflows and modules entered from it) each with its template context
+// (flow, trigger, widgets, contact), the current wait, and the step log.
+// A Store keeps executions with a compare-and-swap save, so any process
+// holding the store can resume any execution and two racing resumes never
+// both win; MemoryStore is the in-memory default.
+//
+// Everything with a side effect or a source of change is injected: the
+// widget registry (widgets.Standard by default, extended with WithWidget),
+// the services widgets call (WithServices; widgets/fake for tests), where
+// definitions come from (WithSource, WithModules; Definitions,
+// ModuleDefinitions or a version catalog through CatalogSource), the clock,
+// ids and randomness, the event Sink, Limits and Admission rates. With them
+// fixed, the same trigger and events give the same steps and context.
+//
+// Templates are Liquid (github.com/osteele/liquid), parsed once per source
+// and cached; plain text never reaches the template engine. Output is
+// capped at 16 KB and loops at 15 iterations, as in Twilio Studio.
+//
+// Before a definition runs, the engine checks it (Engine.Check): structure,
+// widget properties and events, and compat's call-path rules. A definition
+// with errors never runs.
+package runtime
