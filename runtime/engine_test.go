@@ -552,3 +552,23 @@ func TestMisconfiguredWidgetIsReportedNotPanicked(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `register "half-built": a type needs a name and a Compile function`)
 }
+
+func TestTwilioAdmissionPreset(t *testing.T) {
+	a := runtime.TwilioLimits()
+	now := t0
+	for i := range 20 {
+		require.NoError(t, a.Allow("acme", runtime.TriggerRequest, now), "REST start %d", i+1)
+	}
+	err := a.Allow("acme", runtime.TriggerRequest, now)
+	var rl *runtime.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 50*time.Millisecond, rl.RetryAfter)
+	assert.NoError(t, a.Allow("other", runtime.TriggerRequest, now), "accounts have their own buckets")
+	for _, kind := range []runtime.TriggerKind{runtime.TriggerCall, runtime.TriggerMessage, runtime.TriggerConversation} {
+		for i := range 100 {
+			require.NoError(t, a.Allow("acme", kind, now), "%s %d", kind, i+1)
+		}
+		assert.ErrorIs(t, a.Allow("acme", kind, now), runtime.ErrRateLimited, kind)
+	}
+	assert.NoError(t, a.Allow("acme", runtime.TriggerRequest, now.Add(50*time.Millisecond)), "a token back after 50 ms")
+}

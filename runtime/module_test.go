@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 )
 
@@ -148,4 +149,40 @@ func TestBlankOptionalModuleArgumentIsNotGiven(t *testing.T) {
 	// A required Number that renders blank is missing, not zero.
 	y := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+2", Parameters: map[string]any{"score": " "}})
 	assert.Equal(t, `module argument "score" (Number) is required and was not given`, y.Variables()["error"])
+}
+
+func TestModuleStepsCountTowardTheLimit(t *testing.T) {
+	// Trigger and secret take two steps; the module's first step is the third.
+	h := moduleHarness(t, runtime.WithLimits(runtime.Limits{MaxSteps: 3}))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "7", "stop": "false"}})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, "limit: the execution reached 3 steps", x.Reason)
+	assert.Equal(t, "module:score", x.Steps[2].Frame)
+}
+
+func TestModuleNestingBeyondMaxDepthFails(t *testing.T) {
+	// a runs b runs c: three module frames below the flow.
+	runner := func(inner string) *flow.Definition {
+		return mustParse(t, `{"description": "m", "initial_state": "Begin", "states": [
+		  {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "run"}], "properties": {"arguments": []}},
+		  {"name": "run", "type": "run-module", "transitions": [{"event": "done", "next": "out"}, {"event": "failed", "next": "out"}], "properties": {"module": "`+inner+`"}},
+		  {"name": "out", "type": "return-to-flow", "transitions": [], "properties": {"exit": "done", "outputs": [{"name": "depth", "value": "{{widgets.run.depth}}+"}]}}]}`)
+	}
+	leaf := mustParse(t, `{"description": "leaf", "initial_state": "Begin", "states": [
+	  {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "out"}], "properties": {"arguments": []}},
+	  {"name": "out", "type": "return-to-flow", "transitions": [], "properties": {"exit": "done", "outputs": [{"name": "depth", "value": "leaf"}]}}]}`)
+	caller := `{"description": "caller", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "run"}], "properties": {}},
+	  {"name": "run", "type": "run-module", "transitions": [{"event": "done"}, {"event": "failed"}], "properties": {"module": "a", "outputs": [{"name": "depth", "variable": "depth"}]}}]}`
+	mods := runtime.ModuleDefinitions{"a": runner("b"), "b": runner("c"), "c": leaf}
+
+	h := newHarness(t, map[string]string{"FW": caller}, runtime.WithModules(mods), runtime.WithLimits(runtime.Limits{MaxDepth: 3}))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, "leaf++", x.Variables()["depth"])
+
+	h = newHarness(t, map[string]string{"FW": caller}, runtime.WithModules(mods), runtime.WithLimits(runtime.Limits{MaxDepth: 2}))
+	x = h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, `state "run": module "c" would nest deeper than 2 levels`, x.Reason)
 }

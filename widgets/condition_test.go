@@ -149,13 +149,38 @@ func TestEvalCondition(t *testing.T) {
 }
 
 func TestEvalConditionCoversEveryType(t *testing.T) {
+	// One true and one false case for every type, so a type that stops
+	// working (or always answers the same) fails here.
+	cases := map[string][2][2]string{ // type: {{input, value} true, {input, value} false}
+		CondEqualTo:           {{"a", "A"}, {"a", "b"}},
+		CondNotEqualTo:        {{"a", "b"}, {"a", "A"}},
+		CondMatchesAnyOf:      {{"b", "a,b"}, {"c", "a,b"}},
+		CondDoesNotMatchAnyOf: {{"c", "a,b"}, {"b", "a,b"}},
+		CondIsBlank:           {{" ", ""}, {"x", ""}},
+		CondIsNotBlank:        {{"x", ""}, {" ", ""}},
+		CondRegex:             {{"ab1", "[a-z]+[0-9]"}, {"ab", "[a-z]+[0-9]"}},
+		CondContains:          {{"abc", "B"}, {"abc", "d"}},
+		CondDoesNotContain:    {{"abc", "d"}, {"abc", "B"}},
+		CondStartsWith:        {{"abc", "A"}, {"abc", "b"}},
+		CondDoesNotStartWith:  {{"abc", "b"}, {"abc", "A"}},
+		CondLessThan:          {{"0.5", "1"}, {"1", "1"}},
+		CondGreaterThan:       {{"2", "1"}, {"1", "1"}},
+		CondIsBeforeTime:      {{"09:59", "10:00"}, {"10:00", "10:00"}},
+		CondIsAfterTime:       {{"10:01", "10:00"}, {"10:00", "10:00"}},
+		CondIsBeforeDate:      {{"2023-12-31", "2024-01-01"}, {"2024-01-01", "2024-01-01"}},
+		CondIsAfterDate:       {{"2024-01-02", "2024-01-01"}, {"2024-01-01", "2024-01-01"}},
+	}
 	for _, typ := range ConditionTypes {
-		_, err := EvalCondition(typ, "", map[string]string{
-			CondLessThan: "1", CondGreaterThan: "1",
-			CondIsBeforeTime: "10:00", CondIsAfterTime: "10:00",
-			CondIsBeforeDate: "2024-01-01", CondIsAfterDate: "2024-01-01",
-		}[typ])
-		assert.NoError(t, err, typ)
+		c, ok := cases[typ]
+		if !assert.True(t, ok, "no case for %s", typ) {
+			continue
+		}
+		for i, want := range []bool{true, false} {
+			got, err := EvalCondition(typ, c[i][0], c[i][1])
+			if assert.NoError(t, err, typ) {
+				assert.Equal(t, want, got, "%s(%q, %q)", typ, c[i][0], c[i][1])
+			}
+		}
 	}
 }
 

@@ -61,6 +61,12 @@ func TestSeedExamplesCoverage(t *testing.T) {
 	run(reminder, sim.Start{Flow: "FWreminder", Params: map[string]any{"first_name": "Ada", "date": "today"}},
 		sim.Script{sim.Reply("yes"), sim.Reply("5")})
 
+	// Seed 001: the support line's two versions, each called once.
+	for _, v := range []string{"support_v1.json", "support_v2.json"} {
+		line := sim.New(sim.WithFlow("FWsupport_"+v[8:10], example(t, "versions", v)), sim.WithCoverage(cov))
+		run(line, sim.Start{}, nil)
+	}
+
 	unreached := map[string][]string{}
 	for _, d := range cov.Definitions() {
 		unreached[d.Key] = d.Unreached()
@@ -75,6 +81,8 @@ func TestSeedExamplesCoverage(t *testing.T) {
 		"FWcallback":           {"sorry"},
 		"FWreminder":           {"cancelled", "no_reply"},
 		"FWsurvey":             nil,
+		"FWsupport_v1":         nil,
+		"FWsupport_v2":         nil,
 	}, unreached)
 
 	report := cov.Report()
@@ -86,6 +94,7 @@ func TestSeedExamplesCoverage(t *testing.T) {
 		"  unreached states: cancelled, no_reply",
 		"    dial_customer -busy-> stop",
 		"    answer -noMatch-> ask",
+		"    text_link -failed-> Ended",
 	} {
 		assert.Contains(t, report, line)
 	}
