@@ -13,16 +13,23 @@ import (
 // Module state types: the JSON format this library adds to Twilio's for
 // Talkdesk-style modules.
 const (
-	TypeBeginModule  = flow.TypeBeginModule
+	// TypeBeginModule is a module's entry state; see BeginModule.
+	TypeBeginModule = flow.TypeBeginModule
+	// TypeReturnToFlow ends a module through one of its exits; see
+	// ReturnToFlow.
 	TypeReturnToFlow = "return-to-flow"
-	TypeRunModule    = "run-module"
+	// TypeRunModule runs a module from a flow or module; see RunModule.
+	TypeRunModule = "run-module"
 )
 
 // Argument types of a module contract.
 const (
-	ArgString  = "String"
+	// ArgString is any text, taken as is.
+	ArgString = "String"
+	// ArgBoolean is true or false (also 1/0 and t/f, in any case).
 	ArgBoolean = "Boolean"
-	ArgNumber  = "Number"
+	// ArgNumber is a decimal number, neither NaN nor infinite.
+	ArgNumber = "Number"
 )
 
 // ArgumentTypes lists the argument types a module may declare.
@@ -54,8 +61,12 @@ func ConvertArgument(typ, value string) (any, error) {
 
 // Argument is one typed input of a module, declared on its begin-module.
 type Argument struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
+	// Name is the argument's name, as run-module steps give it.
+	Name string `json:"name"`
+	// Type is ArgString, ArgBoolean or ArgNumber.
+	Type string `json:"type"`
+	// Variable is the module's flow.variables key the converted value is
+	// written to; ModuleArguments defaults it to Name.
 	Variable string `json:"variable"`
 	// Required defaults to true.
 	Required *bool `json:"required,omitempty"`
@@ -193,7 +204,10 @@ func failedReturn(reason string) Result {
 
 // Output is one value a return-to-flow hands back.
 type Output struct {
-	Name  string
+	// Name is the output's name, as the caller reads it.
+	Name string
+	// Value is rendered in the module's context when the return-to-flow
+	// runs.
 	Value Text
 }
 
@@ -235,7 +249,10 @@ func (n *returnNode) Run(sc StepContext) (Result, error) {
 
 // OutputBinding maps a module output to a caller variable.
 type OutputBinding struct {
-	Name     string
+	// Name is the module output's name.
+	Name string
+	// Variable is the caller's flow.variables key that receives the
+	// output; empty writes nothing.
 	Variable string
 }
 

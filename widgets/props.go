@@ -200,7 +200,10 @@ func (p *Props) Decode(key string, v any) bool {
 
 // KeyValue is one {key, value} pair of a parameters or variables list.
 type KeyValue struct {
-	Key   string
+	// Key is the pair's key (or name).
+	Key string
+	// Value is the pair's value, a template rendered when the step runs;
+	// a non-string JSON value is kept as its JSON text.
 	Value Text
 }
 
@@ -256,8 +259,14 @@ func Events(fixed []string, more ...string) []string {
 // checked when the definition is compiled, or a template rendered and
 // checked when the step runs.
 type Number struct {
-	Value    int
-	Text     Text
+	// Value is the fixed value, or the default when the property is
+	// absent, invalid or templated; a template that renders empty also
+	// gives it.
+	Value int
+	// Text is the template, when the value is templated (Text.Dynamic);
+	// zero otherwise.
+	Text Text
+	// Min and Max bound the value, inclusive.
 	Min, Max int
 }
 

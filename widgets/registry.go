@@ -68,9 +68,14 @@ func (r *Registry) Names() []string {
 // Compiled is a definition whose states have been compiled by a registry:
 // Nodes[i] and Types[i] belong to d.States[i] (nil for an unknown type).
 type Compiled struct {
+	// Definition is the definition compiled.
 	Definition *flow.Definition
-	Nodes      []Node
-	Types      []*Type
+	// Nodes[i] is the compiled node of Definition.States[i]; nil for an
+	// unknown type or a Compile that returned nil.
+	Nodes []Node
+	// Types[i] is the widget type of Definition.States[i]; nil where
+	// Nodes[i] is nil.
+	Types []*Type
 }
 
 // Compile compiles every state of d and returns the nodes with every problem

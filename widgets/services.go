@@ -11,7 +11,11 @@ import (
 // through one of these. Package widgets/fake has in-memory versions that
 // record every call.
 type Services struct {
-	Voice     Voice
+	// Voice drives the live call for the voice widgets. Without it, a
+	// voice widget fails the execution.
+	Voice Voice
+	// Messaging sends messages for send-message and
+	// send-and-wait-for-reply. Without it, they fail the execution.
 	Messaging Messaging
 	// HTTP sends make-http-request (and default run-function) requests.
 	// An *http.Client satisfies it.
@@ -36,7 +40,9 @@ type Prompt struct {
 	// Digits are DTMF tones to send.
 	Digits string `json:"digits,omitempty"`
 	// Voice and Language select the text-to-speech voice.
-	Voice    string `json:"voice,omitempty"`
+	Voice string `json:"voice,omitempty"`
+	// Language is the text-to-speech language, such as "en-US"; empty for
+	// the voice service's default.
 	Language string `json:"language,omitempty"`
 	// Loop is how many times the prompt plays, 1 to 99.
 	Loop int `json:"loop,omitempty"`
@@ -44,6 +50,7 @@ type Prompt struct {
 
 // Gather asks the caller for input while a prompt plays.
 type Gather struct {
+	// Prompt is what plays while the gather listens.
 	Prompt Prompt `json:"prompt"`
 	// Input is "dtmf", "speech" or "dtmf speech".
 	Input string `json:"input,omitempty"`
@@ -51,13 +58,18 @@ type Gather struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// FinishOnKey ends the input; NumDigits stops after that many digits.
 	FinishOnKey string `json:"finish_on_key,omitempty"`
-	NumDigits   int    `json:"number_of_digits,omitempty"`
+	// NumDigits ends the input after that many digits; 0 sets no count.
+	NumDigits int `json:"number_of_digits,omitempty"`
 	// StopGather stops the prompt as soon as input starts.
 	StopGather bool `json:"stop_gather,omitempty"`
 	// Hints, SpeechModel and Language tune speech recognition.
-	Hints       string `json:"hints,omitempty"`
+	Hints string `json:"hints,omitempty"`
+	// SpeechModel selects the speech recognition model; empty for the
+	// voice service's default.
 	SpeechModel string `json:"speech_model,omitempty"`
-	Language    string `json:"language,omitempty"`
+	// Language is the language of the expected speech (the widget's
+	// gather_language), such as "en-US"; empty for the default.
+	Language string `json:"language,omitempty"`
 	// ProfanityFilter masks profanity in speech results (default true).
 	ProfanityFilter bool `json:"profanity_filter,omitempty"`
 	// SpeechTimeout is how long silence ends speech: seconds, or "auto".
@@ -94,14 +106,22 @@ type Voice interface {
 // Dial describes a connect or forward.
 type Dial struct {
 	// Noun is "number", "client", "sip" or "conference".
-	Noun     string        `json:"noun"`
-	To       string        `json:"to"`
-	CallerID string        `json:"caller_id,omitempty"`
-	Timeout  time.Duration `json:"timeout,omitempty"`
-	Record   bool          `json:"record,omitempty"`
+	Noun string `json:"noun"`
+	// To is the party to connect to: a phone number (several,
+	// comma-separated, for number-multi), a client identity, a SIP
+	// endpoint or a conference name.
+	To string `json:"to"`
+	// CallerID is the caller id the called party sees (by default the
+	// contact's address).
+	CallerID string `json:"caller_id,omitempty"`
+	// Timeout is how long the called party's phone rings.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Record records the bridged call.
+	Record bool `json:"record,omitempty"`
 	// SipUsername and SipPassword authenticate a sip dial. The password is
 	// never serialized.
 	SipUsername string `json:"sip_username,omitempty"`
+	// SipPassword is the password of a sip dial; it is never serialized.
 	SipPassword string `json:"-"`
 	// Extra carries widget-specific options.
 	Extra map[string]any `json:"extra,omitempty"`
@@ -110,24 +130,36 @@ type Dial struct {
 // Recording describes a voicemail or call recording.
 type Recording struct {
 	// Mode is "voicemail", "start" or "stop" (and "pause", "resume").
-	Mode        string        `json:"mode"`
-	Timeout     time.Duration `json:"timeout,omitempty"`
-	MaxLength   time.Duration `json:"max_length,omitempty"`
-	FinishOnKey string        `json:"finish_on_key,omitempty"`
-	Transcribe  bool          `json:"transcribe,omitempty"`
-	PlayBeep    bool          `json:"play_beep,omitempty"`
+	Mode string `json:"mode"`
+	// Timeout is the silence that ends a voicemail; 0 never ends it on
+	// silence.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// MaxLength is the longest a voicemail may last.
+	MaxLength time.Duration `json:"max_length,omitempty"`
+	// FinishOnKey lists the keys (0-9, * and #) that end a voicemail;
+	// empty for none.
+	FinishOnKey string `json:"finish_on_key,omitempty"`
+	// Transcribe asks for a transcription of the voicemail.
+	Transcribe bool `json:"transcribe,omitempty"`
+	// PlayBeep plays a beep before the voicemail starts.
+	PlayBeep bool `json:"play_beep,omitempty"`
 	// Trim is "trim-silence" or "do-not-trim".
 	Trim string `json:"trim,omitempty"`
 	// Channels is "mono" or "dual" (call recordings).
 	Channels string `json:"channels,omitempty"`
 	// StatusCallback, StatusCallbackMethod and StatusCallbackEvents ask the
 	// voice service to report the recording's progress to a URL.
-	StatusCallback       string `json:"status_callback,omitempty"`
+	StatusCallback string `json:"status_callback,omitempty"`
+	// StatusCallbackMethod is the HTTP method of the status callback, GET
+	// or POST.
 	StatusCallbackMethod string `json:"status_callback_method,omitempty"`
+	// StatusCallbackEvents lists the progress events to report,
+	// space-separated, such as "in-progress completed absent".
 	StatusCallbackEvents string `json:"status_callback_events,omitempty"`
 	// TranscriptionCallback receives the transcription (voicemail).
-	TranscriptionCallback string         `json:"transcription_callback,omitempty"`
-	Extra                 map[string]any `json:"extra,omitempty"`
+	TranscriptionCallback string `json:"transcription_callback,omitempty"`
+	// Extra carries other provider-specific options, if any.
+	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // CallRecorder is an optional extension of Voice. A voice service that
@@ -136,14 +168,21 @@ type Recording struct {
 // without it record-call calls Voice.Record and knows only that the
 // request succeeded.
 type CallRecorder interface {
+	// RecordCall starts or stops recording the call (Mode "start" or
+	// "stop"), as Voice.Record would, and describes the recording.
 	RecordCall(ctx context.Context, callSid string, r Recording) (RecordingInfo, error)
 }
 
 // RecordingInfo describes a call recording started or stopped by a
 // CallRecorder.
 type RecordingInfo struct {
-	Sid       string    `json:"sid,omitempty"`
-	Status    string    `json:"status,omitempty"`
+	// Sid is the recording's id; empty when none was started.
+	Sid string `json:"sid,omitempty"`
+	// Status is the recording's status, such as "in-progress" or
+	// "stopped"; empty lets record-call derive it from the mode.
+	Status string `json:"status,omitempty"`
+	// StartTime is when the recording started; zero lets record-call use
+	// the engine's clock for a start.
 	StartTime time.Time `json:"start_time,omitempty"`
 	// Extra holds other values the widget exposes as outputs (AccountSid,
 	// Channels ...), JSON-like.
@@ -152,85 +191,136 @@ type RecordingInfo struct {
 
 // Enqueue describes a queue hand-off.
 type Enqueue struct {
-	Queue      string        `json:"queue,omitempty"`
-	Workflow   string        `json:"workflow,omitempty"`
-	Channel    string        `json:"channel,omitempty"`
-	Priority   int           `json:"priority,omitempty"`
-	Timeout    time.Duration `json:"timeout,omitempty"`
-	Attributes string        `json:"attributes,omitempty"`
+	// Queue is the name of the queue to place the call in; empty when
+	// Workflow is set.
+	Queue string `json:"queue,omitempty"`
+	// Workflow is the sid of the TaskRouter workflow to hand the contact
+	// to; empty when Queue is set.
+	Workflow string `json:"workflow,omitempty"`
+	// Channel is the task channel's sid or name (send-to-flex); empty for
+	// enqueue-call.
+	Channel string `json:"channel,omitempty"`
+	// Priority is the task's priority, 0 to 2147483647.
+	Priority int `json:"priority,omitempty"`
+	// Timeout is how long the task may live, at most two weeks.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Attributes are the task's attributes as JSON object text; empty for
+	// none.
+	Attributes string `json:"attributes,omitempty"`
 	// WaitURL and WaitURLMethod name the TwiML played while the call waits.
-	WaitURL       string `json:"wait_url,omitempty"`
+	WaitURL string `json:"wait_url,omitempty"`
+	// WaitURLMethod is the HTTP method used to fetch WaitURL, GET or POST.
 	WaitURLMethod string `json:"wait_url_method,omitempty"`
 	// Contact is the contact's address. send-to-flex hands a messaging
 	// contact to the workflow with an empty call sid: the host routes the
 	// contact's conversation, not a call.
-	Contact string         `json:"contact,omitempty"`
-	Extra   map[string]any `json:"extra,omitempty"`
+	Contact string `json:"contact,omitempty"`
+	// Extra carries other provider-specific options, if any.
+	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Redirect describes a hand-off to external TwiML.
 type Redirect struct {
-	URL     string        `json:"url"`
-	Method  string        `json:"method,omitempty"`
+	// URL is the absolute http or https URL of the TwiML to hand the call
+	// to.
+	URL string `json:"url"`
+	// Method is the HTTP method used to fetch URL, GET or POST.
+	Method string `json:"method,omitempty"`
+	// Timeout is how long the flow waits for the TwiML to return the call;
+	// 0 sets no deadline.
 	Timeout time.Duration `json:"timeout,omitempty"`
 }
 
 // OutboundCall describes a call to place.
 type OutboundCall struct {
-	From    string        `json:"from"`
-	To      string        `json:"to"`
+	// From is the caller id of the call; the widgets default it to the
+	// flow's address.
+	From string `json:"from"`
+	// To is the number to call; the widgets default it to the contact's
+	// address.
+	To string `json:"to"`
+	// Timeout is how long the call rings before it counts as unanswered.
 	Timeout time.Duration `json:"timeout,omitempty"`
-	Record  bool          `json:"record,omitempty"`
+	// Record records the call.
+	Record bool `json:"record,omitempty"`
 	// MachineDetection is "", "Enable" or "DetectMessageEnd".
 	MachineDetection string `json:"machine_detection,omitempty"`
 	// SendDigits are tones sent once the call is answered.
 	SendDigits string `json:"send_digits,omitempty"`
 	// SipAuthUsername and SipAuthPassword authenticate a sip call. The
 	// password is never serialized.
-	SipAuthUsername string         `json:"sip_auth_username,omitempty"`
-	SipAuthPassword string         `json:"-"`
-	Extra           map[string]any `json:"extra,omitempty"`
+	SipAuthUsername string `json:"sip_auth_username,omitempty"`
+	// SipAuthPassword is the password of a sip call; it is never
+	// serialized.
+	SipAuthPassword string `json:"-"`
+	// Extra carries the other call options by property name, such as
+	// machine_detection_timeout, trim, recording_channels and
+	// recording_status_callback (make-outgoing-call-v2).
+	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // FunctionCall is one run-function invocation.
 type FunctionCall struct {
 	// Sid and URL identify the function (either may be empty).
 	Sid string `json:"sid,omitempty"`
+	// URL is the function's rendered URL; empty if the state has none.
 	URL string `json:"url,omitempty"`
 	// ServiceSid and EnvironmentSid name the function's service and
 	// environment, as in a Twilio export.
-	ServiceSid     string            `json:"service_sid,omitempty"`
-	EnvironmentSid string            `json:"environment_sid,omitempty"`
-	Parameters     map[string]string `json:"parameters,omitempty"`
+	ServiceSid string `json:"service_sid,omitempty"`
+	// EnvironmentSid is the function's environment sid; see ServiceSid.
+	EnvironmentSid string `json:"environment_sid,omitempty"`
+	// Parameters are the rendered parameters by key; a key given twice
+	// takes the later value.
+	Parameters map[string]string `json:"parameters,omitempty"`
 }
 
 // FunctionResult is what a function returned, read like an HTTP response.
 type FunctionResult struct {
-	StatusCode  int    `json:"status_code"`
+	// StatusCode is the HTTP status; 2xx takes success, anything else
+	// fail.
+	StatusCode int `json:"status_code"`
+	// ContentType is the body's media type, such as "application/json".
 	ContentType string `json:"content_type,omitempty"`
-	Body        string `json:"body,omitempty"`
+	// Body is the response body. A JSON object body is also exposed
+	// parsed; one over 64 KB (MaxResponseBytes) makes the widget take fail.
+	Body string `json:"body,omitempty"`
 }
 
 // Functions runs functions registered as Go handlers. Invoke reports
 // handled false when it has no handler for the call, so the widget falls
 // back to an HTTP POST to the function's URL.
 type Functions interface {
+	// Invoke runs the handler registered for c. It reports handled false,
+	// with no error, when there is none; err is the handler's failure,
+	// and the widget takes fail.
 	Invoke(ctx context.Context, c FunctionCall) (res FunctionResult, handled bool, err error)
 }
 
 // Actions runs a configured integration for execute-action. An error
 // wrapping context.DeadlineExceeded is a timeout.
 type Actions interface {
+	// Execute runs the action called action with the rendered params and
+	// returns its result, which becomes the step's outputs. ctx carries
+	// the step's timeout.
 	Execute(ctx context.Context, action string, params map[string]string) (map[string]any, error)
 }
 
 // PaymentRequest asks the payment provider to capture a card on the call.
 type PaymentRequest struct {
-	Connector   string        `json:"connector,omitempty"`
-	Amount      string        `json:"amount,omitempty"`
-	Currency    string        `json:"currency,omitempty"`
-	MaxAttempts int           `json:"max_attempts,omitempty"`
-	Timeout     time.Duration `json:"timeout,omitempty"`
+	// Connector is the name of the payment connector; capture-payments
+	// defaults it to "Default".
+	Connector string `json:"connector,omitempty"`
+	// Amount is the decimal amount to charge, such as "10.50"; empty or 0
+	// tokenizes the card without charging it.
+	Amount string `json:"amount,omitempty"`
+	// Currency is the three-letter currency code, lower case, such as
+	// "usd" (the default).
+	Currency string `json:"currency,omitempty"`
+	// MaxAttempts is how many times the caller may try, 1 to 3.
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// Timeout is how long to wait for each keypress.
+	Timeout time.Duration `json:"timeout,omitempty"`
 	// PaymentMethod is "credit-card" or "ach-debit".
 	PaymentMethod string `json:"payment_method,omitempty"`
 	// TokenType is "one-time" or "reusable" (a tokenization, amount 0).
@@ -238,22 +328,33 @@ type PaymentRequest struct {
 	// SecurityCode asks for the card's security code; PostalCode is
 	// "true", "false" or the postal code itself; MinPostalCodeLength
 	// bounds what the caller types.
-	SecurityCode        bool   `json:"security_code"`
-	PostalCode          string `json:"postal_code,omitempty"`
-	MinPostalCodeLength int    `json:"min_postal_code_length,omitempty"`
+	SecurityCode bool `json:"security_code"`
+	// PostalCode is "true" to ask for the postal code, "false" not to, or
+	// the postal code itself.
+	PostalCode string `json:"postal_code,omitempty"`
+	// MinPostalCodeLength is the fewest characters a postal code may have,
+	// 0 to 10; 0 sets no minimum.
+	MinPostalCodeLength int `json:"min_postal_code_length,omitempty"`
 	// ValidCardTypes lists accepted card brands (visa, mastercard, amex...).
 	ValidCardTypes []string `json:"valid_card_types,omitempty"`
-	Language       string   `json:"language,omitempty"`
-	Description    string   `json:"description,omitempty"`
+	// Language is the language of the payment prompts, such as "en-US";
+	// empty for the provider's default.
+	Language string `json:"language,omitempty"`
+	// Description describes the payment; empty for none.
+	Description string `json:"description,omitempty"`
 	// Parameters are passed to the payment connector as is.
 	Parameters map[string]string `json:"parameters,omitempty"`
-	Extra      map[string]any    `json:"extra,omitempty"`
+	// Extra carries other provider-specific options, if any.
+	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Payments captures card payments. The provider collects the card data
 // itself; the library only ever sees what it returns (a token, the last
 // four digits), never the card number or security code.
 type Payments interface {
+	// Capture asks the provider to collect a card on the call and returns
+	// once the request is placed; the outcome comes back as an event. An
+	// error makes capture-payments take providerError.
 	Capture(ctx context.Context, callSid string, p PaymentRequest) error
 }
 
@@ -261,28 +362,42 @@ type Payments interface {
 type Stream struct {
 	// Action is "start" or "stop".
 	Action string `json:"action"`
-	Name   string `json:"name,omitempty"`
-	URL    string `json:"url,omitempty"`
-	Track  string `json:"track,omitempty"`
+	// Name names the stream; it is needed to stop one.
+	Name string `json:"name,omitempty"`
+	// URL is the receiver's wss:// or ws:// URL (websocket transport).
+	URL string `json:"url,omitempty"`
+	// Track is "inbound_track" (default), "outbound_track" or
+	// "both_tracks".
+	Track string `json:"track,omitempty"`
 	// Transport is "websocket" (default) or "siprec"; Connector names the
 	// SIPREC connector.
 	Transport string `json:"transport,omitempty"`
+	// Connector is the name of the SIPREC connector (siprec transport).
 	Connector string `json:"connector,omitempty"`
 	// Parameters are custom parameters sent to the stream's receiver.
 	Parameters map[string]string `json:"parameters,omitempty"`
-	Extra      map[string]any    `json:"extra,omitempty"`
+	// Extra carries other provider-specific options, if any.
+	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Streams starts and stops media streams.
 type Streams interface {
+	// Stream starts or stops (s.Action) a media stream on the call. An
+	// error does not fail fork-stream: it becomes its error output.
 	Stream(ctx context.Context, callSid string, s Stream) error
 }
 
 // Message is one outbound message.
 type Message struct {
-	From     string   `json:"from,omitempty"`
-	To       string   `json:"to"`
-	Body     string   `json:"body"`
+	// From is the sender's address; the widgets default it to the flow's
+	// address.
+	From string `json:"from,omitempty"`
+	// To is the recipient's address; the widgets default it to the
+	// contact's address.
+	To string `json:"to"`
+	// Body is the message text.
+	Body string `json:"body"`
+	// MediaURL lists the URLs of media to attach, if any.
 	MediaURL []string `json:"media_url,omitempty"`
 	// Channel is "sms", "whatsapp", "conversation" ...; empty means the
 	// channel the execution came in on.
@@ -291,16 +406,22 @@ type Message struct {
 
 // Sent is the messaging service's receipt for a sent message.
 type Sent struct {
-	Sid    string `json:"sid"`
+	// Sid is the message's id.
+	Sid string `json:"sid"`
+	// Status is the message's status as the service reports it, such as
+	// "queued" or "sent".
 	Status string `json:"status,omitempty"`
 }
 
 // Messaging sends messages.
 type Messaging interface {
+	// Send sends m and returns the service's receipt. An error makes the
+	// widget take its failure event (failed, deliveryFailure).
 	Send(ctx context.Context, m Message) (Sent, error)
 }
 
 // HTTPDoer sends HTTP requests. *http.Client satisfies it.
 type HTTPDoer interface {
+	// Do sends req and returns the response, as http.Client.Do does.
 	Do(req *http.Request) (*http.Response, error)
 }

@@ -7,8 +7,11 @@ import (
 
 // Revision selectors of run-subflow's flow_revision.
 const (
+	// RevisionLatestPublished runs the flow's latest published revision
+	// (the default).
 	RevisionLatestPublished = "LatestPublished"
-	RevisionLatestDraft     = "LatestDraft"
+	// RevisionLatestDraft runs the flow's latest draft.
+	RevisionLatestDraft = "LatestDraft"
 )
 
 // RunSubflow runs another flow inside the same execution and continues

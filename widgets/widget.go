@@ -54,12 +54,16 @@ type Node interface {
 // that wait but do not implement Resumer take the event as reported, with
 // its data as outputs.
 type Resumer interface {
+	// Resume turns ev, the event the host reported to the waiting step,
+	// into the step's result.
 	Resume(sc StepContext, ev Event) (Result, error)
 }
 
 // Returner is implemented by nodes that Enter a child frame (run-subflow,
 // run-module): Return turns the child's outcome into the step's result.
 type Returner interface {
+	// Return turns ret, the outcome of the child frame the step entered,
+	// into the step's result.
 	Return(sc StepContext, ret Returned) (Result, error)
 }
 
@@ -105,6 +109,8 @@ type Wait struct {
 type End struct {
 	// Failed marks an abnormal end; Reason says why.
 	Failed bool
+	// Reason explains the end, if needed. It may be set on a normal end
+	// too (end-flow reports a hangup that failed).
 	Reason string
 }
 
@@ -120,6 +126,7 @@ const (
 
 // Enter pushes a child frame.
 type Enter struct {
+	// Kind is FrameSubflow or FrameModule.
 	Kind FrameKind
 	// Ref is the flow sid (subflow) or the module name (module).
 	Ref string
@@ -135,10 +142,16 @@ type Enter struct {
 // begin-module that cannot take its arguments): the caller then takes its
 // failed path with Reason.
 type Return struct {
-	Exit    string
+	// Exit is the module exit taken: the caller's run-module step follows
+	// the transition of that name. Empty when Failed.
+	Exit string
+	// Outputs are the module's outputs by name, rendered in the module's
+	// context.
 	Outputs map[string]any
-	Failed  bool
-	Reason  string
+	// Failed returns without an exit: the caller takes its failed path.
+	Failed bool
+	// Reason says why the module failed; empty unless Failed.
+	Reason string
 }
 
 // Returned is the outcome of a child frame, handed to the Returner.
@@ -150,6 +163,7 @@ type Returned struct {
 	Outputs map[string]any
 	// Failed is set when the child could not run or failed; Reason says why.
 	Failed bool
+	// Reason says why the child failed; empty unless Failed.
 	Reason string
 }
 
@@ -206,11 +220,20 @@ const TimeoutEvent = "timeout"
 
 // Problem codes reported by the widget checks.
 const (
-	CodeTypeUnknown      = "widget.type_unknown"
-	CodePropertyMissing  = "property.missing"
-	CodePropertyInvalid  = "property.invalid"
-	CodePropertyRange    = "property.out_of_range"
-	CodeEventNotEmitted  = "transition.event_not_emitted"
+	// CodeTypeUnknown: a state's type is not registered.
+	CodeTypeUnknown = "widget.type_unknown"
+	// CodePropertyMissing: a required property is absent or empty.
+	CodePropertyMissing = "property.missing"
+	// CodePropertyInvalid: a property has the wrong shape or value.
+	CodePropertyInvalid = "property.invalid"
+	// CodePropertyRange: a number property is outside its bounds.
+	CodePropertyRange = "property.out_of_range"
+	// CodeEventNotEmitted: a transition is on an event the widget never
+	// emits.
+	CodeEventNotEmitted = "transition.event_not_emitted"
+	// CodePropertyTemplate (a warning): a property holds what cannot be
+	// checked or used as written, such as a template where a fixed number
+	// is read (the default applies) or a ${VAR} deployment placeholder.
 	CodePropertyTemplate = "property.template"
 )
 
