@@ -24,12 +24,15 @@ type Entry struct {
 	// the message body, the request URL...
 	Text string `json:"text,omitempty"`
 	// To and From are the addresses concerned, if any.
-	To   string `json:"to,omitempty"`
+	To string `json:"to,omitempty"`
+	// From is the originating address (sender, caller ID), if any.
 	From string `json:"from,omitempty"`
 	// Detail holds the operation's other values.
 	Detail map[string]any `json:"detail,omitempty"`
 }
 
+// String formats the entry as one transcript line: "SERVICE.OP", then
+// " to=TO" if To is set and the quoted Text if Text is set.
 func (e Entry) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s.%s", e.Service, e.Op)
@@ -94,14 +97,22 @@ func (t *Transcript) Service(name string) []Entry {
 // configure them (HTTP mocks, function handlers, failures) through the
 // typed fields and hand Services() to the engine.
 type Fakes struct {
-	T         *Transcript
-	Voice     *Voice
+	// T is the transcript every fake records in.
+	T *Transcript
+	// Voice fakes widgets.Voice and widgets.CallRecorder.
+	Voice *Voice
+	// Messaging fakes widgets.Messaging.
 	Messaging *Messaging
-	HTTP      *HTTP
+	// HTTP fakes widgets.HTTPDoer; mock its responses before running.
+	HTTP *HTTP
+	// Functions fakes widgets.Functions; register handlers with Handle.
 	Functions *Functions
-	Actions   *Actions
-	Payments  *Payments
-	Streams   *Streams
+	// Actions fakes widgets.Actions; register handlers with Handle.
+	Actions *Actions
+	// Payments fakes widgets.Payments.
+	Payments *Payments
+	// Streams fakes widgets.Streams.
+	Streams *Streams
 }
 
 // New returns a fake of every service, sharing one Transcript.

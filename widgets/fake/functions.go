@@ -17,6 +17,8 @@ type FunctionHandler func(ctx context.Context, c widgets.FunctionCall) (widgets.
 // handled false (the widget then falls back to HTTP) and is not recorded
 // here.
 type Functions struct {
+	// T is the transcript every invocation is recorded in. It must not be nil
+	// (New sets it).
 	T *Transcript
 
 	mu       sync.Mutex
@@ -84,6 +86,8 @@ type ActionHandler func(ctx context.Context, params map[string]string) (map[stri
 // Actions runs named action handlers and records each execution. An
 // unknown action is an error.
 type Actions struct {
+	// T is the transcript every execution is recorded in. It must not be nil
+	// (New sets it).
 	T *Transcript
 
 	mu       sync.Mutex
@@ -131,6 +135,10 @@ func (a *Actions) Execute(ctx context.Context, action string, params map[string]
 }
 
 // UnknownActionError is returned for an action with no handler.
-type UnknownActionError struct{ Action string }
+type UnknownActionError struct {
+	// Action is the name of the action that has no handler.
+	Action string
+}
 
+// Error says that no action has that name.
 func (e *UnknownActionError) Error() string { return "fake: no action named " + e.Action }

@@ -14,21 +14,30 @@ import (
 
 // HTTPRequest is one request the fake HTTP doer received.
 type HTTPRequest struct {
-	Method      string      `json:"method"`
-	URL         string      `json:"url"`
-	ContentType string      `json:"content_type,omitempty"`
-	Body        string      `json:"body,omitempty"`
-	Header      http.Header `json:"header,omitempty"`
+	// Method is the request method, such as "GET" or "POST".
+	Method string `json:"method"`
+	// URL is the full request URL, query string included.
+	URL string `json:"url"`
+	// ContentType is the request's Content-Type header, if any.
+	ContentType string `json:"content_type,omitempty"`
+	// Body is the request body, read in full; empty if there was none.
+	Body string `json:"body,omitempty"`
+	// Header is a copy of the request headers.
+	Header http.Header `json:"header,omitempty"`
 }
 
 // HTTPResponse is a mocked answer.
 type HTTPResponse struct {
+	// Status is the HTTP status code; zero means 200 OK.
 	Status int
-	Body   string
+	// Body is the response body, sent as is.
+	Body string
 	// ContentType defaults to application/json when Body is a JSON object
 	// or array, else text/plain.
 	ContentType string
-	Header      http.Header
+	// Header holds extra response headers; a Content-Type set here takes
+	// precedence over ContentType.
+	Header http.Header
 	// Err, if set, is returned instead of a response (a network error).
 	Err error
 }
@@ -42,6 +51,8 @@ type HTTPResponse struct {
 // matching mock wins, so a test may override an earlier one. An empty
 // method matches any method.
 type HTTP struct {
+	// T is the transcript every request is recorded in. It must not be nil
+	// (New sets it).
 	T *Transcript
 
 	mu    sync.Mutex

@@ -9,7 +9,10 @@ import (
 // Messaging records sent messages and gives each a sid SM00000001, ...
 // Set Fail to make sends fail.
 type Messaging struct {
-	T    *Transcript
+	// T is the transcript every sent message is recorded in. It must not be nil
+	// (New sets it).
+	T *Transcript
+	// Fail, if set, is returned by every Send, and nothing is recorded.
 	Fail error
 	sids counter
 }

@@ -10,7 +10,10 @@ import (
 // request carries no card data: the outcome (token, last four digits...)
 // comes back as the event the host resumes the execution with.
 type Payments struct {
-	T    *Transcript
+	// T is the transcript every capture request is recorded in. It must not be nil
+	// (New sets it).
+	T *Transcript
+	// Fail, if set, is returned by every Capture, and nothing is recorded.
 	Fail error
 }
 
@@ -44,7 +47,10 @@ func (p *Payments) Capture(_ context.Context, call string, r widgets.PaymentRequ
 // Streams records media stream starts and stops. Set Fail to make them
 // fail.
 type Streams struct {
-	T    *Transcript
+	// T is the transcript every start and stop is recorded in. It must not be nil
+	// (New sets it).
+	T *Transcript
+	// Fail, if set, is returned by every Stream, and nothing is recorded.
 	Fail error
 }
 

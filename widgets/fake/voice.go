@@ -11,7 +11,11 @@ import (
 // error. Outbound calls get sids CA00000001, CA00000002 ...; call
 // recordings RE00000001 ... Voice also implements widgets.CallRecorder.
 type Voice struct {
-	T    *Transcript
+	// T is the transcript every operation is recorded in. It must not be nil
+	// (New sets it).
+	T *Transcript
+	// Fail, if set, is returned by every operation, and nothing is
+	// recorded.
 	Fail error
 
 	calls, recordings counter
