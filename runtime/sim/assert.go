@@ -9,7 +9,11 @@ import (
 // T is the part of testing.TB the assertion helpers use; *testing.T and
 // *testing.B satisfy it.
 type T interface {
+	// Helper marks the calling function as a test helper, as
+	// testing.TB.Helper does.
 	Helper()
+	// Errorf reports a failure with a formatted message and lets the test
+	// go on, as testing.TB.Errorf does.
 	Errorf(format string, args ...any)
 }
 

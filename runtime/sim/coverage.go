@@ -178,9 +178,13 @@ func (c *Coverage) Runs() int {
 // Visits counts the steps that left it, and is at least 1 once any
 // execution reached it.
 type StateCoverage struct {
-	Name   string `json:"name"`
-	Type   string `json:"type"`
-	Visits int    `json:"visits"`
+	// Name is the state's name.
+	Name string `json:"name"`
+	// Type is the state's widget type, such as "say-play".
+	Type string `json:"type"`
+	// Visits counts the steps that left the state: at least 1 once any
+	// execution reached it, 0 if none did.
+	Visits int `json:"visits"`
 }
 
 // TransitionCoverage is one transition and how often executions took it.
@@ -189,11 +193,15 @@ type TransitionCoverage struct {
 	// among the state's transitions (a split's `match` transitions share
 	// one event name).
 	State string `json:"state"`
-	Index int    `json:"index"`
+	// Index is the transition's 1-based position among the state's
+	// transitions.
+	Index int `json:"index"`
+	// Event is the event that takes the transition.
 	Event string `json:"event"`
 	// Next is the target state; empty when the branch ends there.
-	Next  string `json:"next,omitempty"`
-	Taken int    `json:"taken"`
+	Next string `json:"next,omitempty"`
+	// Taken is how many times executions took the transition.
+	Taken int `json:"taken"`
 	// Repeated is true when the state has another transition on the same
 	// event, so Index tells them apart.
 	Repeated bool `json:"repeated,omitempty"`
@@ -217,11 +225,14 @@ func (t TransitionCoverage) String() string {
 // DefinitionCoverage is the coverage of one flow or module.
 type DefinitionCoverage struct {
 	// Key is the flow sid, or "module:NAME".
-	Key         string `json:"key"`
+	Key string `json:"key"`
+	// Description is the definition's description, if any.
 	Description string `json:"description,omitempty"`
 	// States lists every state in document order; Transitions every
 	// transition, state by state.
-	States      []StateCoverage      `json:"states"`
+	States []StateCoverage `json:"states"`
+	// Transitions lists every transition, state by state, each state's in
+	// document order.
 	Transitions []TransitionCoverage `json:"transitions"`
 }
 

@@ -20,10 +20,15 @@ import (
 // query string matches any query; status defaults to 200. The latest
 // matching mock wins (see fake.HTTP).
 type HTTPMock struct {
+	// Method is the request method to answer; empty matches any method.
 	Method string `json:"method"`
-	URL    string `json:"url"`
-	Status int    `json:"status"`
-	Body   string `json:"body"`
+	// URL is the request URL to answer; without a query string it
+	// matches any query.
+	URL string `json:"url"`
+	// Status is the response's HTTP status; 0 means 200.
+	Status int `json:"status"`
+	// Body is the response body, sent as is.
+	Body string `json:"body"`
 	// ContentType overrides the content type guessed from the body.
 	ContentType string `json:"content_type,omitempty"`
 }

@@ -16,16 +16,26 @@ import (
 
 // The verbs of a script, one per kind of Action.
 const (
-	VerbPress    = "press"
-	VerbSpeak    = "speak"
-	VerbReply    = "reply"
-	VerbAnswer   = "answer"
-	VerbBusy     = "busy"
+	// VerbPress presses keys on the phone; see Press.
+	VerbPress = "press"
+	// VerbSpeak says words; see Speak.
+	VerbSpeak = "speak"
+	// VerbReply sends a message; see Reply.
+	VerbReply = "reply"
+	// VerbAnswer answers a call the flow placed; see Answer.
+	VerbAnswer = "answer"
+	// VerbBusy reports a busy line; see Busy.
+	VerbBusy = "busy"
+	// VerbNoAnswer reports a call nobody picked up; see NoAnswer.
 	VerbNoAnswer = "no-answer"
-	VerbFail     = "fail"
-	VerbHangup   = "hangup"
-	VerbTimeout  = "timeout"
-	VerbEvent    = "event"
+	// VerbFail reports a failed call or hand-off; see Fail.
+	VerbFail = "fail"
+	// VerbHangup hangs up; see Hangup.
+	VerbHangup = "hangup"
+	// VerbTimeout lets the wait time out; see Timeout.
+	VerbTimeout = "timeout"
+	// VerbEvent reports any named event with data; see Event.
+	VerbEvent = "event"
 )
 
 // Verbs lists every script verb, in the order the documentation gives them.
@@ -147,6 +157,7 @@ var (
 type SyntaxError struct {
 	// Line is the 1-based line number; Text the line as written.
 	Line int
+	// Text is the line as written.
 	Text string
 	// Msg says what is wrong.
 	Msg string
@@ -170,7 +181,8 @@ type ActionError struct {
 	// Action is the action concerned (zero for ErrStuck).
 	Action Action
 	// State is the waiting state, if any, and Events what it accepts.
-	State  string
+	State string
+	// Events are the events the waiting state accepts.
 	Events []string
 	// Status is the execution's status.
 	Status runtime.Status

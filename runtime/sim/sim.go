@@ -15,8 +15,10 @@ import (
 
 // Default addresses of a simulated contact and of the flow it reaches.
 const (
+	// DefaultFrom is the contact's address when a run gives none.
 	DefaultFrom = "+15551230000"
-	DefaultTo   = "+15559870000"
+	// DefaultTo is the flow's address when a run gives none.
+	DefaultTo = "+15559870000"
 )
 
 // DefaultNow is where a simulator's clock starts unless WithNow says
