@@ -141,7 +141,8 @@ func ModuleTypes(reg *widgets.Registry, def *flow.Definition, opts ...Option) (T
 type ModuleUse struct {
 	// State is the step's index in Definition.States; Name its name.
 	State int
-	Name  string
+	// Name is the step's state name.
+	Name string
 	// Module is the module the step names.
 	Module string
 	// Places lists the distinct places where the step stands, in the

@@ -63,16 +63,22 @@ type Place struct {
 type Requirements struct {
 	// NeedsCall: a step needs a live call before the module provides one
 	// itself. NeedsCallAt names the first such state found.
-	NeedsCall   bool
+	NeedsCall bool
+	// NeedsCallAt is the name of the first state found that needs a live
+	// call; empty unless NeedsCall.
 	NeedsCallAt string
 	// NeedsMessaging: a step waits for a message reply
 	// (send-and-wait-for-reply). NeedsMessagingAt names the first.
-	NeedsMessaging   bool
+	NeedsMessaging bool
+	// NeedsMessagingAt is the name of the first state found that waits for
+	// a message reply; empty unless NeedsMessaging.
 	NeedsMessagingAt string
 	// PlacesCall: a step places an outbound call, so the caller must not
 	// have placed one already nor have a live call. PlacesCallAt names
 	// the first.
-	PlacesCall   bool
+	PlacesCall bool
+	// PlacesCallAt is the name of the first state found that places an
+	// outbound call; empty unless PlacesCall.
 	PlacesCallAt string
 	// Exits maps each module exit (the exit property of a reachable
 	// return-to-flow) to the ways the call can stand when the module
