@@ -24,6 +24,8 @@ type Break struct {
 	Reason string
 }
 
+// String formats the break as "User: Reason", with the quoted State after
+// the user when State is set.
 func (b Break) String() string {
 	if b.State == "" {
 		return b.User + ": " + b.Reason
@@ -34,10 +36,13 @@ func (b Break) String() string {
 // BreakingChangeError refuses a module version, listing every user it
 // would break and why. It unwraps to ErrBreaking.
 type BreakingChangeError struct {
+	// Module is the name of the module whose new version is refused.
 	Module string
+	// Breaks lists every use the new version would break.
 	Breaks []Break
 }
 
+// Error names the module and lists each break on a line of its own.
 func (e *BreakingChangeError) Error() string {
 	lines := make([]string, len(e.Breaks))
 	for i, b := range e.Breaks {

@@ -28,6 +28,8 @@ import (
 
 // Contract is what a module promises its callers.
 type Contract struct {
+	// Arguments are the module's typed inputs, as its begin-module
+	// declares them.
 	Arguments []widgets.Argument
 	// Exits are the module's exit names, in document order.
 	Exits []string
@@ -49,18 +51,40 @@ func (c *Contract) Argument(name string) *widgets.Argument {
 
 // Problem codes of this package.
 const (
-	CodeNotModule       = "module.not_a_module"
-	CodeNoExit          = "module.no_exit"
-	CodeNotFound        = "module.not_found"
+	// CodeNotModule: the definition checked as a module does not start
+	// with a begin-module.
+	CodeNotModule = "module.not_a_module"
+	// CodeNoExit: the module has neither a return-to-flow nor an end-flow,
+	// so it can never hand back to its caller.
+	CodeNoExit = "module.no_exit"
+	// CodeNotFound: a run-module step names a module that is not
+	// published (not reported under SkipMissing).
+	CodeNotFound = "module.not_found"
+	// CodeArgumentMissing: a run-module step does not give a required
+	// argument that has no default.
 	CodeArgumentMissing = "module.argument_missing"
+	// CodeArgumentUnknown: a run-module step gives an argument the module
+	// does not declare.
 	CodeArgumentUnknown = "module.argument_unknown"
-	CodeArgumentType    = "module.argument_type"
-	CodeOutputUnknown   = "module.output_unknown"
-	CodeExitUnknown     = "module.exit_unknown"
-	CodeExitUnwired     = "module.exit_unwired"
-	CodeCycle           = "module.cycle"
-	CodeTooDeep         = "module.too_deep"
-	CodeNesting         = "module.nesting_forbidden"
+	// CodeArgumentType: a static argument value does not convert to the
+	// argument's type (String, Boolean or Number).
+	CodeArgumentType = "module.argument_type"
+	// CodeOutputUnknown: a run-module step maps an output the module does
+	// not return.
+	CodeOutputUnknown = "module.output_unknown"
+	// CodeExitUnknown: a run-module step wires a transition for an exit
+	// the module does not have.
+	CodeExitUnknown = "module.exit_unknown"
+	// CodeExitUnwired (a warning): a module exit has no transition on the
+	// run-module step, so an execution leaving by it ends there.
+	CodeExitUnwired = "module.exit_unwired"
+	// CodeCycle: modules run each other in a cycle (A runs B runs A).
+	CodeCycle = "module.cycle"
+	// CodeTooDeep: modules nest deeper than the limit (WithMaxDepth,
+	// default 3).
+	CodeTooDeep = "module.too_deep"
+	// CodeNesting: a module runs another module, and ForbidNesting is set.
+	CodeNesting = "module.nesting_forbidden"
 )
 
 // ContractOf reads the contract of a module definition. Problems report a
@@ -108,6 +132,7 @@ func ContractOf(def *flow.Definition) (*Contract, flow.Problems) {
 type Binding struct {
 	// Index and State locate the step in its definition.
 	Index int
+	// State is the step's state name.
 	State string
 	// Module is the module's name.
 	Module string
