@@ -77,6 +77,8 @@ var Ops = []Op{
 // returns nil to allow, and an error (conventionally a *ForbiddenError) to
 // refuse; the Catalog returns the error as is.
 type Authorizer interface {
+	// Authorize reports whether actor may perform op on an item of kind:
+	// nil allows it, a non-nil error refuses it.
 	Authorize(ctx context.Context, actor Actor, op Op, kind Kind) error
 }
 
@@ -105,7 +107,10 @@ const (
 
 // Permission grants one operation (or AnyOp) on one kind (or AnyKind).
 type Permission struct {
-	Op   Op
+	// Op is the operation granted, or AnyOp for all of them.
+	Op Op
+	// Kind is the kind of item the operation is granted on, or AnyKind for
+	// both.
 	Kind Kind
 }
 
