@@ -22,6 +22,8 @@ const (
 // structural checks found errors, and must skip what it cannot follow
 // (a dangling next, a missing initial state) rather than panic.
 type Checker interface {
+	// Check returns the problems it finds in d, or nil if there are none.
+	// The package-level Check appends them after the structural problems.
 	Check(d *Definition) Problems
 }
 
