@@ -105,7 +105,7 @@ type Voice interface {
 
 // Dial describes a connect or forward.
 type Dial struct {
-	// Noun is "number", "client", "sip" or "conference".
+	// Noun is "number", "number-multi", "client", "sip" or "conference".
 	Noun string `json:"noun"`
 	// To is the party to connect to: a phone number (several,
 	// comma-separated, for number-multi), a client identity, a SIP
@@ -323,7 +323,8 @@ type PaymentRequest struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// PaymentMethod is "credit-card" or "ach-debit".
 	PaymentMethod string `json:"payment_method,omitempty"`
-	// TokenType is "one-time" or "reusable" (a tokenization, amount 0).
+	// TokenType is "one-time", "reusable" or "payment-method" (a
+	// tokenization, amount 0).
 	TokenType string `json:"token_type,omitempty"`
 	// SecurityCode asks for the card's security code; PostalCode is
 	// "true", "false" or the postal code itself; MinPostalCodeLength
