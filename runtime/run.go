@@ -496,7 +496,7 @@ func (r *run) loop(res widgets.Result, have bool) {
 			if res.End.Failed {
 				status = StatusFailed
 			}
-			if !r.record(st, StepEndName, StepEnded) {
+			if !r.record(st, StepEndName, StepEnded, 0) {
 				return
 			}
 			r.end(status, res.End.Reason)
@@ -516,7 +516,7 @@ func (r *run) loop(res widgets.Result, have bool) {
 			if ret.Failed {
 				name = "failed"
 			}
-			if !r.record(st, name, StepEnded) {
+			if !r.record(st, name, StepEnded, 0) {
 				return
 			}
 			if res, ok = r.pop(st, ret); !ok {
@@ -575,11 +575,8 @@ func (r *run) take(st *pstate, res widgets.Result) bool {
 	if next >= 0 {
 		to = r.prog().states[next].name
 	}
-	if !r.record(st, res.Event, to) {
+	if !r.record(st, res.Event, to, res.Transition) {
 		return false
-	}
-	if res.Transition > 0 {
-		x.Steps[len(x.Steps)-1].Transition = res.Transition
 	}
 	if next < 0 {
 		r.cur = -1
@@ -601,19 +598,20 @@ func (r *run) take(st *pstate, res widgets.Result) bool {
 
 // record appends a step, failing the execution when the step limit is
 // reached.
-func (r *run) record(st *pstate, event, to string) bool {
+func (r *run) record(st *pstate, event, to string, transition int) bool {
 	x := r.x
 	if len(x.Steps) >= r.e.limits.MaxSteps {
 		r.fail(fmt.Sprintf("limit: the execution reached %d steps", r.e.limits.MaxSteps))
 		return false
 	}
-	step := Step{Name: event, From: st.name, To: to, Type: st.typ, Time: r.e.clock()}
+	step := Step{Name: event, From: st.name, To: to, Type: st.typ, Time: r.e.clock(), Transition: transition}
 	if len(x.Frames) > 1 {
 		step.Frame = x.top().Label()
 	}
 	x.Steps = append(x.Steps, step)
 	if r.e.sink != nil {
-		r.events = append(r.events, Event{Type: EventStepEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: step.Time, Step: &x.Steps[len(x.Steps)-1]})
+		logged := step // the event's own copy: the log may grow and move
+		r.events = append(r.events, Event{Type: EventStepEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: step.Time, Step: &logged})
 	}
 	return true
 }
