@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/studioflow/studioflow/compat"
 	"github.com/studioflow/studioflow/flow"
 )
 
 // Lookup finds the current published definition of the module called name.
-type Lookup func(name string) (*flow.Definition, bool)
+// It is compat's lookup type, so one function serves both checks.
+type Lookup = compat.ModuleLookup
 
 // Option configures Checker.
 type Option func(*checker)

@@ -39,7 +39,7 @@ func StandardCheck(reg *widgets.Registry, lookup module.Lookup) func(*flow.Defin
 	return func(def *flow.Definition) flow.Problems {
 		return flow.Check(def, flow.WithCheckers(
 			reg.Checker(),
-			compat.Checker(reg, compat.WithModules(compat.ModuleLookup(lookup))),
+			compat.Checker(reg, compat.WithModules(lookup)),
 			module.Checker(lookup, module.SkipMissing()),
 		))
 	}
@@ -69,7 +69,7 @@ func (c *Catalog) moduleGuard(ctx context.Context, reg *widgets.Registry, it Ite
 	var breaks []module.Break
 	withCandidate := c.moduleLookup(ctx, it.Name, candidate)
 
-	types, _ := compat.ModuleTypes(reg, candidate, compat.WithModules(compat.ModuleLookup(withCandidate)))
+	types, _ := compat.ModuleTypes(reg, candidate, compat.WithModules(withCandidate))
 	if len(types) == 0 {
 		breaks = append(breaks, module.Break{User: "module " + it.Name, Reason: "the module fits no flow type"})
 	}
@@ -115,11 +115,11 @@ func (c *Catalog) moduleGuard(ctx context.Context, reg *widgets.Registry, it Ite
 func narrowed(reg *widgets.Registry, user *flow.Definition, current, candidate module.Lookup, label string) []module.Break {
 	key := func(p flow.Problem) string { return p.Code + "@" + p.Path }
 	before := map[string]bool{}
-	for _, p := range compat.Checker(reg, compat.WithModules(compat.ModuleLookup(current))).Check(user) {
+	for _, p := range compat.Checker(reg, compat.WithModules(current)).Check(user) {
 		before[key(p)] = true
 	}
 	var out []module.Break
-	for _, p := range compat.Checker(reg, compat.WithModules(compat.ModuleLookup(candidate))).Check(user) {
+	for _, p := range compat.Checker(reg, compat.WithModules(candidate)).Check(user) {
 		if p.Severity == flow.SeverityError && !before[key(p)] {
 			out = append(out, module.Break{User: label, State: p.State, Reason: p.Message})
 		}
