@@ -195,6 +195,22 @@ func triggerPayload(req StartRequest) map[string]any {
 	return m
 }
 
+// frameContext is what templates see in a new frame of x running flowSid:
+// the four roots flow, trigger, widgets and contact.
+func frameContext(x *Execution, flowSid string, data, trigger map[string]any) map[string]any {
+	return map[string]any{
+		"flow": map[string]any{
+			"sid": x.ID, "flow_sid": flowSid,
+			"channel":   map[string]any{"address": x.Address},
+			"data":      data,
+			"variables": map[string]any{},
+		},
+		"trigger": trigger,
+		"widgets": map[string]any{},
+		"contact": map[string]any{"channel": map[string]any{"address": x.Contact}},
+	}
+}
+
 func (e *Engine) newExecution(req StartRequest, p *program, key string, now time.Time) *Execution {
 	id := e.ids("FN")
 	x := &Execution{
@@ -211,18 +227,8 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 	}
 	x.Frames = []Frame{{
 		Kind: FrameFlow, Ref: p.sid, Sid: p.sid, Revision: p.revision,
-		State: p.def.InitialState,
-		Context: map[string]any{
-			"flow": map[string]any{
-				"sid": id, "flow_sid": p.sid,
-				"channel":   map[string]any{"address": req.To},
-				"data":      data,
-				"variables": map[string]any{},
-			},
-			"trigger": map[string]any{string(req.Trigger): triggerPayload(req)},
-			"widgets": map[string]any{},
-			"contact": map[string]any{"channel": map[string]any{"address": req.From}},
-		},
+		State:   p.def.InitialState,
+		Context: frameContext(x, p.sid, data, map[string]any{string(req.Trigger): triggerPayload(req)}),
 	}}
 	x.DueAt = now.Add(e.limits.Lifetime)
 	return x
@@ -259,9 +265,7 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 	}
 	now := e.clock()
 	if e.expired(x, now) {
-		r := e.newRun(ctx, x)
-		r.end(StatusEnded, e.expiredReason())
-		if _, err := e.finish(r); err != nil {
+		if err := e.endExpired(ctx, x); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
@@ -310,8 +314,12 @@ func (e *Engine) expired(x *Execution, now time.Time) bool {
 	return !now.Before(x.CreatedAt.Add(e.limits.Lifetime))
 }
 
-func (e *Engine) expiredReason() string {
-	return "expired: the execution reached its lifetime of " + e.limits.Lifetime.String()
+// endExpired ends and saves an execution past its lifetime.
+func (e *Engine) endExpired(ctx context.Context, x *Execution) error {
+	r := e.newRun(ctx, x)
+	r.end(StatusEnded, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
+	_, err := e.finish(r)
+	return err
 }
 
 // End ends an active execution on request, with reason recorded.
@@ -371,9 +379,7 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 		return false, nil
 	}
 	if e.expired(x, now) {
-		r := e.newRun(ctx, x)
-		r.end(StatusEnded, e.expiredReason())
-		if _, err := e.finish(r); err != nil && !errors.Is(err, ErrConflict) {
+		if err := e.endExpired(ctx, x); err != nil && !errors.Is(err, ErrConflict) {
 			return false, err
 		}
 		return true, nil
@@ -674,17 +680,8 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	kind := FrameKind(en.Kind)
 	f := Frame{
 		Kind: kind, Ref: en.Ref, Sid: p.sid, Revision: p.revision, State: p.def.InitialState,
-		Context: map[string]any{
-			"flow": map[string]any{
-				"sid": x.ID, "flow_sid": p.sid,
-				"channel":   map[string]any{"address": x.Address},
-				"data":      map[string]any{},
-				"variables": map[string]any{},
-			},
-			"trigger": map[string]any{"parent": map[string]any{"parameters": normalizeMap(en.Parameters)}},
-			"widgets": map[string]any{},
-			"contact": map[string]any{"channel": map[string]any{"address": x.Contact}},
-		},
+		Context: frameContext(x, p.sid, map[string]any{},
+			map[string]any{"parent": map[string]any{"parameters": normalizeMap(en.Parameters)}}),
 	}
 	x.Frames = append(x.Frames, f)
 	r.progs = append(r.progs, p)
