@@ -66,8 +66,11 @@ func (n *autopilotNode) Run(sc StepContext) (Result, error) {
 		return Result{}, err
 	}
 	prompt := map[string]any{"input": "autopilot session"}
-	for k, t := range map[string]Text{"autopilot_assistant_sid": n.assistant, "body": n.body, "from": n.from} {
-		if prompt[k], err = sc.Render(t); err != nil {
+	for _, f := range []struct {
+		key string
+		t   Text
+	}{{"autopilot_assistant_sid", n.assistant}, {"body", n.body}, {"from", n.from}} {
+		if prompt[f.key], err = sc.Render(f.t); err != nil {
 			return Result{}, err
 		}
 	}
@@ -82,7 +85,7 @@ func (n *autopilotNode) Run(sc StepContext) (Result, error) {
 	}
 	if prompt["body"] == "" {
 		if b, ok := sc.Lookup("trigger.message.Body"); ok && b != nil {
-			prompt["body"] = DataString(map[string]any{"b": b}, "b")
+			prompt["body"] = ValueString(b)
 		}
 	}
 	if prompt["from"] == "" {

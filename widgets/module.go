@@ -195,7 +195,7 @@ func argumentText(sc StepContext, name string) (string, bool) {
 	if s, ok := v.(string); ok {
 		return s, true
 	}
-	return DataString(map[string]any{"v": v}, "v"), true
+	return ValueString(v), true
 }
 
 func failedReturn(reason string) Result {

@@ -72,13 +72,11 @@ var MakeOutgoingCall = Type{
 				n.extra[a.key] = float64(v)
 			}
 		}
-		for key, allowed := range map[string][]string{
-			"trim":               {"trim-silence", "do-not-trim"},
-			"recording_channels": {"mono", "dual"},
-		} {
-			if v := p.OneOf(key, "", allowed...); v != "" {
-				n.extra[key] = v
-			}
+		if v := p.OneOf("trim", "", "trim-silence", "do-not-trim"); v != "" {
+			n.extra["trim"] = v
+		}
+		if v := p.OneOf("recording_channels", "", "mono", "dual"); v != "" {
+			n.extra["recording_channels"] = v
 		}
 		if v := p.String("recording_status_callback", ""); v != "" {
 			n.extra["recording_status_callback"] = v

@@ -47,7 +47,7 @@ var CapturePayments = Type{
 		n := &paymentsNode{
 			connector:     p.String("payment_connector", "Default"),
 			amount:        p.Text("payment_amount"),
-			currency:      strings.ToLower(p.String("currency", "usd")),
+			currency:      p.Text("currency"),
 			method:        p.OneOf("payment_method", "credit-card", "credit-card", "ach-debit"),
 			tokenType:     p.OneOf("payment_token_type", "", "one-time", "reusable", "payment-method"),
 			maxAttempts:   p.Int("max_attempts", 1, 1, 3),
@@ -66,8 +66,11 @@ var CapturePayments = Type{
 		if a := strings.TrimSpace(n.amount.Src); a != "" && !n.amount.Dynamic && !amountRE.MatchString(a) {
 			p.Errorf("payment_amount", CodePropertyInvalid, "payment_amount must be a decimal amount such as 10.50, got %q", a)
 		}
-		if !currencyRE.MatchString(n.currency) && !IsTemplate(n.currency) {
-			p.Errorf("currency", CodePropertyInvalid, "currency must be a three-letter code such as usd, got %q", n.currency)
+		if n.currency.IsZero() {
+			n.currency = NewText("currency", "usd")
+		}
+		if c := strings.ToLower(n.currency.Src); !n.currency.Dynamic && !currencyRE.MatchString(c) {
+			p.Errorf("currency", CodePropertyInvalid, "currency must be a three-letter code such as usd, got %q", n.currency.Src)
 		}
 		return n
 	},
@@ -100,12 +103,12 @@ func cardTypes(p *Props) []string {
 }
 
 type paymentsNode struct {
-	connector, currency, method, tokenType, language string
-	amount, postalCode, description                  Text
-	maxAttempts, timeout, minPostalCode              int
-	securityCode                                     bool
-	cardTypes                                        []string
-	params                                           []KeyValue
+	connector, method, tokenType, language    string
+	amount, currency, postalCode, description Text
+	maxAttempts, timeout, minPostalCode       int
+	securityCode                              bool
+	cardTypes                                 []string
+	params                                    []KeyValue
 }
 
 var paymentsEvents = []string{"success", "maxFailedAttempts", "providerError", "payInterrupted", "hangup", "validationError"}
@@ -118,7 +121,7 @@ func (n *paymentsNode) Run(sc StepContext) (Result, error) {
 		return Result{}, errNoPayments
 	}
 	r := PaymentRequest{
-		Connector: n.connector, Currency: n.currency, MaxAttempts: n.maxAttempts, Timeout: secondsDuration(n.timeout),
+		Connector: n.connector, MaxAttempts: n.maxAttempts, Timeout: secondsDuration(n.timeout),
 		PaymentMethod: n.method, TokenType: n.tokenType, SecurityCode: n.securityCode,
 		MinPostalCodeLength: n.minPostalCode, ValidCardTypes: n.cardTypes, Language: n.language,
 	}
@@ -126,10 +129,16 @@ func (n *paymentsNode) Run(sc StepContext) (Result, error) {
 	for _, f := range []struct {
 		t   Text
 		dst *string
-	}{{n.amount, &r.Amount}, {n.postalCode, &r.PostalCode}, {n.description, &r.Description}} {
+	}{{n.amount, &r.Amount}, {n.currency, &r.Currency}, {n.postalCode, &r.PostalCode}, {n.description, &r.Description}} {
 		if *f.dst, err = sc.Render(f.t); err != nil {
 			return Result{}, err
 		}
+	}
+	r.Currency = strings.ToLower(strings.TrimSpace(r.Currency))
+	if !currencyRE.MatchString(r.Currency) {
+		return Result{Event: "validationError", Outputs: map[string]any{
+			"PaymentError": fmt.Sprintf("currency rendered %q, which is not a three-letter code", r.Currency),
+		}}, nil
 	}
 	r.Amount = strings.TrimSpace(r.Amount)
 	if r.Amount != "" && !amountRE.MatchString(r.Amount) {

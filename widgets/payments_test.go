@@ -85,12 +85,18 @@ func TestCapturePaymentsRequests(t *testing.T) {
 				ValidCardTypes: []string{"visa", "discover"}, Language: "en-GB", Description: "Order A-7",
 				Parameters: map[string]string{"customer": "cus_9"}},
 		},
+		{
+			name:  "templated currency, rendered",
+			props: map[string]any{"currency": "{{flow.data.Currency}}"},
+			want: widgets.PaymentRequest{Connector: "Default", Currency: "gbp", MaxAttempts: 1, Timeout: 5 * time.Second,
+				PaymentMethod: "credit-card", SecurityCode: true, PostalCode: "true", ValidCardTypes: []string{"visa", "mastercard", "amex"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sp := &spyPayments{}
 			n := mustCompile(t, "capture-payments", tt.props)
-			sc := newStep(&widgets.Services{Payments: sp}).set("flow.data.amount", "42.10").set("flow.data.order", "A-7").set("flow.data.customer", "cus_9")
+			sc := newStep(&widgets.Services{Payments: sp}).set("flow.data.amount", "42.10").set("flow.data.order", "A-7").set("flow.data.customer", "cus_9").set("flow.data.Currency", "GBP")
 			res := run(t, n, sc)
 			assert.Equal(t, tt.want, sp.req)
 			assert.Equal(t, "CA100", sp.call)
@@ -98,6 +104,15 @@ func TestCapturePaymentsRequests(t *testing.T) {
 			assert.Equal(t, []string{"success", "maxFailedAttempts", "providerError", "payInterrupted", "hangup", "validationError"}, res.Wait.Events)
 		})
 	}
+}
+
+func TestCapturePaymentsTemplatedCurrencyNotACode(t *testing.T) {
+	sp := &spyPayments{}
+	n := mustCompile(t, "capture-payments", map[string]any{"currency": "{{flow.data.cur}}"})
+	res := run(t, n, newStep(&widgets.Services{Payments: sp}).set("flow.data.cur", "dollars"))
+	assert.Equal(t, "validationError", res.Event)
+	assert.Equal(t, `currency rendered "dollars", which is not a three-letter code`, res.Outputs["PaymentError"])
+	assert.Equal(t, widgets.PaymentRequest{}, sp.req, "nothing was asked of the provider")
 }
 
 func TestCapturePaymentsKeepsOnlyWhatIsSafe(t *testing.T) {

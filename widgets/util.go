@@ -10,8 +10,12 @@ func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Secon
 
 // DataString returns data[key] as text: strings as is, numbers and booleans
 // formatted, absent as "".
-func DataString(data map[string]any, key string) string {
-	switch v := data[key].(type) {
+func DataString(data map[string]any, key string) string { return ValueString(data[key]) }
+
+// ValueString returns v as text: strings as is, numbers and booleans
+// formatted, nil as "".
+func ValueString(v any) string {
+	switch v := v.(type) {
 	case nil:
 		return ""
 	case string:
