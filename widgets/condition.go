@@ -512,3 +512,42 @@ func condRegexp(pattern string) (*regexp.Regexp, error) {
 	}
 	return e.re, e.err
 }
+
+// condition is one compiled condition of split-based-on or
+// conditional-statement. A fixed regex operand is compiled once here, not
+// looked up on every step.
+type condition struct {
+	typ string
+	// arg, when set, is the template of this condition's own input;
+	// otherwise the widget's input is tested.
+	arg   Text
+	value Text
+	re    *regexp.Regexp
+}
+
+func newCondition(typ string, arg, value Text) condition {
+	c := condition{typ: typ, arg: arg, value: value}
+	if typ == CondRegex && !value.Dynamic {
+		c.re, _ = condRegexp(strings.TrimSpace(value.Src)) // a bad pattern is reported by the check
+	}
+	return c
+}
+
+// eval renders the condition's input (or takes input) and operand, and
+// tests them.
+func (c *condition) eval(sc StepContext, input string) (bool, error) {
+	if c.arg.Src != "" {
+		var err error
+		if input, err = sc.Render(c.arg); err != nil {
+			return false, err
+		}
+	}
+	if c.re != nil {
+		return c.re.MatchString(strings.TrimSpace(input)), nil
+	}
+	value, err := sc.Render(c.value)
+	if err != nil {
+		return false, err
+	}
+	return EvalCondition(c.typ, input, value)
+}

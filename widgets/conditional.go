@@ -62,13 +62,7 @@ var ConditionalStatement = Type{
 type tdCondExit struct {
 	name  string
 	any   bool
-	conds []tdCond
-}
-
-// tdCond is one condition of an exit.
-type tdCond struct {
-	typ        string
-	arg, value Text
+	conds []condition
 }
 
 type tdConditionalNode struct {
@@ -97,16 +91,8 @@ func (e *tdCondExit) holds(sc StepContext) (bool, error) {
 	if len(e.conds) == 0 {
 		return false, nil
 	}
-	for i, c := range e.conds {
-		in, err := sc.Render(c.arg)
-		if err != nil {
-			return false, err
-		}
-		value, err := sc.Render(c.value)
-		if err != nil {
-			return false, err
-		}
-		m, err := EvalCondition(c.typ, in, value)
+	for i := range e.conds {
+		m, err := e.conds[i].eval(sc, "")
 		if err != nil {
 			return false, fmt.Errorf("condition %d: %w", i, err)
 		}
@@ -136,7 +122,7 @@ func tdMatchAny(it *tdItem) bool {
 }
 
 // tdConditions reads an exit's required conditions.
-func tdConditions(it *tdItem) []tdCond {
+func tdConditions(it *tdItem) []condition {
 	raws, ok := it.list("conditions")
 	if !ok || len(raws) == 0 {
 		if !it.has("conditions") || ok {
@@ -144,9 +130,9 @@ func tdConditions(it *tdItem) []tdCond {
 		}
 		return nil
 	}
-	var out []tdCond
+	var out []condition
 	for _, c := range tdObjects(it.p, it.path+"/conditions", it.label+" conditions", raws) {
-		var cond tdCond
+		var cond condition
 		bad := false
 		args, count, ok := c.strings("arguments")
 		switch {
@@ -181,7 +167,7 @@ func tdConditions(it *tdItem) []tdCond {
 			}
 		}
 		if !bad {
-			out = append(out, cond)
+			out = append(out, newCondition(cond.typ, cond.arg, cond.value))
 		}
 	}
 	return out

@@ -31,22 +31,16 @@ var SplitBasedOn = Type{
 						Message: fmt.Sprintf("condition %q: %s", c.FriendlyName, msg),
 					})
 				}
-				cond := condition{typ: c.Type, value: NewText("value", c.Value)}
+				var arg Text
 				if len(c.Arguments) > 0 && n.input.IsZero() {
-					cond.arg = NewText("input", c.Arguments[0])
+					arg = NewText("input", c.Arguments[0])
 				}
-				b.conds = append(b.conds, cond)
+				b.conds = append(b.conds, newCondition(c.Type, arg, NewText("value", c.Value)))
 			}
 			n.branches = append(n.branches, b)
 		}
 		return n
 	},
-}
-
-type condition struct {
-	typ   string
-	value Text
-	arg   Text
 }
 
 type branch struct {
@@ -70,18 +64,8 @@ func (n *splitNode) Run(sc StepContext) (Result, error) {
 	}
 	for _, b := range n.branches {
 		ok := len(b.conds) > 0
-		for _, c := range b.conds {
-			in := input
-			if c.arg.Src != "" {
-				if in, err = sc.Render(c.arg); err != nil {
-					return Result{}, err
-				}
-			}
-			value, err := sc.Render(c.value)
-			if err != nil {
-				return Result{}, err
-			}
-			m, err := EvalCondition(c.typ, in, value)
+		for i := range b.conds {
+			m, err := b.conds[i].eval(sc, input)
 			if err != nil {
 				return Result{}, fmt.Errorf("transition %d (counted from 1): %w", b.transition+1, err)
 			}
