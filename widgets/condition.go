@@ -185,7 +185,7 @@ func CheckConditionValue(typ, value string) string {
 	if !condKnownType(typ) {
 		return fmt.Sprintf("unknown condition type %q", typ)
 	}
-	if strings.Contains(value, "{{") || strings.Contains(value, "{%") || strings.Contains(value, "${") {
+	if IsTemplate(value) || strings.Contains(value, "${") {
 		return ""
 	}
 	v := strings.TrimSpace(value)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // errNoActions is returned by execute-action on an engine without an
@@ -77,16 +76,16 @@ func (n *tdExecuteActionNode) Run(sc StepContext) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	params := make(map[string]string, len(n.params))
-	for _, kv := range n.params {
-		v, err := sc.Render(kv.Value)
-		if err != nil {
-			return Result{}, fmt.Errorf("parameter %q: %w", kv.Key, err)
-		}
-		params[kv.Key] = v
+	ps, err := renderParams(sc, n.params)
+	if err != nil {
+		return Result{}, err
+	}
+	params := paramMap(ps)
+	if params == nil {
+		params = map[string]string{}
 	}
 	parent := sc.Context()
-	ctx, cancel := context.WithTimeout(parent, time.Duration(secs)*time.Second)
+	ctx, cancel := context.WithTimeout(parent, secondsDuration(secs))
 	defer cancel()
 	res, err := acts.Execute(ctx, action, params)
 	if err == nil {

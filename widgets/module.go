@@ -273,10 +273,7 @@ type OutputBinding struct {
 var RunModule = Type{
 	Name: TypeRunModule,
 	Compile: func(p *Props) Node {
-		n := &runModuleNode{module: p.RequiredString("module")}
-		for _, kv := range p.KeyValuesNamed("arguments", "name", "value") {
-			n.args = append(n.args, kv)
-		}
+		n := &runModuleNode{module: p.RequiredString("module"), args: p.KeyValuesNamed("arguments", "name", "value")}
 		for _, kv := range p.KeyValuesNamed("outputs", "name", "variable") {
 			n.outputs = append(n.outputs, OutputBinding{Name: kv.Key, Variable: kv.Value.Src})
 		}

@@ -123,8 +123,6 @@ type Dial struct {
 	SipUsername string `json:"sip_username,omitempty"`
 	// SipPassword is the password of a sip dial; it is never serialized.
 	SipPassword string `json:"-"`
-	// Extra carries widget-specific options.
-	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Recording describes a voicemail or call recording.
@@ -158,8 +156,6 @@ type Recording struct {
 	StatusCallbackEvents string `json:"status_callback_events,omitempty"`
 	// TranscriptionCallback receives the transcription (voicemail).
 	TranscriptionCallback string `json:"transcription_callback,omitempty"`
-	// Extra carries other provider-specific options, if any.
-	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // CallRecorder is an optional extension of Voice. A voice service that
@@ -215,8 +211,6 @@ type Enqueue struct {
 	// contact to the workflow with an empty call sid: the host routes the
 	// contact's conversation, not a call.
 	Contact string `json:"contact,omitempty"`
-	// Extra carries other provider-specific options, if any.
-	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Redirect describes a hand-off to external TwiML.
@@ -345,8 +339,6 @@ type PaymentRequest struct {
 	Description string `json:"description,omitempty"`
 	// Parameters are passed to the payment connector as is.
 	Parameters map[string]string `json:"parameters,omitempty"`
-	// Extra carries other provider-specific options, if any.
-	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Payments captures card payments. The provider collects the card data
@@ -377,8 +369,6 @@ type Stream struct {
 	Connector string `json:"connector,omitempty"`
 	// Parameters are custom parameters sent to the stream's receiver.
 	Parameters map[string]string `json:"parameters,omitempty"`
-	// Extra carries other provider-specific options, if any.
-	Extra map[string]any `json:"extra,omitempty"`
 }
 
 // Streams starts and stops media streams.

@@ -80,9 +80,6 @@ func (v *Voice) Connect(_ context.Context, call string, d widgets.Dial) error {
 	if d.SipUsername != "" {
 		detail["sip_username"] = d.SipUsername
 	}
-	for k, x := range d.Extra {
-		detail[k] = x
-	}
 	v.T.Add(Entry{Service: "voice", Op: "connect", CallSid: call, To: d.To, From: d.CallerID, Detail: detail})
 	return nil
 }
