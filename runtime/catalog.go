@@ -32,7 +32,7 @@ func (s CatalogSource) Flow(ctx context.Context, sid, revision string) (*Resolve
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Catalog.Resolve(ctx, sid, sel)
+	r, err := s.Catalog.Shared().Resolve(ctx, sid, sel)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s CatalogSource) Flow(ctx context.Context, sid, revision string) (*Resolve
 
 // FlowAt implements AddressResolver.
 func (s CatalogSource) FlowAt(ctx context.Context, address, contact string) (*Resolved, error) {
-	r, err := s.Catalog.ResolveAddress(ctx, address, contact)
+	r, err := s.Catalog.Shared().ResolveAddress(ctx, address, contact)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func (s CatalogSource) FlowAt(ctx context.Context, address, contact string) (*Re
 // Module implements ModuleSource: the published version of the module
 // called name, or an exact revision when revision is a number.
 func (s CatalogSource) Module(ctx context.Context, name, revision string) (*Resolved, error) {
-	r, err := s.Catalog.ResolveModule(ctx, name)
+	r, err := s.Catalog.Shared().ResolveModule(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (s CatalogSource) Module(ctx context.Context, name, revision string) (*Reso
 			return nil, fmt.Errorf("runtime: module %q revision %q is not a number", name, revision)
 		}
 		if n != r.Revision {
-			if r, err = s.Catalog.Resolve(ctx, r.ItemID, version.Revision(n)); err != nil {
+			if r, err = s.Catalog.Shared().Resolve(ctx, r.ItemID, version.Revision(n)); err != nil {
 				return nil, err
 			}
 		}

@@ -24,6 +24,14 @@ func BenchmarkResolve(b *testing.B) {
 			}
 		}
 	})
+	b.Run("SharedResolve", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Shared().Resolve(ctx, id, version.LatestPublished); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("ResolveAddress", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -189,7 +189,8 @@ type Resolved struct {
 	// Hash is the version's content hash, a key for caches of decoded
 	// definitions.
 	Hash string
-	// Definition is a copy the caller may keep and modify.
+	// Definition is a copy the caller may keep and modify (shared with the
+	// catalog, and read-only, when it comes from Catalog.Shared).
 	Definition *flow.Definition
 }
 

@@ -52,7 +52,7 @@ func (c *Catalog) moduleLookup(ctx context.Context, override string, def *flow.D
 		if name == override && def != nil {
 			return def, true
 		}
-		r, err := c.ResolveModule(ctx, name)
+		r, err := c.Shared().ResolveModule(ctx, name)
 		if err != nil {
 			return nil, false
 		}
@@ -92,7 +92,7 @@ func (c *Catalog) moduleGuard(ctx context.Context, reg *widgets.Registry, it Ite
 		if ref.ItemID == it.ID {
 			continue
 		}
-		r, err := c.Resolve(ctx, ref.ItemID, Revision(ref.Revision))
+		r, err := c.Shared().Resolve(ctx, ref.ItemID, Revision(ref.Revision))
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				continue

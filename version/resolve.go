@@ -17,7 +17,7 @@ func (c *Catalog) Resolve(ctx context.Context, itemID string, sel Selector) (*Re
 	if err != nil {
 		return nil, err
 	}
-	return resolve(it, sel)
+	return resolve(it, sel, true)
 }
 
 // ResolveAddress returns what runs when contact reaches address: the
@@ -29,11 +29,14 @@ func (c *Catalog) ResolveAddress(ctx context.Context, address, contact string) (
 	if err != nil {
 		return nil, err
 	}
-	sel := LatestPublished
+	return resolve(it, addressSelector(it, contact), true)
+}
+
+func addressSelector(it *Item, contact string) Selector {
 	if slices.Contains(it.TestUsers, strings.TrimSpace(contact)) {
-		sel = LatestDraft
+		return LatestDraft
 	}
-	return resolve(it, sel)
+	return LatestPublished
 }
 
 // ResolveModule returns the published version of the module called name:
@@ -43,7 +46,44 @@ func (c *Catalog) ResolveModule(ctx context.Context, name string) (*Resolved, er
 	if err != nil {
 		return nil, err
 	}
-	return resolve(it, LatestPublished)
+	return resolve(it, LatestPublished, true)
+}
+
+// Shared is a read-only view of a catalog whose resolutions share their
+// definitions with the catalog instead of copying them. It is for readers
+// that never modify a definition, such as the runtime resolving what to
+// run on every call start: a copy of a large flow costs more than the
+// start itself. Modifying a definition it returns corrupts the catalog.
+type Shared struct{ c *Catalog }
+
+// Shared returns the catalog's read-only view.
+func (c *Catalog) Shared() Shared { return Shared{c} }
+
+// Resolve is Catalog.Resolve without the copy.
+func (s Shared) Resolve(ctx context.Context, itemID string, sel Selector) (*Resolved, error) {
+	it, err := s.c.store.Get(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(it, sel, false)
+}
+
+// ResolveAddress is Catalog.ResolveAddress without the copy.
+func (s Shared) ResolveAddress(ctx context.Context, address, contact string) (*Resolved, error) {
+	it, err := s.c.store.GetByAddress(ctx, strings.TrimSpace(address))
+	if err != nil {
+		return nil, err
+	}
+	return resolve(it, addressSelector(it, contact), false)
+}
+
+// ResolveModule is Catalog.ResolveModule without the copy.
+func (s Shared) ResolveModule(ctx context.Context, name string) (*Resolved, error) {
+	it, err := s.c.store.GetByName(ctx, KindModule, name)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(it, LatestPublished, false)
 }
 
 // References lists the draft and published versions, of flows and of
@@ -72,7 +112,7 @@ func (c *Catalog) References(ctx context.Context, moduleName string) ([]Referenc
 	return out, nil
 }
 
-func resolve(it *Item, sel Selector) (*Resolved, error) {
+func resolve(it *Item, sel Selector, copyDef bool) (*Resolved, error) {
 	var v *Version
 	switch sel.pick {
 	case pickRevision:
@@ -90,8 +130,12 @@ func resolve(it *Item, sel Selector) (*Resolved, error) {
 			return nil, notFound("%s %q has no published version", it.Kind, it.Name)
 		}
 	}
+	def := v.Definition
+	if copyDef {
+		def = def.Clone()
+	}
 	return &Resolved{
 		ItemID: it.ID, Name: it.Name, Kind: it.Kind, Revision: v.Revision,
-		Status: v.Status, Hash: v.Hash, Definition: v.Definition.Clone(),
+		Status: v.Status, Hash: v.Hash, Definition: def,
 	}, nil
 }

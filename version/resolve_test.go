@@ -118,6 +118,23 @@ func TestResolvedDefinitionIsACopy(t *testing.T) {
 	assert.Equal(t, "hello", say(t, again))
 }
 
+func TestSharedResolutionDoesNotCopy(t *testing.T) {
+	c := newCatalog()
+	id := published(t, c, "IVR")
+	require.NoError(t, c.Assign(ctx, alice, "+15550100", id))
+	a, err := c.Shared().Resolve(ctx, id, version.LatestPublished)
+	require.NoError(t, err)
+	b, err := c.Shared().ResolveAddress(ctx, "+15550100", "+1")
+	require.NoError(t, err)
+	assert.Same(t, a.Definition, b.Definition, "the shared view hands out the catalog's own definition")
+	copied, err := c.Resolve(ctx, id, version.LatestPublished)
+	require.NoError(t, err)
+	assert.NotSame(t, a.Definition, copied.Definition)
+	assert.Equal(t, a.Definition, copied.Definition)
+	_, err = c.Shared().ResolveModule(ctx, "IVR")
+	assert.ErrorIs(t, err, version.ErrNotFound)
+}
+
 func TestAddressesAndTestUsers(t *testing.T) {
 	c := newCatalog()
 	it, _, err := c.Create(ctx, alice, version.KindFlow, "Support", "", sayFlow(t, "live"), "")
