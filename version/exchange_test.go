@@ -101,11 +101,13 @@ func TestImportUnresolvedReferences(t *testing.T) {
 	assert.Equal(t, flow.Problems{
 		{Path: "#/states/1/properties/module", State: "hours", Code: version.CodeModuleUnresolved,
 			Message: `module "Holidays" is not in the catalog`, Severity: flow.SeverityError},
+		{Path: "#/states/5/properties/module", State: "dynamic", Code: version.CodeModuleUnresolved,
+			Message: `module "{{flow.data.module}}" is a template, but a run-module step names its module as written, never rendered`, Severity: flow.SeverityError},
 		{Path: "#/states/4/properties/flow_sid", State: "gone", Code: version.CodeSubflowUnresolved,
 			Message: `subflow "FW50120385f4d1e8dcf30c0bcd83695969" is not a flow ID or name in the catalog`, Severity: flow.SeverityError},
 	}, problems)
 	assert.Equal(t, problems, v.Problems)
-	assert.Equal(t, []string{"Holidays"}, v.Modules)
+	assert.Equal(t, []string{"Holidays", "{{flow.data.module}}"}, v.Modules)
 	_, err = c.Publish(ctx, alice, it.ID, v.Revision)
 	assert.ErrorIs(t, err, flow.ErrInvalid)
 
@@ -114,11 +116,14 @@ func TestImportUnresolvedReferences(t *testing.T) {
 	require.NoError(t, err)
 	fixed := parseBytes(t, data)
 	fixed.States[4].Properties["flow_sid"] = []byte(`"Survey"`)
+	fixed.States[5].Properties["module"] = []byte(`"Holidays"`)
 	v, err = c.SaveDraft(ctx, alice, it.ID, v.Revision, fixed, "point at our survey")
 	require.NoError(t, err)
-	require.Len(t, v.Problems, 1)
-	assert.Equal(t, version.CodeModuleUnpublished, v.Problems[0].Code)
-	assert.Equal(t, "#/states/1/properties/module", v.Problems[0].Path)
+	require.Len(t, v.Problems, 2)
+	for i, path := range []string{"#/states/1/properties/module", "#/states/5/properties/module"} {
+		assert.Equal(t, version.CodeModuleUnpublished, v.Problems[i].Code)
+		assert.Equal(t, path, v.Problems[i].Path)
+	}
 
 	// Once the module is published, publishing re-resolves references: no
 	// save needed, and the stale problem is dropped.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/module"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // State types and properties through which a definition references other
@@ -15,7 +17,7 @@ import (
 const (
 	// TypeRunModule is the state type that runs a module, named by its
 	// PropModule property.
-	TypeRunModule = "run-module"
+	TypeRunModule = widgets.TypeRunModule
 	// TypeRunSubflow is the state type that runs another flow, named by its
 	// PropFlowSID property.
 	TypeRunSubflow = "run-subflow"
@@ -50,9 +52,23 @@ type ref struct {
 	value string
 }
 
+// moduleRefs returns the modules def's run-module states name, exactly as
+// the runtime reads them (a module name is never rendered, so a name with
+// stray spaces or a template is a reference that cannot resolve).
+func moduleRefs(def *flow.Definition) []ref {
+	var out []ref
+	for _, b := range module.Bindings(def) {
+		if b.Module != "" {
+			out = append(out, ref{index: b.Index, state: b.State, prop: PropModule, value: b.Module})
+		}
+	}
+	return out
+}
+
 // refs returns the references of def held by states of type typ in
 // property prop. Values that are not plain strings, or are Liquid
-// templates, are not references the catalog can resolve and are skipped.
+// templates (run-subflow renders its flow_sid), are not references the
+// catalog can resolve and are skipped.
 func refs(def *flow.Definition, typ, prop string) []ref {
 	var out []ref
 	for i := range def.States {
@@ -65,7 +81,7 @@ func refs(def *flow.Definition, typ, prop string) []ref {
 			continue
 		}
 		v = strings.TrimSpace(v)
-		if v == "" || strings.Contains(v, "{{") || strings.Contains(v, "{%") {
+		if v == "" || widgets.IsTemplate(v) {
 			continue
 		}
 		out = append(out, ref{index: i, state: s.Name, prop: prop, value: v})
@@ -77,7 +93,7 @@ func refs(def *flow.Definition, typ, prop string) []ref {
 // states use.
 func moduleNames(def *flow.Definition) []string {
 	var names []string
-	for _, r := range refs(def, TypeRunModule, PropModule) {
+	for _, r := range moduleRefs(def) {
 		names = append(names, r.value)
 	}
 	slices.Sort(names)
@@ -114,9 +130,11 @@ func kindProblems(kind Kind, def *flow.Definition) flow.Problems {
 // the store.
 func (c *Catalog) refProblems(ctx context.Context, def *flow.Definition) (flow.Problems, error) {
 	var ps flow.Problems
-	for _, r := range refs(def, TypeRunModule, PropModule) {
+	for _, r := range moduleRefs(def) {
 		it, err := c.store.GetByName(ctx, KindModule, r.value)
 		switch {
+		case errors.Is(err, ErrNotFound) && widgets.IsTemplate(r.value):
+			ps = append(ps, r.problem(CodeModuleUnresolved, fmt.Sprintf("module %q is a template, but a run-module step names its module as written, never rendered", r.value)))
 		case errors.Is(err, ErrNotFound):
 			ps = append(ps, r.problem(CodeModuleUnresolved, fmt.Sprintf("module %q is not in the catalog", r.value)))
 		case err != nil:
