@@ -101,20 +101,20 @@ func TestCheckBinding(t *testing.T) {
 		want          []string // code@path
 	}{
 		{"all good", `[{"name": "dnis", "value": "{{trigger.call.To}}"}]`, `[{"name": "holiday_name", "variable": "h"}]`, []string{"open", "closed", "failed"}, nil},
-		{"missing required", `[]`, `[]`, []string{"open", "closed"}, []string{"module.argument_missing@#/states/1/properties/arguments"}},
-		{"unknown argument", `[{"name": "dnis", "value": "1"}, {"name": "ani", "value": "1"}]`, `[]`, []string{"open", "closed"}, []string{"module.argument_unknown@#/states/1/properties/arguments"}},
-		{"fixed value of the wrong type", `[{"name": "dnis", "value": "1"}, {"name": "vip", "value": "maybe"}]`, `[]`, []string{"open", "closed"}, []string{"module.argument_type@#/states/1/properties/arguments"}},
+		{"missing required", `[]`, `[]`, []string{"open", "closed"}, []string{"module.argument_missing@#/states/1/properties/arguments@error"}},
+		{"unknown argument", `[{"name": "dnis", "value": "1"}, {"name": "ani", "value": "1"}]`, `[]`, []string{"open", "closed"}, []string{"module.argument_unknown@#/states/1/properties/arguments@error"}},
+		{"fixed value of the wrong type", `[{"name": "dnis", "value": "1"}, {"name": "vip", "value": "maybe"}]`, `[]`, []string{"open", "closed"}, []string{"module.argument_type@#/states/1/properties/arguments@error"}},
 		{"templated value checked at run time", `[{"name": "dnis", "value": "1"}, {"name": "vip", "value": "{{flow.data.vip}}"}]`, `[]`, []string{"open", "closed"}, nil},
-		{"unknown output", `[{"name": "dnis", "value": "1"}]`, `[{"name": "nope", "variable": "x"}]`, []string{"open", "closed"}, []string{"module.output_unknown@#/states/1/properties/outputs"}},
-		{"unknown exit", `[{"name": "dnis", "value": "1"}]`, `[]`, []string{"open", "closed", "maybe"}, []string{"module.exit_unknown@#/states/1/transitions/2/event"}},
-		{"unwired exit is a warning", `[{"name": "dnis", "value": "1"}]`, `[]`, []string{"open"}, []string{"module.exit_unwired@#/states/1/transitions"}},
+		{"unknown output", `[{"name": "dnis", "value": "1"}]`, `[{"name": "nope", "variable": "x"}]`, []string{"open", "closed"}, []string{"module.output_unknown@#/states/1/properties/outputs@error"}},
+		{"unknown exit", `[{"name": "dnis", "value": "1"}]`, `[]`, []string{"open", "closed", "maybe"}, []string{"module.exit_unknown@#/states/1/transitions/2/event@error"}},
+		{"unwired exit is a warning", `[{"name": "dnis", "value": "1"}]`, `[]`, []string{"open"}, []string{"module.exit_unwired@#/states/1/transitions@warning"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ps := module.Checker(lookup).Check(caller(t, c.args, c.outputs, c.exits...))
 			var got []string
 			for _, p := range ps {
-				got = append(got, p.Code+"@"+p.Path)
+				got = append(got, p.Code+"@"+p.Path+"@"+string(p.Severity))
 				assert.Equal(t, "check", p.State)
 			}
 			assert.Equal(t, c.want, got)

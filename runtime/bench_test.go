@@ -9,11 +9,16 @@ import (
 	"github.com/studioflow/studioflow/widgets"
 )
 
-// nopVoice accepts every voice operation and records nothing, so the
-// benchmarks measure the engine, not a fake.
-type nopVoice struct{}
+// nopVoice accepts every voice operation and keeps only the last thing
+// said, so the benchmarks measure the engine, not a fake.
+type nopVoice struct{ said *string }
 
-func (nopVoice) Say(context.Context, string, widgets.Prompt) error        { return nil }
+func (v nopVoice) Say(_ context.Context, _ string, p widgets.Prompt) error {
+	if v.said != nil {
+		*v.said = p.Say
+	}
+	return nil
+}
 func (nopVoice) Gather(context.Context, string, widgets.Gather) error     { return nil }
 func (nopVoice) Connect(context.Context, string, widgets.Dial) error      { return nil }
 func (nopVoice) Record(context.Context, string, widgets.Recording) error  { return nil }
@@ -41,8 +46,8 @@ func pingPong(typ, props string) *flow.Definition {
 
 // benchSteps runs b.N steps of def in executions of 1000 steps each and
 // reports the engine's cost per step.
-func benchSteps(b *testing.B, def *flow.Definition) {
-	e := New(WithSource(Definitions{"FW": def}), WithServices(&widgets.Services{Voice: nopVoice{}}),
+func benchSteps(b *testing.B, def *flow.Definition, said *string) {
+	e := New(WithSource(Definitions{"FW": def}), WithServices(&widgets.Services{Voice: nopVoice{said}}),
 		WithLimits(Limits{MaxSteps: 1000, MaxRepeats: 2}))
 	res, _ := e.source.Flow(context.Background(), "FW", "")
 	p, err := e.program(res)
@@ -65,17 +70,26 @@ func benchSteps(b *testing.B, def *flow.Definition) {
 		b.StartTimer()
 		r.loop(widgets.Result{}, false)
 		done += len(x.Steps)
+		// Every run must be a full one: 1000 steps through the flow, not
+		// an early failure.
+		if x.Reason != "limit: the execution reached 1000 steps" {
+			b.Fatalf("the run ended early: %s", x.Reason)
+		}
 	}
 }
 
 // BenchmarkStepPlain: a transition through a widget with no template.
 func BenchmarkStepPlain(b *testing.B) {
-	benchSteps(b, pingPong("set-variables", `{}`))
+	benchSteps(b, pingPong("set-variables", `{}`), nil)
 }
 
 // BenchmarkStepTemplated: a say-play rendering Hello {{flow.data.first_name}}.
 func BenchmarkStepTemplated(b *testing.B) {
-	benchSteps(b, pingPong("say-play", `{"say": "Hello {{flow.data.first_name}}"}`))
+	var said string
+	benchSteps(b, pingPong("say-play", `{"say": "Hello {{flow.data.first_name}}"}`), &said)
+	if said != "Hello Ada" {
+		b.Fatalf("rendered %q", said)
+	}
 }
 
 // fixtureStore serves one serialized execution for every load and
@@ -126,8 +140,8 @@ func BenchmarkResume(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		y, err := e.Resume(ctx, x.ID, ev)
-		if err != nil || y.Wait == nil {
-			b.Fatalf("resume: %v", err)
+		if err != nil || y.Wait == nil || y.Wait.State != "menu" {
+			b.Fatalf("resume did not go back to the menu: %v", err)
 		}
 	}
 	b.StopTimer()

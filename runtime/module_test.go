@@ -12,7 +12,7 @@ import (
 )
 
 // scoreModule doubles a Number argument and returns it, exiting high or low.
-const scoreModule = `{"description": "score", "initial_state": "Begin", "exposed_variables": ["doubled"], "states": [
+const scoreModule = `{"description": "score", "initial_state": "Begin", "exposed_variables": ["doubled", "leak"], "states": [
   {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "double"}],
    "properties": {"arguments": [{"name": "score", "type": "Number", "variable": "score"},
                                 {"name": "vip", "type": "Boolean", "variable": "vip", "required": false, "default": "false"},
@@ -56,7 +56,8 @@ func TestRunModuleFramesArgumentsAndOutputs(t *testing.T) {
 	assert.Equal(t, "14", x.Variables()["final"])
 	assert.Equal(t, "high 14 []", x.Variables()["seen"])
 	assert.NotContains(t, x.Variables(), "doubled")
-	assert.Equal(t, map[string]any{"score.doubled": "14"}, x.Exposed)
+	// The caller's caller_secret rendered empty inside the module.
+	assert.Equal(t, map[string]any{"score.doubled": "14", "score.leak": "[]"}, x.Exposed)
 	// The module's steps are in the log, marked with their frame.
 	var moduleSteps []string
 	for _, s := range x.Steps {

@@ -118,15 +118,24 @@ func TestCatalogAuthorization(t *testing.T) {
 	assert.Len(t, items, 4)
 
 	// A reader of flows only lists flows when asking for both kinds.
+	// (c2 shares a store that holds a flow and a module.)
 	flowReader := version.Actor{ID: "fr", Roles: []version.Role{"flow-reader"}}
-	c2 := newCatalog(version.WithAuthorizer(version.RolePolicy{"flow-reader": {{Op: version.OpRead, Kind: version.KindFlow}}}))
-	_, _, err = c2.Create(ctx, admin, version.KindFlow, "F", "", nil, "")
+	store := version.NewMemoryStore()
+	filled := newCatalog(version.WithStore(store))
+	_, _, err = filled.Create(ctx, admin, version.KindFlow, "F", "", nil, "")
+	require.NoError(t, err)
+	_, _, err = filled.Create(ctx, admin, version.KindModule, "M", "", nil, "")
+	require.NoError(t, err)
+	c2 := newCatalog(version.WithStore(store), version.WithAuthorizer(version.RolePolicy{"flow-reader": {{Op: version.OpRead, Kind: version.KindFlow}}}))
+	_, _, err = c2.Create(ctx, admin, version.KindFlow, "F2", "", nil, "")
 	forbidden(t, err, "root", version.OpCreate, version.KindFlow)
 	_, err = c2.List(ctx, flowReader, version.KindModule)
 	forbidden(t, err, "fr", version.OpRead, version.KindModule)
 	items, err = c2.List(ctx, flowReader, "")
 	require.NoError(t, err)
-	assert.Empty(t, items)
+	require.Len(t, items, 1)
+	assert.Equal(t, "F", items[0].Name)
+	assert.Equal(t, version.KindFlow, items[0].Kind)
 
 	vs, err := c.Versions(ctx, admin, fl.ID)
 	require.NoError(t, err)

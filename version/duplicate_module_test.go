@@ -1,6 +1,7 @@
 package version_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,6 +23,10 @@ func TestDuplicateModuleVersion(t *testing.T) {
 	require.NoError(t, err)
 	d, err := c.Edit(ctx, alice, it.ID)
 	require.NoError(t, err)
+	v2 := holidayModule(t)
+	v2.States[0].Properties["arguments"] = []byte(`[{"name": "ani", "type": "String", "variable": "ani"}]`)
+	d, err = c.SaveDraft(ctx, alice, it.ID, d.Revision, v2, "a different contract")
+	require.NoError(t, err)
 	_, err = c.Publish(ctx, alice, it.ID, d.Revision) // v1 is archived now
 	require.NoError(t, err)
 
@@ -38,7 +43,8 @@ func TestDuplicateModuleVersion(t *testing.T) {
 	got, ps := module.ContractOf(copied.Definition)
 	assert.Empty(t, ps)
 	assert.Equal(t, want, got)
-	assert.Equal(t, "1 archived, 2 published", history(t, c, it.ID))
+	assert.Equal(t, "1 archived, 3 published", history(t, c, it.ID))
+	assert.Equal(t, it.Version(v1.Revision).Hash, dv.Hash, "the copy is revision 1, not the published one")
 
 	// The module package's exported JSON round-trips through import too.
 	data, err := c.Export(ctx, alice, dup.ID, dv.Revision)
@@ -50,6 +56,29 @@ func TestDuplicateModuleVersion(t *testing.T) {
 	back, err := c.Resolve(ctx, imported.ID, version.Revision(iv.Revision))
 	require.NoError(t, err)
 	assert.Equal(t, mustMarshal(t, copied.Definition), mustMarshal(t, back.Definition))
+}
+
+// TestDuplicateCopiesTheNamedRevision duplicates each revision of a flow
+// whose revisions differ, so a copy of the wrong one is caught.
+func TestDuplicateCopiesTheNamedRevision(t *testing.T) {
+	c := newCatalog()
+	it, v1, err := c.Create(ctx, alice, version.KindFlow, "IVR", "", sayFlow(t, "one"), "first")
+	require.NoError(t, err)
+	_, err = c.Publish(ctx, alice, it.ID, v1.Revision)
+	require.NoError(t, err)
+	d, err := c.Edit(ctx, alice, it.ID)
+	require.NoError(t, err)
+	d, err = c.SaveDraft(ctx, alice, it.ID, d.Revision, sayFlow(t, "two"), "second")
+	require.NoError(t, err)
+	_, err = c.Publish(ctx, alice, it.ID, d.Revision)
+	require.NoError(t, err)
+	for rev, want := range map[int]string{v1.Revision: "one", d.Revision: "two"} {
+		dup, dv, err := c.Duplicate(ctx, alice, it.ID, rev, fmt.Sprintf("copy of r%d", rev))
+		require.NoError(t, err)
+		r, err := c.Resolve(ctx, dup.ID, version.Revision(dv.Revision))
+		require.NoError(t, err)
+		assert.Equal(t, want, say(t, r), "copy of revision %d", rev)
+	}
 }
 
 func mustMarshal(t *testing.T, d *flow.Definition) string {
