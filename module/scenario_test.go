@@ -265,7 +265,14 @@ func TestModuleChangesRefusedOrAccepted(t *testing.T) {
 			w.publish(t, version.KindFlow, "Balance", smsUser("incomingMessage", "balance"))
 			err := w.update(mod, c.next)
 			if c.refused == nil {
-				assert.NoError(t, err)
+				require.NoError(t, err)
+				// The new version is what flows now run.
+				r, err := w.cat.ResolveModule(context.Background(), "Send SMS")
+				require.NoError(t, err)
+				want, _ := flow.Parse([]byte(c.next))
+				hash, _ := version.Hash(want)
+				assert.Equal(t, hash, r.Hash)
+				assert.NotEqual(t, 1, r.Revision)
 				return
 			}
 			var be *module.BreakingChangeError

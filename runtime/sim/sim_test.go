@@ -258,7 +258,7 @@ func TestLoopsEndAtTheEngineLimits(t *testing.T) {
 	run, err := s.Run(ctx, sim.Start{}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusFailed, run.Status())
-	assert.Contains(t, run.Execution.Reason, "limit")
+	assert.Equal(t, `limit: state "ask" ran more than 10 times in a row`, run.Execution.Reason)
 }
 
 func TestSessionStepByStep(t *testing.T) {

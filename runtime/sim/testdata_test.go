@@ -32,6 +32,9 @@ func TestRealExportsWithCoverage(t *testing.T) {
 			sim.Answer(), sim.Event("callCompleted", nil), sim.Event("callComplete", nil), sim.Event("return", nil), sim.Timeout(),
 		}
 	}
+	// visited holds, per flow, the root-flow states the step logs show,
+	// gathered independently of Coverage to check its report against.
+	visited := map[string]map[string]bool{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -57,6 +60,23 @@ func TestRealExportsWithCoverage(t *testing.T) {
 			}
 			require.NoError(t, ss.Finish(ctx), f)
 			require.True(t, ss.Done())
+			x := ss.Run().Execution
+			if x.Status == runtime.StatusFailed {
+				assert.True(t, strings.HasPrefix(x.Reason, "limit:"), "%s failed: %s", f, x.Reason)
+			}
+			key := "FW" + strings.SplitN(filepath.Base(f), "_", 2)[0]
+			if visited[key] == nil {
+				visited[key] = map[string]bool{}
+			}
+			for _, st := range x.Steps {
+				if st.Frame == "" {
+					visited[key][st.From] = true
+					visited[key][st.To] = true
+				}
+			}
+			if x.Wait != nil && len(x.Frames) == 1 {
+				visited[key][x.Wait.State] = true
+			}
 		}
 	}
 	report := cov.Report()
@@ -66,6 +86,20 @@ func TestRealExportsWithCoverage(t *testing.T) {
 		if un := d.Unreached(); len(un) > 0 {
 			assert.Contains(t, report, d.Key)
 			assert.Contains(t, report, "  unreached states: "+strings.Join(un, ", ")+"\n", d.Key)
+		}
+	}
+	for key, seen := range visited {
+		d, ok := cov.Of(key)
+		require.True(t, ok, key)
+		unreached := map[string]bool{}
+		for _, name := range d.Unreached() {
+			unreached[name] = true
+			assert.False(t, seen[name], "%s: %s is reported unreached but a step went through it", key, name)
+		}
+		for _, st := range d.States {
+			if !seen[st.Name] {
+				assert.True(t, unreached[st.Name], "%s: %s was never reached but is not reported", key, st.Name)
+			}
 		}
 	}
 	d, ok := cov.Of("FW17")
