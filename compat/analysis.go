@@ -12,8 +12,8 @@ import (
 // State types the analysis special-cases by name, whether or not a registry
 // holds them.
 const (
-	typeRunModule    = "run-module"
-	typeReturnToFlow = "return-to-flow"
+	typeRunModule    = widgets.TypeRunModule
+	typeReturnToFlow = widgets.TypeReturnToFlow
 	// eventFailed is the run-module event taken when the module could not
 	// run: the caller's call is as it was.
 	eventFailed = "failed"

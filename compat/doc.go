@@ -93,9 +93,11 @@
 // call, APIRequest ("API request (after answered)"). A module fits nothing
 // when it needs a live call at entry and also places an outbound call:
 // where a call is live no outbound call may be placed, and where none is
-// live the voice step cannot run. The module package (issue 7) supplies a
-// ModuleLookup, and uses ModuleRequirements, ModuleTypes, ModuleUses and
-// Fits to check references and breaking changes.
+// live the voice step cannot run. The module package supplies a
+// ModuleLookup; the version catalog uses ModuleTypes and compares this
+// package's problems with the candidate module against those with the
+// current one to find a narrowed compatibility. ModuleUses and Fits answer
+// the same questions for a single run-module step.
 //
 // Within one check each module is summarised once. A module that runs
 // itself, directly or through others, is a cycle that package module

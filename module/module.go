@@ -117,7 +117,7 @@ func ContractOf(def *flow.Definition) (*Contract, flow.Problems) {
 					c.Outputs = append(c.Outputs, kv.Key)
 				}
 			}
-		case "end-flow":
+		case widgets.EndFlow.Name:
 			endsSomehow = true
 		}
 	}

@@ -272,6 +272,9 @@ func New(opts ...Option) *Engine {
 // Registry returns the engine's widget registry.
 func (e *Engine) Registry() *widgets.Registry { return e.registry }
 
+// Limits returns the limits in force, defaults filled in.
+func (e *Engine) Limits() Limits { return e.limits }
+
 // Store returns the engine's execution store.
 func (e *Engine) Store() Store { return e.store }
 

@@ -166,8 +166,9 @@ type WaitState struct {
 	Prompt map[string]any `json:"prompt,omitempty"`
 }
 
-// timeoutEvent is the event the wait's deadline delivers.
-func (w *WaitState) timeoutEvent() string {
+// TimeoutEventName is the event the wait's deadline delivers: TimeoutEvent,
+// or "timeout" when that is empty.
+func (w *WaitState) TimeoutEventName() string {
 	if w.TimeoutEvent != "" {
 		return w.TimeoutEvent
 	}

@@ -270,7 +270,7 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 		}
 		return nil, fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
 	}
-	timeout := x.Wait.timeoutEvent()
+	timeout := x.Wait.TimeoutEventName()
 	late := x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) && ev.Name != timeout
 	r := e.newRun(ctx, x)
 	if err := r.loadPrograms(); err != nil {
@@ -387,7 +387,7 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	if x.Wait == nil || x.Wait.Deadline == nil || now.Before(*x.Wait.Deadline) {
 		return false, nil
 	}
-	_, err = e.Resume(ctx, id, widgets.Event{Name: x.Wait.timeoutEvent()})
+	_, err = e.Resume(ctx, id, widgets.Event{Name: x.Wait.TimeoutEventName()})
 	switch {
 	case err == nil:
 		return true, nil

@@ -82,7 +82,8 @@ func WithCheck(check func(ctx context.Context, kind Kind, def *flow.Definition) 
 }
 
 // WithPublishGuard sets a hook run before a publish commits, with a copy of
-// the item as it stands and a copy of the draft to publish. An error from
+// the item as it stands (its versions without their definitions: resolve
+// one if the guard needs it) and a copy of the draft to publish. An error from
 // the guard refuses the publish: Publish returns a *TransitionError with
 // RulePublishGuard that wraps it.
 func WithPublishGuard(guard func(ctx context.Context, item Item, candidate *flow.Definition) error) Option {
@@ -210,7 +211,7 @@ func (c *Catalog) Publish(ctx context.Context, actor Actor, itemID string, revis
 		return nil, e
 	}
 	if c.guard != nil {
-		if err := c.guard(ctx, *cur.clone(true), d.Definition.Clone()); err != nil {
+		if err := c.guard(ctx, *cur.clone(false), d.Definition.Clone()); err != nil {
 			e := refuse(OpPublish, RulePublishGuard, cur, d)
 			e.Err = err
 			return nil, e

@@ -371,13 +371,13 @@ func (r *runner) start(def *flow.Definition) (sim.Start, error) {
 // flush prints the transcript entries and steps recorded since the last
 // flush: what the contact heard, received and caused, then the steps.
 func (r *runner) flush() {
-	tr := r.ss.Transcript()
-	for _, e := range tr[r.printed:] {
+	added := r.ss.TranscriptSince(r.printed)
+	for _, e := range added {
 		if e.Service != "caller" {
 			fmt.Fprintf(r.out, "  %s\n", e)
 		}
 	}
-	r.printed = len(tr)
+	r.printed += len(added)
 	steps := r.ss.Execution().Steps
 	for _, s := range steps[r.steps:] {
 		fmt.Fprintf(r.out, "    step %s\n", sim.FormatStep(s))

@@ -370,10 +370,7 @@ var endOfCallEvents = []string{"callComplete", "callCompleted", "completed"}
 // timeoutEvent is the event a wait's timeout delivers, and whether the wait
 // can time out at all.
 func timeoutEvent(w *runtime.WaitState) (string, bool) {
-	ev := w.TimeoutEvent
-	if ev == "" {
-		ev = widgets.TimeoutEvent
-	}
+	ev := w.TimeoutEventName()
 	if w.Accepts(ev) && (w.Deadline != nil || ev == widgets.TimeoutEvent) {
 		return ev, true
 	}

@@ -131,10 +131,6 @@ func New(opts ...Option) *Sim {
 	s := &Sim{
 		Fakes: fake.New(), Clock: runtime.NewFixedClock(c.now),
 		flows: c.flows, modules: c.modules, order: c.order, coverage: c.coverage,
-		maxSteps: c.limits.MaxSteps,
-	}
-	if s.maxSteps <= 0 {
-		s.maxSteps = runtime.DefaultMaxSteps
 	}
 	for _, m := range c.mocks {
 		m.install(s.Fakes.HTTP)
@@ -152,6 +148,9 @@ func New(opts ...Option) *Sim {
 		runtime.WithLimits(c.limits),
 	}
 	s.Engine = runtime.New(append(base, c.runtimeOpts...)...)
+	// The engine's limits, however they were set, bound what the
+	// simulator delivers on its own.
+	s.maxSteps = s.Engine.Limits().MaxSteps
 	if s.coverage != nil {
 		for _, sid := range c.order {
 			s.coverage.AddFlow(sid, c.flows[sid])
@@ -232,7 +231,7 @@ func (s *Sim) Start(ctx context.Context, st Start) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	ss := &Session{sim: s, cursor: len(s.Fakes.T.Entries())}
+	ss := &Session{sim: s, cursor: s.Fakes.T.Len()}
 	x, err := s.Engine.Start(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("sim: start %s: %w", req.FlowSid, err)
@@ -335,6 +334,15 @@ func (ss *Session) Done() bool { return ss.x.Done() }
 // execution made and every action of the contact (service "caller").
 func (ss *Session) Transcript() []fake.Entry { return append([]fake.Entry(nil), ss.entries...) }
 
+// TranscriptSince returns the session's transcript entries after the first
+// n, for printing as they happen.
+func (ss *Session) TranscriptSince(n int) []fake.Entry {
+	if n >= len(ss.entries) {
+		return nil
+	}
+	return append([]fake.Entry(nil), ss.entries[n:]...)
+}
+
 // Run returns a snapshot of the session.
 func (ss *Session) Run() *Run {
 	return &Run{Execution: ss.x, Transcript: ss.Transcript()}
@@ -434,11 +442,9 @@ func (ss *Session) note(a Action, event string, auto bool) {
 // recorded meanwhile.
 func (ss *Session) update(x *runtime.Execution) {
 	ss.x = x
-	all := ss.sim.Fakes.T.Entries()
-	if ss.cursor < len(all) {
-		ss.entries = append(ss.entries, all[ss.cursor:]...)
-	}
-	ss.cursor = len(all)
+	added := ss.sim.Fakes.T.Since(ss.cursor)
+	ss.entries = append(ss.entries, added...)
+	ss.cursor += len(added)
 	if x.Done() && !ss.recorded && ss.sim.coverage != nil {
 		ss.recorded = true
 		ss.sim.coverage.Record(x)

@@ -65,6 +65,23 @@ func (t *Transcript) Entries() []Entry {
 	return append([]Entry(nil), t.entries...)
 }
 
+// Since returns a copy of the entries recorded after the first n.
+func (t *Transcript) Since(n int) []Entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n >= len(t.entries) {
+		return nil
+	}
+	return append([]Entry(nil), t.entries[n:]...)
+}
+
+// Len reports how many entries were recorded.
+func (t *Transcript) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.entries)
+}
+
 // Lines returns each entry as one line of text.
 func (t *Transcript) Lines() []string {
 	es := t.Entries()
