@@ -122,9 +122,5 @@ func (n *tdForwardNode) Run(sc StepContext) (Result, error) {
 // Resume takes the outcome the host reported; its data become outputs, with
 // a default DialCallStatus.
 func (n *tdForwardNode) Resume(_ StepContext, ev Event) (Result, error) {
-	out := CopyData(ev.Data)
-	if DataString(out, "DialCallStatus") == "" {
-		out["DialCallStatus"] = tdForwardStatus[ev.Name]
-	}
-	return Result{Event: ev.Name, Outputs: out}, nil
+	return outcomeWithStatus(ev, "DialCallStatus", tdForwardStatus), nil
 }

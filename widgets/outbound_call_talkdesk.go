@@ -68,15 +68,6 @@ type tdOutboundCallNode struct {
 
 var tdOutboundCallEvents = []string{"answered", "busy", "noAnswer", "invalidNumber"}
 
-// tdOutboundCallStatus is the CallStatus each outcome implies when the host
-// does not report one.
-var tdOutboundCallStatus = map[string]string{
-	"answered":      "in-progress",
-	"busy":          "busy",
-	"noAnswer":      "no-answer",
-	"invalidNumber": "failed",
-}
-
 func (n *tdOutboundCallNode) Events() []string { return tdOutboundCallEvents }
 
 func (n *tdOutboundCallNode) Run(sc StepContext) (Result, error) {
@@ -105,7 +96,7 @@ func (n *tdOutboundCallNode) Run(sc StepContext) (Result, error) {
 	to, ok := tdPhone(to)
 	out := map[string]any{"To": to, "From": from}
 	if !ok {
-		out["CallStatus"] = tdOutboundCallStatus["invalidNumber"]
+		out["CallStatus"] = callStatusOf["invalidNumber"]
 		return Result{Event: "invalidNumber", Outputs: out}, nil
 	}
 	v := sc.Services().Voice
@@ -132,9 +123,5 @@ func (n *tdOutboundCallNode) Run(sc StepContext) (Result, error) {
 // Resume takes the outcome the host reported; its data become outputs, with
 // a default CallStatus.
 func (n *tdOutboundCallNode) Resume(_ StepContext, ev Event) (Result, error) {
-	out := CopyData(ev.Data)
-	if DataString(out, "CallStatus") == "" {
-		out["CallStatus"] = tdOutboundCallStatus[ev.Name]
-	}
-	return Result{Event: ev.Name, Outputs: out}, nil
+	return outcomeWithStatus(ev, "CallStatus", callStatusOf), nil
 }

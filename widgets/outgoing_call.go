@@ -95,12 +95,6 @@ type outgoingCallNode struct {
 
 var outgoingCallEvents = []string{"answered", "busy", "noAnswer", "failed"}
 
-// callStatusOf is the CallStatus after each event when the host does not
-// report one.
-var callStatusOf = map[string]string{
-	"answered": "in-progress", "busy": "busy", "noAnswer": "no-answer", "failed": "failed",
-}
-
 func (n *outgoingCallNode) Events() []string { return outgoingCallEvents }
 
 func (n *outgoingCallNode) Run(sc StepContext) (Result, error) {
@@ -145,9 +139,5 @@ func (n *outgoingCallNode) Run(sc StepContext) (Result, error) {
 }
 
 func (n *outgoingCallNode) Resume(sc StepContext, ev Event) (Result, error) {
-	out := CopyData(ev.Data)
-	if DataString(out, "CallStatus") == "" {
-		out["CallStatus"] = callStatusOf[ev.Name]
-	}
-	return Result{Event: ev.Name, Outputs: out}, nil
+	return outcomeWithStatus(ev, "CallStatus", callStatusOf), nil
 }

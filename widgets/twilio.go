@@ -158,5 +158,22 @@ func outcome(ev Event) Result {
 	return Result{Event: ev.Name, Outputs: CopyData(ev.Data)}
 }
 
+// outcomeWithStatus is outcome with the status field key defaulted from
+// defaults when the host did not report one.
+func outcomeWithStatus(ev Event, key string, defaults map[string]string) Result {
+	out := CopyData(ev.Data)
+	if DataString(out, key) == "" {
+		out[key] = defaults[ev.Name]
+	}
+	return Result{Event: ev.Name, Outputs: out}
+}
+
+// callStatusOf is the CallStatus after each outcome of a placed call when
+// the host does not report one (make-outgoing-call-v2 and
+// make-outbound-call).
+var callStatusOf = map[string]string{
+	"answered": "in-progress", "busy": "busy", "noAnswer": "no-answer", "failed": "failed", "invalidNumber": "failed",
+}
+
 // errorOutputs is the outputs of a step that failed with err.
 func errorOutputs(err error) map[string]any { return map[string]any{"error": err.Error()} }
