@@ -52,6 +52,23 @@ func Checker(lookup Lookup, opts ...Option) flow.Checker {
 }
 
 func (c *checker) check(def *flow.Definition) flow.Problems {
+	// One lookup and one contract per module name for the whole check,
+	// however many steps run it.
+	type found struct {
+		def      *flow.Definition
+		ok       bool
+		contract *Contract
+	}
+	memo := map[string]*found{}
+	lookup := func(name string) *found {
+		f, ok := memo[name]
+		if !ok {
+			f = &found{}
+			f.def, f.ok = c.lookup(name)
+			memo[name] = f
+		}
+		return f
+	}
 	var ps flow.Problems
 	isModule := def.IsModule()
 	if isModule {
@@ -67,21 +84,24 @@ func (c *checker) check(def *flow.Definition) flow.Problems {
 				Message: fmt.Sprintf("module %q is run from inside a module, and nesting modules is forbidden", b.Module)})
 			continue
 		}
-		mdef, ok := c.lookup(b.Module)
-		if !ok {
+		m := lookup(b.Module)
+		if !m.ok {
 			if !c.skipMissing {
 				ps = append(ps, flow.Problem{Path: flow.PropertyPath(b.Index, "module"), State: b.State, Code: CodeNotFound, Severity: flow.SeverityError,
 					Message: fmt.Sprintf("module %q is not published here", b.Module)})
 			}
 			continue
 		}
-		contract, _ := ContractOf(mdef)
-		ps = append(ps, CheckBinding(b, contract)...)
+		if m.contract == nil {
+			m.contract, _ = ContractOf(m.def)
+		}
+		ps = append(ps, CheckBinding(b, m.contract)...)
 		start := []string{}
 		if c.self != "" {
 			start = append(start, c.self)
 		}
-		if p := c.walk(b, append(start, b.Module), mdef); p != nil {
+		walkLookup := func(name string) (*flow.Definition, bool) { f := lookup(name); return f.def, f.ok }
+		if p := c.walk(b, append(start, b.Module), m.def, walkLookup); p != nil {
 			ps = append(ps, *p)
 		}
 	}
@@ -90,7 +110,7 @@ func (c *checker) check(def *flow.Definition) flow.Problems {
 
 // walk follows the modules a module runs, depth first, and reports the
 // first cycle or over-deep chain through binding b.
-func (c *checker) walk(b Binding, chain []string, def *flow.Definition) *flow.Problem {
+func (c *checker) walk(b Binding, chain []string, def *flow.Definition, lookup Lookup) *flow.Problem {
 	depth := len(chain)
 	if c.self != "" {
 		depth-- // the module itself is not nested
@@ -106,11 +126,11 @@ func (c *checker) walk(b Binding, chain []string, def *flow.Definition) *flow.Pr
 					Message: fmt.Sprintf("modules run each other in a cycle: %s", strings.Join(append(chain, inner.Module), " → "))}
 			}
 		}
-		next, ok := c.lookup(inner.Module)
+		next, ok := lookup(inner.Module)
 		if !ok {
 			continue
 		}
-		if p := c.walk(b, append(chain[:len(chain):len(chain)], inner.Module), next); p != nil {
+		if p := c.walk(b, append(chain[:len(chain):len(chain)], inner.Module), next, lookup); p != nil {
 			return p
 		}
 	}

@@ -103,7 +103,7 @@ func (n *tdForwardNode) Run(sc StepContext) (Result, error) {
 	if v == nil {
 		return Result{}, errNoVoice
 	}
-	timeout := time.Duration(secs) * time.Second
+	timeout := secondsDuration(secs)
 	d := Dial{Noun: "number", To: to, CallerID: callerID, Timeout: timeout}
 	if err := v.Connect(sc.Context(), sc.Call().Sid, d); err != nil {
 		return Result{}, fmt.Errorf("voice: %w", err)

@@ -3,7 +3,6 @@ package widgets
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // MakeOutboundCall is Talkdesk's Make outbound call: it dials the contact
@@ -103,7 +102,7 @@ func (n *tdOutboundCallNode) Run(sc StepContext) (Result, error) {
 	if v == nil {
 		return Result{}, errNoVoice
 	}
-	timeout := time.Duration(ring) * time.Second
+	timeout := secondsDuration(ring)
 	sid, err := v.Call(sc.Context(), OutboundCall{From: from, To: to, Timeout: timeout})
 	if err != nil {
 		return Result{}, fmt.Errorf("voice: %w", err)
