@@ -32,6 +32,7 @@ type Coverage struct {
 
 type defCoverage struct {
 	def    *flow.Definition
+	index  map[string]int // state name -> index
 	states []int   // visits, by state index
 	trans  [][]int // taken, by state index then transition index
 }
@@ -61,9 +62,13 @@ func (c *Coverage) add(key string, def *flow.Definition) {
 	} else if sameGraph(old.def, def) {
 		return
 	}
-	d := &defCoverage{def: def, states: make([]int, len(def.States)), trans: make([][]int, len(def.States))}
+	d := &defCoverage{def: def, index: make(map[string]int, len(def.States)),
+		states: make([]int, len(def.States)), trans: make([][]int, len(def.States))}
 	for i, s := range def.States {
 		d.trans[i] = make([]int, len(s.Transitions))
+		if _, dup := d.index[s.Name]; !dup {
+			d.index[s.Name] = i
+		}
 	}
 	c.defs[key] = d
 }
@@ -120,8 +125,8 @@ func (c *Coverage) Record(x *runtime.Execution) {
 		if d == nil {
 			continue
 		}
-		i := d.def.StateIndex(s.From)
-		if i < 0 {
+		i, ok := d.index[s.From]
+		if !ok {
 			continue
 		}
 		d.states[i]++
@@ -129,7 +134,7 @@ func (c *Coverage) Record(x *runtime.Execution) {
 			d.trans[i][j]++
 		}
 		if s.To != runtime.StepEnded {
-			if k := d.def.StateIndex(s.To); k >= 0 {
+			if k, ok := d.index[s.To]; ok {
 				arrived[at{d, k}] = true
 			}
 		}
@@ -137,7 +142,7 @@ func (c *Coverage) Record(x *runtime.Execution) {
 	if !x.Done() && x.Wait != nil && len(x.Frames) > 0 {
 		top := x.Frames[len(x.Frames)-1]
 		if d := c.defs[frameKey(x.FlowSid, top.Label())]; d != nil {
-			if i := d.def.StateIndex(x.Wait.State); i >= 0 {
+			if i, ok := d.index[x.Wait.State]; ok {
 				arrived[at{d, i}] = true
 			}
 		}
