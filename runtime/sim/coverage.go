@@ -33,8 +33,8 @@ type Coverage struct {
 type defCoverage struct {
 	def    *flow.Definition
 	index  map[string]int // state name -> index
-	states []int   // visits, by state index
-	trans  [][]int // taken, by state index then transition index
+	states []int          // visits, by state index
+	trans  [][]int        // taken, by state index then transition index
 }
 
 // NewCoverage returns an empty coverage.
