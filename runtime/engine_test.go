@@ -231,7 +231,7 @@ func TestRacingResumesOneWins(t *testing.T) {
 	bs := &barrierStore{MemoryStore: h.store}
 	bs.loads.Add(2)
 	services := h.services
-	e := runtime.New(runtime.WithSource(runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}), runtime.WithStore(bs), runtime.WithServices(services))
+	e := runtime.New(runtime.WithSource(runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}), runtime.WithStore(bs), runtime.WithServices(services), runtime.WithClock(h.clock.Now))
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
