@@ -6,6 +6,7 @@ require (
 	github.com/osteele/liquid v1.9.2
 	github.com/osteele/tuesday v1.1.1
 	github.com/stretchr/testify v1.11.1
+	golang.org/x/text v0.34.0
 )
 
 require (

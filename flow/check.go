@@ -65,7 +65,9 @@ func WithCheckers(cs ...Checker) CheckOption {
 // all problems at once: errors and warnings, each with a JSON path.
 //
 // Structural checks: the initial state exists and is an entry type (trigger
-// for flows, begin-module for modules); state names are valid and unique;
+// for flows, begin-module for modules); state names are valid, hold no
+// control, invisible or bidirectional-control character, and are unique
+// even after Unicode NFC normalization;
 // every next names an existing state; no event repeats on a state (except
 // match on split-based-on); trigger events are among the five known ones;
 // every state is reachable from the entry (a warning otherwise); and the
@@ -108,19 +110,34 @@ func structural(d *Definition, limits Limits) Problems {
 		}
 	}
 
+	// index resolves names exactly, as transitions and the runtime do;
+	// same finds duplicates among names equal once NFC-normalized.
 	index := make(map[string]int, len(d.States))
+	same := make(map[string]int, len(d.States))
 	for i, s := range d.States {
 		path := StatePath(i)
-		if !ValidStateName(s.Name) {
+		if f, bad := findUnsafe(s.Name); bad {
+			add(path+"/name", s.Name, CodeStateNameUnsafe,
+				fmt.Sprintf("state name %q holds %s; a state name must hold no control, invisible or bidirectional-control character and be valid UTF-8", s.Name, f), SeverityError)
+		} else if !ValidStateName(s.Name) {
 			add(path+"/name", s.Name, CodeStateNameInvalid,
 				fmt.Sprintf("state name %q is invalid: it must start with a letter and hold no spaces or periods", s.Name), SeverityError)
 		}
-		if first, dup := index[s.Name]; dup {
-			if s.Name != "" {
+		key := sameNameKey(s.Name)
+		if first, dup := same[key]; dup {
+			switch {
+			case s.Name == "":
+			case d.States[first].Name == s.Name:
 				add(path+"/name", s.Name, CodeStateNameDuplicate,
 					fmt.Sprintf("state name %q is already used by state %d", s.Name, first), SeverityError)
+			default:
+				add(path+"/name", s.Name, CodeStateNameDuplicate,
+					fmt.Sprintf("state name %q is the same as %q of state %d once Unicode-normalized (NFC)", s.Name, d.States[first].Name, first), SeverityError)
 			}
 		} else {
+			same[key] = i
+		}
+		if _, ok := index[s.Name]; !ok {
 			index[s.Name] = i
 		}
 		if s.Type == "" {

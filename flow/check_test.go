@@ -145,9 +145,10 @@ func TestCheckStructuralProblems(t *testing.T) {
 			want:   flow.Problems{p("#/states/3/name", "good bye", flow.CodeStateNameInvalid, errSev)},
 		},
 		{
-			name:   "state name with a tab",
+			name: "state name with a tab",
+			// A tab is a control character: the more precise code alone.
 			mutate: func(t *testing.T, d *flow.Definition) { rename(d, "bye", "good\tbye") },
-			want:   flow.Problems{p("#/states/3/name", "good\tbye", flow.CodeStateNameInvalid, errSev)},
+			want:   flow.Problems{p("#/states/3/name", "good\tbye", flow.CodeStateNameUnsafe, errSev)},
 		},
 		{
 			name:   "state name with a period",
@@ -502,6 +503,11 @@ func TestValidStateName(t *testing.T) {
 		{"good\nbye", false},
 		{"good.bye", false},
 		{"ünicode", false},
+		{"café", true},
+		{"good\x00bye", false},
+		{"good\u202ebye", false},
+		{"good\u200bbye", false},
+		{"good\xffbye", false},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, flow.ValidStateName(tt.name), "ValidStateName(%q)", tt.name)

@@ -273,7 +273,10 @@ func cloneStrings(s []string) []string {
 // ValidStateName reports whether name may name a state: it starts with an
 // ASCII letter and holds no space, tab, carriage return, newline or period,
 // so that widgets.NAME works in templates. Digits, underscores and hyphens
-// are allowed after the first character.
+// are allowed after the first character, as are other letters, marks and
+// symbols. It also refuses what CodeStateNameUnsafe describes: any control
+// character, invisible format or bidirectional-control character, line or
+// paragraph separator, and invalid UTF-8.
 func ValidStateName(name string) bool {
 	if name == "" {
 		return false
@@ -282,5 +285,9 @@ func ValidStateName(name string) bool {
 	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 		return false
 	}
-	return !strings.ContainsAny(name, " \t\r\n.")
+	if strings.ContainsAny(name, " \t\r\n.") {
+		return false
+	}
+	_, unsafe := findUnsafe(name)
+	return !unsafe
 }

@@ -43,8 +43,9 @@
 //
 // # Errors
 //
-// Parse reports malformed JSON as a *SyntaxError (line and column) and a
-// wrong shape as a *DecodeError (JSON path); Problems.Err reports a
-// definition with errors as an *InvalidError. All three unwrap to
-// ErrInvalid.
+// Parse reports malformed JSON, or JSON nested deeper than
+// MaxNestingDepth, as a *SyntaxError (line and column) and a wrong shape as
+// a *DecodeError (JSON path); Problems.Err reports a definition with errors
+// as an *InvalidError. All three unwrap to ErrInvalid, as does the error for
+// a document over DefaultMaxReadBytes (ParseLimit takes another bound).
 package flow

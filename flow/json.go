@@ -12,12 +12,21 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultMaxReadBytes bounds what Read takes from a reader: a document
-// larger than this is refused before it is decoded.
+// DefaultMaxReadBytes bounds the documents Parse and Read take: a document
+// larger than this is refused before it is decoded. ParseLimit takes
+// another bound.
 const DefaultMaxReadBytes = 8 << 20
 
-// SyntaxError reports malformed JSON with the place of the fault: the
-// offending character, or the end of the input when it ended too early.
+// MaxNestingDepth bounds how deeply Parse lets arrays and objects nest,
+// counting the document object as level 1, a state as level 3 and a
+// property value as level 5. Twilio's exports nest about 8 levels; a bound
+// keeps deep values from making the work of later steps, such as
+// MarshalIndent whose output grows with the square of the depth, explode.
+const MaxNestingDepth = 64
+
+// SyntaxError reports malformed JSON, or JSON nested deeper than
+// MaxNestingDepth, with the place of the fault: the offending character, or
+// the end of the input when it ended too early.
 type SyntaxError struct {
 	// Line is the line of the fault, from 1.
 	Line int
@@ -64,7 +73,24 @@ func (e *DecodeError) Unwrap() error { return ErrInvalid }
 // value may be a bare number or boolean. When a key repeats in an object the
 // last one wins, as with encoding/json. Unknown keys and every property are
 // kept as compact JSON, byte for byte otherwise.
-func Parse(data []byte) (*Definition, error) {
+//
+// Data longer than DefaultMaxReadBytes is refused, before it is decoded,
+// with an error wrapping ErrInvalid; ParseLimit takes another bound. JSON
+// nested deeper than MaxNestingDepth is refused with a *SyntaxError at the
+// bracket that opens the level too many.
+func Parse(data []byte) (*Definition, error) { return ParseLimit(data, DefaultMaxReadBytes) }
+
+// ParseLimit is Parse with maxBytes in place of DefaultMaxReadBytes: data
+// longer than maxBytes is refused, before it is decoded, with an error
+// wrapping ErrInvalid that gives both sizes. A zero maxBytes takes
+// DefaultMaxReadBytes; a negative one disables the bound.
+func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxReadBytes
+	}
+	if maxBytes > 0 && len(data) > maxBytes {
+		return nil, fmt.Errorf("flow: document is %d bytes, larger than the limit of %d bytes: %w", len(data), maxBytes, ErrInvalid)
+	}
 	obj, err := decodeObject(data, "#")
 	if err != nil {
 		var se *json.SyntaxError
@@ -72,6 +98,9 @@ func Parse(data []byte) (*Definition, error) {
 			return nil, syntaxError(data, se.Offset, se.Error())
 		}
 		return nil, err
+	}
+	if off := tooDeep(data, MaxNestingDepth); off >= 0 {
+		return nil, syntaxError(data, int64(off)+1, fmt.Sprintf("nested deeper than %d levels", MaxNestingDepth))
 	}
 	d := &Definition{}
 	if err := takeString(obj, "description", "#", &d.Description); err != nil {
@@ -111,7 +140,8 @@ func Parse(data []byte) (*Definition, error) {
 
 // Read reads a definition from r as Parse does. A document over
 // DefaultMaxReadBytes is refused with an error wrapping ErrInvalid, without
-// being decoded; a read failure is returned wrapped.
+// being read further or decoded; a read failure is returned wrapped. For
+// another bound, read the bytes and call ParseLimit.
 func Read(r io.Reader) (*Definition, error) {
 	data, err := io.ReadAll(io.LimitReader(r, DefaultMaxReadBytes+1))
 	if err != nil {
@@ -177,7 +207,8 @@ func (d *Definition) MarshalJSON() ([]byte, error) {
 	return w.close(), nil
 }
 
-// UnmarshalJSON reads Flow JSON into d, as Parse does.
+// UnmarshalJSON reads Flow JSON into d, as Parse does, DefaultMaxReadBytes
+// included.
 func (d *Definition) UnmarshalJSON(data []byte) error {
 	p, err := Parse(data)
 	if err != nil {
@@ -451,6 +482,36 @@ func looseString(raw json.RawMessage) (string, error) {
 		return string(raw), nil
 	}
 	return "", fmt.Errorf("expected a string, got %s", jsonKind(raw))
+}
+
+// tooDeep returns the offset of the first bracket that opens level
+// maxDepth+1 of the well-formed JSON data, or -1 when there is none.
+func tooDeep(data []byte, maxDepth int) int {
+	depth := 0
+	inString, escaped := false, false
+	for i, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > maxDepth {
+				return i
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return -1
 }
 
 // syntaxError locates the fault of a *json.SyntaxError. json's Offset

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -351,6 +352,103 @@ func TestRead(t *testing.T) {
 		assert.Equal(t, 2, se.Line)
 		assert.Equal(t, 1, se.Column)
 	})
+}
+
+func TestParseLimit(t *testing.T) {
+	doc := `{"description":"max"}`
+	// padded returns doc followed by spaces up to n bytes.
+	padded := func(n int) []byte { return []byte(doc + strings.Repeat(" ", n-len(doc))) }
+
+	t.Run("Parse takes exactly the default maximum", func(t *testing.T) {
+		d, err := flow.Parse(padded(flow.DefaultMaxReadBytes))
+		require.NoError(t, err)
+		assert.Equal(t, "max", d.Description)
+	})
+	t.Run("Parse refuses one byte more", func(t *testing.T) {
+		d, err := flow.Parse(padded(flow.DefaultMaxReadBytes + 1))
+		assert.Nil(t, d)
+		assert.ErrorIs(t, err, flow.ErrInvalid)
+		assert.EqualError(t, err, "flow: document is 8388609 bytes, larger than the limit of 8388608 bytes: invalid")
+	})
+	t.Run("Parse refuses a long description", func(t *testing.T) {
+		data := []byte(`{"description":"` + strings.Repeat("a", flow.DefaultMaxReadBytes) + `"}`)
+		_, err := flow.Parse(data)
+		assert.ErrorIs(t, err, flow.ErrInvalid)
+		assert.ErrorContains(t, err, "limit of 8388608 bytes")
+	})
+	t.Run("UnmarshalJSON has the same bound", func(t *testing.T) {
+		var d flow.Definition
+		err := d.UnmarshalJSON(padded(flow.DefaultMaxReadBytes + 1))
+		assert.ErrorIs(t, err, flow.ErrInvalid)
+	})
+	tests := []struct {
+		name     string
+		size     int
+		maxBytes int
+		ok       bool
+	}{
+		{"smaller limit met exactly", 100, 100, true},
+		{"smaller limit exceeded", 101, 100, false},
+		{"larger limit", flow.DefaultMaxReadBytes + 1, flow.DefaultMaxReadBytes + 1, true},
+		{"zero takes the default", flow.DefaultMaxReadBytes, 0, true},
+		{"zero takes the default and refuses more", flow.DefaultMaxReadBytes + 1, 0, false},
+		{"negative disables the bound", flow.DefaultMaxReadBytes + 1, -1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := flow.ParseLimit(padded(tt.size), tt.maxBytes)
+			if tt.ok {
+				require.NoError(t, err)
+				assert.Equal(t, "max", d.Description)
+				return
+			}
+			assert.Nil(t, d)
+			assert.ErrorIs(t, err, flow.ErrInvalid)
+			assert.ErrorContains(t, err, "larger than the limit")
+		})
+	}
+	t.Run("refused before decoding", func(t *testing.T) {
+		// Malformed JSON over the limit reports the size, not the syntax.
+		_, err := flow.ParseLimit([]byte("{{{{"), 3)
+		assert.EqualError(t, err, "flow: document is 4 bytes, larger than the limit of 3 bytes: invalid")
+	})
+}
+
+func TestParseBoundsNesting(t *testing.T) {
+	// nested returns a document whose property "deep" nests depth arrays,
+	// after a key that holds brackets and quotes inside a string; the
+	// property value starts at level 5.
+	nested := func(depth int) string {
+		return `{"states":[{"name":"a","properties":{"k":"[{\\\"[{","deep":` +
+			strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}}]}`
+	}
+	t.Run("the deepest allowed value survives", func(t *testing.T) {
+		d, err := flow.Parse([]byte(nested(flow.MaxNestingDepth - 4)))
+		require.NoError(t, err)
+		out, err := flow.MarshalIndent(d)
+		require.NoError(t, err)
+		again, err := flow.Parse(out)
+		require.NoError(t, err)
+		assert.Equal(t, d, again)
+		assert.NotPanics(t, func() { flow.Check(d) })
+	})
+	for _, depth := range []int{flow.MaxNestingDepth - 3, 10001} {
+		t.Run("refuses depth "+strconv.Itoa(depth+4), func(t *testing.T) {
+			doc := nested(depth)
+			d, err := flow.Parse([]byte(doc))
+			assert.Nil(t, d)
+			assert.ErrorIs(t, err, flow.ErrInvalid)
+			var se *flow.SyntaxError
+			require.ErrorAs(t, err, &se)
+			if depth < 10000 {
+				// The fault is the bracket that opens level 65.
+				at := strings.Index(doc, `"deep":`) + len(`"deep":`) + flow.MaxNestingDepth - 4
+				assert.Equal(t, int64(at), se.Offset)
+				assert.Equal(t, byte('['), doc[se.Offset])
+				assert.Equal(t, "nested deeper than 64 levels", se.Msg)
+			}
+		})
+	}
 }
 
 func TestCloneIsDeep(t *testing.T) {

@@ -28,7 +28,9 @@ type Problem struct {
 	// Path is a JSON pointer into the document, written as a URI fragment,
 	// such as "#/states/3/transitions/0/next"; "#" is the whole document.
 	Path string `json:"path"`
-	// State names the state concerned, if any.
+	// State names the state concerned, if any, exactly as the definition
+	// spells it: it may hold any character (see CodeStateNameUnsafe), so
+	// quote it before showing it, as String does.
 	State string `json:"state,omitempty"`
 	// Code is stable and machine-readable, such as "transition.next_unknown".
 	Code string `json:"code"`
@@ -145,11 +147,23 @@ const (
 	// CodeInitialStateType: the initial state is neither a trigger nor a
 	// begin-module [#/initial_state].
 	CodeInitialStateType = "initial_state.not_entry"
-	// CodeStateNameInvalid: the state name fails ValidStateName
-	// [#/states/I/name].
+	// CodeStateNameInvalid: the state name fails ValidStateName, other
+	// than for what CodeStateNameUnsafe reports [#/states/I/name].
 	CodeStateNameInvalid = "state.name_invalid"
-	// CodeStateNameDuplicate: an earlier state has the same name; reported
-	// on the later one [#/states/I/name].
+	// CodeStateNameUnsafe: the state name holds a character that is
+	// invisible or changes how text shows: a control character (Unicode
+	// Cc, such as NUL, newline, DEL or U+0085), a format character (Cf,
+	// such as the zero-width space, joiners, BOM, soft hyphen and every
+	// bidirectional mark, override and isolate), a line or paragraph
+	// separator (Zl, Zp), or bytes that are not valid UTF-8. The message
+	// names the first such character by code point and position, never
+	// raw; CodeStateNameInvalid is then not reported for the name
+	// [#/states/I/name].
+	CodeStateNameUnsafe = "state.name_unsafe"
+	// CodeStateNameDuplicate: an earlier state has the same name, or one
+	// equal to it after Unicode NFC normalization (such as "café" written
+	// with U+00E9 and with "e" and U+0301); reported on the later one
+	// [#/states/I/name].
 	CodeStateNameDuplicate = "state.name_duplicate"
 	// CodeStateTypeMissing: the state has no type [#/states/I/type].
 	CodeStateTypeMissing = "state.type_missing"
