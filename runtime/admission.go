@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,13 +17,32 @@ type Rate struct {
 	Burst int
 }
 
+// burst is how many starts the bucket holds: Burst, or one second's worth.
+func (r Rate) burst() float64 {
+	if r.Burst > 0 {
+		return float64(r.Burst)
+	}
+	return math.Max(1, r.PerSecond)
+}
+
 // Admission limits how fast executions start, per account and trigger
 // kind, with token buckets. Kinds without a rate are not limited.
+//
+// It keeps a bucket per account and kind only while the bucket is not full:
+// a full bucket is the same as none, so it is dropped once the limiter
+// holds MaxAdmissionBuckets of them. Should more accounts than that be
+// mid-refill at once, half the buckets are dropped at random: those
+// accounts get a full burst again, so the limiter errs on the lenient side
+// and its memory stays bounded.
 type Admission struct {
 	mu      sync.Mutex
 	rates   map[TriggerKind]Rate
 	buckets map[string]*bucket
 }
+
+// MaxAdmissionBuckets bounds the buckets an Admission keeps (about 100
+// bytes each).
+const MaxAdmissionBuckets = 1 << 16
 
 type bucket struct {
 	tokens float64
@@ -78,15 +98,15 @@ func (a *Admission) Allow(account string, kind TriggerKind, now time.Time) error
 	if !ok || r.PerSecond <= 0 {
 		return nil
 	}
-	burst := float64(r.Burst)
-	if burst <= 0 {
-		burst = math.Max(1, r.PerSecond)
-	}
+	burst := r.burst()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := account + "\x00" + string(kind)
 	b, ok := a.buckets[key]
 	if !ok {
+		if len(a.buckets) >= MaxAdmissionBuckets {
+			a.prune(now)
+		}
 		b = &bucket{tokens: burst, last: now}
 		a.buckets[key] = b
 	}
@@ -100,4 +120,33 @@ func (a *Admission) Allow(account string, kind TriggerKind, now time.Time) error
 	}
 	wait := time.Duration((1 - b.tokens) / r.PerSecond * float64(time.Second))
 	return &RateLimitError{Account: account, Kind: kind, RetryAfter: wait}
+}
+
+// prune drops the buckets that are full at now (they change nothing), and,
+// if that frees too little, half of the others. Called with a.mu held.
+func (a *Admission) prune(now time.Time) {
+	for key, b := range a.buckets {
+		kind := TriggerKind(key[strings.LastIndexByte(key, 0)+1:])
+		r := a.rates[kind]
+		if b.tokens+now.Sub(b.last).Seconds()*r.PerSecond >= r.burst() {
+			delete(a.buckets, key)
+		}
+	}
+	if len(a.buckets) < MaxAdmissionBuckets*3/4 {
+		return
+	}
+	n := 0
+	for key := range a.buckets { // map order is random
+		if n%2 == 0 {
+			delete(a.buckets, key)
+		}
+		n++
+	}
+}
+
+// Len reports how many buckets the limiter holds.
+func (a *Admission) Len() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.buckets)
 }

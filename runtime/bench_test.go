@@ -4,10 +4,14 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
 )
+
+// benchNow is the benchmarks' clock: fixed, like every clock in the tests.
+var benchNow = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 
 // nopVoice accepts every voice operation and keeps only the last thing
 // said, so the benchmarks measure the engine, not a fake.
@@ -48,7 +52,7 @@ func pingPong(typ, props string) *flow.Definition {
 // reports the engine's cost per step.
 func benchSteps(b *testing.B, def *flow.Definition, said *string) {
 	e := New(WithSource(Definitions{"FW": def}), WithServices(&widgets.Services{Voice: nopVoice{said}}),
-		WithLimits(Limits{MaxSteps: 1000, MaxRepeats: 2}))
+		WithLimits(Limits{MaxSteps: 1000, MaxRepeats: 2}), WithClock(NewFixedClock(benchNow).Now))
 	res, _ := e.source.Flow(context.Background(), "FW", "")
 	p, err := e.program(res)
 	if err != nil {
@@ -72,7 +76,7 @@ func benchSteps(b *testing.B, def *flow.Definition, said *string) {
 		done += len(x.Steps)
 		// Every run must be a full one: 1000 steps through the flow, not
 		// an early failure.
-		if x.Reason != "limit: the execution reached 1000 steps" {
+		if x.FailureCode != FailureLimitSteps {
 			b.Fatalf("the run ended early: %s", x.Reason)
 		}
 	}
@@ -124,7 +128,7 @@ func BenchmarkResume(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	e := New(WithSource(Definitions{"FWacme": def}), WithServices(&widgets.Services{Voice: nopVoice{}}))
+	e := New(WithSource(Definitions{"FWacme": def}), WithServices(&widgets.Services{Voice: nopVoice{}}), WithClock(NewFixedClock(benchNow).Now))
 	x, err := e.Start(ctx, StartRequest{FlowSid: "FWacme", Trigger: TriggerCall, From: "+15551230000", To: "+15559870000", CallSid: "CA0001"})
 	if err != nil || x.Wait == nil {
 		b.Fatalf("start: %v %+v", err, x)

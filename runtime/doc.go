@@ -25,5 +25,33 @@
 //
 // Before a definition runs, the engine checks it (Engine.Check): structure,
 // widget properties and events, and compat's call-path rules. A definition
-// with errors never runs.
+// with errors never runs, and is not checked again for FailedCheckRetry.
+//
+// # Safe to embed
+//
+// Flows are written by other people, so nothing a flow, a service or a
+// store hands the engine may crash, leak from or lock the host:
+//
+//   - Every value entering an execution (start parameters and payload,
+//     event data, widget outputs, variables, module returns) is bounded by
+//     Limits.MaxValueDepth and Limits.MaxValueBytes where it enters: a host's
+//     value past them is refused (ErrRefused, nothing changed), a widget's
+//     fails the execution with FailureValue. So whatever is saved loads.
+//   - Every record a Store returns is validated (Execution.Validate); a
+//     corrupt one is an error wrapping ErrCorrupt, never a panic, and End,
+//     the expiry pass and a new start for its session end it unread
+//     (Store.ForceEnd), so it never holds its contact.
+//   - A panicking widget fails its execution (FailurePanic); a panicking
+//     sink is logged; a panic anywhere else in an Engine call is returned as
+//     an error. Stacks and host paths go to the logger, never into an
+//     execution's reason.
+//   - Input meant for a sensitive wait (a PIN, card data) that arrives late
+//     is refused, never handed to the next wait.
+//   - The caches of compiled definitions and templates, and the admission
+//     limiter, are bounded.
+//   - Outbound HTTP is the host's Services.HTTP; give it safehttp.NewClient
+//     so flows cannot reach the host's private network.
+//
+// An execution that failed carries a FailureCode beside its human Reason:
+// branch on the code.
 package runtime

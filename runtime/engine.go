@@ -15,6 +15,7 @@ import (
 
 	"github.com/studioflow/studioflow/compat"
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/cache"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -34,6 +35,15 @@ type Limits struct {
 	// ForbidModuleNesting refuses a module run from inside a module, as
 	// Amazon Connect does.
 	ForbidModuleNesting bool
+	// MaxValueDepth is how deeply a value entering an execution may nest
+	// (default 32): start parameters, event data, widget outputs,
+	// variables. Deeper values are refused with a *ValueError.
+	MaxValueDepth int
+	// MaxValueBytes is about how large, as JSON, one such value may be
+	// (default 1 MiB). A widget's outputs count as one value: an HTTP
+	// response of 64 KB, with its parsed form, counts a few hundred KB at
+	// most.
+	MaxValueBytes int
 }
 
 // Default limits.
@@ -46,6 +56,10 @@ const (
 	DefaultLifetime = 30 * 24 * time.Hour
 	// DefaultMaxDepth is how many subflow and module frames may nest.
 	DefaultMaxDepth = 3
+	// DefaultMaxValueDepth is how deeply a value may nest.
+	DefaultMaxValueDepth = 32
+	// DefaultMaxValueBytes is how large one value may be, as JSON.
+	DefaultMaxValueBytes = 1 << 20
 )
 
 func (l Limits) withDefaults() Limits {
@@ -60,6 +74,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxValueDepth <= 0 {
+		l.MaxValueDepth = DefaultMaxValueDepth
+	}
+	if l.MaxValueBytes <= 0 {
+		l.MaxValueBytes = DefaultMaxValueBytes
 	}
 	return l
 }
@@ -140,10 +160,27 @@ type Engine struct {
 	admission *Admission
 	checkers  []flow.Checker
 	renderer  *renderer
-	progMu    sync.RWMutex
-	programs  map[string]*program
+	programs  *cache.Bounded[string, *compiled]
+	cacheSize int
 	setupErr  error // an option that could not be applied
 }
+
+// compiled is a cache entry: a program, or why its definition cannot run.
+type compiled struct {
+	p   *program
+	err error
+	at  time.Time // when the check failed, by the engine's clock
+}
+
+// DefaultProgramCacheSize is how many compiled definitions (flow and module
+// revisions) an engine keeps by default; see WithProgramCache.
+const DefaultProgramCacheSize = 256
+
+// FailedCheckRetry is how long an engine remembers that a definition
+// failed its checks before it checks it again: a broken flow costs one
+// check a minute, not one per start, and a fix that makes it pass (a module
+// published) is seen within that time.
+const FailedCheckRetry = time.Minute
 
 // Option configures an Engine.
 type Option func(*Engine)
@@ -174,7 +211,8 @@ func WithSource(s Source) Option { return func(e *Engine) { e.source = s } }
 // WithModules sets where module definitions come from.
 func WithModules(m ModuleSource) Option { return func(e *Engine) { e.modules = m } }
 
-// WithClock sets the clock (default time.Now).
+// WithClock sets the clock (default: time.Now in UTC, so step times and
+// "now" in templates do not depend on the host's time zone).
 func WithClock(now func() time.Time) Option { return func(e *Engine) { e.clock = now } }
 
 // WithIDs sets the id source: ids(prefix) returns a fresh id starting with
@@ -199,6 +237,12 @@ func WithLimits(l Limits) Option { return func(e *Engine) { e.limits = l } }
 
 // WithAdmission sets the start-rate limiter.
 func WithAdmission(a *Admission) Option { return func(e *Engine) { e.admission = a } }
+
+// WithProgramCache sets how many compiled definitions (flow, subflow and
+// module revisions) the engine keeps, least recently used dropped first
+// (default DefaultProgramCacheSize; it may hold up to twice as many). A
+// dropped definition is compiled again when next needed.
+func WithProgramCache(n int) Option { return func(e *Engine) { e.cacheSize = n } }
 
 // WithCheckers adds checks that every definition must pass before it runs,
 // after the structural, widget and compat checks the engine always applies.
@@ -238,6 +282,8 @@ func (c *FixedClock) Now() time.Time { return time.Unix(0, c.now.Load()).UTC() }
 // Advance moves the clock forward by d.
 func (c *FixedClock) Advance(d time.Duration) { c.now.Add(int64(d)) }
 
+func utcNow() time.Time { return time.Now().UTC() }
+
 func randomID(prefix string) string {
 	var b [16]byte
 	_, _ = crand.Read(b[:])
@@ -248,12 +294,12 @@ func randomID(prefix string) string {
 // against an in-memory store, with no services configured.
 func New(opts ...Option) *Engine {
 	e := &Engine{
-		registry: widgets.Standard(),
-		services: &widgets.Services{},
-		clock:    time.Now,
-		ids:      randomID,
-		logger:   slog.Default(),
-		programs: map[string]*program{},
+		registry:  widgets.Standard(),
+		services:  &widgets.Services{},
+		clock:     utcNow,
+		ids:       randomID,
+		logger:    slog.Default(),
+		cacheSize: DefaultProgramCacheSize,
 	}
 	e.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	e.store = NewMemoryStore()
@@ -261,6 +307,7 @@ func New(opts ...Option) *Engine {
 		o(e)
 	}
 	e.limits = e.limits.withDefaults()
+	e.programs = cache.New[string, *compiled](e.cacheSize)
 	e.renderer = newRenderer(e.clock)
 	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule))}, e.checkers...)
 	if e.source == nil {
@@ -307,7 +354,7 @@ func (e *Engine) publishedModule(name string) (*flow.Definition, bool) {
 		return nil, false
 	}
 	r, err := e.modules.Module(context.Background(), name, "")
-	if err != nil {
+	if err != nil || r == nil || r.Definition == nil {
 		return nil, false
 	}
 	return r.Definition, true
@@ -349,20 +396,23 @@ type edge struct {
 func programKey(sid string, revision int) string { return sid + "@" + strconv.Itoa(revision) }
 
 // program returns the compiled program of r, compiling it once per sid and
-// revision.
+// revision. A definition that fails its checks is refused without being
+// checked again for FailedCheckRetry.
 func (e *Engine) program(r *Resolved) (*program, error) {
+	if r == nil || r.Definition == nil {
+		return nil, fmt.Errorf("runtime: the source returned no definition: %w", ErrNotFound)
+	}
 	key := programKey(r.Sid, r.Revision)
-	e.progMu.RLock()
-	p, ok := e.programs[key]
-	e.progMu.RUnlock()
-	if ok {
-		return p, nil
+	if c, ok := e.programs.Get(key); ok && (c.err == nil || e.clock().Sub(c.at) < FailedCheckRetry) {
+		return c.p, c.err
 	}
 	c, ps := e.compile(r.Definition)
 	if ps.HasErrors() {
-		return nil, fmt.Errorf("runtime: flow %s revision %d cannot run: %w", r.Sid, r.Revision, ps.Err())
+		err := fmt.Errorf("runtime: flow %s revision %d cannot run: %w", r.Sid, r.Revision, ps.Err())
+		e.programs.Put(key, &compiled{err: err, at: e.clock()})
+		return nil, err
 	}
-	p = &program{sid: r.Sid, revision: r.Revision, def: r.Definition, index: make(map[string]int, len(r.Definition.States))}
+	p := &program{sid: r.Sid, revision: r.Revision, def: r.Definition, index: make(map[string]int, len(r.Definition.States))}
 	for i, s := range r.Definition.States {
 		p.index[s.Name] = i
 	}
@@ -379,20 +429,15 @@ func (e *Engine) program(r *Resolved) (*program, error) {
 		p.states[i] = ps
 	}
 	p.entry = p.index[r.Definition.InitialState]
-	e.progMu.Lock()
-	e.programs[key] = p
-	e.progMu.Unlock()
+	e.programs.Put(key, &compiled{p: p})
 	return p, nil
 }
 
 // programAt returns the program of sid at an exact revision, from the cache
 // or the source (or module source, for module frames).
 func (e *Engine) programAt(ctx context.Context, kind FrameKind, ref, sid string, revision int) (*program, error) {
-	e.progMu.RLock()
-	p, ok := e.programs[programKey(sid, revision)]
-	e.progMu.RUnlock()
-	if ok {
-		return p, nil
+	if c, ok := e.programs.Get(programKey(sid, revision)); ok && c.err == nil {
+		return c.p, nil
 	}
 	var r *Resolved
 	var err error

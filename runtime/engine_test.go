@@ -278,7 +278,7 @@ func TestLimits(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWloop": loopFlow}, runtime.WithLimits(runtime.Limits{MaxSteps: 50}))
 	x := h.start(t, runtime.StartRequest{FlowSid: "FWloop", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Equal(t, "limit: the execution reached 50 steps", x.Reason)
+	assert.Equal(t, runtime.FailureLimitSteps, x.FailureCode)
 	assert.Len(t, x.Steps, 50)
 
 	selfLoop := strings.Replace(loopFlow, `"next": "a"}], "properties": {}},
@@ -287,7 +287,8 @@ func TestLimits(t *testing.T) {
 	h = newHarness(t, map[string]string{"FWself": selfLoop})
 	x = h.start(t, runtime.StartRequest{FlowSid: "FWself", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Equal(t, `limit: state "self" ran more than 10 times in a row`, x.Reason)
+	assert.Equal(t, runtime.FailureLimitRepeats, x.FailureCode)
+	assert.Contains(t, x.Reason, `state "self"`)
 	// The trigger step, then ten runs of self taking next back to itself.
 	assert.Len(t, x.Steps, 11)
 }
@@ -301,9 +302,10 @@ func TestTemplateCapAndErrors(t *testing.T) {
 		data              map[string]any
 		want              string
 	}{
-		{name: "bad syntax", tpl: "{{ flow.data.x | }}", reason: `state "set": variable "v": state "set", property "variables": template: Liquid error`},
-		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1100)}, reason: "rendered output is 16500 bytes; at most 16384 are allowed"},
-		{name: "over 16 KB by a lone path", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16385)}, reason: "rendered output is 16385 bytes"},
+		// reason: what the failure's reason must say, beyond its code.
+		{name: "bad syntax", tpl: "{{ flow.data.x | }}", reason: `state "set", property "variables"`},
+		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1100)}, reason: "16500 bytes"},
+		{name: "over 16 KB by a lone path", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16385)}, reason: "16385 bytes"},
 		{name: "exactly 16 KB", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16384)}, want: strings.Repeat("x", 16384)},
 		{name: "filters", tpl: `{{ flow.data.name | default: "friend" | upcase }}`, want: "FRIEND"},
 		{name: "missing path renders empty", tpl: `[{{ flow.data.nothing.here }}]`, want: "[]"},
@@ -315,6 +317,7 @@ func TestTemplateCapAndErrors(t *testing.T) {
 			x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: c.data})
 			if c.reason != "" {
 				assert.Equal(t, runtime.StatusFailed, x.Status)
+				assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
 				assert.Contains(t, x.Reason, c.reason)
 				return
 			}
@@ -348,7 +351,7 @@ func TestEndAndLifetime(t *testing.T) {
 	y, err = h.engine.Get(ctx, y.ID)
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusEnded, y.Status)
-	assert.Equal(t, "expired: the execution reached its lifetime of 1h0m0s", y.Reason)
+	assert.Equal(t, runtime.FailureExpired, y.FailureCode)
 
 	// Old ended executions can be deleted.
 	h.clock.Advance(31 * 24 * time.Hour)
@@ -447,7 +450,7 @@ func TestCustomWidget(t *testing.T) {
 	assert.Equal(t, "Hello Ada", x.Variables()["greeting"])
 
 	// Without the registration the flow does not pass the check.
-	plain := runtime.New()
+	plain := runtime.New(runtime.WithClock(runtime.NewFixedClock(t0).Now))
 	ps := plain.Check(mustParse(t, src))
 	require.Len(t, ps.WithCode(widgets.CodeTypeUnknown), 1)
 	assert.Equal(t, "#/states/1/type", ps.WithCode(widgets.CodeTypeUnknown)[0].Path)
@@ -502,7 +505,8 @@ func TestVoiceStepWithoutCallRefusedAtCheckAndFailsCleanlyAtRunTime(t *testing.T
 	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
 	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Equal(t, `state "say" (say-play) needs a live call, and there is none: the call has ended or never existed`, x.Reason)
+	assert.Equal(t, runtime.FailureNoCall, x.FailureCode)
+	assert.Contains(t, x.Reason, `state "say"`)
 	assert.Empty(t, h.transcript.Entries())
 }
 
@@ -526,6 +530,7 @@ func TestPanickingWidgetFailsTheExecutionNotTheHost(t *testing.T) {
 	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(boom))
 	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailurePanic, x.FailureCode)
 	assert.Equal(t, `state "b": widget panicked: nil map write`, x.Reason)
 }
 
@@ -547,7 +552,7 @@ func TestToJSONFilter(t *testing.T) {
 }
 
 func TestMisconfiguredWidgetIsReportedNotPanicked(t *testing.T) {
-	e := runtime.New(runtime.WithWidget(widgets.Type{Name: "half-built"}))
+	e := runtime.New(runtime.WithWidget(widgets.Type{Name: "half-built"}), runtime.WithClock(runtime.NewFixedClock(t0).Now))
 	_, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `register "half-built": a type needs a name and a Compile function`)

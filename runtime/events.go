@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -36,6 +38,9 @@ type Event struct {
 	Status Status `json:"status,omitempty"`
 	// Reason says why the execution failed or was ended, if it did.
 	Reason string `json:"reason,omitempty"`
+	// FailureCode is set on execution.ended when the execution failed (or
+	// expired): see Execution.FailureCode.
+	FailureCode FailureCode `json:"failure_code,omitempty"`
 }
 
 // Sink receives events after the execution change they describe has been
@@ -72,13 +77,24 @@ func (s *MemorySink) Events() []Event {
 	return append([]Event(nil), s.events...)
 }
 
+// publish hands the events to the sink. A sink that fails or panics is
+// logged and changes nothing: the execution is saved already.
 func (e *Engine) publish(ctx context.Context, evs []Event) {
 	if e.sink == nil {
 		return
 	}
 	for _, ev := range evs {
-		if err := e.sink.Publish(ctx, ev); err != nil {
+		if err := e.publishOne(ctx, ev); err != nil {
 			e.logger.Error("studioflow: event sink failed", "event", ev.Type, "execution", ev.ExecutionID, "error", err)
 		}
 	}
+}
+
+func (e *Engine) publishOne(ctx context.Context, ev Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the sink panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return e.sink.Publish(ctx, ev)
 }

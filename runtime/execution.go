@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/studioflow/studioflow/widgets"
@@ -75,8 +76,12 @@ type Execution struct {
 	Revision int `json:"revision"`
 	// Status is active, ended or failed.
 	Status Status `json:"status"`
-	// Reason says why a failed execution failed, or why it was ended.
+	// Reason says why a failed execution failed, or why it was ended, for
+	// people: its wording may change. Branch on FailureCode.
 	Reason string `json:"reason,omitempty"`
+	// FailureCode says why, in a stable word: set on every failed
+	// execution, and on one its lifetime ended (FailureExpired).
+	FailureCode FailureCode `json:"failure_code,omitempty"`
 	// Trigger is what started the execution.
 	Trigger TriggerKind `json:"trigger"`
 	// Key is the session key that makes the execution the contact's only
@@ -164,6 +169,10 @@ type WaitState struct {
 	TimeoutEvent string `json:"timeout_event,omitempty"`
 	// Prompt tells the host what is awaited (from widgets.Wait.Prompt).
 	Prompt map[string]any `json:"prompt,omitempty"`
+	// Sensitive marks a wait for input never stored in clear (a PIN, card
+	// data): an event for it that arrives after its deadline is refused,
+	// never handed to the next wait.
+	Sensitive bool `json:"sensitive,omitempty"`
 }
 
 // TimeoutEventName is the event the wait's deadline delivers: TimeoutEvent,
@@ -241,13 +250,58 @@ func (e *Execution) Done() bool { return e.Status != StatusActive }
 // MarshalExecution serializes e as JSON.
 func MarshalExecution(e *Execution) ([]byte, error) { return json.Marshal(e) }
 
-// UnmarshalExecution reads an execution serialized by MarshalExecution.
+// UnmarshalExecution reads an execution serialized by MarshalExecution. A
+// record that does not decode, or decodes to something no execution can be
+// (see Execution.Validate), gives an error wrapping ErrCorrupt.
 func UnmarshalExecution(data []byte) (*Execution, error) {
 	e := &Execution{}
 	if err := json.Unmarshal(data, e); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if err := e.Validate(); err != nil {
 		return nil, err
 	}
 	return e, nil
+}
+
+// Validate reports, with an error wrapping ErrCorrupt, an execution no
+// engine could have saved: no id, an unknown status, or, while active, no
+// frames, a frame with no context or of an unknown kind, a wait with no
+// state. The engine validates every execution a store returns before it
+// touches it.
+func (e *Execution) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: execution %q: %s", ErrCorrupt, e.ID, fmt.Sprintf(format, args...))
+	}
+	if e.ID == "" {
+		return bad("no id")
+	}
+	switch e.Status {
+	case StatusActive:
+	case StatusEnded, StatusFailed:
+		return nil
+	default:
+		return bad("unknown status %q", e.Status)
+	}
+	if len(e.Frames) == 0 {
+		return bad("an active execution with no frames")
+	}
+	for i, f := range e.Frames {
+		switch {
+		case f.Context == nil:
+			return bad("frame %d has no context", i)
+		case i == 0 && f.Kind != FrameFlow, i > 0 && f.Kind != FrameSubflow && f.Kind != FrameModule:
+			return bad("frame %d is of kind %q", i, f.Kind)
+		case f.Sid == "":
+			return bad("frame %d names no flow", i)
+		case f.State == "":
+			return bad("frame %d is in no state", i)
+		}
+	}
+	if e.Wait != nil && e.Wait.State == "" {
+		return bad("a wait in no state")
+	}
+	return nil
 }
 
 func (e *Execution) top() *Frame { return &e.Frames[len(e.Frames)-1] }

@@ -39,7 +39,8 @@ func TestStartWhoseSaveFailsReleasesTheSession(t *testing.T) {
 	first, err := h.engine.Get(context.Background(), "FN00000001")
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusFailed, first.Status)
-	assert.Equal(t, "the execution's first run could not be saved: database timeout", first.Reason)
+	assert.Equal(t, runtime.FailureStore, first.FailureCode)
+	assert.Contains(t, first.Reason, "database timeout", "the reason names the store's error")
 }
 
 func TestExpireGoesOnPastAnExecutionItCannotAdvance(t *testing.T) {
@@ -59,7 +60,7 @@ func TestExpireGoesOnPastAnExecutionItCannotAdvance(t *testing.T) {
 	assert.Equal(t, 2, n)
 	a, _ = h.engine.Get(ctx, a.ID)
 	assert.Equal(t, runtime.StatusFailed, a.Status)
-	assert.Contains(t, a.Reason, "expiry: the timeout could not be delivered")
+	assert.Equal(t, runtime.FailureTimeout, a.FailureCode)
 	b, _ = h.engine.Get(ctx, b.ID)
 	assert.Equal(t, runtime.StatusEnded, b.Status)
 	assert.Equal(t, "timeout:ask>Ended", path(b)[1])
@@ -84,7 +85,7 @@ func TestLateReplyMeetsTheTimeoutFirst(t *testing.T) {
 	assert.NotEqual(t, x.ID, y.ID)
 	x, _ = h.engine.Get(ctx, x.ID)
 	assert.Equal(t, runtime.StatusEnded, x.Status)
-	assert.Contains(t, x.Reason, "expired")
+	assert.Equal(t, runtime.FailureExpired, x.FailureCode)
 }
 
 func TestEndFlowAtTheStepLimitFailsOnce(t *testing.T) {

@@ -2,9 +2,9 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +47,8 @@ type StartRequest struct {
 // *ConflictError carrying the active execution's id; an inbound message or
 // conversation message for a session with an active execution resumes it
 // with incomingMessage instead of starting a new one.
-func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error) {
+func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err error) {
+	defer e.contain("start", &err)
 	if e.setupErr != nil {
 		return nil, fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
 	}
@@ -55,12 +56,25 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error
 	if event == "" {
 		return nil, fmt.Errorf("runtime: start: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
 	}
-	now := e.clock()
+	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
+		return nil, fmt.Errorf("runtime: start: %w: %w", err, ErrRefused)
+	}
+	if req.Payload, err = e.boundMap(req.Payload, "payload"); err != nil {
+		return nil, fmt.Errorf("runtime: start: %w: %w", err, ErrRefused)
+	}
 	if e.admission != nil {
-		if err := e.admission.Allow(req.Account, req.Trigger, now); err != nil {
+		if err := e.admission.Allow(req.Account, req.Trigger, e.clock()); err != nil {
 			return nil, err
 		}
 	}
+	return e.start(ctx, req, true)
+}
+
+// start runs a checked and admitted start request. mayRetry allows one
+// more start when the session's active execution turns out to be ended or
+// corrupt.
+func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry bool) (*Execution, error) {
+	now := e.clock()
 	r, err := e.resolveStart(ctx, &req)
 	if err != nil {
 		return nil, err
@@ -72,14 +86,14 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error
 	key := sessionKey(req, p.def)
 	if key != "" {
 		if id, err := e.store.FindActive(ctx, key); err == nil {
-			return e.startOnActive(ctx, req, id)
+			return e.startOnActive(ctx, req, id, mayRetry)
 		}
 	}
 	x := e.newExecution(req, p, key, now)
 	if err := e.store.Create(ctx, x); err != nil {
 		var ce *ConflictError
 		if errors.As(err, &ce) && ce.ActiveID != "" {
-			return e.startOnActive(ctx, req, ce.ActiveID)
+			return e.startOnActive(ctx, req, ce.ActiveID, mayRetry)
 		}
 		return nil, err
 	}
@@ -100,10 +114,10 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (*Execution, error
 // lifetime. A failure here is logged: the original error is what the
 // caller gets.
 func (e *Engine) abandon(ctx context.Context, id string, cause error) {
-	x, err := e.store.Load(ctx, id)
+	x, err := e.load(ctx, id)
 	if err == nil && x.Status == StatusActive {
 		r := e.newRun(ctx, x)
-		r.fail("the execution's first run could not be saved: " + cause.Error())
+		r.fail(FailureStore, "the execution's first run could not be saved: "+cause.Error())
 		_, err = e.finish(r)
 	}
 	if err != nil {
@@ -135,22 +149,67 @@ func (e *Engine) resolveStart(ctx context.Context, req *StartRequest) (*Resolved
 }
 
 // startOnActive handles a start for a session that already has an active
-// execution: messages resume it, everything else is a conflict.
-func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID string) (*Execution, error) {
+// execution: messages resume it, everything else is a conflict. An active
+// execution whose record is corrupt is ended unread, and the start goes
+// ahead.
+func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID string, mayRetry bool) (*Execution, error) {
 	if req.Trigger == TriggerMessage || req.Trigger == TriggerConversation {
 		data := triggerPayload(req)
 		x, err := e.Resume(ctx, activeID, widgets.Event{Name: "incomingMessage", Data: data})
-		if err == nil || !errors.Is(err, ErrRefused) {
+		if err == nil || !errors.Is(err, ErrRefused) && !errors.Is(err, ErrCorrupt) {
 			return x, err
+		}
+		if errors.Is(err, ErrCorrupt) {
+			if ferr := e.forceEnd(ctx, activeID, err); ferr != nil || !mayRetry {
+				return nil, errors.Join(err, ferr)
+			}
+			return e.start(ctx, req, false)
 		}
 		// The active execution may have ended meanwhile (its lifetime or its
 		// wait ran out): the message then starts a new one.
-		if cur, lerr := e.store.Load(ctx, activeID); lerr == nil && cur.Status != StatusActive {
-			return e.Start(ctx, req)
+		if cur, lerr := e.load(ctx, activeID); lerr == nil && cur.Status != StatusActive && mayRetry {
+			return e.start(ctx, req, false)
 		}
 		return nil, &ConflictError{ActiveID: activeID, Msg: "the session's active execution is not waiting for a message"}
 	}
+	if _, err := e.load(ctx, activeID); errors.Is(err, ErrCorrupt) {
+		if ferr := e.forceEnd(ctx, activeID, err); ferr != nil || !mayRetry {
+			return nil, errors.Join(err, ferr)
+		}
+		return e.start(ctx, req, false)
+	}
 	return nil, &ConflictError{ActiveID: activeID, Msg: fmt.Sprintf("a %s start for a session that already has an active execution", req.Trigger)}
+}
+
+// load returns the stored execution id, validated: a store's faulty answer
+// (nil, a record no engine could have saved) is an error wrapping
+// ErrCorrupt, never a panic later.
+func (e *Engine) load(ctx context.Context, id string) (*Execution, error) {
+	x, err := e.store.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return nil, fmt.Errorf("runtime: execution %s: the store returned nothing: %w", id, ErrCorrupt)
+	}
+	if err := x.Validate(); err != nil {
+		return nil, err
+	}
+	if x.ID != id {
+		return nil, fmt.Errorf("runtime: execution %s: the store returned execution %q: %w", id, x.ID, ErrCorrupt)
+	}
+	return x, nil
+}
+
+// forceEnd ends a corrupt record unread, so that it holds its session no
+// longer.
+func (e *Engine) forceEnd(ctx context.Context, id string, cause error) error {
+	err := e.store.ForceEnd(ctx, id, ForcedEnd{Code: FailureCorrupt, Reason: cleanReason("the stored record is corrupt: " + cause.Error()), At: e.clock()})
+	if err != nil {
+		return fmt.Errorf("runtime: end corrupt execution %s: %w", id, err)
+	}
+	e.logger.Warn("studioflow: ended an execution whose record is corrupt", "execution", id, "error", cause)
+	return nil
 }
 
 // sessionKey is the key that makes an execution its session's only active
@@ -185,12 +244,13 @@ func triggerPayload(req StartRequest) map[string]any {
 		m["ConversationSid"], m["Author"] = req.ConversationSid, req.From
 	case TriggerRequest:
 		m["From"], m["To"] = req.From, req.To
-		m["parameters"] = normalizeMap(req.Parameters)
+		m["parameters"] = widgets.CopyData(req.Parameters)
 	case TriggerParent:
-		m["parameters"] = normalizeMap(req.Parameters)
+		m["parameters"] = widgets.CopyData(req.Parameters)
 	}
-	for k, v := range req.Payload {
-		m[k] = normalize(v)
+	// Start converted and bounded the payload already.
+	for k, v := range widgets.CopyData(req.Payload) {
+		m[k] = v
 	}
 	return m
 }
@@ -223,7 +283,7 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 	}
 	data := map[string]any{}
 	if req.Trigger == TriggerRequest {
-		data = normalizeMap(req.Parameters)
+		data = widgets.CopyData(req.Parameters)
 	}
 	x.Frames = []Frame{{
 		Kind: FrameFlow, Ref: p.sid, Sid: p.sid, Revision: p.revision,
@@ -246,11 +306,15 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 // execution past its lifetime is ended. Either way the event is refused,
 // and the execution records what time did to it (the expiry pass would
 // have done the same).
-func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Execution, error) {
+func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (_ *Execution, err error) {
+	defer e.contain("resume", &err)
 	if e.setupErr != nil {
 		return nil, fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
 	}
-	x, err := e.store.Load(ctx, id)
+	if ev.Data, err = e.boundMap(ev.Data, "event data"); err != nil {
+		return nil, fmt.Errorf("runtime: resume %s with %q: %w: %w", id, ev.Name, err, ErrRefused)
+	}
+	x, err := e.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -277,9 +341,11 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 		return nil, err
 	}
 	if late {
-		state, deadline := x.Wait.State, *x.Wait.Deadline
+		// A late event for a sensitive wait is refused whatever follows:
+		// the caller's PIN never reaches the next gather.
+		state, deadline, sensitive := x.Wait.State, *x.Wait.Deadline, x.Wait.Sensitive
 		r.deliver(widgets.Event{Name: timeout})
-		if x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
+		if sensitive || x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
 			if _, err := e.finish(r); err != nil {
 				return nil, err
 			}
@@ -298,9 +364,9 @@ func (r *run) deliver(ev widgets.Event) {
 	var res widgets.Result
 	if rs, ok := st.node.(widgets.Resumer); ok {
 		var err error
-		res, err = guard(func() (widgets.Result, error) { return rs.Resume(r.sc(st), ev) })
+		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.sc(st), ev) })
 		if err != nil {
-			r.fail(fmt.Sprintf("state %q: %v", st.name, err))
+			r.failStep(st, err)
 			return
 		}
 	} else {
@@ -317,14 +383,23 @@ func (e *Engine) expired(x *Execution, now time.Time) bool {
 // endExpired ends and saves an execution past its lifetime.
 func (e *Engine) endExpired(ctx context.Context, x *Execution) error {
 	r := e.newRun(ctx, x)
-	r.end(StatusEnded, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
+	r.end(StatusEnded, FailureExpired, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
 	_, err := e.finish(r)
 	return err
 }
 
-// End ends an active execution on request, with reason recorded.
-func (e *Engine) End(ctx context.Context, id, reason string) (*Execution, error) {
-	x, err := e.store.Load(ctx, id)
+// End ends an active execution on request, with reason recorded. A record
+// that is corrupt (ErrCorrupt) is ended unread, failed with
+// FailureCorrupt, and returned as the store then holds it.
+func (e *Engine) End(ctx context.Context, id, reason string) (_ *Execution, err error) {
+	defer e.contain("end", &err)
+	x, err := e.load(ctx, id)
+	if errors.Is(err, ErrCorrupt) {
+		if err := e.forceEnd(ctx, id, err); err != nil {
+			return nil, err
+		}
+		return e.load(ctx, id)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -332,13 +407,15 @@ func (e *Engine) End(ctx context.Context, id, reason string) (*Execution, error)
 		return nil, fmt.Errorf("runtime: end %s: the execution has already %s: %w", id, x.Status, ErrRefused)
 	}
 	r := e.newRun(ctx, x)
-	r.end(StatusEnded, reason)
+	r.end(StatusEnded, "", reason)
 	return e.finish(r)
 }
 
 // Get returns an execution: its status, context, frames, wait and steps.
-func (e *Engine) Get(ctx context.Context, id string) (*Execution, error) {
-	return e.store.Load(ctx, id)
+// A corrupt record gives an error wrapping ErrCorrupt.
+func (e *Engine) Get(ctx context.Context, id string) (_ *Execution, err error) {
+	defer e.contain("get", &err)
+	return e.load(ctx, id)
 }
 
 // Expire delivers timeout to waits past their deadline and ends executions
@@ -347,7 +424,8 @@ func (e *Engine) Get(ctx context.Context, id string) (*Execution, error) {
 // be advanced (its definition is gone, a widget fails) is failed with the
 // reason, and the pass goes on with the others. The errors it met are
 // returned joined.
-func (e *Engine) Expire(ctx context.Context) (int, error) {
+func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
+	defer e.contain("expire", &err)
 	now := e.clock()
 	ids, err := e.store.Due(ctx, now, 0)
 	if err != nil {
@@ -368,10 +446,16 @@ func (e *Engine) Expire(ctx context.Context) (int, error) {
 }
 
 func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool, error) {
-	x, err := e.store.Load(ctx, id)
+	x, err := e.load(ctx, id)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound):
 			return false, nil
+		case errors.Is(err, ErrCorrupt):
+			if ferr := e.forceEnd(ctx, id, err); ferr != nil {
+				return false, ferr
+			}
+			return true, nil
 		}
 		return false, err
 	}
@@ -397,7 +481,7 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	// The timeout cannot be delivered: fail the execution rather than
 	// retry it on every pass.
 	r := e.newRun(ctx, x)
-	r.fail("expiry: the timeout could not be delivered: " + err.Error())
+	r.fail(FailureTimeout, "expiry: the timeout could not be delivered: "+err.Error())
 	if _, ferr := e.finish(r); ferr != nil && !errors.Is(ferr, ErrConflict) {
 		return false, errors.Join(err, ferr)
 	}
@@ -432,6 +516,9 @@ type run struct {
 	merge  bool       // merge the next result's outputs (a resume)
 	events []Event
 	step   stepCtx
+	// valueErr is a value a step tried to store that the limits refuse
+	// (SetVariable cannot return it); the step fails once it returns.
+	valueErr error
 }
 
 func (e *Engine) newRun(ctx context.Context, x *Execution) *run {
@@ -446,14 +533,14 @@ func (r *run) loadPrograms() error {
 		if err != nil {
 			return fmt.Errorf("runtime: execution %s: load %s %s revision %d: %w", r.x.ID, f.Kind, f.Ref, f.Revision, err)
 		}
+		// Every frame's state must exist: the top one runs next, the
+		// others take their child's result.
+		if _, ok := p.index[f.State]; !ok {
+			return fmt.Errorf("runtime: execution %s: state %q is not in %s revision %d", r.x.ID, f.State, f.Sid, f.Revision)
+		}
 		r.progs = append(r.progs, p)
 	}
-	top := r.x.top()
-	i, ok := r.progs[len(r.progs)-1].index[top.State]
-	if !ok {
-		return fmt.Errorf("runtime: execution %s: state %q is not in %s revision %d", r.x.ID, top.State, top.Sid, top.Revision)
-	}
-	r.cur = i
+	r.cur = r.prog().index[r.x.top().State]
 	return nil
 }
 
@@ -478,34 +565,43 @@ func (r *run) loop(res widgets.Result, have bool) {
 		st := r.current()
 		if !have {
 			if st.wtype != nil && st.wtype.NeedsCall && !x.Call.Live {
-				r.fail(fmt.Sprintf("state %q (%s) needs a live call, and there is none: the call has ended or never existed", st.name, st.typ))
+				r.fail(FailureNoCall, fmt.Sprintf("state %q (%s) needs a live call, and there is none: the call has ended or never existed", st.name, st.typ))
 				return
 			}
 			var err error
-			res, err = guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
+			res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
 			if err != nil {
-				r.fail(fmt.Sprintf("state %q: %v", st.name, err))
+				r.failStep(st, err)
 				return
 			}
 		}
 		have = false
+		if r.valueErr != nil {
+			r.failStep(st, r.valueErr)
+			return
+		}
 		if res.Outputs != nil {
-			r.storeOutputs(st.name, res.Outputs)
+			if err := r.storeOutputs(st.name, res.Outputs); err != nil {
+				r.failStep(st, err)
+				return
+			}
 		}
 		r.merge = false
 		switch {
 		case res.Wait != nil:
-			r.wait(st, res.Wait)
+			if err := r.wait(st, res.Wait); err != nil {
+				r.failStep(st, err)
+			}
 			return
 		case res.End != nil:
-			status := StatusEnded
+			status, code := StatusEnded, FailureCode("")
 			if res.End.Failed {
-				status = StatusFailed
+				status, code = StatusFailed, FailureFlow
 			}
 			if !r.record(st, StepEndName, StepEnded, 0) {
 				return
 			}
-			r.end(status, res.End.Reason)
+			r.end(status, code, res.End.Reason)
 			return
 		case res.Enter != nil:
 			out, started, ok := r.enter(st, res.Enter)
@@ -538,7 +634,7 @@ func (r *run) loop(res widgets.Result, have bool) {
 			}
 			// The branch ended.
 			if len(x.Frames) == 1 {
-				r.end(StatusEnded, "")
+				r.end(StatusEnded, "", "")
 				return
 			}
 			var ok bool
@@ -591,7 +687,7 @@ func (r *run) take(st *pstate, res widgets.Result) bool {
 	if next == r.cur {
 		x.Repeats++
 		if x.Repeats > r.e.limits.MaxRepeats {
-			r.fail(fmt.Sprintf("limit: state %q ran more than %d times in a row", st.name, r.e.limits.MaxRepeats))
+			r.fail(FailureLimitRepeats, fmt.Sprintf("limit: state %q ran more than %d times in a row", st.name, r.e.limits.MaxRepeats))
 			return false
 		}
 	} else {
@@ -607,7 +703,7 @@ func (r *run) take(st *pstate, res widgets.Result) bool {
 func (r *run) record(st *pstate, event, to string, transition int) bool {
 	x := r.x
 	if len(x.Steps) >= r.e.limits.MaxSteps {
-		r.fail(fmt.Sprintf("limit: the execution reached %d steps", r.e.limits.MaxSteps))
+		r.fail(FailureLimitSteps, fmt.Sprintf("limit: the execution reached %d steps", r.e.limits.MaxSteps))
 		return false
 	}
 	step := Step{Name: event, From: st.name, To: to, Type: st.typ, Time: r.e.clock(), Transition: transition}
@@ -622,14 +718,22 @@ func (r *run) record(st *pstate, event, to string, transition int) bool {
 	return true
 }
 
-func (r *run) wait(st *pstate, w *widgets.Wait) {
-	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Prompt: normalizeInPlace(w.Prompt)}
+func (r *run) wait(st *pstate, w *widgets.Wait) error {
+	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
+	if w.Prompt != nil {
+		prompt, err := r.e.bounds().inPlace(w.Prompt)
+		if err != nil {
+			return err.within("prompt")
+		}
+		ws.Prompt = prompt
+	}
 	if w.Timeout > 0 {
 		d := r.e.clock().Add(w.Timeout)
 		ws.Deadline = &d
 	}
 	r.x.Wait = ws
 	r.x.top().State = st.name
+	return nil
 }
 
 // enter pushes a child frame for st. When the child cannot start, the
@@ -638,19 +742,24 @@ func (r *run) wait(st *pstate, w *widgets.Wait) {
 func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started, ok bool) {
 	x := r.x
 	if len(x.Frames) > r.e.limits.MaxDepth {
-		r.fail(fmt.Sprintf("state %q: %s %q would nest deeper than %d levels", st.name, en.Kind, en.Ref, r.e.limits.MaxDepth))
+		r.fail(FailureLimitDepth, fmt.Sprintf("state %q: %s %q would nest deeper than %d levels", st.name, en.Kind, en.Ref, r.e.limits.MaxDepth))
 		return out, false, false
 	}
 	for _, f := range x.Frames {
 		if r.e.limits.ForbidModuleNesting && f.Kind == FrameModule && en.Kind == widgets.FrameModule {
-			r.fail(fmt.Sprintf("state %q: module %q runs inside module %q, and nesting modules is forbidden", st.name, en.Ref, f.Ref))
+			r.fail(FailureModuleNesting, fmt.Sprintf("state %q: module %q runs inside module %q, and nesting modules is forbidden", st.name, en.Ref, f.Ref))
 			return out, false, false
 		}
 		sameKind := (f.Kind == FrameModule) == (en.Kind == widgets.FrameModule)
 		if sameKind && f.Ref == en.Ref {
-			r.fail(fmt.Sprintf("state %q: %s %q is already running in this execution (%s): a cycle is not allowed", st.name, en.Kind, en.Ref, r.stackPath(en.Ref)))
+			r.fail(FailureCycle, fmt.Sprintf("state %q: %s %q is already running in this execution (%s): a cycle is not allowed", st.name, en.Kind, en.Ref, r.stackPath(en.Ref)))
 			return out, false, false
 		}
+	}
+	params, perr := r.e.boundMap(en.Parameters, "parameters")
+	if perr != nil {
+		r.failStep(st, perr)
+		return out, false, false
 	}
 	var res *Resolved
 	var err error
@@ -681,7 +790,7 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	f := Frame{
 		Kind: kind, Ref: en.Ref, Sid: p.sid, Revision: p.revision, State: p.def.InitialState,
 		Context: frameContext(x, p.sid, map[string]any{},
-			map[string]any{"parent": map[string]any{"parameters": normalizeMap(en.Parameters)}}),
+			map[string]any{"parent": map[string]any{"parameters": params}}),
 	}
 	x.Frames = append(x.Frames, f)
 	r.progs = append(r.progs, p)
@@ -702,11 +811,19 @@ func (r *run) stackPath(ref string) string {
 func (r *run) pop(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
 	x := r.x
 	if len(x.Frames) == 1 {
-		r.fail(fmt.Sprintf("state %q returns to a caller, but the flow was not entered from one", st.name))
+		code := FailureWidget
+		if ret.Failed {
+			code = FailureFlow
+		}
+		r.fail(code, fmt.Sprintf("state %q returns to a caller, but the flow was not entered from one", st.name))
 		return widgets.Result{}, false
 	}
 	if ret.Outputs != nil {
-		ret.Outputs = normalizeMap(ret.Outputs)
+		var err error
+		if ret.Outputs, err = r.e.boundMap(ret.Outputs, "outputs"); err != nil {
+			r.failStep(st, err)
+			return widgets.Result{}, false
+		}
 	}
 	x.Frames = x.Frames[:len(x.Frames)-1]
 	r.progs = r.progs[:len(r.progs)-1]
@@ -719,33 +836,39 @@ func (r *run) pop(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
 func (r *run) returnTo(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
 	rt, ok := st.node.(widgets.Returner)
 	if !ok {
-		r.fail(fmt.Sprintf("state %q (%s) entered a child frame but cannot take its result", st.name, st.typ))
+		r.fail(FailureWidget, fmt.Sprintf("state %q (%s) entered a child frame but cannot take its result", st.name, st.typ))
 		return widgets.Result{}, false
 	}
-	res, err := guard(func() (widgets.Result, error) { return rt.Return(r.sc(st), ret) })
+	res, err := r.guard(func() (widgets.Result, error) { return rt.Return(r.sc(st), ret) })
 	if err != nil {
-		r.fail(fmt.Sprintf("state %q: %v", st.name, err))
+		r.failStep(st, err)
 		return widgets.Result{}, false
 	}
 	return res, true
 }
 
-func (r *run) storeOutputs(state string, out map[string]any) {
+// storeOutputs stores a step's outputs as widgets.STATE, refusing them
+// past the value limits.
+func (r *run) storeOutputs(state string, out map[string]any) error {
+	norm, err := r.e.bounds().inPlace(out)
+	if err != nil {
+		return err.within("widgets." + state)
+	}
 	ws, _ := r.x.top().Context["widgets"].(map[string]any)
 	if ws == nil {
 		ws = map[string]any{}
 		r.x.top().Context["widgets"] = ws
 	}
-	norm := normalizeInPlace(out)
 	if r.merge {
 		if old, ok := ws[state].(map[string]any); ok {
 			for k, v := range norm {
 				old[k] = v
 			}
-			return
+			return nil
 		}
 	}
 	ws[state] = norm
+	return nil
 }
 
 func (r *run) widgetOutput(state, key string) any {
@@ -754,22 +877,48 @@ func (r *run) widgetOutput(state, key string) any {
 	return m[key]
 }
 
-func (r *run) fail(reason string) { r.end(StatusFailed, reason) }
+func (r *run) fail(code FailureCode, reason string) { r.end(StatusFailed, code, reason) }
 
-func (r *run) end(status Status, reason string) {
+// failStep fails the execution with a step's error, classified.
+func (r *run) failStep(st *pstate, err error) {
+	r.fail(codeOf(err), fmt.Sprintf("state %q: %v", st.name, err))
+}
+
+// end ends the execution. The reason is stored and published, so it is
+// cleaned of stack traces and host paths first.
+func (r *run) end(status Status, code FailureCode, reason string) {
 	x := r.x
 	now := r.e.clock()
-	x.Status, x.Reason, x.Wait, x.EndedAt = status, reason, nil, &now
+	reason = cleanReason(reason)
+	x.Status, x.FailureCode, x.Reason, x.Wait, x.EndedAt = status, code, reason, nil, &now
 	x.DueAt = time.Time{}
-	r.events = append(r.events, Event{Type: EventExecutionEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now, Status: status, Reason: reason})
+	r.events = append(r.events, Event{Type: EventExecutionEnded, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now, Status: status, FailureCode: code, Reason: reason})
 }
+
+// contain turns a panic in an Engine method into an error, so that nothing
+// a host or a store hands back can crash the host's process. The stack is
+// logged; the error says only what failed.
+func (e *Engine) contain(op string, err *error) {
+	if p := recover(); p != nil {
+		e.logger.Error("studioflow: internal error", "operation", op, "panic", p, "stack", string(debug.Stack()))
+		*err = fmt.Errorf("runtime: %s: internal error: %s", op, cleanReason(fmt.Sprint(p)))
+	}
+}
+
+// panicError is a widget's panic, as the step's error. Its text is the
+// panic value alone: the stack goes to the engine's log, never into the
+// execution.
+type panicError struct{ value any }
+
+func (p *panicError) Error() string { return fmt.Sprintf("widget panicked: %v", p.value) }
 
 // guard runs a node's method, turning a panic (a faulty custom widget) into
 // an error, so that it fails the execution instead of the host process.
-func guard(f func() (widgets.Result, error)) (res widgets.Result, err error) {
+func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("widget panicked: %v", p)
+			r.e.logger.Error("studioflow: a widget panicked", "execution", r.x.ID, "state", r.step.state, "panic", p, "stack", string(debug.Stack()))
+			err = &panicError{value: p}
 		}
 	}()
 	return f()
@@ -821,7 +970,13 @@ func (s *stepCtx) SetVariable(key string, value any) {
 		vars = map[string]any{}
 		fl["variables"] = vars
 	}
-	v := normalize(value)
+	v, err := s.r.e.bounds().value(value, 1)
+	if err != nil {
+		if s.r.valueErr == nil {
+			s.r.valueErr = err.within("flow.variables." + key)
+		}
+		return
+	}
 	vars[key] = v
 	if top := s.r.x.top(); top.Kind == FrameModule && slices.Contains(s.r.prog().def.ExposedVariables, key) {
 		if s.r.x.Exposed == nil {
@@ -829,89 +984,4 @@ func (s *stepCtx) SetVariable(key string, value any) {
 		}
 		s.r.x.Exposed[top.Ref+"."+key] = v
 	}
-}
-
-// normalize converts a value to the JSON-like form the context holds
-// (string, float64, bool, nil, []any, map[string]any), so an execution is
-// the same before and after a JSON round trip.
-func normalize(v any) any {
-	switch v := v.(type) {
-	case nil, string, float64, bool:
-		return v
-	case int:
-		return float64(v)
-	case int64:
-		return float64(v)
-	case int32:
-		return float64(v)
-	case float32:
-		return float64(v)
-	case uint:
-		return float64(v)
-	case uint64:
-		return float64(v)
-	case map[string]any:
-		return normalizeMap(v)
-	case map[string]string:
-		m := make(map[string]any, len(v))
-		for k, s := range v {
-			m[k] = s
-		}
-		return m
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = normalize(x)
-		}
-		return out
-	case []string:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = x
-		}
-		return out
-	case []map[string]any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = normalizeMap(x)
-		}
-		return out
-	case time.Time:
-		return v.Format(time.RFC3339)
-	}
-	// Any other Go value ([]int, map[string]int, json.Number, structs...)
-	// takes the shape JSON gives it, as it would after a round trip.
-	if data, err := json.Marshal(v); err == nil {
-		var out any
-		if json.Unmarshal(data, &out) == nil {
-			return out
-		}
-	}
-	return fmt.Sprint(v)
-}
-
-// normalizeInPlace normalizes the values of a map the engine owns (widget
-// outputs), allocating only for nested maps and values that are not
-// JSON-like already.
-func normalizeInPlace(m map[string]any) map[string]any {
-	for k, v := range m {
-		switch v := v.(type) {
-		case nil, string, float64, bool:
-		case map[string]any:
-			// A nested map may be shared (a host's data, a canned
-			// result): copy it rather than touch it.
-			m[k] = normalizeMap(v)
-		default:
-			m[k] = normalize(v)
-		}
-	}
-	return m
-}
-
-func normalizeMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = normalize(v)
-	}
-	return out
 }

@@ -22,6 +22,11 @@ var (
 	ErrRefused = errors.New("refused")
 	// ErrRateLimited: admission refused a start; see *RateLimitError.
 	ErrRateLimited = errors.New("rate limited")
+	// ErrCorrupt: a stored execution does not decode, or decodes to
+	// something no execution can be (no frames, a null context). The engine
+	// never runs such a record: End, the expiry pass and a new start for its
+	// session end it unread through Store.ForceEnd.
+	ErrCorrupt = errors.New("corrupt execution record")
 )
 
 // ConflictError is returned when a session already has an active execution
@@ -54,7 +59,9 @@ type Store interface {
 	// another active execution holds the key, it returns a *ConflictError
 	// naming that execution.
 	Create(ctx context.Context, e *Execution) error
-	// Load returns the execution with the given id, or ErrNotFound.
+	// Load returns the execution with the given id, or ErrNotFound. A
+	// record that does not decode gives an error wrapping ErrCorrupt
+	// (UnmarshalExecution's errors do).
 	Load(ctx context.Context, id string) (*Execution, error)
 	// Save replaces the stored execution if its stored Version equals
 	// e.Version, and increments e.Version; otherwise it returns a
@@ -70,6 +77,22 @@ type Store interface {
 	// DeleteBefore deletes the executions created before t that are no
 	// longer active, and reports how many.
 	DeleteBefore(ctx context.Context, t time.Time) (int, error)
+	// ForceEnd ends the execution with the given id as failed without
+	// decoding it, whatever its stored version, for records that Load
+	// refuses with ErrCorrupt: afterwards Load returns a decodable ended
+	// execution carrying end's code and reason, the session key is free,
+	// and Due no longer lists it. ErrNotFound when there is no such record.
+	ForceEnd(ctx context.Context, id string, end ForcedEnd) error
+}
+
+// ForcedEnd is how Store.ForceEnd ends a record.
+type ForcedEnd struct {
+	// Code and Reason are stored on the ended execution.
+	Code FailureCode
+	// Reason says why, for people.
+	Reason string
+	// At is when, by the engine's clock.
+	At time.Time
 }
 
 // MemoryStore is the in-memory Store. It keeps each execution as JSON, so
@@ -118,7 +141,28 @@ func (s *MemoryStore) Load(_ context.Context, id string) (*Execution, error) {
 	if !ok {
 		return nil, fmt.Errorf("runtime: execution %s: %w", id, ErrNotFound)
 	}
-	return UnmarshalExecution(rec.data)
+	x, err := UnmarshalExecution(rec.data)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: execution %s: %w", id, err)
+	}
+	return x, nil
+}
+
+// ForceEnd implements Store.
+func (s *MemoryStore) ForceEnd(_ context.Context, id string, end ForcedEnd) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.recs[id]
+	if !ok {
+		return fmt.Errorf("runtime: force end execution %s: %w", id, ErrNotFound)
+	}
+	at := end.At
+	x := &Execution{
+		ID: id, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: rec.key,
+		Frames: []Frame{}, Steps: []Step{}, CreatedAt: rec.createdAt, UpdatedAt: at, EndedAt: &at,
+		Version: rec.version + 1,
+	}
+	return s.put(x)
 }
 
 // Save implements Store.

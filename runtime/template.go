@@ -6,12 +6,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/osteele/liquid"
 	"github.com/osteele/liquid/values"
 	"github.com/osteele/tuesday"
+
+	"github.com/studioflow/studioflow/internal/cache"
 )
 
 // MaxRenderBytes caps a rendered template, as Twilio does (16 KB).
@@ -22,8 +23,12 @@ const MaxRenderBytes = 16 << 10
 // Liquid engine.
 type renderer struct {
 	engine *liquid.Engine
-	cache  sync.Map // source -> *cached
+	cache  *cache.Bounded[string, *cached] // by source
 }
+
+// templateCacheSize is how many parsed templates a renderer keeps (up to
+// twice as many), least recently used dropped first.
+const templateCacheSize = 4096
 
 type cached struct {
 	tpl *liquid.Template
@@ -47,7 +52,7 @@ func newRenderer(clock func() time.Time) *renderer {
 		data, err := json.Marshal(v)
 		return string(data), err
 	})
-	return &renderer{engine: eng}
+	return &renderer{engine: eng, cache: cache.New[string, *cached](templateCacheSize)}
 }
 
 // dateOf converts the input of the date filter as Liquid does, except that
@@ -57,10 +62,25 @@ func dateOf(v any, clock func() time.Time) (time.Time, error) {
 	case time.Time:
 		return v, nil
 	case string:
-		if s := strings.TrimSpace(v); s == "now" || s == "today" {
+		s := strings.TrimSpace(v)
+		if s == "now" || s == "today" {
 			return clock(), nil
 		}
-		return values.ParseDate(strings.TrimSpace(v))
+		// An epoch in a string is that instant, shown in UTC.
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC(), nil
+		}
+		t, err := values.ParseDate(s)
+		if err != nil {
+			return t, err
+		}
+		// Liquid reads a date without a zone (and, wrongly, one ending in
+		// Z) in the host's zone; a flow must not depend on where it runs,
+		// so the wall clock it wrote is read in UTC.
+		if t.Location() == time.Local {
+			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+		}
+		return t, nil
 	case float64:
 		return time.Unix(int64(v), 0).UTC(), nil
 	case int:
@@ -106,18 +126,24 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 			}
 		}
 	}
-	var c *cached
-	if v, ok := r.cache.Load(src); ok {
-		c = v.(*cached)
-	} else {
-		tpl, err := r.engine.ParseString(capLoops(src))
+	c, ok := r.cache.Get(src)
+	if !ok {
+		var tpl *liquid.Template
+		err := liquidCall(func() (err error) {
+			tpl, err = r.engine.ParseString(capLoops(src))
+			return err
+		})
 		c = &cached{tpl: tpl, err: err}
-		r.cache.Store(src, c)
+		r.cache.Put(src, c)
 	}
 	if c.err != nil {
 		return "", c.err
 	}
-	out, err := c.tpl.RenderString(bindings)
+	var out string
+	err := liquidCall(func() (err error) {
+		out, err = c.tpl.RenderString(bindings)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
@@ -125,6 +151,27 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 		return "", err
 	}
 	return out, nil
+}
+
+// liquidCall runs f, a call into Liquid, turning a panic into an error.
+// Liquid panics on some templates instead of returning an error: its
+// lexer on an integer literal beyond int64 ({{ 100000000000000000000 }})
+// or an identifier that is not valid Unicode, its evaluator on some
+// errors. That is the flow's mistake, a template error (FailureTemplate),
+// not a crash of the widget rendering it (FailurePanic, logged with a
+// stack as an internal fault).
+func liquidCall(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// A rethrown error carries Liquid's stack in its text; its
+			// cause alone says what went wrong.
+			if c, ok := p.(interface{ Cause() error }); ok && c.Cause() != nil {
+				p = c.Cause()
+			}
+			err = fmt.Errorf("Liquid error: %v", p)
+		}
+	}()
+	return f()
 }
 
 // MaxLoopIterations caps every for and tablerow loop of a template, as

@@ -8,11 +8,11 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/studioflow/studioflow/internal/cache"
 )
 
 // Condition types of split-based-on (and of conditional-statement).
@@ -469,15 +469,12 @@ func condInputDate(s string) (int, bool) {
 	return t.Year()*10000 + int(t.Month())*100 + t.Day(), true
 }
 
-// Compiled regex conditions, keyed by pattern. The cache stops growing at
-// condRegexCacheMax entries (patterns rendered from templates could otherwise
-// grow it without bound); later patterns are compiled on each use.
-const condRegexCacheMax = 1024
+// Compiled regex conditions, keyed by pattern. Patterns rendered from
+// templates could otherwise grow it without bound, so the cache keeps about
+// condRegexCacheSize of them, dropping the least recently used first.
+const condRegexCacheSize = 1024
 
-var (
-	condRegexCache sync.Map // pattern -> condRegexEntry
-	condRegexCount atomic.Int64
-)
+var condRegexCache = cache.New[string, condRegexEntry](condRegexCacheSize)
 
 type condRegexEntry struct {
 	re  *regexp.Regexp
@@ -486,8 +483,7 @@ type condRegexEntry struct {
 
 // condRegexp returns the case-insensitive whole-input matcher of pattern.
 func condRegexp(pattern string) (*regexp.Regexp, error) {
-	if e, ok := condRegexCache.Load(pattern); ok {
-		e := e.(condRegexEntry)
+	if e, ok := condRegexCache.Get(pattern); ok {
 		return e.re, e.err
 	}
 	var e condRegexEntry
@@ -505,11 +501,7 @@ func condRegexp(pattern string) (*regexp.Regexp, error) {
 	} else if e.re, err = regexp.Compile("(?i)^(?:" + pattern + ")$"); err != nil {
 		e.re, e.err = nil, fmt.Errorf("bad regex %q: %v", pattern, err)
 	}
-	if condRegexCount.Load() < condRegexCacheMax {
-		if _, loaded := condRegexCache.LoadOrStore(pattern, e); !loaded {
-			condRegexCount.Add(1)
-		}
-	}
+	condRegexCache.Put(pattern, e)
 	return e.re, e.err
 }
 

@@ -561,9 +561,10 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 			assert.Nil(t, res.Outputs)
 			require.NotNil(t, res.Wait)
 			assert.Equal(t, &widgets.Wait{
-				Events:  []string{"keypress", "speech", "timeout"},
-				Timeout: tt.wait,
-				Prompt:  map[string]any{"input": "dtmf speech", "number_of_digits": float64(tt.want.NumDigits), "sensitive": tt.sensitive},
+				Events:    []string{"keypress", "speech", "timeout"},
+				Timeout:   tt.wait,
+				Prompt:    map[string]any{"input": "dtmf speech", "number_of_digits": float64(tt.want.NumDigits), "sensitive": tt.sensitive},
+				Sensitive: tt.sensitive,
 			}, res.Wait)
 		})
 	}

@@ -8,7 +8,7 @@ import (
 
 // errNoActions is returned by execute-action on an engine without an
 // actions service.
-var errNoActions = errors.New("no actions service is configured")
+var errNoActions = notConfigured("actions", "no actions service is configured")
 
 // ExecuteAction is Talkdesk's Execute action: it calls an integration the
 // host has configured (a CRM lookup, a ticket update) through

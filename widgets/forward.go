@@ -1,7 +1,6 @@
 package widgets
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -106,7 +105,7 @@ func (n *tdForwardNode) Run(sc StepContext) (Result, error) {
 	timeout := secondsDuration(secs)
 	d := Dial{Noun: "number", To: to, CallerID: callerID, Timeout: timeout}
 	if err := v.Connect(sc.Context(), sc.Call().Sid, d); err != nil {
-		return Result{}, fmt.Errorf("voice: %w", err)
+		return Result{}, &ServiceError{Service: "voice", Err: err}
 	}
 	return Result{
 		Outputs: out,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/jsonutil"
 )
 
 // MaxResponseBytes caps the body of an HTTP or function response, as Twilio
@@ -48,8 +49,8 @@ const DefaultHTTPTimeout = 10 * time.Second
 //
 // Outputs: status_code (a number), content_type (the response's), body
 // (the text), parsed (the body decoded, only when it is a JSON object, so
-// parsed.key reads a field; arrays, scalars and non-JSON bodies give no
-// parsed), and error (on a network error, a timeout or an oversized body,
+// parsed.key reads a field; arrays, scalars, non-JSON bodies and objects
+// nesting deeper than MaxParsedDepth give no parsed), and error (on a network error, a timeout or an oversized body,
 // in which case body is not set).
 var MakeHTTPRequest = Type{
 	Name: "make-http-request",
@@ -195,10 +196,16 @@ func responseOutputs(status int, contentType string, body io.Reader) (map[string
 	return out, status >= 200 && status < 300
 }
 
-// parseObject decodes b when it is a JSON object, else returns nil.
+// MaxParsedDepth is how deeply a JSON response may nest for parsed to be
+// set. A deeper body is kept as text only: a value nested thousands of
+// levels deep could be stored but never loaded again.
+const MaxParsedDepth = 64
+
+// parseObject decodes b when it is a JSON object nesting at most
+// MaxParsedDepth levels, else returns nil.
 func parseObject(b []byte) map[string]any {
 	s := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(s, "{") {
+	if !strings.HasPrefix(s, "{") || jsonutil.Depth(s) > MaxParsedDepth {
 		return nil
 	}
 	var m map[string]any

@@ -1,11 +1,10 @@
 package widgets
 
 import (
-	"errors"
 	"strings"
 )
 
-var errNoMessaging = errors.New("no messaging service is configured")
+var errNoMessaging = notConfigured("messaging", "no messaging service is configured")
 
 // messageProps are the properties shared by send-message and
 // send-and-wait-for-reply.

@@ -1,7 +1,6 @@
 package widgets
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -105,7 +104,7 @@ func (n *tdOutboundCallNode) Run(sc StepContext) (Result, error) {
 	timeout := secondsDuration(ring)
 	sid, err := v.Call(sc.Context(), OutboundCall{From: from, To: to, Timeout: timeout})
 	if err != nil {
-		return Result{}, fmt.Errorf("voice: %w", err)
+		return Result{}, &ServiceError{Service: "voice", Err: err}
 	}
 	out["CallSid"], out["CallStatus"] = sid, "queued"
 	return Result{

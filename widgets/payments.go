@@ -156,8 +156,9 @@ func (n *paymentsNode) Run(sc StepContext) (Result, error) {
 		return Result{Event: "providerError", Outputs: map[string]any{"PaymentError": msg, "error": msg}}, nil
 	}
 	return Result{Wait: &Wait{
-		Events: paymentsEvents,
-		Prompt: map[string]any{"input": "payment", "amount": r.Amount, "currency": r.Currency, "payment_method": r.PaymentMethod},
+		Events:    paymentsEvents,
+		Prompt:    map[string]any{"input": "payment", "amount": r.Amount, "currency": r.Currency, "payment_method": r.PaymentMethod},
+		Sensitive: true,
 	}}, nil
 }
 
@@ -206,10 +207,17 @@ func maskLastFour(s string) string {
 }
 
 // maskDigitRuns masks every run of 12 or more digits (spaces and dashes
-// allowed) to its last four.
+// allowed) to its last four, and every card expiry.
 func maskDigitRuns(s string) string {
-	return digitRunRE.ReplaceAllStringFunc(s, maskLastFour)
+	return expiryRE.ReplaceAllString(digitRunRE.ReplaceAllStringFunc(s, maskLastFour), Redacted)
 }
+
+// expiryRE finds a card expiry in the forms people and providers write it:
+// MM/YY, MM/YYYY, MM-YY, "MM / YYYY", and MMYY or MMYYYY standing alone,
+// for years 2020 to 2059. A number in an error text that merely looks like
+// one (an amount of 1230) is scrubbed too: the text loses a detail, never a
+// card's expiry.
+var expiryRE = regexp.MustCompile(`\b(?:0?[1-9]|1[0-2])\s*[/\-]\s*(?:20)?[2-5]\d\b|\b(?:0[1-9]|1[0-2])(?:20)?[2-5]\d\b`)
 
 // scrub masks every long digit run in an error text, then removes every
 // other value the event carried (the values Resume drops: a card number, a

@@ -1,7 +1,6 @@
 package widgets
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -80,7 +79,7 @@ func (n *voicemailNode) Run(sc StepContext) (Result, error) {
 		StatusCallback: n.status, TranscriptionCallback: n.transcript,
 	}
 	if err := v.Record(sc.Context(), sc.Call().Sid, r); err != nil {
-		return Result{}, fmt.Errorf("voice: %w", err)
+		return Result{}, &ServiceError{Service: "voice", Err: err}
 	}
 	return Result{Wait: &Wait{
 		Events: voicemailEvents,

@@ -2,6 +2,7 @@ package widgets
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 )
@@ -18,7 +19,16 @@ type Services struct {
 	// send-and-wait-for-reply. Without it, they fail the execution.
 	Messaging Messaging
 	// HTTP sends make-http-request (and default run-function) requests.
-	// An *http.Client satisfies it.
+	// An *http.Client satisfies it. Use safehttp.NewClient(): a flow, or
+	// whoever shapes the values it renders into a URL, picks where these
+	// requests go, and a plain client reaches 127.0.0.1, the cloud
+	// metadata service (169.254.169.254) and the host's private network.
+	// safehttp's client refuses those (checking the address actually
+	// dialled, every redirect, and hosts written as 0x7f000001 or
+	// 2130706433), ignores proxies from the environment, and takes
+	// allow-lists for the internal hosts flows are meant to reach. A
+	// refused request makes the widget take its failure event with the
+	// reason as its error output.
 	HTTP HTTPDoer
 	// Functions runs run-function handlers registered in Go; a function
 	// without a handler is invoked over HTTP.
@@ -416,3 +426,43 @@ type HTTPDoer interface {
 	// Do sends req and returns the response, as http.Client.Do does.
 	Do(req *http.Request) (*http.Response, error)
 }
+
+// ServiceError is a step's error from a service it needs: the service
+// failed a call the step cannot go on without, or is not configured. The
+// engine fails the execution with the service-error failure code. Services
+// whose failure a widget has an event for (a send that fails takes
+// send-message's failed) do not surface as errors at all.
+type ServiceError struct {
+	// Service names the service: "voice", "messaging", "http", ...
+	Service string
+	// Err is the service's error.
+	Err error
+}
+
+// Error names the service and its error.
+func (e *ServiceError) Error() string {
+	if _, ok := e.Err.(notConfiguredError); ok {
+		return e.Err.Error() // it names the service
+	}
+	return e.Service + ": " + e.Err.Error()
+}
+
+// Unwrap returns the service's error.
+func (e *ServiceError) Unwrap() error { return e.Err }
+
+// ErrNotConfigured is the error of a ServiceError for a service the engine
+// was built without.
+var ErrNotConfigured = errors.New("service not configured")
+
+// notConfigured is the error of a step that needs a service the engine
+// has not got.
+func notConfigured(service, msg string) error {
+	return &ServiceError{Service: service, Err: notConfiguredError(msg)}
+}
+
+// notConfiguredError says which service is missing, and is
+// ErrNotConfigured to errors.Is.
+type notConfiguredError string
+
+func (e notConfiguredError) Error() string        { return string(e) }
+func (e notConfiguredError) Is(target error) bool { return target == ErrNotConfigured }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,10 +110,14 @@ func chain(t *testing.T, next string) *flow.Definition {
 	return parseFlow(t, `{"description": "chain", "initial_state": "Trigger", "states": [`+states+`]}`)
 }
 
+// subflowNow is the engines' clock in these tests.
+var subflowNow = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
 func startParent(t *testing.T, defs runtime.Definitions, opts ...runtime.Option) (*runtime.Execution, *fake.Fakes) {
 	t.Helper()
 	f := fake.New()
-	eng := runtime.New(append([]runtime.Option{runtime.WithSource(defs), runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs())}, opts...)...)
+	eng := runtime.New(append([]runtime.Option{runtime.WithSource(defs), runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithClock(runtime.NewFixedClock(subflowNow).Now)}, opts...)...)
 	x, err := eng.Start(context.Background(), runtime.StartRequest{
 		FlowSid: "FWparent", Trigger: runtime.TriggerRequest, From: "+15550006666", To: "+15550008888",
 		Parameters: map[string]any{"name": "Ana"},
@@ -158,7 +163,7 @@ func TestRunSubflowStepsCountTowardTheLimit(t *testing.T) {
 
 	x, f := startParent(t, defs, runtime.WithLimits(runtime.Limits{MaxSteps: 2}))
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Contains(t, x.Reason, "limit: the execution reached 2 steps")
+	assert.Equal(t, runtime.FailureLimitSteps, x.FailureCode)
 	assert.Len(t, x.Steps, 2)
 	assert.Equal(t, "subflow:FWchild", x.Steps[1].Frame, "the child's step counted")
 	assert.Empty(t, f.T.Lines())
@@ -180,12 +185,14 @@ func TestRunSubflowNesting(t *testing.T) {
 	// One level more than MaxDepth allows: the execution fails, naming it.
 	x, _ = startParent(t, defs, runtime.WithLimits(runtime.Limits{MaxDepth: 2}))
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Contains(t, x.Reason, `subflow "FWd" would nest deeper than 2 levels`)
+	assert.Equal(t, runtime.FailureLimitDepth, x.FailureCode)
+	assert.Contains(t, x.Reason, `subflow "FWd"`, "naming it")
 
 	// Twilio's own rule, one level: the second level already fails.
 	x, _ = startParent(t, defs, runtime.WithLimits(runtime.Limits{MaxDepth: 1}))
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Contains(t, x.Reason, `subflow "FWc" would nest deeper than 1 levels`)
+	assert.Equal(t, runtime.FailureLimitDepth, x.FailureCode)
+	assert.Contains(t, x.Reason, `subflow "FWc"`)
 }
 
 func TestRunSubflowCycleFails(t *testing.T) {
@@ -196,13 +203,14 @@ func TestRunSubflowCycleFails(t *testing.T) {
 	}
 	x, f := startParent(t, defs)
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Contains(t, x.Reason, `subflow "FWa" is already running in this execution (FWparent -> FWa -> FWb -> FWa): a cycle is not allowed`)
+	assert.Equal(t, runtime.FailureCycle, x.FailureCode)
+	assert.Contains(t, x.Reason, `(FWparent -> FWa -> FWb -> FWa)`, "the reason shows the cycle")
 	assert.Empty(t, f.T.Lines())
 
 	// A flow running itself is a cycle too.
 	x, _ = startParent(t, runtime.Definitions{"FWparent": parseFlow(t, fmt.Sprintf(parentFlow, "FWparent"))})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Contains(t, x.Reason, "a cycle is not allowed")
+	assert.Equal(t, runtime.FailureCycle, x.FailureCode)
 }
 
 // The real parent and child exports from Twilio, wired by flow sid: the
@@ -222,7 +230,7 @@ func TestRunSubflowDailySitDownExports(t *testing.T) {
 		return fake.JSONResult(map[string]any{"ok": true}), nil
 	})
 	eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWparent": parent, childSid: child}),
-		runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()))
+		runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()), runtime.WithClock(runtime.NewFixedClock(subflowNow).Now))
 	ctx := context.Background()
 	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+15550006666", To: "+15550008888",
 		Payload: map[string]any{"Body": "start"}})

@@ -30,9 +30,9 @@ func twilioTypes() []Type {
 }
 
 var (
-	errNoHTTP     = errors.New("no HTTP client configured")
-	errNoPayments = errors.New("no payment service is configured")
-	errNoStreams  = errors.New("no stream service is configured")
+	errNoHTTP     = notConfigured("http", "no HTTP client configured")
+	errNoPayments = notConfigured("payments", "no payment service is configured")
+	errNoStreams  = notConfigured("streams", "no stream service is configured")
 )
 
 // param is one rendered {key, value} parameter.

@@ -1,14 +1,12 @@
 package widgets
 
 import (
-	"errors"
-	"fmt"
 	"time"
 )
 
 // errNoVoice is returned by voice widgets on an engine without a voice
 // service.
-var errNoVoice = errors.New("no voice service is configured")
+var errNoVoice = notConfigured("voice", "no voice service is configured")
 
 // compilePrompt reads the say / play / digits properties shared by voice
 // widgets.
@@ -76,7 +74,7 @@ func (n *sayPlayNode) Run(sc StepContext) (Result, error) {
 		return Result{}, err
 	}
 	if err := v.Say(sc.Context(), sc.Call().Sid, pr); err != nil {
-		return Result{}, fmt.Errorf("voice: %w", err)
+		return Result{}, &ServiceError{Service: "voice", Err: err}
 	}
 	return Result{Event: "audioComplete"}, nil
 }
@@ -150,14 +148,15 @@ func (n *gatherNode) Run(sc StepContext) (Result, error) {
 		Timeout: secondsDuration(n.timeout),
 	}
 	if err := v.Gather(sc.Context(), sc.Call().Sid, g); err != nil {
-		return Result{}, fmt.Errorf("voice: %w", err)
+		return Result{}, &ServiceError{Service: "voice", Err: err}
 	}
 	return Result{Wait: &Wait{
 		Events: gatherEvents,
 		// The gather timeout runs after the prompt and between digits, so
 		// the host reports it; the engine's deadline is only a backstop.
-		Timeout: secondsDuration(n.timeout) + GatherGrace,
-		Prompt:  map[string]any{"input": "dtmf speech", "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
+		Timeout:   secondsDuration(n.timeout) + GatherGrace,
+		Prompt:    map[string]any{"input": "dtmf speech", "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
+		Sensitive: n.sensitive,
 	}}, nil
 }
 

@@ -103,6 +103,10 @@ type Wait struct {
 	// Prompt tells the host what is awaited (digits, speech, a reply, a call
 	// outcome), for simulators and UIs.
 	Prompt map[string]any
+	// Sensitive marks a wait for input that must never be stored in clear
+	// (a PIN, card data). An event meant for it that arrives after its
+	// deadline is refused, never handed to the wait that follows.
+	Sensitive bool
 }
 
 // End ends the execution.

@@ -515,16 +515,17 @@ func (r *runner) showWait(w io.Writer) {
 
 // result is the -json output.
 type result struct {
-	ID         string             `json:"id"`
-	FlowSid    string             `json:"flow_sid"`
-	Status     runtime.Status     `json:"status"`
-	Reason     string             `json:"reason,omitempty"`
-	Trigger    string             `json:"trigger"`
-	Steps      []runtime.Step     `json:"steps"`
-	Context    resultContext      `json:"context"`
-	Transcript []fake.Entry       `json:"transcript"`
-	Exposed    map[string]any     `json:"exposed,omitempty"`
-	Wait       *runtime.WaitState `json:"wait,omitempty"`
+	ID         string              `json:"id"`
+	FlowSid    string              `json:"flow_sid"`
+	Status     runtime.Status      `json:"status"`
+	Reason     string              `json:"reason,omitempty"`
+	Code       runtime.FailureCode `json:"failure_code,omitempty"`
+	Trigger    string              `json:"trigger"`
+	Steps      []runtime.Step      `json:"steps"`
+	Context    resultContext       `json:"context"`
+	Transcript []fake.Entry        `json:"transcript"`
+	Exposed    map[string]any      `json:"exposed,omitempty"`
+	Wait       *runtime.WaitState  `json:"wait,omitempty"`
 }
 
 type resultContext struct {
@@ -542,6 +543,9 @@ func (r *runner) finish() error {
 	x := run.Execution
 	if !r.o.jsonOut {
 		fmt.Fprintf(r.out, "execution %s %s", x.ID, x.Status)
+		if x.FailureCode != "" {
+			fmt.Fprintf(r.out, " [%s]", x.FailureCode)
+		}
 		if x.Reason != "" {
 			fmt.Fprintf(r.out, ": %s", x.Reason)
 		}
@@ -549,7 +553,7 @@ func (r *runner) finish() error {
 		return nil
 	}
 	res := result{
-		ID: x.ID, FlowSid: x.FlowSid, Status: x.Status, Reason: x.Reason, Trigger: x.Trigger.Event(),
+		ID: x.ID, FlowSid: x.FlowSid, Status: x.Status, Reason: x.Reason, Code: x.FailureCode, Trigger: x.Trigger.Event(),
 		Steps: x.Steps, Transcript: run.Transcript, Exposed: x.Exposed, Wait: x.Wait,
 		Context: resultContext{Flow: resultFlow{Variables: x.Variables()}, Widgets: x.Widgets()},
 	}

@@ -258,7 +258,8 @@ func TestLoopsEndAtTheEngineLimits(t *testing.T) {
 	run, err := s.Run(ctx, sim.Start{}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusFailed, run.Status())
-	assert.Equal(t, `limit: state "ask" ran more than 10 times in a row`, run.Execution.Reason)
+	assert.Equal(t, runtime.FailureLimitRepeats, run.Execution.FailureCode)
+	assert.Contains(t, run.Execution.Reason, `state "ask"`)
 }
 
 func TestSessionStepByStep(t *testing.T) {

@@ -1,0 +1,66 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/flow"
+)
+
+var boundsT0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+
+// Point 5 of the hardening issue: a long-running host does not grow
+// without end. The program cache keeps at most about twice its size.
+func TestTheProgramCacheIsBounded(t *testing.T) {
+	src := `{"description": "x", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest"}], "properties": {}}]}`
+	def, err := flow.Parse([]byte(src))
+	require.NoError(t, err)
+	defs := Definitions{}
+	for i := range 200 {
+		defs[fmt.Sprintf("FW%03d", i)] = def
+	}
+	e := New(WithSource(defs), WithProgramCache(8), WithClock(NewFixedClock(boundsT0).Now))
+	for sid := range defs {
+		x, err := e.Start(context.Background(), StartRequest{FlowSid: sid, Trigger: TriggerRequest, From: sid})
+		require.NoError(t, err)
+		assert.Equal(t, StatusEnded, x.Status)
+	}
+	assert.LessOrEqual(t, e.programs.Len(), 16)
+	assert.Positive(t, e.programs.Len())
+}
+
+// Many accounts starting once each, as an attack would: the limiter
+// stays bounded, and still limits each account.
+func TestTheAdmissionLimiterIsBounded(t *testing.T) {
+	a := NewAdmission(map[TriggerKind]Rate{TriggerRequest: {PerSecond: 1, Burst: 2}})
+	now := boundsT0
+	// Four times the bound is enough to show it holds (a million takes
+	// seconds under -race and shows nothing more).
+	for i := range 4 * MaxAdmissionBuckets {
+		require.NoError(t, a.Allow(fmt.Sprint("AC", i), TriggerRequest, now))
+		if i%1000 == 0 {
+			now = now.Add(time.Second) // the earlier buckets refill
+		}
+	}
+	assert.LessOrEqual(t, a.Len(), MaxAdmissionBuckets)
+
+	// Still a limiter: the burst, then a refusal.
+	require.NoError(t, a.Allow("ACx", TriggerRequest, now))
+	require.NoError(t, a.Allow("ACx", TriggerRequest, now))
+	assert.ErrorIs(t, a.Allow("ACx", TriggerRequest, now), ErrRateLimited)
+}
+
+// When every bucket is mid-refill, half are dropped: the bound holds.
+func TestTheAdmissionLimiterIsBoundedWhenNoBucketIsFull(t *testing.T) {
+	a := NewAdmission(map[TriggerKind]Rate{TriggerRequest: {PerSecond: 0.001, Burst: 1}})
+	for i := range MaxAdmissionBuckets + 10 {
+		require.NoError(t, a.Allow(fmt.Sprint("AC", i), TriggerRequest, boundsT0))
+	}
+	assert.LessOrEqual(t, a.Len(), MaxAdmissionBuckets)
+}

@@ -1,0 +1,105 @@
+package runtime
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// FailureCode says, in a word a host or a test can branch on, why an
+// execution ended abnormally. The human reason beside it (Execution.Reason)
+// may change wording between releases; the codes do not.
+type FailureCode string
+
+// Failure codes. An execution that failed carries one; an execution ended
+// by its lifetime carries FailureExpired with status ended.
+const (
+	// FailureLimitSteps: the execution reached Limits.MaxSteps.
+	FailureLimitSteps FailureCode = "limit_steps"
+	// FailureLimitRepeats: one state ran more than Limits.MaxRepeats times
+	// in a row.
+	FailureLimitRepeats FailureCode = "limit_repeats"
+	// FailureLimitDepth: a subflow or module would nest deeper than
+	// Limits.MaxDepth.
+	FailureLimitDepth FailureCode = "limit_depth"
+	// FailureModuleNesting: a module ran inside a module where
+	// Limits.ForbidModuleNesting forbids it.
+	FailureModuleNesting FailureCode = "module_nesting"
+	// FailureCycle: a subflow or module entered itself.
+	FailureCycle FailureCode = "cycle"
+	// FailureTemplate: a template failed to parse or render.
+	FailureTemplate FailureCode = "template_error"
+	// FailureService: a service the step needs failed or is not configured.
+	FailureService FailureCode = "service_error"
+	// FailureWidget: a widget returned an error of another kind, or cannot
+	// take the result it was handed.
+	FailureWidget FailureCode = "widget_error"
+	// FailurePanic: a widget panicked; the panic is logged, not stored.
+	FailurePanic FailureCode = "widget_panic"
+	// FailureNoCall: a voice step ran where no live call exists (the
+	// caller hung up, or the flow never had a call).
+	FailureNoCall FailureCode = "no_live_call"
+	// FailureCheck: the definition an execution runs cannot be loaded or
+	// no longer passes its checks.
+	FailureCheck FailureCode = "check_failed"
+	// FailureValue: a value entering the execution (a widget's outputs, a
+	// variable, a module's return) nests deeper than Limits.MaxValueDepth,
+	// is larger than Limits.MaxValueBytes, or cannot be stored (NaN).
+	FailureValue FailureCode = "value_refused"
+	// FailureFlow: the flow itself ended in failure (a module returned
+	// failed to a flow that was not entered from one).
+	FailureFlow FailureCode = "flow_failed"
+	// FailureExpired: the execution reached its lifetime (status ended).
+	FailureExpired FailureCode = "expired"
+	// FailureStore: the store failed the execution's first save, so it was
+	// released rather than left holding its contact.
+	FailureStore FailureCode = "store_failure"
+	// FailureCorrupt: the stored record could not be decoded, or decoded
+	// to something no execution can be; it was ended unread.
+	FailureCorrupt FailureCode = "corrupt_record"
+	// FailureTimeout: the expiry pass could not deliver a wait's timeout.
+	FailureTimeout FailureCode = "timeout_undeliverable"
+)
+
+// codeOf classifies a step's error.
+func codeOf(err error) FailureCode {
+	var te *TemplateError
+	var se *widgets.ServiceError
+	var ve *ValueError
+	var pe *panicError
+	switch {
+	case errors.As(err, &pe):
+		return FailurePanic
+	case errors.As(err, &te):
+		return FailureTemplate
+	case errors.As(err, &ve):
+		return FailureValue
+	case errors.As(err, &se):
+		return FailureService
+	}
+	return FailureWidget
+}
+
+// Paths and stack traces are the host's business, not the flow's: a
+// reason is stored, shown and published, so they are cut from it.
+var (
+	// hostPath matches an absolute file path of two or more elements
+	// standing on its own (not inside a URL), with a :line suffix if any.
+	hostPath = regexp.MustCompile(`(^|[\s"'(=\[])(?:[A-Za-z]:\\|/)[^\s/\\:"']+(?:[/\\][^\s/\\:"']+)+(?::\d+)*`)
+)
+
+// cleanReason makes an error text fit to store: one paragraph, no stack
+// trace, no host file paths.
+func cleanReason(s string) string {
+	for _, cut := range []string{"\ngoroutine ", "\n\t"} {
+		if i := strings.Index(s, cut); i >= 0 {
+			s = s[:i]
+		}
+	}
+	if strings.ContainsAny(s, `/\`) {
+		s = hostPath.ReplaceAllString(s, "$1[path]")
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,482 @@
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/fake"
+)
+
+// nested returns a value nesting depth maps deep: {"a": {"a": ... "x"}}.
+func nested(depth int) any {
+	var v any = "x"
+	for range depth {
+		v = map[string]any{"a": v}
+	}
+	return v
+}
+
+// emitType is a custom widget whose outputs (or variable) are whatever the
+// test hands it: the host-written code that could poison an execution.
+func emitType(outputs func() map[string]any, variable func() any) widgets.Type {
+	return widgets.Type{Name: "emit", Compile: func(*widgets.Props) widgets.Node {
+		return &emitNode{outputs: outputs, variable: variable}
+	}}
+}
+
+type emitNode struct {
+	outputs  func() map[string]any
+	variable func() any
+}
+
+func (n *emitNode) Events() []string { return []string{"next"} }
+
+func (n *emitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	if n.variable != nil {
+		sc.SetVariable("v", n.variable())
+	}
+	var out map[string]any
+	if n.outputs != nil {
+		out = n.outputs()
+	}
+	return widgets.Result{Event: "next", Outputs: out}, nil
+}
+
+const emitFlow = `{"description": "emit", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "e"}], "properties": {}},
+  {"name": "e", "type": "emit", "transitions": [{"event": "next"}], "properties": {}}]}`
+
+var rest = runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15559990000"}
+
+// Point 2 of the hardening issue: a value that could be saved but never
+// loaded again (nested past encoding/json's limit, cyclic, NaN) is refused
+// where it enters, so every saved execution loads.
+func TestValuesAreBoundedWhereTheyEnter(t *testing.T) {
+	cyclic := map[string]any{}
+	cyclic["self"] = cyclic
+	tests := []struct {
+		name     string
+		outputs  func() map[string]any
+		variable func() any
+		problem  string
+	}{
+		{name: "outputs nested 9,995 levels", outputs: func() map[string]any { return map[string]any{"deep": nested(9995)} }, problem: "nests deeper than 32 levels"},
+		{name: "a variable nested 100 levels", variable: func() any { return nested(100) }, problem: "nests deeper than 32 levels"},
+		{name: "a cyclic map", outputs: func() map[string]any { return map[string]any{"c": cyclic} }, problem: "nests deeper than 32 levels"},
+		{name: "a huge string", outputs: func() map[string]any { return map[string]any{"s": strings.Repeat("x", 2<<20)} }, problem: "larger than 1048576 bytes"},
+		{name: "NaN", outputs: func() map[string]any { return map[string]any{"n": math.NaN()} }, problem: "not a finite number"},
+		{name: "a list of a million numbers", outputs: func() map[string]any { return map[string]any{"l": make([]int, 1_000_000)} }, problem: "larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, map[string]string{"FW": emitFlow}, runtime.WithWidget(emitType(tt.outputs, tt.variable)))
+			x := h.start(t, rest)
+			assert.Equal(t, runtime.StatusFailed, x.Status)
+			assert.Equal(t, runtime.FailureValue, x.FailureCode)
+			assert.Contains(t, x.Reason, tt.problem)
+			loaded, err := h.engine.Get(context.Background(), x.ID)
+			require.NoError(t, err, "the saved execution loads")
+			assert.Equal(t, runtime.FailureValue, loaded.FailureCode)
+			again := h.start(t, rest)
+			assert.NotEqual(t, x.ID, again.ID, "the contact is free")
+		})
+	}
+
+	t.Run("just within the limits is stored", func(t *testing.T) {
+		h := newHarness(t, map[string]string{"FW": emitFlow}, runtime.WithWidget(emitType(
+			func() map[string]any { return map[string]any{"deep": nested(31)} }, nil)))
+		x := h.start(t, rest)
+		assert.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+		loaded, err := h.engine.Get(context.Background(), x.ID)
+		require.NoError(t, err)
+		assert.Equal(t, nested(31), loaded.Widgets()["e"].(map[string]any)["deep"])
+	})
+}
+
+func TestHostInputPastTheLimitsIsRefusedAndChangesNothing(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerRequest,
+		From: "+1", To: "+2", Parameters: map[string]any{"deep": nested(500)}})
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), "parameters.deep")
+	assert.Equal(t, 0, h.store.Len(), "nothing was created")
+
+	_, err = h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall,
+		From: "+1", To: "+2", CallSid: "CA9", Payload: map[string]any{"Big": strings.Repeat("x", 2<<20)}})
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Equal(t, 0, h.store.Len())
+
+	x := h.start(t, call("FWmenu"))
+	_, err = h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": nested(9995)}})
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	still, err := h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err)
+	require.NotNil(t, still.Wait, "still waiting")
+	assert.Equal(t, x.Version, still.Version, "not saved again")
+	done := h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, runtime.StatusEnded, done.Status, "and resumable")
+}
+
+// deepJSON is a JSON object nesting depth levels deep, about 5 bytes a
+// level: 9,995 levels fit in the 64 KB a response may have.
+func deepJSON(depth int) string {
+	return strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth)
+}
+
+func TestAResponseNested9995LevelsIsKeptAsTextOnly(t *testing.T) {
+	src := `{"description": "fetch", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "fetch"}], "properties": {}},
+	  {"name": "fetch", "type": "make-http-request", "transitions": [{"event": "success"}, {"event": "failed"}],
+	   "properties": {"method": "GET", "url": "https://api.example.com/deep", "content_type": "application/json"}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	body := deepJSON(9995)
+	require.Less(t, len(body), widgets.MaxResponseBytes)
+	fakes := fake.New()
+	fakes.HTTP.Mock("GET", "https://api.example.com/deep", 200, body)
+	h.engine = runtime.New(runtime.WithSource(runtime.Definitions{"FW": mustParse(t, src)}), runtime.WithServices(fakes.Services()),
+		runtime.WithStore(h.store), runtime.WithClock(h.clock.Now))
+	x := h.start(t, rest)
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	out := x.Widgets()["fetch"].(map[string]any)
+	assert.Equal(t, body, out["body"])
+	assert.NotContains(t, out, "parsed")
+	_, err := h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err, "the saved execution loads")
+}
+
+// damagedStore hands back what a faulty database or driver might.
+type damagedStore struct {
+	*runtime.MemoryStore
+	load func(id string) (*runtime.Execution, error)
+}
+
+func (s *damagedStore) Load(ctx context.Context, id string) (*runtime.Execution, error) {
+	if s.load != nil {
+		return s.load(id)
+	}
+	return s.MemoryStore.Load(ctx, id)
+}
+
+// Points 2 and 4: a record that does not decode, or decodes to nothing an
+// engine could have saved, gives an error, never a panic; it can be ended,
+// the expiry pass ends it, and a new start for its contact goes ahead.
+func TestDamagedRecordsGiveErrorsAndNeverHoldTheirContact(t *testing.T) {
+	const key = "FWmenu|+15550001111|+15559990000"
+	records := map[string]string{
+		"not JSON":              `{"id": "FNbad", "status": "act`,
+		"no frames":             `{"id": "FNbad", "status": "active", "frames": [], "wait": {"state": "menu", "events": ["keypress"]}}`,
+		"null frames":           `{"id": "FNbad", "status": "active", "frames": null}`,
+		"a null context":        `{"id": "FNbad", "status": "active", "frames": [{"kind": "flow", "ref": "FWmenu", "sid": "FWmenu", "revision": 1, "state": "menu", "context": null}], "wait": {"state": "menu", "events": ["keypress"]}}`,
+		"an unknown frame":      `{"id": "FNbad", "status": "active", "frames": [{"kind": "flow", "sid": "FWmenu", "revision": 1, "state": "menu", "context": {}}, {"kind": "lambda", "sid": "x", "state": "y", "context": {}}]}`,
+		"a wait in no state":    `{"id": "FNbad", "status": "active", "frames": [{"kind": "flow", "sid": "FWmenu", "revision": 1, "state": "menu", "context": {}}], "wait": {"events": ["keypress"]}}`,
+		"an unknown status":     `{"id": "FNbad", "status": "zombie"}`,
+		"no id":                 `{"status": "active"}`,
+		"nested past the limit": `{"id": "FNbad", "status": "active", "frames": [{"kind": "flow", "sid": "FWmenu", "revision": 1, "state": "menu", "context": {"x": ` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}}]}`,
+	}
+	for name, data := range records {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+			h.store.PutRaw("FNbad", []byte(data), key, t0)
+
+			_, err := h.engine.Get(ctx, "FNbad")
+			require.ErrorIs(t, err, runtime.ErrCorrupt)
+			_, err = h.engine.Resume(ctx, "FNbad", widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
+			require.ErrorIs(t, err, runtime.ErrCorrupt)
+
+			// A new start for the contact ends the corrupt record unread.
+			x, err := h.engine.Start(ctx, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15559990000"})
+			require.NoError(t, err)
+			assert.NotEqual(t, "FNbad", x.ID)
+			bad, err := h.engine.Get(ctx, "FNbad")
+			require.NoError(t, err, "an ended corrupt record loads")
+			assert.Equal(t, runtime.StatusFailed, bad.Status)
+			assert.Equal(t, runtime.FailureCorrupt, bad.FailureCode)
+			assert.Contains(t, bad.Reason, "corrupt")
+		})
+	}
+
+	t.Run("End and Expire end it too", func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+		h.store.PutRaw("FNone", []byte(records["a null context"]), key, t0)
+		h.store.PutRaw("FNtwo", []byte(records["not JSON"]), "other", t0)
+		ended, err := h.engine.End(ctx, "FNone", "operator")
+		require.NoError(t, err)
+		assert.Equal(t, runtime.FailureCorrupt, ended.FailureCode)
+		n, err := h.engine.Expire(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		two, err := h.engine.Get(ctx, "FNtwo")
+		require.NoError(t, err)
+		assert.Equal(t, runtime.FailureCorrupt, two.FailureCode)
+		_, err = h.store.FindActive(ctx, "other")
+		assert.ErrorIs(t, err, runtime.ErrNotFound, "its session key is free")
+	})
+
+	t.Run("a missing program or state is an error, and the record stays", func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+		x := h.start(t, call("FWmenu"))
+		stored, err := runtime.MarshalExecution(x)
+		require.NoError(t, err)
+		gone := strings.Replace(string(stored), `"sid":"FWmenu"`, `"sid":"FWgone"`, 1)
+		h.store.PutRaw("FNgone", []byte(strings.Replace(gone, x.ID, "FNgone", 1)), "k1", t0)
+		noState := strings.Replace(string(stored), `"state":"menu"`, `"state":"nowhere"`, 1)
+		h.store.PutRaw("FNnostate", []byte(strings.Replace(noState, x.ID, "FNnostate", 1)), "k2", t0)
+		for _, id := range []string{"FNgone", "FNnostate"} {
+			_, err = h.engine.Resume(ctx, id, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
+			require.Error(t, err, id)
+			assert.NotErrorIs(t, err, runtime.ErrCorrupt, id)
+			still, err := h.engine.Get(ctx, id)
+			require.NoError(t, err)
+			assert.Equal(t, runtime.StatusActive, still.Status, "%s is left for the host to decide", id)
+		}
+	})
+
+	t.Run("a store that returns nothing, or another execution", func(t *testing.T) {
+		ctx := context.Background()
+		h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+		x := h.start(t, call("FWmenu"))
+		for name, load := range map[string]func(string) (*runtime.Execution, error){
+			"nil": func(string) (*runtime.Execution, error) { return nil, nil },
+			"other": func(string) (*runtime.Execution, error) {
+				return &runtime.Execution{ID: "FNother", Status: runtime.StatusEnded}, nil
+			},
+		} {
+			e := runtime.New(runtime.WithSource(runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}), runtime.WithClock(h.clock.Now),
+				runtime.WithStore(&damagedStore{MemoryStore: h.store, load: load}))
+			_, err := e.Resume(ctx, x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
+			assert.ErrorIs(t, err, runtime.ErrCorrupt, name)
+			_, err = e.Get(ctx, x.ID)
+			assert.ErrorIs(t, err, runtime.ErrCorrupt, name)
+		}
+	})
+}
+
+type nilSource struct{}
+
+func (nilSource) Flow(context.Context, string, string) (*runtime.Resolved, error) { return nil, nil }
+
+func TestASourceThatReturnsNothingIsAnError(t *testing.T) {
+	e := runtime.New(runtime.WithSource(nilSource{}), runtime.WithClock(runtime.NewFixedClock(t0).Now))
+	_, err := e.Start(context.Background(), rest)
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+}
+
+// Point 4: a sink that panics is contained and logged like one that fails.
+func TestAPanickingSinkIsContainedAndLogged(t *testing.T) {
+	var logs bytes.Buffer
+	sink := runtime.SinkFunc(func(context.Context, runtime.Event) error { panic("sink exploded") })
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithSink(sink),
+		runtime.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	x, err := h.engine.Start(context.Background(), call("FWmenu"))
+	require.NoError(t, err)
+	require.NotNil(t, x.Wait)
+	assert.Contains(t, logs.String(), "sink exploded")
+	y := h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+}
+
+// Point 5: a definition that failed its checks is not checked again on
+// every start, but is after FailedCheckRetry.
+func TestAFlowThatFailedItsChecksIsNotRecheckedOnEveryStart(t *testing.T) {
+	checks := 0
+	refuse := flow.CheckerFunc(func(*flow.Definition) flow.Problems {
+		checks++
+		return flow.Problems{{Path: "#", Code: "test.refused", Message: "refused", Severity: flow.SeverityError}}
+	})
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithCheckers(refuse))
+	for range 5 {
+		_, err := h.engine.Start(context.Background(), call("FWmenu"))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "test.refused")
+	}
+	assert.Equal(t, 1, checks)
+	h.clock.Advance(runtime.FailedCheckRetry)
+	_, err := h.engine.Start(context.Background(), call("FWmenu"))
+	require.Error(t, err)
+	assert.Equal(t, 2, checks, "checked again once the retry time is up")
+}
+
+// sensitiveThenOpen asks for a PIN with a sensitive gather; on timeout it
+// asks an ordinary question that also takes a keypress.
+const sensitiveThenOpen = `{"description": "pin", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "pin"}], "properties": {}},
+  {"name": "pin", "type": "gather-input-on-call",
+   "transitions": [{"event": "keypress"}, {"event": "speech"}, {"event": "timeout", "next": "survey"}],
+   "properties": {"say": "Enter your PIN", "number_of_digits": 6, "timeout": "5", "sensitive": %s}},
+  {"name": "survey", "type": "gather-input-on-call",
+   "transitions": [{"event": "keypress"}, {"event": "speech"}, {"event": "timeout"}],
+   "properties": {"say": "Rate us from 1 to 9", "number_of_digits": 6, "timeout": "5"}}]}`
+
+// Point 6: a keypress meant for a sensitive gather that arrives after its
+// deadline is refused, never delivered to the next gather in clear.
+func TestALateKeypressForASensitiveGatherIsNeverStored(t *testing.T) {
+	const secret = "918273"
+	for _, sensitive := range []bool{true, false} {
+		name := map[bool]string{true: "sensitive", false: "not sensitive: delivered to the next gather"}[sensitive]
+		t.Run(name, func(t *testing.T) {
+			src := strings.Replace(sensitiveThenOpen, "%s", map[bool]string{true: "true", false: "false"}[sensitive], 1)
+			h := newHarness(t, map[string]string{"FWpin": src})
+			x := h.start(t, call("FWpin"))
+			h.clock.Advance(5*time.Second + widgets.GatherGrace)
+			_, err := h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": secret}})
+			y, gerr := h.engine.Get(context.Background(), x.ID)
+			require.NoError(t, gerr)
+			stored, merr := runtime.MarshalExecution(y)
+			require.NoError(t, merr)
+			events, merr := json.Marshal(h.sink.Events())
+			require.NoError(t, merr)
+			if !sensitive {
+				require.NoError(t, err)
+				assert.Contains(t, string(stored), secret)
+				return
+			}
+			require.ErrorIs(t, err, runtime.ErrRefused)
+			assert.NotContains(t, err.Error(), secret)
+			require.NotNil(t, y.Wait)
+			assert.Equal(t, "survey", y.Wait.State, "the timeout was delivered, the keypress was not")
+			assert.NotContains(t, string(stored), secret)
+			assert.NotContains(t, string(events), secret)
+		})
+	}
+}
+
+// Point 6: a failure reason carries no stack trace and no host path; the
+// log gets them.
+func TestFailureReasonsHoldNoStackOrHostPaths(t *testing.T) {
+	var logs bytes.Buffer
+	leak := widgets.Type{Name: "leak", Compile: func(*widgets.Props) widgets.Node { return leakNode{} }}
+	src := `{"description": "l", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "l"}], "properties": {}},
+	  {"name": "l", "type": "leak", "transitions": [], "properties": {}}]}`
+	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(leak),
+		runtime.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	x := h.start(t, rest)
+	assert.Equal(t, runtime.FailurePanic, x.FailureCode)
+	assert.Equal(t, `state "l": widget panicked: open [path]: permission denied (see https://example.com/docs/a/b)`, x.Reason)
+	assert.NotContains(t, x.Reason, "goroutine")
+	assert.Contains(t, logs.String(), "/home/deploy/secrets/app.env", "the host's log keeps the details")
+	assert.Contains(t, logs.String(), "goroutine", "and the stack")
+}
+
+type leakNode struct{}
+
+func (leakNode) Events() []string { return nil }
+func (leakNode) Run(widgets.StepContext) (widgets.Result, error) {
+	panic(errors.New("open /home/deploy/secrets/app.env: permission denied (see https://example.com/docs/a/b)\ngoroutine 7 [running]:\nmain.main()\n\t/home/deploy/src/app/main.go:42 +0x1d"))
+}
+
+// Point 8: every way an execution fails carries its stable code.
+func TestFailureCodes(t *testing.T) {
+	loop := `{"description": "loop", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "a"}], "properties": {}},
+	  {"name": "a", "type": "set-variables", "transitions": [{"event": "next", "next": "b"}], "properties": {}},
+	  {"name": "b", "type": "set-variables", "transitions": [{"event": "next", "next": "a"}], "properties": {}}]}`
+	self := `{"description": "self", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "a"}], "properties": {}},
+	  {"name": "a", "type": "set-variables", "transitions": [{"event": "next", "next": "a"}], "properties": {}}]}`
+	badTemplate := `{"description": "t", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "a"}], "properties": {}},
+	  {"name": "a", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "k", "value": "{{ 1 | divided_by: 0 }}"}]}}]}`
+	say := `{"description": "s", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "a"}], "properties": {}},
+	  {"name": "a", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "hi"}}]}`
+	tests := []struct {
+		name string
+		src  string
+		req  runtime.StartRequest
+		opts []runtime.Option
+		code runtime.FailureCode
+	}{
+		{"steps", loop, rest, []runtime.Option{runtime.WithLimits(runtime.Limits{MaxSteps: 20, MaxRepeats: 100})}, runtime.FailureLimitSteps},
+		{"repeats", self, rest, nil, runtime.FailureLimitRepeats},
+		{"template", badTemplate, rest, nil, runtime.FailureTemplate},
+		{"service not configured", say, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA1"},
+			[]runtime.Option{runtime.WithServices(&widgets.Services{})}, runtime.FailureService},
+		{"panic", `{"description": "b", "initial_state": "Trigger", "states": [
+		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "b"}], "properties": {}},
+		  {"name": "b", "type": "boom", "transitions": [], "properties": {}}]}`, rest,
+			[]runtime.Option{runtime.WithWidget(widgets.Type{Name: "boom", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }})}, runtime.FailurePanic},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, map[string]string{"FW": tt.src}, tt.opts...)
+			x := h.start(t, tt.req)
+			assert.Equal(t, runtime.StatusFailed, x.Status)
+			assert.Equal(t, tt.code, x.FailureCode, x.Reason)
+			ended := h.sink.Events()[len(h.sink.Events())-1]
+			assert.Equal(t, runtime.EventExecutionEnded, ended.Type)
+			assert.Equal(t, tt.code, ended.FailureCode, "the event carries the code too")
+		})
+	}
+
+	t.Run("no live call", func(t *testing.T) {
+		// A subflow's voice step run from a message flow: compat cannot
+		// see it, so it fails at run time.
+		parent := `{"description": "sms parent", "initial_state": "Trigger", "states": [
+		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "child"}], "properties": {}},
+		  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}], "properties": {"flow_sid": "FWchild"}}]}`
+		child := strings.Replace(say, "incomingCall", "incomingParent", 1)
+		h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
+		x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+		assert.Equal(t, runtime.FailureNoCall, x.FailureCode, x.Reason)
+	})
+
+	t.Run("expired, with status ended", func(t *testing.T) {
+		h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithLimits(runtime.Limits{Lifetime: time.Hour}))
+		x := h.start(t, call("FWmenu"))
+		h.clock.Advance(2 * time.Hour)
+		_, err := h.engine.Expire(context.Background())
+		require.NoError(t, err)
+		y, err := h.engine.Get(context.Background(), x.ID)
+		require.NoError(t, err)
+		assert.Equal(t, runtime.StatusEnded, y.Status)
+		assert.Equal(t, runtime.FailureExpired, y.FailureCode)
+	})
+
+	t.Run("ended normally: no code", func(t *testing.T) {
+		h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+		x := h.start(t, call("FWmenu"))
+		y := h.resume(t, x.ID, "keypress", map[string]any{"Digits": "1"})
+		assert.Equal(t, runtime.StatusEnded, y.Status)
+		assert.Empty(t, y.FailureCode)
+	})
+}
+
+// Point 1: a template's dates do not depend on the host's time zone (the
+// suite runs under TZ=Pacific/Kiritimati and TZ=America/Los_Angeles too).
+func TestDatesDoNotDependOnTheHostsZone(t *testing.T) {
+	src := `{"description": "d", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "epoch", "value": "{{ '1700000000' | date: '%Y-%m-%d %H:%M %z' }}"},
+	    {"key": "wall", "value": "{{ '2026-03-01 10:00' | date: '%s %H:%M %z' }}"},
+	    {"key": "zulu", "value": "{{ '2026-03-01T10:00:00Z' | date: '%s %H:%M' }}"},
+	    {"key": "offset", "value": "{{ '2026-03-01T10:00:00+02:00' | date: '%s %H:%M %z' }}"},
+	    {"key": "now", "value": "{{ 'now' | date: '%H:%M %z' }}"}]}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, rest)
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, map[string]any{
+		"epoch":  "2023-11-14 22:13 +0000",
+		"wall":   "1772359200 10:00 +0000",
+		"zulu":   "1772359200 10:00",
+		"offset": "1772352000 10:00 +0200",
+		"now":    "09:00 +0000",
+	}, x.Variables())
+}
