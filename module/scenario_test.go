@@ -32,9 +32,9 @@ type world struct {
 func newWorld(t *testing.T, now time.Time) *world {
 	t.Helper()
 	reg := widgets.Standard()
-	cat := version.NewCatalog(version.WithStandardChecks(reg))
-	services, transcript := fake.Services()
 	clock := runtime.NewFixedClock(now)
+	cat := version.NewCatalog(version.WithStandardChecks(reg), version.WithClock(clock.Now))
+	services, transcript := fake.Services()
 	src := runtime.CatalogSource{Catalog: cat}
 	engine := runtime.New(runtime.WithWidgets(reg), runtime.WithSource(src), runtime.WithModules(src),
 		runtime.WithServices(services), runtime.WithClock(clock.Now))

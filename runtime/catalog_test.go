@@ -36,7 +36,8 @@ func mustParseDef(src string) *flow.Definition {
 func TestCatalogAddressesTestUsersAndRevisions(t *testing.T) {
 	ctx := context.Background()
 	admin := version.Actor{ID: "ada", Roles: []version.Role{version.RoleAdmin}}
-	cat := version.NewCatalog()
+	clock := runtime.NewFixedClock(t0)
+	cat := version.NewCatalog(version.WithClock(clock.Now))
 	item, v1, err := cat.Create(ctx, admin, version.KindFlow, "Main line", "", greeting("Version one"), "first")
 	require.NoError(t, err)
 	_, err = cat.Publish(ctx, admin, item.ID, v1.Revision)
@@ -49,7 +50,7 @@ func TestCatalogAddressesTestUsersAndRevisions(t *testing.T) {
 	require.NoError(t, err)
 
 	services, transcript := fake.Services()
-	engine := runtime.New(runtime.WithSource(runtime.CatalogSource{Catalog: cat}), runtime.WithServices(services))
+	engine := runtime.New(runtime.WithSource(runtime.CatalogSource{Catalog: cat}), runtime.WithServices(services), runtime.WithClock(clock.Now))
 	callFrom := func(from, callSid string) *runtime.Execution {
 		x, err := engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, From: from, To: "+15550000000", CallSid: callSid})
 		require.NoError(t, err)
@@ -77,7 +78,8 @@ func TestCatalogAddressesTestUsersAndRevisions(t *testing.T) {
 
 	// A fresh engine (another process) resumes the old revision from the
 	// catalog, not from its cache.
-	other := runtime.New(runtime.WithSource(runtime.CatalogSource{Catalog: cat}), runtime.WithServices(services), runtime.WithStore(engine.Store()))
+	other := runtime.New(runtime.WithSource(runtime.CatalogSource{Catalog: cat}), runtime.WithServices(services), runtime.WithStore(engine.Store()),
+		runtime.WithClock(clock.Now))
 	tester, err = other.Resume(ctx, tester.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusEnded, tester.Status)

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -28,6 +29,7 @@ func Example() {
 		runtime.WithSource(runtime.Definitions{"FWmenu": def}),
 		runtime.WithServices(services),
 		runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithClock(runtime.NewFixedClock(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)).Now),
 	)
 	ctx := context.Background()
 	x, err := engine.Start(ctx, runtime.StartRequest{

@@ -49,7 +49,7 @@ func WithAuthorizer(a Authorizer) Option {
 	}
 }
 
-// WithClock sets the clock that stamps versions (default: time.Now).
+// WithClock sets the clock that stamps versions (default: time.Now in UTC).
 func WithClock(now func() time.Time) Option {
 	return func(c *Catalog) {
 		if now != nil {
@@ -95,7 +95,7 @@ func NewCatalog(opts ...Option) *Catalog {
 	c := &Catalog{
 		store: NewMemoryStore(),
 		auth:  AllowAll{},
-		now:   time.Now,
+		now:   func() time.Time { return time.Now().UTC() },
 		newID: randomID,
 		check: func(_ context.Context, _ Kind, def *flow.Definition) flow.Problems { return flow.Check(def) },
 	}

@@ -53,7 +53,7 @@ func ExampleCatalog_lifecycle() {
 // Test users reach the draft; everyone else reaches the published version.
 func ExampleCatalog_ResolveAddress() {
 	ctx := context.Background()
-	cat := version.NewCatalog()
+	cat := version.NewCatalog(version.WithClock(func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC) }))
 	admin := version.Actor{ID: "admin"}
 	def, _ := flow.Parse([]byte(`{"initial_state": "Trigger", "states": [
 		{"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage"}]}]}`))
@@ -78,7 +78,7 @@ func ExampleCatalog_ResolveAddress() {
 // until the module is there.
 func ExampleCatalog_Import() {
 	ctx := context.Background()
-	cat := version.NewCatalog()
+	cat := version.NewCatalog(version.WithClock(func() time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC) }))
 	admin := version.Actor{ID: "admin"}
 	data := []byte(`{"initial_state": "Trigger", "states": [
 		{"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hours"}]},

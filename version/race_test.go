@@ -22,7 +22,7 @@ import (
 // revision both accepted.
 func TestConcurrentLifecycle(t *testing.T) {
 	const writers, rounds, readers = 12, 60, 4
-	c := version.NewCatalog()
+	c := version.NewCatalog(version.WithClock(ticker()))
 	base := sayFlow(t, "start")
 	id := published(t, c, "Busy")
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -16,7 +17,7 @@ import (
 )
 
 // tdActions is an Actions double: do decides the outcome; every call is
-// recorded with the time left before its context's deadline.
+// recorded with its context's deadline.
 type tdActions struct {
 	mu    sync.Mutex
 	calls []tdActionCall
@@ -24,15 +25,15 @@ type tdActions struct {
 }
 
 type tdActionCall struct {
-	action string
-	params map[string]string
-	left   time.Duration // until the context's deadline; 0 without one
+	action   string
+	params   map[string]string
+	deadline time.Time // the context's deadline; zero without one
 }
 
 func (a *tdActions) Execute(ctx context.Context, action string, params map[string]string) (map[string]any, error) {
 	c := tdActionCall{action: action, params: params}
 	if d, ok := ctx.Deadline(); ok {
-		c.left = time.Until(d)
+		c.deadline = d
 	}
 	a.mu.Lock()
 	a.calls = append(a.calls, c)
@@ -54,6 +55,9 @@ func tdBlock(err error) func(ctx context.Context) (map[string]any, error) {
 		return nil, ctx.Err()
 	}
 }
+
+// tdBubbleStart is where the fake clock of a synctest bubble starts.
+var tdBubbleStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func TestExecuteActionProperties(t *testing.T) {
 	tests := []struct {
@@ -83,17 +87,23 @@ func TestExecuteActionProperties(t *testing.T) {
 			if tt.problems != nil {
 				return
 			}
-			sc := tdNewStep()
-			sc.vars["flow.data.t"] = "5"
-			sc.vars["flow.data.action"] = "crm.lookup"
-			acts := &tdActions{}
-			sc.services.Actions = acts
-			res, err := n.Run(sc)
-			require.NoError(t, err)
-			assert.Equal(t, "success", res.Event)
-			require.Len(t, acts.calls, 1)
-			assert.Equal(t, "crm.lookup", acts.calls[0].action)
-			assert.InDelta(t, tt.timeout.Seconds(), acts.calls[0].left.Seconds(), 1)
+			// The widget's deadline comes from context.WithTimeout, on the
+			// time package's clock: in a synctest bubble that clock is
+			// fake, starts at tdBubbleStart and stands still while the
+			// step runs, so the deadline is exact.
+			synctest.Test(t, func(t *testing.T) {
+				sc := tdNewStep()
+				sc.vars["flow.data.t"] = "5"
+				sc.vars["flow.data.action"] = "crm.lookup"
+				acts := &tdActions{}
+				sc.services.Actions = acts
+				res, err := n.Run(sc)
+				require.NoError(t, err)
+				assert.Equal(t, "success", res.Event)
+				require.Len(t, acts.calls, 1)
+				assert.Equal(t, "crm.lookup", acts.calls[0].action)
+				assert.Equal(t, tdBubbleStart.Add(tt.timeout), acts.calls[0].deadline.UTC())
+			})
 		})
 	}
 }

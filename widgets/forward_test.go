@@ -214,7 +214,8 @@ func TestForwardToExternalNumberCall(t *testing.T) {
 		d := `{"initial_state": "Trigger", "states": [
 		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "forward"}], "properties": {}},
 		  {"name": "forward", "type": "forward-to-external-number", "transitions": [], "properties": {"to": "+15550100000"}}]}`
-		e := runtime.New(runtime.WithSource(runtime.Definitions{"FW": tdParse(t, d)}), runtime.WithServices(&widgets.Services{Voice: &tdVoice{}}))
+		e := runtime.New(runtime.WithSource(runtime.Definitions{"FW": tdParse(t, d)}), runtime.WithServices(&widgets.Services{Voice: &tdVoice{}}),
+			runtime.WithClock(runtime.NewFixedClock(t0).Now))
 		_, err := e.Start(ctx, req)
 		var inv *flow.InvalidError
 		require.ErrorAs(t, err, &inv)

@@ -160,7 +160,8 @@ func TestMakeOutgoingCallProvidesTheCall(t *testing.T) {
 	  {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete"}],
 	    "properties": {"say": "Hello, answered by {{widgets.call.AnsweredBy}} on {{widgets.call.CallSid}}"}}]}`)
 	f := fake.New()
-	eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWdial": def}), runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()))
+	eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWdial": def}), runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithClock(runtime.NewFixedClock(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)).Now))
 	ctx := context.Background()
 	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWdial", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15550009999"})
 	require.NoError(t, err)
