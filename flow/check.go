@@ -3,7 +3,6 @@ package flow
 import (
 	"fmt"
 	"slices"
-	"strconv"
 )
 
 // Default size bounds of Check.
@@ -65,9 +64,10 @@ func WithCheckers(cs ...Checker) CheckOption {
 // all problems at once: errors and warnings, each with a JSON path.
 //
 // Structural checks: the initial state exists and is an entry type (trigger
-// for flows, begin-module for modules); state names are valid, hold no
-// control, invisible or bidirectional-control character, and are unique
-// even after Unicode NFC normalization;
+// for flows, begin-module for modules); state names are valid, at most
+// MaxStateNameBytes long, hold no control, invisible, bidirectional-control
+// or non-ASCII space character, and are unique even after Unicode NFC
+// normalization;
 // every next names an existing state; no event repeats on a state (except
 // match on split-based-on); trigger events are among the five known ones;
 // every state is reachable from the entry (a warning otherwise); and the
@@ -116,12 +116,15 @@ func structural(d *Definition, limits Limits) Problems {
 	same := make(map[string]int, len(d.States))
 	for i, s := range d.States {
 		path := StatePath(i)
-		if f, bad := findUnsafe(s.Name); bad {
+		if len(s.Name) > MaxStateNameBytes {
+			add(path+"/name", s.Name, CodeStateNameTooLong,
+				fmt.Sprintf("state name %s is %d bytes long; a state name may be at most %d bytes (UTF-8)", quoteName(s.Name), len(s.Name), MaxStateNameBytes), SeverityError)
+		} else if f, bad := findUnsafe(s.Name); bad {
 			add(path+"/name", s.Name, CodeStateNameUnsafe,
-				fmt.Sprintf("state name %q holds %s; a state name must hold no control, invisible or bidirectional-control character and be valid UTF-8", s.Name, f), SeverityError)
+				fmt.Sprintf("state name %s holds %s; a state name must hold no control, invisible, bidirectional-control or non-ASCII space character and be valid UTF-8", quoteName(s.Name), f), SeverityError)
 		} else if !ValidStateName(s.Name) {
 			add(path+"/name", s.Name, CodeStateNameInvalid,
-				fmt.Sprintf("state name %q is invalid: it must start with a letter and hold no spaces or periods", s.Name), SeverityError)
+				fmt.Sprintf("state name %s is invalid: it must start with a letter and hold no spaces or periods", quoteName(s.Name)), SeverityError)
 		}
 		key := sameNameKey(s.Name)
 		if first, dup := same[key]; dup {
@@ -129,10 +132,10 @@ func structural(d *Definition, limits Limits) Problems {
 			case s.Name == "":
 			case d.States[first].Name == s.Name:
 				add(path+"/name", s.Name, CodeStateNameDuplicate,
-					fmt.Sprintf("state name %q is already used by state %d", s.Name, first), SeverityError)
+					fmt.Sprintf("state name %s is already used by state %d", quoteName(s.Name), first), SeverityError)
 			default:
 				add(path+"/name", s.Name, CodeStateNameDuplicate,
-					fmt.Sprintf("state name %q is the same as %q of state %d once Unicode-normalized (NFC)", s.Name, d.States[first].Name, first), SeverityError)
+					fmt.Sprintf("state name %s is the same as %s of state %d once Unicode-normalized (NFC)", quoteName(s.Name), quoteName(d.States[first].Name), first), SeverityError)
 			}
 		} else {
 			same[key] = i
@@ -153,13 +156,13 @@ func structural(d *Definition, limits Limits) Problems {
 		i, ok := index[d.InitialState]
 		if !ok {
 			add("#/initial_state", d.InitialState, CodeInitialStateUnknown,
-				fmt.Sprintf("initial_state names %q, which is not a state of this definition", d.InitialState), SeverityError)
+				fmt.Sprintf("initial_state names %s, which is not a state of this definition", quoteName(d.InitialState)), SeverityError)
 			break
 		}
 		entryType = d.States[i].Type
 		if entryType != TypeTrigger && entryType != TypeBeginModule {
 			add("#/initial_state", d.InitialState, CodeInitialStateType,
-				fmt.Sprintf("initial_state names %q of type %q; it must be a %q (flow) or %q (module)", d.InitialState, entryType, TypeTrigger, TypeBeginModule), SeverityError)
+				fmt.Sprintf("initial_state names %s of type %q; it must be a %q (flow) or %q (module)", quoteName(d.InitialState), entryType, TypeTrigger, TypeBeginModule), SeverityError)
 		}
 	}
 
@@ -182,7 +185,7 @@ func structural(d *Definition, limits Limits) Problems {
 			if t.Next != "" {
 				if _, ok := index[t.Next]; !ok {
 					add(tp+"/next", s.Name, CodeNextUnknown,
-						fmt.Sprintf("event %q goes to %q, which is not a state of this definition", t.Event, t.Next), SeverityError)
+						fmt.Sprintf("event %q goes to %s, which is not a state of this definition", t.Event, quoteName(t.Next)), SeverityError)
 				}
 			}
 		}
@@ -214,7 +217,7 @@ func structural(d *Definition, limits Limits) Problems {
 			// first holder; an unnamed state is never reached.
 			if !reached[i] && (s.Name == "" || index[s.Name] == i) {
 				add(StatePath(i), s.Name, CodeStateUnreachable,
-					"no path from "+strconv.Quote(d.InitialState)+" reaches this state", SeverityWarning)
+					"no path from "+quoteName(d.InitialState)+" reaches this state", SeverityWarning)
 			}
 		}
 	}

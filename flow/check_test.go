@@ -508,6 +508,14 @@ func TestValidStateName(t *testing.T) {
 		{"good\u202ebye", false},
 		{"good\u200bbye", false},
 		{"good\xffbye", false},
+		{"good\u00a0bye", false},
+		{"good\u3000bye", false},
+		{"good\u3164bye", false},
+		{"good\u034fbye", false},
+		{"good\ufe0fbye", false},
+		{"good\u2800bye", false},
+		{"a" + strings.Repeat("b", flow.MaxStateNameBytes-1), true},
+		{"a" + strings.Repeat("b", flow.MaxStateNameBytes), false},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, flow.ValidStateName(tt.name), "ValidStateName(%q)", tt.name)

@@ -271,14 +271,18 @@ func cloneStrings(s []string) []string {
 }
 
 // ValidStateName reports whether name may name a state: it starts with an
-// ASCII letter and holds no space, tab, carriage return, newline or period,
-// so that widgets.NAME works in templates. Digits, underscores and hyphens
-// are allowed after the first character, as are other letters, marks and
-// symbols. It also refuses what CodeStateNameUnsafe describes: any control
-// character, invisible format or bidirectional-control character, line or
-// paragraph separator, and invalid UTF-8.
+// ASCII letter, is at most MaxStateNameBytes bytes long, and holds no
+// space, tab, carriage return, newline or period, so that widgets.NAME
+// works in templates. Digits, underscores and hyphens are allowed after the
+// first character, as are other letters, marks and symbols. It also
+// refuses what CodeStateNameUnsafe describes: any control character,
+// invisible format or bidirectional-control character, line or paragraph
+// separator, space other than U+0020 (such as the no-break space U+00A0 or
+// the ideographic space U+3000), other invisible character (such as the
+// Hangul filler U+3164, the combining grapheme joiner U+034F, a variation
+// selector or the braille blank U+2800), and invalid UTF-8.
 func ValidStateName(name string) bool {
-	if name == "" {
+	if name == "" || len(name) > MaxStateNameBytes {
 		return false
 	}
 	c := name[0]

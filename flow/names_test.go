@@ -1,8 +1,12 @@
 package flow_test
 
 import (
+	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -42,6 +46,31 @@ func TestCheckUnsafeStateNames(t *testing.T) {
 		{"arabic letter mark", "\u061c", "U+061C (a bidirectional control) at character 5 (byte 4)"},
 		{"line separator", "\u2028", "U+2028 (a line or paragraph separator) at character 5 (byte 4)"},
 		{"paragraph separator", "\u2029", "U+2029 (a line or paragraph separator) at character 5 (byte 4)"},
+		{"no-break space", "\u00a0", "U+00A0 (a space other than U+0020) at character 5 (byte 4)"},
+		{"ogham space mark", "\u1680", "U+1680 (a space other than U+0020) at character 5 (byte 4)"},
+		{"en quad", "\u2000", "U+2000 (a space other than U+0020) at character 5 (byte 4)"},
+		{"thin space", "\u2009", "U+2009 (a space other than U+0020) at character 5 (byte 4)"},
+		{"hair space", "\u200a", "U+200A (a space other than U+0020) at character 5 (byte 4)"},
+		{"narrow no-break space", "\u202f", "U+202F (a space other than U+0020) at character 5 (byte 4)"},
+		{"medium mathematical space", "\u205f", "U+205F (a space other than U+0020) at character 5 (byte 4)"},
+		{"ideographic space", "\u3000", "U+3000 (a space other than U+0020) at character 5 (byte 4)"},
+		{"hangul choseong filler", "\u115f", "U+115F (an invisible character) at character 5 (byte 4)"},
+		{"hangul jungseong filler", "\u1160", "U+1160 (an invisible character) at character 5 (byte 4)"},
+		{"hangul filler", "\u3164", "U+3164 (an invisible character) at character 5 (byte 4)"},
+		{"halfwidth hangul filler", "\uffa0", "U+FFA0 (an invisible character) at character 5 (byte 4)"},
+		{"combining grapheme joiner", "\u034f", "U+034F (an invisible character) at character 5 (byte 4)"},
+		{"khmer inherent vowel", "\u17b4", "U+17B4 (an invisible character) at character 5 (byte 4)"},
+		{"variation selector 1", "\ufe00", "U+FE00 (an invisible character) at character 5 (byte 4)"},
+		{"variation selector 16", "\ufe0f", "U+FE0F (an invisible character) at character 5 (byte 4)"},
+		{"variation selector 17", "\U000e0100", "U+E0100 (an invisible character) at character 5 (byte 4)"},
+		{"variation selector 256", "\U000e01ef", "U+E01EF (an invisible character) at character 5 (byte 4)"},
+		{"mongolian free variation selector 1", "\u180b", "U+180B (an invisible character) at character 5 (byte 4)"},
+		{"mongolian free variation selector 4", "\u180f", "U+180F (an invisible character) at character 5 (byte 4)"},
+		{"mongolian vowel separator", "\u180e", "U+180E (an invisible format character) at character 5 (byte 4)"},
+		{"braille blank", "\u2800", "U+2800 (an invisible character) at character 5 (byte 4)"},
+		// An emoji keycap written with its presentation selector:
+		// "1" U+FE0F U+20E3 looks like "1" U+20E3.
+		{"keycap with variation selector", "1\ufe0f\u20e3", "U+FE0F (an invisible character) at character 6 (byte 5)"},
 		{"invalid byte", "\xff", "the invalid UTF-8 byte 0xFF at character 5 (byte 4)"},
 		{"truncated sequence", "\xc3", "the invalid UTF-8 byte 0xC3 at character 5 (byte 4)"},
 		{"overlong encoding", "\xc0\xaf", "the invalid UTF-8 byte 0xC0 at character 5 (byte 4)"},
@@ -71,7 +100,7 @@ func TestCheckUnsafeStateNameMessage(t *testing.T) {
 	got := flow.Check(d)
 	require.Len(t, got, 1)
 	assert.Equal(t, `state name "café\u202eeyb" holds U+202E (a bidirectional control) at character 5 (byte 5); `+
-		`a state name must hold no control, invisible or bidirectional-control character and be valid UTF-8`, got[0].Message)
+		`a state name must hold no control, invisible, bidirectional-control or non-ASCII space character and be valid UTF-8`, got[0].Message)
 	assert.Equal(t, `error #/states/3/name (state "café\u202eeyb"): `+got[0].Message+` [state.name_unsafe]`, got[0].String())
 }
 
@@ -113,7 +142,12 @@ func TestCheckOrdinaryStateNames(t *testing.T) {
 		{name: "greet_🎉"},
 		{name: "wave_👋🏽"},
 		{name: "flag_🇫🇷"},
-		{name: "keycap_1️⃣"},
+		{name: "keycap_1\u20e3"},
+		{name: "heart_\u2764"},
+		{name: "braille_\u2801"},
+		{name: "hangul_\ud55c\uae00"},
+		{name: "a" + strings.Repeat("b", flow.MaxStateNameBytes-1)},
+		{name: "a" + strings.Repeat("\u00e9", (flow.MaxStateNameBytes-2)/2) + "b"},
 		{name: "menu_日本語"},
 		{name: "menu_مرحبا"},
 		{name: "menu_שלום"},
@@ -180,4 +214,169 @@ func TestCheckNormalizationDuplicateIsStillResolvedExactly(t *testing.T) {
 		p("#/states/4/name", "cafe\u0301", flow.CodeStateNameDuplicate, errSev),
 		p("#/states/4", "cafe\u0301", flow.CodeStateUnreachable, warnSev),
 	}, withoutMessages(t, got))
+}
+
+func TestCheckRefusesEveryInvisibleOrSpaceCharacter(t *testing.T) {
+	// Every space separator but U+0020, every variation selector and every
+	// other default-ignorable code point is state.name_unsafe, named by
+	// code point and kind and never shown raw.
+	tables := []struct {
+		table *unicode.RangeTable
+		kind  string
+	}{
+		{unicode.Zs, "a space other than U+0020"},
+		{unicode.Variation_Selector, "an invisible character"},
+		{unicode.Other_Default_Ignorable_Code_Point, "an invisible character"},
+	}
+	for _, tt := range tables {
+		n := 0
+		for _, r := range runesOf(tt.table) {
+			if r == ' ' {
+				continue
+			}
+			n++
+			name := "good" + string(r) + "bye"
+			if !assert.False(t, flow.ValidStateName(name), "%U", r) {
+				continue
+			}
+			d := sound()
+			rename(d, "bye", name)
+			// Without the size bound, which writes the whole definition
+			// as JSON for each of these thousands of names.
+			got := flow.Check(d, flow.WithLimits(flow.Limits{MaxBytes: -1}))
+			if assert.Equal(t, flow.Problems{p("#/states/3/name", name, flow.CodeStateNameUnsafe, errSev)}, withoutMessages(t, got), "%U", r) {
+				assert.Contains(t, got[0].Message, fmt.Sprintf("%U (%s) at character 5 (byte 4)", r, tt.kind))
+				assert.NotContains(t, got[0].Message, string(r), "%U is shown raw", r)
+				assert.NotContains(t, got[0].String(), string(r), "%U is shown raw", r)
+			}
+		}
+		assert.NotZero(t, n)
+	}
+}
+
+// runesOf lists the characters of a range table.
+func runesOf(table *unicode.RangeTable) []rune {
+	var rs []rune
+	for _, r := range table.R16 {
+		for c := rune(r.Lo); c <= rune(r.Hi); c += rune(r.Stride) {
+			rs = append(rs, c)
+		}
+	}
+	for _, r := range table.R32 {
+		for c := rune(r.Lo); c <= rune(r.Hi); c += rune(r.Stride) {
+			rs = append(rs, c)
+		}
+	}
+	return rs
+}
+
+func TestCheckPlainSpaceIsInvalidNotUnsafe(t *testing.T) {
+	d := sound()
+	rename(d, "bye", "good bye")
+	assert.Equal(t, flow.Problems{p("#/states/3/name", "good bye", flow.CodeStateNameInvalid, errSev)}, withoutMessages(t, flow.Check(d)))
+}
+
+func TestCheckStateNameLength(t *testing.T) {
+	tests := []struct {
+		name    string
+		state   string
+		tooLong bool
+	}{
+		{"at the bound", "a" + strings.Repeat("b", flow.MaxStateNameBytes-1), false},
+		{"one byte over", "a" + strings.Repeat("b", flow.MaxStateNameBytes), true},
+		{"two-byte characters at the bound", "a" + strings.Repeat("\u00e9", (flow.MaxStateNameBytes-2)/2) + "b", false},
+		{"two-byte characters over", "a" + strings.Repeat("\u00e9", flow.MaxStateNameBytes/2), true},
+		{"100 KB", "a" + strings.Repeat("x", 100<<10), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := sound()
+			rename(d, "bye", tt.state)
+			got := flow.Check(d)
+			assert.Equal(t, !tt.tooLong, flow.ValidStateName(tt.state))
+			if !tt.tooLong {
+				assert.Empty(t, got)
+				return
+			}
+			// Compared field by field: a failure would print the name.
+			require.Len(t, got, 1, "%s", got)
+			assert.Equal(t, "#/states/3/name", got[0].Path)
+			assert.Equal(t, flow.CodeStateNameTooLong, got[0].Code)
+			assert.Equal(t, errSev, got[0].Severity)
+			assert.True(t, got[0].State == tt.state, "State is not the name as spelled")
+			msg := got[0].Message
+			assert.Contains(t, msg, fmt.Sprintf("is %d bytes long; a state name may be at most %d bytes", len(tt.state), flow.MaxStateNameBytes))
+			assert.Less(t, len(msg), 200, "the message holds the whole name: %s", msg)
+			assert.Less(t, len(got[0].String()), 400, "String holds the whole name")
+			assert.True(t, utf8.ValidString(msg))
+		})
+	}
+}
+
+func TestCheckStateNameTooLongMessage(t *testing.T) {
+	name := "a" + strings.Repeat("\u00e9", 300)
+	d := sound()
+	rename(d, "bye", name)
+	got := flow.Check(d)
+	require.Len(t, got, 1)
+	// 40 characters, cut between characters, not bytes.
+	shown := `"a` + strings.Repeat("\u00e9", 39) + `"…`
+	assert.Equal(t, `state name `+shown+` is 601 bytes long; a state name may be at most 256 bytes (UTF-8)`, got[0].Message)
+	assert.Equal(t, `error #/states/3/name (state `+shown+`): `+got[0].Message+` [state.name_too_long]`, got[0].String())
+}
+
+func TestCheckTooLongIsReportedBeforeUnsafe(t *testing.T) {
+	// A long name that is also unsafe is reported once, as too long, and
+	// the part shown escapes the unsafe character.
+	name := "go\u202eod" + strings.Repeat("x", flow.MaxStateNameBytes)
+	d := sound()
+	rename(d, "bye", name)
+	got := flow.Check(d)
+	require.Equal(t, flow.Problems{p("#/states/3/name", name, flow.CodeStateNameTooLong, errSev)}, withoutMessages(t, got))
+	assert.Contains(t, got[0].Message, `"go\u202eod`+strings.Repeat("x", 35)+`"…`)
+	assert.NotContains(t, got[0].Message, "\u202e")
+}
+
+func TestCheckLongNamesAreShortenedInEveryMessage(t *testing.T) {
+	long := "a" + strings.Repeat("x", 2*flow.MaxStateNameBytes)
+	shown := `"a` + strings.Repeat("x", 39) + `"…`
+
+	// A duplicate.
+	d := sound()
+	rename(d, "bye", long)
+	d.States = append(d.States, st(long, "say-play"))
+	got := flow.Check(d)
+	require.Equal(t, flow.Problems{
+		p("#/states/3/name", long, flow.CodeStateNameTooLong, errSev),
+		p("#/states/4/name", long, flow.CodeStateNameTooLong, errSev),
+		p("#/states/4/name", long, flow.CodeStateNameDuplicate, errSev),
+	}, withoutMessages(t, got))
+	for _, pr := range got {
+		assert.Less(t, len(pr.String()), 400, "%s", pr.Code)
+	}
+	assert.Equal(t, `state name `+shown+` is already used by state 3`, got[2].Message)
+
+	// A dangling next and an unknown initial state.
+	d = sound()
+	d.States[3].Transitions[0].Next = long
+	d.InitialState = long
+	got = flow.Check(d)
+	require.Equal(t, flow.Problems{
+		p("#/initial_state", long, flow.CodeInitialStateUnknown, errSev),
+		p("#/states/3/transitions/0/next", "bye", flow.CodeNextUnknown, errSev),
+	}, withoutMessages(t, got))
+	assert.Equal(t, `initial_state names `+shown+`, which is not a state of this definition`, got[0].Message)
+	assert.Equal(t, `event "audioComplete" goes to `+shown+`, which is not a state of this definition`, got[1].Message)
+}
+
+func TestTwilioExportsFitTheNameBound(t *testing.T) {
+	for _, file := range twilioTestdata(t) {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		d, err := flow.Parse(data)
+		require.NoError(t, err)
+		for _, s := range d.States {
+			assert.LessOrEqual(t, len(s.Name), flow.MaxStateNameBytes/4, "%s: %q", file, s.Name)
+		}
+	}
 }

@@ -29,8 +29,9 @@ type Problem struct {
 	// such as "#/states/3/transitions/0/next"; "#" is the whole document.
 	Path string `json:"path"`
 	// State names the state concerned, if any, exactly as the definition
-	// spells it: it may hold any character (see CodeStateNameUnsafe), so
-	// quote it before showing it, as String does.
+	// spells it: it may hold any character (see CodeStateNameUnsafe) and
+	// be of any length (see CodeStateNameTooLong), so quote and shorten it
+	// before showing it, as String does.
 	State string `json:"state,omitempty"`
 	// Code is stable and machine-readable, such as "transition.next_unknown".
 	Code string `json:"code"`
@@ -44,10 +45,15 @@ type Problem struct {
 // such as
 //
 //	error #/states/3/transitions/0/next (state "bye"): event "audioComplete" goes to "nowhere", which is not a state of this definition [transition.next_unknown]
+//
+// The state is quoted as strconv.Quote does, with every character
+// CodeStateNameUnsafe describes escaped (as \uXXXX), even those
+// strconv.Quote shows raw such as U+3164; a state name longer than
+// MaxStateNameBytes shows its first 40 characters followed by "…".
 func (p Problem) String() string {
 	where := p.Path
 	if p.State != "" {
-		where += " (state " + strconv.Quote(p.State) + ")"
+		where += " (state " + quoteName(p.State) + ")"
 	}
 	return fmt.Sprintf("%s %s: %s [%s]", p.Severity, where, p.Message, p.Code)
 }
@@ -148,16 +154,33 @@ const (
 	// begin-module [#/initial_state].
 	CodeInitialStateType = "initial_state.not_entry"
 	// CodeStateNameInvalid: the state name fails ValidStateName, other
-	// than for what CodeStateNameUnsafe reports [#/states/I/name].
+	// than for what CodeStateNameTooLong and CodeStateNameUnsafe report
+	// [#/states/I/name].
 	CodeStateNameInvalid = "state.name_invalid"
+	// CodeStateNameTooLong: the state name is longer than
+	// MaxStateNameBytes bytes. The message gives the length and the bound
+	// and shows only the first 40 characters of the name;
+	// CodeStateNameUnsafe and CodeStateNameInvalid are then not reported
+	// for the name [#/states/I/name].
+	CodeStateNameTooLong = "state.name_too_long"
 	// CodeStateNameUnsafe: the state name holds a character that is
-	// invisible or changes how text shows: a control character (Unicode
-	// Cc, such as NUL, newline, DEL or U+0085), a format character (Cf,
-	// such as the zero-width space, joiners, BOM, soft hyphen and every
-	// bidirectional mark, override and isolate), a line or paragraph
-	// separator (Zl, Zp), or bytes that are not valid UTF-8. The message
-	// names the first such character by code point and position, never
-	// raw; CodeStateNameInvalid is then not reported for the name
+	// invisible, looks like a plain space, or changes how text shows: a
+	// control character (Unicode Cc, such as NUL, newline, DEL or U+0085),
+	// a format character (Cf, such as the zero-width space, joiners, BOM,
+	// soft hyphen and every bidirectional mark, override and isolate), a
+	// line or paragraph separator (Zl, Zp), a space separator other than
+	// the ASCII space U+0020 (Zs, such as the no-break space U+00A0, thin
+	// space U+2009, narrow no-break space U+202F, ideographic space U+3000,
+	// U+1680, U+205F and U+2000–U+200A), another default-ignorable
+	// character (the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, the
+	// combining grapheme joiner U+034F, the variation selectors
+	// U+FE00–U+FE0F, U+E0100–U+E01EF and U+180B–U+180F, and the rest of
+	// Unicode's Other_Default_Ignorable_Code_Point), the braille blank
+	// U+2800, or bytes that are not valid UTF-8. The message names the
+	// first such character by code point, kind (such as "a space other
+	// than U+0020" or "an invisible character") and position, never raw;
+	// CodeStateNameInvalid is then not reported for the name. The ASCII
+	// space U+0020 is reported as CodeStateNameInvalid instead
 	// [#/states/I/name].
 	CodeStateNameUnsafe = "state.name_unsafe"
 	// CodeStateNameDuplicate: an earlier state has the same name, or one

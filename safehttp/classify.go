@@ -2,6 +2,7 @@ package safehttp
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,14 +30,30 @@ type refusedRange struct {
 	reason string
 }
 
+// metadataRanges are the cloud metadata and credential services, refused
+// as ReasonMetadata. Unlike the other refused ranges they stay refused for
+// hosts AllowHosts lets through (see AllowHosts).
+var metadataRanges = []refusedRange{
+	// AWS, GCP, Azure, Oracle, DigitalOcean, OpenStack... instance metadata.
+	{netip.MustParsePrefix("169.254.169.254/32"), ReasonMetadata},
+	// AWS ECS task metadata and credentials.
+	{netip.MustParsePrefix("169.254.170.2/32"), ReasonMetadata},
+	// AWS EKS Pod Identity agent (credentials).
+	{netip.MustParsePrefix("169.254.170.23/32"), ReasonMetadata},
+	// Alibaba Cloud instance metadata.
+	{netip.MustParsePrefix("100.100.100.200/32"), ReasonMetadata},
+	// AWS instance metadata and EKS Pod Identity over IPv6.
+	{netip.MustParsePrefix("fd00:ec2::254/128"), ReasonMetadata},
+	{netip.MustParsePrefix("fd00:ec2::23/128"), ReasonMetadata},
+}
+
 // refusedRanges are checked in order, so a narrower range listed first
-// (169.254.169.254, 255.255.255.255, ::, ::1) names the reason before the
-// wider one that holds it.
-var refusedRanges = []refusedRange{
+// (the metadata addresses, 255.255.255.255, ::, ::1) names the reason
+// before the wider one that holds it.
+var refusedRanges = slices.Concat(metadataRanges, []refusedRange{
 	// IPv4.
 	{netip.MustParsePrefix("0.0.0.0/8"), ReasonUnspecified},
 	{netip.MustParsePrefix("127.0.0.0/8"), ReasonLoopback},
-	{netip.MustParsePrefix("169.254.169.254/32"), ReasonMetadata},
 	{netip.MustParsePrefix("169.254.0.0/16"), ReasonLinkLocal},
 	{netip.MustParsePrefix("10.0.0.0/8"), ReasonPrivate},
 	{netip.MustParsePrefix("172.16.0.0/12"), ReasonPrivate},
@@ -63,7 +80,7 @@ var refusedRanges = []refusedRange{
 	{netip.MustParsePrefix("2001:2::/48"), ReasonBenchmarking},
 	{netip.MustParsePrefix("2001:db8::/32"), ReasonDocumentation},
 	{netip.MustParsePrefix("ff00::/8"), ReasonMulticast},
-}
+})
 
 // IPv6 prefixes that carry an IPv4 address, which is checked in turn.
 var (
@@ -73,7 +90,11 @@ var (
 
 // Classify names the kind of address addr is when the guard refuses it,
 // such as "loopback", "private" or "cloud metadata" (the Reason
-// constants), and returns "" for a public address. It looks at the address
+// constants), and returns "" for a public address. The cloud metadata
+// addresses are 169.254.169.254 (AWS, GCP, Azure and most others),
+// 169.254.170.2 (AWS ECS task metadata), 169.254.170.23 and fd00:ec2::23
+// (AWS EKS Pod Identity), fd00:ec2::254 (AWS over IPv6) and
+// 100.100.100.200 (Alibaba Cloud). It looks at the address
 // only: it resolves and dials nothing, and knows nothing of allow-lists.
 //
 // An IPv4-mapped address (::ffff:127.0.0.1) is classified as the IPv4
@@ -104,6 +125,12 @@ func Classify(addr netip.Addr) string {
 		}
 	}
 	return ""
+}
+
+// isMetadata reports whether a reason Classify gave is ReasonMetadata,
+// directly or through an IPv6 form ("cloud metadata via NAT64").
+func isMetadata(reason string) bool {
+	return reason == ReasonMetadata || strings.HasPrefix(reason, ReasonMetadata+" via ")
 }
 
 // isNumericHost reports whether host is made only of numbers separated by

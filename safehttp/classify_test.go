@@ -21,6 +21,14 @@ func TestClassify(t *testing.T) {
 		{"0.1.2.3", ReasonUnspecified},
 		{"::", ReasonUnspecified},
 		{"169.254.169.254", ReasonMetadata},
+		{"169.254.170.2", ReasonMetadata},   // AWS ECS task metadata
+		{"169.254.170.23", ReasonMetadata},  // AWS EKS Pod Identity
+		{"100.100.100.200", ReasonMetadata}, // Alibaba Cloud
+		{"fd00:ec2::254", ReasonMetadata},   // AWS metadata over IPv6
+		{"fd00:ec2::23", ReasonMetadata},    // AWS EKS Pod Identity over IPv6
+		{"169.254.170.3", ReasonLinkLocal},
+		{"100.100.100.201", ReasonCGNAT},
+		{"fd00:ec2::255", ReasonPrivate},
 		{"169.254.1.1", ReasonLinkLocal},
 		{"fe80::1", ReasonLinkLocal},
 		{"fe80::1%eth0", ReasonLinkLocal},
@@ -31,7 +39,6 @@ func TestClassify(t *testing.T) {
 		{"192.168.1.1", ReasonPrivate},
 		{"fc00::1", ReasonPrivate},
 		{"fd12:3456::1", ReasonPrivate},
-		{"fd00:ec2::254", ReasonPrivate}, // AWS metadata over IPv6
 		{"fec0::1", ReasonPrivate},
 		{"100.64.0.1", ReasonCGNAT},
 		{"100.127.255.255", ReasonCGNAT},
@@ -56,11 +63,13 @@ func TestClassify(t *testing.T) {
 		{"::ffff:7f00:1", ReasonLoopback},
 		{"::ffff:10.0.0.1", ReasonPrivate},
 		{"::ffff:169.254.169.254", ReasonMetadata},
+		{"::ffff:100.100.100.200", ReasonMetadata},
 		{"::ffff:0.0.0.0", ReasonUnspecified},
 		{"::ffff:8.8.8.8", ""},
 		// NAT64 and 6to4 with a refused IPv4 address inside.
 		{"64:ff9b::7f00:1", ReasonLoopback + " via NAT64"},
 		{"64:ff9b::a9fe:a9fe", ReasonMetadata + " via NAT64"},
+		{"64:ff9b::a9fe:aa02", ReasonMetadata + " via NAT64"},
 		{"64:ff9b::808:808", ""},
 		{"2002:7f00:1::1", ReasonLoopback + " via 6to4"},
 		{"2002:c0a8:101::", ReasonPrivate + " via 6to4"},

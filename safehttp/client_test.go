@@ -120,14 +120,21 @@ func TestRefusedErrorSaysWhatAndWhy(t *testing.T) {
 	_, err := get(client, srv.URL+"/x")
 	assert.EqualError(t, err, `Get "`+srv.URL+`/x": safehttp: refused to connect to 127.0.0.1:`+srv.port+` (loopback): outbound requests may not reach the host's private network; allow it with safehttp.AllowHosts or safehttp.AllowNetworks`)
 
-	// A name is refused once resolved, naming the address dialled.
-	_, err = get(client, "http://localhost:"+srv.port+"/")
-	var blocked *safehttp.BlockedError
-	require.ErrorAs(t, err, &blocked)
-	assert.Equal(t, "localhost", blocked.Host)
-	assert.Equal(t, "127.0.0.1:"+srv.port, blocked.Addr)
-	assert.Equal(t, safehttp.ReasonLoopback, blocked.Reason)
-	assert.Contains(t, err.Error(), "safehttp: refused to connect to 127.0.0.1:"+srv.port+" for host localhost (loopback)")
+	// A name is refused once resolved. The message names the host as the
+	// URL wrote it, and not the address it resolved to, which reaches Go
+	// callers only, in Addr.
+	for _, host := range []string{"localhost", "LOCALHOST"} {
+		u := "http://" + host + ":" + srv.port + "/"
+		_, err = get(client, u)
+		var blocked *safehttp.BlockedError
+		require.ErrorAs(t, err, &blocked, host)
+		assert.Equal(t, host, blocked.Host)
+		assert.Regexp(t, `^(127\.0\.0\.1|\[::1\]):`+srv.port+`$`, blocked.Addr)
+		assert.Equal(t, safehttp.ReasonLoopback, blocked.Reason)
+		assert.EqualError(t, err, `Get "`+u+`": safehttp: refused to connect to host `+host+` (loopback): outbound requests may not reach the host's private network; allow it with safehttp.AllowHosts or safehttp.AllowNetworks`)
+		assert.NotContains(t, err.Error(), "127.0.0.1")
+		assert.NotContains(t, err.Error(), "::1")
+	}
 
 	_, err = get(client, "http://0x7f000001:"+srv.port+"/")
 	assert.EqualError(t, err, `Get "http://0x7f000001:`+srv.port+`/": safehttp: refused to connect to 0x7f000001:`+srv.port+` (numeric host not written as a dotted quad; the C library reads it as 127.0.0.1, loopback): write the address as a dotted quad, or allow the host with safehttp.AllowHosts`)
@@ -271,6 +278,14 @@ func TestDialerInAHostsOwnTransport(t *testing.T) {
 		}
 		require.ErrorIs(t, err, safehttp.ErrRefused, addr)
 	}
+	// Refused, the error is the *BlockedError itself, without the
+	// *net.OpError whose text names the address localhost resolved to.
+	_, err = dialer.DialContext(ctx, "tcp", "localhost:"+srv.port)
+	var blocked *safehttp.BlockedError
+	require.ErrorAs(t, err, &blocked)
+	assert.Same(t, blocked, err)
+	assert.EqualError(t, err, "safehttp: refused to connect to host localhost (loopback): outbound requests may not reach the host's private network; allow it with safehttp.AllowHosts or safehttp.AllowNetworks")
+
 	_, err = dialer.DialContext(ctx, "unix", "/tmp/x.sock")
 	assert.ErrorIs(t, err, safehttp.ErrRefused)
 	assert.EqualError(t, err, "safehttp: refused unix /tmp/x.sock (not a tcp network)")
@@ -283,5 +298,34 @@ func TestDialerInAHostsOwnTransport(t *testing.T) {
 func TestBlockedErrorWrapsErrRefused(t *testing.T) {
 	err := error(&safehttp.BlockedError{Host: "metadata.internal", Addr: "169.254.169.254:80", Reason: safehttp.ReasonMetadata})
 	assert.True(t, errors.Is(err, safehttp.ErrRefused))
-	assert.EqualError(t, err, "safehttp: refused to connect to 169.254.169.254:80 for host metadata.internal (cloud metadata): outbound requests may not reach the host's private network; allow it with safehttp.AllowHosts or safehttp.AllowNetworks")
+	assert.EqualError(t, err, "safehttp: refused to connect to host metadata.internal (cloud metadata): outbound requests may not reach the cloud metadata service, even for hosts allowed with safehttp.AllowHosts; allow the address with safehttp.AllowNetworks")
+}
+
+func TestBlockedErrorHidesWhatANameResolvedTo(t *testing.T) {
+	const advice = ": outbound requests may not reach the host's private network; allow it with safehttp.AllowHosts or safehttp.AllowNetworks"
+	tests := []struct {
+		err  safehttp.BlockedError
+		want string
+	}{
+		// A name: the address it resolved to stays out of the message.
+		{safehttp.BlockedError{Host: "db.corp", Addr: "10.20.30.40:5432", Reason: safehttp.ReasonPrivate},
+			"safehttp: refused to connect to host db.corp (private)" + advice},
+		{safehttp.BlockedError{Host: "v6.corp", Addr: "[fd12::7]:443", Reason: safehttp.ReasonPrivate},
+			"safehttp: refused to connect to host v6.corp (private)" + advice},
+		// An address literal: the address is what the URL wrote.
+		{safehttp.BlockedError{Host: "10.20.30.40", Addr: "10.20.30.40:5432", Reason: safehttp.ReasonPrivate},
+			"safehttp: refused to connect to 10.20.30.40:5432 (private)" + advice},
+		{safehttp.BlockedError{Host: "::ffff:10.20.30.40", Addr: "10.20.30.40:5432", Reason: safehttp.ReasonPrivate},
+			"safehttp: refused to connect to 10.20.30.40:5432 for host ::ffff:10.20.30.40 (private)" + advice},
+		{safehttp.BlockedError{Host: "[fd12::7]", Addr: "[fd12::7]:443", Reason: safehttp.ReasonPrivate},
+			"safehttp: refused to connect to [fd12::7]:443 for host [fd12::7] (private)" + advice},
+		// No host known.
+		{safehttp.BlockedError{Addr: "10.20.30.40:5432", Reason: safehttp.ReasonPrivate},
+			"safehttp: refused to connect to 10.20.30.40:5432 (private)" + advice},
+	}
+	for _, tt := range tests {
+		t.Run(tt.err.Host, func(t *testing.T) {
+			assert.EqualError(t, &tt.err, tt.want)
+		})
+	}
 }

@@ -10,8 +10,11 @@
 // client from NewClient refuses, with an error wrapping ErrRefused:
 //
 //   - loopback (127.0.0.0/8, ::1), unspecified (0.0.0.0/8, ::) and
-//     link-local addresses (169.254.0.0/16, fe80::/10), the cloud metadata
-//     address 169.254.169.254 among them;
+//     link-local addresses (169.254.0.0/16, fe80::/10);
+//   - the cloud metadata and credential services: 169.254.169.254,
+//     169.254.170.2 (AWS ECS), 169.254.170.23 and fd00:ec2::23 (AWS EKS Pod
+//     Identity), fd00:ec2::254 (AWS over IPv6) and 100.100.100.200
+//     (Alibaba Cloud), refused even for hosts AllowHosts lets through;
 //   - private networks (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
 //     fc00::/7, the deprecated site-local fec0::/10) and carrier-grade NAT
 //     (100.64.0.0/10);
@@ -45,7 +48,14 @@
 //
 // AllowHosts and AllowNetworks let specific hosts or networks through, such
 // as an internal API the flows are meant to call, or a test server on
-// 127.0.0.1.
+// 127.0.0.1. An allowed host still may not reach a cloud metadata address,
+// whatever it resolves to; only AllowNetworks lets one through.
+//
+// A refusal's message reaches the flow (make-http-request's
+// widgets.NAME.error). When the URL named a host, the message names that
+// host and the kind of address refused ("host db.corp (private)"), never
+// the address the name resolved to, which would map the private network
+// for a flow's author; BlockedError.Addr holds it for Go callers.
 //
 // Hosts that build their own transport use a Dialer for its DialContext,
 // and must leave the transport's Proxy nil.

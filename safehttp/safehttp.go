@@ -53,6 +53,12 @@ type BlockedError struct {
 	Host string
 	// Addr is what was refused: the address dialled with its port, such
 	// as "127.0.0.1:8080", or the URL for a refused scheme.
+	//
+	// Error leaves Addr out when Host is a name rather than an address
+	// literal, saying "host db.corp" instead: the error text reaches the
+	// flow (make-http-request puts it in widgets.NAME.error), and the
+	// address an internal name resolves to would tell a flow's author
+	// about the host's private network. Go callers still find it here.
 	Addr string
 	// Reason is why: one of the Reason constants, such as "loopback",
 	// "private" or ReasonNumericHost, or what Classify says of an IPv6
@@ -60,12 +66,18 @@ type BlockedError struct {
 	Reason string
 }
 
-// Error says what was refused and how to allow it.
+// Error says what was refused and how to allow it. When the request named
+// a host name, it names that host and not the address it resolved to (see
+// Addr).
 func (e *BlockedError) Error() string {
 	target := e.Addr
 	if e.Host != "" {
 		if host, _, err := net.SplitHostPort(e.Addr); err != nil || host != e.Host {
-			target = fmt.Sprintf("%s for host %s", e.Addr, e.Host)
+			if isAddrLiteral(e.Host) {
+				target = fmt.Sprintf("%s for host %s", e.Addr, e.Host)
+			} else {
+				target = "host " + e.Host
+			}
 		}
 	}
 	switch e.Reason {
@@ -81,20 +93,40 @@ func (e *BlockedError) Error() string {
 		}
 		return fmt.Sprintf("safehttp: refused to connect to %s (%s): write the address as a dotted quad, or allow the host with safehttp.AllowHosts", target, reason)
 	}
+	if isMetadata(e.Reason) {
+		return fmt.Sprintf("safehttp: refused to connect to %s (%s): outbound requests may not reach the cloud metadata service, even for hosts allowed with safehttp.AllowHosts; allow the address with safehttp.AllowNetworks", target, e.Reason)
+	}
 	return fmt.Sprintf("safehttp: refused to connect to %s (%s): outbound requests may not reach the host's private network; allow it with safehttp.AllowHosts or safehttp.AllowNetworks", target, e.Reason)
 }
 
 // Unwrap returns ErrRefused, so errors.Is(err, ErrRefused) holds.
 func (e *BlockedError) Unwrap() error { return ErrRefused }
 
+// isAddrLiteral reports whether host is an IP address literal, with or
+// without IPv6 brackets and zone, rather than a name to resolve.
+func isAddrLiteral(host string) bool {
+	_, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return err == nil
+}
+
 // An Option changes what the guard allows.
 type Option func(*policy)
 
 // AllowHosts lets requests to these hosts through whatever they resolve
-// to. A host is matched exactly as the URL names it, without its port and
-// ignoring case and a trailing dot: AllowHosts("api.internal") allows
-// http://api.internal:8080/ but not http://x.api.internal/. An address
-// literal ("127.0.0.1", "::1") allows the URLs that write it that way only.
+// to, except the cloud metadata addresses. A host is matched exactly as the
+// URL names it, without its port and ignoring case and a trailing dot:
+// AllowHosts("api.internal") allows http://api.internal:8080/ but not
+// http://x.api.internal/. An address literal ("127.0.0.1", "::1") allows
+// the URLs that write it that way only.
+//
+// The cloud metadata and credential services (169.254.169.254,
+// 169.254.170.2, 169.254.170.23, 100.100.100.200, fd00:ec2::254,
+// fd00:ec2::23, and their IPv4-mapped, NAT64 and 6to4 forms; see Classify)
+// stay refused for allowed hosts, every address a host resolves to being
+// checked when dialled: a flow must not reach the host's cloud credentials
+// because an allowed name was bound, or rebound, to one of them. Allow
+// such an address with AllowNetworks, which lets it through for every
+// host.
 func AllowHosts(hosts ...string) Option {
 	return func(p *policy) {
 		for _, h := range hosts {
@@ -143,25 +175,54 @@ func (p *policy) allowedHost(host string) bool {
 
 // checkAddr returns why addr is refused, or "" when it is allowed.
 func (p *policy) checkAddr(addr netip.Addr) string {
-	addr = addr.WithZone("")
-	for _, n := range p.networks {
-		if n.Contains(addr) || n.Contains(addr.Unmap()) {
-			return ""
-		}
+	if p.allowedNetwork(addr) {
+		return ""
 	}
 	return Classify(addr)
 }
 
+// checkAllowedHostAddr returns why addr is refused to a host on the
+// allow-list, or "" when it is allowed: only a cloud metadata address
+// outside the allowed networks is refused.
+func (p *policy) checkAllowedHostAddr(addr netip.Addr) string {
+	if p.allowedNetwork(addr) {
+		return ""
+	}
+	if reason := Classify(addr); isMetadata(reason) {
+		return reason
+	}
+	return ""
+}
+
+// allowedNetwork reports whether addr, or the IPv4 address it maps, is in
+// an allowed network.
+func (p *policy) allowedNetwork(addr netip.Addr) bool {
+	addr = addr.WithZone("")
+	for _, n := range p.networks {
+		if n.Contains(addr) || n.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkHost refuses, before anything is resolved or dialled, a host that
 // is not allowed and is either a numeric host not written as a dotted
-// quad or an address literal the policy refuses. A host name passes: its
-// addresses are checked when dialled. port is used in the error only.
+// quad or an address literal the policy refuses, and an allowed address
+// literal that is a cloud metadata address outside the allowed networks.
+// A host name passes: its addresses are checked when dialled. port is used
+// in the error only.
 func (p *policy) checkHost(host, port string) error {
-	if p.allowedHost(host) {
-		return nil
-	}
 	bare := strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	addrPort := net.JoinHostPort(bare, port)
+	if p.allowedHost(host) {
+		if addr, err := netip.ParseAddr(bare); err == nil {
+			if reason := p.checkAllowedHostAddr(addr); reason != "" {
+				return &BlockedError{Host: bare, Addr: addrPort, Reason: reason}
+			}
+		}
+		return nil
+	}
 	if addr, err := netip.ParseAddr(bare); err == nil {
 		if reason := p.checkAddr(addr); reason != "" {
 			return &BlockedError{Host: bare, Addr: addrPort, Reason: reason}
@@ -184,22 +245,24 @@ func (p *policy) checkHost(host, port string) error {
 type Dialer struct {
 	policy  *policy
 	guarded net.Dialer // checks each address it connects to
-	plain   net.Dialer // for the hosts AllowHosts lets through
+	allowed net.Dialer // for the hosts AllowHosts lets through: checks for metadata addresses only
 }
 
 // NewDialer returns a Dialer refusing what the guard refuses, but for the
 // hosts and networks the options allow.
 func NewDialer(opts ...Option) *Dialer {
 	d := &Dialer{policy: newPolicy(opts)}
-	d.plain = net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}
-	d.guarded = d.plain
+	plain := net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}
+	d.guarded, d.allowed = plain, plain
 	d.guarded.Control = d.control
+	d.allowed.Control = d.controlAllowed
 	return d
 }
 
 // DialContext connects to address ("host:port") over network, which must
-// be tcp, tcp4 or tcp6. A refused connection returns an error wrapping
-// ErrRefused (a *BlockedError, possibly inside a *net.OpError).
+// be tcp, tcp4 or tcp6. A refused connection returns a *BlockedError,
+// which wraps ErrRefused; it is never inside a *net.OpError, whose text
+// would name the address a host name resolved to (see BlockedError.Addr).
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
@@ -210,28 +273,49 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	if err != nil {
 		return nil, fmt.Errorf("safehttp: dial %s: %w", address, err)
 	}
-	if d.policy.allowedHost(host) {
-		return d.plain.DialContext(ctx, network, address)
-	}
 	if err := d.policy.checkHost(host, port); err != nil {
 		return nil, err
 	}
-	conn, err := d.guarded.DialContext(ctx, network, address)
+	dialer := &d.guarded
+	if d.policy.allowedHost(host) {
+		dialer = &d.allowed
+	}
+	conn, err := dialer.DialContext(ctx, network, address)
 	var blocked *BlockedError
-	if errors.As(err, &blocked) && blocked.Host == "" {
-		blocked.Host = host
+	if errors.As(err, &blocked) {
+		if conn != nil {
+			conn.Close()
+		}
+		if blocked.Host == "" {
+			blocked.Host = host
+		}
+		// Not the *net.OpError around it: its text starts with
+		// "dial tcp 10.1.2.3:5432: ", the address the host resolved to.
+		return nil, blocked
 	}
 	return conn, err
 }
 
-// control runs for every connection about to be made, with the address
-// actually dialled.
+// control runs for every connection about to be made to a host not on the
+// allow-list, with the address actually dialled.
 func (d *Dialer) control(network, address string, _ syscall.RawConn) error {
+	return checkDialled(address, d.policy.checkAddr)
+}
+
+// controlAllowed runs for every connection about to be made to a host on
+// the allow-list, with the address actually dialled.
+func (d *Dialer) controlAllowed(network, address string, _ syscall.RawConn) error {
+	return checkDialled(address, d.policy.checkAllowedHostAddr)
+}
+
+// checkDialled refuses the address ("ip:port") about to be dialled when
+// check gives a reason.
+func checkDialled(address string, check func(netip.Addr) string) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return &BlockedError{Addr: address, Reason: ReasonInvalid}
 	}
-	if reason := d.policy.checkAddr(ap.Addr()); reason != "" {
+	if reason := check(ap.Addr()); reason != "" {
 		return &BlockedError{Addr: address, Reason: reason}
 	}
 	return nil
