@@ -472,7 +472,17 @@ func condInputDate(s string) (int, bool) {
 // Compiled regex conditions, keyed by pattern. Patterns rendered from
 // templates could otherwise grow it without bound, so the cache keeps about
 // condRegexCacheSize of them, dropping the least recently used first.
-const condRegexCacheSize = 1024
+const condRegexCacheSize = 512
+
+// Bounds on a regex condition's pattern, so that one pattern (a{1000}
+// repeated) cannot take megabytes to compile and keep: at most
+// MaxRegexBytes long, compiling to at most MaxRegexInstructions
+// instructions (about 40 bytes each). Conditions people write take a few
+// dozen.
+const (
+	MaxRegexBytes        = 1024
+	MaxRegexInstructions = 2000
+)
 
 var condRegexCache = cache.New[string, condRegexEntry](condRegexCacheSize)
 
@@ -489,14 +499,24 @@ func condRegexp(pattern string) (*regexp.Regexp, error) {
 	var e condRegexEntry
 	// Parse the pattern on its own first: wrapped unchecked, "a)|(b" would
 	// compile and escape the anchors.
-	if _, err := syntax.Parse(pattern, syntax.Perl); err != nil {
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
+	if err == nil && len(pattern) > MaxRegexBytes {
+		err = fmt.Errorf("the pattern is %d bytes long; at most %d are allowed", len(pattern), MaxRegexBytes)
+	} else if err == nil {
+		if prog, cerr := syntax.Compile(parsed.Simplify()); cerr != nil {
+			err = cerr
+		} else if len(prog.Inst) > MaxRegexInstructions {
+			err = fmt.Errorf("the pattern compiles to %d instructions; at most %d are allowed", len(prog.Inst), MaxRegexInstructions)
+		}
+	}
+	if err != nil {
 		var se *syntax.Error
 		if errors.As(err, &se) && se.Expr != "" && se.Expr != pattern {
 			e.err = fmt.Errorf("bad regex %q: %s: %q", pattern, se.Code, se.Expr)
 		} else if errors.As(err, &se) {
 			e.err = fmt.Errorf("bad regex %q: %s", pattern, se.Code)
 		} else {
-			e.err = fmt.Errorf("bad regex %q: %v", pattern, err)
+			e.err = fmt.Errorf("bad regex %.40q: %v", pattern, err)
 		}
 	} else if e.re, err = regexp.Compile("(?i)^(?:" + pattern + ")$"); err != nil {
 		e.re, e.err = nil, fmt.Errorf("bad regex %q: %v", pattern, err)

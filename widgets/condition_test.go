@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -262,6 +263,9 @@ func TestCheckConditionValue(t *testing.T) {
 		{CondRegex, "a)|(b", "bad regex"},
 		{CondRegex, "[z-a]", "bad regex"},
 		{CondRegex, "(?<=a)b", "bad regex"},
+		// Patterns that would take megabytes to compile and keep.
+		{CondRegex, strings.Repeat("a", MaxRegexBytes+1), "bytes long"},
+		{CondRegex, strings.Repeat("a{1000}", 10), "instructions"},
 		{CondLessThan, "abc", "needs a number"},
 		{CondLessThan, "", "needs a number"},
 		{CondGreaterThan, "Infinity", "needs a number"},

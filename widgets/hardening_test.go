@@ -18,17 +18,27 @@ import (
 func TestCapturePaymentsScrubsCardExpiriesInAnyFormat(t *testing.T) {
 	n := mustCompile(t, "capture-payments", map[string]any{"payment_amount": "10"})
 	sc := newStep(&widgets.Services{Payments: &spyPayments{}})
-	for _, expiry := range []string{"12/30", "1230", "12 / 2030", "12/2030", "12-30", "122030", "9/27", "09/27"} {
+	for _, expiry := range []string{"12/30", "1230", "12 / 2030", "12/2030", "12-30", "122030", "9/27", "09/27",
+		"2030-12", "2030/12", "3012", "12 30", "12_30", "12／30", "12/30 and 01/31"} {
 		t.Run(expiry, func(t *testing.T) {
 			data := map[string]any{"Result": "payment-connector-error", "ExpirationDate": "0101",
 				"ConnectorError": "expiry " + expiry + " rejected for card 4242424242424242"}
 			res := resume(t, n, sc, widgets.Event{Name: "providerError", Data: data})
-			assert.Equal(t, "expiry [redacted] rejected for card xxxxxxxxxxxx4242", res.Outputs["ConnectorError"])
+			want := "expiry [redacted] rejected for card xxxxxxxxxxxx4242"
+			if strings.Contains(expiry, " and ") {
+				want = "expiry [redacted] and [redacted] rejected for card xxxxxxxxxxxx4242"
+			}
+			assert.Equal(t, want, res.Outputs["ConnectorError"])
 		})
 	}
 
+	// Glued to a word, too; a masked card's last four (xxxx1225) stay.
+	res := resume(t, n, sc, widgets.Event{Name: "providerError", Data: map[string]any{"Result": "payment-connector-error",
+		"ConnectorError": "exp1230 invalid for card 4111111111111225"}})
+	assert.Equal(t, "exp[redacted] invalid for card xxxxxxxxxxxx1225", res.Outputs["ConnectorError"])
+
 	sp := &spyPayments{fail: errors.New("card 4111111111111111 expiry 12 / 2030 declined")}
-	res := run(t, n, newStep(&widgets.Services{Payments: sp}))
+	res = run(t, n, newStep(&widgets.Services{Payments: sp}))
 	assert.Equal(t, "payments: card xxxxxxxxxxxx1111 expiry [redacted] declined", res.Outputs["PaymentError"])
 
 	// Amounts and ordinary numbers stay.
@@ -68,4 +78,28 @@ type stubDoer struct {
 func (d *stubDoer) Do(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: d.status, Header: http.Header{"Content-Type": {d.ctype}},
 		Body: io.NopCloser(strings.NewReader(d.body)), Request: req}, nil
+}
+
+// CopyData copies host data without recursing forever on a cyclic value
+// or blowing up on a shared one (a DAG doubling at each level): past its
+// bounds it shares, and the engine's own value bounds refuse the rest.
+func TestCopyDataIsBounded(t *testing.T) {
+	cyclic := map[string]any{}
+	cyclic["self"] = cyclic
+	out := widgets.CopyData(map[string]any{"c": cyclic})
+	assert.NotNil(t, out["c"])
+
+	var dag any = "leaf"
+	for range 60 { // 2^60 paths: copying each would never end
+		dag = map[string]any{"a": dag, "b": dag}
+	}
+	out = widgets.CopyData(map[string]any{"d": dag})
+	assert.NotNil(t, out["d"])
+
+	// Within the bounds, a real deep copy: changing the copy leaves the
+	// original alone.
+	orig := map[string]any{"m": map[string]any{"k": []any{"v"}}}
+	cp := widgets.CopyData(orig)
+	cp["m"].(map[string]any)["k"].([]any)[0] = "changed"
+	assert.Equal(t, "v", orig["m"].(map[string]any)["k"].([]any)[0])
 }

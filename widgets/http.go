@@ -198,8 +198,10 @@ func responseOutputs(status int, contentType string, body io.Reader) (map[string
 
 // MaxParsedDepth is how deeply a JSON response may nest for parsed to be
 // set. A deeper body is kept as text only: a value nested thousands of
-// levels deep could be stored but never loaded again.
-const MaxParsedDepth = 64
+// levels deep could be stored but never loaded again. It leaves room below
+// the engine's default bound on stored values (runtime.DefaultMaxValueDepth,
+// 32) for the outputs around parsed.
+const MaxParsedDepth = 24
 
 // parseObject decodes b when it is a JSON object nesting at most
 // MaxParsedDepth levels, else returns nil.

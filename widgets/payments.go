@@ -209,15 +209,32 @@ func maskLastFour(s string) string {
 // maskDigitRuns masks every run of 12 or more digits (spaces and dashes
 // allowed) to its last four, and every card expiry.
 func maskDigitRuns(s string) string {
-	return expiryRE.ReplaceAllString(digitRunRE.ReplaceAllStringFunc(s, maskLastFour), Redacted)
+	s = digitRunRE.ReplaceAllStringFunc(s, maskLastFour)
+	// Two expiries side by side share the character between them, which
+	// one replacement consumes: go again until nothing changes.
+	for range 8 {
+		next := expiryRE.ReplaceAllString(s, "${1}"+Redacted+"${2}")
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
 }
 
-// expiryRE finds a card expiry in the forms people and providers write it:
-// MM/YY, MM/YYYY, MM-YY, "MM / YYYY", and MMYY or MMYYYY standing alone,
-// for years 2020 to 2059. A number in an error text that merely looks like
-// one (an amount of 1230) is scrubbed too: the text loses a detail, never a
-// card's expiry.
-var expiryRE = regexp.MustCompile(`\b(?:0?[1-9]|1[0-2])\s*[/\-]\s*(?:20)?[2-5]\d\b|\b(?:0[1-9]|1[0-2])(?:20)?[2-5]\d\b`)
+// expiryRE finds a card expiry in the forms people, providers and card
+// networks write it, between non-digits: MM/YY, MM/YYYY, MM-YY, "MM / YYYY",
+// "MM YY", MM_YY, YYYY-MM, YYYY/MM, and MMYY, MMYYYY or YYMM standing alone
+// (exp1230 included, a masked card's last four digits not), for years 2020
+// to 2059; a full-width slash counts as a slash. Numbers that merely look like one (an amount of 1230, a code
+// 2512) are scrubbed too: the text loses a detail, never a card's expiry.
+// A dot is not a separator: 12.30 is far more often an amount.
+var expiryRE = regexp.MustCompile(`(^|[^0-9x])(?:` +
+	`(?:0?[1-9]|1[0-2])\s*[/\-_ ／]\s*(?:20)?[2-5][0-9]` + // MM/YY, MM/YYYY
+	`|20[2-5][0-9]\s*[/\-_／]\s*(?:0?[1-9]|1[0-2])` + // YYYY/MM
+	`|(?:0[1-9]|1[0-2])(?:20)?[2-5][0-9]` + // MMYY, MMYYYY
+	`|[2-5][0-9](?:0[1-9]|1[0-2])` + // YYMM
+	`)($|[^0-9])`)
 
 // scrub masks every long digit run in an error text, then removes every
 // other value the event carried (the values Resume drops: a card number, a

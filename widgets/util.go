@@ -31,22 +31,42 @@ func ValueString(v any) string {
 
 // CopyData returns a deep copy of data (nested maps and slices copied), for
 // use as outputs: the engine owns outputs, never the host's event data.
+//
+// The copy is bounded, so that a host's cyclic or enormous value cannot
+// exhaust the stack or the CPU: below copyMaxDepth levels, or past
+// copyMaxNodes values, nested values are shared rather than copied. The
+// engine refuses such values anyway (they are past its own limits) before
+// it stores or changes them.
 func CopyData(data map[string]any) map[string]any {
+	budget := copyMaxNodes
+	return copyMap(data, 0, &budget)
+}
+
+const (
+	copyMaxDepth = 64
+	copyMaxNodes = 100_000
+)
+
+func copyMap(data map[string]any, depth int, budget *int) map[string]any {
 	out := make(map[string]any, len(data))
 	for k, v := range data {
-		out[k] = copyValue(v)
+		out[k] = copyValue(v, depth+1, budget)
 	}
 	return out
 }
 
-func copyValue(v any) any {
+func copyValue(v any, depth int, budget *int) any {
+	*budget--
+	if depth > copyMaxDepth || *budget < 0 {
+		return v
+	}
 	switch v := v.(type) {
 	case map[string]any:
-		return CopyData(v)
+		return copyMap(v, depth, budget)
 	case []any:
 		out := make([]any, len(v))
 		for i, x := range v {
-			out[i] = copyValue(x)
+			out[i] = copyValue(x, depth+1, budget)
 		}
 		return out
 	}
