@@ -45,9 +45,11 @@ func run(w io.Writer) error {
 	ctx := context.Background()
 	designer := version.Actor{ID: "lena", Roles: []version.Role{version.RoleAdmin}}
 	reg := widgets.Standard()
-	cat := version.NewCatalog(version.WithStandardChecks(reg))
-	services, transcript := fake.Services()
+	// One simulated clock for the catalog and the engine: the calls happen
+	// on the days the story needs, and the test replays it deterministically.
 	clock := runtime.NewFixedClock(time.Date(2026, 12, 25, 10, 0, 0, 0, time.UTC))
+	cat := version.NewCatalog(version.WithStandardChecks(reg), version.WithClock(clock.Now))
+	services, transcript := fake.Services()
 	src := runtime.CatalogSource{Catalog: cat}
 	engine := runtime.New(runtime.WithWidgets(reg), runtime.WithSource(src), runtime.WithModules(src),
 		runtime.WithServices(services), runtime.WithClock(clock.Now), runtime.WithIDs(runtime.SequentialIDs()))

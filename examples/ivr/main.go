@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -22,13 +23,16 @@ import (
 var menuJSON []byte
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	// The real clock, in UTC like the engine's default.
+	if err := run(os.Stdout, func() time.Time { return time.Now().UTC() }); err != nil {
 		fmt.Fprintln(os.Stderr, "ivr:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer) error {
+// run plays the call on an engine whose clock is now: the test passes a
+// fixed clock so it replays the example deterministically.
+func run(w io.Writer, now func() time.Time) error {
 	ctx := context.Background()
 	def, err := flow.Parse(menuJSON)
 	if err != nil {
@@ -39,6 +43,7 @@ func run(w io.Writer) error {
 		runtime.WithSource(runtime.Definitions{"FWacme": def}),
 		runtime.WithServices(services),
 		runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithClock(now),
 	)
 	if ps := engine.Check(def); ps.HasErrors() {
 		return ps.Err()

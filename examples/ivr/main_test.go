@@ -3,16 +3,21 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime"
 )
 
 // TestIVRExampleTranscript pins the whole output: the re-prompt after the
 // wrong key, the text for support, and the path through the split.
 func TestIVRExampleTranscript(t *testing.T) {
 	var out strings.Builder
-	require.NoError(t, run(&out))
+	// A fixed clock: the transcript must not depend on when the test runs.
+	clock := runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, run(&out, clock.Now))
 	assert.Equal(t, want, out.String())
 }
 

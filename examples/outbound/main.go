@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -24,13 +25,17 @@ import (
 var flowJSON []byte
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	// The real clock, in UTC like the engine's default.
+	if err := run(os.Stdout, func() time.Time { return time.Now().UTC() }); err != nil {
 		fmt.Fprintln(os.Stderr, "outbound:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer) error {
+// run sends the requests to an engine whose clock is now: the test passes
+// a fixed clock so it replays the example deterministically (the admission
+// limiter refills by the engine's clock too).
+func run(w io.Writer, now func() time.Time) error {
 	ctx := context.Background()
 	def, err := flow.Parse(flowJSON)
 	if err != nil {
@@ -42,6 +47,7 @@ func run(w io.Writer) error {
 		runtime.WithServices(services),
 		runtime.WithIDs(runtime.SequentialIDs()),
 		runtime.WithAdmission(runtime.TalkdeskFlowsAPILimits()),
+		runtime.WithClock(now),
 	)
 	if ps := engine.Check(def); ps.HasErrors() {
 		return ps.Err()

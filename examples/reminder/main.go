@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -26,7 +27,8 @@ import (
 var files embed.FS
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	// The real clock, in UTC like the engine's default.
+	if err := run(os.Stdout, func() time.Time { return time.Now().UTC() }); err != nil {
 		fmt.Fprintln(os.Stderr, "reminder:", err)
 		os.Exit(1)
 	}
@@ -37,7 +39,9 @@ const (
 	patient = "+15551234567"
 )
 
-func run(w io.Writer) error {
+// run texts the patient through an engine whose clock is now: the test
+// passes a fixed clock so it replays the example deterministically.
+func run(w io.Writer, now func() time.Time) error {
 	ctx := context.Background()
 	defs := runtime.Definitions{}
 	for sid, file := range map[string]string{"FWreminder": "reminder.json", "FWsurvey": "survey.json"} {
@@ -50,7 +54,8 @@ func run(w io.Writer) error {
 		}
 	}
 	services, transcript := fake.Services()
-	engine := runtime.New(runtime.WithSource(defs), runtime.WithServices(services), runtime.WithIDs(runtime.SequentialIDs()))
+	engine := runtime.New(runtime.WithSource(defs), runtime.WithServices(services), runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithClock(now))
 	printed := 0
 	flush := func() {
 		lines := transcript.Lines()

@@ -3,9 +3,12 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime"
 )
 
 // TestReminderExampleTranscript pins the whole transcript: the reply wait,
@@ -13,7 +16,9 @@ import (
 // inside the subflow) and the subflow's variable coming back.
 func TestReminderExampleTranscript(t *testing.T) {
 	var out strings.Builder
-	require.NoError(t, run(&out))
+	// A fixed clock: the transcript must not depend on when the test runs.
+	clock := runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, run(&out, clock.Now))
 	assert.Equal(t, want, out.String())
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -25,23 +26,28 @@ import (
 var files embed.FS
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	// The real clock, in UTC like the engine's default.
+	if err := run(os.Stdout, func() time.Time { return time.Now().UTC() }); err != nil {
 		fmt.Fprintln(os.Stderr, "sms:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer) error {
+// run publishes and runs the flows with a catalog and an engine whose clock
+// is now: the test passes a fixed clock so it replays the example
+// deterministically.
+func run(w io.Writer, now func() time.Time) error {
 	ctx := context.Background()
 	// Seed 002 separates module designers from flow designers.
 	moduleDesigner := version.Actor{ID: "mo", Roles: []version.Role{version.RoleModuleDesigner}}
 	flowDesigner := version.Actor{ID: "flo", Roles: []version.Role{version.RoleFlowDesigner}}
 	reg := widgets.Standard()
-	cat := version.NewCatalog(version.WithStandardChecks(reg), version.WithAuthorizer(version.DefaultRolePolicy()))
+	cat := version.NewCatalog(version.WithStandardChecks(reg), version.WithAuthorizer(version.DefaultRolePolicy()),
+		version.WithClock(now))
 	services, transcript := fake.Services()
 	src := runtime.CatalogSource{Catalog: cat}
 	engine := runtime.New(runtime.WithWidgets(reg), runtime.WithSource(src), runtime.WithModules(src),
-		runtime.WithServices(services), runtime.WithIDs(runtime.SequentialIDs()))
+		runtime.WithServices(services), runtime.WithIDs(runtime.SequentialIDs()), runtime.WithClock(now))
 
 	publish := func(actor version.Actor, kind version.Kind, name, file string) (*version.Item, error) {
 		data, err := files.ReadFile(file)

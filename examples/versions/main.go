@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -32,13 +33,16 @@ var (
 const number = "+18005550100"
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	// The real clock, in UTC like the engine's default.
+	if err := run(os.Stdout, func() time.Time { return time.Now().UTC() }); err != nil {
 		fmt.Fprintln(os.Stderr, "versions:", err)
 		os.Exit(1)
 	}
 }
 
-func run(w io.Writer) error {
+// run walks the lifecycle with a catalog and an engine whose clock is now:
+// the test passes a fixed clock so it replays the example deterministically.
+func run(w io.Writer, now func() time.Time) error {
 	ctx := context.Background()
 	admin := version.Actor{ID: "maria", Roles: []version.Role{version.RoleAdmin}}
 	services, transcript := fake.Services()
@@ -46,9 +50,9 @@ func run(w io.Writer) error {
 	var engine *runtime.Engine
 	cat := version.NewCatalog(version.WithCheck(func(_ context.Context, _ version.Kind, d *flow.Definition) flow.Problems {
 		return engine.Check(d) // the full check call: structure and widgets
-	}), version.WithIDs(sequentialFlowIDs()))
+	}), version.WithIDs(sequentialFlowIDs()), version.WithClock(now))
 	engine = runtime.New(runtime.WithServices(services), runtime.WithIDs(runtime.SequentialIDs()),
-		runtime.WithSource(runtime.CatalogSource{Catalog: cat}))
+		runtime.WithSource(runtime.CatalogSource{Catalog: cat}), runtime.WithClock(now))
 
 	v1, err := flow.Parse(v1JSON)
 	if err != nil {

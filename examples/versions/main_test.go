@@ -3,14 +3,19 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime"
 )
 
 func TestVersionsExampleTranscript(t *testing.T) {
 	var out strings.Builder
-	require.NoError(t, run(&out))
+	// A fixed clock: the transcript must not depend on when the test runs.
+	clock := runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	require.NoError(t, run(&out, clock.Now))
 	want := []string{
 		"created a draft                              r1:draft",
 		"  publish refused: a draft with errors cannot be published",
