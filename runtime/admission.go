@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -35,9 +37,10 @@ func (r Rate) burst() float64 {
 // accounts get a full burst again, so the limiter errs on the lenient side
 // and its memory stays bounded.
 type Admission struct {
-	mu      sync.Mutex
-	rates   map[TriggerKind]Rate
-	buckets map[string]*bucket
+	mu         sync.Mutex
+	rates      map[TriggerKind]Rate
+	buckets    map[string]*bucket
+	maxBuckets int // MaxAdmissionBuckets; tests lower it
 }
 
 // MaxAdmissionBuckets bounds the buckets an Admission keeps (about 100
@@ -52,7 +55,7 @@ type bucket struct {
 // NewAdmission returns a limiter with the given rates by trigger kind. The
 // engine asks it with its own clock, so injected time drives refills.
 func NewAdmission(rates map[TriggerKind]Rate) *Admission {
-	return &Admission{rates: rates, buckets: map[string]*bucket{}}
+	return &Admission{rates: rates, buckets: map[string]*bucket{}, maxBuckets: MaxAdmissionBuckets}
 }
 
 // TwilioLimits are Twilio's documented limits: REST starts 20/s, inbound
@@ -101,10 +104,10 @@ func (a *Admission) Allow(account string, kind TriggerKind, now time.Time) error
 	burst := r.burst()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	key := account + "\x00" + string(kind)
+	key := bucketKey(account, kind)
 	b, ok := a.buckets[key]
 	if !ok {
-		if len(a.buckets) >= MaxAdmissionBuckets {
+		if len(a.buckets) >= a.maxBuckets {
 			a.prune(now)
 		}
 		b = &bucket{tokens: burst, last: now}
@@ -132,7 +135,7 @@ func (a *Admission) prune(now time.Time) {
 			delete(a.buckets, key)
 		}
 	}
-	if len(a.buckets) < MaxAdmissionBuckets*3/4 {
+	if len(a.buckets) < a.maxBuckets*3/4 {
 		return
 	}
 	n := 0
@@ -149,4 +152,15 @@ func (a *Admission) Len() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.buckets)
+}
+
+// bucketKey is the bucket of account and kind. An account name is the
+// host's (or its callers') text: a long one is keyed by its hash, so that
+// names cannot grow the limiter's memory.
+func bucketKey(account string, kind TriggerKind) string {
+	if len(account) > 64 {
+		sum := sha256.Sum256([]byte(account))
+		account = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return account + "\x00" + string(kind)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/cache"
 )
 
 var boundsT0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
@@ -39,16 +40,15 @@ func TestTheProgramCacheIsBounded(t *testing.T) {
 // stays bounded, and still limits each account.
 func TestTheAdmissionLimiterIsBounded(t *testing.T) {
 	a := NewAdmission(map[TriggerKind]Rate{TriggerRequest: {PerSecond: 1, Burst: 2}})
+	a.maxBuckets = 1000 // the bound's logic, at a size -race runs quickly
 	now := boundsT0
-	// Four times the bound is enough to show it holds (a million takes
-	// seconds under -race and shows nothing more).
-	for i := range 4 * MaxAdmissionBuckets {
+	for i := range 4 * a.maxBuckets {
 		require.NoError(t, a.Allow(fmt.Sprint("AC", i), TriggerRequest, now))
 		if i%1000 == 0 {
 			now = now.Add(time.Second) // the earlier buckets refill
 		}
 	}
-	assert.LessOrEqual(t, a.Len(), MaxAdmissionBuckets)
+	assert.LessOrEqual(t, a.Len(), a.maxBuckets)
 
 	// Still a limiter: the burst, then a refusal.
 	require.NoError(t, a.Allow("ACx", TriggerRequest, now))
@@ -59,8 +59,23 @@ func TestTheAdmissionLimiterIsBounded(t *testing.T) {
 // When every bucket is mid-refill, half are dropped: the bound holds.
 func TestTheAdmissionLimiterIsBoundedWhenNoBucketIsFull(t *testing.T) {
 	a := NewAdmission(map[TriggerKind]Rate{TriggerRequest: {PerSecond: 0.001, Burst: 1}})
-	for i := range MaxAdmissionBuckets + 10 {
+	a.maxBuckets = 1000
+	for i := range a.maxBuckets + 10 {
 		require.NoError(t, a.Allow(fmt.Sprint("AC", i), TriggerRequest, boundsT0))
 	}
-	assert.LessOrEqual(t, a.Len(), MaxAdmissionBuckets)
+	assert.LessOrEqual(t, a.Len(), a.maxBuckets)
+}
+
+// The parsed-template cache keeps at most about twice its size, however
+// many distinct templates a long-running host renders.
+func TestTheTemplateCacheIsBounded(t *testing.T) {
+	r := newRenderer(NewFixedClock(boundsT0).Now)
+	assert.Equal(t, 4096, templateCacheSize)
+	r.cache = cache.New[string, *cached](64) // the same cache, smaller: -race runs it quickly
+	for i := range 300 {
+		out, err := r.render(fmt.Sprintf("{{ 'n' | append: '%d' }}", i), map[string]any{})
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprint("n", i), out)
+	}
+	assert.LessOrEqual(t, r.cache.Len(), 2*64)
 }

@@ -41,7 +41,7 @@
 //     corrupt one is an error wrapping ErrCorrupt, never a panic, and End,
 //     the expiry pass and a new start for its session end it unread
 //     (Store.ForceEnd), so it never holds its contact.
-//   - A panicking widget fails its execution (FailurePanic); a panicking
+//   - A panicking widget fails its execution (FailureWidgetPanic); a panicking
 //     sink is logged; a panic anywhere else in an Engine call is returned as
 //     an error. Stacks and host paths go to the logger, never into an
 //     execution's reason.

@@ -17,6 +17,7 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/internal/cache"
 	"github.com/studioflow/studioflow/widgets"
+	"golang.org/x/sync/singleflight"
 )
 
 // Limits bound an execution. Zero fields take the defaults.
@@ -39,6 +40,10 @@ type Limits struct {
 	// (default 32): start parameters, event data, widget outputs,
 	// variables. Deeper values are refused with a *ValueError.
 	MaxValueDepth int
+	// SensitiveGrace is how long after a sensitive wait's timeout the next
+	// wait refuses the input events the sensitive one took (default 5 s):
+	// a PIN still on its way must not be stored in clear there.
+	SensitiveGrace time.Duration
 	// MaxValueBytes is about how large, as JSON, one such value may be
 	// (default 1 MiB). A widget's outputs count as one value: an HTTP
 	// response of 64 KB, with its parsed form, counts a few hundred KB at
@@ -58,6 +63,9 @@ const (
 	DefaultMaxDepth = 3
 	// DefaultMaxValueDepth is how deeply a value may nest.
 	DefaultMaxValueDepth = 32
+	// DefaultSensitiveGrace is how long late input for a sensitive wait is
+	// refused at the next wait.
+	DefaultSensitiveGrace = 5 * time.Second
 	// DefaultMaxValueBytes is how large one value may be, as JSON.
 	DefaultMaxValueBytes = 1 << 20
 )
@@ -80,6 +88,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxValueBytes <= 0 {
 		l.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if l.SensitiveGrace <= 0 {
+		l.SensitiveGrace = DefaultSensitiveGrace
 	}
 	return l
 }
@@ -161,6 +172,7 @@ type Engine struct {
 	checkers  []flow.Checker
 	renderer  *renderer
 	programs  *cache.Bounded[string, *compiled]
+	compiling singleflight.Group
 	cacheSize int
 	setupErr  error // an option that could not be applied
 }
@@ -403,9 +415,35 @@ func (e *Engine) program(r *Resolved) (*program, error) {
 		return nil, fmt.Errorf("runtime: the source returned no definition: %w", ErrNotFound)
 	}
 	key := programKey(r.Sid, r.Revision)
-	if c, ok := e.programs.Get(key); ok && (c.err == nil || e.clock().Sub(c.at) < FailedCheckRetry) {
+	if c, ok := e.cached(key); ok {
 		return c.p, c.err
 	}
+	// Starts racing on a definition not compiled yet (a cold cache, a
+	// failed check's retry) compile it once between them.
+	v, _, _ := e.compiling.Do(key, func() (any, error) {
+		if c, ok := e.cached(key); ok {
+			return c, nil
+		}
+		p, err := e.compileProgram(r, key)
+		return &compiled{p: p, err: err}, nil
+	})
+	c := v.(*compiled)
+	return c.p, c.err
+}
+
+// cached returns the cache entry of key, unless it is a failed check
+// whose retry time has come.
+func (e *Engine) cached(key string) (*compiled, bool) {
+	c, ok := e.programs.Get(key)
+	if ok && (c.err == nil || e.clock().Sub(c.at) < FailedCheckRetry) {
+		return c, true
+	}
+	return nil, false
+}
+
+// compileProgram checks and compiles r, caching the program or why it
+// cannot run.
+func (e *Engine) compileProgram(r *Resolved, key string) (*program, error) {
 	c, ps := e.compile(r.Definition)
 	if ps.HasErrors() {
 		err := fmt.Errorf("runtime: flow %s revision %d cannot run: %w", r.Sid, r.Revision, ps.Err())

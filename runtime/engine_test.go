@@ -530,7 +530,7 @@ func TestPanickingWidgetFailsTheExecutionNotTheHost(t *testing.T) {
 	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(boom))
 	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Equal(t, runtime.FailurePanic, x.FailureCode)
+	assert.Equal(t, runtime.FailureWidgetPanic, x.FailureCode)
 	assert.Equal(t, `state "b": widget panicked: nil map write`, x.Reason)
 }
 

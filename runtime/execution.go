@@ -173,6 +173,19 @@ type WaitState struct {
 	// data): an event for it that arrives after its deadline is refused,
 	// never handed to the next wait.
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Guard, set on the wait that follows a sensitive wait's timeout,
+	// refuses that wait's input events for a moment: they may be the late
+	// input meant for the sensitive wait.
+	Guard *LateGuard `json:"guard,omitempty"`
+}
+
+// LateGuard refuses Events until Until: see WaitState.Guard.
+type LateGuard struct {
+	// Until is when the guard lapses (the sensitive wait's timeout plus
+	// Limits.SensitiveGrace).
+	Until time.Time `json:"until"`
+	// Events are the input events the sensitive wait took.
+	Events []string `json:"events"`
 }
 
 // TimeoutEventName is the event the wait's deadline delivers: TimeoutEvent,
@@ -256,7 +269,7 @@ func MarshalExecution(e *Execution) ([]byte, error) { return json.Marshal(e) }
 func UnmarshalExecution(data []byte) (*Execution, error) {
 	e := &Execution{}
 	if err := json.Unmarshal(data, e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if err := e.Validate(); err != nil {
 		return nil, err

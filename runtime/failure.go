@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/studioflow/studioflow/widgets"
 )
@@ -36,8 +37,9 @@ const (
 	// FailureWidget: a widget returned an error of another kind, or cannot
 	// take the result it was handed.
 	FailureWidget FailureCode = "widget_error"
-	// FailurePanic: a widget panicked; the panic is logged, not stored.
-	FailurePanic FailureCode = "widget_panic"
+	// FailureWidgetPanic: a widget panicked; the panic is logged, not
+	// stored.
+	FailureWidgetPanic FailureCode = "widget_panic"
 	// FailureNoCall: a voice step ran where no live call exists (the
 	// caller hung up, or the flow never had a call).
 	FailureNoCall FailureCode = "no_live_call"
@@ -59,8 +61,10 @@ const (
 	// FailureCorrupt: the stored record could not be decoded, or decoded
 	// to something no execution can be; it was ended unread.
 	FailureCorrupt FailureCode = "corrupt_record"
-	// FailureTimeout: the expiry pass could not deliver a wait's timeout.
-	FailureTimeout FailureCode = "timeout_undeliverable"
+	// FailureTimeoutUndeliverable: the expiry pass could not deliver a
+	// wait's timeout (a widget failed on it; a definition that is gone
+	// gives FailureCheck).
+	FailureTimeoutUndeliverable FailureCode = "timeout_undeliverable"
 )
 
 // codeOf classifies a step's error.
@@ -71,7 +75,7 @@ func codeOf(err error) FailureCode {
 	var pe *panicError
 	switch {
 	case errors.As(err, &pe):
-		return FailurePanic
+		return FailureWidgetPanic
 	case errors.As(err, &te):
 		return FailureTemplate
 	case errors.As(err, &ve):
@@ -87,12 +91,24 @@ func codeOf(err error) FailureCode {
 var (
 	// hostPath matches an absolute file path of two or more elements
 	// standing on its own (not inside a URL), with a :line suffix if any.
-	hostPath = regexp.MustCompile(`(^|[\s"'(=\[])(?:[A-Za-z]:\\|/)[^\s/\\:"']+(?:[/\\][^\s/\\:"']+)+(?::\d+)*`)
+	hostPath = regexp.MustCompile(`(^|[\s"'(=\[,])(?:[A-Za-z]:\\|~?/)[^\s/\\:"']+(?:[/\\][^\s/\\:"']+)+(?::\d+)*`)
 )
 
-// cleanReason makes an error text fit to store: one paragraph, no stack
-// trace, no host file paths.
+// maxReasonBytes bounds a stored reason: a reason quoting a huge value
+// would otherwise grow the record and the cleaning's cost.
+const maxReasonBytes = 2048
+
+// cleanReason makes an error text fit to store: one paragraph of at most
+// maxReasonBytes, no stack trace, no host file paths, valid UTF-8 as JSON
+// stores it (a reason may quote a host's text, such as End's reason).
 func cleanReason(s string) string {
+	if len(s) > maxReasonBytes {
+		cut := maxReasonBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "..."
+	}
 	for _, cut := range []string{"\ngoroutine ", "\n\t"} {
 		if i := strings.Index(s, cut); i >= 0 {
 			s = s[:i]
@@ -101,5 +117,23 @@ func cleanReason(s string) string {
 	if strings.ContainsAny(s, `/\`) {
 		s = hostPath.ReplaceAllString(s, "$1[path]")
 	}
-	return strings.TrimSpace(s)
+	return jsonText(strings.TrimSpace(s))
 }
+
+// ProgramError says that an execution's definition cannot be loaded (its
+// flow or module revision is gone, or no longer passes its checks) or no
+// longer has the execution's state.
+type ProgramError struct {
+	// Execution is the execution's id.
+	Execution string
+	// Err says what failed.
+	Err error
+}
+
+// Error names the execution and what failed.
+func (e *ProgramError) Error() string {
+	return "runtime: execution " + e.Execution + ": " + e.Err.Error()
+}
+
+// Unwrap returns what failed.
+func (e *ProgramError) Unwrap() error { return e.Err }

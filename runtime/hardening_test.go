@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,10 +262,23 @@ func TestDamagedRecordsGiveErrorsAndNeverHoldTheirContact(t *testing.T) {
 			e := runtime.New(runtime.WithSource(runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}), runtime.WithClock(h.clock.Now),
 				runtime.WithStore(&damagedStore{MemoryStore: h.store, load: load}))
 			_, err := e.Resume(ctx, x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
-			assert.ErrorIs(t, err, runtime.ErrCorrupt, name)
+			require.Error(t, err, name)
 			_, err = e.Get(ctx, x.ID)
-			assert.ErrorIs(t, err, runtime.ErrCorrupt, name)
+			require.Error(t, err, name)
+			if name == "other" {
+				// The store's fault, not the record's: End must not
+				// force-end the healthy record.
+				assert.NotErrorIs(t, err, runtime.ErrCorrupt)
+				assert.Contains(t, err.Error(), `returned execution "FNother"`)
+				_, err = e.End(ctx, x.ID, "operator")
+				require.Error(t, err)
+			} else {
+				assert.ErrorIs(t, err, runtime.ErrCorrupt)
+			}
 		}
+		still, err := h.engine.Get(ctx, x.ID)
+		require.NoError(t, err)
+		assert.Equal(t, runtime.StatusActive, still.Status)
 	})
 }
 
@@ -367,7 +382,7 @@ func TestFailureReasonsHoldNoStackOrHostPaths(t *testing.T) {
 	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(leak),
 		runtime.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	x := h.start(t, rest)
-	assert.Equal(t, runtime.FailurePanic, x.FailureCode)
+	assert.Equal(t, runtime.FailureWidgetPanic, x.FailureCode)
 	assert.Equal(t, `state "l": widget panicked: open [path]: permission denied (see https://example.com/docs/a/b)`, x.Reason)
 	assert.NotContains(t, x.Reason, "goroutine")
 	assert.Contains(t, logs.String(), "/home/deploy/secrets/app.env", "the host's log keeps the details")
@@ -411,7 +426,7 @@ func TestFailureCodes(t *testing.T) {
 		{"panic", `{"description": "b", "initial_state": "Trigger", "states": [
 		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "b"}], "properties": {}},
 		  {"name": "b", "type": "boom", "transitions": [], "properties": {}}]}`, rest,
-			[]runtime.Option{runtime.WithWidget(widgets.Type{Name: "boom", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }})}, runtime.FailurePanic},
+			[]runtime.Option{runtime.WithWidget(widgets.Type{Name: "boom", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }})}, runtime.FailureWidgetPanic},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -468,6 +483,8 @@ func TestDatesDoNotDependOnTheHostsZone(t *testing.T) {
 	    {"key": "wall", "value": "{{ '2026-03-01 10:00' | date: '%s %H:%M %z' }}"},
 	    {"key": "zulu", "value": "{{ '2026-03-01T10:00:00Z' | date: '%s %H:%M' }}"},
 	    {"key": "offset", "value": "{{ '2026-03-01T10:00:00+02:00' | date: '%s %H:%M %z' }}"},
+	    {"key": "la", "value": "{{ '2026-03-01T10:00:00-08:00' | date: '%s %H:%M %z' }}"},
+	    {"key": "kiritimati", "value": "{{ '2026-03-01T10:00:00+14:00' | date: '%s %H:%M %z' }}"},
 	    {"key": "now", "value": "{{ 'now' | date: '%H:%M %z' }}"}]}}]}`
 	h := newHarness(t, map[string]string{"FW": src})
 	x := h.start(t, rest)
@@ -477,6 +494,148 @@ func TestDatesDoNotDependOnTheHostsZone(t *testing.T) {
 		"wall":   "1772359200 10:00 +0000",
 		"zulu":   "1772359200 10:00",
 		"offset": "1772352000 10:00 +0200",
-		"now":    "09:00 +0000",
+		// Offsets that are the host's own in the TZ runs of .ci/run.
+		"la":         "1772388000 10:00 -0800",
+		"kiritimati": "1772308800 10:00 +1400",
+		"now":        "09:00 +0000",
 	}, x.Variables())
+}
+
+// hostileType is a custom widget that enters a subflow with the given
+// parameters, or waits with the given prompt.
+func hostileType(enter map[string]any, prompt map[string]any) widgets.Type {
+	return widgets.Type{Name: "hostile", Compile: func(*widgets.Props) widgets.Node { return &hostileNode{enter: enter, prompt: prompt} }}
+}
+
+type hostileNode struct{ enter, prompt map[string]any }
+
+func (n *hostileNode) Events() []string { return []string{"next", "timeout"} }
+
+func (n *hostileNode) Run(widgets.StepContext) (widgets.Result, error) {
+	if n.enter != nil {
+		return widgets.Result{Enter: &widgets.Enter{Kind: widgets.FrameSubflow, Ref: "FWchild", Parameters: n.enter}}, nil
+	}
+	return widgets.Result{Wait: &widgets.Wait{Events: []string{"next"}, Prompt: n.prompt}}, nil
+}
+
+func (n *hostileNode) Return(widgets.StepContext, widgets.Returned) (widgets.Result, error) {
+	return widgets.Result{Event: "next"}, nil
+}
+
+// Every door a widget's value comes in by is bounded: a child frame's
+// parameters and a wait's prompt too, not only outputs and variables.
+func TestEnterParametersAndPromptsAreBounded(t *testing.T) {
+	hostile := `{"description": "h", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "h"}], "properties": {}},
+	  {"name": "h", "type": "hostile", "transitions": [{"event": "next"}], "properties": {}}]}`
+	child := `{"description": "c", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent"}], "properties": {}}]}`
+	deep := map[string]any{"deep": nested(20_000)} // past encoding/json's limit: saved, never loaded
+	for name, ty := range map[string]widgets.Type{
+		"enter parameters": hostileType(deep, nil),
+		"a wait's prompt":  hostileType(nil, deep),
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, map[string]string{"FW": hostile, "FWchild": child}, runtime.WithWidget(ty))
+			x := h.start(t, rest)
+			assert.Equal(t, runtime.FailureValue, x.FailureCode, x.Reason)
+			_, err := h.engine.Get(context.Background(), x.ID)
+			require.NoError(t, err, "the saved execution loads")
+		})
+	}
+}
+
+type failingNode struct{}
+
+func (failingNode) Events() []string { return []string{"next"} }
+func (failingNode) Run(widgets.StepContext) (widgets.Result, error) {
+	return widgets.Result{}, errors.New("the CRM said no")
+}
+
+func TestAWidgetErrorHasItsCode(t *testing.T) {
+	src := `{"description": "w", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "w"}], "properties": {}},
+	  {"name": "w", "type": "failing", "transitions": [{"event": "next"}], "properties": {}}]}`
+	h := newHarness(t, map[string]string{"FW": src},
+		runtime.WithWidget(widgets.Type{Name: "failing", Compile: func(*widgets.Props) widgets.Node { return failingNode{} }}))
+	x := h.start(t, rest)
+	assert.Equal(t, runtime.FailureWidget, x.FailureCode)
+	assert.Equal(t, `state "w": the CRM said no`, x.Reason)
+}
+
+// The host reports a sensitive gather's timeout itself (its usual path):
+// a keypress a moment later may be the PIN, still on its way, so the next
+// gather refuses it for Limits.SensitiveGrace; afterwards it takes input.
+func TestKeypressesRightAfterASensitiveTimeoutAreRefused(t *testing.T) {
+	const secret = "918273"
+	src := strings.Replace(sensitiveThenOpen, "%s", "true", 1)
+	h := newHarness(t, map[string]string{"FWpin": src})
+	x := h.start(t, call("FWpin"))
+	h.clock.Advance(5 * time.Second)
+	y := h.resume(t, x.ID, "timeout", nil)
+	require.Equal(t, "survey", y.Wait.State)
+
+	h.clock.Advance(200 * time.Millisecond)
+	_, err := h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": secret}})
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	assert.NotContains(t, err.Error(), secret)
+	stored, err := h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err)
+	data, err := runtime.MarshalExecution(stored)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data), secret)
+
+	h.clock.Advance(runtime.DefaultSensitiveGrace)
+	z := h.resume(t, x.ID, "keypress", map[string]any{"Digits": "7"})
+	assert.Equal(t, "7", z.Widgets()["survey"].(map[string]any)["Digits"], "after the grace the survey takes input")
+}
+
+// Starts racing on a broken flow check it once between them.
+func TestConcurrentStartsOfABrokenFlowCheckItOnce(t *testing.T) {
+	var checks atomic.Int32
+	refuse := flow.CheckerFunc(func(*flow.Definition) flow.Problems {
+		checks.Add(1)
+		time.Sleep(20 * time.Millisecond) // a slow check, so the starts overlap
+		return flow.Problems{{Path: "#", Code: "test.refused", Message: "refused", Severity: flow.SeverityError}}
+	})
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithCheckers(refuse))
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.engine.Start(context.Background(), call("FWmenu"))
+			assert.Error(t, err)
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), checks.Load())
+}
+
+// panickyStore panics on its first save, as a faulty driver might.
+type panickyStore struct {
+	*runtime.MemoryStore
+	saves atomic.Int32
+}
+
+func (s *panickyStore) Save(ctx context.Context, x *runtime.Execution) error {
+	if s.saves.Add(1) == 1 {
+		panic("driver: connection reset")
+	}
+	return s.MemoryStore.Save(ctx, x)
+}
+
+// A store that panics in a start's save is a failed save: the start is
+// undone, and the contact is free for the next one.
+func TestAStorePanicInAStartFreesTheContact(t *testing.T) {
+	store := &panickyStore{MemoryStore: runtime.NewMemoryStore()}
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithStore(store))
+	_, err := h.engine.Start(context.Background(), call("FWmenu"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "connection reset")
+	first, err := h.engine.Get(context.Background(), "FN00000001")
+	require.NoError(t, err)
+	assert.Equal(t, runtime.FailureStore, first.FailureCode)
+	x := h.start(t, call("FWmenu"))
+	assert.Equal(t, "FN00000002", x.ID)
 }

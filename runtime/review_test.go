@@ -60,7 +60,7 @@ func TestExpireGoesOnPastAnExecutionItCannotAdvance(t *testing.T) {
 	assert.Equal(t, 2, n)
 	a, _ = h.engine.Get(ctx, a.ID)
 	assert.Equal(t, runtime.StatusFailed, a.Status)
-	assert.Equal(t, runtime.FailureTimeout, a.FailureCode)
+	assert.Equal(t, runtime.FailureCheck, a.FailureCode)
 	b, _ = h.engine.Get(ctx, b.ID)
 	assert.Equal(t, runtime.StatusEnded, b.Status)
 	assert.Equal(t, "timeout:ask>Ended", path(b)[1])

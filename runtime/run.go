@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -56,6 +57,11 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 	if event == "" {
 		return nil, fmt.Errorf("runtime: start: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
 	}
+	// The addresses and sids become text the execution holds (its contact,
+	// its call, its session key): they are kept as JSON keeps them, so
+	// that what a later start looks up is what the store holds.
+	req.From, req.To = jsonText(req.From), jsonText(req.To)
+	req.CallSid, req.ConversationSid = jsonText(req.CallSid), jsonText(req.ConversationSid)
 	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
 		return nil, fmt.Errorf("runtime: start: %w: %w", err, ErrRefused)
 	}
@@ -83,14 +89,14 @@ func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry bool) (*E
 	if err != nil {
 		return nil, err
 	}
-	key := sessionKey(req, p.def)
+	key := jsonText(sessionKey(req, p.def)) // the flow sid too
 	if key != "" {
 		if id, err := e.store.FindActive(ctx, key); err == nil {
 			return e.startOnActive(ctx, req, id, mayRetry)
 		}
 	}
 	x := e.newExecution(req, p, key, now)
-	if err := e.store.Create(ctx, x); err != nil {
+	if err := storeCall("create", func() error { return e.store.Create(ctx, x) }); err != nil {
 		var ce *ConflictError
 		if errors.As(err, &ce) && ce.ActiveID != "" {
 			return e.startOnActive(ctx, req, ce.ActiveID, mayRetry)
@@ -196,7 +202,8 @@ func (e *Engine) load(ctx context.Context, id string) (*Execution, error) {
 		return nil, err
 	}
 	if x.ID != id {
-		return nil, fmt.Errorf("runtime: execution %s: the store returned execution %q: %w", id, x.ID, ErrCorrupt)
+		// The store's fault, not the record's: nothing is force-ended.
+		return nil, fmt.Errorf("runtime: execution %s: the store returned execution %q instead", id, x.ID)
 	}
 	return x, nil
 }
@@ -204,10 +211,11 @@ func (e *Engine) load(ctx context.Context, id string) (*Execution, error) {
 // forceEnd ends a corrupt record unread, so that it holds its session no
 // longer.
 func (e *Engine) forceEnd(ctx context.Context, id string, cause error) error {
-	err := e.store.ForceEnd(ctx, id, ForcedEnd{Code: FailureCorrupt, Reason: cleanReason("the stored record is corrupt: " + cause.Error()), At: e.clock()})
-	if err != nil {
+	end := ForcedEnd{Code: FailureCorrupt, Reason: cleanReason("the stored record is corrupt: " + cause.Error()), At: e.clock()}
+	if err := e.store.ForceEnd(ctx, id, end); err != nil {
 		return fmt.Errorf("runtime: end corrupt execution %s: %w", id, err)
 	}
+	e.publish(ctx, []Event{{Type: EventExecutionEnded, ExecutionID: id, Time: end.At, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason}})
 	e.logger.Warn("studioflow: ended an execution whose record is corrupt", "execution", id, "error", cause)
 	return nil
 }
@@ -328,6 +336,10 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (_ *Ex
 		return nil, fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
 	}
 	now := e.clock()
+	if g := x.Wait.Guard; g != nil && now.Before(g.Until) && slices.Contains(g.Events, ev.Name) {
+		return nil, fmt.Errorf("runtime: resume %s with %q: it came within %s of a sensitive wait's timeout, and may be the input meant for that wait: %w",
+			id, ev.Name, e.limits.SensitiveGrace, ErrRefused)
+	}
 	if e.expired(x, now) {
 		if err := e.endExpired(ctx, x); err != nil {
 			return nil, err
@@ -360,6 +372,7 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (_ *Ex
 // waits again or ends.
 func (r *run) deliver(ev widgets.Event) {
 	st := r.current()
+	answered := r.x.Wait
 	r.x.Wait = nil
 	var res widgets.Result
 	if rs, ok := st.node.(widgets.Resumer); ok {
@@ -370,10 +383,29 @@ func (r *run) deliver(ev widgets.Event) {
 			return
 		}
 	} else {
-		res = widgets.Result{Event: ev.Name, Outputs: widgets.CopyData(ev.Data)}
+		// Resume bounded the event's data already.
+		res = widgets.Result{Event: ev.Name, Outputs: maps.Clone(ev.Data)}
 	}
 	r.merge = true
 	r.loop(res, true)
+	r.guardLateInput(answered, ev)
+}
+
+// guardLateInput: when a sensitive wait (a PIN, card data) ends on its
+// timeout, input for it may still be on its way, and the next wait could
+// take it and store it in clear. So for Limits.SensitiveGrace the next
+// wait refuses the events the sensitive one took.
+func (r *run) guardLateInput(answered *WaitState, ev widgets.Event) {
+	if answered == nil || !answered.Sensitive || ev.Name != answered.TimeoutEventName() || r.x.Wait == nil {
+		return
+	}
+	var input []string
+	for _, name := range answered.Events {
+		if name != ev.Name {
+			input = append(input, name)
+		}
+	}
+	r.x.Wait.Guard = &LateGuard{Until: r.e.clock().Add(r.e.limits.SensitiveGrace), Events: input}
 }
 
 func (e *Engine) expired(x *Execution, now time.Time) bool {
@@ -480,8 +512,12 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	}
 	// The timeout cannot be delivered: fail the execution rather than
 	// retry it on every pass.
+	code := FailureTimeoutUndeliverable
+	if pe := (*ProgramError)(nil); errors.As(err, &pe) {
+		code = FailureCheck
+	}
 	r := e.newRun(ctx, x)
-	r.fail(FailureTimeout, "expiry: the timeout could not be delivered: "+err.Error())
+	r.fail(code, "expiry: the timeout could not be delivered: "+err.Error())
 	if _, ferr := e.finish(r); ferr != nil && !errors.Is(ferr, ErrConflict) {
 		return false, errors.Join(err, ferr)
 	}
@@ -499,7 +535,7 @@ func (e *Engine) finish(r *run) (*Execution, error) {
 		x.DueAt = due
 	}
 	x.UpdatedAt = e.clock()
-	if err := e.store.Save(r.ctx, x); err != nil {
+	if err := storeCall("save", func() error { return e.store.Save(r.ctx, x) }); err != nil {
 		return nil, err
 	}
 	e.publish(r.ctx, r.events)
@@ -531,12 +567,12 @@ func (r *run) loadPrograms() error {
 	for _, f := range r.x.Frames {
 		p, err := r.e.programAt(r.ctx, f.Kind, f.Ref, f.Sid, f.Revision)
 		if err != nil {
-			return fmt.Errorf("runtime: execution %s: load %s %s revision %d: %w", r.x.ID, f.Kind, f.Ref, f.Revision, err)
+			return &ProgramError{Execution: r.x.ID, Err: fmt.Errorf("load %s %s revision %d: %w", f.Kind, f.Ref, f.Revision, err)}
 		}
 		// Every frame's state must exist: the top one runs next, the
 		// others take their child's result.
 		if _, ok := p.index[f.State]; !ok {
-			return fmt.Errorf("runtime: execution %s: state %q is not in %s revision %d", r.x.ID, f.State, f.Sid, f.Revision)
+			return &ProgramError{Execution: r.x.ID, Err: fmt.Errorf("state %q is not in %s revision %d", f.State, f.Sid, f.Revision)}
 		}
 		r.progs = append(r.progs, p)
 	}
@@ -721,13 +757,16 @@ func (r *run) record(st *pstate, event, to string, transition int) bool {
 func (r *run) wait(st *pstate, w *widgets.Wait) error {
 	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
 	if w.Prompt != nil {
-		prompt, err := r.e.bounds().inPlace(w.Prompt)
+		// A copy: a widget may hand the same prompt to every wait.
+		prompt, err := r.e.bounds().mapCopy(w.Prompt, 1)
 		if err != nil {
 			return err.within("prompt")
 		}
 		ws.Prompt = prompt
 	}
-	if w.Timeout > 0 {
+	// A deadline whose event the wait does not take could never be
+	// delivered: the expiry pass would list it on every pass.
+	if w.Timeout > 0 && ws.Accepts(ws.TimeoutEventName()) {
 		d := r.e.clock().Add(w.Timeout)
 		ws.Deadline = &d
 	}
@@ -782,7 +821,7 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	if err != nil {
 		// The node decides what a child that cannot run means (its failed
 		// event, usually).
-		out, ok = r.returnTo(st, widgets.Returned{Failed: true, Reason: err.Error()})
+		out, ok = r.returnTo(st, widgets.Returned{Failed: true, Reason: cleanReason(err.Error())})
 		return out, false, ok
 	}
 	x.top().State = st.name

@@ -259,3 +259,15 @@ func (s *MemoryStore) Len() int {
 	defer s.mu.Unlock()
 	return len(s.recs)
 }
+
+// storeCall runs a store's write, turning a panic into an error, so that a
+// faulty store takes the path of a failed write (a start is undone, not
+// left holding its contact) instead of escaping past it.
+func storeCall(op string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("runtime: the store panicked in %s: %v", op, p)
+		}
+	}()
+	return f()
+}

@@ -55,6 +55,10 @@ func newRenderer(clock func() time.Time) *renderer {
 	return &renderer{engine: eng, cache: cache.New[string, *cached](templateCacheSize)}
 }
 
+// zoned recognises a date that ends with its offset (+02:00, -0800) or a
+// zone name (PST, CEST).
+var zoned = regexp.MustCompile(`(?:[+-]\d\d:?\d\d|\b[A-Za-z]{3,5})\s*$`)
+
 // dateOf converts the input of the date filter as Liquid does, except that
 // "now" and "today" are the engine's clock.
 func dateOf(v any, clock func() time.Time) (time.Time, error) {
@@ -74,11 +78,18 @@ func dateOf(v any, clock func() time.Time) (time.Time, error) {
 		if err != nil {
 			return t, err
 		}
-		// Liquid reads a date without a zone (and, wrongly, one ending in
-		// Z) in the host's zone; a flow must not depend on where it runs,
-		// so the wall clock it wrote is read in UTC.
+		// Liquid reads a date in the host's zone when it names none (and,
+		// wrongly, when it ends in Z), and gives the host's zone to one
+		// whose offset is the host's: a flow must not depend on where it
+		// runs. A date with an offset or a zone name keeps its instant in
+		// a zone of its own; one without is read in UTC.
 		if t.Location() == time.Local {
-			t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+			if zoned.MatchString(s) {
+				name, offset := t.Zone()
+				t = t.In(time.FixedZone(name, offset))
+			} else {
+				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+			}
 		}
 		return t, nil
 	case float64:
@@ -158,7 +169,7 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 // lexer on an integer literal beyond int64 ({{ 100000000000000000000 }})
 // or an identifier that is not valid Unicode, its evaluator on some
 // errors. That is the flow's mistake, a template error (FailureTemplate),
-// not a crash of the widget rendering it (FailurePanic, logged with a
+// not a crash of the widget rendering it (FailureWidgetPanic, logged with a
 // stack as an internal fault).
 func liquidCall(f func() error) (err error) {
 	defer func() {

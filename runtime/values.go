@@ -47,6 +47,8 @@ func (e *ValueError) within(key string) *ValueError {
 // bounds converts values to the JSON-like form an execution holds (string,
 // float64, bool, nil, []any, map[string]any), so an execution is the same
 // before and after a JSON round trip, and refuses those past the limits.
+// Text that is not valid UTF-8 is made valid as JSON would (see jsonText);
+// a map key that is not is refused.
 // Its byte count is the value's size as JSON, approximately.
 type bounds struct {
 	maxDepth int
@@ -72,7 +74,7 @@ func (b *bounds) value(v any, depth int) (any, *ValueError) {
 	case nil:
 		return nil, b.spend(4)
 	case string:
-		return v, b.spend(len(v) + 2)
+		return jsonText(v), b.spend(len(v) + 2)
 	case bool:
 		return v, b.spend(5)
 	case float64:
@@ -103,10 +105,13 @@ func (b *bounds) value(v any, depth int) (any, *ValueError) {
 		}
 		m := make(map[string]any, len(v))
 		for k, s := range v {
+			if err := checkKey(k); err != nil {
+				return nil, err
+			}
 			if err := b.spend(len(k) + len(s) + 6); err != nil {
 				return nil, err.within(k)
 			}
-			m[k] = s
+			m[k] = jsonText(s)
 		}
 		return m, nil
 	case []any:
@@ -169,8 +174,16 @@ func (b *bounds) mapCopy(m map[string]any, depth int) (map[string]any, *ValueErr
 	if err := b.deeper(depth); err != nil {
 		return nil, err
 	}
+	// Each entry takes a few bytes at least: spent before the map is made,
+	// so a map of millions of empty entries is refused without a copy.
+	if err := b.spend(2 + len(m)); err != nil {
+		return nil, err
+	}
 	out := make(map[string]any, len(m))
 	for k, v := range m {
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
 		if err := b.spend(len(k) + 4); err != nil {
 			return nil, err.within(k)
 		}
@@ -189,12 +202,28 @@ func (b *bounds) mapCopy(m map[string]any, depth int) (map[string]any, *ValueErr
 // it is copied rather than touched.
 func (b *bounds) inPlace(m map[string]any) (map[string]any, *ValueError) {
 	for k, v := range m {
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
 		if err := b.spend(len(k) + 4); err != nil {
 			return nil, err.within(k)
 		}
 		switch s := v.(type) {
 		case string:
 			if err := b.spend(len(s) + 2); err != nil {
+				return nil, err.within(k)
+			}
+			if t := jsonText(s); t != s {
+				m[k] = t
+			}
+		case nil, bool:
+			if err := b.spend(5); err != nil {
+				return nil, err.within(k)
+			}
+		case float64:
+			// Checked, not rewritten: the engine writes to the map only
+			// where a value changes.
+			if _, err := b.value(s, 1); err != nil {
 				return nil, err.within(k)
 			}
 		default:
