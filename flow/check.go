@@ -86,140 +86,272 @@ func Check(d *Definition, opts ...CheckOption) Problems {
 	return ps
 }
 
+// structural runs the structural checks of Check as a series of passes.
+// Problems come out in the order of the passes, and within a pass in the
+// order of the states (and of their transitions).
 func structural(d *Definition, limits Limits) Problems {
-	var ps Problems
-	add := func(path, state, code, msg string, sev Severity) {
-		ps = append(ps, Problem{Path: path, State: state, Code: code, Message: msg, Severity: sev})
-	}
-	maxStates := limits.MaxStates
-	if maxStates == 0 {
-		maxStates = DefaultMaxStates
-	}
-	if maxStates > 0 && len(d.States) > maxStates {
-		add("#/states", "", CodeTooManyStates,
-			fmt.Sprintf("the definition has %d states; at most %d are allowed", len(d.States), maxStates), SeverityError)
-	}
-	maxBytes := limits.MaxBytes
-	if maxBytes == 0 {
-		maxBytes = DefaultMaxBytes
-	}
-	if maxBytes > 0 {
-		if data, err := d.MarshalJSON(); err == nil && len(data) > maxBytes {
-			add("#", "", CodeTooLarge,
-				fmt.Sprintf("the definition is %d bytes as JSON; at most %d are allowed", len(data), maxBytes), SeverityError)
-		}
-	}
+	c := newStructureCheck(d)
+	c.checkStateCount(limits.MaxStates)
+	c.checkByteSize(limits.MaxBytes)
+	c.checkStates() // fills the index the passes below read
+	c.checkInitialState()
+	c.checkTransitions()
+	c.checkReachability()
+	return c.problems
+}
 
-	// index resolves names exactly, as transitions and the runtime do;
-	// same finds duplicates among names equal once NFC-normalized.
-	index := make(map[string]int, len(d.States))
-	same := make(map[string]int, len(d.States))
-	for i, s := range d.States {
+// structureCheck is what the structural passes share: the definition, the
+// index of its state names and the problems found so far.
+type structureCheck struct {
+	d *Definition
+	// index resolves a name to the first state that holds it, exactly, as
+	// transitions and the runtime do.
+	index map[string]int
+	// same maps the NFC form of a name (sameNameKey) to the first state
+	// whose name has that form, to find names that are equal once
+	// normalized.
+	same     map[string]int
+	problems Problems
+}
+
+func newStructureCheck(d *Definition) *structureCheck {
+	return &structureCheck{
+		d:     d,
+		index: make(map[string]int, len(d.States)),
+		same:  make(map[string]int, len(d.States)),
+	}
+}
+
+// add records a problem.
+func (c *structureCheck) add(path, state, code, msg string, sev Severity) {
+	c.problems = append(c.problems, Problem{Path: path, State: state, Code: code, Message: msg, Severity: sev})
+}
+
+// orDefault returns limit, or def when limit is zero (unset).
+func orDefault(limit, def int) int {
+	if limit == 0 {
+		return def
+	}
+	return limit
+}
+
+// checkStateCount checks that the definition has at most limit states
+// (DefaultMaxStates when limit is zero; no bound when it is negative).
+func (c *structureCheck) checkStateCount(limit int) {
+	limit = orDefault(limit, DefaultMaxStates)
+	if limit > 0 && len(c.d.States) > limit {
+		c.add("#/states", "", CodeTooManyStates,
+			fmt.Sprintf("the definition has %d states; at most %d are allowed", len(c.d.States), limit), SeverityError)
+	}
+}
+
+// checkByteSize checks that the definition written as compact JSON
+// (MarshalJSON) is at most limit bytes long (DefaultMaxBytes when limit is
+// zero; no bound when it is negative). A definition that cannot be written
+// is not reported here.
+func (c *structureCheck) checkByteSize(limit int) {
+	limit = orDefault(limit, DefaultMaxBytes)
+	if limit <= 0 {
+		return
+	}
+	if data, err := c.d.MarshalJSON(); err == nil && len(data) > limit {
+		c.add("#", "", CodeTooLarge,
+			fmt.Sprintf("the definition is %d bytes as JSON; at most %d are allowed", len(data), limit), SeverityError)
+	}
+}
+
+// checkStates checks each state in turn: its name is valid, no earlier
+// state has the same name, and it has a type. It also fills the index.
+// The problems of one state are reported together, in that order.
+func (c *structureCheck) checkStates() {
+	for i := range c.d.States {
 		path := StatePath(i)
-		if len(s.Name) > MaxStateNameBytes {
-			add(path+"/name", s.Name, CodeStateNameTooLong,
-				fmt.Sprintf("state name %s is %d bytes long; a state name may be at most %d bytes (UTF-8)", quoteName(s.Name), len(s.Name), MaxStateNameBytes), SeverityError)
-		} else if f, bad := findUnsafe(s.Name); bad {
-			add(path+"/name", s.Name, CodeStateNameUnsafe,
-				fmt.Sprintf("state name %s holds %s; a state name must hold no control, invisible, bidirectional-control or non-ASCII space character and be valid UTF-8", quoteName(s.Name), f), SeverityError)
-		} else if !ValidStateName(s.Name) {
-			add(path+"/name", s.Name, CodeStateNameInvalid,
-				fmt.Sprintf("state name %s is invalid: it must start with a letter and hold no spaces or periods", quoteName(s.Name)), SeverityError)
-		}
-		key := sameNameKey(s.Name)
-		if first, dup := same[key]; dup {
-			switch {
-			case s.Name == "":
-			case d.States[first].Name == s.Name:
-				add(path+"/name", s.Name, CodeStateNameDuplicate,
-					fmt.Sprintf("state name %s is already used by state %d", quoteName(s.Name), first), SeverityError)
-			default:
-				add(path+"/name", s.Name, CodeStateNameDuplicate,
-					fmt.Sprintf("state name %s is the same as %s of state %d once Unicode-normalized (NFC)", quoteName(s.Name), quoteName(d.States[first].Name), first), SeverityError)
-			}
-		} else {
-			same[key] = i
-		}
-		if _, ok := index[s.Name]; !ok {
-			index[s.Name] = i
-		}
-		if s.Type == "" {
-			add(path+"/type", s.Name, CodeStateTypeMissing, "the state has no type", SeverityError)
-		}
+		c.checkStateName(path+"/name", c.d.States[i].Name)
+		c.indexState(i, path+"/name")
+		c.checkStateType(path+"/type", &c.d.States[i])
 	}
+}
 
-	entryType := ""
+// checkStateName checks that a state name is at most MaxStateNameBytes
+// long, holds no unsafe character (findUnsafe) and is otherwise a valid
+// name (ValidStateName). It reports only the first of these that fails.
+func (c *structureCheck) checkStateName(path, name string) {
+	if len(name) > MaxStateNameBytes {
+		c.add(path, name, CodeStateNameTooLong,
+			fmt.Sprintf("state name %s is %d bytes long; a state name may be at most %d bytes (UTF-8)", quoteName(name), len(name), MaxStateNameBytes), SeverityError)
+		return
+	}
+	if f, bad := findUnsafe(name); bad {
+		c.add(path, name, CodeStateNameUnsafe,
+			fmt.Sprintf("state name %s holds %s; a state name must hold no control, invisible, bidirectional-control or non-ASCII space character and be valid UTF-8", quoteName(name), f), SeverityError)
+		return
+	}
+	if !ValidStateName(name) {
+		c.add(path, name, CodeStateNameInvalid,
+			fmt.Sprintf("state name %s is invalid: it must start with a letter and hold no spaces or periods", quoteName(name)), SeverityError)
+	}
+}
+
+// indexState adds state i to the index unless an earlier state holds its
+// name, and checks that no earlier state has the same name, exactly or once
+// NFC-normalized.
+func (c *structureCheck) indexState(i int, path string) {
+	name := c.d.States[i].Name
+	key := sameNameKey(name)
+	if first, dup := c.same[key]; dup {
+		c.reportDuplicate(path, name, first)
+	} else {
+		c.same[key] = i
+	}
+	if _, ok := c.index[name]; !ok {
+		c.index[name] = i
+	}
+}
+
+// reportDuplicate reports that name is already used by state first, which
+// holds the same name or one equal to it once NFC-normalized. An empty name
+// is not reported: checkStateName already found it invalid.
+func (c *structureCheck) reportDuplicate(path, name string, first int) {
+	other := c.d.States[first].Name
 	switch {
-	case d.InitialState == "":
-		add("#/initial_state", "", CodeInitialStateMissing, "initial_state is missing", SeverityError)
+	case name == "":
+	case other == name:
+		c.add(path, name, CodeStateNameDuplicate,
+			fmt.Sprintf("state name %s is already used by state %d", quoteName(name), first), SeverityError)
 	default:
-		i, ok := index[d.InitialState]
-		if !ok {
-			add("#/initial_state", d.InitialState, CodeInitialStateUnknown,
-				fmt.Sprintf("initial_state names %s, which is not a state of this definition", quoteName(d.InitialState)), SeverityError)
-			break
-		}
-		entryType = d.States[i].Type
-		if entryType != TypeTrigger && entryType != TypeBeginModule {
-			add("#/initial_state", d.InitialState, CodeInitialStateType,
-				fmt.Sprintf("initial_state names %s of type %q; it must be a %q (flow) or %q (module)", quoteName(d.InitialState), entryType, TypeTrigger, TypeBeginModule), SeverityError)
-		}
+		c.add(path, name, CodeStateNameDuplicate,
+			fmt.Sprintf("state name %s is the same as %s of state %d once Unicode-normalized (NFC)", quoteName(name), quoteName(other), first), SeverityError)
 	}
+}
 
-	for i, s := range d.States {
-		seen := make(map[string]int, len(s.Transitions))
+// checkStateType checks that a state has a type.
+func (c *structureCheck) checkStateType(path string, s *State) {
+	if s.Type == "" {
+		c.add(path, s.Name, CodeStateTypeMissing, "the state has no type", SeverityError)
+	}
+}
+
+// checkInitialState checks that initial_state is set, names a state, and
+// that this state is an entry: a trigger (flow) or a begin-module (module).
+func (c *structureCheck) checkInitialState() {
+	name := c.d.InitialState
+	if name == "" {
+		c.add("#/initial_state", "", CodeInitialStateMissing, "initial_state is missing", SeverityError)
+		return
+	}
+	i, ok := c.index[name]
+	if !ok {
+		c.add("#/initial_state", name, CodeInitialStateUnknown,
+			fmt.Sprintf("initial_state names %s, which is not a state of this definition", quoteName(name)), SeverityError)
+		return
+	}
+	if typ := c.d.States[i].Type; typ != TypeTrigger && typ != TypeBeginModule {
+		c.add("#/initial_state", name, CodeInitialStateType,
+			fmt.Sprintf("initial_state names %s of type %q; it must be a %q (flow) or %q (module)", quoteName(name), typ, TypeTrigger, TypeBeginModule), SeverityError)
+	}
+}
+
+// checkTransitions checks each transition of each state in turn: it has an
+// event that the state does not already wire, a trigger's event is a known
+// one, and its next, if any, names a state. The problems of one transition
+// are reported together, in that order.
+func (c *structureCheck) checkTransitions() {
+	for i := range c.d.States {
+		s := &c.d.States[i]
+		wired := make(map[string]int, len(s.Transitions)) // event -> first transition
 		for j, t := range s.Transitions {
-			tp := TransitionPath(i, j)
-			if t.Event == "" {
-				add(tp+"/event", s.Name, CodeEventMissing, "the transition has no event", SeverityError)
-			} else if first, dup := seen[t.Event]; dup && !(t.Event == "match" && s.Type == TypeSplitBasedOn) {
-				add(tp+"/event", s.Name, CodeEventDuplicate,
-					fmt.Sprintf("event %q is already wired by transition %d of this state", t.Event, first), SeverityError)
-			} else if !dup {
-				seen[t.Event] = j
-			}
-			if s.Type == TypeTrigger && t.Event != "" && !slices.Contains(TriggerEvents, t.Event) {
-				add(tp+"/event", s.Name, CodeTriggerEventUnknown,
-					fmt.Sprintf("trigger event %q is not one of %v", t.Event, TriggerEvents), SeverityError)
-			}
-			if t.Next != "" {
-				if _, ok := index[t.Next]; !ok {
-					add(tp+"/next", s.Name, CodeNextUnknown,
-						fmt.Sprintf("event %q goes to %s, which is not a state of this definition", t.Event, quoteName(t.Next)), SeverityError)
-				}
-			}
+			path := TransitionPath(i, j)
+			c.checkEvent(path+"/event", s, j, wired)
+			c.checkTriggerEvent(path+"/event", s, t.Event)
+			c.checkNext(path+"/next", s.Name, t)
 		}
 	}
+}
 
-	// Reachability needs a named entry: an empty initial_state must not
-	// start from a state that has no name either.
-	if entry, ok := index[d.InitialState]; ok && d.InitialState != "" {
-		reached := make([]bool, len(d.States))
-		reached[entry] = true
-		queue := []int{entry}
-		for len(queue) > 0 {
-			i := queue[0]
-			queue = queue[1:]
-			for _, t := range d.States[i].Transitions {
-				// An empty next ends the branch; it never leads to a
-				// state without a name.
-				if t.Next == "" {
-					continue
-				}
-				if n, ok := index[t.Next]; ok && !reached[n] {
-					reached[n] = true
-					queue = append(queue, n)
-				}
-			}
+// checkEvent checks that transition j of s has an event and that no earlier
+// transition of s wires the same event, except match on a split-based-on,
+// whose every condition is a match. wired holds the events of the earlier
+// transitions; checkEvent adds event j.
+func (c *structureCheck) checkEvent(path string, s *State, j int, wired map[string]int) {
+	event := s.Transitions[j].Event
+	if event == "" {
+		c.add(path, s.Name, CodeEventMissing, "the transition has no event", SeverityError)
+		return
+	}
+	first, dup := wired[event]
+	if !dup {
+		wired[event] = j
+		return
+	}
+	if event == "match" && s.Type == TypeSplitBasedOn {
+		return
+	}
+	c.add(path, s.Name, CodeEventDuplicate,
+		fmt.Sprintf("event %q is already wired by transition %d of this state", event, first), SeverityError)
+}
+
+// checkTriggerEvent checks that an event of a trigger state is one of
+// TriggerEvents. A missing event is checkEvent's to report.
+func (c *structureCheck) checkTriggerEvent(path string, s *State, event string) {
+	if s.Type == TypeTrigger && event != "" && !slices.Contains(TriggerEvents, event) {
+		c.add(path, s.Name, CodeTriggerEventUnknown,
+			fmt.Sprintf("trigger event %q is not one of %v", event, TriggerEvents), SeverityError)
+	}
+}
+
+// checkNext checks that the next of a transition of state from, if any,
+// names a state. An empty next ends the flow.
+func (c *structureCheck) checkNext(path, from string, t Transition) {
+	if t.Next == "" {
+		return
+	}
+	if _, ok := c.index[t.Next]; !ok {
+		c.add(path, from, CodeNextUnknown,
+			fmt.Sprintf("event %q goes to %s, which is not a state of this definition", t.Event, quoteName(t.Next)), SeverityError)
+	}
+}
+
+// checkReachability warns about each state that no path from the entry
+// reaches. It needs a named entry: when initial_state is empty or names no
+// state (both errors already), it reports nothing, so that an empty
+// initial_state never starts from a state that has no name either.
+//
+// A state whose name an earlier state holds is not reported: the duplicate
+// is already an error, and next leads to that first holder. An unnamed
+// state is never reached, so it is always reported.
+func (c *structureCheck) checkReachability() {
+	entry, ok := c.index[c.d.InitialState]
+	if !ok || c.d.InitialState == "" {
+		return
+	}
+	reached := c.reachedFrom(entry)
+	for i, s := range c.d.States {
+		if !reached[i] && (s.Name == "" || c.index[s.Name] == i) {
+			c.add(StatePath(i), s.Name, CodeStateUnreachable,
+				"no path from "+quoteName(c.d.InitialState)+" reaches this state", SeverityWarning)
 		}
-		for i, s := range d.States {
-			// A duplicate name is already an error and next leads to its
-			// first holder; an unnamed state is never reached.
-			if !reached[i] && (s.Name == "" || index[s.Name] == i) {
-				add(StatePath(i), s.Name, CodeStateUnreachable,
-					"no path from "+quoteName(d.InitialState)+" reaches this state", SeverityWarning)
+	}
+}
+
+// reachedFrom returns, for each state, whether a path of transitions from
+// state entry reaches it (entry itself included), searching breadth-first.
+// An empty next ends its branch; it never leads to a state without a name.
+func (c *structureCheck) reachedFrom(entry int) []bool {
+	reached := make([]bool, len(c.d.States))
+	reached[entry] = true
+	queue := []int{entry}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		for _, t := range c.d.States[i].Transitions {
+			if t.Next == "" {
+				continue
+			}
+			if n, ok := c.index[t.Next]; ok && !reached[n] {
+				reached[n] = true
+				queue = append(queue, n)
 			}
 		}
 	}
-	return ps
+	return reached
 }
