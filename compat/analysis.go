@@ -7,13 +7,14 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/modules"
 )
 
 // State types the analysis special-cases by name, whether or not a registry
 // holds them.
 const (
-	typeRunModule    = widgets.TypeRunModule
-	typeReturnToFlow = widgets.TypeReturnToFlow
+	typeRunModule    = modules.TypeRunModule
+	typeReturnToFlow = modules.TypeReturnToFlow
 	// eventFailed is the run-module event taken when the module could not
 	// run: the caller's call is as it was.
 	eventFailed = "failed"
@@ -102,7 +103,7 @@ type analysis struct {
 	seen       []uint64
 	nodes      []node
 	concurrent bool
-	mods       *modules
+	mods       *moduleSet
 
 	found    []found
 	reported map[reportKey]bool
@@ -116,7 +117,7 @@ type analysis struct {
 	useList []int32
 }
 
-func newAnalysis(reg *widgets.Registry, def *flow.Definition, mods *modules) *analysis {
+func newAnalysis(reg *widgets.Registry, def *flow.Definition, mods *moduleSet) *analysis {
 	a := &analysis{
 		def:        def,
 		info:       make([]sinfo, len(def.States)),
@@ -489,24 +490,24 @@ func (a *analysis) problems() flow.Problems {
 	return ps
 }
 
-// modules resolves and summarises the modules run-module steps name, each
+// moduleSet resolves and summarises the modules run-module steps name, each
 // once per check.
-type modules struct {
+type moduleSet struct {
 	reg    *widgets.Registry
 	lookup ModuleLookup
 	memo   map[string]*Requirements
 	busy   map[string]bool
 }
 
-func newModules(reg *widgets.Registry, lookup ModuleLookup) *modules {
-	return &modules{reg: reg, lookup: lookup, memo: map[string]*Requirements{}, busy: map[string]bool{}}
+func newModules(reg *widgets.Registry, lookup ModuleLookup) *moduleSet {
+	return &moduleSet{reg: reg, lookup: lookup, memo: map[string]*Requirements{}, busy: map[string]bool{}}
 }
 
 // get returns the requirements of the module called name. It reports false
 // when there is no lookup, the module is not found or is not a module, or
 // name is being summarised already (a cycle, which package module
 // reports): such a step is taken to need nothing.
-func (m *modules) get(name string) (*Requirements, bool) {
+func (m *moduleSet) get(name string) (*Requirements, bool) {
 	if m == nil || m.lookup == nil || name == "" {
 		return nil, false
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/studioflow/studioflow/compat"
 	"github.com/studioflow/studioflow/flow"
-	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 // Seed 003's API-triggered flow, with the play-audio step also wired to the
@@ -35,7 +35,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	reg := widgets.Standard()
+	reg := standard.New()
 	fmt.Println("types:", compat.FlowTypes(def))
 	for _, p := range flow.Check(def, flow.WithCheckers(compat.Checker(reg))) {
 		fmt.Println(p)
@@ -62,7 +62,7 @@ func ExampleModuleTypes() {
 		fmt.Println(err)
 		return
 	}
-	reg := widgets.Standard()
+	reg := standard.New()
 	req, _ := compat.ModuleRequirements(reg, def)
 	types, problems := compat.ModuleTypes(reg, def)
 	fmt.Println("requires:", req)

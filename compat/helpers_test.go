@@ -6,6 +6,7 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 // stubNode is the node of a stand-in widget type: it only lists events.
@@ -20,7 +21,7 @@ func stub(events ...string) func(*widgets.Props) widgets.Node {
 
 // registry returns the standard registry: its types declare what they
 // need and provide (the Twilio and Talkdesk voice types included).
-func registry() *widgets.Registry { return widgets.Standard() }
+func registry() *widgets.Registry { return standard.New() }
 
 // build makes a definition from one line per state:
 //

@@ -24,13 +24,15 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/modules"
+	"github.com/studioflow/studioflow/widgets/talkdesk"
 )
 
 // Contract is what a module promises its callers.
 type Contract struct {
 	// Arguments are the module's typed inputs, as its begin-module
 	// declares them.
-	Arguments []widgets.Argument
+	Arguments []modules.Argument
 	// Exits are the module's exit names, in document order.
 	Exits []string
 	// Outputs are the names any exit hands back, in document order.
@@ -40,7 +42,7 @@ type Contract struct {
 }
 
 // Argument returns the argument called name, or nil.
-func (c *Contract) Argument(name string) *widgets.Argument {
+func (c *Contract) Argument(name string) *modules.Argument {
 	for i := range c.Arguments {
 		if c.Arguments[i].Name == name {
 			return &c.Arguments[i]
@@ -94,19 +96,19 @@ func ContractOf(def *flow.Definition) (*Contract, flow.Problems) {
 	c := &Contract{Exposed: def.ExposedVariables}
 	var ps flow.Problems
 	entry := def.StateIndex(def.InitialState)
-	if entry < 0 || def.States[entry].Type != widgets.TypeBeginModule {
+	if entry < 0 || def.States[entry].Type != modules.TypeBeginModule {
 		ps = append(ps, flow.Problem{Path: "#/initial_state", State: def.InitialState, Code: CodeNotModule, Severity: flow.SeverityError,
 			Message: "a module's initial state must be a begin-module"})
 	} else {
 		p := widgets.NewProps(&def.States[entry], entry)
-		c.Arguments = widgets.ModuleArguments(p)
+		c.Arguments = modules.ModuleArguments(p)
 		ps = append(ps, p.Problems()...)
 	}
 	endsSomehow := false
 	for i := range def.States {
 		s := &def.States[i]
 		switch s.Type {
-		case widgets.TypeReturnToFlow:
+		case modules.TypeReturnToFlow:
 			endsSomehow = true
 			p := widgets.NewProps(s, i)
 			if exit := p.String("exit", ""); exit != "" && !slices.Contains(c.Exits, exit) {
@@ -117,7 +119,7 @@ func ContractOf(def *flow.Definition) (*Contract, flow.Problems) {
 					c.Outputs = append(c.Outputs, kv.Key)
 				}
 			}
-		case widgets.EndFlow.Name:
+		case talkdesk.EndFlow().Name:
 			endsSomehow = true
 		}
 	}
@@ -139,7 +141,7 @@ type Binding struct {
 	// Arguments are the values given, by argument name (templates).
 	Arguments []widgets.KeyValue
 	// Outputs map module outputs to caller variables.
-	Outputs []widgets.OutputBinding
+	Outputs []modules.OutputBinding
 	// Exits are the wired transition events other than failed, with the
 	// index of their transition.
 	Exits map[string]int
@@ -150,14 +152,14 @@ func Bindings(def *flow.Definition) []Binding {
 	var out []Binding
 	for i := range def.States {
 		s := &def.States[i]
-		if s.Type != widgets.TypeRunModule {
+		if s.Type != modules.TypeRunModule {
 			continue
 		}
 		p := widgets.NewProps(s, i)
 		b := Binding{Index: i, State: s.Name, Module: p.String("module", ""), Exits: map[string]int{}}
 		b.Arguments = p.KeyValuesNamed("arguments", "name", "value")
 		for _, kv := range p.KeyValuesNamed("outputs", "name", "variable") {
-			b.Outputs = append(b.Outputs, widgets.OutputBinding{Name: kv.Key, Variable: kv.Value.Src})
+			b.Outputs = append(b.Outputs, modules.OutputBinding{Name: kv.Key, Variable: kv.Value.Src})
 		}
 		for j, t := range s.Transitions {
 			if t.Event != "failed" && t.Event != "" {
@@ -199,7 +201,7 @@ func CheckBinding(b Binding, c *Contract) flow.Problems {
 			continue
 		}
 		if !v.Dynamic {
-			if _, err := widgets.ConvertArgument(a.Type, v.Src); err != nil {
+			if _, err := modules.ConvertArgument(a.Type, v.Src); err != nil {
 				add(argsPath, CodeArgumentType, flow.SeverityError, "argument %q of module %q: %v", a.Name, b.Module, err)
 			}
 		}

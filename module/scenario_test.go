@@ -16,6 +16,7 @@ import (
 	"github.com/studioflow/studioflow/version"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 var admin = version.Actor{ID: "admin", Roles: []version.Role{version.RoleAdmin}}
@@ -31,7 +32,7 @@ type world struct {
 
 func newWorld(t *testing.T, now time.Time) *world {
 	t.Helper()
-	reg := widgets.Standard()
+	reg := standard.New()
 	clock := runtime.NewFixedClock(now)
 	cat := version.NewCatalog(version.WithStandardChecks(reg), version.WithClock(clock.Now))
 	services, transcript := fake.Services()

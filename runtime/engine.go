@@ -17,6 +17,7 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/internal/cache"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/standard"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -156,7 +157,9 @@ func (m ModuleDefinitions) Module(_ context.Context, name, revision string) (*Re
 
 // Engine runs executions. Build one with New; it is safe for concurrent use.
 type Engine struct {
-	registry  *widgets.Registry
+	registry  *widgets.Registry // the engine's own copy
+	baseReg   *widgets.Registry // WithWidgets'
+	extra     []widgets.Type    // WithWidget's
 	services  *widgets.Services
 	store     Store
 	source    Source
@@ -197,19 +200,16 @@ const FailedCheckRetry = time.Minute
 // Option configures an Engine.
 type Option func(*Engine)
 
-// WithWidgets sets the widget registry (default widgets.Standard()).
-func WithWidgets(r *widgets.Registry) Option { return func(e *Engine) { e.registry = r } }
+// WithWidgets sets the widget registry (default standard.New(): every
+// built-in type). The engine runs a copy taken when New returns, so
+// registering on r afterwards does not change the engine.
+func WithWidgets(r *widgets.Registry) Option { return func(e *Engine) { e.baseReg = r } }
 
-// WithWidget registers one more widget type on the engine's registry. A
-// type the registry refuses (no name, no Compile) makes every Start and
+// WithWidget registers one more widget type on the engine's copy of its
+// registry, whatever the order of the options. A type the registry refuses
+// (no name, no Compile, a name it holds already) makes every Start and
 // Resume of the engine return that error.
-func WithWidget(t widgets.Type) Option {
-	return func(e *Engine) {
-		if err := e.registry.Register(t); err != nil && e.setupErr == nil {
-			e.setupErr = err
-		}
-	}
-}
+func WithWidget(t widgets.Type) Option { return func(e *Engine) { e.extra = append(e.extra, t) } }
 
 // WithServices sets the services widgets call.
 func WithServices(s *widgets.Services) Option { return func(e *Engine) { e.services = s } }
@@ -306,7 +306,6 @@ func randomID(prefix string) string {
 // against an in-memory store, with no services configured.
 func New(opts ...Option) *Engine {
 	e := &Engine{
-		registry:  widgets.Standard(),
 		services:  &widgets.Services{},
 		clock:     utcNow,
 		ids:       randomID,
@@ -318,6 +317,7 @@ func New(opts ...Option) *Engine {
 	for _, o := range opts {
 		o(e)
 	}
+	e.registry = e.buildRegistry()
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
 	e.renderer = newRenderer(e.clock)
@@ -328,8 +328,24 @@ func New(opts ...Option) *Engine {
 	return e
 }
 
-// Registry returns the engine's widget registry.
-func (e *Engine) Registry() *widgets.Registry { return e.registry }
+// Registry returns a copy of the engine's widget registry: changing it does
+// not change the engine.
+func (e *Engine) Registry() *widgets.Registry { return e.registry.Clone() }
+
+// buildRegistry copies the registry WithWidgets gave (or the standard one)
+// and registers WithWidget's types on the copy.
+func (e *Engine) buildRegistry() *widgets.Registry {
+	reg := standard.New()
+	if e.baseReg != nil {
+		reg = e.baseReg.Clone()
+	}
+	for _, t := range e.extra {
+		if err := reg.Register(t); err != nil && e.setupErr == nil {
+			e.setupErr = err
+		}
+	}
+	return reg
+}
 
 // Limits returns the limits in force, defaults filled in.
 func (e *Engine) Limits() Limits { return e.limits }

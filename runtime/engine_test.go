@@ -16,6 +16,7 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 func TestMenuWaitResumeAndTimeout(t *testing.T) {
@@ -27,7 +28,7 @@ func TestMenuWaitResumeAndTimeout(t *testing.T) {
 	assert.Equal(t, []string{"keypress", "speech", "timeout"}, x.Wait.Events)
 	// The voice service reports the gather timeout; the engine's deadline
 	// is a backstop a grace period later.
-	assert.Equal(t, t0.Add(5*time.Second+widgets.GatherGrace), *x.Wait.Deadline)
+	assert.Equal(t, t0.Add(5*time.Second+twilio.GatherGrace), *x.Wait.Deadline)
 
 	// A wrong key goes back to the menu; the second wait is a fresh one.
 	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "7"})
@@ -45,7 +46,7 @@ func TestMenuWaitResumeAndTimeout(t *testing.T) {
 	// Timeout: nothing is due before the deadline, then the expiry pass
 	// delivers timeout.
 	y := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1555", To: "+1666", CallSid: "CA2"})
-	h.clock.Advance(4*time.Second + widgets.GatherGrace)
+	h.clock.Advance(4*time.Second + twilio.GatherGrace)
 	n, err := h.engine.Expire(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 0, n)

@@ -20,6 +20,7 @@ import (
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 // nested returns a value nesting depth maps deep: {"a": {"a": ... "x"}}.
@@ -145,7 +146,7 @@ func TestAResponseNested9995LevelsIsKeptAsTextOnly(t *testing.T) {
 	   "properties": {"method": "GET", "url": "https://api.example.com/deep", "content_type": "application/json"}}]}`
 	h := newHarness(t, map[string]string{"FW": src})
 	body := deepJSON(9995)
-	require.Less(t, len(body), widgets.MaxResponseBytes)
+	require.Less(t, len(body), twilio.MaxResponseBytes)
 	fakes := fake.New()
 	fakes.HTTP.Mock("GET", "https://api.example.com/deep", 200, body)
 	h.engine = runtime.New(runtime.WithSource(runtime.Definitions{"FW": mustParse(t, src)}), runtime.WithServices(fakes.Services()),
@@ -348,7 +349,7 @@ func TestALateKeypressForASensitiveGatherIsNeverStored(t *testing.T) {
 			src := strings.Replace(sensitiveThenOpen, "%s", map[bool]string{true: "true", false: "false"}[sensitive], 1)
 			h := newHarness(t, map[string]string{"FWpin": src})
 			x := h.start(t, call("FWpin"))
-			h.clock.Advance(5*time.Second + widgets.GatherGrace)
+			h.clock.Advance(5*time.Second + twilio.GatherGrace)
 			_, err := h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": secret}})
 			y, gerr := h.engine.Get(context.Background(), x.ID)
 			require.NoError(t, gerr)

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/studioflow/studioflow/runtime"
-	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/condition"
 )
 
 // splitFlow branches on flow.data.in with one condition, so every condition
@@ -77,7 +77,7 @@ func TestSplitEveryConditionType(t *testing.T) {
 			assert.Equal(t, want, path(x)[1])
 		})
 	}
-	for _, typ := range widgets.ConditionTypes {
+	for _, typ := range condition.Types() {
 		assert.True(t, seen[typ], "condition type %s not covered", typ)
 	}
 }

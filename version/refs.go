@@ -10,6 +10,7 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/module"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/modules"
 )
 
 // State types and properties through which a definition references other
@@ -17,7 +18,7 @@ import (
 const (
 	// TypeRunModule is the state type that runs a module, named by its
 	// PropModule property.
-	TypeRunModule = widgets.TypeRunModule
+	TypeRunModule = modules.TypeRunModule
 	// TypeRunSubflow is the state type that runs another flow, named by its
 	// PropFlowSID property.
 	TypeRunSubflow = "run-subflow"

@@ -11,7 +11,7 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/version"
-	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 // TestTwilioExportsPassTheFullCheck runs the whole check call (structure,
@@ -23,7 +23,7 @@ func TestTwilioExportsPassTheFullCheck(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("../shared/testdata/twilio is absent")
 	}
-	check := version.StandardCheck(widgets.Standard(), func(string) (*flow.Definition, bool) { return nil, false })
+	check := version.StandardCheck(standard.New(), func(string) (*flow.Definition, bool) { return nil, false })
 	warned := map[string]int{}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestStandardCheckRunsEveryChecker(t *testing.T) {
 	require.NoError(t, err)
 	lookup := func(name string) (*flow.Definition, bool) { return mod, name == "m" }
 	var got []string
-	for _, p := range version.StandardCheck(widgets.Standard(), lookup)(def).Errors() {
+	for _, p := range version.StandardCheck(standard.New(), lookup)(def).Errors() {
 		got = append(got, p.Code+"@"+p.Path)
 	}
 	assert.Equal(t, []string{

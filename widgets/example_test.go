@@ -6,6 +6,7 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 // shout is a custom widget: it upper-cases a templated text into
@@ -25,7 +26,7 @@ func (n shout) Run(sc widgets.StepContext) (widgets.Result, error) {
 // A host adds its own widget type to a registry; the registry's checker
 // reports property problems and events the widget does not emit.
 func ExampleRegistry_Register() {
-	reg := widgets.Standard()
+	reg := standard.New()
 	err := reg.Register(widgets.Type{
 		Name: "shout",
 		Compile: func(p *widgets.Props) widgets.Node {

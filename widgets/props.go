@@ -54,6 +54,10 @@ func NewProps(s *flow.State, i int) *Props { return &Props{State: s, Index: i} }
 // Problems returns what decoding found.
 func (p *Props) Problems() flow.Problems { return p.problems }
 
+// Add reports a problem found anywhere in the state (a transition's
+// condition, say), with its own path; Report and Errorf cover properties.
+func (p *Props) Add(pr flow.Problem) { p.problems = append(p.problems, pr) }
+
 // Path returns the JSON pointer of property key.
 func (p *Props) Path(key string) string { return flow.PropertyPath(p.Index, key) }
 
@@ -221,19 +225,21 @@ func (p *Props) KeyValuesNamed(key, nameField, valueField string) []KeyValue {
 	}
 	out := make([]KeyValue, 0, len(items))
 	for i, it := range items {
-		k, _ := scalar(it[nameField])
+		k, _ := Scalar(it[nameField])
 		if k == "" {
 			p.Errorf(key, CodePropertyMissing, "%s[%d] has no %s", key, i, nameField)
 			continue
 		}
-		v, _ := scalar(it[valueField])
+		v, _ := Scalar(it[valueField])
 		out = append(out, KeyValue{Key: k, Value: NewText(key, v)})
 	}
 	return out
 }
 
-// scalar returns a JSON scalar as text: strings unquoted, others as written.
-func scalar(raw json.RawMessage) (string, bool) {
+// Scalar returns a JSON scalar as text: strings unquoted, others as written;
+// ok is false for an absent or null value. Vendor packages read nested
+// property items with it.
+func Scalar(raw json.RawMessage) (string, bool) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return "", false
 	}

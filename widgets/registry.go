@@ -10,13 +10,17 @@ import (
 )
 
 // Registry maps state type names to widget Types. It is safe for concurrent
-// use.
+// use. An engine takes a copy of the registry it is given (Clone), so
+// registering on a registry afterwards never changes an engine built with
+// it.
 type Registry struct {
 	mu    sync.RWMutex
 	types map[string]*Type
 }
 
-// NewRegistry returns a registry holding the given types.
+// NewRegistry returns a registry holding the given types. A type without a
+// name or Compile, or two types of one name, panic: build registries of
+// types known at compile time with it, and use Register for the others.
 func NewRegistry(types ...Type) *Registry {
 	r := &Registry{types: make(map[string]*Type, len(types))}
 	for _, t := range types {
@@ -27,30 +31,67 @@ func NewRegistry(types ...Type) *Registry {
 	return r
 }
 
-// Standard returns a new registry holding every built-in widget type. Each
-// call returns a fresh registry, so types registered on one do not leak into
-// another.
-func Standard() *Registry { return NewRegistry(standardTypes()...) }
-
-// Register adds t, replacing a type of the same name (so a host may
-// override a built-in). It refuses a type without a name or Compile.
+// Register adds t. It refuses a type without a name or Compile, and a name
+// the registry holds already (use Replace to override a type on purpose).
 func (r *Registry) Register(t Type) error {
+	return r.add(t, false)
+}
+
+// Replace adds t, replacing the type of the same name if there is one: a
+// host's own version of a built-in widget.
+func (r *Registry) Replace(t Type) error {
+	return r.add(t, true)
+}
+
+func (r *Registry) add(t Type, replace bool) error {
 	if t.Name == "" || t.Compile == nil {
 		return fmt.Errorf("widgets: register %q: a type needs a name and a Compile function", t.Name)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	tt := t
-	r.types[t.Name] = &tt
+	if _, ok := r.types[t.Name]; ok && !replace {
+		return fmt.Errorf("widgets: register %q: the registry holds a type of that name already (Replace overrides it)", t.Name)
+	}
+	r.types[t.Name] = t.clone()
 	return nil
 }
 
-// Lookup returns the type called name.
+// Clone returns a registry holding the same types, independent of r.
+func (r *Registry) Clone() *Registry {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	c := &Registry{types: make(map[string]*Type, len(r.types))}
+	for name, t := range r.types {
+		c.types[name] = t
+	}
+	return c
+}
+
+// Lookup returns a copy of the type called name.
 func (r *Registry) Lookup(name string) (*Type, bool) {
+	r.mu.RLock()
+	t, ok := r.types[name]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	return t.clone(), true
+}
+
+// lookup returns the registry's own type called name, which nobody else
+// holds: Compile hands it to the nodes' users (the engine) read-only.
+func (r *Registry) lookup(name string) (*Type, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	t, ok := r.types[name]
 	return t, ok
+}
+
+// clone returns a copy of t whose slices are its own.
+func (t Type) clone() *Type {
+	t.ProvidesCallOn = slices.Clone(t.ProvidesCallOn)
+	t.EndsCallOn = slices.Clone(t.EndsCallOn)
+	return &t
 }
 
 // Names lists the registered type names, sorted.
@@ -86,7 +127,7 @@ func (r *Registry) Compile(d *flow.Definition) (*Compiled, flow.Problems) {
 	var ps flow.Problems
 	for i := range d.States {
 		s := &d.States[i]
-		t, ok := r.Lookup(s.Type)
+		t, ok := r.lookup(s.Type)
 		if !ok {
 			if s.Type != "" {
 				ps = append(ps, flow.Problem{
@@ -102,7 +143,7 @@ func (r *Registry) Compile(d *flow.Definition) (*Compiled, flow.Problems) {
 		if node == nil {
 			continue
 		}
-		c.Nodes[i], c.Types[i] = node, t
+		c.Nodes[i], c.Types[i] = node, t.clone()
 		events := node.Events()
 		for j, tr := range s.Transitions {
 			if tr.Event != "" && !slices.Contains(events, tr.Event) {

@@ -454,9 +454,10 @@ func (e *ServiceError) Unwrap() error { return e.Err }
 // was built without.
 var ErrNotConfigured = errors.New("service not configured")
 
-// notConfigured is the error of a step that needs a service the engine
-// has not got.
-func notConfigured(service, msg string) error {
+// NotConfigured is the error of a step that needs a service the engine was
+// built without: a *ServiceError for service whose text is msg ("no voice
+// service is configured"), and ErrNotConfigured to errors.Is.
+func NotConfigured(service, msg string) error {
 	return &ServiceError{Service: service, Err: notConfiguredError(msg)}
 }
 

@@ -13,7 +13,7 @@ import (
 // Register a Type on a Registry to add a custom widget without forking the
 // library:
 //
-//	reg := widgets.Standard()
+//	reg := standard.New() // package widgets/standard
 //	reg.Register(widgets.Type{Name: "lookup-crm", Compile: compileLookup})
 type Type struct {
 	// Name is the state type string, such as "say-play".

@@ -19,8 +19,8 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/version"
-	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 //go:embed *.json
@@ -44,7 +44,7 @@ func load(name string) (*flow.Definition, error) {
 func run(w io.Writer) error {
 	ctx := context.Background()
 	designer := version.Actor{ID: "lena", Roles: []version.Role{version.RoleAdmin}}
-	reg := widgets.Standard()
+	reg := standard.New()
 	// One simulated clock for the catalog and the engine: the calls happen
 	// on the days the story needs, and the test replays it deterministically.
 	clock := runtime.NewFixedClock(time.Date(2026, 12, 25, 10, 0, 0, 0, time.UTC))

@@ -18,8 +18,8 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/version"
-	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
+	"github.com/studioflow/studioflow/widgets/standard"
 )
 
 //go:embed *.json
@@ -41,7 +41,7 @@ func run(w io.Writer, now func() time.Time) error {
 	// Seed 002 separates module designers from flow designers.
 	moduleDesigner := version.Actor{ID: "mo", Roles: []version.Role{version.RoleModuleDesigner}}
 	flowDesigner := version.Actor{ID: "flo", Roles: []version.Role{version.RoleFlowDesigner}}
-	reg := widgets.Standard()
+	reg := standard.New()
 	cat := version.NewCatalog(version.WithStandardChecks(reg), version.WithAuthorizer(version.DefaultRolePolicy()),
 		version.WithClock(now))
 	services, transcript := fake.Services()

@@ -13,6 +13,7 @@ import (
 	"github.com/studioflow/studioflow/runtime/sim"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 var ctx = context.Background()
@@ -58,7 +59,7 @@ func TestSpeechAndAutomaticTimeout(t *testing.T) {
 	// the script spent the gather times out: the clock moves to the
 	// engine's deadline, the 5 s timeout plus the grace for the prompt.
 	sim.AssertPath(t, run, []string{"Trigger", "greet", "menu", "route", "invalid", "menu", "goodbye"})
-	assert.Equal(t, sim.DefaultNow.Add(5*time.Second+widgets.GatherGrace), s.Clock.Now())
+	assert.Equal(t, sim.DefaultNow.Add(5*time.Second+twilio.GatherGrace), s.Clock.Now())
 	last := run.Transcript[len(run.Transcript)-2]
 	assert.Equal(t, "caller", last.Service)
 	assert.Equal(t, "timeout", last.Op)

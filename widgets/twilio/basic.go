@@ -1,0 +1,54 @@
+package twilio
+
+import (
+	"fmt"
+	"github.com/studioflow/studioflow/widgets"
+
+	"github.com/studioflow/studioflow/flow"
+)
+
+// Trigger is the entry state of a flow: it emits the event the execution
+// was started with.
+func Trigger() widgets.Type {
+	return widgets.Type{
+		Name:    flow.TypeTrigger,
+		Compile: func(*widgets.Props) widgets.Node { return triggerNode{} },
+	}
+}
+
+type triggerNode struct{}
+
+func (triggerNode) Events() []string { return flow.TriggerEvents }
+
+func (triggerNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	return widgets.Result{Event: sc.TriggerEvent()}, nil
+}
+
+// SetVariables writes flow.variables.KEY for each {key, value} of its
+// `variables` property, in order, so a later value may read an earlier one.
+// Values are templates; the rendered text is stored. Event: next.
+func SetVariables() widgets.Type {
+	return widgets.Type{
+		Name: "set-variables",
+		Compile: func(p *widgets.Props) widgets.Node {
+			return &setVariablesNode{vars: p.KeyValues("variables")}
+		},
+	}
+}
+
+type setVariablesNode struct{ vars []widgets.KeyValue }
+
+var setVariablesEvents = []string{"next"}
+
+func (n *setVariablesNode) Events() []string { return setVariablesEvents }
+
+func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	for _, kv := range n.vars {
+		v, err := sc.Render(kv.Value)
+		if err != nil {
+			return widgets.Result{}, fmt.Errorf("variable %q: %w", kv.Key, err)
+		}
+		sc.SetVariable(kv.Key, v)
+	}
+	return widgets.Result{Event: "next"}, nil
+}

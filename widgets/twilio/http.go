@@ -1,0 +1,221 @@
+package twilio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/studioflow/studioflow/widgets"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/jsonutil"
+)
+
+// MaxResponseBytes caps the body of an HTTP or function response, as Twilio
+// does (64 KB). A larger body takes the failure event.
+const MaxResponseBytes = 64 << 10
+
+// DefaultHTTPTimeout bounds make-http-request and run-function calls, as
+// Twilio does (10 s).
+const DefaultHTTPTimeout = 10 * time.Second
+
+// MakeHTTPRequest sends an HTTP request through Services.HTTP and reads the
+// response within the step.
+//
+// Properties:
+//   - method: GET (default), POST, PUT, DELETE or PATCH.
+//   - url (required, template): an absolute http or https URL.
+//   - content_type: the request's media type, default
+//     application/x-www-form-urlencoded; parameters such as
+//     ";charset=utf-8" are kept.
+//   - body (template): sent as is when content_type is JSON (or another
+//     non-form type) and the method has a body.
+//   - parameters [{key, value}] (templates): a query string for GET and
+//     DELETE (appended to any query the url has), else the form-encoded
+//     body when no JSON body is given.
+//   - timeout: beyond Twilio, 1-60 seconds, default 10 (Twilio's fixed
+//     limit).
+//
+// Events: success for a 2xx response, failed for anything else: another
+// status, a network error or timeout, a body over 64 KB, a url that is
+// not an absolute http(s) URL once rendered. Redirects are the doer's
+// business: an *http.Client follows them; a doer that hands back a 3xx
+// response unfollowed makes the step fail.
+//
+// Outputs: status_code (a number), content_type (the response's), body
+// (the text), parsed (the body decoded, only when it is a JSON object, so
+// parsed.key reads a field; arrays, scalars, non-JSON bodies and objects
+// nesting deeper than MaxParsedDepth give no parsed), and error (on a network error, a timeout or an oversized body,
+// in which case body is not set).
+func MakeHTTPRequest() widgets.Type {
+	return widgets.Type{
+		Name: "make-http-request",
+		Compile: func(p *widgets.Props) widgets.Node {
+			n := &httpNode{
+				method:      p.OneOf("method", http.MethodGet, http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch),
+				url:         p.RequiredText("url"),
+				contentType: p.String("content_type", "application/x-www-form-urlencoded"),
+				body:        p.Text("body"),
+				params:      p.KeyValues("parameters"),
+				timeout:     p.Seconds("timeout", int(DefaultHTTPTimeout/time.Second), 1, 60),
+			}
+			checkURL(p, "url", n.url)
+			mt, _, err := mime.ParseMediaType(n.contentType)
+			if err != nil {
+				p.Errorf("content_type", widgets.CodePropertyInvalid, "content_type %q is not a media type: %v", n.contentType, err)
+			}
+			n.mediaType = mt
+			if n.isJSON() && !n.body.IsZero() && !n.body.Dynamic && !hasPlaceholder(n.body.Src) && !json.Valid([]byte(n.body.Src)) {
+				p.Report("body", widgets.CodePropertyInvalid, flow.SeverityWarning, "body is not valid JSON, yet content_type is %s", n.contentType)
+			}
+			return n
+		},
+	}
+}
+
+type httpNode struct {
+	method, contentType, mediaType string
+	url, body                      widgets.Text
+	params                         []widgets.KeyValue
+	timeout                        time.Duration
+}
+
+var httpEvents = []string{"success", "failed"}
+
+func (n *httpNode) Events() []string { return httpEvents }
+
+func (n *httpNode) isJSON() bool {
+	return n.mediaType == "application/json" || strings.HasSuffix(n.mediaType, "+json")
+}
+
+func (n *httpNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	doer := sc.Services().HTTP
+	if doer == nil {
+		return widgets.Result{}, errNoHTTP
+	}
+	target, err := sc.Render(n.url)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	body, err := sc.Render(n.body)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	params, err := widgets.RenderParams(sc, n.params)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	ctx, cancel := context.WithTimeout(sc.Context(), n.timeout)
+	defer cancel()
+	req, err := n.request(ctx, target, body, params)
+	if err != nil {
+		return widgets.Result{Event: "failed", Outputs: errorOutputs(err)}, nil
+	}
+	out, ok := send(ctx, doer, req, n.timeout)
+	if !ok {
+		return widgets.Result{Event: "failed", Outputs: out}, nil
+	}
+	return widgets.Result{Event: "success", Outputs: out}, nil
+}
+
+// request builds the request: parameters in the query for GET and DELETE;
+// otherwise a JSON (or other non-form) body when given, else the
+// parameters form-encoded, else the body as is.
+func (n *httpNode) request(ctx context.Context, target, body string, params []widgets.Param) (*http.Request, error) {
+	target = strings.TrimSpace(target)
+	if err := validURL(target); err != nil {
+		return nil, fmt.Errorf("url: %w", err)
+	}
+	u, _ := url.Parse(target)
+	var reqBody io.Reader
+	ctype := ""
+	isForm := n.mediaType == "application/x-www-form-urlencoded"
+	switch {
+	case n.method == http.MethodGet || n.method == http.MethodDelete:
+		if len(params) > 0 {
+			if u.RawQuery != "" {
+				u.RawQuery += "&"
+			}
+			u.RawQuery += formEncode(params)
+		}
+	case body != "" && !isForm:
+		reqBody, ctype = strings.NewReader(body), n.contentType
+	case len(params) > 0:
+		ctype = "application/x-www-form-urlencoded"
+		if isForm {
+			ctype = n.contentType
+		}
+		reqBody = strings.NewReader(formEncode(params))
+	case body != "":
+		reqBody, ctype = strings.NewReader(body), n.contentType
+	}
+	req, err := http.NewRequestWithContext(ctx, n.method, u.String(), reqBody)
+	if err != nil {
+		return nil, err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	return req, nil
+}
+
+// send does req and reads the response into outputs; ok is true for a 2xx
+// response read whole.
+func send(ctx context.Context, doer widgets.HTTPDoer, req *http.Request, timeout time.Duration) (map[string]any, bool) {
+	resp, err := doer.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return map[string]any{"error": fmt.Sprintf("timeout: no response in time (at most %s): %v", timeout, err)}, false
+		}
+		return errorOutputs(err), false
+	}
+	defer resp.Body.Close()
+	return responseOutputs(resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body)
+}
+
+// responseOutputs reads a response (at most MaxResponseBytes) into
+// status_code, content_type, body and parsed; ok is true for 2xx.
+func responseOutputs(status int, contentType string, body io.Reader) (map[string]any, bool) {
+	out := map[string]any{"status_code": float64(status), "content_type": contentType}
+	b, err := io.ReadAll(io.LimitReader(body, MaxResponseBytes+1))
+	if err != nil {
+		out["error"] = "reading the response: " + err.Error()
+		return out, false
+	}
+	if len(b) > MaxResponseBytes {
+		out["error"] = fmt.Sprintf("the response body is larger than %d bytes (64 KB), the most a step may read", MaxResponseBytes)
+		return out, false
+	}
+	out["body"] = string(b)
+	if parsed := parseObject(b); parsed != nil {
+		out["parsed"] = parsed
+	}
+	return out, status >= 200 && status < 300
+}
+
+// MaxParsedDepth is how deeply a JSON response may nest for parsed to be
+// set. A deeper body is kept as text only: a value nested thousands of
+// levels deep could be stored but never loaded again. It leaves room below
+// the engine's default bound on stored values (runtime.DefaultMaxValueDepth,
+// 32) for the outputs around parsed.
+const MaxParsedDepth = 24
+
+// parseObject decodes b when it is a JSON object nesting at most
+// MaxParsedDepth levels, else returns nil.
+func parseObject(b []byte) map[string]any {
+	s := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(s, "{") || jsonutil.Depth(s) > MaxParsedDepth {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil
+	}
+	return m
+}

@@ -1,0 +1,154 @@
+package twilio
+
+import (
+	"github.com/studioflow/studioflow/widgets"
+	"strings"
+)
+
+var errNoMessaging = widgets.NotConfigured("messaging", "no messaging service is configured")
+
+// messageProps are the properties shared by send-message and
+// send-and-wait-for-reply.
+type messageProps struct {
+	from, to, body, media, channel widgets.Text
+}
+
+func compileMessage(p *widgets.Props) messageProps {
+	return messageProps{
+		from:    p.Text("from"),
+		to:      p.Text("to"),
+		body:    p.RequiredText("body"),
+		media:   p.Text("media_url"),
+		channel: p.Text("channel"),
+	}
+}
+
+func (mp *messageProps) render(sc widgets.StepContext) (widgets.Message, error) {
+	var m widgets.Message
+	var err error
+	if m.From, err = sc.Render(mp.from); err != nil {
+		return m, err
+	}
+	if m.To, err = sc.Render(mp.to); err != nil {
+		return m, err
+	}
+	if m.Body, err = sc.Render(mp.body); err != nil {
+		return m, err
+	}
+	media, err := sc.Render(mp.media)
+	if err != nil {
+		return m, err
+	}
+	for _, u := range strings.Split(media, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			m.MediaURL = append(m.MediaURL, u)
+		}
+	}
+	if m.Channel, err = sc.Render(mp.channel); err != nil {
+		return m, err
+	}
+	if m.From == "" {
+		m.From = sc.FlowAddress()
+	}
+	if m.To == "" {
+		m.To = sc.ContactAddress()
+	}
+	return m, nil
+}
+
+func messageOutputs(m widgets.Message, s widgets.Sent) map[string]any {
+	return map[string]any{"Sid": s.Sid, "To": m.To, "From": m.From, "Body": m.Body, "Status": s.Status}
+}
+
+// SendMessage sends one message and goes on. Properties: body (required),
+// from (default the flow's address), to (default the contact's address),
+// media_url, channel. Events: sent, failed. Outputs: message.Sid,
+// message.To, message.From, message.Body, message.Status.
+func SendMessage() widgets.Type {
+	return widgets.Type{
+		Name: "send-message",
+		Compile: func(p *widgets.Props) widgets.Node {
+			return &sendMessageNode{msg: compileMessage(p)}
+		},
+	}
+}
+
+type sendMessageNode struct{ msg messageProps }
+
+var sendMessageEvents = []string{"sent", "failed"}
+
+func (n *sendMessageNode) Events() []string { return sendMessageEvents }
+
+func (n *sendMessageNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	ms := sc.Services().Messaging
+	if ms == nil {
+		return widgets.Result{}, errNoMessaging
+	}
+	m, err := n.msg.render(sc)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	s, err := ms.Send(sc.Context(), m)
+	if err != nil {
+		return widgets.Result{Event: "failed", Outputs: map[string]any{"error": err.Error(), "message": messageOutputs(m, s)}}, nil
+	}
+	return widgets.Result{Event: "sent", Outputs: map[string]any{"message": messageOutputs(m, s)}}, nil
+}
+
+// SendAndWaitForReply sends a message and waits for the contact's reply.
+// Properties as send-message, plus timeout in seconds (default 3600, at most
+// 30 days). Events: incomingMessage (outputs inbound.Body, inbound.From,
+// inbound.To, inbound.MessageSid and whatever else the host reports),
+// timeout, deliveryFailure. Outputs outbound.* describe the sent message.
+func SendAndWaitForReply() widgets.Type {
+	return widgets.Type{
+		Name:           "send-and-wait-for-reply",
+		NeedsMessaging: true,
+		Compile: func(p *widgets.Props) widgets.Node {
+			return &sendAndWaitNode{msg: compileMessage(p), timeout: p.Number("timeout", 3600, 1, 30*24*3600)}
+		},
+	}
+}
+
+type sendAndWaitNode struct {
+	msg     messageProps
+	timeout widgets.Number
+}
+
+var sendAndWaitEvents = []string{"incomingMessage", "timeout", "deliveryFailure"}
+
+func (n *sendAndWaitNode) Events() []string { return sendAndWaitEvents }
+
+func (n *sendAndWaitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	ms := sc.Services().Messaging
+	if ms == nil {
+		return widgets.Result{}, errNoMessaging
+	}
+	timeout, err := n.timeout.Get(sc)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	m, err := n.msg.render(sc)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	s, err := ms.Send(sc.Context(), m)
+	if err != nil {
+		return widgets.Result{Event: "deliveryFailure", Outputs: map[string]any{"error": err.Error(), "outbound": messageOutputs(m, s)}}, nil
+	}
+	return widgets.Result{
+		Outputs: map[string]any{"outbound": messageOutputs(m, s)},
+		Wait: &widgets.Wait{
+			Events:  sendAndWaitEvents,
+			Timeout: secondsDuration(timeout),
+			Prompt:  map[string]any{"input": "reply"},
+		},
+	}, nil
+}
+
+func (n *sendAndWaitNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	if ev.Name == "incomingMessage" {
+		return widgets.Result{Event: ev.Name, Outputs: map[string]any{"inbound": widgets.CopyData(ev.Data)}}, nil
+	}
+	return widgets.Result{Event: ev.Name}, nil
+}

@@ -1,0 +1,172 @@
+package twilio
+
+import (
+	"github.com/studioflow/studioflow/widgets"
+	"strings"
+	"time"
+)
+
+// RecordVoicemail records the caller (a voicemail) and waits for the
+// recording.
+//
+// Properties:
+//   - timeout: seconds of silence that end the recording, 0-600, default 5
+//     (0 never ends on silence).
+//   - max_length: the longest recording in seconds, 1-14400, default 3600.
+//   - finish_on_key: keys that end the recording, any of 0-9, * and #,
+//     default "#"; empty for none.
+//   - transcribe (default false), transcription_callback_url.
+//   - play_beep (default true).
+//   - trim: trim-silence (default) or do-not-trim.
+//   - recording_status_callback_url.
+//
+// Timeouts may be templates, checked when the step runs.
+//
+// Events: recordingComplete, noAudio, hangup (the caller hung up: the call
+// is over, see EndsCallOn; the recording made so far is reported).
+//
+// Outputs: what the host reports with Twilio's names: RecordingUrl,
+// RecordingSid, RecordingDuration, TranscriptionText, TranscriptionSid,
+// Digits ...
+func RecordVoicemail() widgets.Type {
+	return widgets.Type{
+		Name:       "record-voicemail",
+		NeedsCall:  true,
+		EndsCallOn: []string{"hangup"},
+		Compile: func(p *widgets.Props) widgets.Node {
+			n := &voicemailNode{
+				timeout:    p.Number("timeout", 5, 0, 600),
+				maxLength:  p.Number("max_length", 3600, 1, 14400),
+				finish:     p.String("finish_on_key", "#"),
+				transcribe: p.Bool("transcribe", false),
+				playBeep:   p.Bool("play_beep", true),
+				trim:       p.OneOf("trim", "trim-silence", "trim-silence", "do-not-trim"),
+				transcript: p.String("transcription_callback_url", ""),
+				status:     p.String("recording_status_callback_url", ""),
+			}
+			if strings.Trim(n.finish, "0123456789*#") != "" {
+				p.Errorf("finish_on_key", widgets.CodePropertyInvalid, "finish_on_key may hold only 0-9, * and #, got %q", n.finish)
+			}
+			return n
+		},
+	}
+}
+
+type voicemailNode struct {
+	timeout, maxLength   widgets.Number
+	finish, trim         string
+	transcribe, playBeep bool
+	transcript, status   string
+}
+
+var voicemailEvents = []string{"recordingComplete", "noAudio", "hangup"}
+
+func (n *voicemailNode) Events() []string { return voicemailEvents }
+
+func (n *voicemailNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	v := sc.Services().Voice
+	if v == nil {
+		return widgets.Result{}, errNoVoice
+	}
+	timeout, err := n.timeout.Get(sc)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	maxLength, err := n.maxLength.Get(sc)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	r := widgets.Recording{
+		Mode: "voicemail", Timeout: secondsDuration(timeout), MaxLength: secondsDuration(maxLength),
+		FinishOnKey: n.finish, Transcribe: n.transcribe, PlayBeep: n.playBeep, Trim: n.trim,
+		StatusCallback: n.status, TranscriptionCallback: n.transcript,
+	}
+	if err := v.Record(sc.Context(), sc.Call().Sid, r); err != nil {
+		return widgets.Result{}, &widgets.ServiceError{Service: "voice", Err: err}
+	}
+	return widgets.Result{Wait: &widgets.Wait{
+		Events: voicemailEvents,
+		Prompt: map[string]any{"input": "recording", "max_length": float64(maxLength)},
+	}}, nil
+}
+
+func (n *voicemailNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	return widgets.Outcome(ev), nil
+}
+
+// RecordCall starts or stops recording the whole call and goes on at once.
+//
+// Properties:
+//   - record_call (required): true starts recording, false stops it.
+//   - recording_channels: mono or dual.
+//   - trim: trim-silence or do-not-trim.
+//   - recording_status_callback, recording_status_callback_method (GET or
+//     POST, default POST), recording_status_callback_events (such as
+//     "in-progress completed absent").
+//
+// Events: success, failed (the voice service refused; output error).
+//
+// Outputs: CallSid and Status (in-progress or stopped); when the voice
+// service implements CallRecorder, also the recording's Sid, StartTime
+// and whatever else it reports (AccountSid ...), as Twilio does.
+func RecordCall() widgets.Type {
+	return widgets.Type{
+		Name:      "record-call",
+		NeedsCall: true,
+		Compile: func(p *widgets.Props) widgets.Node {
+			if !p.Has("record_call") {
+				p.Errorf("record_call", widgets.CodePropertyMissing, "record_call is required: true starts recording, false stops it")
+			}
+			return &recordCallNode{rec: widgets.Recording{
+				Mode:                 map[bool]string{true: "start", false: "stop"}[p.Bool("record_call", true)],
+				Channels:             p.OneOf("recording_channels", "", "mono", "dual"),
+				Trim:                 p.OneOf("trim", "", "trim-silence", "do-not-trim"),
+				StatusCallback:       p.String("recording_status_callback", ""),
+				StatusCallbackMethod: p.OneOf("recording_status_callback_method", "POST", "GET", "POST"),
+				StatusCallbackEvents: p.String("recording_status_callback_events", ""),
+			}}
+		},
+	}
+}
+
+type recordCallNode struct{ rec widgets.Recording }
+
+var recordCallEvents = []string{"success", "failed"}
+
+func (n *recordCallNode) Events() []string { return recordCallEvents }
+
+func (n *recordCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	v := sc.Services().Voice
+	if v == nil {
+		return widgets.Result{}, errNoVoice
+	}
+	call := sc.Call().Sid
+	out := map[string]any{"CallSid": call}
+	if cr, ok := v.(widgets.CallRecorder); ok {
+		info, err := cr.RecordCall(sc.Context(), call, n.rec)
+		if err != nil {
+			return widgets.Result{Event: "failed", Outputs: map[string]any{"CallSid": call, "error": "voice: " + err.Error()}}, nil
+		}
+		for k, x := range widgets.CopyData(info.Extra) {
+			out[k] = x
+		}
+		if info.Sid != "" {
+			out["Sid"] = info.Sid
+		}
+		if !info.StartTime.IsZero() {
+			out["StartTime"] = info.StartTime.UTC().Format(time.RFC3339)
+		}
+		out["Status"] = info.Status
+	} else {
+		if err := v.Record(sc.Context(), call, n.rec); err != nil {
+			return widgets.Result{Event: "failed", Outputs: map[string]any{"CallSid": call, "error": "voice: " + err.Error()}}, nil
+		}
+	}
+	if widgets.DataString(out, "Status") == "" {
+		out["Status"] = map[string]string{"start": "in-progress", "stop": "stopped"}[n.rec.Mode]
+	}
+	if n.rec.Mode == "start" && out["StartTime"] == nil {
+		out["StartTime"] = sc.Now().UTC().Format(time.RFC3339)
+	}
+	return widgets.Result{Event: "success", Outputs: out}, nil
+}

@@ -1,0 +1,86 @@
+package twilio
+
+import (
+	"fmt"
+	"github.com/studioflow/studioflow/widgets"
+	"slices"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets/condition"
+)
+
+// SplitBasedOn branches on its rendered `input`: each `match` transition
+// holds conditions that must all hold; the first matching transition in
+// order wins, else noMatch. See condition.Eval for the condition types.
+func SplitBasedOn() widgets.Type {
+	return widgets.Type{
+		Name: flow.TypeSplitBasedOn,
+		Compile: func(p *widgets.Props) widgets.Node {
+			n := &splitNode{input: p.Text("input")}
+			for j, t := range p.State.Transitions {
+				if t.Event != "match" {
+					continue
+				}
+				b := branch{transition: j}
+				for k, c := range t.Conditions {
+					if msg := condition.CheckValue(c.Type, c.Value); msg != "" {
+						field := "value"
+						if !slices.Contains(condition.Types(), c.Type) {
+							field = "type"
+						}
+						p.Add(flow.Problem{
+							Path:  fmt.Sprintf("%s/conditions/%d/%s", flow.TransitionPath(p.Index, j), k, field),
+							State: p.State.Name, Code: widgets.CodePropertyInvalid, Severity: flow.SeverityError,
+							Message: fmt.Sprintf("condition %q: %s", c.FriendlyName, msg),
+						})
+					}
+					var arg widgets.Text
+					if len(c.Arguments) > 0 && n.input.IsZero() {
+						arg = widgets.NewText("input", c.Arguments[0])
+					}
+					b.conds = append(b.conds, condition.New(c.Type, arg, widgets.NewText("value", c.Value)))
+				}
+				n.branches = append(n.branches, b)
+			}
+			return n
+		},
+	}
+}
+
+type branch struct {
+	transition int
+	conds      []condition.Condition
+}
+
+type splitNode struct {
+	input    widgets.Text
+	branches []branch
+}
+
+var splitEvents = []string{"noMatch", "match"}
+
+func (n *splitNode) Events() []string { return splitEvents }
+
+func (n *splitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	input, err := sc.Render(n.input)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	for _, b := range n.branches {
+		ok := len(b.conds) > 0
+		for i := range b.conds {
+			m, err := b.conds[i].Eval(sc, input)
+			if err != nil {
+				return widgets.Result{}, fmt.Errorf("transition %d (counted from 1): %w", b.transition+1, err)
+			}
+			if !m {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return widgets.Result{Event: "match", Transition: b.transition + 1}, nil
+		}
+	}
+	return widgets.Result{Event: "noMatch"}, nil
+}

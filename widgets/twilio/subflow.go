@@ -1,0 +1,102 @@
+package twilio
+
+import (
+	"github.com/studioflow/studioflow/widgets"
+	"strconv"
+	"strings"
+)
+
+// Revision selectors of run-subflow's flow_revision.
+const (
+	// RevisionLatestPublished runs the flow's latest published revision
+	// (the default).
+	RevisionLatestPublished = "LatestPublished"
+	// RevisionLatestDraft runs the flow's latest draft.
+	RevisionLatestDraft = "LatestDraft"
+)
+
+// RunSubflow runs another flow inside the same execution and continues
+// when it ends.
+//
+// Properties:
+//   - flow_sid (required): the flow to run.
+//   - flow_revision: LatestPublished (default), LatestDraft, or a revision
+//     number (1 or more).
+//   - parameters [{key, value}] (templates, rendered in the caller): the
+//     subflow reads them as trigger.parent.parameters.KEY; its trigger
+//     takes incomingParent.
+//
+// Events: completed (the subflow's last branch ended), failed (the
+// subflow could not start: an unknown flow or revision, a flow with
+// errors).
+//
+// Outputs: on completed, the subflow's flow.variables, so the caller reads
+// widgets.NAME.VARIABLE (they do not become the caller's flow.variables);
+// on failed, error (why).
+//
+// Subflow steps count toward the execution's step limit. The engine bounds
+// nesting (Twilio allows one level; the runtime's Limits.MaxDepth, default
+// 3) and refuses a flow already running in the execution (a cycle, A -> B
+// -> A, or a flow running itself): both end the execution as failed, with
+// a reason naming the flows, rather than taking failed.
+func RunSubflow() widgets.Type {
+	return widgets.Type{
+		Name: "run-subflow",
+		Compile: func(p *widgets.Props) widgets.Node {
+			n := &subflowNode{
+				sid:      p.RequiredText("flow_sid"),
+				revision: p.String("flow_revision", RevisionLatestPublished),
+				params:   p.KeyValues("parameters"),
+			}
+			rev := strings.TrimSpace(n.revision)
+			switch {
+			case rev == "" || strings.EqualFold(rev, RevisionLatestPublished):
+				n.revision = RevisionLatestPublished
+			case strings.EqualFold(rev, RevisionLatestDraft):
+				n.revision = RevisionLatestDraft
+			default:
+				if r, err := strconv.Atoi(rev); err != nil || r < 1 {
+					p.Errorf("flow_revision", widgets.CodePropertyInvalid, "flow_revision must be LatestPublished, LatestDraft or a revision number, got %q", n.revision)
+				}
+				n.revision = rev
+			}
+			return n
+		},
+	}
+}
+
+type subflowNode struct {
+	sid      widgets.Text
+	revision string
+	params   []widgets.KeyValue
+}
+
+var subflowEvents = []string{"completed", "failed"}
+
+func (n *subflowNode) Events() []string { return subflowEvents }
+
+func (n *subflowNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	sid, err := sc.Render(n.sid)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	params, err := widgets.RenderParams(sc, n.params)
+	if err != nil {
+		return widgets.Result{}, err
+	}
+	pm := make(map[string]any, len(params))
+	for _, p := range params {
+		pm[p.Key] = p.Value
+	}
+	return widgets.Result{Enter: &widgets.Enter{Kind: widgets.FrameSubflow, Ref: strings.TrimSpace(sid), Revision: n.revision, Parameters: pm}}, nil
+}
+
+// Return implements Returner: the child's variables become the step's
+// outputs.
+func (n *subflowNode) Return(sc widgets.StepContext, ret widgets.Returned) (widgets.Result, error) {
+	if ret.Failed {
+		return widgets.Result{Event: "failed", Outputs: map[string]any{"error": ret.Reason}}, nil
+	}
+	out := widgets.CopyData(ret.Outputs)
+	return widgets.Result{Event: "completed", Outputs: out}, nil
+}
