@@ -64,3 +64,24 @@ func TestADuplicateWidgetIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), `register "crm-lookup"`)
 	assert.Contains(t, err.Error(), "already")
 }
+
+type twoFacedNode struct{}
+
+func (twoFacedNode) Events() []string { return []string{"next"} }
+func (twoFacedNode) Run(widgets.StepContext) (widgets.Result, error) {
+	return widgets.Result{Event: "next", Wait: &widgets.Wait{Events: []string{"next"}}}, nil
+}
+
+// The engine refuses a result that is not valid, with a clear reason,
+// instead of letting the order of a switch pick one of its fields.
+func TestAnInvalidResultFailsTheStep(t *testing.T) {
+	src := `{"description": "r", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "w"}], "properties": {}},
+	  {"name": "w", "type": "two-faced", "transitions": [{"event": "next"}], "properties": {}}]}`
+	h := newHarness(t, map[string]string{"FW": src},
+		runtime.WithWidget(widgets.Type{Name: "two-faced", Compile: func(*widgets.Props) widgets.Node { return twoFacedNode{} }}))
+	x := h.start(t, rest)
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureWidget, x.FailureCode)
+	assert.Contains(t, x.Reason, `state "w": the widget returned a result setting Event and Wait`)
+}

@@ -952,7 +952,8 @@ type panicError struct{ value any }
 func (p *panicError) Error() string { return fmt.Sprintf("widget panicked: %v", p.value) }
 
 // guard runs a node's method, turning a panic (a faulty custom widget) into
-// an error, so that it fails the execution instead of the host process.
+// an error, so that it fails the execution instead of the host process, and
+// refusing a result that is not valid (widgets.Result.Validate).
 func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -960,7 +961,10 @@ func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err e
 			err = &panicError{value: p}
 		}
 	}()
-	return f()
+	if res, err = f(); err == nil {
+		err = res.Validate()
+	}
+	return res, err
 }
 
 // stepCtx implements widgets.StepContext for the running state.

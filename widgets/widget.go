@@ -2,6 +2,9 @@ package widgets
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
@@ -68,7 +71,8 @@ type Returner interface {
 }
 
 // Result is what a step does next. Exactly one of Event, Wait, End, Enter or
-// Return is set.
+// Return is set: build it with Take, TakeTransition, Suspend, EndExecution,
+// EnterFrame or ReturnToCaller, and see Validate.
 type Result struct {
 	// Event is taken now: the engine follows its transition.
 	Event string
@@ -89,6 +93,72 @@ type Result struct {
 	// others are converted. The engine takes ownership of the map: return
 	// a fresh one, never a map the node keeps or the host passed in.
 	Outputs map[string]any
+}
+
+// Result constructors. A Result must set exactly one of Event, Wait, End,
+// Enter or Return; building it with these makes that so, and the engine
+// fails a step whose node returns anything else (Validate).
+
+// Take is the result of a step that takes event now, with outputs stored
+// as widgets.NAME.* (nil for none).
+func Take(event string, outputs map[string]any) Result {
+	return Result{Event: event, Outputs: outputs}
+}
+
+// TakeTransition is Take for the state's transition at 1-based index,
+// whose event is event: the branches of a split share one event name.
+func TakeTransition(index int, event string, outputs map[string]any) Result {
+	return Result{Event: event, Transition: index, Outputs: outputs}
+}
+
+// Suspend is the result of a step that waits for the host to report one of
+// w's events.
+func Suspend(w Wait, outputs map[string]any) Result {
+	return Result{Wait: &w, Outputs: outputs}
+}
+
+// EndExecution is the result of a step that ends the whole execution;
+// failed marks an abnormal end, reason says why.
+func EndExecution(failed bool, reason string) Result {
+	return Result{End: &End{Failed: failed, Reason: reason}}
+}
+
+// EnterFrame is the result of a step that runs a subflow or module in a
+// child frame.
+func EnterFrame(e Enter) Result { return Result{Enter: &e} }
+
+// ReturnToCaller is the result of a step that leaves a module through r.
+func ReturnToCaller(r Return) Result { return Result{Return: &r} }
+
+// Validate reports a result that does not set exactly one of Event, Wait,
+// End, Enter and Return, or sets Transition without Event. The engine fails
+// the step of a node that returns one, naming the fields.
+func (r Result) Validate() error {
+	var set []string
+	if r.Event != "" {
+		set = append(set, "Event")
+	}
+	if r.Wait != nil {
+		set = append(set, "Wait")
+	}
+	if r.End != nil {
+		set = append(set, "End")
+	}
+	if r.Enter != nil {
+		set = append(set, "Enter")
+	}
+	if r.Return != nil {
+		set = append(set, "Return")
+	}
+	switch {
+	case len(set) == 0:
+		return errors.New("the widget returned an empty result: it must set one of Event, Wait, End, Enter or Return")
+	case len(set) > 1:
+		return fmt.Errorf("the widget returned a result setting %s: it must set exactly one", strings.Join(set, " and "))
+	case r.Transition < 0 || r.Transition > 0 && r.Event == "":
+		return fmt.Errorf("the widget returned transition %d without an event", r.Transition)
+	}
+	return nil
 }
 
 // Wait describes a suspended step.
