@@ -104,6 +104,7 @@ type analysis struct {
 	nodes      []node
 	concurrent bool
 	mods       *moduleSet
+	rules      Rules // the severities for the definition's vendor
 
 	found    []found
 	reported map[reportKey]bool
@@ -124,6 +125,7 @@ func newAnalysis(reg *widgets.Registry, def *flow.Definition, mods *moduleSet) *
 		seen:       make([]uint64, len(def.States)),
 		concurrent: def.Flags.AllowConcurrentCalls,
 		mods:       mods,
+		rules:      RulesFor(Classify(reg, def).Vendor),
 	}
 	index := make(map[string]int32, len(def.States))
 	for i := range def.States {
@@ -473,7 +475,7 @@ func (a *analysis) report(st int32, code, msg string) {
 	}
 	a.reported[k] = true
 	a.found = append(a.found, found{state: int(st), p: flow.Problem{
-		Path: flow.StatePath(int(st)), State: a.def.States[st].Name, Code: code, Message: msg, Severity: flow.SeverityError,
+		Path: flow.StatePath(int(st)), State: a.def.States[st].Name, Code: code, Message: msg, Severity: a.rules.severity(code),
 	}})
 }
 

@@ -11,6 +11,15 @@
 // several trigger events has several types (FlowTypes); a module
 // (initial state begin-module) has the type Module.
 //
+// # Vendors
+//
+// A definition is classified once (Classify): whose rules it follows
+// (Twilio Studio, Talkdesk Studio, room for Amazon Connect), whether it is
+// a module, and its flow types. The host's word (flow.Definition's Vendor)
+// wins; otherwise a state of a Talkdesk component makes a Talkdesk flow, and
+// anything else is Twilio's Flow JSON. The path analysis takes each rule's
+// severity from RulesFor(vendor).
+//
 // # Needs and provides
 //
 // What a widget needs and provides is declared by its widgets.Type, so a

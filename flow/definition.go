@@ -69,7 +69,27 @@ type Definition struct {
 	ExposedVariables []string
 	// Extra holds top-level keys the library does not model, as compact JSON.
 	Extra map[string]json.RawMessage
+	// Vendor is whose rules the definition follows, when the host declares
+	// it (a Talkdesk flow imported from a Talkdesk account, say). It is not
+	// part of the document; empty lets compat.Classify infer it.
+	Vendor Vendor
 }
+
+// Vendor names a product whose flows the library runs: whose rules a
+// definition follows.
+type Vendor string
+
+// The vendors.
+const (
+	// VendorTwilio: Twilio Studio. Its Flow JSON is the library's base
+	// format.
+	VendorTwilio Vendor = "twilio"
+	// VendorTalkdesk: Talkdesk Studio, in this library's JSON for its
+	// components.
+	VendorTalkdesk Vendor = "talkdesk"
+	// VendorConnect: Amazon Connect.
+	VendorConnect Vendor = "connect"
+)
 
 // Flags are the definition's `flags` object.
 type Flags struct {

@@ -40,6 +40,10 @@ type Type struct {
 	// PlacesCall marks a widget that places an outbound call; at most one
 	// may stand on one call path.
 	PlacesCall bool
+	// Vendor is the product the type comes from, for classifying the
+	// definitions that use it (compat.Classify); empty for types every
+	// vendor's flows may use (modules, a host's own).
+	Vendor flow.Vendor
 }
 
 // Node is a compiled state: properties decoded, ready to run.

@@ -16,7 +16,7 @@ import (
 // one changes nothing else. Their JSON format is this library's own (SPEC
 // §2b): each function's godoc shows a state of it.
 func Types() []widgets.Type {
-	return []widgets.Type{
+	types := []widgets.Type{
 		MakeOutboundCall(),
 		ForwardToExternalNumber(),
 		TimeBasedRules(),
@@ -26,6 +26,10 @@ func Types() []widgets.Type {
 		ExecuteAction(),
 		EndFlow(),
 	}
+	for i := range types {
+		types[i].Vendor = flow.VendorTalkdesk
+	}
+	return types
 }
 
 // Register adds every type Types returns to r; a name r holds already is

@@ -15,7 +15,7 @@ import (
 // Types returns Twilio Studio's widgets, each a new value: changing one
 // changes nothing else.
 func Types() []widgets.Type {
-	return []widgets.Type{
+	return vendor(flow.VendorTwilio, []widgets.Type{
 		Trigger(),
 		SetVariables(),
 		SplitBasedOn(),
@@ -36,7 +36,15 @@ func Types() []widgets.Type {
 		AddTwimlRedirect(),
 		RunSubflow(),
 		SendToAutopilot(),
+	})
+}
+
+// vendor marks types as the vendor's.
+func vendor(v flow.Vendor, types []widgets.Type) []widgets.Type {
+	for i := range types {
+		types[i].Vendor = v
 	}
+	return types
 }
 
 // Register adds every type Types returns to r; a name r holds already is

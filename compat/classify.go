@@ -1,0 +1,82 @@
+package compat
+
+import (
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Kind is how a definition is classified: whose rules it follows, whether
+// it is a module, and the flow types it serves. The checks read it: which
+// call-path rules are errors and which warnings depends on the vendor
+// (Rules), as does module nesting at run time.
+type Kind struct {
+	// Vendor is whose rules the definition follows.
+	Vendor flow.Vendor
+	// Declared reports that the host named the vendor (flow.Definition's
+	// Vendor) rather than the document implying it.
+	Declared bool
+	// Module reports a module definition (initial state begin-module).
+	Module bool
+	// Types are the flow types it serves: one per wired trigger event, or
+	// Module.
+	Types []FlowType
+}
+
+// Classify classifies d once, by these rules, in order:
+//
+//  1. The host's word: d.Vendor, when set, is the vendor.
+//  2. The document: a state whose type comes from one vendor's set (its
+//     widgets.Type's Vendor in reg) makes the definition that vendor's;
+//     Talkdesk's components are the only vendor-specific types that can
+//     stand in this library's JSON beside Twilio's, so any of them makes a
+//     Talkdesk flow.
+//  3. Otherwise Twilio: Flow JSON is Twilio Studio's format, and module
+//     state types and a host's own types belong to no vendor.
+//
+// Module is set for a definition whose initial state is begin-module, and
+// Types lists the flow types of its trigger events (FlowTypes).
+func Classify(reg *widgets.Registry, d *flow.Definition) Kind {
+	k := Kind{Module: d.IsModule(), Types: FlowTypes(d)}
+	if d.Vendor != "" {
+		k.Vendor, k.Declared = d.Vendor, true
+		return k
+	}
+	k.Vendor = flow.VendorTwilio
+	if reg == nil {
+		return k
+	}
+	for _, s := range d.States {
+		if t, ok := reg.Lookup(s.Type); ok && t.Vendor == flow.VendorTalkdesk {
+			k.Vendor = flow.VendorTalkdesk
+			break
+		}
+	}
+	return k
+}
+
+// Rules are the severities of the call-path rules for one vendor's flows.
+type Rules map[string]flow.Severity
+
+// RulesFor returns the severity of each call-path problem code for vendor:
+// for every vendor today, every rule is an error (see the package
+// documentation); the table is where a vendor's own enforcement is set.
+func RulesFor(vendor flow.Vendor) Rules {
+	rules := Rules{
+		CodeNeedsCall:                flow.SeverityError,
+		CodeAfterCallEnded:           flow.SeverityError,
+		CodeSecondOutboundCall:       flow.SeverityError,
+		CodeReplyWaitConcurrentCalls: flow.SeverityError,
+		CodeNotAllowedInType:         flow.SeverityError,
+		CodeModuleIncompatible:       flow.SeverityError,
+	}
+	return rules
+}
+
+// severity returns the severity of code under r (an error when r does not
+// name it).
+func (r Rules) severity(code string) flow.Severity {
+	if s, ok := r[code]; ok {
+		return s
+	}
+	return flow.SeverityError
+}
