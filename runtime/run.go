@@ -590,102 +590,137 @@ func (r *run) sc(st *pstate) widgets.StepContext {
 }
 
 // loop runs states until the execution waits or ends. When have is set, res
-// is the result of the current state, already produced (a resume).
+// is the result of the current state, already produced (a resume, or a
+// child frame's outcome). Each step is: run the state's node, keep its
+// outputs, follow its result.
 func (r *run) loop(res widgets.Result, have bool) {
-	x := r.x
 	if !have {
-		top := x.top()
-		r.cur = r.prog().index[top.State]
+		r.cur = r.prog().index[r.x.top().State]
 	}
 	for {
 		st := r.current()
-		if !have {
-			if st.wtype != nil && st.wtype.NeedsCall && !x.Call.Live {
-				r.fail(FailureNoCall, fmt.Sprintf("state %q (%s) needs a live call, and there is none: the call has ended or never existed", st.name, st.typ))
-				return
-			}
-			var err error
-			res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
-			if err != nil {
-				r.failStep(st, err)
-				return
-			}
-		}
-		have = false
-		if r.valueErr != nil {
-			r.failStep(st, r.valueErr)
+		if !have && !r.runState(st, &res) {
 			return
 		}
-		if res.Outputs != nil {
-			if err := r.storeOutputs(st.name, res.Outputs); err != nil {
-				r.failStep(st, err)
-				return
-			}
+		if !r.keepOutputs(st, &res) {
+			return
 		}
-		r.merge = false
-		switch {
-		case res.Wait != nil:
-			if err := r.wait(st, res.Wait); err != nil {
-				r.failStep(st, err)
-			}
+		var more bool
+		if have, more = r.follow(st, &res); !more {
 			return
-		case res.End != nil:
-			status, code := StatusEnded, FailureCode("")
-			if res.End.Failed {
-				status, code = StatusFailed, FailureFlow
-			}
-			if !r.record(st, StepEndName, StepEnded, 0) {
-				return
-			}
-			r.end(status, code, res.End.Reason)
-			return
-		case res.Enter != nil:
-			out, started, ok := r.enter(st, res.Enter)
-			if !ok {
-				return
-			}
-			if !started {
-				res, have = out, true
-			}
-		case res.Return != nil:
-			var ok bool
-			ret := widgets.Returned{Exit: res.Return.Exit, Outputs: res.Return.Outputs, Failed: res.Return.Failed, Reason: res.Return.Reason}
-			name := ret.Exit
-			if ret.Failed {
-				name = "failed"
-			}
-			if !r.record(st, name, StepEnded, 0) {
-				return
-			}
-			if res, ok = r.pop(st, ret); !ok {
-				return
-			}
-			have = true
-		default:
-			if !r.take(st, res) {
-				return
-			}
-			if r.cur >= 0 {
-				continue
-			}
-			// The branch ended.
-			if len(x.Frames) == 1 {
-				r.end(StatusEnded, "", "")
-				return
-			}
-			var ok bool
-			if res, ok = r.pop(st, widgets.Returned{Outputs: frameMap(x.top().Context, "flow", "variables")}); !ok {
-				return
-			}
-			have = true
 		}
 	}
+}
+
+// runState runs st's node into res. It reports false when the execution
+// failed: a voice step with no live call, or the node's error.
+func (r *run) runState(st *pstate, res *widgets.Result) bool {
+	if st.wtype != nil && st.wtype.NeedsCall && !r.x.Call.Live {
+		r.fail(FailureNoCall, fmt.Sprintf("state %q (%s) needs a live call, and there is none: the call has ended or never existed", st.name, st.typ))
+		return false
+	}
+	var err error
+	*res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
+	if err != nil {
+		r.failStep(st, err)
+		return false
+	}
+	return true
+}
+
+// keepOutputs stores what the step produced, as widgets.STATE and the
+// variables its node set, failing the execution past the value limits.
+func (r *run) keepOutputs(st *pstate, res *widgets.Result) bool {
+	if r.valueErr != nil {
+		r.failStep(st, r.valueErr)
+		return false
+	}
+	if res.Outputs != nil {
+		if err := r.storeOutputs(st.name, res.Outputs); err != nil {
+			r.failStep(st, err)
+			return false
+		}
+	}
+	r.merge = false
+	return true
+}
+
+// follow does what res says: wait, end, enter a child frame, return from
+// one, or take a transition. When the following state's result is known
+// already (a child that could not start, a frame left), it replaces res and
+// have is set; more is false when the run stops (a wait, an end, a
+// failure).
+func (r *run) follow(st *pstate, res *widgets.Result) (have, more bool) {
+	switch {
+	case res.Wait != nil:
+		if err := r.wait(st, res.Wait); err != nil {
+			r.failStep(st, err)
+		}
+		return false, false
+	case res.End != nil:
+		r.endHere(st, res.End)
+		return false, false
+	case res.Enter != nil:
+		var started bool
+		*res, started, more = r.enter(st, res.Enter)
+		return !started, more
+	case res.Return != nil:
+		return r.returnFrom(st, res)
+	default:
+		return r.transition(st, res)
+	}
+}
+
+// endHere ends the execution at st (end-flow), recording its step.
+func (r *run) endHere(st *pstate, end *widgets.End) {
+	status, code := StatusEnded, FailureCode("")
+	if end.Failed {
+		status, code = StatusFailed, FailureFlow
+	}
+	if r.record(st, StepEndName, StepEnded, 0) {
+		r.end(status, code, end.Reason)
+	}
+}
+
+// returnFrom leaves the module frame through res's exit (return-to-flow),
+// recording the step; res becomes the result of the state that entered
+// it.
+func (r *run) returnFrom(st *pstate, res *widgets.Result) (have, more bool) {
+	ret := res.Return
+	out := widgets.Returned{Exit: ret.Exit, Outputs: ret.Outputs, Failed: ret.Failed, Reason: ret.Reason}
+	name := out.Exit
+	if out.Failed {
+		name = "failed"
+	}
+	if !r.record(st, name, StepEnded, 0) {
+		return false, false
+	}
+	*res, more = r.pop(st, out)
+	return true, more
+}
+
+// transition takes res's event from st. When the branch ends, the flow
+// ends, or a subflow returns its variables to the state that entered it
+// (res becomes that state's result).
+func (r *run) transition(st *pstate, res *widgets.Result) (have, more bool) {
+	if !r.take(st, res) {
+		return false, false
+	}
+	if r.cur >= 0 {
+		return false, true
+	}
+	if len(r.x.Frames) == 1 {
+		r.end(StatusEnded, "", "")
+		return false, false
+	}
+	*res, more = r.pop(st, widgets.Returned{Outputs: frameMap(r.x.top().Context, "flow", "variables")})
+	return true, more
 }
 
 // take follows the transition for res.Event from st, recording the step.
 // It sets r.cur to the next state, or -1 when the branch ends. It reports
 // false when the execution has failed.
-func (r *run) take(st *pstate, res widgets.Result) bool {
+func (r *run) take(st *pstate, res *widgets.Result) bool {
 	x := r.x
 	next := -1
 	if res.Transition > 0 && res.Transition <= len(st.edges) {
