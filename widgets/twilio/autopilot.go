@@ -14,6 +14,12 @@ import (
 // whatever channel the execution has (a call or messages), so it sets
 // neither NeedsCall nor NeedsMessaging.
 //
+//	{ "name": "autopilot_1", "type": "send-to-auto-pilot",
+//	  "transitions": [ {"event": "sessionEnded", "next": "split_task"}, {"event": "failure"}, {"event": "timeout"} ],
+//	  "properties": { "autopilot_assistant_sid": "UA2ef3f645eece3a3d124a675aa14201bd",
+//	                  "from": "{{flow.channel.address}}", "body": "{{trigger.message.Body}}",
+//	                  "chat_channel": "{{trigger.message.ChannelSid}}", "timeout": 14400 } }
+//
 // Properties:
 //   - autopilot_assistant_sid (required).
 //   - body (template): the contact's first message; when it is empty, the

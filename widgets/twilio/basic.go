@@ -9,6 +9,15 @@ import (
 
 // Trigger is the entry state of a flow: it emits the event the execution
 // was started with.
+//
+//	{ "name": "Trigger", "type": "trigger",
+//	  "transitions": [ {"event": "incomingMessage", "next": "welcome"},
+//	                   {"event": "incomingCall", "next": "main_menu"},
+//	                   {"event": "incomingRequest"} ],
+//	  "properties": { "offset": {"x": 0, "y": 0} } }
+//
+// Events: incomingMessage, incomingCall, incomingConversationMessage,
+// incomingRequest (a REST start), incomingParent (run as a subflow).
 func Trigger() widgets.Type {
 	return widgets.Type{
 		Name:    flow.TypeTrigger,
@@ -26,6 +35,13 @@ func (triggerNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 
 // SetVariables writes flow.variables.KEY for each {key, value} of its
 // `variables` property, in order, so a later value may read an earlier one.
+//
+//	{ "name": "set_caller", "type": "set-variables",
+//	  "transitions": [ {"event": "next", "next": "greeting"} ],
+//	  "properties": { "variables": [
+//	    {"key": "caller", "value": "{{contact.channel.address}}"},
+//	    {"key": "attempts", "value": "{{flow.variables.attempts | plus: 1}}"} ] } }
+//
 // Values are templates; the rendered text is stored. Event: next.
 func SetVariables() widgets.Type {
 	return widgets.Type{

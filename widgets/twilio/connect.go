@@ -9,6 +9,11 @@ import (
 // ConnectCallTo bridges the live call to another party and waits for the
 // outcome.
 //
+//	{ "name": "connect_sales", "type": "connect-call-to",
+//	  "transitions": [ {"event": "callCompleted", "next": "survey"}, {"event": "hangup"} ],
+//	  "properties": { "noun": "number", "to": "+15555551234",
+//	                  "caller_id": "{{contact.channel.address}}", "timeout": 30, "record": false } }
+//
 // Properties:
 //   - noun: number (default), number-multi (to holds several numbers,
 //     comma-separated, dialled at once), client, sip or conference.

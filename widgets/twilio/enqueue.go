@@ -19,6 +19,13 @@ const (
 // EnqueueCall places the live call in a queue, or hands it to a TaskRouter
 // workflow, and waits until it leaves.
 //
+//	{ "name": "enqueue_support", "type": "enqueue-call",
+//	  "transitions": [ {"event": "callComplete"},
+//	                   {"event": "failedToEnqueue", "next": "voicemail"}, {"event": "callFailure", "next": "voicemail"} ],
+//	  "properties": { "workflow_sid": "WW573b22630835278b6ae66155e7a59fd7",
+//	                  "priority": 10, "timeout": 3600,
+//	                  "task_attributes": "{\"type\": \"support\", \"caller\": \"{{contact.channel.address}}\"}" } }
+//
 // Properties:
 //   - queue_name (template) or workflow_sid: one is required; with both,
 //     the workflow is used (and a warning given).
@@ -73,6 +80,14 @@ func EnqueueCall() widgets.Type {
 // sid and Enqueue.Contact set, and routes the contact's conversation.
 // Because a Type's flags cannot depend on a property, NeedsCall is false:
 // the channel property decides at run time.
+//
+//	{ "name": "send_to_agent", "type": "send-to-flex",
+//	  "transitions": [ {"event": "callComplete"},
+//	                   {"event": "failedToEnqueue", "next": "sorry"}, {"event": "callFailure", "next": "sorry"} ],
+//	  "properties": { "workflow": "WW2cc9ef4cbd96328adf7e90e4e1fef1c0",
+//	                  "channel": "TC1538a54edef5895fcc2115489151e390",
+//	                  "attributes": "{\"channelSid\": \"{{trigger.message.ChannelSid}}\"}",
+//	                  "priority": "{{flow.variables.prio}}", "timeout": 3600 } }
 //
 // Properties:
 //   - workflow (required): the workflow sid.

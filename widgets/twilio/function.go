@@ -15,6 +15,15 @@ import (
 // the parameters, form-encoded, to url through Services.HTTP (bounded by
 // DefaultHTTPTimeout, 10 s).
 //
+//	{ "name": "save_booking", "type": "run-function",
+//	  "transitions": [ {"event": "success", "next": "confirm_sms"}, {"event": "fail", "next": "sorry"} ],
+//	  "properties": { "service_sid": "ZS2f6c4b1e8d9a7c3e5b0f1a2d4c6e8b9a",
+//	                  "environment_sid": "ZE7d3a9c1b5e2f8a4c6d0b3e9f1a7c5d2b",
+//	                  "function_sid": "ZH4b8e2d6a0c9f3b7e1d5a8c2f6b0e4d9a",
+//	                  "url": "https://bookings-4821.twil.io/save-booking",
+//	                  "parameters": [ {"key": "phone", "value": "{{contact.channel.address}}"},
+//	                                  {"key": "slot", "value": "{{widgets.pick_slot.Digits}}"} ] } }
+//
 // Properties: service_sid, environment_sid, function_sid, url (template;
 // an absolute http(s) URL), parameters [{key, value}] (templates).
 //

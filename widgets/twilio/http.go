@@ -28,6 +28,12 @@ const DefaultHTTPTimeout = 10 * time.Second
 // MakeHTTPRequest sends an HTTP request through Services.HTTP and reads the
 // response within the step.
 //
+//	{ "name": "lookup_customer", "type": "make-http-request",
+//	  "transitions": [ {"event": "success", "next": "greet_by_name"}, {"event": "failed", "next": "greeting"} ],
+//	  "properties": { "method": "POST", "url": "https://api.example.com/customers/lookup",
+//	                  "content_type": "application/json;charset=utf-8",
+//	                  "body": "{\"phone\": \"{{contact.channel.address}}\"}" } }
+//
 // Properties:
 //   - method: GET (default), POST, PUT, DELETE or PATCH.
 //   - url (required, template): an absolute http or https URL.

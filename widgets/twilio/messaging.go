@@ -60,10 +60,17 @@ func messageOutputs(m widgets.Message, s widgets.Sent) map[string]any {
 	return map[string]any{"Sid": s.Sid, "To": m.To, "From": m.From, "Body": m.Body, "Status": s.Status}
 }
 
-// SendMessage sends one message and goes on. Properties: body (required),
-// from (default the flow's address), to (default the contact's address),
-// media_url, channel. Events: sent, failed. Outputs: message.Sid,
-// message.To, message.From, message.Body, message.Status.
+// SendMessage sends one message and goes on.
+//
+//	{ "name": "confirm_sms", "type": "send-message",
+//	  "transitions": [ {"event": "sent", "next": "goodbye"}, {"event": "failed", "next": "log_failure"} ],
+//	  "properties": { "from": "{{flow.channel.address}}", "to": "{{contact.channel.address}}",
+//	                  "body": "Your appointment on {{flow.data.date}} is confirmed." } }
+//
+// Properties: body (required), from (default the flow's address), to
+// (default the contact's address), media_url, channel. Events: sent,
+// failed. Outputs: message.Sid, message.To, message.From, message.Body,
+// message.Status.
 func SendMessage() widgets.Type {
 	return widgets.Type{
 		Name: "send-message",
@@ -96,6 +103,13 @@ func (n *sendMessageNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 }
 
 // SendAndWaitForReply sends a message and waits for the contact's reply.
+//
+//	{ "name": "ask_rating", "type": "send-and-wait-for-reply",
+//	  "transitions": [ {"event": "incomingMessage", "next": "split_rating"},
+//	                   {"event": "timeout", "next": "goodbye"}, {"event": "deliveryFailure"} ],
+//	  "properties": { "from": "{{flow.channel.address}}", "timeout": "3600",
+//	                  "body": "How did we do? Reply with a number from 1 to 5." } }
+//
 // Properties as send-message, plus timeout in seconds (default 3600, at most
 // 30 days). Events: incomingMessage (outputs inbound.Body, inbound.From,
 // inbound.To, inbound.MessageSid and whatever else the host reports),

@@ -10,6 +10,14 @@ import (
 // may run (ProvidesCallOn); at most one may stand on a call path
 // (PlacesCall).
 //
+//	{ "name": "call_customer", "type": "make-outgoing-call-v2",
+//	  "transitions": [ {"event": "answered", "next": "announce"},
+//	                   {"event": "busy", "next": "send_sms"}, {"event": "noAnswer", "next": "send_sms"},
+//	                   {"event": "failed"} ],
+//	  "properties": { "from": "{{flow.channel.address}}", "to": "{{contact.channel.address}}",
+//	                  "timeout": 20, "record": false, "detect_answering_machine": true,
+//	                  "machine_detection": "Enable", "machine_detection_timeout": "30" } }
+//
 // Properties:
 //   - from (template): the caller id, default the flow's address.
 //   - to (template): the number to call, default the contact's address.

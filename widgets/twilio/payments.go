@@ -12,6 +12,15 @@ import (
 // CapturePayments asks the payment provider to collect a card (or bank
 // account) from the caller and waits for the outcome.
 //
+//	{ "name": "take_payment", "type": "capture-payments",
+//	  "transitions": [ {"event": "success", "next": "thanks"}, {"event": "maxFailedAttempts", "next": "agent"},
+//	                   {"event": "providerError", "next": "agent"}, {"event": "payInterrupted", "next": "agent"},
+//	                   {"event": "hangup"}, {"event": "validationError", "next": "agent"} ],
+//	  "properties": { "payment_connector": "Default", "payment_amount": "{{flow.variables.amount_due}}",
+//	                  "currency": "usd", "payment_method": "credit-card", "max_attempts": 2, "timeout": 5,
+//	                  "security_code": true, "postal_code": "true", "valid_card_types": ["visa", "mastercard"],
+//	                  "description": "Invoice {{flow.data.invoice}}" } }
+//
 // Properties:
 //   - payment_connector: the connector's name, default "Default".
 //   - payment_amount (template): a decimal amount such as "10.50"; empty

@@ -9,6 +9,13 @@ import (
 // RecordVoicemail records the caller (a voicemail) and waits for the
 // recording.
 //
+//	{ "name": "voicemail", "type": "record-voicemail",
+//	  "transitions": [ {"event": "recordingComplete", "next": "notify_team"},
+//	                   {"event": "noAudio", "next": "goodbye"}, {"event": "hangup", "next": "notify_team"} ],
+//	  "properties": { "timeout": 5, "max_length": 120, "finish_on_key": "#", "play_beep": "true",
+//	                  "trim": "trim-silence", "transcribe": true,
+//	                  "transcription_callback_url": "https://example.com/voicemail/transcription" } }
+//
 // Properties:
 //   - timeout: seconds of silence that end the recording, 0-600, default 5
 //     (0 never ends on silence).
@@ -95,6 +102,12 @@ func (n *voicemailNode) Resume(sc widgets.StepContext, ev widgets.Event) (widget
 }
 
 // RecordCall starts or stops recording the whole call and goes on at once.
+//
+//	{ "name": "start_recording", "type": "record-call",
+//	  "transitions": [ {"event": "success", "next": "connect_agent"}, {"event": "failed", "next": "connect_agent"} ],
+//	  "properties": { "record_call": true, "recording_channels": "dual", "trim": "do-not-trim",
+//	                  "recording_status_callback": "https://example.com/recordings",
+//	                  "recording_status_callback_method": "POST" } }
 //
 // Properties:
 //   - record_call (required): true starts recording, false stops it.

@@ -9,6 +9,11 @@ import (
 // AddTwimlRedirect hands the live call to external TwiML and waits until
 // that TwiML returns the call to the flow.
 //
+//	{ "name": "enrolment", "type": "add-twiml-redirect",
+//	  "transitions": [ {"event": "return", "next": "check_result"}, {"event": "timeout"}, {"event": "fail"} ],
+//	  "properties": { "url": "https://voice-4821.twil.io/enrol?FlowSid={{flow.flow_sid}}",
+//	                  "method": "POST", "timeout": "600" } }
+//
 // Properties:
 //   - url (required, template): an absolute http or https URL.
 //   - method: GET or POST (default POST).

@@ -11,7 +11,20 @@ import (
 
 // SplitBasedOn branches on its rendered `input`: each `match` transition
 // holds conditions that must all hold; the first matching transition in
-// order wins, else noMatch. See condition.Eval for the condition types.
+// order wins, else noMatch.
+//
+//	{ "name": "split_reply", "type": "split-based-on",
+//	  "transitions": [ {"event": "noMatch", "next": "ask_again"},
+//	                   {"event": "match", "next": "confirm",
+//	                    "conditions": [ {"friendly_name": "Yes", "arguments": ["{{widgets.ask.inbound.Body}}"],
+//	                                     "type": "matches_any_of", "value": "yes,y,confirm"} ]},
+//	                   {"event": "match", "next": "cancel",
+//	                    "conditions": [ {"friendly_name": "No", "arguments": ["{{widgets.ask.inbound.Body}}"],
+//	                                     "type": "equal_to", "value": "no"} ]} ],
+//	  "properties": { "input": "{{widgets.ask.inbound.Body}}" } }
+//
+// Events: noMatch, match (one transition per branch). See condition.Eval
+// for the condition types.
 func SplitBasedOn() widgets.Type {
 	return widgets.Type{
 		Name: flow.TypeSplitBasedOn,

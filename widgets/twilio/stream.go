@@ -9,6 +9,12 @@ import (
 // ForkStream starts or stops streaming the call's audio to a receiver and
 // goes on at once.
 //
+//	{ "name": "start_transcription", "type": "fork-stream",
+//	  "transitions": [ {"event": "next", "next": "greeting"} ],
+//	  "properties": { "stream_action": "start", "stream_name": "transcriber",
+//	                  "stream_url": "wss://example.com/media", "stream_track": "both_tracks",
+//	                  "stream_parameters": [ {"key": "caller", "value": "{{contact.channel.address}}"} ] } }
+//
 // Properties:
 //   - stream_action (required): start or stop.
 //   - stream_name (template): names the stream; required to stop one.

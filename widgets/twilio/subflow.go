@@ -18,6 +18,11 @@ const (
 // RunSubflow runs another flow inside the same execution and continues
 // when it ends.
 //
+//	{ "name": "ask_questions", "type": "run-subflow",
+//	  "transitions": [ {"event": "completed", "next": "save_answers"}, {"event": "failed", "next": "sorry"} ],
+//	  "properties": { "flow_sid": "FW50120385f4d1e8dcf30c0bcd83695969", "flow_revision": "LatestPublished",
+//	                  "parameters": [ {"key": "name", "value": "{{widgets.get_names.parsed.name}}"} ] } }
+//
 // Properties:
 //   - flow_sid (required): the flow to run.
 //   - flow_revision: LatestPublished (default), LatestDraft, or a revision

@@ -47,6 +47,11 @@ func (pp *promptProps) render(sc widgets.StepContext) (widgets.Prompt, error) {
 // SayPlay speaks text, plays audio or sends tones on the call (say, play or
 // digits; voice, language, loop 1-99). It does not wait: the audio is
 // queued and the step takes audioComplete at once.
+//
+//	{ "name": "greeting", "type": "say-play",
+//	  "transitions": [ {"event": "audioComplete", "next": "main_menu"} ],
+//	  "properties": { "say": "Thanks for calling {{flow.variables.company}}.",
+//	                  "voice": "Polly.Amy", "language": "en-GB", "loop": 1 } }
 func SayPlay() widgets.Type {
 	return widgets.Type{
 		Name:      "say-play",
@@ -91,10 +96,20 @@ const GatherGrace = time.Minute
 // Redacted replaces sensitive values in stored context.
 const Redacted = "[redacted]"
 
-// GatherInputOnCall plays a prompt and collects keypresses or speech. Events:
-// keypress (outputs Digits), speech (SpeechResult, Confidence), timeout
-// (reported by the voice service; the engine delivers it itself one
-// GatherGrace after the timeout if the host never does).
+// GatherInputOnCall plays a prompt and collects keypresses or speech.
+//
+//	{ "name": "main_menu", "type": "gather-input-on-call",
+//	  "transitions": [ {"event": "keypress", "next": "split_digits"},
+//	                   {"event": "speech", "next": "split_speech"},
+//	                   {"event": "timeout", "next": "main_menu_again"} ],
+//	  "properties": { "say": "Press 1 or say sales. Press 2 or say support.",
+//	                  "voice": "Polly.Salli", "language": "en-US", "timeout": 5,
+//	                  "number_of_digits": 1, "speech_timeout": "auto", "hints": "sales,support" } }
+//
+// Events: keypress (outputs Digits), speech (SpeechResult, Confidence),
+// timeout (reported by the voice service; the engine delivers it itself
+// one GatherGrace after the timeout if the host never does).
+//
 // Properties: say / play, voice, language, loop, timeout 0-30 seconds
 // (default 5), finish_on_key (default #), number_of_digits, stop_gather
 // (default true), gather_language, speech_model, hints, profanity_filter
