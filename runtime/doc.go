@@ -12,7 +12,8 @@
 // both win; MemoryStore is the in-memory default.
 //
 // Everything with a side effect or a source of change is injected: the
-// widget registry (widgets.Standard by default, extended with WithWidget),
+// widget registry (standard.New() by default, extended with WithWidget;
+// the engine runs its own copy),
 // the services widgets call (WithServices; widgets/fake for tests), where
 // definitions come from (WithSource, WithModules; Definitions,
 // ModuleDefinitions or a version catalog through CatalogSource), the clock,
