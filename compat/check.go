@@ -86,6 +86,9 @@ func configure(opts []Option) config {
 // documentation for the rules.
 func Checker(reg *widgets.Registry, opts ...Option) flow.Checker {
 	cfg := configure(opts)
+	if reg != nil {
+		reg = reg.Clone() // the checker's own: later registrations do not reach it
+	}
 	return flow.CheckerFunc(func(d *flow.Definition) flow.Problems {
 		_, ps := analyze(reg, d, cfg)
 		return ps

@@ -293,9 +293,9 @@ func (c *structureCheck) checkEvent(path string, s *State, j int, wired map[stri
 // checkTriggerEvent checks that an event of a trigger state is one of
 // TriggerEvents. A missing event is checkEvent's to report.
 func (c *structureCheck) checkTriggerEvent(path string, s *State, event string) {
-	if s.Type == TypeTrigger && event != "" && !slices.Contains(TriggerEvents, event) {
+	if s.Type == TypeTrigger && event != "" && !slices.Contains(triggerEvents, event) {
 		c.add(path, s.Name, CodeTriggerEventUnknown,
-			fmt.Sprintf("trigger event %q is not one of %v", event, TriggerEvents), SeverityError)
+			fmt.Sprintf("trigger event %q is not one of %v", event, triggerEvents), SeverityError)
 	}
 }
 

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -23,9 +24,11 @@ const (
 	EventIncomingParent = "incomingParent"
 )
 
-// TriggerEvents lists the trigger events in Twilio's canvas order. Treat it
-// as read-only: Check consults it.
-var TriggerEvents = []string{
+// TriggerEvents returns the trigger events in Twilio's canvas order; the
+// slice is the caller's.
+func TriggerEvents() []string { return slices.Clone(triggerEvents) }
+
+var triggerEvents = []string{
 	EventIncomingMessage,
 	EventIncomingCall,
 	EventIncomingConversationMessage,

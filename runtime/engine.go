@@ -207,8 +207,9 @@ func WithWidgets(r *widgets.Registry) Option { return func(e *Engine) { e.baseRe
 
 // WithWidget registers one more widget type on the engine's copy of its
 // registry, whatever the order of the options. A type the registry refuses
-// (no name, no Compile, a name it holds already) makes every Start and
-// Resume of the engine return that error.
+// (no name, no Compile, a name it holds already) makes the engine refuse
+// every call (see Err). To override a built-in type, Replace it on a
+// registry (standard.New()) and pass that with WithWidgets.
 func WithWidget(t widgets.Type) Option { return func(e *Engine) { e.extra = append(e.extra, t) } }
 
 // WithServices sets the services widgets call.
@@ -361,8 +362,26 @@ func (e *Engine) Store() Store { return e.store }
 // checked where modules are published (version.WithStandardChecks).
 // A definition with errors never runs.
 func (e *Engine) Check(d *flow.Definition) flow.Problems {
+	if e.setupErr != nil {
+		return flow.Problems{{Path: "#", Code: CodeMisconfigured, Severity: flow.SeverityError,
+			Message: "the engine is misconfigured: " + e.setupErr.Error()}}
+	}
 	_, ps := e.compile(d)
 	return ps
+}
+
+// CodeMisconfigured is the problem Check reports for every definition when
+// the engine could not apply one of its options (Err says which).
+const CodeMisconfigured = "runtime.misconfigured"
+
+// Err reports an option New could not apply (a widget type the registry
+// refused). Such an engine refuses every Start, Resume, End and Expire with
+// this error, and touches no execution.
+func (e *Engine) Err() error {
+	if e.setupErr == nil {
+		return nil
+	}
+	return fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
 }
 
 func (e *Engine) compile(d *flow.Definition) (*widgets.Compiled, flow.Problems) {

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,4 +85,48 @@ func TestAnInvalidResultFailsTheStep(t *testing.T) {
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, runtime.FailureWidget, x.FailureCode)
 	assert.Contains(t, x.Reason, `state "w": the widget returned a result setting Event and Wait`)
+}
+
+// What an engine hands out (an execution's wait, a compiled node's events)
+// is the caller's: changing it changes no engine, this one or another.
+func TestChangingWhatAnEngineHandsOutChangesNoEngine(t *testing.T) {
+	a := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	b := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := b.start(t, call("FWmenu"))
+	require.NotNil(t, x.Wait)
+	x.Wait.Events[0] = "hijacked"
+	c, _ := standard.New().Compile(mustParse(t, menuFlow))
+	for _, n := range c.Nodes {
+		if ev := n.Events(); len(ev) > 0 {
+			ev[0] = "hijacked"
+		}
+	}
+	assert.Empty(t, a.engine.Check(mustParse(t, menuFlow)), "the flow still checks clean")
+	y := a.start(t, call("FWmenu"))
+	assert.Equal(t, []string{"keypress", "speech", "timeout"}, y.Wait.Events)
+	z := a.resume(t, y.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, runtime.StatusEnded, z.Status)
+}
+
+// An engine whose options could not be applied refuses every call and
+// touches no execution, the expiry pass included.
+func TestAMisconfiguredEngineTouchesNothing(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	h.clock.Advance(time.Hour)
+	bad := runtime.New(runtime.WithSource(runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}), runtime.WithStore(h.store),
+		runtime.WithClock(h.clock.Now), runtime.WithWidget(widgets.Type{Name: "say-play", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }}))
+	require.Error(t, bad.Err())
+	assert.Contains(t, bad.Err().Error(), `register "say-play"`)
+	n, err := bad.Expire(context.Background())
+	assert.Equal(t, 0, n)
+	assert.ErrorContains(t, err, "misconfigured")
+	_, err = bad.End(context.Background(), x.ID, "operator")
+	assert.ErrorContains(t, err, "misconfigured")
+	ps := bad.Check(mustParse(t, menuFlow))
+	require.Len(t, ps, 1)
+	assert.Equal(t, runtime.CodeMisconfigured, ps[0].Code)
+	still, err := h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusActive, still.Status, "the waiting execution is untouched")
 }

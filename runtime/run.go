@@ -50,8 +50,8 @@ type StartRequest struct {
 // with incomingMessage instead of starting a new one.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err error) {
 	defer e.contain("start", &err)
-	if e.setupErr != nil {
-		return nil, fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
+	if err := e.Err(); err != nil {
+		return nil, err
 	}
 	event := req.Trigger.Event()
 	if event == "" {
@@ -316,8 +316,8 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 // have done the same).
 func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (_ *Execution, err error) {
 	defer e.contain("resume", &err)
-	if e.setupErr != nil {
-		return nil, fmt.Errorf("runtime: the engine is misconfigured: %w", e.setupErr)
+	if err := e.Err(); err != nil {
+		return nil, err
 	}
 	if ev.Data, err = e.boundMap(ev.Data, "event data"); err != nil {
 		return nil, fmt.Errorf("runtime: resume %s with %q: %w: %w", id, ev.Name, err, ErrRefused)
@@ -425,6 +425,9 @@ func (e *Engine) endExpired(ctx context.Context, x *Execution) error {
 // FailureCorrupt, and returned as the store then holds it.
 func (e *Engine) End(ctx context.Context, id, reason string) (_ *Execution, err error) {
 	defer e.contain("end", &err)
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
 	x, err := e.load(ctx, id)
 	if errors.Is(err, ErrCorrupt) {
 		if err := e.forceEnd(ctx, id, err); err != nil {
@@ -458,6 +461,9 @@ func (e *Engine) Get(ctx context.Context, id string) (_ *Execution, err error) {
 // returned joined.
 func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
 	defer e.contain("expire", &err)
+	if err := e.Err(); err != nil {
+		return 0, err
+	}
 	now := e.clock()
 	ids, err := e.store.Due(ctx, now, 0)
 	if err != nil {
@@ -790,7 +796,8 @@ func (r *run) record(st *pstate, event, to string, transition int) bool {
 }
 
 func (r *run) wait(st *pstate, w *widgets.Wait) error {
-	ws := &WaitState{State: st.name, Events: w.Events, TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
+	// The events are copied: a node may hand every wait the same slice.
+	ws := &WaitState{State: st.name, Events: slices.Clone(w.Events), TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
 	if w.Prompt != nil {
 		// A copy: a widget may hand the same prompt to every wait.
 		prompt, err := r.e.bounds().mapCopy(w.Prompt, 1)

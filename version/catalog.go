@@ -618,7 +618,7 @@ func skeleton(kind Kind, name string) *flow.Definition {
 		}
 	}
 	s := flow.State{Name: "Trigger", Type: flow.TypeTrigger, Properties: offset}
-	for _, e := range flow.TriggerEvents {
+	for _, e := range flow.TriggerEvents() {
 		s.Transitions = append(s.Transitions, flow.Transition{Event: e})
 	}
 	return &flow.Definition{

@@ -27,7 +27,7 @@ func TestCreate(t *testing.T) {
 	assert.Empty(t, v.Problems, "the empty flow is sound")
 	assert.Equal(t, "trigger", v.Definition.States[0].Type)
 	assert.Equal(t, "Blank", v.Definition.Description)
-	assert.Equal(t, flow.TriggerEvents, transitionsOf(v.Definition.States[0]))
+	assert.Equal(t, flow.TriggerEvents(), transitionsOf(v.Definition.States[0]))
 	assert.Equal(t, "FW0001", fl.ID)
 
 	mod, v, err := c.Create(ctx, alice, version.KindModule, "Blank", "", nil, "")

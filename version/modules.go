@@ -18,6 +18,7 @@ import (
 // *module.BreakingChangeError when it would break a published or draft
 // version that uses the module, or when it fits no flow type.
 func WithStandardChecks(reg *widgets.Registry) Option {
+	reg = reg.Clone() // the catalog's own: later registrations do not reach it
 	return func(c *Catalog) {
 		c.check = func(ctx context.Context, _ Kind, def *flow.Definition) flow.Problems {
 			return StandardCheck(reg, c.moduleLookup(ctx, "", nil))(def)

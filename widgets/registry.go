@@ -37,6 +37,28 @@ func (r *Registry) Register(t Type) error {
 	return r.add(t, false)
 }
 
+// RegisterAll adds every type of ts, or none of them: it refuses them all
+// when one is refused (as Register would), or two share a name.
+func (r *Registry) RegisterAll(ts ...Type) error {
+	trial := r.Clone()
+	for _, t := range ts {
+		if err := trial.Register(t); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, t := range ts {
+		if _, ok := r.types[t.Name]; ok {
+			return fmt.Errorf("widgets: register %q: the registry holds a type of that name already (Replace overrides it)", t.Name)
+		}
+	}
+	for _, t := range ts {
+		r.types[t.Name] = t.clone()
+	}
+	return nil
+}
+
 // Replace adds t, replacing the type of the same name if there is one: a
 // host's own version of a built-in widget.
 func (r *Registry) Replace(t Type) error {

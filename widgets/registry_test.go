@@ -6,8 +6,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/standard"
+	"github.com/studioflow/studioflow/widgets/talkdesk"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 func noop(*widgets.Props) widgets.Node { return nil }
@@ -53,4 +56,27 @@ func TestARegistryCannotBeChangedThroughWhatItHandsOut(t *testing.T) {
 	require.NoError(t, a.Register(widgets.Type{Name: "only-in-a", Compile: noop}))
 	_, ok = b.Lookup("only-in-a")
 	assert.False(t, ok)
+}
+
+// A vendor set registers whole or not at all.
+func TestAVendorSetRegistersWholeOrNotAtAll(t *testing.T) {
+	reg := widgets.NewRegistry(widgets.Type{Name: "say-play", Compile: noop})
+	err := twilio.Register(reg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"say-play"`)
+	assert.Equal(t, []string{"say-play"}, reg.Names(), "nothing else was added")
+	require.NoError(t, talkdesk.Register(reg))
+	assert.Len(t, reg.Names(), 1+len(talkdesk.Types()))
+}
+
+// Every vendor type carries its vendor, however it is obtained.
+func TestVendorTypesCarryTheirVendor(t *testing.T) {
+	assert.Equal(t, flow.VendorTalkdesk, talkdesk.EndFlow().Vendor)
+	assert.Equal(t, flow.VendorTwilio, twilio.SayPlay().Vendor)
+	for _, ty := range twilio.Types() {
+		assert.Equal(t, flow.VendorTwilio, ty.Vendor, ty.Name)
+	}
+	for _, ty := range talkdesk.Types() {
+		assert.Equal(t, flow.VendorTalkdesk, ty.Vendor, ty.Name)
+	}
 }

@@ -287,7 +287,7 @@ type FunctionResult struct {
 	// ContentType is the body's media type, such as "application/json".
 	ContentType string `json:"content_type,omitempty"`
 	// Body is the response body. A JSON object body is also exposed
-	// parsed; one over 64 KB (MaxResponseBytes) makes the widget take fail.
+	// parsed; one over 64 KB (twilio.MaxResponseBytes) makes the widget take fail.
 	Body string `json:"body,omitempty"`
 }
 

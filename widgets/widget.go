@@ -159,8 +159,12 @@ func (r Result) Validate() error {
 		return errors.New("the widget returned an empty result: it must set one of Event, Wait, End, Enter or Return")
 	case len(set) > 1:
 		return fmt.Errorf("the widget returned a result setting %s: it must set exactly one", strings.Join(set, " and "))
-	case r.Transition < 0 || r.Transition > 0 && r.Event == "":
+	case r.Transition < 0:
+		return fmt.Errorf("the widget returned transition %d; transitions count from 1", r.Transition)
+	case r.Transition > 0 && r.Event == "":
 		return fmt.Errorf("the widget returned transition %d without an event", r.Transition)
+	case r.Wait != nil && len(r.Wait.Events) == 0:
+		return errors.New("the widget returned a wait that takes no event: nothing could ever resume it")
 	}
 	return nil
 }
@@ -191,6 +195,20 @@ type End struct {
 	// too (end-flow reports a hangup that failed).
 	Reason string
 }
+
+// Revision selectors of Enter.Revision (run-subflow's flow_revision,
+// run-module's version).
+const (
+	// RevisionLatestPublished runs the latest published revision (the
+	// default).
+	RevisionLatestPublished = "LatestPublished"
+	// RevisionLatestDraft runs the latest draft.
+	RevisionLatestDraft = "LatestDraft"
+)
+
+// Redacted replaces sensitive values (a Wait marked Sensitive, card data)
+// wherever a widget would otherwise store them.
+const Redacted = "[redacted]"
 
 // FrameKind is the kind of a child frame.
 type FrameKind string

@@ -3,10 +3,12 @@ package modules
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -160,7 +162,7 @@ type beginModuleNode struct{ args []Argument }
 
 var beginModuleEvents = []string{"next"}
 
-func (n *beginModuleNode) Events() []string { return beginModuleEvents }
+func (n *beginModuleNode) Events() []string { return slices.Clone(beginModuleEvents) }
 
 func (n *beginModuleNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	for _, a := range n.args {
@@ -301,7 +303,7 @@ type runModuleNode struct {
 	events  []string
 }
 
-func (n *runModuleNode) Events() []string { return n.events }
+func (n *runModuleNode) Events() []string { return slices.Clone(n.events) }
 
 func (n *runModuleNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	params := make(map[string]any, len(n.args))
@@ -339,13 +341,6 @@ func (n *runModuleNode) Return(sc widgets.StepContext, ret widgets.Returned) (wi
 // run-module), each a new value: changing one changes nothing else.
 func Types() []widgets.Type { return []widgets.Type{BeginModule(), ReturnToFlow(), RunModule()} }
 
-// Register adds every type Types returns to r; a name r holds already is
-// an error that names it.
-func Register(r *widgets.Registry) error {
-	for _, t := range Types() {
-		if err := r.Register(t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Register adds every type Types returns to r, or none: a name r holds
+// already is an error that names it.
+func Register(r *widgets.Registry) error { return r.RegisterAll(Types()...) }

@@ -1,10 +1,12 @@
 package talkdesk
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets/condition"
@@ -42,7 +44,8 @@ import (
 // were evaluated at, YYYY-MM-DD).
 func CalendarBasedRules() widgets.Type {
 	return widgets.Type{
-		Name: "calendar-based-rules",
+		Vendor: flow.VendorTalkdesk,
+		Name:   "calendar-based-rules",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &tdCalendarNode{loc: tdZone(p, "timezone")}
 			seen := map[string]int{}
@@ -91,7 +94,7 @@ type tdCalendarNode struct {
 	events []string
 }
 
-func (n *tdCalendarNode) Events() []string { return n.events }
+func (n *tdCalendarNode) Events() []string { return slices.Clone(n.events) }
 
 func (n *tdCalendarNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	now := sc.Now().In(n.loc)

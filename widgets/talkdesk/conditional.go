@@ -2,10 +2,12 @@ package talkdesk
 
 import (
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
-	"github.com/studioflow/studioflow/widgets/condition"
 	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/condition"
 )
 
 // ConditionalStatement is Talkdesk's Conditional statement: ordered custom
@@ -41,7 +43,8 @@ import (
 // less_than value that is not a number) fails the execution.
 func ConditionalStatement() widgets.Type {
 	return widgets.Type{
-		Name: "conditional-statement",
+		Vendor: flow.VendorTalkdesk,
+		Name:   "conditional-statement",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &tdConditionalNode{}
 			seen := map[string]int{}
@@ -74,7 +77,7 @@ type tdConditionalNode struct {
 	events []string
 }
 
-func (n *tdConditionalNode) Events() []string { return n.events }
+func (n *tdConditionalNode) Events() []string { return slices.Clone(n.events) }
 
 func (n *tdConditionalNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	for _, e := range n.exits {

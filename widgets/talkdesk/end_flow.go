@@ -2,6 +2,8 @@ package talkdesk
 
 import (
 	"fmt"
+
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -18,6 +20,7 @@ import (
 // messaging or API flow, or after the call ended) nothing is hung up.
 func EndFlow() widgets.Type {
 	return widgets.Type{
+		Vendor:  flow.VendorTalkdesk,
 		Name:    "end-flow",
 		Compile: func(*widgets.Props) widgets.Node { return tdEndFlowNode{} },
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -45,7 +48,8 @@ var errNoActions = widgets.NotConfigured("actions", "no actions service is confi
 // not the integration's.
 func ExecuteAction() widgets.Type {
 	return widgets.Type{
-		Name: "execute-action",
+		Vendor: flow.VendorTalkdesk,
+		Name:   "execute-action",
 		Compile: func(p *widgets.Props) widgets.Node {
 			return &tdExecuteActionNode{
 				action:  p.RequiredText("action"),
@@ -64,7 +68,7 @@ type tdExecuteActionNode struct {
 
 var tdExecuteActionEvents = []string{"success", "error", "timeout"}
 
-func (n *tdExecuteActionNode) Events() []string { return tdExecuteActionEvents }
+func (n *tdExecuteActionNode) Events() []string { return slices.Clone(tdExecuteActionEvents) }
 
 func (n *tdExecuteActionNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	acts := sc.Services().Actions

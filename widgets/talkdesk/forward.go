@@ -1,8 +1,11 @@
 package talkdesk
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // tdForwardMaxCall bounds the wait of a forward: Twilio's longest call (the
@@ -53,6 +56,7 @@ const tdForwardMaxCall = 4 * time.Hour
 // reports (DialCallDuration...).
 func ForwardToExternalNumber() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTalkdesk,
 		Name:       "forward-to-external-number",
 		NeedsCall:  true,
 		EndsCallOn: []string{"completed"},
@@ -80,7 +84,7 @@ var tdForwardStatus = map[string]string{
 	"invalidNumber": "failed",
 }
 
-func (n *tdForwardNode) Events() []string { return tdForwardEvents }
+func (n *tdForwardNode) Events() []string { return slices.Clone(tdForwardEvents) }
 
 func (n *tdForwardNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	secs, err := n.timeout.Get(sc)

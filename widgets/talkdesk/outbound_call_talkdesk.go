@@ -1,8 +1,11 @@
 package talkdesk
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // MakeOutboundCall is Talkdesk's Make outbound call: it dials the contact
@@ -49,6 +52,7 @@ import (
 // At most one may stand on one call path (PlacesCall).
 func MakeOutboundCall() widgets.Type {
 	return widgets.Type{
+		Vendor:         flow.VendorTalkdesk,
 		Name:           "make-outbound-call",
 		ProvidesCallOn: []string{"answered"},
 		PlacesCall:     true,
@@ -69,7 +73,7 @@ type tdOutboundCallNode struct {
 
 var tdOutboundCallEvents = []string{"answered", "busy", "noAnswer", "invalidNumber"}
 
-func (n *tdOutboundCallNode) Events() []string { return tdOutboundCallEvents }
+func (n *tdOutboundCallNode) Events() []string { return slices.Clone(tdOutboundCallEvents) }
 
 func (n *tdOutboundCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	ring, err := n.ringTimeout.Get(sc)

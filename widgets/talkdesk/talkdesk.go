@@ -3,11 +3,12 @@ package talkdesk
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -16,7 +17,7 @@ import (
 // one changes nothing else. Their JSON format is this library's own (SPEC
 // §2b): each function's godoc shows a state of it.
 func Types() []widgets.Type {
-	types := []widgets.Type{
+	return []widgets.Type{
 		MakeOutboundCall(),
 		ForwardToExternalNumber(),
 		TimeBasedRules(),
@@ -26,22 +27,11 @@ func Types() []widgets.Type {
 		ExecuteAction(),
 		EndFlow(),
 	}
-	for i := range types {
-		types[i].Vendor = flow.VendorTalkdesk
-	}
-	return types
 }
 
-// Register adds every type Types returns to r; a name r holds already is
-// an error that names it.
-func Register(r *widgets.Registry) error {
-	for _, t := range Types() {
-		if err := r.Register(t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Register adds every type Types returns to r, or none: a name r holds
+// already is an error that names it.
+func Register(r *widgets.Registry) error { return r.RegisterAll(Types()...) }
 
 // NoMatchEvent is the event the rule-based Talkdesk components
 // (time-based-rules, calendar-based-rules, conditional-statement) take when

@@ -317,5 +317,14 @@ func TestTalkdeskEventsChecked(t *testing.T) {
 // TestTalkdeskGodocExamples compiles the JSON example in the godoc of each
 // Talkdesk type, so the documented format and the code cannot drift apart.
 func TestTalkdeskGodocExamples(t *testing.T) {
-	widgettest.DocExamples(t, ".", standard.New(), talkdesk.Types())
+	widgettest.DocExamples(t, ".", standard.New(), map[string]func() widgets.Type{
+		"MakeOutboundCall":        talkdesk.MakeOutboundCall,
+		"ForwardToExternalNumber": talkdesk.ForwardToExternalNumber,
+		"TimeBasedRules":          talkdesk.TimeBasedRules,
+		"CalendarBasedRules":      talkdesk.CalendarBasedRules,
+		"ConditionalStatement":    talkdesk.ConditionalStatement,
+		"TrafficSplitter":         talkdesk.TrafficSplitter,
+		"ExecuteAction":           talkdesk.ExecuteAction,
+		"EndFlow":                 talkdesk.EndFlow,
+	})
 }

@@ -1,11 +1,14 @@
 package talkdesk
 
 import (
-	"github.com/studioflow/studioflow/widgets"
-	"github.com/studioflow/studioflow/widgets/condition"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/condition"
 )
 
 // TimeBasedRules is Talkdesk's Time-based rules: it branches on the day of
@@ -46,7 +49,8 @@ import (
 // evaluated at, RFC 3339 in the zone).
 func TimeBasedRules() widgets.Type {
 	return widgets.Type{
-		Name: "time-based-rules",
+		Vendor: flow.VendorTalkdesk,
+		Name:   "time-based-rules",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &tdTimeRulesNode{loc: tdZone(p, "timezone")}
 			seen := map[string]int{}
@@ -81,7 +85,7 @@ type tdTimeRulesNode struct {
 	events []string
 }
 
-func (n *tdTimeRulesNode) Events() []string { return n.events }
+func (n *tdTimeRulesNode) Events() []string { return slices.Clone(n.events) }
 
 func (n *tdTimeRulesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	now := sc.Now().In(n.loc)

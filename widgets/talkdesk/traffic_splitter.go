@@ -2,6 +2,9 @@ package talkdesk
 
 import (
 	"errors"
+	"slices"
+
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -26,7 +29,8 @@ import (
 // the exit names, in order; there is no noMatch.
 func TrafficSplitter() widgets.Type {
 	return widgets.Type{
-		Name: "traffic-splitter",
+		Vendor: flow.VendorTalkdesk,
+		Name:   "traffic-splitter",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &tdSplitterNode{}
 			seen := map[string]int{}
@@ -57,7 +61,7 @@ type tdSplitterNode struct {
 
 var errTDNoExits = errors.New("traffic-splitter has no exits")
 
-func (n *tdSplitterNode) Events() []string { return n.events }
+func (n *tdSplitterNode) Events() []string { return slices.Clone(n.events) }
 
 func (n *tdSplitterNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if n.total <= 0 {

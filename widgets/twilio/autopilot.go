@@ -1,8 +1,11 @@
 package twilio
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // SendToAutopilot hands the conversation to a Twilio Autopilot assistant
@@ -40,7 +43,8 @@ import (
 // widgets.NAME.Memory.key reads it.
 func SendToAutopilot() widgets.Type {
 	return widgets.Type{
-		Name: "send-to-auto-pilot",
+		Vendor: flow.VendorTwilio,
+		Name:   "send-to-auto-pilot",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &autopilotNode{
 				assistant: p.RequiredText("autopilot_assistant_sid"),
@@ -67,7 +71,7 @@ type autopilotNode struct {
 
 var autopilotEvents = []string{"sessionEnded", "failure", "timeout"}
 
-func (n *autopilotNode) Events() []string { return autopilotEvents }
+func (n *autopilotNode) Events() []string { return slices.Clone(autopilotEvents) }
 
 func (n *autopilotNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	timeout, err := n.timeout.Get(sc)

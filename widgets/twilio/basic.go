@@ -2,6 +2,8 @@ package twilio
 
 import (
 	"fmt"
+	"slices"
+
 	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
@@ -20,6 +22,7 @@ import (
 // incomingRequest (a REST start), incomingParent (run as a subflow).
 func Trigger() widgets.Type {
 	return widgets.Type{
+		Vendor:  flow.VendorTwilio,
 		Name:    flow.TypeTrigger,
 		Compile: func(*widgets.Props) widgets.Node { return triggerNode{} },
 	}
@@ -27,7 +30,7 @@ func Trigger() widgets.Type {
 
 type triggerNode struct{}
 
-func (triggerNode) Events() []string { return flow.TriggerEvents }
+func (triggerNode) Events() []string { return slices.Clone(flow.TriggerEvents()) }
 
 func (triggerNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	return widgets.Result{Event: sc.TriggerEvent()}, nil
@@ -45,7 +48,8 @@ func (triggerNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 // Values are templates; the rendered text is stored. Event: next.
 func SetVariables() widgets.Type {
 	return widgets.Type{
-		Name: "set-variables",
+		Vendor: flow.VendorTwilio,
+		Name:   "set-variables",
 		Compile: func(p *widgets.Props) widgets.Node {
 			return &setVariablesNode{vars: p.KeyValues("variables")}
 		},
@@ -56,7 +60,7 @@ type setVariablesNode struct{ vars []widgets.KeyValue }
 
 var setVariablesEvents = []string{"next"}
 
-func (n *setVariablesNode) Events() []string { return setVariablesEvents }
+func (n *setVariablesNode) Events() []string { return slices.Clone(setVariablesEvents) }
 
 func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	for _, kv := range n.vars {

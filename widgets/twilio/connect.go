@@ -2,8 +2,11 @@ package twilio
 
 import (
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // ConnectCallTo bridges the live call to another party and waits for the
@@ -38,6 +41,7 @@ import (
 // RecordingUrl ...
 func ConnectCallTo() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTwilio,
 		Name:       "connect-call-to",
 		NeedsCall:  true,
 		EndsCallOn: []string{"hangup"},
@@ -72,7 +76,7 @@ type connectNode struct {
 
 var connectEvents = []string{"callCompleted", "hangup"}
 
-func (n *connectNode) Events() []string { return connectEvents }
+func (n *connectNode) Events() []string { return slices.Clone(connectEvents) }
 
 func (n *connectNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice

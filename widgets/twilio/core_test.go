@@ -159,8 +159,8 @@ func TestTriggerEmitsTheStartingEvent(t *testing.T) {
 	assert.False(t, ty.NeedsCall)
 	assert.False(t, ty.NeedsMessaging)
 	n := mustCompile(t, "trigger", map[string]any{"offset": map[string]any{"x": 0, "y": 0}})
-	assert.Equal(t, flow.TriggerEvents, n.Events())
-	for _, ev := range flow.TriggerEvents {
+	assert.Equal(t, flow.TriggerEvents(), n.Events())
+	for _, ev := range flow.TriggerEvents() {
 		t.Run(ev, func(t *testing.T) {
 			sc := newStep(&widgets.Services{})
 			sc.WithTrigger(ev)
@@ -606,7 +606,7 @@ func TestGatherInputOnCallOutcomes(t *testing.T) {
 			assert.Equal(t, widgets.Result{Event: tt.ev.Name, Outputs: tt.want}, res)
 		})
 	}
-	assert.Equal(t, "[redacted]", twilio.Redacted)
+	assert.Equal(t, "[redacted]", widgets.Redacted)
 }
 
 func TestGatherInputOnCallFailures(t *testing.T) {

@@ -3,6 +3,8 @@ package twilio_test
 import (
 	"testing"
 
+	"github.com/studioflow/studioflow/widgets"
+
 	"github.com/studioflow/studioflow/widgets/standard"
 	"github.com/studioflow/studioflow/widgets/twilio"
 	"github.com/studioflow/studioflow/widgets/widgettest"
@@ -11,5 +13,26 @@ import (
 // TestTwilioGodocExamples compiles the JSON example in the godoc of every
 // Twilio widget type, so the documented format cannot drift from the code.
 func TestTwilioGodocExamples(t *testing.T) {
-	widgettest.DocExamples(t, ".", standard.New(), twilio.Types())
+	widgettest.DocExamples(t, ".", standard.New(), map[string]func() widgets.Type{
+		"Trigger":             twilio.Trigger,
+		"SetVariables":        twilio.SetVariables,
+		"SplitBasedOn":        twilio.SplitBasedOn,
+		"SayPlay":             twilio.SayPlay,
+		"GatherInputOnCall":   twilio.GatherInputOnCall,
+		"SendMessage":         twilio.SendMessage,
+		"SendAndWaitForReply": twilio.SendAndWaitForReply,
+		"ConnectCallTo":       twilio.ConnectCallTo,
+		"MakeOutgoingCall":    twilio.MakeOutgoingCall,
+		"RecordVoicemail":     twilio.RecordVoicemail,
+		"RecordCall":          twilio.RecordCall,
+		"EnqueueCall":         twilio.EnqueueCall,
+		"SendToFlex":          twilio.SendToFlex,
+		"CapturePayments":     twilio.CapturePayments,
+		"ForkStream":          twilio.ForkStream,
+		"MakeHTTPRequest":     twilio.MakeHTTPRequest,
+		"RunFunction":         twilio.RunFunction,
+		"AddTwimlRedirect":    twilio.AddTwimlRedirect,
+		"RunSubflow":          twilio.RunSubflow,
+		"SendToAutopilot":     twilio.SendToAutopilot,
+	})
 }

@@ -2,8 +2,10 @@ package twilio
 
 import (
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -46,6 +48,7 @@ const (
 // QueueSid, QueueTime, DequeuedCallSid, TaskSid ...
 func EnqueueCall() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTwilio,
 		Name:       "enqueue-call",
 		NeedsCall:  true,
 		EndsCallOn: []string{"callComplete"},
@@ -103,6 +106,7 @@ func EnqueueCall() widgets.Type {
 // failedToEnqueue, callFailure.
 func SendToFlex() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTwilio,
 		Name:       "send-to-flex",
 		EndsCallOn: []string{"callComplete"},
 		Compile: func(p *widgets.Props) widgets.Node {
@@ -132,7 +136,7 @@ type enqueueNode struct {
 
 var enqueueEvents = []string{"callComplete", "failedToEnqueue", "callFailure"}
 
-func (n *enqueueNode) Events() []string { return enqueueEvents }
+func (n *enqueueNode) Events() []string { return slices.Clone(enqueueEvents) }
 
 func (n *enqueueNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice

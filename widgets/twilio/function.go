@@ -3,9 +3,11 @@ package twilio
 import (
 	"context"
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"net/http"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -38,7 +40,8 @@ import (
 // configured, as some exports are) gets a warning, not an error.
 func RunFunction() widgets.Type {
 	return widgets.Type{
-		Name: "run-function",
+		Vendor: flow.VendorTwilio,
+		Name:   "run-function",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &functionNode{
 				serviceSid:     p.String("service_sid", ""),
@@ -65,7 +68,7 @@ type functionNode struct {
 
 var functionEvents = []string{"success", "fail"}
 
-func (n *functionNode) Events() []string { return functionEvents }
+func (n *functionNode) Events() []string { return slices.Clone(functionEvents) }
 
 func (n *functionNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	target, err := sc.Render(n.url)

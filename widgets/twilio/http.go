@@ -5,13 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/internal/jsonutil"
@@ -61,7 +63,8 @@ const DefaultHTTPTimeout = 10 * time.Second
 // in which case body is not set).
 func MakeHTTPRequest() widgets.Type {
 	return widgets.Type{
-		Name: "make-http-request",
+		Vendor: flow.VendorTwilio,
+		Name:   "make-http-request",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &httpNode{
 				method:      p.OneOf("method", http.MethodGet, http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch),
@@ -94,7 +97,7 @@ type httpNode struct {
 
 var httpEvents = []string{"success", "failed"}
 
-func (n *httpNode) Events() []string { return httpEvents }
+func (n *httpNode) Events() []string { return slices.Clone(httpEvents) }
 
 func (n *httpNode) isJSON() bool {
 	return n.mediaType == "application/json" || strings.HasSuffix(n.mediaType, "+json")

@@ -1,8 +1,11 @@
 package twilio
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 var errNoMessaging = widgets.NotConfigured("messaging", "no messaging service is configured")
@@ -73,7 +76,8 @@ func messageOutputs(m widgets.Message, s widgets.Sent) map[string]any {
 // message.Status.
 func SendMessage() widgets.Type {
 	return widgets.Type{
-		Name: "send-message",
+		Vendor: flow.VendorTwilio,
+		Name:   "send-message",
 		Compile: func(p *widgets.Props) widgets.Node {
 			return &sendMessageNode{msg: compileMessage(p)}
 		},
@@ -84,7 +88,7 @@ type sendMessageNode struct{ msg messageProps }
 
 var sendMessageEvents = []string{"sent", "failed"}
 
-func (n *sendMessageNode) Events() []string { return sendMessageEvents }
+func (n *sendMessageNode) Events() []string { return slices.Clone(sendMessageEvents) }
 
 func (n *sendMessageNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	ms := sc.Services().Messaging
@@ -116,6 +120,7 @@ func (n *sendMessageNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 // timeout, deliveryFailure. Outputs outbound.* describe the sent message.
 func SendAndWaitForReply() widgets.Type {
 	return widgets.Type{
+		Vendor:         flow.VendorTwilio,
 		Name:           "send-and-wait-for-reply",
 		NeedsMessaging: true,
 		Compile: func(p *widgets.Props) widgets.Node {
@@ -131,7 +136,7 @@ type sendAndWaitNode struct {
 
 var sendAndWaitEvents = []string{"incomingMessage", "timeout", "deliveryFailure"}
 
-func (n *sendAndWaitNode) Events() []string { return sendAndWaitEvents }
+func (n *sendAndWaitNode) Events() []string { return slices.Clone(sendAndWaitEvents) }
 
 func (n *sendAndWaitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	ms := sc.Services().Messaging

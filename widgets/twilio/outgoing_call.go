@@ -1,8 +1,11 @@
 package twilio
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // MakeOutgoingCall places an outbound call and waits for its outcome. It
@@ -44,6 +47,7 @@ import (
 // no-answer or failed after the event.
 func MakeOutgoingCall() widgets.Type {
 	return widgets.Type{
+		Vendor:         flow.VendorTwilio,
 		Name:           "make-outgoing-call-v2",
 		PlacesCall:     true,
 		ProvidesCallOn: []string{"answered"},
@@ -106,7 +110,7 @@ type outgoingCallNode struct {
 
 var outgoingCallEvents = []string{"answered", "busy", "noAnswer", "failed"}
 
-func (n *outgoingCallNode) Events() []string { return outgoingCallEvents }
+func (n *outgoingCallNode) Events() []string { return slices.Clone(outgoingCallEvents) }
 
 func (n *outgoingCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice

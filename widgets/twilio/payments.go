@@ -3,10 +3,12 @@ package twilio
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // CapturePayments asks the payment provider to collect a card (or bank
@@ -51,6 +53,7 @@ import (
 // and never stored; long digit runs in error texts are masked too.
 func CapturePayments() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTwilio,
 		Name:       "capture-payments",
 		NeedsCall:  true,
 		EndsCallOn: []string{"hangup"},
@@ -125,7 +128,7 @@ type paymentsNode struct {
 
 var paymentsEvents = []string{"success", "maxFailedAttempts", "providerError", "payInterrupted", "hangup", "validationError"}
 
-func (n *paymentsNode) Events() []string { return paymentsEvents }
+func (n *paymentsNode) Events() []string { return slices.Clone(paymentsEvents) }
 
 func (n *paymentsNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	ps := sc.Services().Payments
@@ -225,7 +228,7 @@ func maskDigitRuns(s string) string {
 	// Two expiries side by side share the character between them, which
 	// one replacement consumes: go again until nothing changes.
 	for range 8 {
-		next := expiryRE.ReplaceAllString(s, "${1}"+Redacted+"${2}")
+		next := expiryRE.ReplaceAllString(s, "${1}"+widgets.Redacted+"${2}")
 		if next == s {
 			break
 		}
@@ -265,7 +268,7 @@ func scrub(s string, data map[string]any) string {
 	}
 	slices.SortFunc(drop, func(a, b string) int { return len(b) - len(a) })
 	for _, v := range drop {
-		s = strings.ReplaceAll(s, v, Redacted)
+		s = strings.ReplaceAll(s, v, widgets.Redacted)
 	}
 	return s
 }

@@ -1,9 +1,12 @@
 package twilio
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // RecordVoicemail records the caller (a voicemail) and waits for the
@@ -37,6 +40,7 @@ import (
 // Digits ...
 func RecordVoicemail() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTwilio,
 		Name:       "record-voicemail",
 		NeedsCall:  true,
 		EndsCallOn: []string{"hangup"},
@@ -68,7 +72,7 @@ type voicemailNode struct {
 
 var voicemailEvents = []string{"recordingComplete", "noAudio", "hangup"}
 
-func (n *voicemailNode) Events() []string { return voicemailEvents }
+func (n *voicemailNode) Events() []string { return slices.Clone(voicemailEvents) }
 
 func (n *voicemailNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice
@@ -124,6 +128,7 @@ func (n *voicemailNode) Resume(sc widgets.StepContext, ev widgets.Event) (widget
 // and whatever else it reports (AccountSid ...), as Twilio does.
 func RecordCall() widgets.Type {
 	return widgets.Type{
+		Vendor:    flow.VendorTwilio,
 		Name:      "record-call",
 		NeedsCall: true,
 		Compile: func(p *widgets.Props) widgets.Node {
@@ -146,7 +151,7 @@ type recordCallNode struct{ rec widgets.Recording }
 
 var recordCallEvents = []string{"success", "failed"}
 
-func (n *recordCallNode) Events() []string { return recordCallEvents }
+func (n *recordCallNode) Events() []string { return slices.Clone(recordCallEvents) }
 
 func (n *recordCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice

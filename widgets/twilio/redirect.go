@@ -2,8 +2,11 @@ package twilio
 
 import (
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // AddTwimlRedirect hands the live call to external TwiML and waits until
@@ -30,6 +33,7 @@ import (
 // fail, what the host reports.
 func AddTwimlRedirect() widgets.Type {
 	return widgets.Type{
+		Vendor:    flow.VendorTwilio,
 		Name:      "add-twiml-redirect",
 		NeedsCall: true,
 		Compile: func(p *widgets.Props) widgets.Node {
@@ -52,7 +56,7 @@ type redirectNode struct {
 
 var redirectEvents = []string{"return", "timeout", "fail"}
 
-func (n *redirectNode) Events() []string { return redirectEvents }
+func (n *redirectNode) Events() []string { return slices.Clone(redirectEvents) }
 
 func (n *redirectNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice

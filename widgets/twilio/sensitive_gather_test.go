@@ -13,7 +13,6 @@ import (
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
-	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 // sensitiveGatherFlow asks for a PIN with a gather whose sensitive flag is
@@ -95,7 +94,7 @@ func TestSensitiveGatherNeverStoresTheInput(t *testing.T) {
 			for what, data := range map[string][]byte{"execution": stored, "steps": steps, "events": events} {
 				assert.NotContains(t, string(data), secret, "the input in the %s", what)
 			}
-			assert.Contains(t, string(stored), twilio.Redacted)
+			assert.Contains(t, string(stored), widgets.Redacted)
 		})
 	}
 }

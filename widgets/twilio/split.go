@@ -2,8 +2,9 @@ package twilio
 
 import (
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"slices"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets/condition"
@@ -27,7 +28,8 @@ import (
 // for the condition types.
 func SplitBasedOn() widgets.Type {
 	return widgets.Type{
-		Name: flow.TypeSplitBasedOn,
+		Vendor: flow.VendorTwilio,
+		Name:   flow.TypeSplitBasedOn,
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &splitNode{input: p.Text("input")}
 			for j, t := range p.State.Transitions {
@@ -72,7 +74,7 @@ type splitNode struct {
 
 var splitEvents = []string{"noMatch", "match"}
 
-func (n *splitNode) Events() []string { return splitEvents }
+func (n *splitNode) Events() []string { return slices.Clone(splitEvents) }
 
 func (n *splitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	input, err := sc.Render(n.input)

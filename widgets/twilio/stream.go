@@ -2,8 +2,11 @@ package twilio
 
 import (
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strings"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // ForkStream starts or stops streaming the call's audio to a receiver and
@@ -33,6 +36,7 @@ import (
 // Outputs: StreamName, StreamAction, and error when the service refused.
 func ForkStream() widgets.Type {
 	return widgets.Type{
+		Vendor:    flow.VendorTwilio,
 		Name:      "fork-stream",
 		NeedsCall: true,
 		Compile: func(p *widgets.Props) widgets.Node {
@@ -71,7 +75,7 @@ type streamNode struct {
 
 var streamEvents = []string{"next"}
 
-func (n *streamNode) Events() []string { return streamEvents }
+func (n *streamNode) Events() []string { return slices.Clone(streamEvents) }
 
 func (n *streamNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	ss := sc.Services().Streams

@@ -1,18 +1,12 @@
 package twilio
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"strconv"
 	"strings"
-)
 
-// Revision selectors of run-subflow's flow_revision.
-const (
-	// RevisionLatestPublished runs the flow's latest published revision
-	// (the default).
-	RevisionLatestPublished = "LatestPublished"
-	// RevisionLatestDraft runs the flow's latest draft.
-	RevisionLatestDraft = "LatestDraft"
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // RunSubflow runs another flow inside the same execution and continues
@@ -46,19 +40,20 @@ const (
 // a reason naming the flows, rather than taking failed.
 func RunSubflow() widgets.Type {
 	return widgets.Type{
-		Name: "run-subflow",
+		Vendor: flow.VendorTwilio,
+		Name:   "run-subflow",
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &subflowNode{
 				sid:      p.RequiredText("flow_sid"),
-				revision: p.String("flow_revision", RevisionLatestPublished),
+				revision: p.String("flow_revision", widgets.RevisionLatestPublished),
 				params:   p.KeyValues("parameters"),
 			}
 			rev := strings.TrimSpace(n.revision)
 			switch {
-			case rev == "" || strings.EqualFold(rev, RevisionLatestPublished):
-				n.revision = RevisionLatestPublished
-			case strings.EqualFold(rev, RevisionLatestDraft):
-				n.revision = RevisionLatestDraft
+			case rev == "" || strings.EqualFold(rev, widgets.RevisionLatestPublished):
+				n.revision = widgets.RevisionLatestPublished
+			case strings.EqualFold(rev, widgets.RevisionLatestDraft):
+				n.revision = widgets.RevisionLatestDraft
 			default:
 				if r, err := strconv.Atoi(rev); err != nil || r < 1 {
 					p.Errorf("flow_revision", widgets.CodePropertyInvalid, "flow_revision must be LatestPublished, LatestDraft or a revision number, got %q", n.revision)
@@ -78,7 +73,7 @@ type subflowNode struct {
 
 var subflowEvents = []string{"completed", "failed"}
 
-func (n *subflowNode) Events() []string { return subflowEvents }
+func (n *subflowNode) Events() []string { return slices.Clone(subflowEvents) }
 
 func (n *subflowNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	sid, err := sc.Render(n.sid)

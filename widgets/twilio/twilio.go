@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/studioflow/studioflow/widgets"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/studioflow/studioflow/widgets"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -15,7 +16,7 @@ import (
 // Types returns Twilio Studio's widgets, each a new value: changing one
 // changes nothing else.
 func Types() []widgets.Type {
-	return vendor(flow.VendorTwilio, []widgets.Type{
+	return []widgets.Type{
 		Trigger(),
 		SetVariables(),
 		SplitBasedOn(),
@@ -36,27 +37,12 @@ func Types() []widgets.Type {
 		AddTwimlRedirect(),
 		RunSubflow(),
 		SendToAutopilot(),
-	})
+	}
 }
 
-// vendor marks types as the vendor's.
-func vendor(v flow.Vendor, types []widgets.Type) []widgets.Type {
-	for i := range types {
-		types[i].Vendor = v
-	}
-	return types
-}
-
-// Register adds every type Types returns to r; a name r holds already is
-// an error that names it.
-func Register(r *widgets.Registry) error {
-	for _, t := range Types() {
-		if err := r.Register(t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Register adds every type Types returns to r, or none: a name r holds
+// already is an error that names it.
+func Register(r *widgets.Registry) error { return r.RegisterAll(Types()...) }
 
 var (
 	errNoHTTP     = widgets.NotConfigured("http", "no HTTP client configured")

@@ -1,8 +1,11 @@
 package twilio
 
 import (
-	"github.com/studioflow/studioflow/widgets"
+	"slices"
 	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // errNoVoice is returned by voice widgets on an engine without a voice
@@ -54,6 +57,7 @@ func (pp *promptProps) render(sc widgets.StepContext) (widgets.Prompt, error) {
 //	                  "voice": "Polly.Amy", "language": "en-GB", "loop": 1 } }
 func SayPlay() widgets.Type {
 	return widgets.Type{
+		Vendor:    flow.VendorTwilio,
 		Name:      "say-play",
 		NeedsCall: true,
 		Compile: func(p *widgets.Props) widgets.Node {
@@ -70,7 +74,7 @@ type sayPlayNode struct{ prompt promptProps }
 
 var sayPlayEvents = []string{"audioComplete"}
 
-func (n *sayPlayNode) Events() []string { return sayPlayEvents }
+func (n *sayPlayNode) Events() []string { return slices.Clone(sayPlayEvents) }
 
 func (n *sayPlayNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice
@@ -92,9 +96,6 @@ func (n *sayPlayNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 // has played and between keypresses, and reports timeout; the deadline
 // only catches a host that never does.
 const GatherGrace = time.Minute
-
-// Redacted replaces sensitive values in stored context.
-const Redacted = "[redacted]"
 
 // GatherInputOnCall plays a prompt and collects keypresses or speech.
 //
@@ -118,6 +119,7 @@ const Redacted = "[redacted]"
 // never stored, only "[redacted]".
 func GatherInputOnCall() widgets.Type {
 	return widgets.Type{
+		Vendor:     flow.VendorTwilio,
 		Name:       "gather-input-on-call",
 		NeedsCall:  true,
 		EndsCallOn: nil,
@@ -150,7 +152,7 @@ type gatherNode struct {
 
 var gatherEvents = []string{"keypress", "speech", "timeout"}
 
-func (n *gatherNode) Events() []string { return gatherEvents }
+func (n *gatherNode) Events() []string { return slices.Clone(gatherEvents) }
 
 func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice
@@ -195,7 +197,7 @@ func (n *gatherNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.R
 
 func (n *gatherNode) redact(s string) string {
 	if n.sensitive && s != "" {
-		return Redacted
+		return widgets.Redacted
 	}
 	return s
 }

@@ -208,26 +208,35 @@ func MustCompile(t testing.TB, reg *widgets.Registry, typ string, props map[stri
 	return n
 }
 
-// Run runs n on sc, failing the test on an error.
+// Run runs n on sc, failing the test on an error or on a result the
+// engine would refuse (widgets.Result.Validate).
 func Run(t testing.TB, n widgets.Node, sc widgets.StepContext) widgets.Result {
 	t.Helper()
 	res, err := n.Run(sc)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
+	if err := res.Validate(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
 	return res
 }
 
-// Resume resumes a waiting node with ev, failing the test on an error or
-// when n takes no events.
+// Resume resumes a waiting node with ev as the engine does: through its
+// Resume when it is a widgets.Resumer, else taking ev with its data as
+// outputs. It fails the test on an error or on a result the engine would
+// refuse.
 func Resume(t testing.TB, n widgets.Node, sc widgets.StepContext, ev widgets.Event) widgets.Result {
 	t.Helper()
 	r, ok := n.(widgets.Resumer)
 	if !ok {
-		t.Fatalf("%T does not implement widgets.Resumer", n)
+		return widgets.Take(ev.Name, widgets.CopyData(ev.Data))
 	}
 	res, err := r.Resume(sc, ev)
 	if err != nil {
+		t.Fatalf("resume with %s: %v", ev.Name, err)
+	}
+	if err := res.Validate(); err != nil {
 		t.Fatalf("resume with %s: %v", ev.Name, err)
 	}
 	return res
@@ -237,10 +246,16 @@ func Resume(t testing.TB, n widgets.Node, sc widgets.StepContext, ev widgets.Eve
 // error (or, when Warn is set, a warning) of Code on property Key, or with
 // no error at all when Key is empty.
 type Check struct {
-	Name      string
-	Props     map[string]any
-	Key, Code string
-	Warn      bool
+	// Name names the subtest.
+	Name string
+	// Props are the state's properties.
+	Props map[string]any
+	// Key is the property the problem is at; empty expects no error.
+	Key string
+	// Code is the problem's code.
+	Code string
+	// Warn expects a warning (and no error) instead of an error.
+	Warn bool
 }
 
 // RunChecks runs each case as a subtest of t, compiling type typ on reg.
@@ -285,13 +300,15 @@ func Props(ms ...map[string]any) map[string]any {
 }
 
 // DocExamples checks the JSON examples in the godoc of a widget package
-// (the package in dir, usually "." in a test): every type of types must
-// have exactly one example, a state indented in the doc comment of the
-// function that returns it, and the example must compile on reg with no
-// problem. So the documented format and the code cannot drift apart.
-func DocExamples(t *testing.T, dir string, reg *widgets.Registry, types []widgets.Type) {
+// (the package in dir, usually "." in a test). types maps each function
+// that returns a widget type to the function itself: its doc comment must
+// show a state of that very type, indented, and the state must compile on
+// reg with no problem; and every exported function returning a
+// widgets.Type must be in types. So the documented format and the code
+// cannot drift apart.
+func DocExamples(t *testing.T, dir string, reg *widgets.Registry, types map[string]func() widgets.Type) {
 	t.Helper()
-	examples := map[string][]string{} // type name -> the functions whose doc shows one
+	seen := map[string]bool{}
 	fset := token.NewFileSet()
 	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
 	if err != nil {
@@ -314,16 +331,22 @@ func DocExamples(t *testing.T, dir string, reg *widgets.Registry, types []widget
 					t.Errorf("the example of %s is not one state: %v\n%s", fn.Name.Name, err, src)
 					continue
 				}
-				examples[d.States[0].Type] = append(examples[d.States[0].Type], fn.Name.Name)
+				seen[fn.Name.Name] = true
+				typ, ok := types[fn.Name.Name]
+				if !ok {
+					t.Errorf("%s returns a widget type but is not in the types checked", fn.Name.Name)
+				} else if want := typ().Name; d.States[0].Type != want {
+					t.Errorf("the example of %s is a %s state; %s makes %s", fn.Name.Name, d.States[0].Type, fn.Name.Name, want)
+				}
 				if _, ps := reg.Compile(d); len(ps) > 0 {
 					t.Errorf("the example of %s has problems: %s", fn.Name.Name, ps)
 				}
 			}
 		}
 	}
-	for _, ty := range types {
-		if got := examples[ty.Name]; len(got) != 1 {
-			t.Errorf("type %s: want one godoc example, found %d (in %v)", ty.Name, len(got), got)
+	for name := range types {
+		if !seen[name] {
+			t.Errorf("%s: no godoc example found", name)
 		}
 	}
 }
