@@ -34,8 +34,9 @@ type Limits struct {
 	// MaxDepth is the most subflow and module frames that may be nested
 	// below the flow (default 3).
 	MaxDepth int
-	// ForbidModuleNesting refuses a module run from inside a module, as
-	// Amazon Connect does.
+	// ForbidModuleNesting refuses a module run from inside a module in
+	// every flow. Amazon Connect's flows (compat.Classify) refuse it
+	// whatever this says, as Connect does.
 	ForbidModuleNesting bool
 	// MaxValueDepth is how deeply a value entering an execution may nest
 	// (default 32): start parameters, event data, widget outputs,
@@ -422,6 +423,7 @@ type program struct {
 	sid      string
 	revision int
 	def      *flow.Definition
+	kind     compat.Kind // the definition's vendor and types, classified once
 	states   []pstate
 	index    map[string]int
 	entry    int
@@ -485,7 +487,8 @@ func (e *Engine) compileProgram(r *Resolved, key string) (*program, error) {
 		e.programs.Put(key, &compiled{err: err, at: e.clock()})
 		return nil, err
 	}
-	p := &program{sid: r.Sid, revision: r.Revision, def: r.Definition, index: make(map[string]int, len(r.Definition.States))}
+	p := &program{sid: r.Sid, revision: r.Revision, def: r.Definition, kind: compat.Classify(e.registry, r.Definition),
+		index: make(map[string]int, len(r.Definition.States))}
 	for i, s := range r.Definition.States {
 		p.index[s.Name] = i
 	}

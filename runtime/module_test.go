@@ -187,3 +187,15 @@ func TestModuleNestingBeyondMaxDepthFails(t *testing.T) {
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, `state "run": module "c" would nest deeper than 2 levels`, x.Reason)
 }
+
+// Limits follow the flow's vendor: an Amazon Connect flow refuses a module
+// inside a module (Connect's rule) without Limits.ForbidModuleNesting.
+func TestAConnectFlowForbidsModuleNesting(t *testing.T) {
+	caller := mustParse(t, loopCaller)
+	caller.Vendor = flow.VendorConnect
+	e := runtime.New(runtime.WithSource(runtime.Definitions{"FW": caller}), runtime.WithClock(runtime.NewFixedClock(t0).Now),
+		runtime.WithModules(runtime.ModuleDefinitions{"loop": mustParse(t, selfModule)}))
+	x, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest})
+	require.NoError(t, err)
+	assert.Equal(t, runtime.FailureModuleNesting, x.FailureCode, x.Reason)
+}

@@ -827,7 +827,7 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 		return out, false, false
 	}
 	for _, f := range x.Frames {
-		if r.e.limits.ForbidModuleNesting && f.Kind == FrameModule && en.Kind == widgets.FrameModule {
+		if r.forbidsModuleNesting() && f.Kind == FrameModule && en.Kind == widgets.FrameModule {
 			r.fail(FailureModuleNesting, fmt.Sprintf("state %q: module %q runs inside module %q, and nesting modules is forbidden", st.name, en.Ref, f.Ref))
 			return out, false, false
 		}
@@ -877,6 +877,13 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	r.progs = append(r.progs, p)
 	r.cur = p.entry
 	return out, true, true
+}
+
+// forbidsModuleNesting reports whether a module may not run inside a
+// module: by the engine's limits, or by the rules of the flow's vendor
+// (Amazon Connect: "no module inside a module").
+func (r *run) forbidsModuleNesting() bool {
+	return r.e.limits.ForbidModuleNesting || r.progs[0].kind.Vendor == flow.VendorConnect
 }
 
 func (r *run) stackPath(ref string) string {
