@@ -69,7 +69,7 @@ func TestTheAdmissionLimiterIsBoundedWhenNoBucketIsFull(t *testing.T) {
 // The parsed-template cache keeps at most about twice its size, however
 // many distinct templates a long-running host renders.
 func TestTheTemplateCacheIsBounded(t *testing.T) {
-	r := newRenderer(NewFixedClock(boundsT0).Now)
+	r := newRenderer(NewFixedClock(boundsT0).Now, nil)
 	assert.Equal(t, 4096, templateCacheSize)
 	r.cache = cache.New[string, *cached](64) // the same cache, smaller: -race runs it quickly
 	for i := range 300 {

@@ -16,6 +16,7 @@ import (
 	"github.com/studioflow/studioflow/compat"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/internal/cache"
+	"github.com/studioflow/studioflow/template"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/standard"
 	"golang.org/x/sync/singleflight"
@@ -175,6 +176,7 @@ type Engine struct {
 	admission *Admission
 	checkers  []flow.Checker
 	renderer  *renderer
+	templates TemplateSource
 	programs  *cache.Bounded[string, *compiled]
 	compiling singleflight.Group
 	cacheSize int
@@ -252,6 +254,11 @@ func WithLimits(l Limits) Option { return func(e *Engine) { e.limits = l } }
 // WithAdmission sets the start-rate limiter.
 func WithAdmission(a *Admission) Option { return func(e *Engine) { e.admission = a } }
 
+// WithTemplateSource sets where {% include %} and {% render %} read the
+// templates they name. Without it they read nothing (never the host's
+// files), and a template using them fails its step with a template error.
+func WithTemplateSource(s TemplateSource) Option { return func(e *Engine) { e.templates = s } }
+
 // WithProgramCache sets how many compiled definitions (flow, subflow and
 // module revisions) the engine keeps, least recently used dropped first
 // (default DefaultProgramCacheSize; it may hold up to twice as many). A
@@ -322,8 +329,8 @@ func New(opts ...Option) *Engine {
 	e.registry = e.buildRegistry()
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
-	e.renderer = newRenderer(e.clock)
-	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule))}, e.checkers...)
+	e.renderer = newRenderer(e.clock, e.templates)
+	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule)), template.Checker()}, e.checkers...)
 	if e.source == nil {
 		e.source = Definitions{}
 	}
@@ -358,8 +365,9 @@ func (e *Engine) Store() Store { return e.store }
 // Check runs every check the engine applies before running a definition:
 // the structural checks of package flow, the widget checks of its registry,
 // compat's path analysis (a voice step where no call exists, two outbound
-// calls on one path...; modules from the engine's module source), and the
-// checkers added with WithCheckers. Module contracts and references are
+// calls on one path...; modules from the engine's module source), every
+// template parsed (package template), and the checkers added with
+// WithCheckers. Module contracts and references are
 // checked where modules are published (version.WithStandardChecks).
 // A definition with errors never runs.
 func (e *Engine) Check(d *flow.Definition) flow.Problems {

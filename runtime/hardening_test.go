@@ -640,3 +640,60 @@ func TestAStorePanicInAStartFreesTheContact(t *testing.T) {
 	x := h.start(t, call("FWmenu"))
 	assert.Equal(t, "FN00000002", x.ID)
 }
+
+// An unterminated {% if %} is refused at check time, with its path, instead
+// of failing the live call that reaches it.
+func TestABrokenTemplateNeverTakesTraffic(t *testing.T) {
+	src := `{"description": "t", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "{% if flow.data.vip %}VIP"}]}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	ps := h.engine.Check(mustParse(t, src)).Errors()
+	require.Len(t, ps, 1)
+	assert.Equal(t, "template.syntax", ps[0].Code)
+	assert.Equal(t, "#/states/1/properties/variables/0/value", ps[0].Path)
+	_, err := h.engine.Start(context.Background(), rest)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "template.syntax")
+	assert.Equal(t, 0, h.store.Len(), "no execution started")
+}
+
+// {% include %} and {% render %} read no file of the host's: only what the
+// host gives with WithTemplateSource.
+func TestIncludeReadsOnlyTheHostsTemplates(t *testing.T) {
+	src := `{"description": "i", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "{% include 'TEMPLATE' %}"}]}}]}`
+	for _, name := range []string{".env", "/etc/passwd", "../../go.mod", "greeting"} {
+		h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", name, 1)})
+		x := h.start(t, rest)
+		assert.Equal(t, runtime.FailureTemplate, x.FailureCode, name)
+		// Refused by the engine's source, or by Liquid itself for a path
+		// that leaves its directory: never read.
+		assert.True(t, strings.Contains(x.Reason, "include and render read no files") ||
+			strings.Contains(x.Reason, "escapes its source directory") || strings.Contains(x.Reason, "must be relative"),
+			"%s: %s", name, x.Reason)
+		assert.NotContains(t, x.Reason, "root:", name)
+	}
+	h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", "greeting", 1)},
+		runtime.WithTemplateSource(runtime.TemplateMap{"greeting": "Hello {{ flow.data.name }}"}))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2", Parameters: map[string]any{"name": "Ada"}})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, "Hello Ada", x.Variables()["v"])
+}
+
+// Output is capped while it is written: a template doubling its output in
+// a loop stops at the cap.
+func TestOutputIsCappedWhileRendering(t *testing.T) {
+	src := `{"description": "g", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "{% for i in (1..15) %}{% for j in (1..15) %}{{ flow.data.big }}{% endfor %}{% endfor %}"}]}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2",
+		Parameters: map[string]any{"big": strings.Repeat("x", 1000)}})
+	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
+	assert.Contains(t, x.Reason, "more than 16384 bytes")
+}

@@ -38,8 +38,15 @@ type cached struct {
 // newRenderer returns a renderer whose date filter reads "now" and "today"
 // from the engine's clock, so templates are as deterministic as the rest of
 // an execution.
-func newRenderer(clock func() time.Time) *renderer {
+func newRenderer(clock func() time.Time, source TemplateSource) *renderer {
 	eng := liquid.NewEngine()
+	// include and render read templates from the host's source only: by
+	// default Liquid reads the host's files, and a flow could then send
+	// them anywhere.
+	if source == nil {
+		source = noTemplateSource{}
+	}
+	eng.RegisterTemplateStore(source)
 	eng.RegisterFilter("date", func(v any, format func(string) string) (string, error) {
 		t, err := dateOf(v, clock)
 		if err != nil {
@@ -150,14 +157,22 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 	if c.err != nil {
 		return "", c.err
 	}
-	var out string
-	err := liquidCall(func() (err error) {
-		out, err = c.tpl.RenderString(bindings)
-		return err
+	// The output is capped while it is written, not after: a loop that
+	// doubles its output stops at the cap instead of filling memory.
+	w := &cappedWriter{max: MaxRenderBytes}
+	err := liquidCall(func() error {
+		if err := c.tpl.FRender(w, bindings); err != nil {
+			if w.over {
+				return errOverCap
+			}
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return "", err
 	}
+	out := w.b.String()
 	if err := capOutput(out); err != nil {
 		return "", err
 	}
@@ -214,6 +229,51 @@ func capLoops(src string) string {
 		}
 		return strings.TrimRight(tag[:end], " \t\n") + " limit: " + cap + " " + tag[end:]
 	})
+}
+
+// TemplateSource is where {% include %} and {% render %} read the templates
+// they name (WithTemplateSource). Without one they read nothing, and a
+// template that uses them fails with a template error.
+type TemplateSource interface {
+	// ReadTemplate returns the template called name.
+	ReadTemplate(name string) ([]byte, error)
+}
+
+// TemplateMap is a TemplateSource of fixed templates by name.
+type TemplateMap map[string]string
+
+// ReadTemplate implements TemplateSource.
+func (m TemplateMap) ReadTemplate(name string) ([]byte, error) {
+	s, ok := m[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	return []byte(s), nil
+}
+
+// noTemplateSource refuses every include and render.
+type noTemplateSource struct{}
+
+func (noTemplateSource) ReadTemplate(name string) ([]byte, error) {
+	return nil, fmt.Errorf("include and render read no files: %q cannot be read (the host gives templates with runtime.WithTemplateSource)", name)
+}
+
+// errOverCap is the error of a render whose output passed MaxRenderBytes.
+var errOverCap = fmt.Errorf("rendered output is more than %d bytes, the most allowed", MaxRenderBytes)
+
+// cappedWriter collects at most max bytes, then fails every write.
+type cappedWriter struct {
+	b    strings.Builder
+	max  int
+	over bool
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > w.max {
+		w.over = true
+		return 0, errOverCap
+	}
+	return w.b.Write(p)
 }
 
 // capOutput refuses output over MaxRenderBytes.

@@ -9,7 +9,7 @@ import (
 )
 
 func TestLoopsAreCappedAtFifteenIterations(t *testing.T) {
-	r := newRenderer(nil)
+	r := newRenderer(nil, nil)
 	data := map[string]any{"flow": map[string]any{"data": map[string]any{"list": []any{1.0, 2.0, 3.0}}}}
 	cases := []struct{ tpl, want string }{
 		{"{% for i in (1..40) %}x{% endfor %}", strings.Repeat("x", 15)},

@@ -8,6 +8,7 @@ import (
 	"github.com/studioflow/studioflow/compat"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/module"
+	"github.com/studioflow/studioflow/template"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -41,6 +42,7 @@ func StandardCheck(reg *widgets.Registry, lookup module.Lookup) func(*flow.Defin
 		return flow.Check(def, flow.WithCheckers(
 			reg.Checker(),
 			compat.Checker(reg, compat.WithModules(lookup)),
+			template.Checker(),
 			module.Checker(lookup, module.SkipMissing()),
 		))
 	}

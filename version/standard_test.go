@@ -39,8 +39,10 @@ func TestTwilioExportsPassTheFullCheck(t *testing.T) {
 		})
 	}
 	// The warnings the exports do deserve: a function with no url or sid
-	// (03), a templated number (send-to-flex priority), unreachable states.
-	assert.Equal(t, map[string]int{"property.missing": 1, "property.template": 1, "state.unreachable": 2}, warned)
+	// (03), a templated number (send-to-flex priority), unreachable states,
+	// and the lax expression "{{widgets.fetch_segment.parsed.
+	// bad_experience_last_7_days}}" of 19, twice (an input and a condition).
+	assert.Equal(t, map[string]int{"property.missing": 1, "property.template": 1, "state.unreachable": 2, "template.syntax": 2}, warned)
 }
 
 // TestStandardCheckRunsEveryChecker proves each layer of the full check is
