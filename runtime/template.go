@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,9 +58,86 @@ func newRenderer(clock func() time.Time, source TemplateSource) *renderer {
 	// to_json, as Twilio's Liquid has it: the value as JSON text.
 	eng.RegisterFilter("to_json", func(v any) (string, error) {
 		data, err := json.Marshal(v)
+		if err == nil && len(data) > MaxRenderBytes {
+			return "", errGrowth("to_json", len(data))
+		}
 		return string(data), err
 	})
+	capGrowth(eng)
 	return &renderer{engine: eng, cache: cache.New[string, *cached](templateCacheSize)}
+}
+
+// capGrowth bounds the text a template builds without writing it: the
+// filters that grow a string (append, prepend, join, replace, to_json)
+// refuse a result over MaxRenderBytes while rendering, so that doubling a
+// variable in a loop stops at the cap instead of exhausting memory before
+// the output cap could see it. (A capture block's text is not capped yet:
+// Liquid does not let its built-in blocks be replaced.)
+func capGrowth(eng *liquid.Engine) {
+	grow := func(name string, f func(s, arg string) string) {
+		eng.RegisterFilter(name, func(v any, arg any) (string, error) {
+			a, b := liquidText(v), liquidText(arg)
+			if len(a)+len(b) > MaxRenderBytes && (name == "append" || name == "prepend") {
+				return "", errGrowth(name, len(a)+len(b))
+			}
+			out := f(a, b)
+			if len(out) > MaxRenderBytes {
+				return "", errGrowth(name, len(out))
+			}
+			return out, nil
+		})
+	}
+	grow("append", func(s, arg string) string { return s + arg })
+	grow("prepend", func(s, arg string) string { return arg + s })
+	eng.RegisterFilter("join", func(v any, sep func(string) string) (string, error) {
+		list := reflect.ValueOf(v)
+		if v == nil {
+			return "", nil
+		}
+		if list.Kind() != reflect.Slice && list.Kind() != reflect.Array {
+			return "", fmt.Errorf("can't convert %T(%v) to type []interface {}", v, v) // as Liquid's join
+		}
+		glue := sep(" ")
+		var b strings.Builder
+		for i := range list.Len() {
+			if i > 0 {
+				b.WriteString(glue)
+			}
+			b.WriteString(liquidText(list.Index(i).Interface()))
+			if b.Len() > MaxRenderBytes {
+				return "", errGrowth("join", b.Len())
+			}
+		}
+		return b.String(), nil
+	})
+	eng.RegisterFilter("replace", func(s any, old, new string) (string, error) {
+		text := liquidText(s)
+		if old != "" && len(new) > len(old) {
+			if n := strings.Count(text, old); len(text)+n*(len(new)-len(old)) > MaxRenderBytes {
+				return "", errGrowth("replace", len(text)+n*(len(new)-len(old)))
+			}
+		}
+		return strings.ReplaceAll(text, old, new), nil
+	})
+}
+
+// errGrowth is the error of a template whose text grew past the cap.
+func errGrowth(what string, n int) error {
+	return fmt.Errorf("%s would make a text of %d bytes; at most %d are allowed", what, n, MaxRenderBytes)
+}
+
+// liquidText formats a value as Liquid writes it.
+func liquidText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	}
+	if s, ok := scalarText(v); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }
 
 // zoned recognises a date that ends with its offset (+02:00, -0800) or a

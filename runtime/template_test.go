@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/osteele/liquid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,4 +36,32 @@ func TestLoopsAreCappedAtFifteenIterations(t *testing.T) {
 	assert.Equal(t, "{%- for i in x limit: 15 -%}", capLoops("{%- for i in x -%}"))
 	assert.Equal(t, "{% for i in x limit: n %}", capLoops("{% for i in x limit: n %}"))
 	assert.Equal(t, "no tags", capLoops("no tags"))
+}
+
+// The growth-capped filters render as Liquid's own do, below the cap.
+func TestCappedFiltersAgreeWithLiquid(t *testing.T) {
+	ours := newRenderer(nil, nil)
+	ref := liquid.NewEngine()
+	bindings := map[string]any{"n": 3.0, "s": "a-b", "list": []any{"x", 1.0, true}, "none": nil}
+	for _, src := range []string{
+		`{{ "a" | append: "b" }}`, `{{ n | append: 1 }}`, `{{ 1 | append: 2 }}`, `{{ s | prepend: "<" }}`,
+		`{{ list | join: "+" }}`, `{{ list | join }}`, `{{ "a,b,c" | split: "," | join: "-" }}`, `{{ none | join: "," }}`,
+		`{{ s | replace: "-", "==" }}`, `{{ s | replace: "", "x" }}`, `{{ none | append: "z" }}`,
+	} {
+		want, rerr := ref.ParseAndRenderString(src, bindings)
+		require.NoError(t, rerr, src)
+		got, err := ours.render(src, bindings)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, got, src)
+	}
+	_, err := ours.render(`{{ s | join: "," }}`, bindings)
+	assert.ErrorContains(t, err, "can't convert", "a string is no list, as in Liquid")
+	// Past the cap, an error while rendering, not after.
+	big := map[string]any{"s": strings.Repeat("x", 10_000)}
+	for _, src := range []string{`{{ s | append: s }}`, `{{ s | prepend: s }}`, `{{ s | replace: "x", "xx" }}`} {
+		_, err := ours.render(src, big)
+		assert.ErrorContains(t, err, "at most 16384 are allowed", src)
+	}
+	_, err = ours.render(`{% assign t = s %}{% for i in (1..15) %}{% assign t = t | append: t %}{% endfor %}{{ t | size }}`, map[string]any{"s": "xx"})
+	assert.ErrorContains(t, err, "append would make a text of")
 }
