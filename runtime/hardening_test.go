@@ -697,3 +697,49 @@ func TestOutputIsCappedWhileRendering(t *testing.T) {
 	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
 	assert.Contains(t, x.Reason, "more than 16384 bytes")
 }
+
+// Twilio's counter idiom, from its Set Variables widget page and "How do I
+// use Liquid with Twilio Studio?": a multi-line template stores the count
+// with whitespace around it, and plus must still read it as a number, or
+// the loop never ends.
+func TestTwilioCounterIdiomCounts(t *testing.T) {
+	src := `{"description": "counter", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "count"}], "properties": {}},
+	  {"name": "count", "type": "set-variables", "transitions": [{"event": "next", "next": "check"}], "properties": {"variables": [
+	    {"key": "count", "value": "{% if flow.variables.count %}\n  {{flow.variables.count | plus: 1}}\n{% else %}\n  1\n{% endif %}"}]}},
+	  {"name": "check", "type": "split-based-on", "transitions": [{"event": "noMatch"},
+	    {"event": "match", "next": "count", "conditions": [{"friendly_name": "again", "arguments": ["{{flow.variables.count}}"], "type": "less_than", "value": "3"}]}],
+	   "properties": {"input": "{{flow.variables.count}}"}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, rest)
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, "3", strings.TrimSpace(x.Variables()["count"].(string)))
+	assert.Len(t, x.Steps, 7, "trigger, then count and check three times")
+}
+
+// Hostile templates end as template errors of their step, not as panics,
+// files read or memory exhausted (the templates issue goes further: CPU
+// budgets and deadlines).
+func TestHostileTemplatesAreTemplateErrors(t *testing.T) {
+	src := `{"description": "h", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "TEMPLATE"}]}}]}`
+	// A literal past int64 is refused before traffic.
+	h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", "{{10000000000000000000}}", 1)})
+	_, err := h.engine.Start(context.Background(), rest)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "template.syntax")
+	for _, tpl := range []string{
+		`{% include '.env' %}`,
+		`{% assign s = 'xx' %}{% for i in (1..15) %}{% assign s = s | append: s %}{% endfor %}{{ s }}`,
+		`{% for i in (1..15) %}{% for j in (1..15) %}{{ flow.data.big }}{% endfor %}{% endfor %}`,
+		`{{ flow.data.big | replace: 'x', 'xxxxxxxx' }}`,
+	} {
+		h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", strings.ReplaceAll(tpl, `'`, `\u0027`), 1)})
+		x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2",
+			Parameters: map[string]any{"big": strings.Repeat("x", 4000)}})
+		assert.Equal(t, runtime.StatusFailed, x.Status, tpl)
+		assert.Equal(t, runtime.FailureTemplate, x.FailureCode, "%s: %s", tpl, x.Reason)
+	}
+}

@@ -65,3 +65,37 @@ func TestCappedFiltersAgreeWithLiquid(t *testing.T) {
 	_, err = ours.render(`{% assign t = s %}{% for i in (1..15) %}{% assign t = t | append: t %}{% endfor %}{{ t | size }}`, map[string]any{"s": "xx"})
 	assert.ErrorContains(t, err, "append would make a text of")
 }
+
+// The arithmetic filters agree with Liquid's on ordinary numbers, and read
+// whitespace-padded numbers as numbers, as Twilio's Liquid does (its Set
+// Variables counter idiom: "How do I use Liquid with Twilio Studio?").
+func TestArithmeticReadsNumbersAsTwilioDoes(t *testing.T) {
+	ours := newRenderer(nil, nil)
+	ref := liquid.NewEngine()
+	bindings := map[string]any{"n": 3.0, "f": 2.5, "s": "4", "x": "abc"}
+	for _, src := range []string{
+		`{{ 1 | plus: 2 }}`, `{{ n | plus: 1 }}`, `{{ f | plus: 1 }}`, `{{ n | minus: 5 }}`, `{{ 3 | times: 4 }}`,
+		`{{ f | times: 2 }}`, `{{ 7 | divided_by: 2 }}`, `{{ 7 | divided_by: 2.0 }}`, `{{ n | divided_by: 2 }}`,
+		`{{ 7 | modulo: 3 }}`, `{{ x | plus: 1 }}`, `{{ s | plus: 1 }}`,
+	} {
+		want, rerr := ref.ParseAndRenderString(src, bindings)
+		require.NoError(t, rerr, src)
+		got, err := ours.render(src, bindings)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, got, src)
+	}
+	padded := map[string]any{"count": "\n  2\n", "half": " 1.5 "}
+	for src, want := range map[string]string{
+		`{{ count | plus: 1 }}`:       "3",
+		`{{ count | minus: 1 }}`:      "1",
+		`{{ count | times: 2 }}`:      "4",
+		`{{ count | divided_by: 2 }}`: "1",
+		`{{ half | plus: 1 }}`:        "2.5",
+	} {
+		got, err := ours.render(src, padded)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, got, src)
+	}
+	_, err := ours.render(`{{ 1 | divided_by: 0 }}`, nil)
+	assert.ErrorContains(t, err, "divided by 0")
+}

@@ -9,6 +9,7 @@ package template
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,14 @@ import (
 // expressions laxly and real exports carry such templates, so the flow is
 // not refused for it; the step that renders it fails, naming it.
 const CodeSyntax = "template.syntax"
+
+// CodeUnsupported is the problem of a template using a tag the library
+// refuses: {% cycle %}, whose state osteele/liquid shares between renders
+// (a data race on a busy engine) [#/states/I/properties/...].
+const CodeUnsupported = "template.unsupported"
+
+// cycleTag finds a {% cycle %} tag.
+var cycleTag = regexp.MustCompile(`\{%-?\s*cycle\b`)
 
 // Checker returns a flow.Checker reporting every template of a definition
 // that does not parse (CodeSyntax), for flow.Check.
@@ -60,6 +69,11 @@ func Check(d *flow.Definition) flow.Problems {
 				continue // the widget checks report malformed properties
 			}
 			walk(v, flow.PropertyPath(i, k), func(path, src string) {
+				if cycleTag.MatchString(src) {
+					ps = append(ps, flow.Problem{Path: path, State: s.Name, Code: CodeUnsupported, Severity: flow.SeverityError,
+						Message: fmt.Sprintf("template %s uses {%% cycle %%}, which is not supported: its state is shared between renders", quote(src))})
+					return
+				}
 				if err := parse(eng, src); err != nil {
 					report(path, s.Name, src, err)
 				}

@@ -53,3 +53,16 @@ func TestRealExportsParse(t *testing.T) {
 		assert.Empty(t, template.Check(d).Errors(), f)
 	}
 }
+
+func TestCycleIsRefused(t *testing.T) {
+	d, err := flow.Parse([]byte(`{"description": "c", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "say"}], "properties": {}},
+	  {"name": "say", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "{% for i in (1..3) %}{% cycle 'a', 'b' %}{% endfor %}"}]}}]}`))
+	require.NoError(t, err)
+	ps := template.Check(d)
+	require.Len(t, ps, 1)
+	assert.Equal(t, template.CodeUnsupported, ps[0].Code)
+	assert.Equal(t, flow.SeverityError, ps[0].Severity)
+	assert.Equal(t, "#/states/1/properties/variables/0/value", ps[0].Path)
+}
