@@ -177,6 +177,7 @@ type Engine struct {
 	checkers  []flow.Checker
 	renderer  *renderer
 	templates TemplateSource
+	zone      *time.Location
 	programs  *cache.Bounded[string, *compiled]
 	compiling singleflight.Group
 	cacheSize int
@@ -259,6 +260,12 @@ func WithAdmission(a *Admission) Option { return func(e *Engine) { e.admission =
 // files), and a template using them fails its step with a template error.
 func WithTemplateSource(s TemplateSource) Option { return func(e *Engine) { e.templates = s } }
 
+// WithTemplateZone sets the time zone in which templates show "now" and
+// "today" ({{ "now" | date: "%H:%M" }}); default UTC, whatever the host's
+// zone. Twilio's Liquid support article says Studio shows them in Pacific
+// time: hosts that mirror Twilio give time.LoadLocation("America/Los_Angeles").
+func WithTemplateZone(loc *time.Location) Option { return func(e *Engine) { e.zone = loc } }
+
 // WithProgramCache sets how many compiled definitions (flow, subflow and
 // module revisions) the engine keeps, least recently used dropped first
 // (default DefaultProgramCacheSize; it may hold up to twice as many). A
@@ -329,7 +336,7 @@ func New(opts ...Option) *Engine {
 	e.registry = e.buildRegistry()
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
-	e.renderer = newRenderer(e.clock, e.templates)
+	e.renderer = newZonedRenderer(e.clock, e.templates, e.zone)
 	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule)), template.Checker()}, e.checkers...)
 	if e.source == nil {
 		e.source = Definitions{}

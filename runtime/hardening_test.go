@@ -743,3 +743,19 @@ func TestHostileTemplatesAreTemplateErrors(t *testing.T) {
 		assert.Equal(t, runtime.FailureTemplate, x.FailureCode, "%s: %s", tpl, x.Reason)
 	}
 }
+
+// "now" in a template is shown in the engine's template zone: UTC by
+// default (whatever the host's zone), or what the host sets, such as
+// Twilio's Pacific time.
+func TestTheTemplateZoneIsAnEngineOption(t *testing.T) {
+	src := `{"description": "z", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "now", "value": "{{ 'now' | date: '%Y-%m-%d %H:%M %z' }}"}]}}]}`
+	x := newHarness(t, map[string]string{"FW": src}).start(t, rest)
+	assert.Equal(t, "2026-11-21 09:00 +0000", x.Variables()["now"])
+	pacific, err := time.LoadLocation("America/Los_Angeles")
+	require.NoError(t, err)
+	x = newHarness(t, map[string]string{"FW": src}, runtime.WithTemplateZone(pacific)).start(t, rest)
+	assert.Equal(t, "2026-11-21 01:00 -0800", x.Variables()["now"])
+}

@@ -42,6 +42,16 @@ type cached struct {
 // from the engine's clock, so templates are as deterministic as the rest of
 // an execution.
 func newRenderer(clock func() time.Time, source TemplateSource) *renderer {
+	return newZonedRenderer(clock, source, time.UTC)
+}
+
+// newZonedRenderer is newRenderer whose "now" and "today" are shown in
+// zone.
+func newZonedRenderer(clock func() time.Time, source TemplateSource, zone *time.Location) *renderer {
+	if zone == nil {
+		zone = time.UTC
+	}
+	now := func() time.Time { return clock().In(zone) }
 	eng := liquid.NewEngine()
 	// include and render read templates from the host's source only: by
 	// default Liquid reads the host's files, and a flow could then send
@@ -51,7 +61,7 @@ func newRenderer(clock func() time.Time, source TemplateSource) *renderer {
 	}
 	eng.RegisterTemplateStore(source)
 	eng.RegisterFilter("date", func(v any, format func(string) string) (string, error) {
-		t, err := dateOf(v, clock)
+		t, err := dateOf(v, now)
 		if err != nil {
 			return "", err
 		}
