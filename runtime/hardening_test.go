@@ -725,12 +725,10 @@ func TestHostileTemplatesAreTemplateErrors(t *testing.T) {
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
 	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
 	    {"key": "v", "value": "TEMPLATE"}]}}]}`
-	// A literal past int64 is refused before traffic.
-	h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", "{{10000000000000000000}}", 1)})
-	_, err := h.engine.Start(context.Background(), rest)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "template.syntax")
+	// (A literal past int64 is a check warning, an output Twilio's lax
+	// parser may read; rendering it is a clean template error.)
 	for _, tpl := range []string{
+		`{{10000000000000000000}}`,
 		`{% include '.env' %}`,
 		`{% assign s = 'xx' %}{% for i in (1..15) %}{% assign s = s | append: s %}{% endfor %}{{ s }}`,
 		`{% for i in (1..15) %}{% for j in (1..15) %}{{ flow.data.big }}{% endfor %}{% endfor %}`,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/osteele/liquid"
+	"github.com/osteele/liquid/render"
 	"github.com/osteele/liquid/values"
 	"github.com/osteele/tuesday"
 
@@ -59,7 +60,15 @@ func newZonedRenderer(clock func() time.Time, source TemplateSource, zone *time.
 	if source == nil {
 		source = noTemplateSource{}
 	}
-	eng.RegisterTemplateStore(source)
+	eng.RegisterTemplateStore(depthGuard{source})
+	eng.RegisterTag(includeDepthTag, func(ctx render.Context) (string, error) {
+		d, _ := ctx.Get(includeDepthVar).(int)
+		if d >= MaxIncludeDepth {
+			return "", fmt.Errorf("include and render nest deeper than %d levels (a template including itself?)", MaxIncludeDepth)
+		}
+		ctx.Set(includeDepthVar, d+1)
+		return "", nil
+	})
 	eng.RegisterFilter("date", func(v any, format func(string) string) (string, error) {
 		t, err := dateOf(v, now)
 		if err != nil {
@@ -90,18 +99,21 @@ func capGrowth(eng *liquid.Engine) {
 	grow := func(name string, f func(s, arg string) string) {
 		eng.RegisterFilter(name, func(v any, arg any) (string, error) {
 			a, b := liquidText(v), liquidText(arg)
-			if len(a)+len(b) > MaxRenderBytes && (name == "append" || name == "prepend") {
+			if len(a)+len(b) > MaxRenderBytes {
 				return "", errGrowth(name, len(a)+len(b))
 			}
-			out := f(a, b)
-			if len(out) > MaxRenderBytes {
-				return "", errGrowth(name, len(out))
-			}
-			return out, nil
+			return f(a, b), nil
 		})
 	}
 	grow("append", func(s, arg string) string { return s + arg })
 	grow("prepend", func(s, arg string) string { return arg + s })
+	eng.RegisterFilter("replace_first", func(s any, old, new string) (string, error) {
+		out := strings.Replace(liquidText(s), old, new, 1)
+		if len(out) > MaxRenderBytes {
+			return "", errGrowth("replace_first", len(out))
+		}
+		return out, nil
+	})
 	eng.RegisterFilter("join", func(v any, sep func(string) string) (string, error) {
 		list := reflect.ValueOf(v)
 		if v == nil {
@@ -112,11 +124,17 @@ func capGrowth(eng *liquid.Engine) {
 		}
 		glue := sep(" ")
 		var b strings.Builder
+		first := true
 		for i := range list.Len() {
-			if i > 0 {
+			x := list.Index(i).Interface()
+			if x == nil {
+				continue // as Liquid's join: nil elements are left out
+			}
+			if !first {
 				b.WriteString(glue)
 			}
-			b.WriteString(liquidText(list.Index(i).Interface()))
+			first = false
+			b.WriteString(liquidText(x))
 			if b.Len() > MaxRenderBytes {
 				return "", errGrowth("join", b.Len())
 			}
@@ -125,10 +143,10 @@ func capGrowth(eng *liquid.Engine) {
 	})
 	eng.RegisterFilter("replace", func(s any, old, new string) (string, error) {
 		text := liquidText(s)
-		if old != "" && len(new) > len(old) {
-			if n := strings.Count(text, old); len(text)+n*(len(new)-len(old)) > MaxRenderBytes {
-				return "", errGrowth("replace", len(text)+n*(len(new)-len(old)))
-			}
+		// strings.Count of "" is the number of runes plus one: an empty
+		// old inserts new between every two characters.
+		if n := strings.Count(text, old); len(new) > len(old) && len(text)+n*(len(new)-len(old)) > MaxRenderBytes {
+			return "", errGrowth("replace", len(text)+n*(len(new)-len(old)))
 		}
 		return strings.ReplaceAll(text, old, new), nil
 	})
@@ -296,7 +314,7 @@ func liquidCall(f func() error) (err error) {
 const MaxLoopIterations = 15
 
 var loopTag = regexp.MustCompile(`\{%-?\s*(?:for|tablerow)\s[^%]*?-?%\}`)
-var loopLimit = regexp.MustCompile(`\blimit\s*:\s*(\S+)`)
+var loopLimit = regexp.MustCompile(`\blimit\s*:\s*(\d+|[\w.]+)`)
 
 // capLoops rewrites each loop tag of src so that it runs at most
 // MaxLoopIterations times: a loop without a limit gets one, and a literal
@@ -340,6 +358,28 @@ func (m TemplateMap) ReadTemplate(name string) ([]byte, error) {
 		return nil, fmt.Errorf("no template %q", name)
 	}
 	return []byte(s), nil
+}
+
+// MaxIncludeDepth is how deeply include and render may nest: a host
+// template that includes itself would otherwise exhaust the stack, which
+// no recover contains.
+const MaxIncludeDepth = 10
+
+const (
+	includeDepthTag = "studioflow_include_depth"
+	includeDepthVar = "\x00include_depth" // no template can name it
+)
+
+// depthGuard prefixes every template the host's source gives with the tag
+// that counts include depth.
+type depthGuard struct{ TemplateSource }
+
+func (g depthGuard) ReadTemplate(name string) ([]byte, error) {
+	src, err := g.TemplateSource.ReadTemplate(name)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("{% "+includeDepthTag+" %}"), src...), nil
 }
 
 // noTemplateSource refuses every include and render.
@@ -446,55 +486,98 @@ func scalarText(v any) (string, bool) {
 // with Twilio Studio?") counts instead of sticking at 1, as it did when
 // Liquid read such a string as 0.
 func twilioNumbers(eng *liquid.Engine) {
-	arith := func(ints func(a, b int64) any, floats func(a, b float64) any) func(a, b any) any {
+	// arith does integer arithmetic when both operands are integers and the
+	// result fits, float arithmetic otherwise (never a wrapped integer).
+	arith := func(ints func(a, b int64) (int64, bool), floats func(a, b float64) float64) func(a, b any) any {
 		return func(a, b any) any {
 			na, nb := liquidNumber(a), liquidNumber(b)
 			if ia, ok := na.(int64); ok {
 				if ib, ok := nb.(int64); ok {
-					return ints(ia, ib)
+					if r, ok := ints(ia, ib); ok {
+						return r
+					}
 				}
 			}
 			return floats(asFloat(na), asFloat(nb))
 		}
 	}
-	eng.RegisterFilter("plus", arith(func(a, b int64) any { return a + b }, func(a, b float64) any { return a + b }))
-	eng.RegisterFilter("minus", arith(func(a, b int64) any { return a - b }, func(a, b float64) any { return a - b }))
-	eng.RegisterFilter("times", arith(func(a, b int64) any { return a * b }, func(a, b float64) any { return a * b }))
+	eng.RegisterFilter("plus", arith(func(a, b int64) (int64, bool) {
+		r := a + b
+		return r, (r > a) == (b > 0)
+	}, func(a, b float64) float64 { return a + b }))
+	eng.RegisterFilter("minus", arith(func(a, b int64) (int64, bool) {
+		r := a - b
+		return r, (r < a) == (b > 0)
+	}, func(a, b float64) float64 { return a - b }))
+	eng.RegisterFilter("times", arith(func(a, b int64) (int64, bool) {
+		if a == 0 || b == 0 {
+			return 0, true
+		}
+		r := a * b
+		return r, r/b == a && !(a == -1 && b == math.MinInt64) && !(b == -1 && a == math.MinInt64)
+	}, func(a, b float64) float64 { return a * b }))
 	eng.RegisterFilter("divided_by", func(a, b any) (any, error) {
 		na, nb := liquidNumber(a), liquidNumber(b)
 		if asFloat(nb) == 0 {
 			return nil, errors.New("divided by 0")
 		}
-		if ib, ok := nb.(int64); ok {
-			return int64(asFloat(na)) / ib, nil // Liquid: an integer divisor gives an integer quotient
+		ib, intDivisor := nb.(int64)
+		if !intDivisor {
+			return asFloat(na) / asFloat(nb), nil
 		}
-		return asFloat(na) / asFloat(nb), nil
+		// Liquid: an integer divisor gives an integer quotient.
+		if ia, ok := na.(int64); ok && !(ia == math.MinInt64 && ib == -1) {
+			return ia / ib, nil
+		}
+		q := math.Trunc(asFloat(na) / float64(ib))
+		if math.IsNaN(q) || math.IsInf(q, 0) || math.Abs(q) >= 1<<63 {
+			return nil, fmt.Errorf("%v divided by %d is not an integer Liquid can hold", a, ib)
+		}
+		return int64(q), nil
 	})
-	eng.RegisterFilter("modulo", func(a, b any) float64 { return math.Mod(asFloat(liquidNumber(a)), asFloat(liquidNumber(b))) })
+	eng.RegisterFilter("modulo", func(a, b any) (float64, error) {
+		divisor := asFloat(liquidNumber(b))
+		if divisor == 0 {
+			return 0, errors.New("modulo by 0")
+		}
+		return math.Mod(asFloat(liquidNumber(a)), divisor), nil
+	})
 }
 
 // liquidNumber reads v as a number: int64 for integers (and strings written
 // as one), float64 otherwise; 0 for what holds no number.
 func liquidNumber(v any) any {
 	switch v := v.(type) {
-	case int:
-		return int64(v)
-	case int64:
-		return v
-	case int32:
-		return int64(v)
-	case float64:
-		return v
-	case float32:
-		return float64(v)
 	case string:
-		s := strings.TrimSpace(v)
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return i
+		return numberText(v)
+	case json.Number:
+		return numberText(string(v))
+	case nil, bool:
+		return 0.0
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if u := rv.Uint(); u <= math.MaxInt64 {
+			return int64(u)
 		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
+		return float64(rv.Uint())
+	case reflect.Float32, reflect.Float64:
+		return rv.Float()
+	}
+	return 0.0
+}
+
+// numberText reads a string as a number, whitespace around it allowed.
+func numberText(v string) any {
+	s := strings.TrimSpace(v)
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return f
 	}
 	return 0.0
 }

@@ -99,3 +99,37 @@ func TestArithmeticReadsNumbersAsTwilioDoes(t *testing.T) {
 	_, err := ours.render(`{{ 1 | divided_by: 0 }}`, nil)
 	assert.ErrorContains(t, err, "divided by 0")
 }
+
+// A host template that includes itself stops at MaxIncludeDepth instead of
+// exhausting the stack (a fatal error no recover contains).
+func TestIncludeDepthIsBounded(t *testing.T) {
+	r := newRenderer(nil, TemplateMap{"loop": "x{% include 'loop' %}", "leaf": "{{ name }}"})
+	_, err := r.render(`{% include 'loop' %}`, map[string]any{})
+	assert.ErrorContains(t, err, "nest deeper than 10 levels")
+	out, err := r.render(`{% include 'leaf' %}-{% include 'leaf' %}-{% include 'leaf' %}`, map[string]any{"name": "ada"})
+	require.NoError(t, err)
+	assert.Equal(t, "ada-ada-ada", out)
+}
+
+// Arithmetic never wraps or panics: overflow goes to floats, a division by
+// zero and a modulo by zero are errors, odd Go number types are numbers.
+func TestArithmeticEdges(t *testing.T) {
+	r := newRenderer(nil, nil)
+	for src, want := range map[string]string{
+		`{{ big | plus: 1 }}`:            "9223372036854776000", // a float, as Liquid writes it
+		`{{ -7 | divided_by: 2 }}`:       "-3",
+		`{{ exact | divided_by: 1 }}`:    "9007199254740993",
+		`{{ small | plus: 2 }}`:          "5",
+		`{{ list | join: "," }}`:         "1,a",
+		`{{ "abc" | replace: "", "-" }}`: "-a-b-c-",
+	} {
+		out, err := r.render(src, map[string]any{"big": "9223372036854775807", "exact": int64(9007199254740993),
+			"small": uint8(3), "list": []any{1.0, nil, "a"}})
+		require.NoError(t, err, src)
+		assert.Equal(t, want, out, src)
+	}
+	for _, src := range []string{`{{ 1 | modulo: 0 }}`, `{{ 1 | divided_by: 0 }}`, `{{ s | replace: "", s }}`, `{{ s | replace_first: "", s }}`} {
+		_, err := r.render(src, map[string]any{"s": strings.Repeat("x", 9000)})
+		assert.Error(t, err, src)
+	}
+}

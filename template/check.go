@@ -22,15 +22,19 @@ import (
 // CodeSyntax is the problem of a template that does not parse
 // [#/states/I/properties/...]. A broken block ({% if %} never closed, an
 // unknown tag) is an error: the definition never takes traffic. A broken
-// expression inside {{ }} ({{ a. b }}) is a warning: Twilio's Liquid parses
+// output ({{ a. b }}) is a warning: Twilio's Liquid parses output
 // expressions laxly and real exports carry such templates, so the flow is
-// not refused for it; the step that renders it fails, naming it.
+// not refused for it; the step that renders it fails, naming it. A broken
+// tag argument ({% if %}, {% assign = 1 %}) is an error.
 const CodeSyntax = "template.syntax"
 
 // CodeUnsupported is the problem of a template using a tag the library
 // refuses: {% cycle %}, whose state osteele/liquid shares between renders
 // (a data race on a busy engine) [#/states/I/properties/...].
 const CodeUnsupported = "template.unsupported"
+
+// outputs finds the {{ }} outputs of a template.
+var outputs = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 
 // cycleTag finds a {% cycle %} tag.
 var cycleTag = regexp.MustCompile(`\{%-?\s*cycle\b`)
@@ -44,12 +48,24 @@ func Checker() flow.Checker { return flow.CheckerFunc(Check) }
 func Check(d *flow.Definition) flow.Problems {
 	eng := liquid.NewEngine()
 	var ps flow.Problems
-	report := func(path, state, src string, err error) {
+	// check reports the template at path: {% cycle %}, or a parse error.
+	check := func(path, state, src string) {
+		if cycleTag.MatchString(src) {
+			ps = append(ps, flow.Problem{Path: path, State: state, Code: CodeUnsupported, Severity: flow.SeverityError,
+				Message: fmt.Sprintf("template %s uses {%% cycle %%}, which is not supported: its state is shared between renders", quote(src))})
+			return
+		}
+		err := parse(eng, src)
+		if err == nil {
+			return
+		}
 		msg := firstLine(err.Error())
 		sev := flow.SeverityError
-		if strings.Contains(msg, "syntax error in") {
+		// Only the outputs at fault ({{ a. b }}): the tags parse without
+		// them. Twilio parses expressions laxly, so the flow is not refused.
+		if parse(eng, outputs.ReplaceAllString(src, "")) == nil {
 			sev = flow.SeverityWarning
-			msg += " (Twilio's lax parser may accept it; rendering it here fails its step)"
+			msg += " (an expression Twilio's lax parser may accept; rendering it here fails its step)"
 		}
 		ps = append(ps, flow.Problem{
 			Path: path, State: state, Code: CodeSyntax, Severity: sev,
@@ -68,28 +84,15 @@ func Check(d *flow.Definition) flow.Problems {
 			if json.Unmarshal(s.Properties[k], &v) != nil {
 				continue // the widget checks report malformed properties
 			}
-			walk(v, flow.PropertyPath(i, k), func(path, src string) {
-				if cycleTag.MatchString(src) {
-					ps = append(ps, flow.Problem{Path: path, State: s.Name, Code: CodeUnsupported, Severity: flow.SeverityError,
-						Message: fmt.Sprintf("template %s uses {%% cycle %%}, which is not supported: its state is shared between renders", quote(src))})
-					return
-				}
-				if err := parse(eng, src); err != nil {
-					report(path, s.Name, src, err)
-				}
-			})
+			walk(v, flow.PropertyPath(i, k), func(path, src string) { check(path, s.Name, src) })
 		}
 		for j, t := range s.Transitions {
 			for c, cond := range t.Conditions {
 				base := fmt.Sprintf("%s/conditions/%d", flow.TransitionPath(i, j), c)
 				for a, arg := range cond.Arguments {
-					if err := parse(eng, arg); err != nil {
-						report(base+"/arguments/"+strconv.Itoa(a), s.Name, arg, err)
-					}
+					check(base+"/arguments/"+strconv.Itoa(a), s.Name, arg)
 				}
-				if err := parse(eng, cond.Value); err != nil {
-					report(base+"/value", s.Name, cond.Value, err)
-				}
+				check(base+"/value", s.Name, cond.Value)
 			}
 		}
 	}

@@ -66,3 +66,30 @@ func TestCycleIsRefused(t *testing.T) {
 	assert.Equal(t, flow.SeverityError, ps[0].Severity)
 	assert.Equal(t, "#/states/1/properties/variables/0/value", ps[0].Path)
 }
+
+// Only a broken output is a warning; a broken tag argument is an error,
+// wherever it stands (a condition too), and so is {% cycle %} there.
+func TestBrokenTagArgumentsAreErrors(t *testing.T) {
+	d, err := flow.Parse([]byte(`{"description": "t", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next", "next": "split"}], "properties": {"variables": [
+	    {"key": "a", "value": "{% assign = 1 %}"},
+	    {"key": "b", "value": "{% if %}x{% endif %}"},
+	    {"key": "c", "value": "{% if x == %}x{% endif %}{{ a. b }}"},
+	    {"key": "d", "value": "ok {{ a. b }} {% if x %}y{% endif %}"}]}},
+	  {"name": "split", "type": "split-based-on", "transitions": [{"event": "noMatch"},
+	    {"event": "match", "conditions": [{"friendly_name": "c", "arguments": ["{% cycle 'a', 'b' %}"], "type": "equal_to", "value": "1"}]}],
+	   "properties": {"input": "x"}}]}`))
+	require.NoError(t, err)
+	var got []string
+	for _, p := range template.Check(d) {
+		got = append(got, p.Path+" "+p.Code+" "+string(p.Severity))
+	}
+	assert.Equal(t, []string{
+		"#/states/1/properties/variables/0/value template.syntax error",
+		"#/states/1/properties/variables/1/value template.syntax error",
+		"#/states/1/properties/variables/2/value template.syntax error",
+		"#/states/1/properties/variables/3/value template.syntax warning",
+		"#/states/2/transitions/1/conditions/0/arguments/0 template.unsupported error",
+	}, got)
+}
