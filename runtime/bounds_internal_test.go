@@ -69,7 +69,7 @@ func TestTheAdmissionLimiterIsBoundedWhenNoBucketIsFull(t *testing.T) {
 // The parsed-template cache keeps at most about twice its size, however
 // many distinct templates a long-running host renders.
 func TestTheTemplateCacheIsBounded(t *testing.T) {
-	r := newRenderer(NewFixedClock(boundsT0).Now, nil)
+	r := newRenderer(NewFixedClock(boundsT0).Now, nil, nil)
 	assert.Equal(t, 4096, templateCacheSize)
 	r.cache = cache.New[string, *cached](64) // the same cache, smaller: -race runs it quickly
 	for i := range 300 {
@@ -78,4 +78,22 @@ func TestTheTemplateCacheIsBounded(t *testing.T) {
 		require.Equal(t, fmt.Sprint("n", i), out)
 	}
 	assert.LessOrEqual(t, r.cache.Len(), 2*64)
+}
+
+// The engine's check parses each template once, as rendering will (loops
+// capped), and keeps it: the first render parses nothing.
+func TestTheCheckParsesTemplatesForTheRenderer(t *testing.T) {
+	const tpl = "{% for i in flow.data.list %}{{ i }}{% endfor %}"
+	def, err := flow.Parse([]byte(`{"description": "t", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "` + tpl + `"}]}}]}`))
+	require.NoError(t, err)
+	e := New(WithSource(Definitions{"FW": def}), WithClock(NewFixedClock(boundsT0).Now))
+	_, ok := e.renderer.cache.Get(tpl)
+	require.False(t, ok)
+	require.Empty(t, e.Check(def))
+	c, ok := e.renderer.cache.Get(tpl)
+	require.True(t, ok, "the check left the parsed template for the renderer")
+	require.NoError(t, c.err)
 }

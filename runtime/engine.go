@@ -336,8 +336,9 @@ func New(opts ...Option) *Engine {
 	e.registry = e.buildRegistry()
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
-	e.renderer = newZonedRenderer(e.clock, e.templates, e.zone)
-	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule)), template.Checker()}, e.checkers...)
+	e.renderer = newRenderer(e.clock, e.templates, e.zone)
+	templates := flow.CheckerFunc(func(d *flow.Definition) flow.Problems { return template.CheckWith(d, e.renderer.parse) })
+	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule)), templates}, e.checkers...)
 	if e.source == nil {
 		e.source = Definitions{}
 	}

@@ -666,7 +666,7 @@ func TestIncludeReadsOnlyTheHostsTemplates(t *testing.T) {
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
 	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
 	    {"key": "v", "value": "{% include 'TEMPLATE' %}"}]}}]}`
-	for _, name := range []string{".env", "/etc/passwd", "../../go.mod", "greeting"} {
+	for _, name := range []string{".env", "/etc/passwd", "../../go.mod", "greeting", "secrets/keys.txt"} {
 		h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", name, 1)})
 		x := h.start(t, rest)
 		assert.Equal(t, runtime.FailureTemplate, x.FailureCode, name)
@@ -676,6 +676,11 @@ func TestIncludeReadsOnlyTheHostsTemplates(t *testing.T) {
 			strings.Contains(x.Reason, "escapes its source directory") || strings.Contains(x.Reason, "must be relative"),
 			"%s: %s", name, x.Reason)
 		assert.NotContains(t, x.Reason, "root:", name)
+		if !strings.Contains(name, "/") || !strings.HasPrefix(name, "/") && !strings.HasPrefix(name, "..") {
+			// A plain relative name reaches the engine's source, which
+			// reads nothing.
+			assert.Contains(t, x.Reason, "include and render read no files", name)
+		}
 	}
 	h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", "greeting", 1)},
 		runtime.WithTemplateSource(runtime.TemplateMap{"greeting": "Hello {{ flow.data.name }}"}))
@@ -727,18 +732,20 @@ func TestHostileTemplatesAreTemplateErrors(t *testing.T) {
 	    {"key": "v", "value": "TEMPLATE"}]}}]}`
 	// (A literal past int64 is a check warning, an output Twilio's lax
 	// parser may read; rendering it is a clean template error.)
-	for _, tpl := range []string{
-		`{{10000000000000000000}}`,
-		`{% include '.env' %}`,
-		`{% assign s = 'xx' %}{% for i in (1..15) %}{% assign s = s | append: s %}{% endfor %}{{ s }}`,
-		`{% for i in (1..15) %}{% for j in (1..15) %}{{ flow.data.big }}{% endfor %}{% endfor %}`,
-		`{{ flow.data.big | replace: 'x', 'xxxxxxxx' }}`,
+	for tpl, reason := range map[string]string{
+		`{{10000000000000000000}}`: "Liquid error",
+		`{% include '.env' %}`:     "include and render read no files",
+		// The growth stops inside the loop: the output is one number.
+		`{% assign s = 'xx' %}{% for i in (1..15) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}`: "append would make a text of",
+		`{% for i in (1..15) %}{% for j in (1..15) %}{{ flow.data.big }}{% endfor %}{% endfor %}`:             "rendered output is more than 16384 bytes",
+		`{{ flow.data.big | replace: 'x', 'xxxxxxxx' | size }}`:                                               "replace would make a text of",
 	} {
 		h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", strings.ReplaceAll(tpl, `'`, `\u0027`), 1)})
 		x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2",
 			Parameters: map[string]any{"big": strings.Repeat("x", 4000)}})
 		assert.Equal(t, runtime.StatusFailed, x.Status, tpl)
 		assert.Equal(t, runtime.FailureTemplate, x.FailureCode, "%s: %s", tpl, x.Reason)
+		assert.Contains(t, x.Reason, reason, tpl)
 	}
 }
 

@@ -256,8 +256,9 @@ func triggerPayload(req StartRequest) map[string]any {
 	case TriggerParent:
 		m["parameters"] = widgets.CopyData(req.Parameters)
 	}
-	// Start converted and bounded the payload already.
-	for k, v := range widgets.CopyData(req.Payload) {
+	// Start converted, bounded and copied the payload already: its maps
+	// are the engine's, and it goes into one place of the context.
+	for k, v := range req.Payload {
 		m[k] = v
 	}
 	return m
@@ -291,7 +292,8 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 	}
 	data := map[string]any{}
 	if req.Trigger == TriggerRequest {
-		data = widgets.CopyData(req.Parameters)
+		// Start's bounded copy; trigger.request.parameters has its own.
+		data = req.Parameters
 	}
 	x.Frames = []Frame{{
 		Kind: FrameFlow, Ref: p.sid, Sid: p.sid, Revision: p.revision,

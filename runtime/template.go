@@ -40,15 +40,10 @@ type cached struct {
 }
 
 // newRenderer returns a renderer whose date filter reads "now" and "today"
-// from the engine's clock, so templates are as deterministic as the rest of
-// an execution.
-func newRenderer(clock func() time.Time, source TemplateSource) *renderer {
-	return newZonedRenderer(clock, source, time.UTC)
-}
-
-// newZonedRenderer is newRenderer whose "now" and "today" are shown in
-// zone.
-func newZonedRenderer(clock func() time.Time, source TemplateSource, zone *time.Location) *renderer {
+// from the engine's clock, shown in zone (UTC when nil), so templates are
+// as deterministic as the rest of an execution; include and render read
+// source only.
+func newRenderer(clock func() time.Time, source TemplateSource, zone *time.Location) *renderer {
 	if zone == nil {
 		zone = time.UTC
 	}
@@ -253,16 +248,7 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 			}
 		}
 	}
-	c, ok := r.cache.Get(src)
-	if !ok {
-		var tpl *liquid.Template
-		err := liquidCall(func() (err error) {
-			tpl, err = r.engine.ParseString(capLoops(src))
-			return err
-		})
-		c = &cached{tpl: tpl, err: err}
-		r.cache.Put(src, c)
-	}
+	c := r.parsed(src)
 	if c.err != nil {
 		return "", c.err
 	}
@@ -281,12 +267,29 @@ func (r *renderer) render(src string, bindings map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out := w.b.String()
-	if err := capOutput(out); err != nil {
-		return "", err
-	}
-	return out, nil
+	return w.b.String(), nil
 }
+
+// parsed returns src parsed (its loops capped), from the cache or parsed
+// and cached now, with its parse error if any.
+func (r *renderer) parsed(src string) *cached {
+	c, ok := r.cache.Get(src)
+	if !ok {
+		var tpl *liquid.Template
+		err := liquidCall(func() (err error) {
+			tpl, err = r.engine.ParseString(capLoops(src))
+			return err
+		})
+		c = &cached{tpl: tpl, err: err}
+		r.cache.Put(src, c)
+	}
+	return c
+}
+
+// parse parses src as render will, keeping the result: the engine's
+// template check (template.CheckWith) parses every template of a definition
+// before it takes traffic, so its first render parses nothing.
+func (r *renderer) parse(src string) error { return r.parsed(src).err }
 
 // liquidCall runs f, a call into Liquid, turning a panic into an error.
 // Liquid panics on some templates instead of returning an error: its

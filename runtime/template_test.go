@@ -10,7 +10,7 @@ import (
 )
 
 func TestLoopsAreCappedAtFifteenIterations(t *testing.T) {
-	r := newRenderer(nil, nil)
+	r := newRenderer(nil, nil, nil)
 	data := map[string]any{"flow": map[string]any{"data": map[string]any{"list": []any{1.0, 2.0, 3.0}}}}
 	cases := []struct{ tpl, want string }{
 		{"{% for i in (1..40) %}x{% endfor %}", strings.Repeat("x", 15)},
@@ -40,7 +40,7 @@ func TestLoopsAreCappedAtFifteenIterations(t *testing.T) {
 
 // The growth-capped filters render as Liquid's own do, below the cap.
 func TestCappedFiltersAgreeWithLiquid(t *testing.T) {
-	ours := newRenderer(nil, nil)
+	ours := newRenderer(nil, nil, nil)
 	ref := liquid.NewEngine()
 	bindings := map[string]any{"n": 3.0, "s": "a-b", "list": []any{"x", 1.0, true}, "none": nil}
 	for _, src := range []string{
@@ -70,7 +70,7 @@ func TestCappedFiltersAgreeWithLiquid(t *testing.T) {
 // whitespace-padded numbers as numbers, as Twilio's Liquid does (its Set
 // Variables counter idiom: "How do I use Liquid with Twilio Studio?").
 func TestArithmeticReadsNumbersAsTwilioDoes(t *testing.T) {
-	ours := newRenderer(nil, nil)
+	ours := newRenderer(nil, nil, nil)
 	ref := liquid.NewEngine()
 	bindings := map[string]any{"n": 3.0, "f": 2.5, "s": "4", "x": "abc"}
 	for _, src := range []string{
@@ -103,7 +103,7 @@ func TestArithmeticReadsNumbersAsTwilioDoes(t *testing.T) {
 // A host template that includes itself stops at MaxIncludeDepth instead of
 // exhausting the stack (a fatal error no recover contains).
 func TestIncludeDepthIsBounded(t *testing.T) {
-	r := newRenderer(nil, TemplateMap{"loop": "x{% include 'loop' %}", "leaf": "{{ name }}"})
+	r := newRenderer(nil, TemplateMap{"loop": "x{% include 'loop' %}", "leaf": "{{ name }}"}, nil)
 	_, err := r.render(`{% include 'loop' %}`, map[string]any{})
 	assert.ErrorContains(t, err, "nest deeper than 10 levels")
 	out, err := r.render(`{% include 'leaf' %}-{% include 'leaf' %}-{% include 'leaf' %}`, map[string]any{"name": "ada"})
@@ -114,7 +114,7 @@ func TestIncludeDepthIsBounded(t *testing.T) {
 // Arithmetic never wraps or panics: overflow goes to floats, a division by
 // zero and a modulo by zero are errors, odd Go number types are numbers.
 func TestArithmeticEdges(t *testing.T) {
-	r := newRenderer(nil, nil)
+	r := newRenderer(nil, nil, nil)
 	for src, want := range map[string]string{
 		`{{ big | plus: 1 }}`:            "9223372036854776000", // a float, as Liquid writes it
 		`{{ -7 | divided_by: 2 }}`:       "-3",

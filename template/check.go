@@ -47,6 +47,14 @@ func Checker() flow.Checker { return flow.CheckerFunc(Check) }
 // parse, in document order.
 func Check(d *flow.Definition) flow.Problems {
 	eng := liquid.NewEngine()
+	return CheckWith(d, func(src string) error { return parse(eng, src) })
+}
+
+// CheckWith is Check with the parser a renderer will use, so that what is
+// checked is what runs and the parse is done once (the runtime hands its
+// own, which keeps what it parses). parse is called with templates only
+// (strings holding {{ or {%), and must not panic.
+func CheckWith(d *flow.Definition, parse func(src string) error) flow.Problems {
 	var ps flow.Problems
 	// check reports the template at path: {% cycle %}, or a parse error.
 	check := func(path, state, src string) {
@@ -55,7 +63,10 @@ func Check(d *flow.Definition) flow.Problems {
 				Message: fmt.Sprintf("template %s uses {%% cycle %%}, which is not supported: its state is shared between renders", quote(src))})
 			return
 		}
-		err := parse(eng, src)
+		if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
+			return
+		}
+		err := parse(src)
 		if err == nil {
 			return
 		}
@@ -63,7 +74,7 @@ func Check(d *flow.Definition) flow.Problems {
 		sev := flow.SeverityError
 		// Only the outputs at fault ({{ a. b }}): the tags parse without
 		// them. Twilio parses expressions laxly, so the flow is not refused.
-		if parse(eng, outputs.ReplaceAllString(src, "")) == nil {
+		if stripped := outputs.ReplaceAllString(src, ""); stripped == "" || parse(stripped) == nil {
 			sev = flow.SeverityWarning
 			msg += " (an expression Twilio's lax parser may accept; rendering it here fails its step)"
 		}
