@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/studioflow/studioflow/internal/jsonutil"
 )
 
 // DefaultMaxReadBytes bounds the documents Parse and Read take: a document
@@ -99,7 +101,7 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 		}
 		return nil, err
 	}
-	if off := tooDeep(data, MaxNestingDepth); off >= 0 {
+	if off := jsonutil.Beyond(data, MaxNestingDepth); off >= 0 {
 		return nil, syntaxError(data, int64(off)+1, fmt.Sprintf("nested deeper than %d levels", MaxNestingDepth))
 	}
 	d := &Definition{}
@@ -482,36 +484,6 @@ func looseString(raw json.RawMessage) (string, error) {
 		return string(raw), nil
 	}
 	return "", fmt.Errorf("expected a string, got %s", jsonKind(raw))
-}
-
-// tooDeep returns the offset of the first bracket that opens level
-// maxDepth+1 of the well-formed JSON data, or -1 when there is none.
-func tooDeep(data []byte, maxDepth int) int {
-	depth := 0
-	inString, escaped := false, false
-	for i, c := range data {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			if depth > maxDepth {
-				return i
-			}
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return -1
 }
 
 // syntaxError locates the fault of a *json.SyntaxError. json's Offset

@@ -130,7 +130,7 @@ func (b *bounds) value(v any, depth int) (any, *ValueError) {
 	if len(data) > b.maxBytes {
 		return nil, b.spend(len(data))
 	}
-	if d := jsonutil.Depth(data); depth+d > b.maxDepth {
+	if jsonutil.Beyond(data, b.maxDepth-depth) >= 0 {
 		return nil, b.tooDeep()
 	}
 	var out any

@@ -1,12 +1,13 @@
 // Package jsonutil holds small JSON helpers the engine's packages share.
 package jsonutil
 
-// Depth returns how deeply the objects and arrays of a JSON text nest (0
-// for a scalar), counting brackets outside strings. It does not validate
-// the text: it is a cheap look before a decode whose result must stay
-// within a bound.
-func Depth[T ~string | ~[]byte](data T) int {
-	depth, most, inString := 0, 0, false
+// Beyond returns the offset of the first bracket of a JSON text that opens
+// a level deeper than maxDepth, or -1 when the objects and arrays nest at
+// most maxDepth levels. It counts brackets outside strings and does not
+// validate the text: it is a cheap look before (or after) a decode whose
+// result must stay within a bound.
+func Beyond[T ~string | ~[]byte](data T, maxDepth int) int {
+	depth, inString := 0, false
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		switch {
@@ -20,10 +21,12 @@ func Depth[T ~string | ~[]byte](data T) int {
 			inString = true
 		case c == '{' || c == '[':
 			depth++
-			most = max(most, depth)
+			if depth > maxDepth {
+				return i
+			}
 		case c == '}' || c == ']':
 			depth--
 		}
 	}
-	return most
+	return -1
 }

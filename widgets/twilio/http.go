@@ -219,7 +219,7 @@ const MaxParsedDepth = 24
 // MaxParsedDepth levels, else returns nil.
 func parseObject(b []byte) map[string]any {
 	s := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(s, "{") || jsonutil.Depth(s) > MaxParsedDepth {
+	if !strings.HasPrefix(s, "{") || jsonutil.Beyond(s, MaxParsedDepth) >= 0 {
 		return nil
 	}
 	var m map[string]any
