@@ -96,6 +96,23 @@ func BenchmarkStepTemplated(b *testing.B) {
 	}
 }
 
+// BenchmarkStepCounter: Twilio's counter idiom, a set-variables step
+// ({{flow.variables.count | plus: 1}}) and a split-based-on step
+// (less_than) looping back to it; the figure is per step.
+func BenchmarkStepCounter(b *testing.B) {
+	d, err := flow.Parse([]byte(`{"description": "counter", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "count"}], "properties": {}},
+	  {"name": "count", "type": "set-variables", "transitions": [{"event": "next", "next": "check"}],
+	   "properties": {"variables": [{"key": "count", "value": "{{flow.variables.count | plus: 1}}"}]}},
+	  {"name": "check", "type": "split-based-on", "transitions": [{"event": "noMatch"},
+	    {"event": "match", "next": "count", "conditions": [{"friendly_name": "more", "arguments": ["{{flow.variables.count}}"], "type": "less_than", "value": "100000000"}]}],
+	   "properties": {"input": "{{flow.variables.count}}"}}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchSteps(b, d, nil)
+}
+
 // fixtureStore serves one serialized execution for every load and
 // serializes every save, without keeping it: each iteration of
 // BenchmarkResume starts from the same JSON.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/internal/cache"
+	"github.com/studioflow/studioflow/template"
 )
 
 var boundsT0 = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
@@ -71,9 +72,9 @@ func TestTheAdmissionLimiterIsBoundedWhenNoBucketIsFull(t *testing.T) {
 func TestTheTemplateCacheIsBounded(t *testing.T) {
 	r := newRenderer(NewFixedClock(boundsT0).Now, nil, nil)
 	assert.Equal(t, 4096, templateCacheSize)
-	r.cache = cache.New[string, *cached](64) // the same cache, smaller: -race runs it quickly
+	r.cache = cache.New[string, *template.Template](64) // the same cache, smaller: -race runs it quickly
 	for i := range 300 {
-		out, err := r.render(fmt.Sprintf("{{ 'n' | append: '%d' }}", i), map[string]any{})
+		out, err := r.render(context.Background(), fmt.Sprintf("{{ 'n' | append: '%d' }}", i), map[string]any{})
 		require.NoError(t, err)
 		require.Equal(t, fmt.Sprint("n", i), out)
 	}
@@ -95,5 +96,5 @@ func TestTheCheckParsesTemplatesForTheRenderer(t *testing.T) {
 	require.Empty(t, e.Check(def))
 	c, ok := e.renderer.cache.Get(tpl)
 	require.True(t, ok, "the check left the parsed template for the renderer")
-	require.NoError(t, c.err)
+	require.NoError(t, c.Err())
 }

@@ -20,15 +20,17 @@
 // ids and randomness, the event Sink, Limits and Admission rates. With them
 // fixed, the same trigger and events give the same steps and context.
 //
-// Templates are Liquid (github.com/osteele/liquid), parsed when a
-// definition is checked (package template: a broken one never takes
-// traffic) and cached; plain text never reaches the template engine.
-// Output is capped at 16 KB while it is written, as are the filters that
-// grow text, and loops at 15 iterations, as in Twilio Studio. include and
-// render read only the host's templates (WithTemplateSource). Arithmetic
-// filters read whitespace-padded numbers as Twilio's Liquid does, and "now"
-// is shown in the engine's template zone (WithTemplateZone, UTC by
-// default).
+// Templates are Twilio's Liquid, rendered by package template: parsed
+// into closures once, when a definition is checked (a broken one never
+// takes traffic), and run against the frame's context in place, without
+// copying it. Every render is sandboxed (loops at 15 iterations as in
+// Twilio Studio, nested loops sharing one budget; text capped at 16 KB
+// while it is built; a work budget; the step's deadline); a template past
+// its budget fails its execution with FailureTemplateBudget. include and
+// render read only the host's templates (WithTemplateSource), else fail
+// with FailureTemplateSandbox. Numbers in text, whitespace included, are
+// numbers, as Twilio's Liquid reads them, and "now" is shown in the
+// engine's template zone (WithTemplateZone, UTC by default).
 //
 // Before a definition runs, the engine checks it (Engine.Check): structure,
 // widget properties and events, and compat's call-path rules. A definition

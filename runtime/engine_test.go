@@ -300,13 +300,14 @@ func TestTemplateCapAndErrors(t *testing.T) {
 	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "v", "value": "TEMPLATE"}]}}]}`
 	cases := []struct {
 		name, tpl, reason string
+		code              runtime.FailureCode
 		data              map[string]any
 		want              string
 	}{
 		// reason: what the failure's reason must say, beyond its code.
-		{name: "bad syntax", tpl: "{{ flow.data.x | }}", reason: `state "set", property "variables"`},
-		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1100)}, reason: "more than 16384 bytes"},
-		{name: "over 16 KB by a lone path", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16385)}, reason: "16385 bytes"},
+		{name: "bad syntax", tpl: "{{ flow.data.x | }}", code: runtime.FailureTemplate, reason: `state "set", property "variables"`},
+		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1100)}, code: runtime.FailureTemplateBudget, reason: "more than 16384 bytes"},
+		{name: "over 16 KB by a lone path", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16385)}, code: runtime.FailureTemplateBudget, reason: "more than 16384 bytes"},
 		{name: "exactly 16 KB", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16384)}, want: strings.Repeat("x", 16384)},
 		{name: "filters", tpl: `{{ flow.data.name | default: "friend" | upcase }}`, want: "FRIEND"},
 		{name: "missing path renders empty", tpl: `[{{ flow.data.nothing.here }}]`, want: "[]"},
@@ -318,7 +319,7 @@ func TestTemplateCapAndErrors(t *testing.T) {
 			x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: c.data})
 			if c.reason != "" {
 				assert.Equal(t, runtime.StatusFailed, x.Status)
-				assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
+				assert.Equal(t, c.code, x.FailureCode)
 				assert.Contains(t, x.Reason, c.reason)
 				return
 			}

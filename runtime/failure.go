@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/studioflow/studioflow/template"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -30,8 +31,16 @@ const (
 	FailureModuleNesting FailureCode = "module_nesting"
 	// FailureCycle: a subflow or module entered itself.
 	FailureCycle FailureCode = "cycle"
-	// FailureTemplate: a template failed to parse or render.
+	// FailureTemplate: a template failed to parse or render (a syntax
+	// error, a filter that failed).
 	FailureTemplate FailureCode = "template_error"
+	// FailureTemplateBudget: a template passed its render's budget (its
+	// loops, its work, the text it builds, the step's deadline); see
+	// template.CodeBudget.
+	FailureTemplateBudget FailureCode = "template_budget"
+	// FailureTemplateSandbox: a template reached for what it may not read
+	// (an include with no template source); see template.CodeSandbox.
+	FailureTemplateSandbox FailureCode = "template_sandbox"
 	// FailureService: a service the step needs failed or is not configured.
 	FailureService FailureCode = "service_error"
 	// FailureWidget: a widget returned an error of another kind, or cannot
@@ -77,6 +86,12 @@ func codeOf(err error) FailureCode {
 	case errors.As(err, &pe):
 		return FailureWidgetPanic
 	case errors.As(err, &te):
+		switch template.CodeOf(te.Err) {
+		case template.CodeBudget:
+			return FailureTemplateBudget
+		case template.CodeSandbox:
+			return FailureTemplateSandbox
+		}
 		return FailureTemplate
 	case errors.As(err, &ve):
 		return FailureValue

@@ -1046,7 +1046,13 @@ func (s *stepCtx) Render(t widgets.Text) (string, error) {
 	if !t.Dynamic {
 		return t.Src, nil
 	}
-	out, err := s.r.e.renderer.render(t.Src, s.r.x.top().Context)
+	var out string
+	var err error
+	if t.Template != nil && t.Template.Source() == t.Src {
+		out, err = s.r.e.renderer.r.Render(s.r.ctx, t.Template, s.r.x.top().Context)
+	} else {
+		out, err = s.r.e.renderer.render(s.r.ctx, t.Src, s.r.x.top().Context)
+	}
 	if err != nil {
 		return "", &TemplateError{State: s.state, Property: t.Prop, Err: err}
 	}

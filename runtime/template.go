@@ -1,355 +1,105 @@
 package runtime
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
-	"math"
-	"reflect"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/osteele/liquid"
-	"github.com/osteele/liquid/render"
-	"github.com/osteele/liquid/values"
-	"github.com/osteele/tuesday"
-
 	"github.com/studioflow/studioflow/internal/cache"
+	"github.com/studioflow/studioflow/template"
 )
 
-// MaxRenderBytes caps a rendered template, as Twilio does (16 KB).
-const MaxRenderBytes = 16 << 10
+// MaxRenderBytes caps a rendered template, as Twilio does (16 KB), and
+// every text a template builds on the way.
+const MaxRenderBytes = template.MaxTextBytes
 
-// renderer renders Liquid against a frame context. Templates are parsed once
-// and cached by source; plain text and a lone {{ a.b.c }} never reach the
-// Liquid engine.
+// MaxLoopIterations caps every for and tablerow loop of a template, as
+// Twilio's Liquid does; nested loops share template.MaxRenderIterations.
+const MaxLoopIterations = template.MaxLoopIterations
+
+// MaxIncludeDepth is how deeply include and render may nest.
+const MaxIncludeDepth = template.MaxIncludeDepth
+
+// renderer renders the templates of widget properties. Templates are
+// parsed once (when the definition is checked, or at their first render)
+// and kept by source.
 type renderer struct {
-	engine *liquid.Engine
-	cache  *cache.Bounded[string, *cached] // by source
+	r     *template.Renderer
+	cache *cache.Bounded[string, *template.Template] // by source
 }
 
 // templateCacheSize is how many parsed templates a renderer keeps (up to
 // twice as many), least recently used dropped first.
 const templateCacheSize = 4096
 
-type cached struct {
-	tpl *liquid.Template
-	err error
-}
-
 // newRenderer returns a renderer whose date filter reads "now" and "today"
 // from the engine's clock, shown in zone (UTC when nil), so templates are
 // as deterministic as the rest of an execution; include and render read
 // source only.
 func newRenderer(clock func() time.Time, source TemplateSource, zone *time.Location) *renderer {
-	if zone == nil {
-		zone = time.UTC
+	if clock == nil {
+		clock = utcNow
 	}
-	now := func() time.Time { return clock().In(zone) }
-	eng := liquid.NewEngine()
-	// include and render read templates from the host's source only: by
-	// default Liquid reads the host's files, and a flow could then send
-	// them anywhere.
-	if source == nil {
-		source = noTemplateSource{}
+	var src template.Source
+	if source != nil {
+		src = source
 	}
-	eng.RegisterTemplateStore(depthGuard{source})
-	eng.RegisterTag(includeDepthTag, func(ctx render.Context) (string, error) {
-		d, _ := ctx.Get(includeDepthVar).(int)
-		if d >= MaxIncludeDepth {
-			return "", fmt.Errorf("include and render nest deeper than %d levels (a template including itself?)", MaxIncludeDepth)
-		}
-		ctx.Set(includeDepthVar, d+1)
-		return "", nil
-	})
-	eng.RegisterFilter("date", func(v any, format func(string) string) (string, error) {
-		t, err := dateOf(v, now)
-		if err != nil {
-			return "", err
-		}
-		return tuesday.Strftime(format("%a, %b %d, %y"), t)
-	})
-	// to_json, as Twilio's Liquid has it: the value as JSON text.
-	eng.RegisterFilter("to_json", func(v any) (string, error) {
-		data, err := json.Marshal(v)
-		if err == nil && len(data) > MaxRenderBytes {
-			return "", errGrowth("to_json", len(data))
-		}
-		return string(data), err
-	})
-	capGrowth(eng)
-	twilioNumbers(eng)
-	return &renderer{engine: eng, cache: cache.New[string, *cached](templateCacheSize)}
-}
-
-// capGrowth bounds the text a template builds without writing it: the
-// filters that grow a string (append, prepend, join, replace, to_json)
-// refuse a result over MaxRenderBytes while rendering, so that doubling a
-// variable in a loop stops at the cap instead of exhausting memory before
-// the output cap could see it. (A capture block's text is not capped yet:
-// Liquid does not let its built-in blocks be replaced.)
-func capGrowth(eng *liquid.Engine) {
-	grow := func(name string, f func(s, arg string) string) {
-		eng.RegisterFilter(name, func(v any, arg any) (string, error) {
-			a, b := liquidText(v), liquidText(arg)
-			if len(a)+len(b) > MaxRenderBytes {
-				return "", errGrowth(name, len(a)+len(b))
-			}
-			return f(a, b), nil
-		})
+	return &renderer{
+		r:     template.NewRenderer(template.Options{Clock: clock, Zone: zone, Source: src}),
+		cache: cache.New[string, *template.Template](templateCacheSize),
 	}
-	grow("append", func(s, arg string) string { return s + arg })
-	grow("prepend", func(s, arg string) string { return arg + s })
-	eng.RegisterFilter("replace_first", func(s any, old, new string) (string, error) {
-		out := strings.Replace(liquidText(s), old, new, 1)
-		if len(out) > MaxRenderBytes {
-			return "", errGrowth("replace_first", len(out))
-		}
-		return out, nil
-	})
-	eng.RegisterFilter("join", func(v any, sep func(string) string) (string, error) {
-		list := reflect.ValueOf(v)
-		if v == nil {
-			return "", nil
-		}
-		if list.Kind() != reflect.Slice && list.Kind() != reflect.Array {
-			return "", fmt.Errorf("can't convert %T(%v) to type []interface {}", v, v) // as Liquid's join
-		}
-		glue := sep(" ")
-		var b strings.Builder
-		first := true
-		for i := range list.Len() {
-			x := list.Index(i).Interface()
-			if x == nil {
-				continue // as Liquid's join: nil elements are left out
-			}
-			if !first {
-				b.WriteString(glue)
-			}
-			first = false
-			b.WriteString(liquidText(x))
-			if b.Len() > MaxRenderBytes {
-				return "", errGrowth("join", b.Len())
-			}
-		}
-		return b.String(), nil
-	})
-	eng.RegisterFilter("replace", func(s any, old, new string) (string, error) {
-		text := liquidText(s)
-		// strings.Count of "" is the number of runes plus one: an empty
-		// old inserts new between every two characters.
-		if n := strings.Count(text, old); len(new) > len(old) && len(text)+n*(len(new)-len(old)) > MaxRenderBytes {
-			return "", errGrowth("replace", len(text)+n*(len(new)-len(old)))
-		}
-		return strings.ReplaceAll(text, old, new), nil
-	})
-}
-
-// errGrowth is the error of a template whose text grew past the cap.
-func errGrowth(what string, n int) error {
-	return fmt.Errorf("%s would make a text of %d bytes; at most %d are allowed", what, n, MaxRenderBytes)
-}
-
-// liquidText formats a value as Liquid writes it.
-func liquidText(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	}
-	if s, ok := scalarText(v); ok {
-		return s
-	}
-	return fmt.Sprint(v)
-}
-
-// zoned recognises a date that ends with its offset (+02:00, -0800) or a
-// zone name (PST, CEST).
-var zoned = regexp.MustCompile(`(?:[+-]\d\d:?\d\d|\b[A-Za-z]{3,5})\s*$`)
-
-// dateOf converts the input of the date filter as Liquid does, except that
-// "now" and "today" are the engine's clock.
-func dateOf(v any, clock func() time.Time) (time.Time, error) {
-	switch v := v.(type) {
-	case time.Time:
-		return v, nil
-	case string:
-		s := strings.TrimSpace(v)
-		if s == "now" || s == "today" {
-			return clock(), nil
-		}
-		// An epoch in a string is that instant, shown in UTC.
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(n, 0).UTC(), nil
-		}
-		t, err := values.ParseDate(s)
-		if err != nil {
-			return t, err
-		}
-		// Liquid reads a date in the host's zone when it names none (and,
-		// wrongly, when it ends in Z), and gives the host's zone to one
-		// whose offset is the host's: a flow must not depend on where it
-		// runs. A date with an offset or a zone name keeps its instant in
-		// a zone of its own; one without is read in UTC.
-		if t.Location() == time.Local {
-			if zoned.MatchString(s) {
-				name, offset := t.Zone()
-				t = t.In(time.FixedZone(name, offset))
-			} else {
-				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
-			}
-		}
-		return t, nil
-	case float64:
-		return time.Unix(int64(v), 0).UTC(), nil
-	case int:
-		return time.Unix(int64(v), 0).UTC(), nil
-	case nil:
-		return time.Time{}, fmt.Errorf("date: no input")
-	}
-	return time.Time{}, fmt.Errorf("date: cannot read %v as a date", v)
 }
 
 // TemplateError reports a template that failed to parse or render, naming
-// the state and the property. It unwraps to the underlying error.
+// the state and the property. It unwraps to the underlying error, a
+// *template.Error whose Code says what kind of failure it was.
 type TemplateError struct {
 	// State and Property locate the template.
 	State, Property string
-	// Err is Liquid's error.
+	// Err is the template's error.
 	Err error
 }
 
-// Error names the state, the property and Liquid's error.
+// Error names the state, the property and the template's error.
 func (e *TemplateError) Error() string {
 	return fmt.Sprintf("state %q, property %q: template: %v", e.State, e.Property, e.Err)
 }
 
-// Unwrap returns Liquid's error.
+// Unwrap returns the template's error.
 func (e *TemplateError) Unwrap() error { return e.Err }
 
-// render renders src with bindings. Plain text comes back as is.
-func (r *renderer) render(src string, bindings map[string]any) (string, error) {
+// render renders src with bindings, read and never copied. Plain text
+// comes back as is.
+func (r *renderer) render(ctx context.Context, src string, bindings map[string]any) (string, error) {
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		return src, nil
 	}
-	if path, ok := lonePath(src); ok {
-		// Only a path that resolves through maps to a scalar is rendered
-		// here; anything else (a missing key that may be size or first, a
-		// keyword such as true or empty) is left to Liquid.
-		if v, found := lookup(bindings, path); found {
-			if s, ok := scalarText(v); ok {
-				if err := capOutput(s); err != nil {
-					return "", err
-				}
-				return s, nil
-			}
-		}
-	}
-	c := r.parsed(src)
-	if c.err != nil {
-		return "", c.err
-	}
-	// The output is capped while it is written, not after: a loop that
-	// doubles its output stops at the cap instead of filling memory.
-	w := &cappedWriter{max: MaxRenderBytes}
-	err := liquidCall(func() error {
-		if err := c.tpl.FRender(w, bindings); err != nil {
-			if w.over {
-				return errOverCap
-			}
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return w.b.String(), nil
+	return r.r.Render(ctx, r.parsed(src), bindings)
 }
 
-// parsed returns src parsed (its loops capped), from the cache or parsed
-// and cached now, with its parse error if any.
-func (r *renderer) parsed(src string) *cached {
-	c, ok := r.cache.Get(src)
+// parsed returns src parsed, from the cache or parsed and cached now.
+func (r *renderer) parsed(src string) *template.Template {
+	t, ok := r.cache.Get(src)
 	if !ok {
-		var tpl *liquid.Template
-		err := liquidCall(func() (err error) {
-			tpl, err = r.engine.ParseString(capLoops(src))
-			return err
-		})
-		c = &cached{tpl: tpl, err: err}
-		r.cache.Put(src, c)
+		t, _ = template.Parse(src)
+		r.cache.Put(src, t)
 	}
-	return c
+	return t
 }
 
 // parse parses src as render will, keeping the result: the engine's
 // template check (template.CheckWith) parses every template of a definition
 // before it takes traffic, so its first render parses nothing.
-func (r *renderer) parse(src string) error { return r.parsed(src).err }
-
-// liquidCall runs f, a call into Liquid, turning a panic into an error.
-// Liquid panics on some templates instead of returning an error: its
-// lexer on an integer literal beyond int64 ({{ 100000000000000000000 }})
-// or an identifier that is not valid Unicode, its evaluator on some
-// errors. That is the flow's mistake, a template error (FailureTemplate),
-// not a crash of the widget rendering it (FailureWidgetPanic, logged with a
-// stack as an internal fault).
-func liquidCall(f func() error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			// A rethrown error carries Liquid's stack in its text; its
-			// cause alone says what went wrong.
-			if c, ok := p.(interface{ Cause() error }); ok && c.Cause() != nil {
-				p = c.Cause()
-			}
-			err = fmt.Errorf("Liquid error: %v", p)
-		}
-	}()
-	return f()
-}
-
-// MaxLoopIterations caps every for and tablerow loop of a template, as
-// Twilio's Liquid does.
-const MaxLoopIterations = 15
-
-var loopTag = regexp.MustCompile(`\{%-?\s*(?:for|tablerow)\s[^%]*?-?%\}`)
-var loopLimit = regexp.MustCompile(`\blimit\s*:\s*(\d+|[\w.]+)`)
-
-// capLoops rewrites each loop tag of src so that it runs at most
-// MaxLoopIterations times: a loop without a limit gets one, and a literal
-// limit above the cap is lowered to it. (A limit written as a variable is
-// left as it is.)
-func capLoops(src string) string {
-	if !strings.Contains(src, "{%") {
-		return src
-	}
-	cap := strconv.Itoa(MaxLoopIterations)
-	return loopTag.ReplaceAllStringFunc(src, func(tag string) string {
-		if m := loopLimit.FindStringSubmatchIndex(tag); m != nil {
-			if n, err := strconv.Atoi(tag[m[2]:m[3]]); err == nil && n > MaxLoopIterations {
-				return tag[:m[2]] + cap + tag[m[3]:]
-			}
-			return tag
-		}
-		end := strings.LastIndex(tag, "%}")
-		if end > 0 && tag[end-1] == '-' {
-			end--
-		}
-		return strings.TrimRight(tag[:end], " \t\n") + " limit: " + cap + " " + tag[end:]
-	})
+func (r *renderer) parse(src string) (*template.Template, error) {
+	t := r.parsed(src)
+	return t, t.Err()
 }
 
 // TemplateSource is where {% include %} and {% render %} read the templates
 // they name (WithTemplateSource). Without one they read nothing, and a
 // template that uses them fails with a template error.
-type TemplateSource interface {
-	// ReadTemplate returns the template called name.
-	ReadTemplate(name string) ([]byte, error)
-}
+type TemplateSource = template.Source
 
 // TemplateMap is a TemplateSource of fixed templates by name.
 type TemplateMap map[string]string
@@ -363,89 +113,8 @@ func (m TemplateMap) ReadTemplate(name string) ([]byte, error) {
 	return []byte(s), nil
 }
 
-// MaxIncludeDepth is how deeply include and render may nest: a host
-// template that includes itself would otherwise exhaust the stack, which
-// no recover contains.
-const MaxIncludeDepth = 10
-
-const (
-	includeDepthTag = "studioflow_include_depth"
-	includeDepthVar = "\x00include_depth" // no template can name it
-)
-
-// depthGuard prefixes every template the host's source gives with the tag
-// that counts include depth.
-type depthGuard struct{ TemplateSource }
-
-func (g depthGuard) ReadTemplate(name string) ([]byte, error) {
-	src, err := g.TemplateSource.ReadTemplate(name)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte("{% "+includeDepthTag+" %}"), src...), nil
-}
-
-// noTemplateSource refuses every include and render.
-type noTemplateSource struct{}
-
-func (noTemplateSource) ReadTemplate(name string) ([]byte, error) {
-	return nil, fmt.Errorf("include and render read no files: %q cannot be read (the host gives templates with runtime.WithTemplateSource)", name)
-}
-
-// errOverCap is the error of a render whose output passed MaxRenderBytes.
-var errOverCap = fmt.Errorf("rendered output is more than %d bytes, the most allowed", MaxRenderBytes)
-
-// cappedWriter collects at most max bytes, then fails every write.
-type cappedWriter struct {
-	b    strings.Builder
-	max  int
-	over bool
-}
-
-func (w *cappedWriter) Write(p []byte) (int, error) {
-	if w.b.Len()+len(p) > w.max {
-		w.over = true
-		return 0, errOverCap
-	}
-	return w.b.Write(p)
-}
-
-// capOutput refuses output over MaxRenderBytes.
-func capOutput(out string) error {
-	if len(out) > MaxRenderBytes {
-		return fmt.Errorf("rendered output is %d bytes; at most %d are allowed", len(out), MaxRenderBytes)
-	}
-	return nil
-}
-
-// lonePath recognises a template that is exactly one {{ a.b.c }} with no
-// filter, returning the dotted path.
-func lonePath(src string) (string, bool) {
-	if len(src) < 5 || src[0] != '{' || src[1] != '{' || src[len(src)-1] != '}' || src[len(src)-2] != '}' {
-		return "", false
-	}
-	inner := strings.TrimSpace(src[2 : len(src)-2])
-	if inner == "" {
-		return "", false
-	}
-	for i := 0; i < len(inner); i++ {
-		c := inner[i]
-		if !(c == '.' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return "", false
-		}
-	}
-	if inner[0] == '.' || inner[len(inner)-1] == '.' || strings.Contains(inner, "..") {
-		return "", false
-	}
-	if c := inner[0]; c >= '0' && c <= '9' {
-		return "", false
-	}
-	return inner, true
-}
-
 // lookup resolves a dotted path in nested maps. found is false when a key
-// is missing; a value that is not a map part-way returns (nil, true), which
-// no caller renders itself.
+// is missing; a value that is not a map part-way returns (nil, true).
 func lookup(m map[string]any, path string) (any, bool) {
 	var cur any = m
 	for path != "" {
@@ -457,7 +126,6 @@ func lookup(m map[string]any, path string) (any, bool) {
 		}
 		mm, ok := cur.(map[string]any)
 		if !ok {
-			// Not a map: let the engine decide (arrays, size, ...).
 			return nil, true
 		}
 		if cur, ok = mm[key]; !ok {
@@ -465,130 +133,4 @@ func lookup(m map[string]any, path string) (any, bool) {
 		}
 	}
 	return cur, true
-}
-
-// scalarText formats a scalar as Liquid would; ok is false for values the
-// engine must format (maps, arrays, or a path the engine must resolve).
-func scalarText(v any) (string, bool) {
-	switch v := v.(type) {
-	case string:
-		return v, true
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), true
-	case bool:
-		return strconv.FormatBool(v), true
-	}
-	return "", false
-}
-
-// twilioNumbers makes the arithmetic filters read numbers as Twilio's
-// Liquid does: a string holding a number, whitespace around it included, is
-// that number, an integer when written as one. Set Variables stores the
-// rendering of a multi-line template ("\n  2\n"), so Twilio's counter idiom
-// ({{flow.variables.count | plus: 1}}, from Twilio's "How do I use Liquid
-// with Twilio Studio?") counts instead of sticking at 1, as it did when
-// Liquid read such a string as 0.
-func twilioNumbers(eng *liquid.Engine) {
-	// arith does integer arithmetic when both operands are integers and the
-	// result fits, float arithmetic otherwise (never a wrapped integer).
-	arith := func(ints func(a, b int64) (int64, bool), floats func(a, b float64) float64) func(a, b any) any {
-		return func(a, b any) any {
-			na, nb := liquidNumber(a), liquidNumber(b)
-			if ia, ok := na.(int64); ok {
-				if ib, ok := nb.(int64); ok {
-					if r, ok := ints(ia, ib); ok {
-						return r
-					}
-				}
-			}
-			return floats(asFloat(na), asFloat(nb))
-		}
-	}
-	eng.RegisterFilter("plus", arith(func(a, b int64) (int64, bool) {
-		r := a + b
-		return r, (r > a) == (b > 0)
-	}, func(a, b float64) float64 { return a + b }))
-	eng.RegisterFilter("minus", arith(func(a, b int64) (int64, bool) {
-		r := a - b
-		return r, (r < a) == (b > 0)
-	}, func(a, b float64) float64 { return a - b }))
-	eng.RegisterFilter("times", arith(func(a, b int64) (int64, bool) {
-		if a == 0 || b == 0 {
-			return 0, true
-		}
-		r := a * b
-		return r, r/b == a && !(a == -1 && b == math.MinInt64) && !(b == -1 && a == math.MinInt64)
-	}, func(a, b float64) float64 { return a * b }))
-	eng.RegisterFilter("divided_by", func(a, b any) (any, error) {
-		na, nb := liquidNumber(a), liquidNumber(b)
-		if asFloat(nb) == 0 {
-			return nil, errors.New("divided by 0")
-		}
-		ib, intDivisor := nb.(int64)
-		if !intDivisor {
-			return asFloat(na) / asFloat(nb), nil
-		}
-		// Liquid: an integer divisor gives an integer quotient.
-		if ia, ok := na.(int64); ok && !(ia == math.MinInt64 && ib == -1) {
-			return ia / ib, nil
-		}
-		q := math.Trunc(asFloat(na) / float64(ib))
-		if math.IsNaN(q) || math.IsInf(q, 0) || math.Abs(q) >= 1<<63 {
-			return nil, fmt.Errorf("%v divided by %d is not an integer Liquid can hold", a, ib)
-		}
-		return int64(q), nil
-	})
-	eng.RegisterFilter("modulo", func(a, b any) (float64, error) {
-		divisor := asFloat(liquidNumber(b))
-		if divisor == 0 {
-			return 0, errors.New("modulo by 0")
-		}
-		return math.Mod(asFloat(liquidNumber(a)), divisor), nil
-	})
-}
-
-// liquidNumber reads v as a number: int64 for integers (and strings written
-// as one), float64 otherwise; 0 for what holds no number.
-func liquidNumber(v any) any {
-	switch v := v.(type) {
-	case string:
-		return numberText(v)
-	case json.Number:
-		return numberText(string(v))
-	case nil, bool:
-		return 0.0
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return rv.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if u := rv.Uint(); u <= math.MaxInt64 {
-			return int64(u)
-		}
-		return float64(rv.Uint())
-	case reflect.Float32, reflect.Float64:
-		return rv.Float()
-	}
-	return 0.0
-}
-
-// numberText reads a string as a number, whitespace around it allowed.
-func numberText(v string) any {
-	s := strings.TrimSpace(v)
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return i
-	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return f
-	}
-	return 0.0
-}
-
-func asFloat(n any) float64 {
-	if i, ok := n.(int64); ok {
-		return float64(i)
-	}
-	f, _ := n.(float64)
-	return f
 }

@@ -1,87 +1,61 @@
-// Package template checks the Liquid templates of a definition before it
-// takes traffic: every string a state's properties or its transitions'
-// conditions hold that contains {{ or {% is parsed, and a syntax error is a
-// problem with the JSON path of that string and a stable code, so a flow
-// with a broken template is refused at check time instead of failing a
-// live call.
 package template
 
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/osteele/liquid"
-
 	"github.com/studioflow/studioflow/flow"
 )
 
-// CodeSyntax is the problem of a template that does not parse
-// [#/states/I/properties/...]. A broken block ({% if %} never closed, an
-// unknown tag) is an error: the definition never takes traffic. A broken
-// output ({{ a. b }}) is a warning: Twilio's Liquid parses output
-// expressions laxly and real exports carry such templates, so the flow is
-// not refused for it; the step that renders it fails, naming it. A broken
-// tag argument ({% if %}, {% assign = 1 %}) is an error.
-const CodeSyntax = "template.syntax"
-
-// CodeUnsupported is the problem of a template using a tag the library
-// refuses: {% cycle %}, whose state osteele/liquid shares between renders
-// (a data race on a busy engine) [#/states/I/properties/...].
-const CodeUnsupported = "template.unsupported"
-
-// outputs finds the {{ }} outputs of a template.
-var outputs = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
-
-// cycleTag finds a {% cycle %} tag.
-var cycleTag = regexp.MustCompile(`\{%-?\s*cycle\b`)
+// CodeUnknownFilter is the warning of a template naming a filter no
+// renderer has: rendering the expression fails its step, but Twilio does
+// not check filters at publish, so the flow is not refused for it.
+const CodeUnknownFilter = "template.unknown_filter"
 
 // Checker returns a flow.Checker reporting every template of a definition
-// that does not parse (CodeSyntax), for flow.Check.
+// that does not parse, for flow.Check.
 func Checker() flow.Checker { return flow.CheckerFunc(Check) }
 
-// Check parses every template of d and reports each one that does not
-// parse, in document order.
-func Check(d *flow.Definition) flow.Problems {
-	eng := liquid.NewEngine()
-	return CheckWith(d, func(src string) error { return parse(eng, src) })
-}
+// Check parses every template of d and reports, in document order, each
+// one that does not parse (CodeSyntax, CodeUnsupported: errors), each
+// output that does not parse (CodeSyntax: a warning, as Liquid's lax mode
+// and Twilio accept it, and the step that renders it fails) and each
+// filter no renderer has (CodeUnknownFilter: a warning).
+func Check(d *flow.Definition) flow.Problems { return CheckWith(d, Parse) }
 
 // CheckWith is Check with the parser a renderer will use, so that what is
 // checked is what runs and the parse is done once (the runtime hands its
 // own, which keeps what it parses). parse is called with templates only
-// (strings holding {{ or {%), and must not panic.
-func CheckWith(d *flow.Definition, parse func(src string) error) flow.Problems {
+// (strings holding {{ or {%).
+func CheckWith(d *flow.Definition, parse func(src string) (*Template, error)) flow.Problems {
 	var ps flow.Problems
-	// check reports the template at path: {% cycle %}, or a parse error.
+	// check reports the problems of the template at path.
 	check := func(path, state, src string) {
-		if cycleTag.MatchString(src) {
-			ps = append(ps, flow.Problem{Path: path, State: state, Code: CodeUnsupported, Severity: flow.SeverityError,
-				Message: fmt.Sprintf("template %s uses {%% cycle %%}, which is not supported: its state is shared between renders", quote(src))})
-			return
-		}
 		if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 			return
 		}
-		err := parse(src)
-		if err == nil {
+		problem := func(code string, sev flow.Severity, format string, args ...any) {
+			ps = append(ps, flow.Problem{Path: path, State: state, Code: code, Severity: sev,
+				Message: fmt.Sprintf("template %s ", quote(src)) + fmt.Sprintf(format, args...)})
+		}
+		t, err := parse(src)
+		if err != nil {
+			code := CodeOf(err)
+			if code == "" {
+				code = CodeSyntax
+			}
+			problem(code, flow.SeverityError, "does not parse: %s", firstLine(err.Error()))
 			return
 		}
-		msg := firstLine(err.Error())
-		sev := flow.SeverityError
-		// Only the outputs at fault ({{ a. b }}): the tags parse without
-		// them. Twilio parses expressions laxly, so the flow is not refused.
-		if stripped := outputs.ReplaceAllString(src, ""); stripped == "" || parse(stripped) == nil {
-			sev = flow.SeverityWarning
-			msg += " (an expression Twilio's lax parser may accept; rendering it here fails its step)"
+		if broken := t.Broken(); len(broken) > 0 {
+			problem(CodeSyntax, flow.SeverityWarning, "does not parse: %s (an expression Twilio's lax parser may accept; rendering it here fails its step)", firstLine(broken[0].Error()))
 		}
-		ps = append(ps, flow.Problem{
-			Path: path, State: state, Code: CodeSyntax, Severity: sev,
-			Message: fmt.Sprintf("template %s does not parse: %s", quote(src), msg),
-		})
+		if unknown := t.UnknownFilters(); len(unknown) > 0 {
+			problem(CodeUnknownFilter, flow.SeverityWarning, "uses the unknown filter %s: rendering it fails its step", strings.Join(unknown, ", "))
+		}
 	}
 	for i := range d.States {
 		s := &d.States[i]
@@ -129,24 +103,6 @@ func walk(v any, path string, f func(path, src string)) {
 			walk(v[k], path+"/"+pointerEscape(k), f)
 		}
 	}
-}
-
-// parse parses src when it holds Liquid markup; Liquid panics on some
-// inputs instead of returning an error, which counts as one.
-func parse(eng *liquid.Engine, src string) (err error) {
-	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
-		return nil
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
-		}
-	}()
-	_, serr := eng.ParseString(src)
-	if serr != nil {
-		return serr
-	}
-	return nil
 }
 
 // pointerEscape escapes a key for a JSON pointer (RFC 6901).

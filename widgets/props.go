@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/template"
 )
 
 // Text is a property value that may hold Liquid. It knows whether it needs
-// the template engine at all, so plain text costs nothing to render.
+// the template engine at all, so plain text costs nothing to render, and
+// holds its template parsed, so rendering it parses nothing.
 type Text struct {
 	// Prop is the property the text came from, for error messages.
 	Prop string
@@ -21,11 +23,20 @@ type Text struct {
 	Src string
 	// Dynamic is true when Src holds "{{" or "{%".
 	Dynamic bool
+	// Template is Src parsed, when Dynamic (NewText parses it; a Text
+	// built without it is parsed when it is rendered). One that does not
+	// parse fails its render with the parse error.
+	Template *template.Template
 }
 
-// NewText returns the Text of src read from property prop.
+// NewText returns the Text of src read from property prop, its template
+// parsed.
 func NewText(prop, src string) Text {
-	return Text{Prop: prop, Src: src, Dynamic: IsTemplate(src)}
+	t := Text{Prop: prop, Src: src, Dynamic: IsTemplate(src)}
+	if t.Dynamic {
+		t.Template, _ = template.Parse(src)
+	}
+	return t
 }
 
 // IsTemplate reports whether s holds Liquid markup.

@@ -349,6 +349,24 @@ func condNumber(s string) (float64, bool) {
 	if s == "" {
 		return 0, false
 	}
+	// A small integer, the common case (a counter, a digit pressed), is
+	// read here: exactly, and without strconv's cost.
+	if len(s) <= 15 {
+		digits, n := s, 0.0
+		if s[0] == '-' && len(s) > 1 {
+			digits = s[1:]
+		}
+		i := 0
+		for ; i < len(digits) && digits[i] >= '0' && digits[i] <= '9'; i++ {
+			n = n*10 + float64(digits[i]-'0')
+		}
+		if i == len(digits) {
+			if digits != s {
+				n = -n
+			}
+			return n, true
+		}
+	}
 	// Reject what is plainly not a number before strconv, whose errors
 	// allocate.
 	for i := 0; i < len(s); i++ {

@@ -1,0 +1,239 @@
+package template
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The differential test renders generated templates with the project's
+// renderer and with the reference (osteele/liquid, sandboxed, as the
+// runtime ran it before: reference_test.go), and requires the same output,
+// or an error from both. Templates are generated from the fuzzer's bytes
+// with a grammar of what flows use, leaving out only the deliberate
+// differences the package doc lists:
+//   - and and or in one condition (Liquid evaluates them right to left),
+//   - reversed with limit or offset (cut first, then reversed),
+//   - numbers in text compared with numbers (Twilio reads them as numbers),
+//   - empty and blank (osteele/liquid has neither),
+//   - a range whose end is a number from the data, a float (osteele/liquid
+//     wants integers),
+//   - renders past the budget (ours stops; the reference may not).
+
+// gen builds a template from a stream of choices.
+type gen struct {
+	data  []byte
+	depth int
+	b     strings.Builder
+	// loops counts the enclosing loops, so that break and continue stand
+	// inside one.
+	loops int
+}
+
+func (g *gen) pick(n int) int {
+	if len(g.data) == 0 {
+		return 0
+	}
+	c := int(g.data[0])
+	g.data = g.data[1:]
+	return c % n
+}
+
+var (
+	genPaths = []string{
+		"flow.data.first_name", "flow.data.n", "flow.data.list", "flow.data.nums", "flow.data.none",
+		"flow.data.map", "flow.data.map.a", "flow.data.list[0]", "flow.data.list.size", "flow.data.missing",
+		"trigger.message.Body", "x", "y", "flow.data.list.first", "flow.data.nums.last", "flow.data.csv",
+	}
+	genLiterals = []string{`"a"`, `'Yes'`, `1`, `2`, `-3`, `2.5`, `0`, `true`, `false`, `nil`, `""`, `","`, `"%Y-%m-%d"`}
+	genFilters  = []string{
+		"upcase", "downcase", "strip", "size", "first", "last", "capitalize", "escape", "url_encode",
+		"plus: 1", "minus: 2", "times: 3", "divided_by: 2", "modulo: 2", "abs", "ceil", "floor", "round",
+		"append: \"!\"", "prepend: x", "replace: \"a\", \"b\"", "remove: \"a\"", "split: \",\"", "join: \"-\"",
+		"default: \"d\"", "truncate: 3", "slice: 1", "slice: 0, 2", "sort", "reverse", "uniq", "compact",
+		"at_least: 2", "at_most: 2", "json", "to_json", "date: \"%Y\"", "strip_html", "newline_to_br",
+	}
+	genCmp = []string{"==", "!=", "<", ">", "<=", ">=", "contains"}
+)
+
+func (g *gen) value() string {
+	if g.pick(3) == 0 {
+		return genLiterals[g.pick(len(genLiterals))]
+	}
+	return genPaths[g.pick(len(genPaths))]
+}
+
+func (g *gen) filtered() string {
+	s := g.value()
+	for n := g.pick(3); n > 0; n-- {
+		s += " | " + genFilters[g.pick(len(genFilters))]
+	}
+	return s
+}
+
+func (g *gen) cond() string {
+	var s string
+	if g.pick(2) == 0 {
+		s = g.value() + " " + genCmp[g.pick(len(genCmp))] + " " + g.value()
+	} else {
+		s = g.value()
+	}
+	if g.pick(3) == 0 {
+		op := []string{" and ", " or "}[g.pick(2)]
+		for n := g.pick(2) + 1; n > 0; n-- { // one kind of operator only
+			s += op + g.value()
+		}
+	}
+	return s
+}
+
+func (g *gen) body() {
+	for n := g.pick(4); n > 0; n-- {
+		g.item()
+	}
+}
+
+func (g *gen) item() {
+	g.depth++
+	defer func() { g.depth-- }()
+	choice := g.pick(12)
+	if g.depth > 3 {
+		choice %= 3
+	}
+	switch choice {
+	case 0:
+		g.b.WriteString([]string{"a", " ", "\n", "-", "{", "}"}[g.pick(6)])
+	case 1:
+		fmt.Fprintf(&g.b, "{{ %s }}", g.filtered())
+	case 2:
+		fmt.Fprintf(&g.b, "{{%s}}", g.value())
+	case 3:
+		fmt.Fprintf(&g.b, "{%% if %s %%}", g.cond())
+		g.body()
+		if g.pick(2) == 0 {
+			fmt.Fprintf(&g.b, "{%% elsif %s %%}", g.cond())
+			g.body()
+		}
+		if g.pick(2) == 0 {
+			g.b.WriteString("{% else %}")
+			g.body()
+		}
+		g.b.WriteString("{% endif %}")
+	case 4:
+		fmt.Fprintf(&g.b, "{%% unless %s %%}", g.cond())
+		g.body()
+		g.b.WriteString("{% endunless %}")
+	case 5:
+		fmt.Fprintf(&g.b, "{%% assign %s = %s %%}", []string{"x", "y"}[g.pick(2)], g.filtered())
+	case 6:
+		fmt.Fprintf(&g.b, "{%% capture %s %%}", []string{"x", "y"}[g.pick(2)])
+		g.body()
+		g.b.WriteString("{% endcapture %}")
+	case 7:
+		coll := []string{"flow.data.list", "flow.data.nums", "(1..3)", "(0..1)", "flow.data.none", "flow.data.csv | split: \",\""}[g.pick(6)]
+		mods := []string{"", " limit: 2", " offset: 1", " reversed", " limit: 1 offset: 1"}[g.pick(5)]
+		fmt.Fprintf(&g.b, "{%% for x in %s%s %%}", coll, mods)
+		g.loops++
+		g.body()
+		g.loops--
+		if g.pick(3) == 0 {
+			g.b.WriteString("{% else %}")
+			g.body()
+		}
+		g.b.WriteString("{% endfor %}")
+	case 8:
+		fmt.Fprintf(&g.b, "{%% case %s %%}", g.value())
+		for n := g.pick(3) + 1; n > 0; n-- {
+			fmt.Fprintf(&g.b, "{%% when %s %%}", g.value())
+			g.body()
+		}
+		if g.pick(2) == 0 {
+			g.b.WriteString("{% else %}")
+			g.body()
+		}
+		g.b.WriteString("{% endcase %}")
+	case 9:
+		if g.loops > 0 {
+			g.b.WriteString([]string{"{% break %}", "{% continue %}"}[g.pick(2)])
+		}
+	case 10:
+		g.b.WriteString("{{ forloop.index }}{{ forloop.last }}")
+	default:
+		g.b.WriteString([]string{"{%- if true -%} t {%- endif -%}", "{% raw %}{{x}}{% endraw %}", "{% comment %}c{% endcomment %}"}[g.pick(3)])
+	}
+}
+
+// differentialData are the variables the differential test renders with:
+// its texts hold no numbers, which the two compare differently.
+var differentialData = []map[string]any{
+	{
+		"flow": map[string]any{"data": map[string]any{
+			"first_name": "Ada", "n": 3.0, "list": []any{"b", "a", "b"}, "nums": []any{2.0, 1.5, -1.0},
+			"none": nil, "map": map[string]any{"a": "x"}, "csv": "a,b,,c",
+		}},
+		"trigger": map[string]any{"message": map[string]any{"Body": "Yes please"}},
+	},
+	{
+		"flow": map[string]any{"data": map[string]any{
+			"first_name": "", "n": 0.0, "list": []any{}, "nums": []any{4.0}, "map": map[string]any{}, "csv": "",
+		}},
+	},
+}
+
+// skipDifferential reports templates that use a deliberate difference.
+func skipDifferential(src string) bool {
+	if strings.Contains(src, " reversed") && (strings.Contains(src, "limit:") || strings.Contains(src, "offset:")) {
+		return true
+	}
+	// and/or mixed in one tag
+	for _, tag := range strings.Split(src, "{%") {
+		if end := strings.Index(tag, "%}"); end >= 0 && strings.Contains(tag[:end], " and ") && strings.Contains(tag[:end], " or ") {
+			return true
+		}
+	}
+	return false
+}
+
+func differential(t *testing.T, src string, vars map[string]any) {
+	t.Helper()
+	if skipDifferential(src) {
+		return
+	}
+	clock := func() time.Time { return renderT0 }
+	ours := NewRenderer(Options{Clock: clock})
+	ref := newRefRenderer(clock, nil, nil)
+	tpl, _ := Parse(src)
+	got, err := ours.Render(context.Background(), tpl, vars)
+	if CodeOf(err) == CodeBudget {
+		return
+	}
+	want, rerr := ref.render(src, vars)
+	switch {
+	case rerr != nil && err != nil:
+	case rerr != nil:
+		t.Fatalf("template %q: the reference fails (%v), ours renders %q", src, rerr, got)
+	case err != nil:
+		t.Fatalf("template %q: ours fails (%v), the reference renders %q", src, err, want)
+	case got != want:
+		t.Fatalf("template %q: ours renders %q, the reference %q", src, got, want)
+	}
+}
+
+func FuzzDifferential(f *testing.F) {
+	for _, seed := range []string{"", "\x01\x02\x03", "\x07\x07\x01\x05\x05\x05", "\x03\x00\x01\x02\x03\x04\x05", "\x08\x02\x01\x00\x01\x00\x05"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		vars := differentialData[int(data[0])%len(differentialData)]
+		g := &gen{data: data[1:]}
+		for len(g.data) > 0 && g.b.Len() < 2000 {
+			g.item()
+		}
+		differential(t, g.b.String(), vars)
+	})
+}

@@ -1,0 +1,311 @@
+package template
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var renderT0 = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+
+func testRenderer() *Renderer {
+	return NewRenderer(Options{Clock: func() time.Time { return renderT0 }})
+}
+
+// renderSrc parses and renders src with vars.
+func renderSrc(t *testing.T, r *Renderer, src string, vars map[string]any) (string, error) {
+	t.Helper()
+	tpl, _ := Parse(src)
+	return r.Render(context.Background(), tpl, vars)
+}
+
+var testVars = map[string]any{
+	"flow": map[string]any{
+		"data": map[string]any{
+			"first_name": "Ada",
+			"n":          3.0,
+			"list":       []any{"a", "b", "c"},
+			"nums":       []any{1.0, 2.0, 3.0},
+			"empty_list": []any{},
+			"blank":      "   ",
+			"none":       nil,
+			"map":        map[string]any{"b": 2.0, "a": 1.0},
+		},
+		"variables": map[string]any{"count": "\n  2\n", "zero": "0"},
+	},
+	"trigger": map[string]any{"message": map[string]any{"Body": "Yes please"}},
+}
+
+func TestRender(t *testing.T) {
+	cases := []struct{ src, want string }{
+		// text and outputs
+		{"plain", "plain"},
+		{"Hello {{flow.data.first_name}}", "Hello Ada"},
+		{"{{ flow.data.n }}", "3"},
+		{"{{ flow.data.missing }}|{{ nope.a.b }}", "|"},
+		{"{{ flow.data.list[1] }}{{ flow.data.list[-1] }}{{ flow.data.list.first }}{{ flow.data.list.last }}", "bcac"},
+		{"{{ flow.data.list.size }} {{ flow.data.first_name.size }} {{ flow.data.map.size }}", "3 3 2"},
+		{`{{ flow.data["first_name"] }}`, "Ada"},
+		{"{{ 1.50 }} {{ -2 }} {{ true }} {{ nil }}", "1.5 -2 true "},
+		{`{{ "a\"b" }}{{ 'c\n' }}`, `a"bc\n`},
+		// whitespace control trims the template's text
+		{"a  {{- 'b' -}}  c", "abc"},
+		{"a\n{%- if true -%}\n b \n{%- endif -%}\n", "ab"},
+		// conditions
+		{"{% if flow.data.n > 2 %}big{% else %}small{% endif %}", "big"},
+		{"{% if flow.data.n == 3 and flow.data.first_name == 'Ada' %}y{% endif %}", "y"},
+		{"{% if flow.data.none %}a{% elsif flow.data.n < 3 %}b{% else %}c{% endif %}", "c"},
+		{"{% unless flow.data.none %}u{% endunless %}", "u"},
+		{"{% if 0 %}zero is true{% endif %}{% if '' %}, so is empty text{% endif %}", "zero is true, so is empty text"},
+		{"{% if trigger.message.Body contains 'Yes' %}yes{% endif %}", "yes"},
+		{"{% if flow.data.list contains 'b' %}b{% endif %}{% if flow.data.map contains 'a' %}a{% endif %}", "ba"},
+		// right to left: true or (false and false)
+		{"{% if true or false and false %}t{% else %}f{% endif %}", "t"},
+		{"{% if false and true or true %}t{% else %}f{% endif %}", "f"},
+		{"{% case flow.data.n %}{% when 1, 2 %}low{% when 3 or 4 %}mid{% else %}high{% endcase %}", "mid"},
+		{"{% case 'x' %}ignored{% when 'y' %}y{% else %}else{% endcase %}", "else"},
+		// empty and blank
+		{"{% if flow.data.empty_list == empty %}e{% endif %}{% if '' == empty %}s{% endif %}{% if flow.data.none == empty %}n{% endif %}", "es"},
+		{"{% if flow.data.blank == blank %}b{% endif %}{% if flow.data.none == blank %}n{% endif %}{% if 'x' == blank %}x{% endif %}", "bn"},
+		// assign and capture are the render's own
+		{"{% assign x = flow.data.first_name %}{{ x }}{% capture y %}[{{ x }}]{% endcapture %}{{ y }}", "Ada[Ada]"},
+		{"{% assign ok = flow.data.n > 1 %}{{ ok }}", "true"},
+		// loops
+		{"{% for x in flow.data.list %}{{ forloop.index }}{{ x }}{% unless forloop.last %},{% endunless %}{% endfor %}", "1a,2b,3c"},
+		{"{% for x in flow.data.list reversed %}{{ x }}{% endfor %}", "cba"},
+		{"{% for x in (1..10) offset: 2 limit: 3 %}{{ x }}{% endfor %}", "345"},
+		{"{% for x in (1..10) limit: 3 reversed %}{{ x }}{% endfor %}", "321"},
+		{"{% for x in flow.data.empty_list %}x{% else %}none{% endfor %}", "none"},
+		{"{% for x in (1..5) %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}{{ x }}{% endfor %}", "13"},
+		{"{% for p in flow.data.map %}{{ p[0] }}={{ p[1] }};{% endfor %}", "a=1;b=2;"},
+		{"{% for x in (1..3) %}{% for y in (1..2) %}{{ x }}{{ y }} {% endfor %}{% endfor %}", "11 12 21 22 31 32 "},
+		{"{% for i in (1..flow.data.n) %}{{ i }}{% endfor %}", "123"},
+		{"{% tablerow x in (1..3) cols: 2 %}{{ x }}{% endtablerow %}", `<tr class="row1"><td class="col1">1</td><td class="col2">2</td></tr><tr class="row2"><td class="col1">3</td></tr>`},
+		// counters, raw, comment
+		{"{% increment c %}{% increment c %}{% decrement d %}", "01-1"},
+		{"{% raw %}{{ not rendered }}{% endraw %}", "{{ not rendered }}"},
+		{"a{% comment %}{% if %}{% endcomment %}b", "ab"},
+		// unterminated markers are text, as in osteele/liquid
+		{"{{ not closed", "{{ not closed"},
+		{"{{}}", "{{}}"},
+	}
+	r := testRenderer()
+	for _, c := range cases {
+		t.Run(c.src, func(t *testing.T) {
+			got, err := renderSrc(t, r, c.src, testVars)
+			require.NoError(t, err)
+			assert.Equal(t, c.want, got)
+		})
+	}
+}
+
+// Twilio's Liquid reads a whitespace-padded number as a number in
+// comparisons too: Set Variables stores the rendering of a multi-line
+// template ("\n  2\n"), and the counter idiom of Twilio's Set Variables
+// page compares it ("How do I use Liquid with Twilio Studio?").
+func TestPaddedNumbersCompareAsNumbers(t *testing.T) {
+	r := testRenderer()
+	for src, want := range map[string]string{
+		"{% if flow.variables.count < 5 %}less{% endif %}":  "less",
+		"{% if flow.variables.count == 2 %}two{% endif %}":  "two",
+		"{% if flow.variables.count > 10 %}more{% endif %}": "",
+		"{% if flow.variables.zero == 0 %}zero{% endif %}":  "zero",
+		"{% if '10' < '9' %}as text{% endif %}":             "as text",
+	} {
+		got, err := renderSrc(t, r, src, testVars)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, got, src)
+	}
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	for _, src := range []string{
+		"{% if x %}never closed",
+		"{% endif %}",
+		"{% if %}x{% endif %}",
+		"{% assign = 1 %}",
+		"{% assign x %}",
+		"{% for x y %}{% endfor %}",
+		"{% for x in y bogus %}{% endfor %}",
+		"{% bogus %}",
+		"{% else %}",
+		"{% for x in y %}{% else %}{% else %}{% endfor %}",
+		"{% unless x %}{% elsif y %}{% endunless %}",
+		"{% capture %}{% endcapture %}",
+		"{% if (((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))) %}{% endif %}",
+		"{{ 100000000000000000000 }}{% if x %}",
+		"{% if x == %}{% endif %}",
+	} {
+		tpl, err := Parse(src)
+		require.Error(t, err, src)
+		assert.Equal(t, CodeSyntax, CodeOf(err), src)
+		_, rerr := testRenderer().Render(context.Background(), tpl, nil)
+		assert.Equal(t, err, rerr, "a render fails as the parse did: %s", src)
+	}
+	_, err := Parse("{% for i in (1..3) %}{% cycle 'a', 'b' %}{% endfor %}")
+	assert.Equal(t, CodeUnsupported, CodeOf(err))
+	deep := strings.Repeat("{% if true %}", MaxNesting+1) + strings.Repeat("{% endif %}", MaxNesting+1)
+	_, err = Parse(deep)
+	assert.ErrorContains(t, err, "nest deeper")
+}
+
+// A broken output parses, as in Liquid's lax mode: a render fails only
+// when it reaches it.
+func TestBrokenOutputFailsOnlyWhenRendered(t *testing.T) {
+	tpl, err := Parse("{% if flow.data.none %}{{ a. b }}{% endif %}ok")
+	require.NoError(t, err)
+	require.Len(t, tpl.Broken(), 1)
+	r := testRenderer()
+	got, err := r.Render(context.Background(), tpl, testVars)
+	require.NoError(t, err)
+	assert.Equal(t, "ok", got)
+	tpl, _ = Parse("x {{ 100000000000000000000 }}")
+	_, err = r.Render(context.Background(), tpl, nil)
+	assert.Equal(t, CodeSyntax, CodeOf(err))
+	assert.ErrorContains(t, err, "out of range")
+}
+
+func TestRenderDoesNotWriteTheHostsVariables(t *testing.T) {
+	vars := map[string]any{"flow": map[string]any{"data": map[string]any{"x": "1"}}}
+	got, err := renderSrc(t, testRenderer(), "{% assign flow = 'mine' %}{{ flow }}{% for flow in (1..2) %}{% endfor %}", vars)
+	require.NoError(t, err)
+	assert.Equal(t, "mine", got)
+	assert.Equal(t, map[string]any{"flow": map[string]any{"data": map[string]any{"x": "1"}}}, vars)
+}
+
+func TestIncludeReadsOnlyTheSource(t *testing.T) {
+	r := testRenderer()
+	_, err := renderSrc(t, r, "{% include '.env' %}", nil)
+	assert.Equal(t, CodeSandbox, CodeOf(err))
+	assert.ErrorContains(t, err, "read no files")
+
+	src := mapSource{"greet": "Hi {{ flow.data.first_name }}{% assign seen = 1 %}", "loop": "x{% include 'loop' %}", "iso": "[{{ who }}{{ seen }}]", "bad": "{% if %}"}
+	r = NewRenderer(Options{Source: src})
+	got, err := renderSrc(t, r, "{% include 'greet' %} {{ seen }} {% render 'iso', who: 'me' %}", testVars)
+	require.NoError(t, err)
+	assert.Equal(t, "Hi Ada 1 [me]", got, "include shares the render's variables; render does not")
+	_, err = renderSrc(t, r, "{% include 'loop' %}", nil)
+	assert.Equal(t, CodeBudget, CodeOf(err))
+	_, err = renderSrc(t, r, "{% include 'missing' %}", nil)
+	assert.Equal(t, CodeSandbox, CodeOf(err))
+	_, err = renderSrc(t, r, "{% include 'bad' %}", nil)
+	assert.Equal(t, CodeSyntax, CodeOf(err))
+	assert.ErrorContains(t, err, `template "bad"`)
+}
+
+type mapSource map[string]string
+
+func (m mapSource) ReadTemplate(name string) ([]byte, error) {
+	s, ok := m[name]
+	if !ok {
+		return nil, assert.AnError
+	}
+	return []byte(s), nil
+}
+
+// Each hostile template stops with a budget error, whatever it tries.
+func TestHostileTemplatesStopAtTheBudget(t *testing.T) {
+	r := testRenderer()
+	for name, src := range hostileTemplates {
+		t.Run(name, func(t *testing.T) {
+			_, err := renderSrc(t, r, src, testVars)
+			require.Error(t, err)
+			assert.Equal(t, CodeBudget, CodeOf(err), "%v", err)
+		})
+	}
+}
+
+// hostileTemplates are templates built to exhaust a host; the subprocess
+// test runs them under a memory limit too.
+var hostileTemplates = map[string]string{
+	"nested loops":           "{% for a in (1..15) %}{% for b in (1..15) %}{% for c in (1..15) %}x{% endfor %}{% endfor %}{% endfor %}",
+	"six nested loops":       strings.Repeat("{% for a in (1..1000000) %}", 6) + "{% assign x = 1 %}" + strings.Repeat("{% endfor %}", 6),
+	"limit as a variable":    "{% assign n = 100000000 %}{% for a in (1..n) limit: n %}{% for b in (1..n) limit:n%}{% for c in (1..n) limit:n%}{{ b }}{% endfor %}{% endfor %}{% endfor %}",
+	"huge range":             "{% for i in (1..9223372036854775807) %}{% for j in (-9223372036854775807..9223372036854775807) %}{% for k in (1..9223372036854775807) %}{{ i }}{% endfor %}{% endfor %}{% endfor %}",
+	"split and sort":         "{% assign s = 'abcdefghijklmnopqrstuvwxyz' %}{% for i in (1..7) %}{% assign s = s | append: s %}{% endfor %}{% assign s = s | slice: 0, 4000 %}{% for i in (1..15) %}{% for j in (1..15) %}{% assign p = s | split: '' | sort | join: '' %}{% endfor %}{% endfor %}",
+	"capture doubling":       "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..15) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}",
+	"append doubling":        "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..15) %}{% assign s = s | append: s %}{% endfor %}",
+	"output doubling":        "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..15) %}{% for j in (1..15) %}{{ s }}{{ s }}{{ s }}{{ s }}{{ s }}{{ s }}{{ s }}{% endfor %}{% endfor %}",
+	"join over a huge range": "{{ (1..100000000) | join: ',' }}",
+	"wide date in loops":     "{% for i in (1..15) %}{% for j in (1..15) %}{{ 'now' | date: '%1000000Y' }}{% endfor %}{% endfor %}",
+	"split and sort in loops": "{% assign s = 'abcdefghijklmnopqrstuvwxyz' | append: 'abcdefghijklmnopqrstuvwxyz' %}{% for i in (1..15) %}{% assign s = s | append: s %}{% endfor %}" +
+		"{% for i in (1..15) %}{% for j in (1..15) %}{% assign p = s | split: '' | sort | join: '' %}{% endfor %}{% endfor %}",
+	"many ifs":         strings.Repeat("{% if true %}", 60) + strings.Repeat("{% for i in (1..15) %}{{ i }}{% endfor %}", 20) + strings.Repeat("{% endif %}", 60),
+	"repeated replace": "{% assign s = 'x' %}{% for i in (1..15) %}{% assign s = s | replace: '', 'xx' %}{% endfor %}",
+}
+
+func TestRenderHonoursTheDeadline(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tpl, err := Parse("{% for i in (1..15) %}{% for j in (1..15) %}{{ i }}{{ j }}{{ i }}{{ j }}{{ i }}{{ j }}{% endfor %}{% endfor %}")
+	require.NoError(t, err)
+	_, err = testRenderer().Render(ctx, tpl, nil)
+	assert.Equal(t, CodeBudget, CodeOf(err))
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestLoopsStopAtFifteen(t *testing.T) {
+	r := testRenderer()
+	for src, want := range map[string]string{
+		"{% for i in (1..40) %}x{% endfor %}":                                                    strings.Repeat("x", 15),
+		"{% for i in (1..40) limit: 100 %}x{% endfor %}":                                         strings.Repeat("x", 15),
+		"{% for i in (1..40) %}{% if forloop.last %}{{ forloop.length }}{% endif %}{% endfor %}": "15",
+		"{% for i in (1..40) reversed %}{% if forloop.first %}{{ i }}{% endif %}{% endfor %}":    "15",
+	} {
+		got, err := renderSrc(t, r, src, nil)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, got, src)
+	}
+}
+
+func TestRendersConcurrently(t *testing.T) {
+	r := testRenderer()
+	tpl, err := Parse("{% for x in flow.data.list %}{% assign y = x | upcase %}{{ y }}{{ forloop.index }}{% endfor %}")
+	require.NoError(t, err)
+	done := make(chan string, 8)
+	for range 8 {
+		go func() {
+			var last string
+			for range 200 {
+				last, _ = r.Render(context.Background(), tpl, testVars)
+			}
+			done <- last
+		}()
+	}
+	for range 8 {
+		assert.Equal(t, "A1B2C3", <-done)
+	}
+}
+
+// BenchmarkRenderPath renders a text and one variable path, the most
+// common template of all.
+func BenchmarkRenderPath(b *testing.B) {
+	r := testRenderer()
+	tpl, err := Parse("Hello {{flow.data.first_name}}")
+	require.NoError(b, err)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, _ := r.Render(ctx, tpl, testVars); out != "Hello Ada" {
+			b.Fatal(out)
+		}
+	}
+}
+
+// BenchmarkRenderCounter renders Twilio's counter increment.
+func BenchmarkRenderCounter(b *testing.B) {
+	r := testRenderer()
+	tpl, err := Parse("{{flow.variables.count | plus: 1}}")
+	require.NoError(b, err)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, _ := r.Render(ctx, tpl, testVars); out != "3" {
+			b.Fatal(out)
+		}
+	}
+}
