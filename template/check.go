@@ -20,7 +20,7 @@ const CodeUnknownFilter = "template.unknown_filter"
 func Checker() flow.Checker { return flow.CheckerFunc(Check) }
 
 // Check parses every template of d and reports, in document order, each
-// one that does not parse (CodeSyntax, CodeUnsupported: errors), each
+// one that does not parse (CodeSyntax, CodeBudget: errors), each
 // output that does not parse (CodeSyntax: a warning, as Liquid's lax mode
 // and Twilio accept it, and the step that renders it fails) and each
 // filter no renderer has (CodeUnknownFilter: a warning).

@@ -54,21 +54,8 @@ func TestRealExportsParse(t *testing.T) {
 	}
 }
 
-func TestCycleIsRefused(t *testing.T) {
-	d, err := flow.Parse([]byte(`{"description": "c", "initial_state": "Trigger", "states": [
-	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "say"}], "properties": {}},
-	  {"name": "say", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
-	    {"key": "v", "value": "{% for i in (1..3) %}{% cycle 'a', 'b' %}{% endfor %}"}]}}]}`))
-	require.NoError(t, err)
-	ps := template.Check(d)
-	require.Len(t, ps, 1)
-	assert.Equal(t, template.CodeUnsupported, ps[0].Code)
-	assert.Equal(t, flow.SeverityError, ps[0].Severity)
-	assert.Equal(t, "#/states/1/properties/variables/0/value", ps[0].Path)
-}
-
 // Only a broken output is a warning; a broken tag argument is an error,
-// wherever it stands (a condition too), and so is {% cycle %} there.
+// wherever it stands (a condition too).
 func TestBrokenTagArgumentsAreErrors(t *testing.T) {
 	d, err := flow.Parse([]byte(`{"description": "t", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
@@ -78,7 +65,7 @@ func TestBrokenTagArgumentsAreErrors(t *testing.T) {
 	    {"key": "c", "value": "{% if x == %}x{% endif %}{{ a. b }}"},
 	    {"key": "d", "value": "ok {{ a. b }} {% if x %}y{% endif %}"}]}},
 	  {"name": "split", "type": "split-based-on", "transitions": [{"event": "noMatch"},
-	    {"event": "match", "conditions": [{"friendly_name": "c", "arguments": ["{% cycle 'a', 'b' %}"], "type": "equal_to", "value": "1"}]}],
+	    {"event": "match", "conditions": [{"friendly_name": "c", "arguments": ["{% cycle %}"], "type": "equal_to", "value": "1"}]}],
 	   "properties": {"input": "x"}}]}`))
 	require.NoError(t, err)
 	var got []string
@@ -90,6 +77,6 @@ func TestBrokenTagArgumentsAreErrors(t *testing.T) {
 		"#/states/1/properties/variables/1/value template.syntax error",
 		"#/states/1/properties/variables/2/value template.syntax error",
 		"#/states/1/properties/variables/3/value template.syntax warning",
-		"#/states/2/transitions/1/conditions/0/arguments/0 template.unsupported error",
+		"#/states/2/transitions/1/conditions/0/arguments/0 template.syntax error",
 	}, got)
 }

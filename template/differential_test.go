@@ -20,6 +20,10 @@ import (
 //   - empty and blank (osteele/liquid has neither),
 //   - a range whose end is a number from the data, a float (osteele/liquid
 //     wants integers),
+//   - whitespace control next to a tag or an output (it trims the
+//     template's text, where osteele/liquid trims what was rendered),
+//   - an integer computed by a filter, read as a date (an epoch to ours;
+//     the reference reads only Go ints),
 //   - renders past the budget (ours stops; the reference may not).
 
 // gen builds a template from a stream of choices.
@@ -161,7 +165,7 @@ func (g *gen) item() {
 	case 10:
 		g.b.WriteString("{{ forloop.index }}{{ forloop.last }}")
 	default:
-		g.b.WriteString([]string{"{%- if true -%} t {%- endif -%}", "{% raw %}{{x}}{% endraw %}", "{% comment %}c{% endcomment %}"}[g.pick(3)])
+		g.b.WriteString([]string{"a {%- if true -%} t {%- endif -%} b", "{% raw %}{{x}}{% endraw %}", "{% comment %}c{% endcomment %}"}[g.pick(3)])
 	}
 }
 
@@ -186,6 +190,14 @@ var differentialData = []map[string]any{
 func skipDifferential(src string) bool {
 	if strings.Contains(src, " reversed") && (strings.Contains(src, "limit:") || strings.Contains(src, "offset:")) {
 		return true
+	}
+	// an integer computed by a filter, read as a date
+	if strings.Contains(src, "date:") {
+		for _, f := range []string{"plus", "minus", "times", "divided_by", "modulo", "at_least", "at_most", "abs", "ceil", "floor", "round", "size"} {
+			if strings.Contains(src, f) {
+				return true
+			}
+		}
 	}
 	// and/or mixed in one tag
 	for _, tag := range strings.Split(src, "{%") {
@@ -212,6 +224,8 @@ func differential(t *testing.T, src string, vars map[string]any) {
 	want, rerr := ref.render(src, vars)
 	switch {
 	case rerr != nil && err != nil:
+	case rerr != nil && len(tpl.Broken()) > 0:
+		// a broken output the render did not reach: ours is lax
 	case rerr != nil:
 		t.Fatalf("template %q: the reference fails (%v), ours renders %q", src, rerr, got)
 	case err != nil:

@@ -13,17 +13,24 @@
 // # The sandbox
 //
 // Whatever a template holds, a render stops with a *Error of CodeBudget
-// before it takes a host's memory or CPU:
+// within bounded memory and CPU:
 //   - one loop runs at most MaxLoopIterations (15) times, as Twilio's does,
-//     whatever its limit: (a literal, a variable, none); nested loops share
-//     MaxRenderIterations between them;
+//     whatever its limit: (a literal, a variable, none); all the loops of
+//     a render share MaxRenderIterations, so nested loops cannot multiply
+//     the cap;
 //   - every text a render builds (its output, a capture, an assign, a
-//     filter's result) is capped at MaxTextBytes (16 KB) while it is built,
-//     and all of them together at MaxRenderAlloc; lists at MaxListItems;
-//   - every output, tag, filter and iteration costs work, capped at
-//     MaxRenderOps, and a render honours its context's deadline;
-//   - blocks and parentheses nest at most MaxNesting deep; include and
-//     render at most MaxIncludeDepth.
+//     filter's result, an array written out) is capped at MaxTextBytes
+//     (16 KB) while it is built, and all of them together at
+//     MaxRenderAlloc; lists at MaxListItems;
+//   - every output, tag, filter, comparison, and/or, index and iteration
+//     costs work, and what walks a value costs in proportion to its size,
+//     all capped at MaxRenderOps;
+//   - a template's source is at most MaxTemplateBytes, an expression at
+//     most MaxExprTokens tokens; blocks and parentheses nest at most
+//     MaxNesting deep; include and render at most MaxIncludeDepth.
+//
+// A render honours its context: once the context is done it stops with
+// CodeCanceled, which is the caller's doing rather than the template's.
 //
 // include and render read only the Renderer's Source (Options.Source);
 // without one, or for a name it does not hold, they fail with CodeSandbox.
@@ -33,7 +40,7 @@
 //
 // Check (and CheckWith) parse every template of a flow definition: one that
 // does not parse is an error with its JSON path (CodeSyntax), so the flow
-// never takes traffic; {% cycle %} is refused (CodeUnsupported). An output
+// never takes traffic. An output
 // whose expression does not parse ({{ a. b }}) and an unknown filter are
 // warnings: Twilio's lax Liquid accepts them, and the step that renders
 // one fails.
@@ -70,8 +77,9 @@
 //     America/Los_Angeles). A date without an offset, or ending in Z, is
 //     read in UTC, never in the host's zone; an epoch is shown in UTC.
 //   - to_json writes the value as JSON, as Twilio documents.
-//   - increment and decrement work (osteele/liquid lacks them); cycle is
-//     refused (osteele/liquid shares its state between renders).
+//   - increment and decrement work (osteele/liquid lacks them); cycle
+//     keeps its position for the render, anywhere in it, as Shopify's
+//     Liquid does (osteele/liquid allows it only inside a loop).
 //   - An output whose expression does not parse fails only the render that
 //     reaches it; osteele/liquid refuses the whole template.
 package template

@@ -2,7 +2,6 @@ package template
 
 import (
 	"fmt"
-	"strings"
 )
 
 // expr evaluates an expression in a render.
@@ -27,6 +26,9 @@ func newExprParser(src string, onFilter func(string)) (*exprParser, error) {
 	toks, err := lexExpr(src)
 	if err != nil {
 		return nil, err
+	}
+	if len(toks) > MaxExprTokens {
+		return nil, fmt.Errorf("the expression has %d tokens; at most %d are allowed", len(toks), MaxExprTokens)
 	}
 	return &exprParser{toks: toks, filter: onFilter}, nil
 }
@@ -87,6 +89,11 @@ func (p *exprParser) cond() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.condFrom(first)
+}
+
+// condFrom parses the and/or that follow first, a parsed rel.
+func (p *exprParser) condFrom(first expr) (expr, error) {
 	rels := []expr{first}
 	var ops []tokKind
 	for k := p.peek().kind; k == tAnd || k == tOr; k = p.peek().kind {
@@ -103,6 +110,9 @@ func (p *exprParser) cond() (expr, error) {
 		if ops[i] == tAnd {
 			e = func(s *state) (any, error) {
 				x, err := a(s)
+				if err == nil {
+					err = s.work(1)
+				}
 				if err != nil || !truthy(x) {
 					return false, err
 				}
@@ -112,6 +122,9 @@ func (p *exprParser) cond() (expr, error) {
 		} else {
 			e = func(s *state) (any, error) {
 				x, err := a(s)
+				if err == nil {
+					err = s.work(1)
+				}
 				if err != nil || truthy(x) {
 					return err == nil, err
 				}
@@ -129,6 +142,11 @@ func (p *exprParser) rel() (expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.relFrom(a)
+}
+
+// relFrom parses what follows a, a parsed value: a comparison, or filters.
+func (p *exprParser) relFrom(a expr) (expr, error) {
 	switch t := p.peek(); t.kind {
 	case tCmp, tContains:
 		p.next()
@@ -166,11 +184,31 @@ func compare(t token, a, b expr) expr {
 			return nil, err
 		}
 		y, err := b(s)
+		if err == nil {
+			// Comparing walks what it compares: charge it.
+			err = s.work(1 + compareCost(x) + compareCost(y))
+		}
 		if err != nil {
 			return nil, err
 		}
 		return test(x, y), nil
 	}
+}
+
+// compareCost is the work of comparing v: its length, for a list or a
+// range (an element each), a map, or a text (64 bytes each).
+func compareCost(v any) int {
+	switch v := v.(type) {
+	case string:
+		return len(v) >> 6
+	case []any:
+		return len(v)
+	case map[string]any:
+		return len(v)
+	case rangeValue:
+		return int(min(v.len(), MaxRenderOps))
+	}
+	return 0
 }
 
 // filters parses the filters applied to in.
@@ -340,10 +378,15 @@ func (p *exprParser) value() (expr, error) {
 	return p.postfix(e)
 }
 
-// group parses what follows "(": a range (a..b) or a condition.
+// group parses what follows "(": a range (a..b) or a condition. The first
+// value is parsed once, whichever it is (no backtracking: nested
+// parentheses would cost twice per level).
 func (p *exprParser) group() (expr, error) {
-	start := p.pos
-	if lo, err := p.value(); err == nil && p.peek().kind == tDotDot {
+	lo, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	if p.peek().kind == tDotDot {
 		p.next()
 		hi, err := p.value()
 		if err != nil {
@@ -354,8 +397,11 @@ func (p *exprParser) group() (expr, error) {
 		}
 		return rangeExpr(lo, hi), nil
 	}
-	p.pos = start
-	c, err := p.cond()
+	r, err := p.relFrom(lo)
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.condFrom(r)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +422,7 @@ func rangeExpr(lo, hi expr) expr {
 		x, okA := rangeEnd(a)
 		y, okB := rangeEnd(b)
 		if !okA || !okB {
-			return nil, errorf(CodeRender, "range (%s..%s) needs two integers", text(a), text(b))
+			return nil, errorf(CodeRender, "range (%s..%s) needs two integers", describeValue(a), describeValue(b))
 		}
 		return rangeValue{lo: x, hi: y}, nil
 	}
@@ -452,6 +498,9 @@ func (p *exprParser) postfix(e expr) (expr, error) {
 					return nil, err
 				}
 				k, err := i(s)
+				if err == nil {
+					err = s.work(1)
+				}
 				return index(v, k), err
 			}
 		default:
@@ -460,7 +509,8 @@ func (p *exprParser) postfix(e expr) (expr, error) {
 	}
 }
 
-// names lists a comma- or or-separated list of values (when's arguments).
+// values parses a comma- or or-separated list of values (when's
+// arguments).
 func (p *exprParser) values() ([]expr, error) {
 	var es []expr
 	for {
@@ -475,13 +525,4 @@ func (p *exprParser) values() ([]expr, error) {
 		}
 		return es, p.end()
 	}
-}
-
-// describe shortens an expression's source for a message.
-func describe(src string) string {
-	src = strings.TrimSpace(src)
-	if len(src) > 40 {
-		return src[:40] + "…"
-	}
-	return src
 }

@@ -13,14 +13,14 @@ import (
 func (p *parser) includeTag(tok *piece) (node, error) {
 	ep, err := newExprParser(tok.args, func(f string) { p.filters[f] = true })
 	if err != nil {
-		return nil, p.fail(tok, "%s: %v", tok.src, err)
+		return nil, p.failIn(tok, err)
 	}
 	if ep.peek().kind == tEOF {
-		return nil, p.fail(tok, "%s: %s needs a template name", tok.src, tok.name)
+		return nil, p.failIn(tok, fmt.Errorf("%s needs a template name", tok.name))
 	}
 	name, err := ep.value()
 	if err != nil {
-		return nil, p.fail(tok, "%s: %v", tok.src, err)
+		return nil, p.failIn(tok, err)
 	}
 	var keys []string
 	var vals []expr
@@ -29,17 +29,17 @@ func (p *parser) includeTag(tok *piece) (node, error) {
 			ep.next()
 			k := ep.next()
 			if k.kind != tKeyword {
-				return nil, p.fail(tok, "%s: expected a parameter (name: value), found %s", tok.src, k)
+				return nil, p.failIn(tok, fmt.Errorf("expected a parameter (name: value), found %s", k))
 			}
 			v, err := ep.value()
 			if err != nil {
-				return nil, p.fail(tok, "%s: %v", tok.src, err)
+				return nil, p.failIn(tok, err)
 			}
 			keys, vals = append(keys, k.text), append(vals, v)
 		}
 	}
 	if err := ep.end(); err != nil {
-		return nil, p.fail(tok, "%s: %v", tok.src, err)
+		return nil, p.failIn(tok, err)
 	}
 	isolated := tok.name == "render"
 	return func(s *state) error {
@@ -49,16 +49,20 @@ func (p *parser) includeTag(tok *piece) (node, error) {
 		}
 		file, ok := v.(string)
 		if !ok {
-			return &Error{Code: CodeRender, Line: tok.line, Message: fmt.Sprintf("%s needs a template name (a string), not %q", tok.name, text(v))}
-		}
-		t, err := s.r.include(file)
-		if err != nil {
-			return atLine(err, tok.line)
+			return &Error{Code: CodeRender, Line: tok.line, Message: fmt.Sprintf("%s needs a template name (a string), not %s", tok.name, describeValue(v))}
 		}
 		if s.depth >= MaxIncludeDepth {
 			return &Error{Code: CodeBudget, Line: tok.line, Message: fmt.Sprintf("include and render nest deeper than %d levels (a template including itself?)", MaxIncludeDepth)}
 		}
 		if err := s.work(1); err != nil {
+			return atLine(err, tok.line)
+		}
+		t, err := s.r.include(file)
+		if err == nil {
+			// Reading and parsing it is the render's work too.
+			err = s.grow("include", len(t.src))
+		}
+		if err != nil {
 			return atLine(err, tok.line)
 		}
 		s.depth++
@@ -90,18 +94,19 @@ func (r *Renderer) include(name string) (*Template, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeSandbox, Message: fmt.Sprintf("template %q cannot be read: %v", name, err), Err: err}
 	}
-	if len(src) > MaxTextBytes*4 {
-		return nil, errorf(CodeBudget, "template %q is %d bytes; at most %d are allowed", name, len(src), MaxTextBytes*4)
+	if len(src) > MaxTemplateBytes {
+		return nil, errorf(CodeBudget, "template %q is %d bytes; at most %d are allowed", name, len(src), MaxTemplateBytes)
 	}
-	text := string(src)
-	if t, ok := r.includes.Get(text); ok {
+	// Kept by name and text: a host's source may change what a name holds.
+	key := name + "\x00" + string(src)
+	if t, ok := r.includes.Get(key); ok {
 		return t, t.err
 	}
-	t, err := Parse(text)
+	t, err := Parse(string(src))
 	if err != nil {
 		err = &Error{Code: CodeOf(err), Message: fmt.Sprintf("template %q: %s", name, strings.TrimSpace(err.Error())), Err: err}
 		t.err = err
 	}
-	r.includes.Put(text, t)
+	r.includes.Put(key, t)
 	return t, err
 }

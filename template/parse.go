@@ -34,11 +34,15 @@ type segment struct {
 type node func(s *state) error
 
 // Parse parses src. A template that does not parse still gives a Template,
-// whose every render fails with the parse error (a *Error of CodeSyntax or
-// CodeUnsupported). An output whose expression does not parse does not
+// whose every render fails with the parse error (a *Error of CodeSyntax,
+// or CodeBudget for a source over MaxTemplateBytes). An output whose expression does not parse does not
 // fail the parse; see Broken.
 func Parse(src string) (*Template, error) {
 	t := &Template{src: src}
+	if len(src) > MaxTemplateBytes {
+		t.err = errorf(CodeBudget, "the template is %d bytes; at most %d are allowed", len(src), MaxTemplateBytes)
+		return t, t.err
+	}
 	if !strings.Contains(src, "{{") && !strings.Contains(src, "{%") {
 		t.text = &src
 		if src != "" {
@@ -134,7 +138,16 @@ func (t *Template) UnknownFilters() []string {
 	return unknown
 }
 
-func (t *Template) run(s *state) error { return runNodes(s, t.root) }
+func (t *Template) run(s *state) error {
+	if err := runNodes(s, t.root); err != nil {
+		return err
+	}
+	if s.jump != jumpNone {
+		// as osteele/liquid: a break or continue that no loop took
+		return errorf(CodeRender, "break or continue outside a loop")
+	}
+	return nil
+}
 
 // runNodes runs nodes until one fails or a break or continue stops them.
 func runNodes(s *state, nodes []node) error {
@@ -202,9 +215,18 @@ func scan(src string) []piece {
 	if p < len(src) {
 		out = append(out, piece{kind: pText, src: src[p:], line: line})
 	}
+	inRaw := false
 	for i := range out {
-		if out[i].kind != pText {
-			continue
+		if out[i].kind == pTag {
+			switch out[i].name {
+			case "raw":
+				inRaw = true
+			case "endraw":
+				inRaw = false
+			}
+		}
+		if out[i].kind != pText || inRaw {
+			continue // a raw block's text is kept as written
 		}
 		if i > 0 && out[i-1].trimR {
 			out[i].src = strings.TrimLeftFunc(out[i].src, unicode.IsSpace)
@@ -229,11 +251,24 @@ func (p *parser) fail(at *piece, format string, args ...any) *Error {
 	return &Error{Code: CodeSyntax, Line: at.line, Message: fmt.Sprintf(format, args...)}
 }
 
+// failIn is the syntax error err in the piece at, quoted short.
+func (p *parser) failIn(at *piece, err error) *Error {
+	return p.fail(at, "%s: %v", describe(at.src), err)
+}
+
+// describe shortens a piece's source for a message.
+func describe(src string) string {
+	if len(src) > 60 {
+		return strings.ToValidUTF8(src[:60], "") + "…"
+	}
+	return src
+}
+
 // expression parses the expression of a piece.
 func (p *parser) expression(at *piece, src string) (expr, error) {
 	e, err := parseExpression(src, func(f string) { p.filters[f] = true })
 	if err != nil {
-		return nil, p.fail(at, "%s: %v", at.src, err)
+		return nil, p.failIn(at, err)
 	}
 	return e, nil
 }
@@ -306,13 +341,13 @@ func (p *parser) block(open *piece, clauses ...string) ([]clause, error) {
 			return nil, p.fail(open, "{%% %s %%} is never closed (no {%% end%s %%})", open.name, open.name)
 		case end.name == "end"+open.name:
 			if end.args != "" {
-				return nil, p.fail(end, "%s takes no arguments", end.src)
+				return nil, p.fail(end, "%s takes no arguments", describe(end.src))
 			}
 			return out, nil
 		case slices.Contains(clauses, end.name):
 			head = end
 		default:
-			return nil, p.fail(end, "%s is not inside a block that takes it", end.src)
+			return nil, p.fail(end, "%s is not inside a block that takes it", describe(end.src))
 		}
 	}
 }
@@ -332,7 +367,7 @@ func (p *parser) tag(tok *piece) (node, error) {
 		return nil, err
 	case "raw":
 		if tok.args != "" {
-			return nil, p.fail(tok, "%s takes no arguments", tok.src)
+			return nil, p.fail(tok, "%s takes no arguments", describe(tok.src))
 		}
 		raw, err := p.skip(tok, "endraw")
 		return textNode(raw), err
@@ -350,7 +385,7 @@ func (p *parser) tag(tok *piece) (node, error) {
 		return p.counterTag(tok)
 	case "break", "continue":
 		if tok.args != "" {
-			return nil, p.fail(tok, "%s takes no arguments", tok.src)
+			return nil, p.fail(tok, "%s takes no arguments", describe(tok.src))
 		}
 		j := jumpBreak
 		if tok.name == "continue" {
@@ -360,7 +395,7 @@ func (p *parser) tag(tok *piece) (node, error) {
 	case "include", "render":
 		return p.includeTag(tok)
 	case "cycle":
-		return nil, &Error{Code: CodeUnsupported, Line: tok.line, Message: "{% cycle %} is not supported: its state would be shared between renders"}
+		return p.cycleTag(tok)
 	}
 	return nil, p.fail(tok, "unknown tag %q", tok.name)
 }
@@ -398,14 +433,21 @@ func outputNode(e expr, line int) node {
 		if str, ok := v.(string); ok {
 			return atLine(s.write(str), line)
 		}
-		return atLine(s.write(text(v)), line)
+		str, ok := cappedText(v)
+		if !ok {
+			return atLine(errorf(CodeBudget, "the rendered text is more than %d bytes, the most allowed", MaxTextBytes), line)
+		}
+		return atLine(s.write(str), line)
 	}
 }
 
-// atLine gives a template error the line it happened on.
+// atLine gives a template error the line it happened on: a copy, since
+// the error may be shared (a cached include's parse error).
 func atLine(err error, line int) error {
 	if e, ok := err.(*Error); ok && e.Line == 0 {
-		e.Line = line
+		c := *e
+		c.Line = line
+		return &c
 	}
 	return err
 }

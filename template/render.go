@@ -12,8 +12,8 @@ import (
 )
 
 // The budget of one render. Whatever the template and its data, a render
-// stops with a *Error of CodeBudget at the first of these it passes, so no
-// template can take a host's memory or hold its CPU.
+// stops with a *Error of CodeBudget at the first of these it passes, which
+// bounds the memory and the CPU any template can take.
 const (
 	// MaxTextBytes caps every text a render builds or writes: its output, a
 	// captured or assigned text, the result of a filter (Twilio caps a
@@ -22,14 +22,15 @@ const (
 	// MaxLoopIterations is how many times one for or tablerow loop runs at
 	// most, as Twilio's Liquid has it: a longer loop stops there.
 	MaxLoopIterations = 15
-	// MaxRenderIterations caps the loop iterations of one render, all loops
-	// counted: nested loops share it (the product, not each loop), so loops
-	// nested in loops cannot multiply the cap. Two full loops, one inside
-	// the other (15 + 15×15), fit; a third level does not.
+	// MaxRenderIterations caps the loop iterations of one render, all its
+	// loops counted, so loops nested in loops cannot multiply the cap (the
+	// product counts, not each loop). Two full loops, one inside the other
+	// (15 + 15×15), fit; a third level does not.
 	MaxRenderIterations = 256
-	// MaxRenderOps caps the work of one render: every output, tag, filter
-	// and loop iteration costs one, and a filter also one per element or
-	// 64 bytes it goes through.
+	// MaxRenderOps caps the work of one render: every output, tag,
+	// filter, comparison, and/or, index and loop iteration costs one, and
+	// what walks a value (a filter, a comparison, writing a list) also one
+	// per element or 64 bytes it goes through.
 	MaxRenderOps = 100_000
 	// MaxRenderAlloc caps the bytes a render's filters, captures and
 	// outputs build, all together.
@@ -41,6 +42,13 @@ const (
 	// MaxNesting caps how deeply blocks nest in one template, and
 	// parentheses in one expression.
 	MaxNesting = 64
+	// MaxExprTokens caps the tokens of one expression (names, literals,
+	// operators, filters), so that no expression is a chain too long to
+	// parse or evaluate cheaply.
+	MaxExprTokens = 1024
+	// MaxTemplateBytes caps a template's source: a longer one does not
+	// parse (CodeBudget).
+	MaxTemplateBytes = 64 << 10
 )
 
 // Codes of a *Error, stable for hosts to match.
@@ -55,8 +63,10 @@ const (
 	// CodeRender: a filter or tag failed (a division by zero, a date that
 	// cannot be read, a wrong argument).
 	CodeRender = "template.render"
-	// CodeUnsupported: a tag the library refuses ({% cycle %}).
-	CodeUnsupported = "template.unsupported"
+	// CodeCanceled: the render's context was canceled or passed its
+	// deadline; the error wraps the context's error. It is the caller's
+	// doing, not the template's.
+	CodeCanceled = "template.canceled"
 )
 
 // Error is a template that failed to parse or render.
@@ -180,8 +190,10 @@ func renderSimple(t *Template, vars map[string]any) (string, error) {
 			}
 			if str, ok := v.(string); ok {
 				b.WriteString(str)
+			} else if str, ok := cappedText(v); ok {
+				b.WriteString(str)
 			} else {
-				b.WriteString(text(v))
+				return "", errorf(CodeBudget, "the rendered text is more than %d bytes, the most allowed", MaxTextBytes)
 			}
 		}
 		if b.Len() > MaxTextBytes {
@@ -201,7 +213,6 @@ type state struct {
 
 	ops, iters, alloc int
 	depth             int // include nesting
-	blocks            int // block nesting while rendering (include)
 
 	// jump is set by break and continue until their loop takes it.
 	jump jump
@@ -209,6 +220,8 @@ type state struct {
 	loops []*forloop
 	// counters are increment's and decrement's.
 	counters map[string]int64
+	// cycles are cycle's positions, by group.
+	cycles map[string]int
 }
 
 type jump int
@@ -234,7 +247,7 @@ func (s *state) release() {
 		clear(s.locals)
 	}
 	s.loops = s.loops[:0]
-	s.counters = nil
+	s.counters, s.cycles = nil, nil
 	if cap(s.out) > 4<<10 {
 		s.out = make([]byte, 0, 256)
 	}
@@ -251,7 +264,7 @@ func (s *state) work(n int) error {
 	}
 	if s.ctx != nil && before>>10 != s.ops>>10 {
 		if err := s.ctx.Err(); err != nil {
-			return &Error{Code: CodeBudget, Message: "the render ran past its step's deadline", Err: err}
+			return &Error{Code: CodeCanceled, Message: "the render stopped: its context ended", Err: err}
 		}
 	}
 	return nil

@@ -85,9 +85,12 @@ func TestRender(t *testing.T) {
 		{"{% for x in (1..3) %}{% for y in (1..2) %}{{ x }}{{ y }} {% endfor %}{% endfor %}", "11 12 21 22 31 32 "},
 		{"{% for i in (1..flow.data.n) %}{{ i }}{% endfor %}", "123"},
 		{"{% tablerow x in (1..3) cols: 2 %}{{ x }}{% endtablerow %}", `<tr class="row1"><td class="col1">1</td><td class="col2">2</td></tr><tr class="row2"><td class="col1">3</td></tr>`},
-		// counters, raw, comment
+		// counters, cycle, raw, comment
 		{"{% increment c %}{% increment c %}{% decrement d %}", "01-1"},
+		{"{% for i in (1..3) %}{% cycle 'a', 'b' %}{% endfor %}", "aba"},
+		{"{% cycle 'g': 'a', 'b' %}{% cycle 'g': 'x', 'y' %}{% cycle 'a', 'b' %}", "aya"},
 		{"{% raw %}{{ not rendered }}{% endraw %}", "{{ not rendered }}"},
+		{"{% raw %}a {{- b }} c{% endraw %}", "a {{- b }} c"},
 		{"a{% comment %}{% if %}{% endcomment %}b", "ab"},
 		// unterminated markers are text, as in osteele/liquid
 		{"{{ not closed", "{{ not closed"},
@@ -146,10 +149,8 @@ func TestSyntaxErrors(t *testing.T) {
 		_, rerr := testRenderer().Render(context.Background(), tpl, nil)
 		assert.Equal(t, err, rerr, "a render fails as the parse did: %s", src)
 	}
-	_, err := Parse("{% for i in (1..3) %}{% cycle 'a', 'b' %}{% endfor %}")
-	assert.Equal(t, CodeUnsupported, CodeOf(err))
 	deep := strings.Repeat("{% if true %}", MaxNesting+1) + strings.Repeat("{% endif %}", MaxNesting+1)
-	_, err = Parse(deep)
+	_, err := Parse(deep)
 	assert.ErrorContains(t, err, "nest deeper")
 }
 
@@ -236,6 +237,81 @@ var hostileTemplates = map[string]string{
 		"{% for i in (1..15) %}{% for j in (1..15) %}{% assign p = s | split: '' | sort | join: '' %}{% endfor %}{% endfor %}",
 	"many ifs":         strings.Repeat("{% if true %}", 60) + strings.Repeat("{% for i in (1..15) %}{{ i }}{% endfor %}", 20) + strings.Repeat("{% endif %}", 60),
 	"repeated replace": "{% assign s = 'x' %}{% for i in (1..15) %}{% assign s = s | replace: '', 'xx' %}{% endfor %}",
+	// An array of 4096 references to one 16 KB text: within every cap
+	// until it is written, compared or searched.
+	"writing a shared array":   bigArray + "{{ a }}",
+	"searching a shared array": bigArray + "{% for i in (1..15) %}{% for j in (1..15) %}{% if 'x' contains a %}{% endif %}{% endfor %}{% endfor %}",
+	"comparing shared arrays":  bigArray + "{% for i in (1..15) %}{% for j in (1..15) %}{% if a == a %}{% endif %}{% endfor %}{% endfor %}",
+	"searching a huge range":   strings.Repeat("{% if 'x' contains (1..100000) %}{% endif %}{% if (1..100000) contains 'x' %}{% endif %}", 400),
+}
+
+// bigArray assigns a, 4096 references to one 16 KB text.
+const bigArray = "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..10) %}{% assign s = s | append: s %}{% endfor %}" +
+	"{% assign s = s | slice: 0, 16000 %}{% assign a = s | split: '|' %}{% for i in (1..12) %}{% assign a = a | concat: a %}{% endfor %}"
+
+// Errors about a value quote it short, however large it is.
+func TestErrorsQuoteValuesShort(t *testing.T) {
+	r := testRenderer()
+	for _, tail := range []string{"{% for x in a limit: a %}{% endfor %}", "{{ (1..a) }}"} {
+		_, err := renderSrc(t, r, bigArray+tail, nil)
+		require.Error(t, err, tail)
+		assert.Less(t, len(err.Error()), 300, tail)
+	}
+}
+
+// Parsing is linear: parentheses nested to the cap parse at once (they
+// used to cost twice per level), and an expression longer than
+// MaxExprTokens, or a template past MaxTemplateBytes, is refused.
+func TestParsingIsBounded(t *testing.T) {
+	deep := strings.Repeat("(", MaxNesting-1) + "1" + strings.Repeat(")", MaxNesting-1)
+	tpl, err := Parse("{{ " + deep + " }}{% if " + deep + " %}y{% endif %}")
+	require.NoError(t, err)
+	got, err := testRenderer().Render(context.Background(), tpl, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "1y", got)
+
+	_, err = Parse("{% if x" + strings.Repeat(" or x", MaxExprTokens) + " %}{% endif %}")
+	assert.Equal(t, CodeSyntax, CodeOf(err))
+	assert.ErrorContains(t, err, "tokens")
+	_, err = Parse("{{ x }}" + strings.Repeat(" ", MaxTemplateBytes))
+	assert.Equal(t, CodeBudget, CodeOf(err))
+}
+
+// Including costs what is read: a large host template included in loops
+// stops at the budget.
+func TestIncludesCountAgainstTheBudget(t *testing.T) {
+	big := "{% comment %}" + strings.Repeat("x", 60_000) + "{% endcomment %}"
+	r := NewRenderer(Options{Source: mapSource{"big": big}})
+	_, err := renderSrc(t, r, "{% for i in (1..15) %}{% for j in (1..15) %}{% include 'big' %}{% endfor %}{% endfor %}", nil)
+	assert.Equal(t, CodeBudget, CodeOf(err))
+}
+
+// A cached include's parse error is shared: each render gets its own copy
+// with its own line (run with -race).
+func TestSharedIncludeErrorsAreNotWritten(t *testing.T) {
+	r := NewRenderer(Options{Source: mapSource{"bad": "{% if %}"}})
+	one, _ := Parse("{% include 'bad' %}")
+	four, _ := Parse("\n\n\n{% include 'bad' %}")
+	done := make(chan [2]int)
+	for range 4 {
+		go func() {
+			var lines [2]int
+			for range 50 {
+				_, e1 := r.Render(context.Background(), one, nil)
+				_, e4 := r.Render(context.Background(), four, nil)
+				lines = [2]int{e1.(*Error).Line, e4.(*Error).Line}
+			}
+			done <- lines
+		}()
+	}
+	for range 4 {
+		assert.Equal(t, [2]int{1, 4}, <-done)
+	}
+}
+
+func TestBreakOutsideALoopIsAnError(t *testing.T) {
+	_, err := renderSrc(t, testRenderer(), "a{% break %}b", nil)
+	assert.Equal(t, CodeRender, CodeOf(err))
 }
 
 func TestRenderHonoursTheDeadline(t *testing.T) {
@@ -244,7 +320,7 @@ func TestRenderHonoursTheDeadline(t *testing.T) {
 	tpl, err := Parse("{% for i in (1..15) %}{% for j in (1..15) %}{{ i }}{{ j }}{{ i }}{{ j }}{{ i }}{{ j }}{% endfor %}{% endfor %}")
 	require.NoError(t, err)
 	_, err = testRenderer().Render(ctx, tpl, nil)
-	assert.Equal(t, CodeBudget, CodeOf(err))
+	assert.Equal(t, CodeCanceled, CodeOf(err), "the caller's doing, not the template's")
 	assert.ErrorIs(t, err, context.Canceled)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // ifTag parses {% if %} (elsif, else) and {% unless %} (else).
@@ -34,7 +35,10 @@ func (p *parser) ifTag(open *piece) (node, error) {
 			return !truthy(v), err
 		}
 	}
-	line := open.line
+	lines := make([]int, len(clauses))
+	for i, c := range clauses {
+		lines[i] = c.tag.line
+	}
 	return func(s *state) error {
 		if err := s.work(1); err != nil {
 			return err
@@ -43,7 +47,7 @@ func (p *parser) ifTag(open *piece) (node, error) {
 			if cond != nil {
 				v, err := cond(s)
 				if err != nil {
-					return atLine(err, line)
+					return atLine(err, lines[i])
 				}
 				if !truthy(v) {
 					continue
@@ -69,17 +73,18 @@ func (p *parser) caseTag(open *piece) (node, error) {
 	type when struct {
 		values []expr // nil for else
 		body   []node
+		line   int
 	}
 	var whens []when
 	for _, c := range clauses[1:] { // what comes before the first when is not rendered
-		w := when{body: c.body}
+		w := when{body: c.body, line: c.tag.line}
 		if c.tag.name == "when" {
 			ep, err := newExprParser(c.tag.args, nil)
 			if err == nil {
 				w.values, err = ep.values()
 			}
 			if err != nil {
-				return nil, p.fail(c.tag, "%s: %v", c.tag.src, err)
+				return nil, p.failIn(c.tag, err)
 			}
 		}
 		whens = append(whens, w)
@@ -99,8 +104,11 @@ func (p *parser) caseTag(open *piece) (node, error) {
 			}
 			for _, e := range w.values {
 				x, err := e(s)
+				if err == nil {
+					err = s.work(1 + compareCost(x))
+				}
 				if err != nil {
-					return atLine(err, line)
+					return atLine(err, w.line)
 				}
 				if equal(v, x) {
 					return runNodes(s, w.body)
@@ -127,7 +135,7 @@ type loop struct {
 func (p *parser) forTag(open *piece) (node, error) {
 	l := &loop{table: open.name == "tablerow", line: open.line}
 	if err := p.loopHead(open, l); err != nil {
-		return nil, p.fail(open, "%s: %v", open.src, err)
+		return nil, p.failIn(open, err)
 	}
 	clauses, err := p.block(open, "else")
 	if err != nil {
@@ -204,7 +212,7 @@ func (l *loop) run(s *state) error {
 	if err != nil {
 		return atLine(err, l.line)
 	}
-	items, n, err := iterate(s, v)
+	items, n, err := itemsOf(s, v)
 	if err != nil || items == nil {
 		return atLine(err, l.line)
 	}
@@ -325,14 +333,14 @@ func (l *loop) count(s *state, e expr, what string) (int64, error) {
 			return i, nil
 		}
 	}
-	return 0, &Error{Code: CodeRender, Line: l.line, Message: fmt.Sprintf("loop %s must be an integer, not %q", what, text(v))}
+	return 0, &Error{Code: CodeRender, Line: l.line, Message: fmt.Sprintf("loop %s must be an integer, not %s", what, describeValue(v))}
 }
 
-// iterate returns how to get the i-th item of what a loop goes over, and
+// itemsOf returns how to get the i-th item of what a loop goes over, and
 // how many there are; items is nil for what is not a collection (nil, a
 // string, a number), over which a loop renders nothing. A map is its
 // [key, value] pairs, by key.
-func iterate(s *state, v any) (items func(int64) any, n int64, err error) {
+func itemsOf(s *state, v any) (items func(int64) any, n int64, err error) {
 	switch v := v.(type) {
 	case []any:
 		return func(i int64) any { return v[i] }, int64(len(v)), nil
@@ -356,7 +364,7 @@ func iterate(s *state, v any) (items func(int64) any, n int64, err error) {
 func (p *parser) captureTag(open *piece) (node, error) {
 	name, ok := variableName(open.args)
 	if !ok {
-		return nil, p.fail(open, "%s: capture needs a variable name", open.src)
+		return nil, p.fail(open, "%s: capture needs a variable name", describe(open.src))
 	}
 	clauses, err := p.block(open)
 	if err != nil {
@@ -399,24 +407,24 @@ func variableName(args string) (string, bool) {
 func (p *parser) assignTag(tok *piece) (node, error) {
 	ep, err := newExprParser(tok.args, func(f string) { p.filters[f] = true })
 	if err != nil {
-		return nil, p.fail(tok, "%s: %v", tok.src, err)
+		return nil, p.failIn(tok, err)
 	}
 	t := ep.next()
 	if t.kind != tIdent {
-		return nil, p.fail(tok, "%s: assign needs a variable name, found %s", tok.src, t)
+		return nil, p.failIn(tok, fmt.Errorf("assign needs a variable name, found %s", t))
 	}
 	if err := ep.expectChar("="); err != nil {
-		return nil, p.fail(tok, "%s: %v", tok.src, err)
+		return nil, p.failIn(tok, err)
 	}
 	if ep.peek().kind == tEOF {
-		return nil, p.fail(tok, "%s: assign needs a value", tok.src)
+		return nil, p.failIn(tok, fmt.Errorf("assign needs a value"))
 	}
 	e, err := ep.cond()
 	if err == nil {
 		err = ep.end()
 	}
 	if err != nil {
-		return nil, p.fail(tok, "%s: %v", tok.src, err)
+		return nil, p.failIn(tok, err)
 	}
 	name := t.text
 	return func(s *state) error {
@@ -438,7 +446,7 @@ func (p *parser) assignTag(tok *piece) (node, error) {
 func (p *parser) counterTag(tok *piece) (node, error) {
 	name, ok := variableName(tok.args)
 	if !ok {
-		return nil, p.fail(tok, "%s: %s needs a variable name", tok.src, tok.name)
+		return nil, p.fail(tok, "%s: %s needs a variable name", describe(tok.src), tok.name)
 	}
 	inc := tok.name == "increment"
 	return func(s *state) error {
@@ -456,5 +464,61 @@ func (p *parser) counterTag(tok *piece) (node, error) {
 			s.counters[name] = n
 		}
 		return s.write(strconv.FormatInt(n, 10))
+	}, nil
+}
+
+// cycleTag parses {% cycle 'a', 'b' %} and {% cycle 'group': 'a', 'b' %}:
+// each time it renders it writes the next of its values, from the first.
+// Cycles of one group (by default, of the same values) share their
+// position, which belongs to the render.
+func (p *parser) cycleTag(tok *piece) (node, error) {
+	ep, err := newExprParser(tok.args, func(f string) { p.filters[f] = true })
+	if err != nil {
+		return nil, p.failIn(tok, err)
+	}
+	group := ""
+	if t := ep.peek(); t.kind == tString && len(ep.toks) > ep.pos+1 && ep.toks[ep.pos+1].kind == tChar && ep.toks[ep.pos+1].text == ":" {
+		group = "\x00" + t.str
+		ep.next()
+		ep.next()
+	}
+	var vals []expr
+	var srcs []string
+	for {
+		t := ep.peek()
+		v, err := ep.value()
+		if err != nil {
+			return nil, p.failIn(tok, err)
+		}
+		vals, srcs = append(vals, v), append(srcs, t.text)
+		if !ep.isChar(",") {
+			break
+		}
+		ep.next()
+	}
+	if err := ep.end(); err != nil {
+		return nil, p.failIn(tok, err)
+	}
+	if group == "" {
+		group = strings.Join(srcs, "\x00")
+	}
+	return func(s *state) error {
+		if err := s.work(1); err != nil {
+			return err
+		}
+		if s.cycles == nil {
+			s.cycles = map[string]int{}
+		}
+		n := s.cycles[group]
+		s.cycles[group] = n + 1
+		v, err := vals[n%len(vals)](s)
+		if err != nil {
+			return atLine(err, tok.line)
+		}
+		out, ok := cappedText(v)
+		if !ok {
+			return atLine(errorf(CodeBudget, "the rendered text is more than %d bytes, the most allowed", MaxTextBytes), tok.line)
+		}
+		return s.write(out)
 	}, nil
 }

@@ -27,8 +27,44 @@ func (r rangeValue) len() int64 {
 	return n
 }
 
+// cappedText is text(v), or false when it would be longer than
+// MaxTextBytes (it stops writing there: a list can hold one long text many
+// times over).
+func cappedText(v any) (string, bool) {
+	switch v.(type) {
+	case []any, map[string]any, rangeValue:
+		var b strings.Builder
+		if !writeText(&b, v) {
+			return "", false
+		}
+		return b.String(), true
+	}
+	out := text(v)
+	return out, len(out) <= MaxTextBytes
+}
+
+// writeText writes text(v) to b, reporting false once b holds more than
+// MaxTextBytes.
+func writeText(b *strings.Builder, v any) bool {
+	switch v := v.(type) {
+	case []any:
+		for _, x := range v {
+			if !writeText(b, x) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		b.WriteString(mapText(v))
+	default:
+		b.WriteString(text(v))
+	}
+	return b.Len() <= MaxTextBytes
+}
+
 // text formats v as Liquid writes it: nil as nothing, numbers without
 // exponent or trailing zeros, arrays as their elements one after another.
+// It is for values of bounded size; cappedText is for any.
 func text(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -44,7 +80,9 @@ func text(v any) string {
 	case []any:
 		var b strings.Builder
 		for _, x := range v {
-			b.WriteString(text(x))
+			if !writeText(&b, x) {
+				break
+			}
 		}
 		return b.String()
 	case rangeValue:
@@ -121,7 +159,9 @@ func mapText(m map[string]any) string {
 				if j > 0 {
 					b.WriteByte(' ')
 				}
-				b.WriteString(text(e))
+				if !writeText(&b, e) {
+					break
+				}
 			}
 			b.WriteByte(']')
 		default:
@@ -324,7 +364,9 @@ func contains(a, b any) bool {
 			if b == nil {
 				return false
 			}
-			s = text(b)
+			if s, ok = cappedText(b); !ok {
+				return false // longer than any text a render holds
+			}
 		}
 		return strings.Contains(a, s)
 	case []any:
