@@ -8,8 +8,9 @@ import (
 )
 
 // Problem codes reported by this package. They are stable: callers may
-// branch on them. Each is an error, at the state concerned (#/states/I),
-// and its message names the rule and the path that breaks it.
+// branch on them. Each is reported at the state concerned (#/states/I),
+// as an error or, for the call-path rules of a Twilio flow, a warning
+// (RulesFor), and its message names the rule and the path that breaks it.
 const (
 	// CodeNeedsCall: a step that needs a live call (a widget with
 	// NeedsCall) is reachable where no call exists, such as after
@@ -56,11 +57,17 @@ type Option func(*config)
 
 type config struct {
 	lookup ModuleLookup
+	strict bool
 }
 
 // WithModules resolves the modules run-module steps name. Without it, a
 // run-module step needs nothing and leaves the call as it was.
 func WithModules(lookup ModuleLookup) Option { return func(c *config) { c.lookup = lookup } }
+
+// WithStrictRules makes every call-path rule an error whatever the
+// definition's vendor (StrictRules), for a host that wants Twilio flows
+// held to the rules Talkdesk enforces.
+func WithStrictRules() Option { return func(c *config) { c.strict = true } }
 
 func configure(opts []Option) config {
 	var c config
@@ -98,6 +105,9 @@ func Checker(reg *widgets.Registry, opts ...Option) flow.Checker {
 // analyze runs the analysis of d and, for a module, adds CodeModuleNoTypes.
 func analyze(reg *widgets.Registry, d *flow.Definition, cfg config) (*analysis, flow.Problems) {
 	a := newAnalysis(reg, d, newModules(reg, cfg.lookup))
+	if cfg.strict {
+		a.rules = StrictRules()
+	}
 	a.run()
 	ps := a.problems()
 	if d.IsModule() {

@@ -221,8 +221,14 @@ func TestCheckerRules(t *testing.T) {
 				want = []string{}
 			}
 			assert.ElementsMatch(t, want, codes(ps), "problems:\n%s", ps)
+			rules := compat.RulesFor(compat.Classify(reg, d).Vendor)
+			strict := compat.Checker(reg, compat.WithStrictRules()).Check(d)
+			assert.ElementsMatch(t, want, codes(strict), "strict problems:\n%s", strict)
+			for _, p := range strict {
+				assert.Equal(t, flow.SeverityError, p.Severity, "strict: %s", p)
+			}
 			for _, p := range ps {
-				assert.Equal(t, flow.SeverityError, p.Severity)
+				assert.Equal(t, rules[p.Code], p.Severity)
 				assert.Equal(t, flow.StatePath(d.StateIndex(p.State)), p.Path)
 				if path, ok := tt.paths[p.State]; ok {
 					assert.Contains(t, p.Message, path)
@@ -361,4 +367,36 @@ func TestFlowTypes(t *testing.T) {
 	_, ok := compat.TypeOfTrigger("audioComplete")
 	assert.False(t, ok)
 	assert.Equal(t, "API request", compat.APIRequest.Label())
+}
+
+// Twilio Studio publishes a flow whatever its call paths: a real export
+// wires capture-payments' hangup event to a say-play. For a Twilio flow the
+// call-path rules are warnings, so it loads and runs (the runtime fails the
+// voice step if the call really ended); for a Talkdesk flow, whose editor
+// enforces them (seed 003), and in strict mode, they are errors.
+func TestCallPathRulesAreWarningsForTwilioFlows(t *testing.T) {
+	reg := registry()
+	twilioFlow := build(false,
+		"Trigger trigger incomingCall>pay",
+		"pay capture-payments success hangup>sorry",
+		"sorry say-play audioComplete say=bye",
+	)
+	ps := compat.Checker(reg).Check(twilioFlow)
+	require.Equal(t, []string{"sorry compat.after_call_ended"}, codes(ps))
+	assert.Equal(t, flow.SeverityWarning, ps[0].Severity)
+	assert.False(t, ps.HasErrors(), "a Twilio flow Twilio accepts is not refused")
+
+	strict := compat.Checker(reg, compat.WithStrictRules()).Check(twilioFlow)
+	require.Len(t, strict, 1)
+	assert.Equal(t, flow.SeverityError, strict[0].Severity)
+
+	talkdesk := build(false,
+		"Trigger trigger incomingRequest>greet",
+		"greet say-play audioComplete>stop say=hi",
+		"stop end-flow",
+	)
+	talkdesk.Vendor = flow.VendorTalkdesk
+	ps = compat.Checker(reg).Check(talkdesk)
+	require.Equal(t, []string{"greet compat.needs_call"}, codes(ps))
+	assert.Equal(t, flow.SeverityError, ps[0].Severity)
 }

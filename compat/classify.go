@@ -57,11 +57,33 @@ func Classify(reg *widgets.Registry, d *flow.Definition) Kind {
 // Rules are the severities of the call-path rules for one vendor's flows.
 type Rules map[string]flow.Severity
 
-// RulesFor returns the severity of each call-path problem code for vendor:
-// for every vendor today, every rule is an error (see the package
-// documentation); the table is where a vendor's own enforcement is set.
+// RulesFor returns the severity of each call-path problem code for vendor.
+// Talkdesk enforces its rules when a flow is published (seed 003: voice
+// components only where a call exists, one outbound call per path), so for
+// Talkdesk flows, and for any vendor not named here, each is an error.
+// Twilio Studio publishes a flow whatever its call paths (a real export
+// wires capture-payments' hangup event to a say-play), so for Twilio flows
+// the call-path rules (CodeNeedsCall, CodeAfterCallEnded,
+// CodeSecondOutboundCall, CodeReplyWaitConcurrentCalls) are warnings: the
+// flow runs, and a voice step where no call is live fails its execution
+// (runtime.FailureNoCall). StrictRules makes them errors for every vendor.
+// CodeNotAllowedInType and CodeModuleIncompatible stay errors: a trigger
+// reached by a transition, or a module that cannot fit, is no flow Twilio
+// can run either.
 func RulesFor(vendor flow.Vendor) Rules {
-	rules := Rules{
+	rules := StrictRules()
+	if vendor == flow.VendorTwilio {
+		for _, code := range []string{CodeNeedsCall, CodeAfterCallEnded, CodeSecondOutboundCall, CodeReplyWaitConcurrentCalls} {
+			rules[code] = flow.SeverityWarning
+		}
+	}
+	return rules
+}
+
+// StrictRules returns every call-path rule as an error, whatever the
+// vendor (WithStrictRules).
+func StrictRules() Rules {
+	return Rules{
 		CodeNeedsCall:                flow.SeverityError,
 		CodeAfterCallEnded:           flow.SeverityError,
 		CodeSecondOutboundCall:       flow.SeverityError,
@@ -69,7 +91,6 @@ func RulesFor(vendor flow.Vendor) Rules {
 		CodeNotAllowedInType:         flow.SeverityError,
 		CodeModuleIncompatible:       flow.SeverityError,
 	}
-	return rules
 }
 
 // severity returns the severity of code under r (an error when r does not

@@ -48,7 +48,10 @@
 // joined by " → " (long paths keep the entry and the last states). Each
 // (state, code) is reported once.
 //
-// The rules, each an error at #/states/I:
+// The rules, each reported at #/states/I: an error, except that for a
+// Twilio flow the first four are warnings, since Twilio Studio publishes
+// such flows and the runtime fails the step instead (RulesFor;
+// WithStrictRules makes them errors):
 //
 //   - CodeNeedsCall: a voice step where no call exists. An incoming call is
 //     live from the first step; an API-request flow has a call only after

@@ -91,7 +91,7 @@ func (w *world) update(item *version.Item, src string) error {
 
 func (w *world) call(t *testing.T, flowID, callSid string) *runtime.Execution {
 	t.Helper()
-	x, err := w.engine.Start(context.Background(), runtime.StartRequest{FlowSid: flowID, Trigger: runtime.TriggerCall, From: "+15550001", To: "+18005550100", CallSid: callSid})
+	x, err := w.engine.Start(context.Background(), runtime.StartRequest{FlowSid: flowID, Trigger: runtime.TriggerCall, Contact: "+15550001", FlowAddress: "+18005550100", CallSid: callSid})
 	require.NoError(t, err)
 	return x
 }
@@ -217,13 +217,13 @@ func TestSMSModuleScenario(t *testing.T) {
 		return x.Variables()["outcome"].(string)
 	}
 	rest := func(params map[string]any) runtime.StartRequest {
-		return runtime.StartRequest{FlowSid: reset.ID, Trigger: runtime.TriggerRequest, From: "app", To: "+18005550100", Parameters: params}
+		return runtime.StartRequest{FlowSid: reset.ID, Trigger: runtime.TriggerRequest, Contact: "app", FlowAddress: "+18005550100", Parameters: params}
 	}
 	assert.Equal(t, "sent SM00000001", run(rest(map[string]any{"phone": "+351912345678", "opted_in": "true"})))
 	assert.Equal(t, "not_opted_in no SMS opt-in", run(rest(map[string]any{"phone": "+351912345679", "opted_in": "false"})))
 	assert.Equal(t, "invalid_number 912 is not an E.164 number", run(rest(map[string]any{"phone": "912", "opted_in": "true"})))
 	assert.Equal(t, `failed module argument "opted_in": "perhaps" is not a Boolean (true or false)`, run(rest(map[string]any{"phone": "+351912345670", "opted_in": "perhaps"})))
-	assert.Equal(t, "sent SM00000002", run(runtime.StartRequest{FlowSid: balance.ID, Trigger: runtime.TriggerMessage, From: "+447700900123", To: "+18005550100"}))
+	assert.Equal(t, "sent SM00000002", run(runtime.StartRequest{FlowSid: balance.ID, Trigger: runtime.TriggerMessage, Contact: "+447700900123", FlowAddress: "+18005550100"}))
 
 	var sent []string
 	for _, e := range w.transcript.Entries() {
@@ -340,7 +340,7 @@ func TestRunningExecutionKeepsTheModuleVersionItEntered(t *testing.T) {
 	mod := w.publish(t, version.KindModule, "Ask", ask("v1"))
 	fl := w.publish(t, version.KindFlow, "Chat", caller)
 	ctx := context.Background()
-	x, err := w.engine.Start(ctx, runtime.StartRequest{FlowSid: fl.ID, Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	x, err := w.engine.Start(ctx, runtime.StartRequest{FlowSid: fl.ID, Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
 	require.NoError(t, err)
 	require.NotNil(t, x.Wait)
 	require.NoError(t, w.update(mod, ask("v2")))
@@ -348,7 +348,7 @@ func TestRunningExecutionKeepsTheModuleVersionItEntered(t *testing.T) {
 	x, err = w.engine.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "Ada"}})
 	require.NoError(t, err)
 	assert.Equal(t, "Ada via v1", x.Variables()["answer"])
-	_, err = w.engine.Start(ctx, runtime.StartRequest{FlowSid: fl.ID, Trigger: runtime.TriggerMessage, From: "+3", To: "+2"})
+	_, err = w.engine.Start(ctx, runtime.StartRequest{FlowSid: fl.ID, Trigger: runtime.TriggerMessage, Contact: "+3", FlowAddress: "+2"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"v1", "v2"}, texts(w.transcript))
 }

@@ -146,7 +146,7 @@ func BenchmarkResume(b *testing.B) {
 	}
 	ctx := context.Background()
 	e := New(WithSource(Definitions{"FWacme": def}), WithServices(&widgets.Services{Voice: nopVoice{}}), WithClock(NewFixedClock(benchNow).Now))
-	x, err := e.Start(ctx, StartRequest{FlowSid: "FWacme", Trigger: TriggerCall, From: "+15551230000", To: "+15559870000", CallSid: "CA0001"})
+	x, err := e.Start(ctx, StartRequest{FlowSid: "FWacme", Trigger: TriggerCall, Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA0001"})
 	if err != nil || x.Wait == nil {
 		b.Fatalf("start: %v %+v", err, x)
 	}

@@ -29,7 +29,7 @@ func TestTheProgramCacheIsBounded(t *testing.T) {
 	}
 	e := New(WithSource(defs), WithProgramCache(8), WithClock(NewFixedClock(boundsT0).Now))
 	for sid := range defs {
-		x, err := e.Start(context.Background(), StartRequest{FlowSid: sid, Trigger: TriggerRequest, From: sid})
+		x, err := e.Start(context.Background(), StartRequest{FlowSid: sid, Trigger: TriggerRequest, Contact: sid})
 		require.NoError(t, err)
 		assert.Equal(t, StatusEnded, x.Status)
 	}
@@ -79,22 +79,4 @@ func TestTheTemplateCacheIsBounded(t *testing.T) {
 		require.Equal(t, fmt.Sprint("n", i), out)
 	}
 	assert.LessOrEqual(t, r.cache.Len(), 2*64)
-}
-
-// The engine's check parses each template once, as rendering will (loops
-// capped), and keeps it: the first render parses nothing.
-func TestTheCheckParsesTemplatesForTheRenderer(t *testing.T) {
-	const tpl = "{% for i in flow.data.list %}{{ i }}{% endfor %}"
-	def, err := flow.Parse([]byte(`{"description": "t", "initial_state": "Trigger", "states": [
-	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
-	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
-	    {"key": "v", "value": "` + tpl + `"}]}}]}`))
-	require.NoError(t, err)
-	e := New(WithSource(Definitions{"FW": def}), WithClock(NewFixedClock(boundsT0).Now))
-	_, ok := e.renderer.cache.Get(tpl)
-	require.False(t, ok)
-	require.Empty(t, e.Check(def))
-	c, ok := e.renderer.cache.Get(tpl)
-	require.True(t, ok, "the check left the parsed template for the renderer")
-	require.NoError(t, c.Err())
 }

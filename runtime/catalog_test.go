@@ -52,7 +52,7 @@ func TestCatalogAddressesTestUsersAndRevisions(t *testing.T) {
 	services, transcript := fake.Services()
 	engine := runtime.New(runtime.WithSource(runtime.CatalogSource{Catalog: cat}), runtime.WithServices(services), runtime.WithClock(clock.Now))
 	callFrom := func(from, callSid string) *runtime.Execution {
-		x, err := engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, From: from, To: "+15550000000", CallSid: callSid})
+		x, err := engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, Contact: from, FlowAddress: "+15550000000", CallSid: callSid})
 		require.NoError(t, err)
 		return x
 	}
@@ -86,6 +86,6 @@ func TestCatalogAddressesTestUsersAndRevisions(t *testing.T) {
 	assert.True(t, strings.HasPrefix(said(transcript)[len(said(transcript))-1], "Version two bye"))
 
 	// An address with no flow is refused clearly.
-	_, err = engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, From: "+1", To: "+19999999999", CallSid: "CA9"})
+	_, err = engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+19999999999", CallSid: "CA9"})
 	assert.ErrorIs(t, err, version.ErrNotFound)
 }

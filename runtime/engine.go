@@ -182,6 +182,8 @@ type Engine struct {
 	compiling singleflight.Group
 	cacheSize int
 	setupErr  error // an option that could not be applied
+	// strictPaths makes every compat call-path rule an error.
+	strictPaths bool
 }
 
 // compiled is a cache entry: a program, or why its definition cannot run.
@@ -266,6 +268,13 @@ func WithTemplateSource(s TemplateSource) Option { return func(e *Engine) { e.te
 // time: hosts that mirror Twilio give time.LoadLocation("America/Los_Angeles").
 func WithTemplateZone(loc *time.Location) Option { return func(e *Engine) { e.zone = loc } }
 
+// WithStrictCallPaths holds Twilio flows to every call-path rule as an
+// error (compat.WithStrictRules): a voice step where no call can be live, a
+// second outbound call on one path. By default they are warnings for
+// Twilio flows, since Twilio Studio publishes such flows, and a voice step
+// that runs with no live call fails its execution (FailureNoCall).
+func WithStrictCallPaths() Option { return func(e *Engine) { e.strictPaths = true } }
+
 // WithProgramCache sets how many compiled definitions (flow, subflow and
 // module revisions) the engine keeps, least recently used dropped first
 // (default DefaultProgramCacheSize; it may hold up to twice as many). A
@@ -337,8 +346,14 @@ func New(opts ...Option) *Engine {
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
 	e.renderer = newRenderer(e.clock, e.templates, e.zone)
-	templates := flow.CheckerFunc(func(d *flow.Definition) flow.Problems { return template.CheckWith(d, e.renderer.parse) })
-	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compat.WithModules(e.publishedModule)), templates}, e.checkers...)
+	// (The widgets parse their templates when they compile, and keep them:
+	// the check's parse is its own.)
+	templates := template.Checker()
+	compatOpts := []compat.Option{compat.WithModules(e.publishedModule)}
+	if e.strictPaths {
+		compatOpts = append(compatOpts, compat.WithStrictRules())
+	}
+	e.checkers = append([]flow.Checker{compat.Checker(e.registry, compatOpts...), templates}, e.checkers...)
 	if e.source == nil {
 		e.source = Definitions{}
 	}

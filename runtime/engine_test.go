@@ -45,7 +45,7 @@ func TestMenuWaitResumeAndTimeout(t *testing.T) {
 
 	// Timeout: nothing is due before the deadline, then the expiry pass
 	// delivers timeout.
-	y := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1555", To: "+1666", CallSid: "CA2"})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+1555", FlowAddress: "+1666", CallSid: "CA2"})
 	h.clock.Advance(4*time.Second + twilio.GatherGrace)
 	n, err := h.engine.Expire(context.Background())
 	require.NoError(t, err)
@@ -126,10 +126,10 @@ func TestEveryTriggerKind(t *testing.T) {
 		first string
 		want  string
 	}{
-		{runtime.StartRequest{Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA9"}, "incomingCall:Trigger>from_call", "call CA9 from +1 to +2"},
-		{runtime.StartRequest{Trigger: runtime.TriggerMessage, From: "+1", To: "+2", Payload: map[string]any{"Body": "hi"}}, "incomingMessage:Trigger>from_message", "message hi from +1"},
-		{runtime.StartRequest{Trigger: runtime.TriggerConversation, From: "ann", ConversationSid: "CH1"}, "incomingConversationMessage:Trigger>from_conversation", "conversation CH1"},
-		{runtime.StartRequest{Trigger: runtime.TriggerRequest, From: "+1", To: "+2", Parameters: map[string]any{"first_name": "Ada", "age": 36}}, "incomingRequest:Trigger>from_request", "request for Ada (37)"},
+		{runtime.StartRequest{Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA9"}, "incomingCall:Trigger>from_call", "call CA9 from +1 to +2"},
+		{runtime.StartRequest{Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2", Payload: map[string]any{"Body": "hi"}}, "incomingMessage:Trigger>from_message", "message hi from +1"},
+		{runtime.StartRequest{Trigger: runtime.TriggerConversation, Contact: "ann", ConversationSid: "CH1"}, "incomingConversationMessage:Trigger>from_conversation", "conversation CH1"},
+		{runtime.StartRequest{Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2", Parameters: map[string]any{"first_name": "Ada", "age": 36}}, "incomingRequest:Trigger>from_request", "request for Ada (37)"},
 		{runtime.StartRequest{Trigger: runtime.TriggerParent, Parameters: map[string]any{"greeting": "hello"}}, "incomingParent:Trigger>from_parent", "parent says hello"},
 	}
 	for _, c := range cases {
@@ -162,7 +162,7 @@ const replyFlow = `{
 func TestOneActiveExecutionPerSession(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, map[string]string{"FWr": replyFlow})
-	rest := runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1555", To: "+1666"}
+	rest := runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, Contact: "+1555", FlowAddress: "+1666"}
 	x := h.start(t, rest)
 	require.NotNil(t, x.Wait)
 
@@ -174,11 +174,11 @@ func TestOneActiveExecutionPerSession(t *testing.T) {
 	assert.ErrorIs(t, err, runtime.ErrConflict)
 
 	// Another contact is another session.
-	other := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1777", To: "+1666"})
+	other := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, Contact: "+1777", FlowAddress: "+1666"})
 	assert.NotEqual(t, x.ID, other.ID)
 
 	// An inbound message for the pair resumes the active execution.
-	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, From: "+1555", To: "+1666", Payload: map[string]any{"Body": "Ada"}})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, Contact: "+1555", FlowAddress: "+1666", Payload: map[string]any{"Body": "Ada"}})
 	assert.Equal(t, x.ID, y.ID)
 	assert.Equal(t, runtime.StatusEnded, y.Status)
 	assert.Equal(t, "Thanks Ada", said(h.transcript)[2])
@@ -190,26 +190,26 @@ func TestOneActiveExecutionPerSession(t *testing.T) {
 
 func TestConversationsKeyedByConversation(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWr": replyFlow})
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, From: "ann", ConversationSid: "CH1"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, Contact: "ann", ConversationSid: "CH1"})
 	require.NotNil(t, x.Wait)
 	// Another participant of the same conversation advances the same execution.
-	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, From: "bob", ConversationSid: "CH1", Payload: map[string]any{"Body": "Bob"}})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, Contact: "bob", ConversationSid: "CH1", Payload: map[string]any{"Body": "Bob"}})
 	assert.Equal(t, x.ID, y.ID)
 	assert.Equal(t, "Bob", y.Widgets()["ask"].(map[string]any)["inbound"].(map[string]any)["Body"])
 	// Another conversation is another execution.
-	z := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, From: "ann", ConversationSid: "CH2"})
+	z := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, Contact: "ann", ConversationSid: "CH2"})
 	assert.NotEqual(t, x.ID, z.ID)
 }
 
 func TestCallsKeyedByCallSidWhenConcurrentCallsAllowed(t *testing.T) {
 	noConcurrency := strings.Replace(menuFlow, `"allow_concurrent_calls": true`, `"allow_concurrent_calls": false`, 1)
 	h := newHarness(t, map[string]string{"FWmenu": menuFlow, "FWsingle": noConcurrency})
-	a := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA1"})
-	b := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA2"})
+	a := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA1"})
+	b := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA2"})
 	assert.NotEqual(t, a.ID, b.ID)
 
-	h.start(t, runtime.StartRequest{FlowSid: "FWsingle", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA3"})
-	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWsingle", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA4"})
+	h.start(t, runtime.StartRequest{FlowSid: "FWsingle", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA3"})
+	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWsingle", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA4"})
 	assert.ErrorIs(t, err, runtime.ErrConflict)
 }
 
@@ -277,7 +277,7 @@ const loopFlow = `{
 
 func TestLimits(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWloop": loopFlow}, runtime.WithLimits(runtime.Limits{MaxSteps: 50}))
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWloop", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWloop", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, runtime.FailureLimitSteps, x.FailureCode)
 	assert.Len(t, x.Steps, 50)
@@ -286,7 +286,7 @@ func TestLimits(t *testing.T) {
     {"name": "a"`, `"next": "self"}], "properties": {}},
     {"name": "a"`, 1)
 	h = newHarness(t, map[string]string{"FWself": selfLoop})
-	x = h.start(t, runtime.StartRequest{FlowSid: "FWself", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWself", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, runtime.FailureLimitRepeats, x.FailureCode)
 	assert.Contains(t, x.Reason, `state "self"`)
@@ -332,7 +332,7 @@ func TestTemplateCapAndErrors(t *testing.T) {
 func TestEndAndLifetime(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, map[string]string{"FWr": replyFlow})
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	x, err := h.engine.End(ctx, x.ID, "agent took over")
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusEnded, x.Status)
@@ -345,7 +345,7 @@ func TestEndAndLifetime(t *testing.T) {
 	// at the lifetime instead.
 	h = newHarness(t, map[string]string{"FWr": strings.Replace(replyFlow, `"timeout": "600"`, `"timeout": "2592000"`, 1)},
 		runtime.WithLimits(runtime.Limits{Lifetime: time.Hour}))
-	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	h.clock.Advance(time.Hour)
 	n, err := h.engine.Expire(ctx)
 	require.NoError(t, err)
@@ -389,7 +389,7 @@ func TestEventsAndFailingSink(t *testing.T) {
 func TestAdmission(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWt": everyTriggerFlow}, runtime.WithAdmission(runtime.TalkdeskFlowsAPILimits()))
 	start := func(i int) error {
-		_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWt", Trigger: runtime.TriggerRequest, From: fmt.Sprint(i), Account: "acme"})
+		_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWt", Trigger: runtime.TriggerRequest, Contact: fmt.Sprint(i), Account: "acme"})
 		return err
 	}
 	require.NoError(t, start(1))
@@ -448,7 +448,7 @@ func TestCustomWidget(t *testing.T) {
 	  {"name": "crm", "type": "crm-lookup", "transitions": [{"event": "found", "next": "hello"}, {"event": "notFound"}], "properties": {"phone": "{{contact.channel.address}}"}},
 	  {"name": "hello", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "greeting", "value": "Hello {{widgets.crm.name}}"}]}}]}`
 	h := newHarness(t, map[string]string{"FW": src}, runtime.WithWidget(lookup))
-	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1555"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+1555"})
 	assert.Equal(t, "Hello Ada", x.Variables()["greeting"])
 
 	// Without the registration the flow does not pass the check.
@@ -484,13 +484,20 @@ func TestInvalidFlowRefused(t *testing.T) {
 }
 
 func TestVoiceStepWithoutCallRefusedAtCheckAndFailsCleanlyAtRunTime(t *testing.T) {
-	// Straight after a message trigger, compat refuses the flow before it
-	// takes traffic.
+	// Straight after a message trigger: Twilio publishes such a flow, so by
+	// default it runs and the voice step fails its execution; a strict
+	// engine (WithStrictCallPaths) refuses the flow before it takes
+	// traffic.
 	src := `{"description": "sms then say", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "say"}], "properties": {}},
 	  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "hi"}}]}`
 	h := newHarness(t, map[string]string{"FW": src})
-	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureNoCall, x.FailureCode)
+	assert.Contains(t, x.Reason, `state "say"`)
+	h = newHarness(t, map[string]string{"FW": src}, runtime.WithStrictCallPaths())
+	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
 	var inv *flow.InvalidError
 	require.ErrorAs(t, err, &inv)
 	assert.Equal(t, "compat.needs_call", inv.Problems[0].Code)
@@ -505,7 +512,7 @@ func TestVoiceStepWithoutCallRefusedAtCheckAndFailsCleanlyAtRunTime(t *testing.T
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "say"}], "properties": {}},
 	  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "hi"}}]}`
 	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, runtime.FailureNoCall, x.FailureCode)
 	assert.Contains(t, x.Reason, `state "say"`)

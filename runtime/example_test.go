@@ -33,7 +33,7 @@ func Example() {
 	)
 	ctx := context.Background()
 	x, err := engine.Start(ctx, runtime.StartRequest{
-		FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+15550001111", To: "+15559990000", CallSid: "CA1",
+		FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+15550001111", FlowAddress: "+15559990000", CallSid: "CA1",
 	})
 	if err != nil {
 		panic(err)

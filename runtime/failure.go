@@ -67,6 +67,12 @@ const (
 	// FailureStore: the store failed the execution's first save, so it was
 	// released rather than left holding its contact.
 	FailureStore FailureCode = "store_failure"
+	// FailureCanceled: the caller's context was canceled or passed its
+	// deadline during the execution's first run (Start), so it was
+	// released rather than left holding its contact. (During a later run
+	// nothing is saved: the execution stays as it was, and the call
+	// returns the context's error.)
+	FailureCanceled FailureCode = "canceled"
 	// FailureCorrupt: the stored record could not be decoded, or decoded
 	// to something no execution can be; it was ended unread.
 	FailureCorrupt FailureCode = "corrupt_record"

@@ -545,7 +545,7 @@ func runFuzzScript(t *testing.T, def *flow.Definition, fallbackModule *flow.Defi
 	}
 	req := runtime.StartRequest{
 		FlowSid: "FWfuzz", Trigger: kinds[int(head&0x0f)%len(kinds)],
-		From: fuzzFroms[head>>6], To: "+15559990000", CallSid: "CA1", ConversationSid: "CH1",
+		Contact: fuzzFroms[head>>6], FlowAddress: "+15559990000", CallSid: "CA1", ConversationSid: "CH1",
 		Parameters: params, Payload: payload,
 	}
 	if len(script) == 0 {

@@ -62,7 +62,7 @@ const emitFlow = `{"description": "emit", "initial_state": "Trigger", "states": 
   {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "e"}], "properties": {}},
   {"name": "e", "type": "emit", "transitions": [{"event": "next"}], "properties": {}}]}`
 
-var rest = runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15559990000"}
+var rest = runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"}
 
 // Point 2 of the hardening issue: a value that could be saved but never
 // loaded again (nested past encoding/json's limit, cyclic, NaN) is refused
@@ -112,13 +112,13 @@ func TestValuesAreBoundedWhereTheyEnter(t *testing.T) {
 func TestHostInputPastTheLimitsIsRefusedAndChangesNothing(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
 	_, err := h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerRequest,
-		From: "+1", To: "+2", Parameters: map[string]any{"deep": nested(500)}})
+		Contact: "+1", FlowAddress: "+2", Parameters: map[string]any{"deep": nested(500)}})
 	require.ErrorIs(t, err, runtime.ErrRefused)
 	assert.Contains(t, err.Error(), "parameters.deep")
 	assert.Equal(t, 0, h.store.Len(), "nothing was created")
 
 	_, err = h.engine.Start(context.Background(), runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall,
-		From: "+1", To: "+2", CallSid: "CA9", Payload: map[string]any{"Big": strings.Repeat("x", 2<<20)}})
+		Contact: "+1", FlowAddress: "+2", CallSid: "CA9", Payload: map[string]any{"Big": strings.Repeat("x", 2<<20)}})
 	require.ErrorIs(t, err, runtime.ErrRefused)
 	assert.Equal(t, 0, h.store.Len())
 
@@ -201,7 +201,7 @@ func TestDamagedRecordsGiveErrorsAndNeverHoldTheirContact(t *testing.T) {
 			require.ErrorIs(t, err, runtime.ErrCorrupt)
 
 			// A new start for the contact ends the corrupt record unread.
-			x, err := h.engine.Start(ctx, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15559990000"})
+			x, err := h.engine.Start(ctx, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
 			require.NoError(t, err)
 			assert.NotEqual(t, "FNbad", x.ID)
 			bad, err := h.engine.Get(ctx, "FNbad")
@@ -422,7 +422,7 @@ func TestFailureCodes(t *testing.T) {
 		{"steps", loop, rest, []runtime.Option{runtime.WithLimits(runtime.Limits{MaxSteps: 20, MaxRepeats: 100})}, runtime.FailureLimitSteps},
 		{"repeats", self, rest, nil, runtime.FailureLimitRepeats},
 		{"template", badTemplate, rest, nil, runtime.FailureTemplate},
-		{"service not configured", say, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: "CA1"},
+		{"service not configured", say, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA1"},
 			[]runtime.Option{runtime.WithServices(&widgets.Services{})}, runtime.FailureService},
 		{"panic", `{"description": "b", "initial_state": "Trigger", "states": [
 		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "b"}], "properties": {}},
@@ -449,7 +449,7 @@ func TestFailureCodes(t *testing.T) {
 		  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}], "properties": {"flow_sid": "FWchild"}}]}`
 		child := strings.Replace(say, "incomingCall", "incomingParent", 1)
 		h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
-		x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+		x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
 		assert.Equal(t, runtime.FailureNoCall, x.FailureCode, x.Reason)
 	})
 
@@ -676,7 +676,7 @@ func TestIncludeReadsOnlyTheHostsTemplates(t *testing.T) {
 	}
 	h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", "greeting", 1)},
 		runtime.WithTemplateSource(runtime.TemplateMap{"greeting": "Hello {{ flow.data.name }}"}))
-	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2", Parameters: map[string]any{"name": "Ada"}})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2", Parameters: map[string]any{"name": "Ada"}})
 	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 	assert.Equal(t, "Hello Ada", x.Variables()["v"])
 }
@@ -689,7 +689,7 @@ func TestOutputIsCappedWhileRendering(t *testing.T) {
 	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
 	    {"key": "v", "value": "{% for i in (1..15) %}{% for j in (1..15) %}{{ flow.data.big }}{% endfor %}{% endfor %}"}]}}]}`
 	h := newHarness(t, map[string]string{"FW": src})
-	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2",
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2",
 		Parameters: map[string]any{"big": strings.Repeat("x", 1000)}})
 	assert.Equal(t, runtime.FailureTemplateBudget, x.FailureCode)
 	assert.Contains(t, x.Reason, "more than 16384 bytes")
@@ -739,7 +739,7 @@ func TestHostileTemplatesAreTemplateErrors(t *testing.T) {
 		`{% for i in (1..15) %}{% for j in (1..15) %}{% for k in (1..15) %}{% endfor %}{% endfor %}{% endfor %}`:         {runtime.FailureTemplateBudget, "loops run more than 256 times"},
 	} {
 		h := newHarness(t, map[string]string{"FW": strings.Replace(src, "TEMPLATE", strings.ReplaceAll(tpl, `'`, `\u0027`), 1)})
-		x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+1", To: "+2",
+		x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2",
 			Parameters: map[string]any{"big": strings.Repeat("x", 4000)}})
 		assert.Equal(t, runtime.StatusFailed, x.Status, tpl)
 		assert.Equal(t, w.code, x.FailureCode, "%s: %s", tpl, x.Reason)

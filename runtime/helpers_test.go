@@ -64,7 +64,7 @@ func (h *harness) resume(t testing.TB, id, event string, data map[string]any) *r
 }
 
 func call(sid string) runtime.StartRequest {
-	return runtime.StartRequest{FlowSid: sid, Trigger: runtime.TriggerCall, From: "+15550001111", To: "+15559990000", CallSid: "CA1"}
+	return runtime.StartRequest{FlowSid: sid, Trigger: runtime.TriggerCall, Contact: "+15550001111", FlowAddress: "+15559990000", CallSid: "CA1"}
 }
 
 // path returns "event:from>to" for each step.

@@ -49,7 +49,7 @@ func moduleHarness(t *testing.T, opts ...runtime.Option) *harness {
 
 func TestRunModuleFramesArgumentsAndOutputs(t *testing.T) {
 	h := moduleHarness(t)
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "7", "stop": "false"}})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+1", Parameters: map[string]any{"score": "7", "stop": "false"}})
 	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 	// Outputs reach the caller's variables and widgets; the module's own
 	// variables do not leak out, and the caller's do not leak in.
@@ -69,26 +69,26 @@ func TestRunModuleFramesArgumentsAndOutputs(t *testing.T) {
 	assert.Contains(t, path(x), "high:score>after")
 
 	// "[{{flow.variables.caller_secret}}]" rendered empty inside the module.
-	low := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+2", Parameters: map[string]any{"score": "2", "stop": "0"}})
+	low := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+2", Parameters: map[string]any{"score": "2", "stop": "0"}})
 	assert.Equal(t, "low 4 []", low.Variables()["seen"])
 }
 
 func TestRunModuleConversionFailureTakesFailedPath(t *testing.T) {
 	h := moduleHarness(t)
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "abc", "stop": "false"}})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+1", Parameters: map[string]any{"score": "abc", "stop": "false"}})
 	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 	assert.Equal(t, `module argument "score": "abc" is not a Number`, x.Variables()["error"])
 	assert.Contains(t, path(x), "failed:score>oops")
 
 	// A missing module takes the failed path too.
 	h = newHarness(t, map[string]string{"FWcaller": scoreCaller}, runtime.WithModules(runtime.ModuleDefinitions{}))
-	x = h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "1"}})
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+1", Parameters: map[string]any{"score": "1"}})
 	assert.Contains(t, x.Variables()["error"], `module "score": not found`)
 }
 
 func TestEndFlowInsideModuleEndsEverything(t *testing.T) {
 	h := moduleHarness(t)
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "1", "stop": "true"}})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+1", Parameters: map[string]any{"score": "1", "stop": "true"}})
 	assert.Equal(t, runtime.StatusEnded, x.Status)
 	assert.Empty(t, x.Variables()["seen"])
 	last := x.Steps[len(x.Steps)-1]
@@ -129,7 +129,7 @@ func TestModuleWaitResumesInsideFrame(t *testing.T) {
 	  {"name": "run", "type": "run-module", "transitions": [{"event": "answered", "next": "thanks"}], "properties": {"module": "ask", "arguments": [{"name": "question", "value": "Your name?"}], "outputs": [{"name": "answer", "variable": "name"}]}},
 	  {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}], "properties": {"body": "Thanks {{flow.variables.name}}"}}]}`
 	h := newHarness(t, map[string]string{"FW": caller}, runtime.WithModules(runtime.ModuleDefinitions{"ask": mustParse(t, askModule)}))
-	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
 	require.NotNil(t, x.Wait)
 	assert.Len(t, x.Frames, 2)
 	x, err := h.engine.Resume(context.Background(), x.ID, resumeMessage("Ada"))
@@ -143,19 +143,19 @@ func TestBlankOptionalModuleArgumentIsNotGiven(t *testing.T) {
 	// The caller maps stop to {{flow.data.stop}}, which renders blank here:
 	// the optional Boolean stays unset instead of failing to convert "".
 	h := moduleHarness(t)
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "6"}})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+1", Parameters: map[string]any{"score": "6"}})
 	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 	assert.Equal(t, "high 12 []", x.Variables()["seen"])
 
 	// A required Number that renders blank is missing, not zero.
-	y := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+2", Parameters: map[string]any{"score": " "}})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+2", Parameters: map[string]any{"score": " "}})
 	assert.Equal(t, `module argument "score" (Number) is required and was not given`, y.Variables()["error"])
 }
 
 func TestModuleStepsCountTowardTheLimit(t *testing.T) {
 	// Trigger and secret take two steps; the module's first step is the third.
 	h := moduleHarness(t, runtime.WithLimits(runtime.Limits{MaxSteps: 3}))
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, From: "+1", Parameters: map[string]any{"score": "7", "stop": "false"}})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWcaller", Trigger: runtime.TriggerRequest, Contact: "+1", Parameters: map[string]any{"score": "7", "stop": "false"}})
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, "limit: the execution reached 3 steps", x.Reason)
 	assert.Equal(t, "module:score", x.Steps[2].Frame)

@@ -28,7 +28,7 @@ func TestManyExecutionsConcurrently(t *testing.T) {
 			defer wg.Done()
 			for i := g; i < n; i += 16 {
 				ctx := context.Background()
-				x, err := h.engine.Start(ctx, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, From: "+1", To: "+2", CallSid: fmt.Sprintf("CA%d", i)})
+				x, err := h.engine.Start(ctx, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: fmt.Sprintf("CA%d", i)})
 				if err != nil {
 					errs <- err
 					return

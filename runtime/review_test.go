@@ -30,7 +30,7 @@ func (s *failingSaves) Save(ctx context.Context, x *runtime.Execution) error {
 func TestStartWhoseSaveFailsReleasesTheSession(t *testing.T) {
 	store := &failingSaves{MemoryStore: runtime.NewMemoryStore(), n: 1}
 	h := newHarness(t, map[string]string{"FWr": replyFlow}, runtime.WithStore(store))
-	req := runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"}
+	req := runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"}
 	_, err := h.engine.Start(context.Background(), req)
 	require.EqualError(t, err, "database timeout")
 	// The half-started execution is failed, not left holding the contact.
@@ -46,9 +46,9 @@ func TestStartWhoseSaveFailsReleasesTheSession(t *testing.T) {
 func TestExpireGoesOnPastAnExecutionItCannotAdvance(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, map[string]string{"FWa": replyFlow, "FWb": replyFlow})
-	a := h.start(t, runtime.StartRequest{FlowSid: "FWa", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	a := h.start(t, runtime.StartRequest{FlowSid: "FWa", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	h.clock.Advance(time.Second)
-	b := h.start(t, runtime.StartRequest{FlowSid: "FWb", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	b := h.start(t, runtime.StartRequest{FlowSid: "FWb", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	h.clock.Advance(time.Hour)
 
 	// Another process over the same store no longer knows flow FWa.
@@ -69,7 +69,7 @@ func TestExpireGoesOnPastAnExecutionItCannotAdvance(t *testing.T) {
 func TestLateReplyMeetsTheTimeoutFirst(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, map[string]string{"FWr": replyFlow})
-	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, From: "+1", To: "+2"})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerRequest, Contact: "+1", FlowAddress: "+2"})
 	h.clock.Advance(601 * time.Second) // the wait's timeout is 600 s
 	_, err := h.engine.Resume(ctx, x.ID, resumeMessage("Ada"))
 	assert.ErrorIs(t, err, runtime.ErrRefused)
@@ -79,9 +79,9 @@ func TestLateReplyMeetsTheTimeoutFirst(t *testing.T) {
 
 	// A message after the execution's lifetime starts a new execution.
 	h = newHarness(t, map[string]string{"FWr": replyFlow}, runtime.WithLimits(runtime.Limits{Lifetime: 5 * time.Minute}))
-	x = h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, From: "+1", To: "+2"})
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
 	h.clock.Advance(6 * time.Minute)
-	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, From: "+1", To: "+2", Payload: map[string]any{"Body": "hi"}})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2", Payload: map[string]any{"Body": "hi"}})
 	assert.NotEqual(t, x.ID, y.ID)
 	x, _ = h.engine.Get(ctx, x.ID)
 	assert.Equal(t, runtime.StatusEnded, x.Status)

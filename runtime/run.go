@@ -23,9 +23,15 @@ type StartRequest struct {
 	Revision string
 	// Trigger is what starts the execution.
 	Trigger TriggerKind
-	// From is the contact's address, To the flow's own (for a call or
-	// message, the number called or texted).
-	From, To string
+	// Contact is the contact's address: the caller, the sender of the
+	// message or the conversation's author, or, for a REST start, the
+	// number the flow reaches (Twilio's Executions API calls it To). It is
+	// contact.channel.address.
+	Contact string
+	// FlowAddress is the flow's own address: the number called or texted,
+	// or, for a REST start, the number the flow uses (Twilio's From). It
+	// is flow.channel.address. TwilioAddresses maps Twilio's From and To.
+	FlowAddress string
 	// CallSid identifies the call of a call trigger.
 	CallSid string
 	// ConversationSid identifies the conversation of a conversation
@@ -60,7 +66,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 	// The addresses and sids become text the execution holds (its contact,
 	// its call, its session key): they are kept as JSON keeps them, so
 	// that what a later start looks up is what the store holds.
-	req.From, req.To = jsonText(req.From), jsonText(req.To)
+	req.Contact, req.FlowAddress = jsonText(req.Contact), jsonText(req.FlowAddress)
 	req.CallSid, req.ConversationSid = jsonText(req.CallSid), jsonText(req.ConversationSid)
 	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
 		return nil, fmt.Errorf("runtime: start: %w: %w", err, ErrRefused)
@@ -120,10 +126,17 @@ func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry bool) (*E
 // lifetime. A failure here is logged: the original error is what the
 // caller gets.
 func (e *Engine) abandon(ctx context.Context, id string, cause error) {
+	// The caller's context may be what ended the run: the release is
+	// the engine's own business.
+	ctx = context.WithoutCancel(ctx)
 	x, err := e.load(ctx, id)
 	if err == nil && x.Status == StatusActive {
 		r := e.newRun(ctx, x)
-		r.fail(FailureStore, "the execution's first run could not be saved: "+cause.Error())
+		if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+			r.fail(FailureCanceled, "the caller's context ended during the execution's first run: "+cause.Error())
+		} else {
+			r.fail(FailureStore, "the execution's first run could not be saved: "+cause.Error())
+		}
 		_, err = e.finish(r)
 	}
 	if err != nil {
@@ -138,11 +151,11 @@ func (e *Engine) resolveStart(ctx context.Context, req *StartRequest) (*Resolved
 	if req.FlowSid == "" {
 		ar, ok := e.source.(AddressResolver)
 		if !ok {
-			return nil, fmt.Errorf("runtime: start: no flow named and the source cannot resolve address %q: %w", req.To, ErrRefused)
+			return nil, fmt.Errorf("runtime: start: no flow named and the source cannot resolve address %q: %w", req.FlowAddress, ErrRefused)
 		}
-		r, err := ar.FlowAt(ctx, req.To, req.From)
+		r, err := ar.FlowAt(ctx, req.FlowAddress, req.Contact)
 		if err != nil {
-			return nil, fmt.Errorf("runtime: start at address %s: %w", req.To, err)
+			return nil, fmt.Errorf("runtime: start at address %s: %w", req.FlowAddress, err)
 		}
 		req.FlowSid = r.Sid
 		return r, nil
@@ -237,21 +250,39 @@ func sessionKey(req StartRequest, d *flow.Definition) string {
 			return req.FlowSid + "|conversation|" + req.ConversationSid
 		}
 	}
-	return req.FlowSid + "|" + req.From + "|" + req.To
+	return req.FlowSid + "|" + req.Contact + "|" + req.FlowAddress
+}
+
+// TwilioAddresses maps the From and To of a Twilio webhook or REST request
+// to the contact's address and the flow's: for a call or a message From is
+// the contact and To the flow's number; for a REST start (Twilio's
+// Executions API) To is the contact and From the flow's number.
+func TwilioAddresses(kind TriggerKind, from, to string) (contact, flowAddress string) {
+	if kind == TriggerRequest {
+		return to, from
+	}
+	return from, to
 }
 
 func triggerPayload(req StartRequest) map[string]any {
 	m := map[string]any{}
 	switch req.Trigger {
 	case TriggerCall:
-		m["CallSid"], m["From"], m["To"] = req.CallSid, req.From, req.To
-		m["Direction"], m["CallStatus"] = "inbound", "in-progress"
+		// Twilio's voice webhook: From and Caller are the caller, To and
+		// Called the number called, and the call is ringing when the flow
+		// starts. Whatever else the host gives (FromCity, ...) comes in
+		// Payload.
+		m["CallSid"], m["From"], m["To"] = req.CallSid, req.Contact, req.FlowAddress
+		m["Caller"], m["Called"] = req.Contact, req.FlowAddress
+		m["Direction"], m["CallStatus"] = "inbound", "ringing"
 	case TriggerMessage:
-		m["From"], m["To"] = req.From, req.To
+		m["From"], m["To"] = req.Contact, req.FlowAddress
 	case TriggerConversation:
-		m["ConversationSid"], m["Author"] = req.ConversationSid, req.From
+		m["ConversationSid"], m["Author"], m["From"] = req.ConversationSid, req.Contact, req.Contact
 	case TriggerRequest:
-		m["From"], m["To"] = req.From, req.To
+		// Twilio's Executions API: From is the flow's number, To the
+		// contact's.
+		m["From"], m["To"] = req.FlowAddress, req.Contact
 		m["parameters"] = widgets.CopyData(req.Parameters)
 	case TriggerParent:
 		m["parameters"] = widgets.CopyData(req.Parameters)
@@ -284,7 +315,7 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 	id := e.ids("FN")
 	x := &Execution{
 		ID: id, FlowSid: p.sid, Revision: p.revision, Status: StatusActive, Trigger: req.Trigger,
-		Key: key, Contact: req.From, Address: req.To, CreatedAt: now, UpdatedAt: now,
+		Key: key, Contact: req.Contact, Address: req.FlowAddress, CreatedAt: now, UpdatedAt: now,
 		Steps: []Step{},
 	}
 	if req.Trigger == TriggerCall {
@@ -532,8 +563,12 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	return true, err
 }
 
-// finish saves the run's execution and publishes its events.
+// finish saves the run's execution and publishes its events. A run the
+// caller's context stopped (run.canceled) is not saved.
 func (e *Engine) finish(r *run) (*Execution, error) {
+	if r.canceled != nil {
+		return nil, r.canceled
+	}
 	x := r.x
 	if x.Status == StatusActive {
 		due := x.CreatedAt.Add(e.limits.Lifetime)
@@ -563,6 +598,11 @@ type run struct {
 	// valueErr is a value a step tried to store that the limits refuse
 	// (SetVariable cannot return it); the step fails once it returns.
 	valueErr error
+	// canceled is set when a step failed because the caller's context
+	// was canceled or passed its deadline: that is the caller's doing,
+	// not the flow's, so the run stops without saving (finish refuses it)
+	// and a waiting execution stays as it was.
+	canceled error
 }
 
 func (e *Engine) newRun(ctx context.Context, x *Execution) *run {
@@ -870,10 +910,19 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	}
 	x.top().State = st.name
 	kind := FrameKind(en.Kind)
+	trigger := map[string]any{}
+	if kind == FrameSubflow {
+		// Twilio: "Trigger data from the parent is automatically copied
+		// into the Subflow" (Run Subflow widget): trigger.message,
+		// trigger.request, trigger.call... as the parent sees them.
+		if parent, ok := x.top().Context["trigger"].(map[string]any); ok {
+			trigger = widgets.CopyData(parent)
+		}
+	}
+	trigger["parent"] = map[string]any{"parameters": params}
 	f := Frame{
 		Kind: kind, Ref: en.Ref, Sid: p.sid, Revision: p.revision, State: p.def.InitialState,
-		Context: frameContext(x, p.sid, map[string]any{},
-			map[string]any{"parent": map[string]any{"parameters": params}}),
+		Context: frameContext(x, p.sid, map[string]any{}, trigger),
 	}
 	x.Frames = append(x.Frames, f)
 	r.progs = append(r.progs, p)
@@ -969,8 +1018,13 @@ func (r *run) widgetOutput(state, key string) any {
 
 func (r *run) fail(code FailureCode, reason string) { r.end(StatusFailed, code, reason) }
 
-// failStep fails the execution with a step's error, classified.
+// failStep fails the execution with a step's error, classified; an error
+// that is the caller's context ending stops the run instead (canceled).
 func (r *run) failStep(st *pstate, err error) {
+	if r.ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		r.canceled = fmt.Errorf("runtime: state %q stopped: %w", st.name, r.ctx.Err())
+		return
+	}
 	r.fail(codeOf(err), fmt.Sprintf("state %q: %v", st.name, err))
 }
 

@@ -95,6 +95,6 @@ func TestSplitFirstMatchWins(t *testing.T) {
 	h := newHarness(t, map[string]string{"FW": src})
 	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: map[string]any{"in": "ab"}})
 	assert.Equal(t, "match:split>first", path(x)[1])
-	y := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "other", Parameters: map[string]any{"in": "zz"}})
+	y := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "other", Parameters: map[string]any{"in": "zz"}})
 	assert.Equal(t, "noMatch:split>Ended", path(y)[1])
 }

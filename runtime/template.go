@@ -21,9 +21,9 @@ const MaxLoopIterations = template.MaxLoopIterations
 // MaxIncludeDepth is how deeply include and render may nest.
 const MaxIncludeDepth = template.MaxIncludeDepth
 
-// renderer renders the templates of widget properties. Templates are
-// parsed once (when the definition is checked, or at their first render)
-// and kept by source.
+// renderer renders the templates of widget properties. A widgets.Text
+// holds its template parsed (when its widget compiled); a Text built
+// without one is parsed at its first render and kept by source.
 type renderer struct {
 	r     *template.Renderer
 	cache *cache.Bounded[string, *template.Template] // by source
@@ -86,14 +86,6 @@ func (r *renderer) parsed(src string) *template.Template {
 		r.cache.Put(src, t)
 	}
 	return t
-}
-
-// parse parses src as render will, keeping the result: the engine's
-// template check (template.CheckWith) parses every template of a definition
-// before it takes traffic, so its first render parses nothing.
-func (r *renderer) parse(src string) (*template.Template, error) {
-	t := r.parsed(src)
-	return t, t.Err()
 }
 
 // TemplateSource is where {% include %} and {% render %} read the templates

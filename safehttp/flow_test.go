@@ -36,7 +36,7 @@ func runFetch(t *testing.T, client widgets.HTTPDoer, target string) *runtime.Exe
 		runtime.WithClock(runtime.NewFixedClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Now),
 	)
 	x, err := engine.Start(context.Background(), runtime.StartRequest{
-		FlowSid: "FWfetch", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15559990000",
+		FlowSid: "FWfetch", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000",
 		Parameters: map[string]any{"url": target},
 	})
 	require.NoError(t, err)

@@ -14,12 +14,19 @@
 //	-subflow SID=FILE     a published flow run-subflow steps reach (repeatable)
 //	-trigger KIND         call, message, conversation, request or parent
 //	                      (default: the first trigger event the flow wires)
-//	-from ADDR, -to ADDR  the contact's address and the flow's
+//	-from ADDR, -to ADDR  Twilio's From and To: for a call, message or
+//	                      conversation the contact's address and the flow's
+//	                      number; for a request (Twilio's Executions API)
+//	                      the flow's number and the contact's address
 //	-param key=value      flow.data for a request, trigger.parent.parameters
 //	                      for a parent trigger (repeatable)
 //	-body TEXT            the first message, for message and conversation triggers
 //	-http-mocks FILE      a JSON array of {"method", "url", "status", "body"};
 //	                      an unmocked request fails the HTTP widget
+//	-function SID_OR_NAME=FILE
+//	                      what run-function steps naming that function sid,
+//	                      url or url's last path element answer: a JSON
+//	                      {"status_code", "body", "content_type"} (repeatable)
 //	-now RFC3339          the clock (default: now), for time and calendar rules
 //	-script FILE          read the contact's actions from FILE instead of asking
 //	-json                 print the finished execution as one JSON object
@@ -66,7 +73,9 @@ import (
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/runtime/sim"
+	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 func main() {
@@ -107,7 +116,7 @@ type options struct {
 	jsonOut                                                    bool
 	seed                                                       uint64
 	maxSteps                                                   int
-	modules, subflows, params                                  pairs
+	modules, subflows, params, functions                       pairs
 }
 
 // errUsage marks a command-line error (exit status 2).
@@ -115,9 +124,10 @@ var errUsage = errors.New("usage")
 
 func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	o := &options{
-		modules:  pairs{name: "NAME=FILE"},
-		subflows: pairs{name: "SID=FILE"},
-		params:   pairs{name: "key=value"},
+		modules:   pairs{name: "NAME=FILE"},
+		subflows:  pairs{name: "SID=FILE"},
+		params:    pairs{name: "key=value"},
+		functions: pairs{name: "SID_OR_NAME=FILE"},
 	}
 	fs := flag.NewFlagSet("flowrun", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -125,10 +135,11 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.modules, "module", "a published module: `NAME=FILE` (repeatable)")
 	fs.Var(&o.subflows, "subflow", "a published flow run-subflow reaches: `SID=FILE` (repeatable)")
 	fs.StringVar(&o.trigger, "trigger", "", "`KIND`: call, message, conversation, request or parent (default: the first trigger event the flow wires)")
-	fs.StringVar(&o.from, "from", sim.DefaultFrom, "`ADDR`: the contact's address")
-	fs.StringVar(&o.to, "to", sim.DefaultTo, "`ADDR`: the flow's address")
+	fs.StringVar(&o.from, "from", "", "`ADDR`: Twilio's From: the contact's address for a call, message or conversation; the flow's number for a request (Twilio's Executions API)")
+	fs.StringVar(&o.to, "to", "", "`ADDR`: Twilio's To: the flow's number for a call, message or conversation; the contact's address for a request")
 	fs.Var(&o.params, "param", "`key=value` of flow.data (request) or trigger.parent.parameters (parent); repeatable")
 	fs.StringVar(&o.body, "body", "", "the first message's `TEXT` (message and conversation triggers)")
+	fs.Var(&o.functions, "function", "a run-function answer: `SID_OR_NAME=FILE`, FILE a JSON {\"status_code\", \"body\", \"content_type\"}; SID_OR_NAME is the function_sid, the url, or the url's last path element (repeatable)")
 	fs.StringVar(&o.mocks, "http-mocks", "", "a JSON `FILE`: an array of {\"method\", \"url\", \"status\", \"body\"}")
 	fs.StringVar(&o.now, "now", "", "the clock, an `RFC3339` time (default: now)")
 	fs.StringVar(&o.script, "script", "", "read the contact's actions from `FILE` instead of asking")
@@ -247,6 +258,15 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		opts = append(opts, sim.WithHTTPMocks(mocks...))
 	}
+	for _, key := range o.functions.keys {
+		res, err := readFunctionAnswer(o.functions.vals[key])
+		if err != nil {
+			return fmt.Errorf("-function %s: %w", key, err)
+		}
+		opts = append(opts, sim.WithFakes(func(f *fake.Fakes) {
+			f.Functions.Handle(key, func(context.Context, widgets.FunctionCall) (widgets.FunctionResult, error) { return res, nil })
+		}))
+	}
 	var script sim.Script
 	if o.script != "" {
 		f, err := os.Open(o.script)
@@ -342,7 +362,7 @@ func plural(n int) string {
 // start builds the simulated contact's start from the flags.
 func (r *runner) start(def *flow.Definition) (sim.Start, error) {
 	o := r.o
-	st := sim.Start{Flow: o.sid, From: o.from, To: o.to, Body: o.body}
+	st := sim.Start{Flow: o.sid, Body: o.body}
 	if o.trigger == "" {
 		k, err := sim.DefaultTrigger(def)
 		if err != nil {
@@ -356,6 +376,9 @@ func (r *runner) start(def *flow.Definition) (sim.Start, error) {
 		}
 		st.Trigger = k
 	}
+	// -from and -to mean what Twilio's From and To mean for the trigger;
+	// the simulator's defaults fill what is not given.
+	st.Contact, st.FlowAddress = runtime.TwilioAddresses(st.Trigger, o.from, o.to)
 	if len(o.params.keys) > 0 {
 		st.Params = map[string]any{}
 		for _, k := range o.params.keys {
@@ -378,11 +401,61 @@ func (r *runner) flush() {
 		}
 	}
 	r.printed += len(added)
-	steps := r.ss.Execution().Steps
-	for _, s := range steps[r.steps:] {
-		fmt.Fprintf(r.out, "    step %s\n", sim.FormatStep(s))
+	x := r.ss.Execution()
+	for _, s := range x.Steps[r.steps:] {
+		fmt.Fprintf(r.out, "    step %s%s\n", sim.FormatStep(s), stepError(x, s))
 	}
-	r.steps = len(steps)
+	r.steps = len(x.Steps)
+}
+
+// readFunctionAnswer reads a -function FILE: a JSON object with
+// status_code (default 200), body (text, or any JSON value, which is the
+// body as JSON) and content_type (default application/json for a JSON
+// body, text/plain for text).
+func readFunctionAnswer(file string) (widgets.FunctionResult, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return widgets.FunctionResult{}, err
+	}
+	var a struct {
+		StatusCode  int             `json:"status_code"`
+		Body        json.RawMessage `json:"body"`
+		ContentType string          `json:"content_type"`
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return widgets.FunctionResult{}, fmt.Errorf("%s: %w", file, err)
+	}
+	res := widgets.FunctionResult{StatusCode: a.StatusCode, ContentType: a.ContentType}
+	if res.StatusCode == 0 {
+		res.StatusCode = 200
+	}
+	var text string
+	if json.Unmarshal(a.Body, &text) == nil {
+		res.Body = text
+		if res.ContentType == "" {
+			res.ContentType = "text/plain"
+		}
+	} else if len(a.Body) > 0 {
+		res.Body = string(a.Body)
+		if res.ContentType == "" {
+			res.ContentType = "application/json"
+		}
+	}
+	return res, nil
+}
+
+// stepError is ": why" for a step of the root flow whose widget failed
+// (its outputs hold an error, as make-http-request's and run-function's
+// failed events do), else "".
+func stepError(x *runtime.Execution, s runtime.Step) string {
+	if s.Frame != "" {
+		return ""
+	}
+	out, _ := x.Widgets()[s.From].(map[string]any)
+	if msg, ok := out["error"].(string); ok && msg != "" {
+		return " (" + msg + ")"
+	}
+	return ""
 }
 
 // scripted delivers the script, then lets every wait take its default.
@@ -505,7 +578,13 @@ func (r *runner) showWait(w io.Writer) {
 		details = append(details, fmt.Sprintf("%s=%v", k, ws.Prompt[k]))
 	}
 	if ws.Deadline != nil {
-		details = append(details, "times out at "+ws.Deadline.Format(time.RFC3339))
+		at := ws.Deadline.Format(time.RFC3339)
+		if typ == " (gather-input-on-call)" {
+			// The call's own timeout is Twilio's to report; the engine's
+			// deadline is that timeout plus the grace it gives the host.
+			at = fmt.Sprintf("%s (its timeout, plus %s the engine waits for the host to report it)", at, twilio.GatherGrace)
+		}
+		details = append(details, "times out at "+at)
 	}
 	if len(details) > 0 {
 		fmt.Fprintf(w, " [%s]", strings.Join(details, ", "))

@@ -107,7 +107,7 @@ func TestMenuScriptHumanOutput(t *testing.T) {
 		`../ivr/menu.json "Acme main IVR": call from +15551230000 to +15559870000`,
 		`  voice.say "Thanks for calling Acme."`,
 		`    step Trigger -incomingCall-> greet`,
-		`? menu (gather-input-on-call) waits for keypress, speech, timeout [input=dtmf speech, number_of_digits=1, sensitive=false, times out at 2026-01-05T10:01:05Z]`,
+		`? menu (gather-input-on-call) waits for keypress, speech, timeout [input=dtmf speech, number_of_digits=1, sensitive=false, times out at 2026-01-05T10:01:05Z (its timeout, plus 1m0s the engine waits for the host to report it)]`,
 		`  script: press DIGITS | speak TEXT | timeout`,
 		"> press 7\n  voice.say \"Sorry, 7 is not an option.\"",
 		`  messaging.send to=+15551230000 "Acme support: https://acme.example/help"`,
@@ -375,4 +375,40 @@ func TestTwilioExportsWithScripts(t *testing.T) {
 			assert.Equal(t, tc.last, o.Steps[len(o.Steps)-1].From)
 		})
 	}
+}
+
+const functionFlow = `{"description": "fn", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "fn"}], "properties": {}},
+  {"name": "fn", "type": "run-function", "transitions": [{"event": "success", "next": "keep"}, {"event": "fail", "next": "sorry"}],
+   "properties": {"function_sid": "ZH0001", "service_sid": "ZS1", "environment_sid": "ZE1"}},
+  {"name": "keep", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+    {"key": "v", "value": "{{widgets.fn.parsed.tier}} for {{contact.channel.address}} from {{flow.channel.address}}"}]}},
+  {"name": "sorry", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "sorry", "to": "{{contact.channel.address}}"}}
+]}`
+
+// A run-function step that names only a function_sid answers from
+// -function; -from and -to mean what Twilio's From and To mean for a REST
+// start (the Executions API: From the flow's number, To the contact).
+func TestFunctionMocksAndRESTAddresses(t *testing.T) {
+	flowFile := write(t, "fn.json", functionFlow)
+	answer := write(t, "fn-answer.json", `{"status_code": 200, "body": {"tier": "gold"}}`)
+	code, stdout, stderr := flowrun(t, "", "-flow", flowFile, "-function", "ZH0001="+answer,
+		"-from", "+15559990000", "-to", "+15550001111", "-json", "-now", "2026-01-05T10:00:00Z")
+	require.Equal(t, 0, code, stderr)
+	o := decode(t, stdout)
+	require.Equal(t, "ended", o.Status, o.Reason)
+	assert.Equal(t, "gold for +15550001111 from +15559990000", o.Context.Flow.Variables["v"])
+
+	// Without the answer the step fails, and the text transcript says why.
+	code, stdout, stderr = flowrun(t, "", "-flow", flowFile, "-now", "2026-01-05T10:00:00Z", "-script", write(t, "e.script", ""))
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `step fn -fail-> sorry \(.+\)`, stdout)
+}
+
+// A gather's printed deadline says that it adds the engine's grace to the
+// call's own timeout.
+func TestGatherDeadlineExplainsTheGrace(t *testing.T) {
+	code, stdout, stderr := flowrun(t, "", "-flow", "../ivr/menu.json", "-now", "2026-01-05T10:00:00Z", "-script", write(t, "e.script", ""))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "(its timeout, plus 1m0s the engine waits for the host to report it)")
 }

@@ -85,7 +85,7 @@ func run(w io.Writer) error {
 		for _, name := range []string{"sales", "support"} {
 			transcript.Reset()
 			x, err := engine.Start(ctx, runtime.StartRequest{FlowSid: lines[name].ID, Trigger: runtime.TriggerCall,
-				From: "+351912000000", To: "+351210000000", CallSid: "CA-" + name + clock.Now().Format("0102")})
+				Contact: "+351912000000", FlowAddress: "+351210000000", CallSid: "CA-" + name + clock.Now().Format("0102")})
 			if err != nil {
 				return err
 			}

@@ -51,7 +51,7 @@ func run(w io.Writer, now func() time.Time) error {
 
 	x, err := engine.Start(ctx, runtime.StartRequest{
 		FlowSid: "FWacme", Trigger: runtime.TriggerCall,
-		From: "+15551230000", To: "+15559870000", CallSid: "CA0001",
+		Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA0001",
 	})
 	if err != nil {
 		return err

@@ -58,7 +58,7 @@ func run(w io.Writer, now func() time.Time) error {
 		transcript.Reset()
 		fmt.Fprintf(w, "\nPOST /flows/FWcallback/interactions {contact_1: %s, contact_2: +15557770000}\n", customer)
 		x, err := engine.Start(ctx, runtime.StartRequest{
-			FlowSid: "FWcallback", Trigger: runtime.TriggerRequest, From: customer, To: "+18005550100", Account: "acme",
+			FlowSid: "FWcallback", Trigger: runtime.TriggerRequest, Contact: customer, FlowAddress: "+18005550100", Account: "acme",
 			Parameters: map[string]any{"contact_1": customer, "contact_2": "+15557770000"},
 		})
 		if err != nil {

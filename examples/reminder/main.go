@@ -65,7 +65,7 @@ func run(w io.Writer, now func() time.Time) error {
 		printed = len(lines)
 	}
 
-	rest := runtime.StartRequest{FlowSid: "FWreminder", Trigger: runtime.TriggerRequest, From: patient, To: clinic,
+	rest := runtime.StartRequest{FlowSid: "FWreminder", Trigger: runtime.TriggerRequest, Contact: patient, FlowAddress: clinic,
 		Parameters: map[string]any{"first_name": "Ada", "date": "3 December at 10:00"}}
 	fmt.Fprintln(w, "POST /Flows/FWreminder/Executions (To=patient, Parameters={first_name, date})")
 	x, err := engine.Start(ctx, rest)
@@ -85,7 +85,7 @@ func run(w io.Writer, now func() time.Time) error {
 
 	for _, body := range []string{"maybe", "Yes", " 5 "} {
 		fmt.Fprintf(w, "patient texts %q\n", body)
-		x, err = engine.Start(ctx, runtime.StartRequest{FlowSid: "FWreminder", Trigger: runtime.TriggerMessage, From: patient, To: clinic,
+		x, err = engine.Start(ctx, runtime.StartRequest{FlowSid: "FWreminder", Trigger: runtime.TriggerMessage, Contact: patient, FlowAddress: clinic,
 			Payload: map[string]any{"Body": body}})
 		if err != nil {
 			return err

@@ -103,7 +103,7 @@ func run(w io.Writer, now func() time.Time) error {
 		return nil
 	}
 	resetFor := func(phone, optIn string) runtime.StartRequest {
-		return runtime.StartRequest{FlowSid: reset.ID, Trigger: runtime.TriggerRequest, From: phone, To: "+18005550100",
+		return runtime.StartRequest{FlowSid: reset.ID, Trigger: runtime.TriggerRequest, Contact: phone, FlowAddress: "+18005550100",
 			Parameters: map[string]any{"phone": phone, "sms_opt_in": optIn, "code": "482913"}}
 	}
 	for _, c := range []struct{ label, phone, optIn string }{
@@ -117,5 +117,5 @@ func run(w io.Writer, now func() time.Time) error {
 		}
 	}
 	return start("a call to the bank-balance line:", runtime.StartRequest{FlowSid: balance.ID, Trigger: runtime.TriggerCall,
-		From: "+447700900123", To: "+18005550200", CallSid: "CA1"})
+		Contact: "+447700900123", FlowAddress: "+18005550200", CallSid: "CA1"})
 }

@@ -76,7 +76,7 @@ func run(w io.Writer, now func() time.Time) error {
 	}
 	callFrom := func(who, from string) error {
 		transcript.Reset()
-		x, err := engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, From: from, To: number, CallSid: "CA" + from})
+		x, err := engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, Contact: from, FlowAddress: number, CallSid: "CA" + from})
 		if err != nil {
 			fmt.Fprintf(w, "  call from %s: refused: %v\n", who, err)
 			return nil

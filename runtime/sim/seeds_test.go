@@ -48,7 +48,7 @@ func TestSeedExamplesCoverage(t *testing.T) {
 		sim.WithFlow("FWbalance", example(t, "sms", "bank_balance.json")),
 		sim.WithModule("Send SMS", example(t, "sms", "send_sms_module.json")), sim.WithCoverage(cov))
 	run(sms, sim.Start{Flow: "FWreset", Params: map[string]any{"phone": "+351912345678", "sms_opt_in": "true", "code": "1"}}, nil)
-	run(sms, sim.Start{Flow: "FWreset", From: "+2", Params: map[string]any{"phone": "12", "sms_opt_in": "true", "code": "1"}}, nil)
+	run(sms, sim.Start{Flow: "FWreset", Contact: "+2", Params: map[string]any{"phone": "12", "sms_opt_in": "true", "code": "1"}}, nil)
 
 	// Seed 003: the API-triggered callback, answered then forwarded.
 	outbound := sim.New(sim.WithFlow("FWcallback", example(t, "outbound", "installation_callback.json")), sim.WithCoverage(cov))

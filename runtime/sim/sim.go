@@ -15,10 +15,10 @@ import (
 
 // Default addresses of a simulated contact and of the flow it reaches.
 const (
-	// DefaultFrom is the contact's address when a run gives none.
-	DefaultFrom = "+15551230000"
-	// DefaultTo is the flow's address when a run gives none.
-	DefaultTo = "+15559870000"
+	// DefaultContact is the contact's address when a run gives none.
+	DefaultContact = "+15551230000"
+	// DefaultFlowAddress is the flow's address when a run gives none.
+	DefaultFlowAddress = "+15559870000"
 )
 
 // DefaultNow is where a simulator's clock starts unless WithNow says
@@ -170,9 +170,11 @@ type Start struct {
 	// Trigger is how the contact comes in; empty means the first trigger
 	// event the flow wires.
 	Trigger runtime.TriggerKind
-	// From is the contact's address, To the flow's (DefaultFrom and
-	// DefaultTo when empty).
-	From, To string
+	// Contact is the contact's address (contact.channel.address) and
+	// FlowAddress the flow's (flow.channel.address); DefaultContact and
+	// DefaultFlowAddress when empty. runtime.TwilioAddresses maps Twilio's
+	// From and To, which swap for a REST start.
+	Contact, FlowAddress string
 	// Params become flow.data (request trigger) or
 	// trigger.parent.parameters (parent trigger).
 	Params map[string]any
@@ -242,7 +244,7 @@ func (s *Sim) Start(ctx context.Context, st Start) (*Session, error) {
 
 func (s *Sim) request(st Start) (runtime.StartRequest, error) {
 	req := runtime.StartRequest{
-		FlowSid: st.Flow, Trigger: st.Trigger, From: st.From, To: st.To,
+		FlowSid: st.Flow, Trigger: st.Trigger, Contact: st.Contact, FlowAddress: st.FlowAddress,
 		CallSid: st.CallSid, ConversationSid: st.ConversationSid, Parameters: st.Params,
 	}
 	if req.FlowSid == "" {
@@ -262,11 +264,11 @@ func (s *Sim) request(st Start) (runtime.StartRequest, error) {
 		}
 		req.Trigger = k
 	}
-	if req.From == "" {
-		req.From = DefaultFrom
+	if req.Contact == "" {
+		req.Contact = DefaultContact
 	}
-	if req.To == "" {
-		req.To = DefaultTo
+	if req.FlowAddress == "" {
+		req.FlowAddress = DefaultFlowAddress
 	}
 	s.seq++
 	switch req.Trigger {

@@ -42,8 +42,8 @@ func TestRunMenuWrongKeyThenSupport(t *testing.T) {
 	// The default trigger is the first the flow wires; a call gets a sid.
 	x := run.Execution
 	assert.Equal(t, runtime.TriggerCall, x.Trigger)
-	assert.Equal(t, sim.DefaultFrom, x.Contact)
-	assert.Equal(t, sim.DefaultTo, x.Address)
+	assert.Equal(t, sim.DefaultContact, x.Contact)
+	assert.Equal(t, sim.DefaultFlowAddress, x.Address)
 	assert.Regexp(t, `^CA[0-9a-f]{32}$`, x.Call.Sid)
 	assert.Equal(t, "2", x.Widgets()["menu"].(map[string]any)["Digits"])
 }
@@ -128,7 +128,7 @@ func TestCallOutcomes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sim.New(sim.WithFlow("FWdial", parse(t, dialer)))
-			run, err := s.Run(ctx, sim.Start{From: "+15550002222", Params: map[string]any{"to": "+15550002222"}}, tc.script)
+			run, err := s.Run(ctx, sim.Start{Contact: "+15550002222", Params: map[string]any{"to": "+15550002222"}}, tc.script)
 			require.NoError(t, err)
 			assert.Equal(t, runtime.StatusEnded, run.Status(), run.Execution.Reason)
 			lines := run.Lines()
@@ -155,7 +155,7 @@ const survey = `{"description": "survey", "initial_state": "Trigger", "states": 
 
 func TestMessagesReplyAndTimeout(t *testing.T) {
 	s := sim.New(sim.WithFlow("FWsurvey", parse(t, survey)))
-	run, err := s.Run(ctx, sim.Start{Body: "hello", From: "+15550003333"}, sim.Script{sim.Reply("Ada")})
+	run, err := s.Run(ctx, sim.Start{Body: "hello", Contact: "+15550003333"}, sim.Script{sim.Reply("Ada")})
 	require.NoError(t, err)
 	sim.AssertTranscript(t, run, []string{
 		`messaging.send to=+15550003333 "You said hello. Your name?"`,
@@ -163,13 +163,13 @@ func TestMessagesReplyAndTimeout(t *testing.T) {
 		`messaging.send to=+15550003333 "Thanks Ada (+15550003333)"`,
 	})
 	inbound := run.Execution.Widgets()["ask"].(map[string]any)["inbound"].(map[string]any)
-	assert.Equal(t, sim.DefaultTo, inbound["To"])
+	assert.Equal(t, sim.DefaultFlowAddress, inbound["To"])
 	assert.Regexp(t, `^SM[0-9a-f]{32}$`, inbound["MessageSid"])
 
 	// The same contact again: the first session has ended, so this starts a
 	// new one; a timeout moves the clock to the wait's deadline.
 	before := s.Clock.Now()
-	run, err = s.Run(ctx, sim.Start{Body: "hi", From: "+15550003333"}, sim.Script{sim.Timeout()})
+	run, err = s.Run(ctx, sim.Start{Body: "hi", Contact: "+15550003333"}, sim.Script{sim.Timeout()})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"You said hi. Your name?", "Too late"}, run.Said("messaging"))
 	assert.Equal(t, before.Add(10*time.Minute), s.Clock.Now())
@@ -265,7 +265,7 @@ func TestLoopsEndAtTheEngineLimits(t *testing.T) {
 
 func TestSessionStepByStep(t *testing.T) {
 	s := sim.New(sim.WithFlow("FWacme", menu(t)), sim.WithNow(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)))
-	ss, err := s.Start(ctx, sim.Start{Trigger: runtime.TriggerCall, CallSid: "CA1", From: "+1555"})
+	ss, err := s.Start(ctx, sim.Start{Trigger: runtime.TriggerCall, CallSid: "CA1", Contact: "+1555"})
 	require.NoError(t, err)
 	w := ss.Waiting()
 	require.NotNil(t, w)

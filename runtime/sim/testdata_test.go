@@ -48,7 +48,7 @@ func TestRealExportsWithCoverage(t *testing.T) {
 		}
 		s := sim.New(opts...)
 		for k := 0; k < 4; k++ {
-			ss, err := s.Start(ctx, sim.Start{From: "+1555000000" + string(rune('0'+k))})
+			ss, err := s.Start(ctx, sim.Start{Contact: "+1555000000" + string(rune('0'+k))})
 			require.NoError(t, err, f)
 			for n := 0; n < 12 && !ss.Done(); n++ {
 				for _, a := range inputs(k + n) {

@@ -337,7 +337,7 @@ func TestEvalAllocs(t *testing.T) {
 // TestConditionValuesInExports checks every condition of the real Twilio
 // exports: a known type and a usable operand.
 func TestConditionValuesInExports(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "testdata", "twilio", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "testdata", "twilio", "*.json"))
 	if len(files) == 0 {
 		t.Skip("no Twilio exports under ../shared/testdata/twilio")
 	}

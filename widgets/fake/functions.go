@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path"
+	"strings"
 	"sync"
 
 	"github.com/studioflow/studioflow/widgets"
@@ -27,7 +29,8 @@ type Functions struct {
 
 var _ widgets.Functions = (*Functions)(nil)
 
-// Handle registers h for a function sid or URL.
+// Handle registers h for a function sid, URL or name (the last element of
+// its URL's path, "get-assignment" for https://x.twil.io/get-assignment).
 func (f *Functions) Handle(sidOrURL string, h FunctionHandler) *Functions {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -46,6 +49,11 @@ func (f *Functions) Invoke(ctx context.Context, c widgets.FunctionCall) (widgets
 	if !ok || c.Sid == "" {
 		key = c.URL
 		h, ok = f.handlers[c.URL]
+	}
+	if (!ok || key == "") && c.URL != "" {
+		// The function's name: the last element of its URL's path.
+		key = path.Base(strings.TrimRight(strings.SplitN(c.URL, "?", 2)[0], "/"))
+		h, ok = f.handlers[key]
 	}
 	f.mu.Unlock()
 	if !ok || key == "" {

@@ -56,7 +56,7 @@ func TestEndFlowEndsTheExecution(t *testing.T) {
 	  {"name": "stop", "type": "end-flow", "transitions": [], "properties": {"offset": {"x": 0, "y": 400}}}]}`
 	voice := &tdVoice{}
 	e, _ := tdEngine(t, def, &widgets.Services{Voice: voice}, tdNewStep().now)
-	x, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, From: "+15550001111", To: "+15559990000", CallSid: "CA1"})
+	x, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, Contact: "+15550001111", FlowAddress: "+15559990000", CallSid: "CA1"})
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusEnded, x.Status)
 	assert.Empty(t, x.Reason)
@@ -110,7 +110,7 @@ const tdHolidayFlow = `{"initial_state": "Trigger", "states": [
 func TestEndFlowInsideModule(t *testing.T) {
 	mod, err := flow.Parse([]byte(tdHolidayModule))
 	require.NoError(t, err)
-	start := runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, From: "+15550001111", To: "+351210000000", CallSid: "CA1"}
+	start := runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, Contact: "+15550001111", FlowAddress: "+351210000000", CallSid: "CA1"}
 	tests := []struct {
 		name  string
 		now   time.Time

@@ -221,7 +221,7 @@ func TestExecuteActionFlow(t *testing.T) {
 	   "properties": {"variables": [{"key": "greeting", "value": "Hello {{widgets.lookup.name}}"}]}},
 	  {"name": "late", "type": "set-variables", "transitions": [{"event": "next"}],
 	   "properties": {"variables": [{"key": "why", "value": "{{widgets.lookup.error}}"}]}}]}`
-	req := runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "a", To: "b", Parameters: map[string]any{"id": "42"}}
+	req := runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "a", FlowAddress: "b", Parameters: map[string]any{"id": "42"}}
 
 	t.Run("success", func(t *testing.T) {
 		acts := &tdActions{do: func(context.Context) (map[string]any, error) { return map[string]any{"name": "Ana"}, nil }}

@@ -156,7 +156,7 @@ const tdForwardFlow = `{
 func TestForwardToExternalNumberCall(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	start := runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, From: "+15550001111", To: "+15559990000", CallSid: "CAin"}
+	start := runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerCall, Contact: "+15550001111", FlowAddress: "+15559990000", CallSid: "CAin"}
 
 	t.Run("noAnswer keeps the call", func(t *testing.T) {
 		voice := &tdVoice{}

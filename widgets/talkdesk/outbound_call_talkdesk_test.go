@@ -215,7 +215,7 @@ const tdAPIFlow = `{
 func TestMakeOutboundCallAPIFlow(t *testing.T) {
 	ctx := context.Background()
 	start := runtime.StartRequest{
-		FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15559990000",
+		FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000",
 		Parameters: map[string]any{"contact_1": "+15550002222", "contact_2": "+15550003333"},
 	}
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)

@@ -170,7 +170,7 @@ func TestTimeBasedRulesEngineClock(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.now.String(), func(t *testing.T) {
 			e, _ := tdEngine(t, def, nil, tt.now)
-			x, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, From: "a", To: "b"})
+			x, err := e.Start(context.Background(), runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "a", FlowAddress: "b"})
 			require.NoError(t, err)
 			assert.Equal(t, runtime.StatusEnded, x.Status)
 			assert.Equal(t, tt.step, tdSteps(x)[1])

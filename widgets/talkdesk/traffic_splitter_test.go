@@ -101,7 +101,7 @@ func TestTrafficSplitterDistribution(t *testing.T) {
 		out := make([]string, runs)
 		for i := range out {
 			x, err := e.Start(context.Background(), runtime.StartRequest{
-				FlowSid: "FW", Trigger: runtime.TriggerRequest, From: fmt.Sprintf("+1555%07d", i), To: "+15559990000"})
+				FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: fmt.Sprintf("+1555%07d", i), FlowAddress: "+15559990000"})
 			require.NoError(t, err)
 			require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 			out[i] = x.Steps[1].Name

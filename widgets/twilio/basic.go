@@ -1,7 +1,6 @@
 package twilio
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/studioflow/studioflow/widgets"
@@ -34,41 +33,4 @@ func (triggerNode) Events() []string { return slices.Clone(flow.TriggerEvents())
 
 func (triggerNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	return widgets.Result{Event: sc.TriggerEvent()}, nil
-}
-
-// SetVariables writes flow.variables.KEY for each {key, value} of its
-// `variables` property, in order, so a later value may read an earlier one.
-//
-//	{ "name": "set_caller", "type": "set-variables",
-//	  "transitions": [ {"event": "next", "next": "greeting"} ],
-//	  "properties": { "variables": [
-//	    {"key": "caller", "value": "{{contact.channel.address}}"},
-//	    {"key": "attempts", "value": "{{flow.variables.attempts | plus: 1}}"} ] } }
-//
-// Values are templates; the rendered text is stored. Event: next.
-func SetVariables() widgets.Type {
-	return widgets.Type{
-		Vendor: flow.VendorTwilio,
-		Name:   "set-variables",
-		Compile: func(p *widgets.Props) widgets.Node {
-			return &setVariablesNode{vars: p.KeyValues("variables")}
-		},
-	}
-}
-
-type setVariablesNode struct{ vars []widgets.KeyValue }
-
-var setVariablesEvents = []string{"next"}
-
-func (n *setVariablesNode) Events() []string { return slices.Clone(setVariablesEvents) }
-
-func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
-	for _, kv := range n.vars {
-		v, err := sc.Render(kv.Value)
-		if err != nil {
-			return widgets.Result{}, fmt.Errorf("variable %q: %w", kv.Key, err)
-		}
-		sc.SetVariable(kv.Key, v)
-	}
-	return widgets.Result{Event: "next"}, nil
 }

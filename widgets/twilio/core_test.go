@@ -202,9 +202,9 @@ func TestSetVariablesRun(t *testing.T) {
 			want: map[string]any{"caller": "+15550001111", "greeting": "Hello +15550001111"},
 		},
 		{
-			name: "numbers and booleans are stored as their text",
+			name: "a JSON number is a number, a boolean its text",
 			vars: []any{map[string]any{"key": "count", "value": 5}, map[string]any{"key": "vip", "value": true}, map[string]any{"key": "blank", "value": ""}},
-			want: map[string]any{"count": "5", "vip": "true", "blank": ""},
+			want: map[string]any{"count": 5.0, "vip": "true", "blank": ""},
 		},
 		{
 			name: "a key set twice keeps the last value",
@@ -590,20 +590,26 @@ func TestGatherInputOnCallOutcomes(t *testing.T) {
 			want: map[string]any{"SpeechResult": "sales please", "Confidence": "0.92"}},
 		{name: "speech, confidence as a number", ev: widgets.Event{Name: "speech", Data: map[string]any{"SpeechResult": "support", "Confidence": 0.5}},
 			want: map[string]any{"SpeechResult": "support", "Confidence": "0.5"}},
-		{name: "timeout", ev: widgets.Event{Name: "timeout", Data: map[string]any{"Digits": "9"}}},
+		{name: "timeout", ev: widgets.Event{Name: "timeout", Data: map[string]any{"Digits": "9"}}, want: map[string]any{}},
 		{name: "sensitive keypress", sensitive: true, ev: widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "918273"}},
 			want: map[string]any{"Digits": "[redacted]"}},
 		{name: "sensitive keypress without digits stays empty", sensitive: true, ev: widgets.Event{Name: "keypress", Data: map[string]any{"Digits": ""}},
 			want: map[string]any{"Digits": ""}},
 		{name: "sensitive speech keeps the confidence", sensitive: true, ev: widgets.Event{Name: "speech", Data: map[string]any{"SpeechResult": "my pin is 918273", "Confidence": "0.8"}},
 			want: map[string]any{"SpeechResult": "[redacted]", "Confidence": "0.8"}},
-		{name: "sensitive timeout", sensitive: true, ev: widgets.Event{Name: "timeout"}},
+		{name: "sensitive timeout", sensitive: true, ev: widgets.Event{Name: "timeout"}, want: map[string]any{}},
+		{name: "sensitive keypress stores nothing else of the event", sensitive: true,
+			ev:   widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "918273", "UnstableSpeechResult": "918273", "Pin": "918273"}},
+			want: map[string]any{"Digits": "[redacted]"}},
 	}
+	// Every outcome carries the call's parameters: here, from the live call
+	// (CA100) and from trigger.call, which that call started.
+	call := map[string]any{"CallSid": "CA100", "CallStatus": "in-progress", "From": "+15550001111"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			n := mustCompile(t, "gather-input-on-call", map[string]any{"say": "Enter", "sensitive": tt.sensitive})
 			res := resume(t, n, newStep(&widgets.Services{}), tt.ev)
-			assert.Equal(t, widgets.Result{Event: tt.ev.Name, Outputs: tt.want}, res)
+			assert.Equal(t, widgets.Result{Event: tt.ev.Name, Outputs: props(call, tt.want)}, res)
 		})
 	}
 	assert.Equal(t, "[redacted]", widgets.Redacted)
@@ -674,8 +680,10 @@ func TestSendMessage(t *testing.T) {
 				Set("flow.variables.agent", "+15550004444").Set("flow.variables.img", "https://a.example.com/2.png")
 			res := run(t, n, sc)
 			assert.Equal(t, []widgets.Message{tt.want}, m.sent)
-			assert.Equal(t, widgets.Result{Event: "sent", Outputs: map[string]any{"message": map[string]any{
-				"Sid": "SM00000001", "To": tt.want.To, "From": tt.want.From, "Body": tt.want.Body, "Status": "sent"}}}, res)
+			sent := func() map[string]any {
+				return map[string]any{"Sid": "SM00000001", "To": tt.want.To, "From": tt.want.From, "Body": tt.want.Body, "Status": "sent"}
+			}
+			assert.Equal(t, widgets.Result{Event: "sent", Outputs: map[string]any{"outbound": sent(), "message": sent()}}, res)
 		})
 	}
 
@@ -692,8 +700,9 @@ func TestSendMessageFailures(t *testing.T) {
 	m.Fail = errors.New("21610: unsubscribed recipient")
 	res := run(t, n, newStep(s).Set("flow.variables.name", "Ana"))
 	assert.Equal(t, widgets.Result{Event: "failed", Outputs: map[string]any{
-		"error":   "21610: unsubscribed recipient",
-		"message": map[string]any{"Sid": "", "To": "+15550001111", "From": "+15550009999", "Body": "Hi Ana", "Status": ""},
+		"error":    "21610: unsubscribed recipient",
+		"outbound": map[string]any{"Sid": "", "To": "+15550001111", "From": "+15550009999", "Body": "Hi Ana", "Status": ""},
+		"message":  map[string]any{"Sid": "", "To": "+15550001111", "From": "+15550009999", "Body": "Hi Ana", "Status": ""},
 	}}, res)
 
 	_, err := n.Run(newStep(&widgets.Services{}))

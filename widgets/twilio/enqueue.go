@@ -10,11 +10,15 @@ import (
 	"github.com/studioflow/studioflow/flow"
 )
 
-// Task priority and timeout bounds (TaskRouter's: a task lives at most two
-// weeks, 24 hours by default).
+// Task priority and timeout bounds: a task lives at most two weeks
+// (TaskRouter's bound). enqueue-call sets no timeout unless given (Twilio,
+// Enqueue Call widget, https://www.twilio.com/docs/studio/widget-library/enqueue-call:
+// "If not specified, defaults to infinity"); send-to-flex's defaults to
+// 3600 seconds (Twilio, Send to Flex widget,
+// https://www.twilio.com/docs/studio/widget-library/send-flex).
 const (
 	maxTaskPriority       = 1<<31 - 1
-	defaultTaskTimeout    = 86400
+	defaultFlexTimeout    = 3600
 	maxTaskTimeoutSeconds = 1209600
 )
 
@@ -33,11 +37,12 @@ const (
 //     the workflow is used (and a warning given).
 //   - priority: the task's priority, 0-2147483647, default 0; may be a
 //     template, checked when the step runs.
-//   - timeout: the task's timeout in seconds, 1-1209600 (two weeks),
-//     default 86400; may be a template.
+//   - timeout: the task's timeout in seconds, 1-1209600 (two weeks); none
+//     by default (Enqueue.Timeout zero: Twilio documents "defaults to
+//     infinity", so TaskRouter's own limit applies); may be a template.
 //   - task_attributes (template): a JSON object.
-//   - wait_url, wait_url_method (GET or POST, default POST): the hold
-//     music TwiML.
+//   - wait_url, wait_url_method (GET or POST, default POST, as TwiML
+//     <Enqueue>'s waitUrlMethod): the hold music TwiML.
 //
 // Events: callComplete (the call left the queue after being bridged and
 // ended: the call is over, see EndsCallOn), failedToEnqueue (also taken
@@ -60,7 +65,7 @@ func EnqueueCall() widgets.Type {
 				waitURL:  p.Text("wait_url"),
 				method:   p.OneOf("wait_url_method", "POST", "GET", "POST"),
 				priority: p.Number("priority", 0, 0, maxTaskPriority),
-				timeout:  p.Number("timeout", defaultTaskTimeout, 1, maxTaskTimeoutSeconds),
+				timeout:  p.Number("timeout", 0, 1, maxTaskTimeoutSeconds),
 				attrsKey: "task_attributes",
 			}
 			queue, workflow := strings.TrimSpace(n.queue.Src) != "", strings.TrimSpace(n.workflow.Src) != ""
@@ -98,8 +103,8 @@ func EnqueueCall() widgets.Type {
 //   - attributes (template): a JSON object.
 //   - priority: 0-2147483647, default 0; may be a template (exports hold
 //     "{{flow.variables.prio}}"), checked when the step runs.
-//   - timeout: the task's timeout in seconds, 1-1209600, default 86400;
-//     may be a template.
+//   - timeout: the task's timeout in seconds, 1-1209600, default 3600
+//     (Twilio's Send to Flex default); may be a template.
 //   - waitUrl, waitUrlMethod (GET or POST, default POST).
 //
 // Events and outputs as enqueue-call: callComplete (the call is over),
@@ -117,7 +122,7 @@ func SendToFlex() widgets.Type {
 				waitURL:  p.Text("waitUrl"),
 				method:   p.OneOf("waitUrlMethod", "POST", "GET", "POST"),
 				priority: p.Number("priority", 0, 0, maxTaskPriority),
-				timeout:  p.Number("timeout", defaultTaskTimeout, 1, maxTaskTimeoutSeconds),
+				timeout:  p.Number("timeout", defaultFlexTimeout, 1, maxTaskTimeoutSeconds),
 				attrsKey: "attributes",
 				flex:     true,
 			}

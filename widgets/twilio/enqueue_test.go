@@ -71,10 +71,10 @@ func TestEnqueueHandsOff(t *testing.T) {
 		wantSid string
 	}{
 		{
-			name:  "enqueue-call defaults",
+			name:  "enqueue-call defaults: no task timeout (Twilio: defaults to infinity)",
 			typ:   "enqueue-call",
 			props: map[string]any{"queue_name": "support"},
-			want:  widgets.Enqueue{Queue: "support", Timeout: 86400 * time.Second, WaitURLMethod: "POST", Contact: "+15550001111"},
+			want:  widgets.Enqueue{Queue: "support", WaitURLMethod: "POST", Contact: "+15550001111"},
 		},
 		{
 			name: "enqueue-call to a workflow, as the autodialer export",
@@ -88,13 +88,13 @@ func TestEnqueueHandsOff(t *testing.T) {
 			name:  "both set: the workflow wins",
 			typ:   "enqueue-call",
 			props: map[string]any{"workflow_sid": "WW5", "queue_name": "support"},
-			want:  widgets.Enqueue{Workflow: "WW5", Timeout: 86400 * time.Second, WaitURLMethod: "POST", Contact: "+15550001111"},
+			want:  widgets.Enqueue{Workflow: "WW5", WaitURLMethod: "POST", Contact: "+15550001111"},
 		},
 		{
-			name:  "send-to-flex on a call, templated priority",
+			name:  "send-to-flex on a call, templated priority, timeout 3600 by default",
 			typ:   "send-to-flex",
 			props: map[string]any{"workflow": "WW1", "channel": "TC1", "attributes": `{"department":"{{flow.variables.department}}"}`, "priority": "{{flow.variables.prio}}"},
-			want: widgets.Enqueue{Workflow: "WW1", Channel: "TC1", Priority: 7, Timeout: 86400 * time.Second, WaitURLMethod: "POST",
+			want: widgets.Enqueue{Workflow: "WW1", Channel: "TC1", Priority: 7, Timeout: time.Hour, WaitURLMethod: "POST",
 				Attributes: `{"department":"sales"}`, Contact: "+15550001111"},
 			wantSid: "CA100",
 		},
@@ -103,7 +103,7 @@ func TestEnqueueHandsOff(t *testing.T) {
 			typ:   "send-to-flex",
 			props: map[string]any{"workflow": "WW1", "channel": "TC1", "waitUrlMethod": "POST"},
 			msg:   true,
-			want:  widgets.Enqueue{Workflow: "WW1", Channel: "TC1", Timeout: 86400 * time.Second, WaitURLMethod: "POST", Contact: "+15550001111"},
+			want:  widgets.Enqueue{Workflow: "WW1", Channel: "TC1", Timeout: time.Hour, WaitURLMethod: "POST", Contact: "+15550001111"},
 		},
 	}
 	for _, tt := range tests {

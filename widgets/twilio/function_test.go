@@ -57,10 +57,19 @@ func TestRunFunctionHandlers(t *testing.T) {
 		{
 			name: "5xx: fail with status and body",
 			handler: func(context.Context, widgets.FunctionCall) (widgets.FunctionResult, error) {
-				return widgets.FunctionResult{StatusCode: 500, Body: `{"message":"boom"}`}, nil
+				return widgets.FunctionResult{StatusCode: 500, ContentType: "application/json", Body: `{"message":"boom"}`}, nil
 			},
 			wantEvent: "fail",
-			want:      map[string]any{"status_code": 500.0, "content_type": "", "body": `{"message":"boom"}`, "parsed": map[string]any{"message": "boom"}},
+			want: map[string]any{"status_code": 500.0, "content_type": "application/json", "body": `{"message":"boom"}`,
+				"parsed": map[string]any{"message": "boom"}},
+		},
+		{
+			name: "a JSON body without a JSON content type: not parsed",
+			handler: func(context.Context, widgets.FunctionCall) (widgets.FunctionResult, error) {
+				return widgets.FunctionResult{StatusCode: 200, Body: `{"message":"hi"}`}, nil
+			},
+			wantEvent: "success",
+			want:      map[string]any{"status_code": 200.0, "content_type": "", "body": `{"message":"hi"}`},
 		},
 		{
 			name: "an error: fail with error",
@@ -116,7 +125,7 @@ func TestRunFunctionOverHTTP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, got := server(t, tt.status, "", tt.body)
+			srv, got := server(t, tt.status, "application/json; charset=utf-8", tt.body)
 			f := fake.New()
 			services := f.Services()
 			services.HTTP = srv.Client()

@@ -57,10 +57,17 @@ const DefaultHTTPTimeout = 10 * time.Second
 // response unfollowed makes the step fail.
 //
 // Outputs: status_code (a number), content_type (the response's), body
-// (the text), parsed (the body decoded, only when it is a JSON object, so
-// parsed.key reads a field; arrays, scalars, non-JSON bodies and objects
-// nesting deeper than MaxParsedDepth give no parsed), and error (on a network error, a timeout or an oversized body,
-// in which case body is not set).
+// (the text), parsed (the body decoded, so parsed.key reads a field), and
+// error (on a network error, a timeout or an oversized body, in which case
+// body is not set). parsed is set only when the response's Content-Type is
+// JSON (application/json, or a type ending in +json such as
+// application/problem+json; parameters such as "; charset=utf-8" allowed)
+// and the body is a JSON object nesting at most MaxParsedDepth levels: a
+// text/plain or text/html body that happens to start with "{" is not
+// parsed (Twilio, Make HTTP Request widget,
+// https://www.twilio.com/docs/studio/widget-library/http-request: the
+// response is parsed into variables when it is JSON). Arrays and scalars
+// give no parsed either.
 func MakeHTTPRequest() widgets.Type {
 	return widgets.Type{
 		Vendor: flow.VendorTwilio,
@@ -126,12 +133,16 @@ func (n *httpNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return widgets.Result{Event: "failed", Outputs: errorOutputs(err)}, nil
 	}
-	out, ok := send(ctx, doer, req, n.timeout)
-	if !ok {
+	out, status, ok := send(ctx, doer, req, n.timeout)
+	if !ok || !httpSuccess(status) {
 		return widgets.Result{Event: "failed", Outputs: out}, nil
 	}
 	return widgets.Result{Event: "success", Outputs: out}, nil
 }
+
+// httpSuccess reports whether make-http-request takes success on status:
+// 2xx only.
+func httpSuccess(status int) bool { return status >= 200 && status < 300 }
 
 // request builds the request: parameters in the query for GET and DELETE;
 // otherwise a JSON (or other non-form) body when given, else the
@@ -174,22 +185,25 @@ func (n *httpNode) request(ctx context.Context, target, body string, params []wi
 	return req, nil
 }
 
-// send does req and reads the response into outputs; ok is true for a 2xx
-// response read whole.
-func send(ctx context.Context, doer widgets.HTTPDoer, req *http.Request, timeout time.Duration) (map[string]any, bool) {
+// send does req and reads the response into outputs, returning its status;
+// ok is true when a response was read whole (whatever its status).
+func send(ctx context.Context, doer widgets.HTTPDoer, req *http.Request, timeout time.Duration) (out map[string]any, status int, ok bool) {
 	resp, err := doer.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return map[string]any{"error": fmt.Sprintf("timeout: no response in time (at most %s): %v", timeout, err)}, false
+			return map[string]any{"error": fmt.Sprintf("timeout: no response in time (at most %s): %v", timeout, err)}, 0, false
 		}
-		return errorOutputs(err), false
+		return errorOutputs(err), 0, false
 	}
 	defer resp.Body.Close()
-	return responseOutputs(resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body)
+	out, ok = responseOutputs(resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body)
+	return out, resp.StatusCode, ok
 }
 
 // responseOutputs reads a response (at most MaxResponseBytes) into
-// status_code, content_type, body and parsed; ok is true for 2xx.
+// status_code, content_type, body and parsed (for a JSON content type
+// only); ok is true when the body was read whole. The caller judges the
+// status.
 func responseOutputs(status int, contentType string, body io.Reader) (map[string]any, bool) {
 	out := map[string]any{"status_code": float64(status), "content_type": contentType}
 	b, err := io.ReadAll(io.LimitReader(body, MaxResponseBytes+1))
@@ -202,10 +216,25 @@ func responseOutputs(status int, contentType string, body io.Reader) (map[string
 		return out, false
 	}
 	out["body"] = string(b)
-	if parsed := parseObject(b); parsed != nil {
-		out["parsed"] = parsed
+	if isJSONMediaType(contentType) {
+		if parsed := parseObject(b); parsed != nil {
+			out["parsed"] = parsed
+		}
 	}
-	return out, status >= 200 && status < 300
+	return out, true
+}
+
+// isJSONMediaType reports whether a Content-Type header names JSON:
+// application/json or a structured-syntax type ending in +json
+// (application/problem+json, application/vnd.api+json), with any
+// parameters ("application/json; charset=utf-8"). Media types compare
+// without case; a header that does not parse is not JSON.
+func isJSONMediaType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 // MaxParsedDepth is how deeply a JSON response may nest for parsed to be

@@ -250,6 +250,7 @@ func TestMakeHTTPRequestRedirects(t *testing.T) {
 			http.Redirect(w, r, "/new", http.StatusFound)
 			return
 		}
+		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"moved":true}`)
 	}))
 	defer srv.Close()

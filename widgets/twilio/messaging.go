@@ -72,8 +72,15 @@ func messageOutputs(m widgets.Message, s widgets.Sent) map[string]any {
 //
 // Properties: body (required), from (default the flow's address), to
 // (default the contact's address), media_url, channel. Events: sent,
-// failed. Outputs: message.Sid, message.To, message.From, message.Body,
-// message.Status.
+// failed.
+//
+// Outputs: outbound.Sid, outbound.To, outbound.From, outbound.Body and
+// outbound.Status, Twilio's names (Twilio, Send Message widget,
+// https://www.twilio.com/docs/studio/widget-library/send-message: the sent
+// message is read as widgets.NAME.outbound.*), and the same values under
+// message.* (the names this library used first; both stay). On failed the
+// same outputs describe the message that could not be sent, with an error
+// output.
 func SendMessage() widgets.Type {
 	return widgets.Type{
 		Vendor: flow.VendorTwilio,
@@ -100,10 +107,14 @@ func (n *sendMessageNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, err
 	}
 	s, err := ms.Send(sc.Context(), m)
+	// outbound.* and message.* are two maps: the engine owns each value it
+	// stores, so the two names must not share one.
+	out := map[string]any{"outbound": messageOutputs(m, s), "message": messageOutputs(m, s)}
 	if err != nil {
-		return widgets.Result{Event: "failed", Outputs: map[string]any{"error": err.Error(), "message": messageOutputs(m, s)}}, nil
+		out["error"] = err.Error()
+		return widgets.Take("failed", out), nil
 	}
-	return widgets.Result{Event: "sent", Outputs: map[string]any{"message": messageOutputs(m, s)}}, nil
+	return widgets.Take("sent", out), nil
 }
 
 // SendAndWaitForReply sends a message and waits for the contact's reply.

@@ -24,13 +24,17 @@ import (
 // Properties:
 //   - from (template): the caller id, default the flow's address.
 //   - to (template): the number to call, default the contact's address.
-//   - timeout: ring time in seconds, 1-600, default 60 (may be a template,
-//     checked when the step runs).
+//   - timeout: ring time in seconds, 0-600, default 60 (may be a template,
+//     checked when the step runs). (Twilio, Make Outgoing Call widget,
+//     https://www.twilio.com/docs/studio/widget-library/make-outgoing-call,
+//     and the Calls API it uses, https://www.twilio.com/docs/voice/api/call-resource:
+//     Timeout defaults to 60 seconds, at most 600.)
 //   - record (default false), recording_channels (mono or dual),
 //     recording_status_callback, trim (trim-silence or do-not-trim).
 //   - detect_answering_machine (default false) and machine_detection
 //     (Enable or DetectMessageEnd; Enable when detection is on and it is
-//     not set), with machine_detection_timeout 3-59 s (default 30),
+//     not set), with machine_detection_timeout 3-120 s (default 30; the
+//     Calls API's MachineDetectionTimeout range),
 //     machine_detection_speech_threshold 1000-6000 ms (2400),
 //     machine_detection_speech_end_threshold 500-5000 ms (1200),
 //     machine_detection_silence_timeout 2000-10000 ms (5000). A
@@ -46,16 +50,46 @@ import (
 // CallDuration ...), with CallStatus defaulting to in-progress, busy,
 // no-answer or failed after the event.
 func MakeOutgoingCall() widgets.Type {
+	return outgoingCallType("make-outgoing-call-v2", outgoingCallEvents, []string{"answered"})
+}
+
+// MakeOutgoingCallV1 is the first version of Make Outgoing Call, which
+// flows built before the widget's upgrade still hold (Twilio, Make
+// Outgoing Call v1 widget,
+// https://www.twilio.com/docs/studio/widget-library/make-outgoing-call-v1:
+// "Any existing Flows using v1 will continue to work as before"). It places
+// the call as make-outgoing-call-v2 does and waits for its outcome; its
+// page shows one more outcome, answered by a machine.
+//
+//	{ "name": "call_user", "type": "make-outgoing-call-v1",
+//	  "transitions": [ {"event": "answered", "next": "announce"}, {"event": "answeredByMachine", "next": "voicemail_msg"},
+//	                   {"event": "busy"}, {"event": "noAnswer"}, {"event": "failed"} ],
+//	  "properties": { "from": "{{flow.channel.address}}", "to": "{{contact.channel.address}}",
+//	                  "record": false, "timeout": 60 } }
+//
+// Properties: from, to (defaults as v2), record (default false), timeout
+// (0-600, default 60); v2's other properties are read the same way when
+// present. Events: answered, answeredByMachine (a machine answered; the
+// call is live), busy, noAnswer, failed. Outputs as v2; after
+// answeredByMachine CallStatus defaults to in-progress.
+func MakeOutgoingCallV1() widgets.Type {
+	return outgoingCallType("make-outgoing-call-v1", outgoingCallV1Events, []string{"answered", "answeredByMachine"})
+}
+
+// outgoingCallType is a Make Outgoing Call type of one version: its name,
+// events and the events after which a call is live.
+func outgoingCallType(name string, events, provides []string) widgets.Type {
 	return widgets.Type{
 		Vendor:         flow.VendorTwilio,
-		Name:           "make-outgoing-call-v2",
+		Name:           name,
 		PlacesCall:     true,
-		ProvidesCallOn: []string{"answered"},
+		ProvidesCallOn: slices.Clone(provides),
 		Compile: func(p *widgets.Props) widgets.Node {
 			n := &outgoingCallNode{
+				events:     events,
 				from:       p.Text("from"),
 				to:         p.Text("to"),
-				timeout:    p.Number("timeout", 60, 1, 600),
+				timeout:    p.Number("timeout", 60, 0, 600),
 				record:     p.Bool("record", false),
 				sendDigits: p.Text("send_digits"),
 				sipUser:    p.Text("sip_auth_username"),
@@ -75,7 +109,7 @@ func MakeOutgoingCall() widgets.Type {
 				key           string
 				def, min, max int
 			}{
-				{key: "machine_detection_timeout", def: 30, min: 3, max: 59},
+				{key: "machine_detection_timeout", def: 30, min: 3, max: 120},
 				{key: "machine_detection_speech_threshold", def: 2400, min: 1000, max: 6000},
 				{key: "machine_detection_speech_end_threshold", def: 1200, min: 500, max: 5000},
 				{key: "machine_detection_silence_timeout", def: 5000, min: 2000, max: 10000},
@@ -101,6 +135,7 @@ func MakeOutgoingCall() widgets.Type {
 }
 
 type outgoingCallNode struct {
+	events                                 []string
 	from, to, sendDigits, sipUser, sipPass widgets.Text
 	timeout                                widgets.Number
 	record                                 bool
@@ -108,9 +143,12 @@ type outgoingCallNode struct {
 	extra                                  map[string]any
 }
 
-var outgoingCallEvents = []string{"answered", "busy", "noAnswer", "failed"}
+var (
+	outgoingCallEvents   = []string{"answered", "busy", "noAnswer", "failed"}
+	outgoingCallV1Events = []string{"answered", "answeredByMachine", "busy", "noAnswer", "failed"}
+)
 
-func (n *outgoingCallNode) Events() []string { return slices.Clone(outgoingCallEvents) }
+func (n *outgoingCallNode) Events() []string { return slices.Clone(n.events) }
 
 func (n *outgoingCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	v := sc.Services().Voice
@@ -148,11 +186,14 @@ func (n *outgoingCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	}
 	out["CallSid"], out["CallStatus"] = sid, "queued"
 	return widgets.Result{Outputs: out, Wait: &widgets.Wait{
-		Events: outgoingCallEvents,
+		Events: slices.Clone(n.events),
 		Prompt: map[string]any{"input": "call outcome", "call_sid": sid, "to": c.To},
 	}}, nil
 }
 
+// Resume takes the call's outcome, CallStatus defaulting from the event.
 func (n *outgoingCallNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
-	return widgets.OutcomeWithStatus(ev, "CallStatus", widgets.PlacedCallStatus()), nil
+	status := widgets.PlacedCallStatus()
+	status["answeredByMachine"] = "in-progress"
+	return widgets.OutcomeWithStatus(ev, "CallStatus", status), nil
 }

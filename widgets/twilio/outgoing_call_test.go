@@ -19,15 +19,16 @@ func TestMakeOutgoingCallChecks(t *testing.T) {
 	runChecks(t, "make-outgoing-call-v2", []check{
 		{name: "minimal", props: base},
 		{name: "from and to default", props: map[string]any{}},
-		{name: "timeout lowest", props: props(base, map[string]any{"timeout": 1})},
+		{name: "timeout lowest", props: props(base, map[string]any{"timeout": 0})},
 		{name: "timeout highest", props: props(base, map[string]any{"timeout": "600"})},
-		{name: "timeout zero", props: props(base, map[string]any{"timeout": 0}), key: "timeout", code: widgets.CodePropertyRange},
+		{name: "timeout negative", props: props(base, map[string]any{"timeout": -1}), key: "timeout", code: widgets.CodePropertyRange},
 		{name: "timeout too long", props: props(base, map[string]any{"timeout": 601}), key: "timeout", code: widgets.CodePropertyRange},
 		{name: "machine detection unknown", props: props(base, map[string]any{"machine_detection": "Always"}), key: "machine_detection", code: widgets.CodePropertyInvalid},
 		{name: "detect as a string", props: props(base, map[string]any{"detect_answering_machine": "true"})},
 		{name: "amd timeout bounds", props: props(base, map[string]any{"machine_detection_timeout": "3"})},
 		{name: "amd timeout too short", props: props(base, map[string]any{"machine_detection_timeout": "2"}), key: "machine_detection_timeout", code: widgets.CodePropertyRange},
-		{name: "amd timeout too long", props: props(base, map[string]any{"machine_detection_timeout": 60}), key: "machine_detection_timeout", code: widgets.CodePropertyRange},
+		{name: "amd timeout highest", props: props(base, map[string]any{"machine_detection_timeout": "120"})},
+		{name: "amd timeout too long", props: props(base, map[string]any{"machine_detection_timeout": 121}), key: "machine_detection_timeout", code: widgets.CodePropertyRange},
 		{name: "speech threshold low", props: props(base, map[string]any{"machine_detection_speech_threshold": "999"}), key: "machine_detection_speech_threshold", code: widgets.CodePropertyRange},
 		{name: "speech threshold high", props: props(base, map[string]any{"machine_detection_speech_threshold": 6001}), key: "machine_detection_speech_threshold", code: widgets.CodePropertyRange},
 		{name: "speech end threshold low", props: props(base, map[string]any{"machine_detection_speech_end_threshold": 499}), key: "machine_detection_speech_end_threshold", code: widgets.CodePropertyRange},
@@ -35,7 +36,7 @@ func TestMakeOutgoingCallChecks(t *testing.T) {
 		{name: "silence timeout low", props: props(base, map[string]any{"machine_detection_silence_timeout": 1999}), key: "machine_detection_silence_timeout", code: widgets.CodePropertyRange},
 		{name: "silence timeout high", props: props(base, map[string]any{"machine_detection_silence_timeout": "10001"}), key: "machine_detection_silence_timeout", code: widgets.CodePropertyRange},
 		{name: "every bound at its edge", props: props(base, map[string]any{
-			"machine_detection_timeout": 59, "machine_detection_speech_threshold": 1000,
+			"machine_detection_timeout": 120, "machine_detection_speech_threshold": 1000,
 			"machine_detection_speech_end_threshold": "5000", "machine_detection_silence_timeout": 2000,
 		})},
 		{name: "trim unknown", props: props(base, map[string]any{"trim": "trim"}), key: "trim", code: widgets.CodePropertyInvalid},
@@ -163,7 +164,7 @@ func TestMakeOutgoingCallProvidesTheCall(t *testing.T) {
 	eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWdial": def}), runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()),
 		runtime.WithClock(runtime.NewFixedClock(time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)).Now))
 	ctx := context.Background()
-	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWdial", Trigger: runtime.TriggerRequest, From: "+15550001111", To: "+15550009999"})
+	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWdial", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15550009999"})
 	require.NoError(t, err)
 	require.NotNil(t, x.Wait, x.Reason)
 	assert.False(t, x.Call.Live)

@@ -29,9 +29,15 @@ import (
 //     or 0 tokenizes the card without charging it.
 //   - currency: three letters, default usd.
 //   - payment_method: credit-card (default) or ach-debit.
-//   - payment_token_type: one-time, reusable or payment-method.
-//   - max_attempts: 1-3, default 1.
+//   - payment_token_type: one-time, reusable (the default) or
+//     payment-method.
+//   - max_attempts: 1-3, default 2.
 //   - timeout: seconds to wait for each keypress, 1-600, default 5.
+//
+// Defaults as Twilio documents them (Twilio, Capture Payments widget,
+// https://www.twilio.com/docs/studio/widget-library/capture-payments:
+// Timeout 5, Max Attempts 2, Request Security Code true, Request Postal
+// Code true, Payment Token Type Reusable, Currency USD).
 //   - security_code: ask for it, default true.
 //   - postal_code (template): "true" (default), "false", or the postal code
 //     itself; min_postal_code_length 0-10.
@@ -63,8 +69,8 @@ func CapturePayments() widgets.Type {
 				amount:        p.Text("payment_amount"),
 				currency:      p.Text("currency"),
 				method:        p.OneOf("payment_method", "credit-card", "credit-card", "ach-debit"),
-				tokenType:     p.OneOf("payment_token_type", "", "one-time", "reusable", "payment-method"),
-				maxAttempts:   p.Int("max_attempts", 1, 1, 3),
+				tokenType:     p.OneOf("payment_token_type", "reusable", "one-time", "reusable", "payment-method"),
+				maxAttempts:   p.Int("max_attempts", 2, 1, 3),
 				timeout:       p.Int("timeout", 5, 1, 600),
 				securityCode:  p.Bool("security_code", true),
 				postalCode:    p.Text("postal_code"),

@@ -66,10 +66,12 @@ func TestCapturePaymentsRequests(t *testing.T) {
 		want  widgets.PaymentRequest
 	}{
 		{
+			// Twilio, Capture Payments widget: Max Attempts 2, Payment Token
+			// Type Reusable, Timeout 5, security and postal code true, USD.
 			name:  "defaults",
 			props: map[string]any{},
-			want: widgets.PaymentRequest{Connector: "Default", Currency: "usd", MaxAttempts: 1, Timeout: 5 * time.Second,
-				PaymentMethod: "credit-card", SecurityCode: true, PostalCode: "true", ValidCardTypes: []string{"visa", "mastercard", "amex"}},
+			want: widgets.PaymentRequest{Connector: "Default", Currency: "usd", MaxAttempts: 2, Timeout: 5 * time.Second,
+				PaymentMethod: "credit-card", TokenType: "reusable", SecurityCode: true, PostalCode: "true", ValidCardTypes: []string{"visa", "mastercard", "amex"}},
 		},
 		{
 			name: "everything, strings and templates",
@@ -88,8 +90,8 @@ func TestCapturePaymentsRequests(t *testing.T) {
 		{
 			name:  "templated currency, rendered",
 			props: map[string]any{"currency": "{{flow.data.Currency}}"},
-			want: widgets.PaymentRequest{Connector: "Default", Currency: "gbp", MaxAttempts: 1, Timeout: 5 * time.Second,
-				PaymentMethod: "credit-card", SecurityCode: true, PostalCode: "true", ValidCardTypes: []string{"visa", "mastercard", "amex"}},
+			want: widgets.PaymentRequest{Connector: "Default", Currency: "gbp", MaxAttempts: 2, Timeout: 5 * time.Second,
+				PaymentMethod: "credit-card", TokenType: "reusable", SecurityCode: true, PostalCode: "true", ValidCardTypes: []string{"visa", "mastercard", "amex"}},
 		},
 	}
 	for _, tt := range tests {
@@ -215,7 +217,7 @@ func TestCapturePaymentsNeverStoresCardData(t *testing.T) {
 	eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWpay": def}), runtime.WithServices(f.Services()),
 		runtime.WithIDs(runtime.SequentialIDs()), runtime.WithSink(sink), runtime.WithClock(clock.Now))
 	ctx := context.Background()
-	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWpay", Trigger: runtime.TriggerCall, From: "+15550006666", To: "+15550008888", CallSid: "CA0007"})
+	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWpay", Trigger: runtime.TriggerCall, Contact: "+15550006666", FlowAddress: "+15550008888", CallSid: "CA0007"})
 	require.NoError(t, err)
 	require.NotNil(t, x.Wait, x.Reason)
 

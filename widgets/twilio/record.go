@@ -22,9 +22,12 @@ import (
 // Properties:
 //   - timeout: seconds of silence that end the recording, 0-600, default 5
 //     (0 never ends on silence).
-//   - max_length: the longest recording in seconds, 1-14400, default 3600.
-//   - finish_on_key: keys that end the recording, any of 0-9, * and #,
-//     default "#"; empty for none.
+//   - max_length: the longest recording in seconds, 1-14400, default 3600
+//     (both defaults as Twilio's Record Voicemail page gives them).
+//   - finish_on_key: keys that end the recording, any of 0-9, * and #;
+//     none by default (Twilio, Record Voicemail widget,
+//     https://www.twilio.com/docs/studio/widget-library/record-voicemail:
+//     "Stop recording on keypress", default None).
 //   - transcribe (default false), transcription_callback_url.
 //   - play_beep (default true).
 //   - trim: trim-silence (default) or do-not-trim.
@@ -48,7 +51,7 @@ func RecordVoicemail() widgets.Type {
 			n := &voicemailNode{
 				timeout:    p.Number("timeout", 5, 0, 600),
 				maxLength:  p.Number("max_length", 3600, 1, 14400),
-				finish:     p.String("finish_on_key", "#"),
+				finish:     p.String("finish_on_key", ""),
 				transcribe: p.Bool("transcribe", false),
 				playBeep:   p.Bool("play_beep", true),
 				trim:       p.OneOf("trim", "trim-silence", "trim-silence", "do-not-trim"),
@@ -114,12 +117,21 @@ func (n *voicemailNode) Resume(sc widgets.StepContext, ev widgets.Event) (widget
 //	                  "recording_status_callback_method": "POST" } }
 //
 // Properties:
-//   - record_call (required): true starts recording, false stops it.
-//   - recording_channels: mono or dual.
-//   - trim: trim-silence or do-not-trim.
+//   - record_call: true starts recording, false stops it. Twilio's
+//     definition marks it required and its page gives False as the
+//     default: a state without it gets a warning and stops recording.
+//   - recording_channels: mono or dual, default dual.
+//   - trim: trim-silence or do-not-trim, default do-not-trim.
 //   - recording_status_callback, recording_status_callback_method (GET or
 //     POST, default POST), recording_status_callback_events (such as
-//     "in-progress completed absent").
+//     "in-progress completed absent", default "completed").
+//
+// Defaults as Twilio documents them (Twilio, Call Recording widget,
+// https://www.twilio.com/docs/studio/widget-library/call-recording: Record
+// Call False, method POST, events completed, channels "the default is
+// dual"; trim as the Recordings API it uses,
+// https://www.twilio.com/docs/voice/api/recording: "the default is
+// do-not-trim").
 //
 // Events: success, failed (the voice service refused; output error).
 //
@@ -133,15 +145,16 @@ func RecordCall() widgets.Type {
 		NeedsCall: true,
 		Compile: func(p *widgets.Props) widgets.Node {
 			if !p.Has("record_call") {
-				p.Errorf("record_call", widgets.CodePropertyMissing, "record_call is required: true starts recording, false stops it")
+				p.Report("record_call", widgets.CodePropertyMissing, flow.SeverityWarning,
+					"record_call is not set: Twilio's default, false, stops recording (true starts it)")
 			}
 			return &recordCallNode{rec: widgets.Recording{
-				Mode:                 map[bool]string{true: "start", false: "stop"}[p.Bool("record_call", true)],
-				Channels:             p.OneOf("recording_channels", "", "mono", "dual"),
-				Trim:                 p.OneOf("trim", "", "trim-silence", "do-not-trim"),
+				Mode:                 map[bool]string{true: "start", false: "stop"}[p.Bool("record_call", false)],
+				Channels:             p.OneOf("recording_channels", "dual", "mono", "dual"),
+				Trim:                 p.OneOf("trim", "do-not-trim", "trim-silence", "do-not-trim"),
 				StatusCallback:       p.String("recording_status_callback", ""),
 				StatusCallbackMethod: p.OneOf("recording_status_callback_method", "POST", "GET", "POST"),
-				StatusCallbackEvents: p.String("recording_status_callback_events", ""),
+				StatusCallbackEvents: p.String("recording_status_callback_events", "completed"),
 			}}
 		},
 	}

@@ -39,9 +39,11 @@ func TestRecordVoicemailRecords(t *testing.T) {
 		want  widgets.Recording
 	}{
 		{
+			// Twilio, Record Voicemail widget: silence 5 s, max length
+			// 3600 s, "Stop recording on keypress" None.
 			name:  "defaults",
 			props: map[string]any{},
-			want: widgets.Recording{Mode: "voicemail", Timeout: 5 * time.Second, MaxLength: time.Hour, FinishOnKey: "#",
+			want: widgets.Recording{Mode: "voicemail", Timeout: 5 * time.Second, MaxLength: time.Hour,
 				PlayBeep: true, Trim: "trim-silence"},
 		},
 		{
@@ -54,7 +56,7 @@ func TestRecordVoicemailRecords(t *testing.T) {
 		{
 			name:  "templated lengths",
 			props: map[string]any{"max_length": "{{flow.variables.max}}"},
-			want: widgets.Recording{Mode: "voicemail", Timeout: 5 * time.Second, MaxLength: 30 * time.Second, FinishOnKey: "#",
+			want: widgets.Recording{Mode: "voicemail", Timeout: 5 * time.Second, MaxLength: 30 * time.Second,
 				PlayBeep: true, Trim: "trim-silence"},
 		},
 	}
@@ -112,7 +114,7 @@ func TestRecordCallChecks(t *testing.T) {
 	runChecks(t, "record-call", []check{
 		{name: "start", props: map[string]any{"record_call": true}},
 		{name: "stop as a string", props: map[string]any{"record_call": "false"}},
-		{name: "record_call missing", props: map[string]any{}, key: "record_call", code: widgets.CodePropertyMissing},
+		{name: "record_call missing: Twilio's default, false", props: map[string]any{}, key: "record_call", code: widgets.CodePropertyMissing, warn: true},
 		{name: "record_call invalid", props: map[string]any{"record_call": "yes"}, key: "record_call", code: widgets.CodePropertyInvalid},
 		{name: "every option", props: map[string]any{"record_call": true, "recording_channels": "dual", "trim": "trim-silence",
 			"recording_status_callback": "https://cb.example.com", "recording_status_callback_method": "GET",
@@ -137,7 +139,7 @@ func TestRecordCall(t *testing.T) {
 	res := run(t, start, newStep(s))
 	assert.Equal(t, "success", res.Event)
 	assert.Equal(t, map[string]any{"CallSid": "CA100", "Sid": "RE00000001", "Status": "in-progress", "StartTime": "2026-03-04T10:00:00Z"}, res.Outputs)
-	assert.Equal(t, widgets.Recording{Mode: "start", Channels: "dual", StatusCallbackMethod: "POST"}, v.rec)
+	assert.Equal(t, widgets.Recording{Mode: "start", Channels: "dual", Trim: "do-not-trim", StatusCallbackMethod: "POST", StatusCallbackEvents: "completed"}, v.rec)
 
 	res = run(t, stop, newStep(s))
 	assert.Equal(t, "success", res.Event)

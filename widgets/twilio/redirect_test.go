@@ -132,7 +132,7 @@ func TestAddTwimlRedirectTimesOut(t *testing.T) {
 			f := fake.New()
 			clock := runtime.NewFixedClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWr": def}), runtime.WithServices(f.Services()), runtime.WithClock(clock.Now))
-			x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerCall, From: "+15550006666", To: "+15550008888", CallSid: "CA7"})
+			x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerCall, Contact: "+15550006666", FlowAddress: "+15550008888", CallSid: "CA7"})
 			require.NoError(t, err)
 			require.NotNil(t, x.Wait, x.Reason)
 			tc.act(eng, clock, x.ID)

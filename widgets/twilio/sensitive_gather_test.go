@@ -41,7 +41,7 @@ func TestSensitiveGatherNeverStoresTheInput(t *testing.T) {
 		{
 			name: "keypress", sensitive: "true",
 			ev:      widgets.Event{Name: "keypress", Data: map[string]any{"Digits": secret, "FinishedOnKey": ""}},
-			outputs: map[string]any{"Digits": "[redacted]"},
+			outputs: map[string]any{"Digits": "[redacted]", "FinishedOnKey": ""},
 			said:    `voice.say "Thanks, we got [redacted]."`,
 		},
 		{
@@ -66,7 +66,7 @@ func TestSensitiveGatherNeverStoresTheInput(t *testing.T) {
 			eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWpin": def}), runtime.WithServices(services),
 				runtime.WithIDs(runtime.SequentialIDs()), runtime.WithSink(sink), runtime.WithClock(clock.Now))
 			ctx := context.Background()
-			x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWpin", Trigger: runtime.TriggerCall, From: "+15550006666", To: "+15550008888", CallSid: "CA0007"})
+			x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWpin", Trigger: runtime.TriggerCall, Contact: "+15550006666", FlowAddress: "+15550008888", CallSid: "CA0007"})
 			require.NoError(t, err)
 			require.NotNil(t, x.Wait, x.Reason)
 			assert.Equal(t, []string{"keypress", "speech", "timeout"}, x.Wait.Events)
@@ -76,7 +76,11 @@ func TestSensitiveGatherNeverStoresTheInput(t *testing.T) {
 			x, err = eng.Get(ctx, x.ID)
 			require.NoError(t, err)
 			assert.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
-			assert.Equal(t, tt.outputs, x.Widgets()["pin"])
+			// Beside the input, the gather keeps the call's parameters
+			// (trigger.call's, as the runtime records the call).
+			call := map[string]any{"CallSid": "CA0007", "CallStatus": "in-progress", "Direction": "inbound",
+				"From": "+15550006666", "Caller": "+15550006666", "To": "+15550008888", "Called": "+15550008888"}
+			assert.Equal(t, props(call, tt.outputs), x.Widgets()["pin"])
 			assert.Equal(t, []string{`voice.gather.say "Enter your PIN"`, tt.said}, transcript.Lines())
 
 			stored, err := runtime.MarshalExecution(x)

@@ -119,7 +119,7 @@ func startParent(t *testing.T, defs runtime.Definitions, opts ...runtime.Option)
 	eng := runtime.New(append([]runtime.Option{runtime.WithSource(defs), runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()),
 		runtime.WithClock(runtime.NewFixedClock(subflowNow).Now)}, opts...)...)
 	x, err := eng.Start(context.Background(), runtime.StartRequest{
-		FlowSid: "FWparent", Trigger: runtime.TriggerRequest, From: "+15550006666", To: "+15550008888",
+		FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550006666", FlowAddress: "+15550008888",
 		Parameters: map[string]any{"name": "Ana"},
 	})
 	require.NoError(t, err)
@@ -232,7 +232,7 @@ func TestRunSubflowDailySitDownExports(t *testing.T) {
 	eng := runtime.New(runtime.WithSource(runtime.Definitions{"FWparent": parent, childSid: child}),
 		runtime.WithServices(f.Services()), runtime.WithIDs(runtime.SequentialIDs()), runtime.WithClock(runtime.NewFixedClock(subflowNow).Now))
 	ctx := context.Background()
-	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, From: "+15550006666", To: "+15550008888",
+	x, err := eng.Start(ctx, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerMessage, Contact: "+15550006666", FlowAddress: "+15550008888",
 		Payload: map[string]any{"Body": "start"}})
 	require.NoError(t, err)
 	for _, reply := range []string{"wrote tests", "more tests", "none", "1"} {

@@ -17,7 +17,7 @@ import (
 // skipping the test when the folder is absent.
 func twilioTestdata(t testing.TB) []string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "testdata", "twilio", "*.json"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "shared", "testdata", "twilio", "*.json"))
 	if len(files) == 0 {
 		t.Skip("../shared/testdata/twilio is absent")
 	}
@@ -27,7 +27,7 @@ func twilioTestdata(t testing.TB) []string {
 // readTestdata parses one shared export, skipping the test when absent.
 func readTestdata(t testing.TB, name string) *flow.Definition {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "twilio", name))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "testdata", "twilio", name))
 	if os.IsNotExist(err) {
 		t.Skipf("../shared/testdata/twilio/%s is absent", name)
 	}

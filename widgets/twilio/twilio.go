@@ -26,6 +26,7 @@ func Types() []widgets.Type {
 		SendAndWaitForReply(),
 		ConnectCallTo(),
 		MakeOutgoingCall(),
+		MakeOutgoingCallV1(),
 		RecordVoicemail(),
 		RecordCall(),
 		EnqueueCall(),
@@ -34,9 +35,15 @@ func Types() []widgets.Type {
 		ForkStream(),
 		MakeHTTPRequest(),
 		RunFunction(),
+		RunFunctionV2(),
 		AddTwimlRedirect(),
 		RunSubflow(),
 		SendToAutopilot(),
+		ConnectVirtualAgent(),
+		ConnectVirtualAgentV2(),
+		StartConversation(),
+		ResumeConversation(),
+		RunConversationRelay(),
 	}
 }
 

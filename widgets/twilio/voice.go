@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
@@ -111,6 +112,27 @@ const GatherGrace = time.Minute
 // timeout (reported by the voice service; the engine delivers it itself
 // one GatherGrace after the timeout if the host never does).
 //
+// Outputs are the parameters of Twilio's <Gather> action callback (Twilio,
+// TwiML Voice: <Gather>, https://www.twilio.com/docs/voice/twiml/gather,
+// and the request parameters every TwiML request carries,
+// https://www.twilio.com/docs/voice/twiml#request-parameters):
+//   - Digits (keypress): the keys pressed, without the finish-on key:
+//     "12345#" with finish_on_key "#" stores "12345", as Twilio does.
+//     FinishedOnKey, when the host reports it, says which key ended the
+//     input ("" when none did).
+//   - SpeechResult and Confidence (speech).
+//   - The call's parameters, from the event when the host reports them:
+//     CallSid, AccountSid, From, To, CallStatus, Direction, ApiVersion,
+//     ForwardedFrom, CallerName, ParentCallSid, Caller, Called and the
+//     From/To/Caller/Called City, State, Zip and Country. What the event
+//     lacks comes from the call: CallSid from the execution's call,
+//     CallStatus "in-progress" while it is live, and AccountSid, From, To,
+//     Direction (and the rest) from trigger.call when the execution was
+//     started by that same call.
+//
+// Nothing else of the host's event data is stored (the input of a
+// sensitive gather can hide nowhere else).
+//
 // Properties: say / play, voice, language, loop, timeout 0-30 seconds
 // (default 5), finish_on_key (default #), number_of_digits, stop_gather
 // (default true), gather_language, speech_model, hints, profanity_filter
@@ -182,17 +204,23 @@ func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	}}, nil
 }
 
+// Resume turns the voice service's report into the step's outputs: the
+// <Gather> callback parameters (see GatherInputOnCall).
 func (n *gatherNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	out := gatherCallParams(sc, ev.Data)
 	switch ev.Name {
 	case "keypress":
-		return widgets.Result{Event: ev.Name, Outputs: map[string]any{"Digits": n.redact(widgets.DataString(ev.Data, "Digits"))}}, nil
+		finished, reported := ev.Data["FinishedOnKey"]
+		digits := stripFinishKey(widgets.DataString(ev.Data, "Digits"), n.finishOnKey, widgets.ValueString(finished), reported)
+		out["Digits"] = n.redact(digits)
+		if reported {
+			out["FinishedOnKey"] = widgets.ValueString(finished)
+		}
 	case "speech":
-		return widgets.Result{Event: ev.Name, Outputs: map[string]any{
-			"SpeechResult": n.redact(widgets.DataString(ev.Data, "SpeechResult")),
-			"Confidence":   widgets.DataString(ev.Data, "Confidence"),
-		}}, nil
+		out["SpeechResult"] = n.redact(widgets.DataString(ev.Data, "SpeechResult"))
+		out["Confidence"] = widgets.DataString(ev.Data, "Confidence")
 	}
-	return widgets.Result{Event: ev.Name}, nil
+	return widgets.Take(ev.Name, out), nil
 }
 
 func (n *gatherNode) redact(s string) string {
@@ -200,4 +228,73 @@ func (n *gatherNode) redact(s string) string {
 		return widgets.Redacted
 	}
 	return s
+}
+
+// stripFinishKey removes the key that ended the input from digits: Twilio's
+// Digits never holds the finish-on key. When the host reported which key
+// ended the input (FinishedOnKey), only that key is removed, and nothing
+// when it says none did; otherwise a last key that is one of the finish
+// keys is.
+func stripFinishKey(digits, finishKeys, finished string, reported bool) string {
+	if digits == "" {
+		return digits
+	}
+	last := digits[len(digits)-1:]
+	switch {
+	case reported && finished != "" && last == finished:
+		return digits[:len(digits)-1]
+	case !reported && finishKeys != "" && strings.Contains(finishKeys, last):
+		return digits[:len(digits)-1]
+	}
+	return digits
+}
+
+// gatherCallKeys are the request parameters of a TwiML callback that
+// describe the call, which a gather's outputs carry.
+var gatherCallKeys = []string{
+	"CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "ApiVersion",
+	"ForwardedFrom", "CallerName", "ParentCallSid", "Caller", "Called",
+	"FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
+	"CallerCity", "CallerState", "CallerZip", "CallerCountry", "CalledCity", "CalledState", "CalledZip", "CalledCountry",
+}
+
+// gatherCallParams returns the call's parameters of a <Gather> callback:
+// those the host reported in data, completed from the execution's call and
+// from trigger.call when that call started the execution.
+func gatherCallParams(sc widgets.StepContext, data map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range gatherCallKeys {
+		if v, ok := data[k]; ok && v != nil {
+			out[k] = widgets.ValueString(v)
+		}
+	}
+	call := sc.Call()
+	if _, ok := out["CallSid"]; !ok && call.Sid != "" {
+		out["CallSid"] = call.Sid
+	}
+	if _, ok := out["CallStatus"]; !ok && call.Live {
+		out["CallStatus"] = "in-progress"
+	}
+	// trigger.call describes the call that started the execution; it is the
+	// gather's call only when the sids agree.
+	tc, _ := sc.Lookup("trigger.call")
+	trigger, _ := tc.(map[string]any)
+	if trigger == nil || call.Sid == "" || widgets.DataString(trigger, "CallSid") != call.Sid {
+		return out
+	}
+	for _, k := range gatherCallKeys {
+		if k == "CallStatus" { // the status at the start is stale
+			continue
+		}
+		if _, ok := out[k]; ok {
+			continue
+		}
+		if v, ok := trigger[k]; ok && v != nil {
+			switch v.(type) {
+			case string, float64, bool:
+				out[k] = widgets.ValueString(v)
+			}
+		}
+	}
+	return out
 }
