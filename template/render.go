@@ -177,6 +177,12 @@ func (r *Renderer) Render(ctx context.Context, t *Template, vars map[string]any)
 // renderSimple renders text and variable paths: no state, no budget but
 // the output's, which is all such a template can spend.
 func renderSimple(t *Template, vars map[string]any) (string, error) {
+	if len(t.simple) == 1 && t.simple[0].path != nil {
+		// A lone {{ a.b.c }} holding a text is that text: nothing to build.
+		if str, ok := lookupPath(vars, t.simple[0].path).(string); ok && len(str) <= MaxTextBytes {
+			return str, nil
+		}
+	}
 	var b strings.Builder
 	b.Grow(t.simpleSize)
 	for i := range t.simple {
@@ -184,10 +190,7 @@ func renderSimple(t *Template, vars map[string]any) (string, error) {
 		if seg.path == nil {
 			b.WriteString(seg.text)
 		} else {
-			v := any(vars[seg.path[0]])
-			for _, k := range seg.path[1:] {
-				v = property(v, k)
-			}
+			v := lookupPath(vars, seg.path)
 			if str, ok := v.(string); ok {
 				b.WriteString(str)
 			} else if str, ok := cappedText(v); ok {
@@ -201,6 +204,15 @@ func renderSimple(t *Template, vars map[string]any) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// lookupPath resolves a variable path in vars.
+func lookupPath(vars map[string]any, path []string) any {
+	v := any(vars[path[0]])
+	for _, k := range path[1:] {
+		v = property(v, k)
+	}
+	return v
 }
 
 // state is one render in progress.
