@@ -361,12 +361,13 @@ func contains(a, b any) bool {
 	case string:
 		s, ok := b.(string)
 		if !ok {
-			if b == nil {
+			switch b.(type) {
+			case nil, []any, map[string]any, rangeValue, keyword:
+				// A text holds no list, map or nil (osteele/liquid
+				// compares with Go's rendering of one, "[a b]").
 				return false
 			}
-			if s, ok = cappedText(b); !ok {
-				return false // longer than any text a render holds
-			}
+			s = text(b)
 		}
 		return strings.Contains(a, s)
 	case []any:
