@@ -433,7 +433,7 @@ func (a *analysis) widgetMessage(i int32, s *flow.State, v violation, p Place) s
 		}
 		return what + " places an outbound call, and a call is already live on the path " + path +
 			": at most one call may stand on one call path"
-	case CodeNotAllowedInType:
+	case CodeOutboundOnCallPath:
 		return what + " places an outbound call on the path " + path +
 			", and an incoming-call flow may not: its call path already has the incoming call"
 	}

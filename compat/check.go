@@ -28,9 +28,11 @@ const (
 	// (NeedsMessaging) is reachable from incomingCall in a flow whose
 	// flags.allow_concurrent_calls is set.
 	CodeReplyWaitConcurrentCalls = "compat.reply_wait_concurrent_calls"
+	// CodeOutboundOnCallPath: a widget that places an outbound call is
+	// reachable on an incoming-call path, which has its call already.
+	CodeOutboundOnCallPath = "compat.outbound_on_call_path"
 	// CodeNotAllowedInType: a state is reachable where its type is not
-	// allowed: a widget that places an outbound call on an incoming-call
-	// path, a return-to-flow in a flow (not a module), or a trigger or
+	// allowed: a return-to-flow in a flow (not a module), or a trigger or
 	// begin-module reached by a transition.
 	CodeNotAllowedInType = "compat.not_allowed_in_type"
 	// CodeModuleNoTypes: a module fits no flow type (TypesFor is empty);
@@ -87,7 +89,7 @@ func configure(opts []Option) config {
 // For a flow it walks every path from each wired trigger event, loops
 // included, and reports CodeNeedsCall, CodeAfterCallEnded,
 // CodeSecondOutboundCall, CodeReplyWaitConcurrentCalls,
-// CodeNotAllowedInType and (with WithModules) CodeModuleIncompatible. For a
+// CodeOutboundOnCallPath, CodeNotAllowedInType and (with WithModules) CodeModuleIncompatible. For a
 // module it reports the same rules for what the module breaks whatever its
 // caller, and CodeModuleNoTypes when it fits no flow type. See the package
 // documentation for the rules.

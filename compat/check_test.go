@@ -174,7 +174,7 @@ func TestCheckerRules(t *testing.T) {
 		{name: "outbound call in an incoming-call flow", states: []string{
 			"Trigger trigger incomingCall>call",
 			"call make-outbound-call answered busy noAnswer invalidNumber",
-		}, want: []string{"call compat.not_allowed_in_type"}},
+		}, want: []string{"call compat.outbound_on_call_path"}},
 		{name: "outbound call in a message flow", states: []string{
 			"Trigger trigger incomingMessage>call",
 			"call make-outgoing-call-v2 answered>greet busy noAnswer failed",
@@ -399,4 +399,37 @@ func TestCallPathRulesAreWarningsForTwilioFlows(t *testing.T) {
 	ps = compat.Checker(reg).Check(talkdesk)
 	require.Equal(t, []string{"greet compat.needs_call"}, codes(ps))
 	assert.Equal(t, flow.SeverityError, ps[0].Severity)
+}
+
+// Each rule's severity per vendor, written out: Twilio publishes flows
+// whatever their call paths, Talkdesk does not.
+func TestRuleSeverities(t *testing.T) {
+	callPath := []string{compat.CodeNeedsCall, compat.CodeAfterCallEnded, compat.CodeSecondOutboundCall,
+		compat.CodeOutboundOnCallPath, compat.CodeReplyWaitConcurrentCalls}
+	structural := []string{compat.CodeNotAllowedInType, compat.CodeModuleIncompatible}
+	twilio, talkdesk, strict := compat.RulesFor(flow.VendorTwilio), compat.RulesFor(flow.VendorTalkdesk), compat.StrictRules()
+	for _, code := range callPath {
+		assert.Equal(t, flow.SeverityWarning, twilio[code], "twilio %s", code)
+		assert.Equal(t, flow.SeverityError, talkdesk[code], "talkdesk %s", code)
+		assert.Equal(t, flow.SeverityError, strict[code], "strict %s", code)
+	}
+	for _, code := range structural {
+		assert.Equal(t, flow.SeverityError, twilio[code], "twilio %s", code)
+		assert.Equal(t, flow.SeverityError, talkdesk[code], "talkdesk %s", code)
+	}
+
+	// And a Twilio flow breaking each call-path rule runs, with a warning.
+	reg := registry()
+	for name, lines := range map[string][]string{
+		compat.CodeSecondOutboundCall:       {"Trigger trigger incomingRequest>one", "one make-outgoing-call-v2 answered>two busy noAnswer failed to=+1", "two make-outgoing-call-v2 answered busy noAnswer failed to=+1"},
+		compat.CodeOutboundOnCallPath:       {"Trigger trigger incomingCall>dial", "dial make-outgoing-call-v2 answered busy noAnswer failed to=+1"},
+		compat.CodeReplyWaitConcurrentCalls: {"Trigger trigger incomingCall>ask", "ask send-and-wait-for-reply incomingMessage timeout deliveryFailure body=hi"},
+	} {
+		d := build(name == compat.CodeReplyWaitConcurrentCalls, lines...)
+		ps := compat.Checker(reg).Check(d)
+		require.NotEmpty(t, ps, name)
+		assert.Equal(t, name, ps[0].Code)
+		assert.Equal(t, flow.SeverityWarning, ps[0].Severity, name)
+		assert.False(t, ps.HasErrors(), name)
+	}
 }

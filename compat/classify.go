@@ -64,16 +64,17 @@ type Rules map[string]flow.Severity
 // Twilio Studio publishes a flow whatever its call paths (a real export
 // wires capture-payments' hangup event to a say-play), so for Twilio flows
 // the call-path rules (CodeNeedsCall, CodeAfterCallEnded,
-// CodeSecondOutboundCall, CodeReplyWaitConcurrentCalls) are warnings: the
-// flow runs, and a voice step where no call is live fails its execution
-// (runtime.FailureNoCall). StrictRules makes them errors for every vendor.
-// CodeNotAllowedInType and CodeModuleIncompatible stay errors: a trigger
-// reached by a transition, or a module that cannot fit, is no flow Twilio
-// can run either.
+// CodeSecondOutboundCall, CodeOutboundOnCallPath,
+// CodeReplyWaitConcurrentCalls) are warnings: the flow runs, a voice step
+// where no call is live fails its execution (runtime.FailureNoCall), and
+// so does a step placing a call while one is live (runtime.FailureCallLive).
+// StrictRules makes them errors for every vendor. CodeNotAllowedInType and
+// CodeModuleIncompatible stay errors: a trigger reached by a transition,
+// or a module that cannot fit, is no flow Twilio can run either.
 func RulesFor(vendor flow.Vendor) Rules {
 	rules := StrictRules()
 	if vendor == flow.VendorTwilio {
-		for _, code := range []string{CodeNeedsCall, CodeAfterCallEnded, CodeSecondOutboundCall, CodeReplyWaitConcurrentCalls} {
+		for _, code := range []string{CodeNeedsCall, CodeAfterCallEnded, CodeSecondOutboundCall, CodeOutboundOnCallPath, CodeReplyWaitConcurrentCalls} {
 			rules[code] = flow.SeverityWarning
 		}
 	}
@@ -87,6 +88,7 @@ func StrictRules() Rules {
 		CodeNeedsCall:                flow.SeverityError,
 		CodeAfterCallEnded:           flow.SeverityError,
 		CodeSecondOutboundCall:       flow.SeverityError,
+		CodeOutboundOnCallPath:       flow.SeverityError,
 		CodeReplyWaitConcurrentCalls: flow.SeverityError,
 		CodeNotAllowedInType:         flow.SeverityError,
 		CodeModuleIncompatible:       flow.SeverityError,

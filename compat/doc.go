@@ -49,7 +49,7 @@
 // (state, code) is reported once.
 //
 // The rules, each reported at #/states/I: an error, except that for a
-// Twilio flow the first four are warnings, since Twilio Studio publishes
+// Twilio flow the first five are warnings, since Twilio Studio publishes
 // such flows and the runtime fails the step instead (RulesFor;
 // WithStrictRules makes them errors):
 //
@@ -68,8 +68,9 @@
 //   - CodeReplyWaitConcurrentCalls: send-and-wait-for-reply downstream of
 //     incomingCall in a flow that allows concurrent calls (seed 004), even
 //     after the call ended, since the execution is keyed by the call.
-//   - CodeNotAllowedInType: an outbound call placed on an incoming-call
-//     path (that path already has its call); return-to-flow in a flow
+//   - CodeOutboundOnCallPath: an outbound call placed on an incoming-call
+//     path (that path already has its call).
+//   - CodeNotAllowedInType: return-to-flow in a flow
 //     rather than a module; a trigger or begin-module reached by a
 //     transition.
 //   - CodeModuleIncompatible: a run-module step whose module does not fit

@@ -189,7 +189,7 @@ func judge(n need, p Place) (vs []violation, inherit need) {
 			vs = append(vs, violation{CodeSecondOutboundCall, needPlaces,
 				"places an outbound call, and one was already placed on that call path"})
 		case p.Type == IncomingCall:
-			vs = append(vs, violation{CodeNotAllowedInType, needPlaces,
+			vs = append(vs, violation{CodeOutboundOnCallPath, needPlaces,
 				"places an outbound call, which an incoming-call flow may not: its call path already has the incoming call"})
 		case p.Call == CallLive:
 			vs = append(vs, violation{CodeSecondOutboundCall, needPlaces,

@@ -2,12 +2,14 @@ package runtime_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // A caller whose context ends while a step runs gets the context's error,
@@ -39,4 +41,35 @@ func TestACanceledCallLosesNothing(t *testing.T) {
 	y, err := h.engine.Resume(context.Background(), x.ID, resumeMessage("Ada"))
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusEnded, y.Status, y.Reason)
+}
+
+// cancelingDoer is an HTTP service whose request is still out when the
+// caller gives up: it cancels the caller's context, then fails as a
+// client does.
+type cancelingDoer struct{ cancel context.CancelFunc }
+
+func (d cancelingDoer) Do(req *http.Request) (*http.Response, error) {
+	d.cancel()
+	return nil, req.Context().Err()
+}
+
+// A request the caller gave up on is not the flow's failed branch: the
+// execution is released (a start) instead of ending on "http failed".
+func TestACanceledRequestIsNotTheFlowsFailure(t *testing.T) {
+	src := `{"description": "http", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "get"}], "properties": {}},
+	  {"name": "get", "type": "make-http-request", "transitions": [{"event": "success"}, {"event": "failed", "next": "sorry"}],
+	   "properties": {"method": "GET", "url": "https://api.example.com/x", "content_type": "application/json"}},
+	  {"name": "sorry", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "v", "value": "http failed"}]}}]}`
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	services := &widgets.Services{HTTP: cancelingDoer{cancel}}
+	h := newHarness(t, map[string]string{"FW": src}, runtime.WithServices(services))
+	_, err := h.engine.Start(ctx, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	require.ErrorIs(t, err, context.Canceled)
+	x, err := h.engine.Store().Load(context.Background(), "FN00000001")
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureCanceled, x.FailureCode, "released, not ended on the failed branch")
+	assert.Empty(t, x.Variables())
 }

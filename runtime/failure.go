@@ -67,6 +67,10 @@ const (
 	// FailureStore: the store failed the execution's first save, so it was
 	// released rather than left holding its contact.
 	FailureStore FailureCode = "store_failure"
+	// FailureCallLive: a step that places a call (make-outgoing-call) ran
+	// while the execution's call was live. Twilio publishes such flows
+	// (compat reports them as warnings), but an execution has one call.
+	FailureCallLive FailureCode = "call_live"
 	// FailureCanceled: the caller's context was canceled or passed its
 	// deadline during the execution's first run (Start), so it was
 	// released rather than left holding its contact. (During a later run

@@ -87,3 +87,44 @@ func TestSubflowsSeeTheParentsTrigger(t *testing.T) {
 	// The child's variables come back to the parent as widgets.child.*.
 	assert.Equal(t, map[string]any{"v": "hello from +15550001111 via parent"}, x.Widgets()["child"])
 }
+
+// A gather asked again keeps nothing of the last answer: pressing 7, then
+// saying "sales" leaves no Digits beside the SpeechResult, or a split on
+// Digits would route on the stale key.
+func TestARepeatedWaitStartsAfresh(t *testing.T) {
+	src := `{"description": "again", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "menu"}], "properties": {}},
+	  {"name": "menu", "type": "gather-input-on-call", "transitions": [{"event": "keypress", "next": "again"}, {"event": "speech", "next": "check"}, {"event": "timeout"}],
+	   "properties": {"say": "Press or say", "timeout": "5"}},
+	  {"name": "again", "type": "split-based-on", "transitions": [{"event": "noMatch", "next": "menu"}], "properties": {"input": "{{widgets.menu.Digits}}"}},
+	  {"name": "check", "type": "split-based-on", "transitions": [{"event": "noMatch", "next": "fresh"},
+	    {"event": "match", "next": "stale", "conditions": [{"friendly_name": "7", "arguments": ["{{widgets.menu.Digits}}"], "type": "equal_to", "value": "7"}]}],
+	   "properties": {"input": "{{widgets.menu.Digits}}"}},
+	  {"name": "fresh", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "fresh"}},
+	  {"name": "stale", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "stale"}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, call("FW"))
+	x = h.resume(t, x.ID, "keypress", map[string]any{"Digits": "7"})
+	require.Equal(t, "menu", x.Wait.State)
+	x = h.resume(t, x.ID, "speech", map[string]any{"SpeechResult": "sales"})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, "fresh", x.Steps[len(x.Steps)-1].From, "no stale Digits beside the speech")
+	menu, _ := x.Widgets()["menu"].(map[string]any)
+	assert.Equal(t, "sales", menu["SpeechResult"])
+	assert.NotContains(t, menu, "Digits")
+}
+
+// Twilio publishes a flow placing a second call where one is live (compat
+// warns), but an execution has one call: the step fails with call_live,
+// and the live call is not orphaned.
+func TestASecondCallWhileOneIsLiveFails(t *testing.T) {
+	src := `{"description": "two calls", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "dial"}], "properties": {}},
+	  {"name": "dial", "type": "make-outgoing-call-v2", "transitions": [{"event": "answered"}, {"event": "busy"}, {"event": "noAnswer"}, {"event": "failed"}],
+	   "properties": {"to": "+15550002222", "from": "+15559990000"}}]}`
+	h := newHarness(t, map[string]string{"FW": src})
+	x := h.start(t, call("FW"))
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureCallLive, x.FailureCode)
+	assert.Equal(t, "CA1", x.Call.Sid, "the live call stays the execution's")
+}

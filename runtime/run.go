@@ -667,8 +667,18 @@ func (r *run) runState(st *pstate, res *widgets.Result) bool {
 		r.fail(FailureNoCall, fmt.Sprintf("state %q (%s) needs a live call, and there is none: the call has ended or never existed", st.name, st.typ))
 		return false
 	}
+	if st.wtype != nil && st.wtype.PlacesCall && r.x.Call.Live {
+		r.fail(FailureCallLive, fmt.Sprintf("state %q (%s) places a call while the call %s is live: one call per execution", st.name, st.typ, r.x.Call.Sid))
+		return false
+	}
 	var err error
 	*res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
+	if err == nil && r.ctx.Err() != nil {
+		// The caller gave up while the step ran: whatever the step made
+		// of it (a failed request, a timeout branch) is not the flow's
+		// outcome.
+		err = r.ctx.Err()
+	}
 	if err != nil {
 		r.failStep(st, err)
 		return false
@@ -687,6 +697,14 @@ func (r *run) keepOutputs(st *pstate, res *widgets.Result) bool {
 		if err := r.storeOutputs(st.name, res.Outputs); err != nil {
 			r.failStep(st, err)
 			return false
+		}
+	} else if res.Wait != nil && !r.merge {
+		// A step that waits starts its outputs afresh: the answer to this
+		// wait is merged into what this run of it stored, never into a
+		// previous run's (a gather asked again must not keep the digits
+		// of the last answer beside the new speech).
+		if ws, ok := r.x.top().Context["widgets"].(map[string]any); ok {
+			delete(ws, st.name)
 		}
 	}
 	r.merge = false

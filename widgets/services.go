@@ -244,6 +244,9 @@ type OutboundCall struct {
 	// address.
 	To string `json:"to"`
 	// Timeout is how long the call rings before it counts as unanswered.
+	// make-outgoing-call sends its timeout property (60 s when the flow
+	// gives none); zero, which that property allows, asks for the
+	// provider's own default.
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// Record records the call.
 	Record bool `json:"record,omitempty"`

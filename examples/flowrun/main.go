@@ -58,6 +58,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -293,7 +294,12 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	x := r.ss.Execution()
-	fmt.Fprintf(r.out, "%s %s: %s from %s to %s\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
+	if x.Trigger == runtime.TriggerRequest {
+		// Twilio's Executions API: the flow's number reaches the contact.
+		fmt.Fprintf(r.out, "%s %s: %s to %s from %s\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
+	} else {
+		fmt.Fprintf(r.out, "%s %s: %s from %s to %s\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
+	}
 	r.flush()
 	if o.script != "" {
 		err = r.scripted(ctx, script)
@@ -422,8 +428,10 @@ func readFunctionAnswer(file string) (widgets.FunctionResult, error) {
 		Body        json.RawMessage `json:"body"`
 		ContentType string          `json:"content_type"`
 	}
-	if err := json.Unmarshal(data, &a); err != nil {
-		return widgets.FunctionResult{}, fmt.Errorf("%s: %w", file, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // {"status": 500} must not pass as a 200
+	if err := dec.Decode(&a); err != nil {
+		return widgets.FunctionResult{}, fmt.Errorf("%s: want {\"status_code\", \"body\", \"content_type\"}: %w", file, err)
 	}
 	res := widgets.FunctionResult{StatusCode: a.StatusCode, ContentType: a.ContentType}
 	if res.StatusCode == 0 {
@@ -434,6 +442,9 @@ func readFunctionAnswer(file string) (widgets.FunctionResult, error) {
 		res.Body = text
 		if res.ContentType == "" {
 			res.ContentType = "text/plain"
+			if t := strings.TrimSpace(text); t != "" && (t[0] == '{' || t[0] == '[') && json.Valid([]byte(t)) {
+				res.ContentType = "application/json" // JSON given as a string
+			}
 		}
 	} else if len(a.Body) > 0 {
 		res.Body = string(a.Body)

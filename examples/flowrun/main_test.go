@@ -399,6 +399,13 @@ func TestFunctionMocksAndRESTAddresses(t *testing.T) {
 	require.Equal(t, "ended", o.Status, o.Reason)
 	assert.Equal(t, "gold for +15550001111 from +15559990000", o.Context.Flow.Variables["v"])
 
+	// An answer file with a field it does not know is refused, not read as
+	// a 200.
+	bad := write(t, "bad.json", `{"status": 500}`)
+	code, _, stderr = flowrun(t, "", "-flow", flowFile, "-function", "ZH0001="+bad, "-json")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, stderr, "status_code")
+
 	// Without the answer the step fails, and the text transcript says why.
 	code, stdout, stderr = flowrun(t, "", "-flow", flowFile, "-now", "2026-01-05T10:00:00Z", "-script", write(t, "e.script", ""))
 	require.Equal(t, 0, code, stderr)

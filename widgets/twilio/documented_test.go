@@ -136,6 +136,24 @@ func TestSetVariablesParsesJSONObjects(t *testing.T) {
 	assert.Equal(t, `{"id": 1}`, vars["text"], "a plain value is never parsed")
 }
 
+// Twilio, Set Variables widget, "Parse as JSON object": "Set or pass an
+// existing JSON object" — a value naming an object alone stores that
+// object, not its text.
+func TestSetVariablesPassesAnExistingObject(t *testing.T) {
+	const src = `{"description": "json", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}],
+	    "properties": {"variables": [
+	      {"type": "json", "key": "o", "value": "{{flow.data.order}}"},
+	      {"type": "json", "key": "l", "value": "{{ flow.data.items }}"}]}}]}`
+	services, _ := fake.Services()
+	x := docStart(t, docEngine(t, src, services), runtime.TriggerRequest, map[string]any{
+		"order": map[string]any{"id": "A1", "qty": 2.0}, "items": []any{"tea", "milk"}})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, map[string]any{"id": "A1", "qty": 2.0}, x.Variables()["o"])
+	assert.Equal(t, []any{"tea", "milk"}, x.Variables()["l"])
+}
+
 func TestSetVariablesJSONChecks(t *testing.T) {
 	item := func(typ, value string) map[string]any {
 		return map[string]any{"variables": []any{map[string]any{"key": "k", "type": typ, "value": value}}}

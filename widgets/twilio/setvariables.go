@@ -76,6 +76,9 @@ type setVariable struct {
 	fixed any
 	// json parses the rendered value ("Parse as JSON object").
 	json bool
+	// path is the variable a json value names alone ({{ flow.data.order }}):
+	// an object or array there is stored as it is, not as its text.
+	path string
 }
 
 type setVariablesNode struct{ vars []setVariable }
@@ -112,10 +115,18 @@ func compileSetVariables(p *widgets.Props) widgets.Node {
 					"variables[%d] (%s) is to be parsed as JSON, but %q is not a JSON object; it is stored as text", i, key, src)
 			}
 		}
+		if v.json {
+			if m := lonePath.FindStringSubmatch(src); m != nil {
+				v.path = m[1]
+			}
+		}
 		n.vars = append(n.vars, v)
 	}
 	return n
 }
+
+// lonePath matches a template that is one variable path, {{ a.b.c }}.
+var lonePath = regexp.MustCompile(`^\s*\{\{-?\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*-?\}\}\s*$`)
 
 func (n *setVariablesNode) Events() []string { return slices.Clone(setVariablesEvents) }
 
@@ -124,6 +135,17 @@ func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		if v.fixed != nil {
 			sc.SetVariable(v.key, v.fixed)
 			continue
+		}
+		if v.path != "" {
+			// "Set or pass an existing JSON object" (the widget page):
+			// the object itself, not its text.
+			if val, ok := sc.Lookup(v.path); ok {
+				switch val.(type) {
+				case map[string]any, []any:
+					sc.SetVariable(v.key, val)
+					continue
+				}
+			}
 		}
 		s, err := sc.Render(v.value)
 		if err != nil {

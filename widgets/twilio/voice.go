@@ -264,7 +264,8 @@ var gatherCallKeys = []string{
 func gatherCallParams(sc widgets.StepContext, data map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, k := range gatherCallKeys {
-		if v, ok := data[k]; ok && v != nil {
+		switch v := data[k].(type) {
+		case string, float64, bool: // a call parameter is a scalar; nothing else hides here
 			out[k] = widgets.ValueString(v)
 		}
 	}
