@@ -112,7 +112,7 @@ func (g *gen) item() {
 	case 1:
 		fmt.Fprintf(&g.b, "{{ %s }}", g.filtered())
 	case 2:
-		fmt.Fprintf(&g.b, "{{%s}}", g.value())
+		fmt.Fprintf(&g.b, "{{ %s}}", g.value()) // not {{-3}}: that is whitespace control
 	case 3:
 		fmt.Fprintf(&g.b, "{%% if %s %%}", g.cond())
 		g.body()
