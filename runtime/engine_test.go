@@ -222,6 +222,10 @@ type barrierStore struct {
 	loads sync.WaitGroup
 }
 
+// Lock locks nothing: the store of two processes whose database gives no
+// lock, where the save's compare-and-swap is the last guard.
+func (s *barrierStore) Lock(context.Context, string) (func(), error) { return func() {}, nil }
+
 func (s *barrierStore) Load(ctx context.Context, id string) (*runtime.Execution, error) {
 	x, err := s.MemoryStore.Load(ctx, id)
 	s.loads.Done()
@@ -229,6 +233,8 @@ func (s *barrierStore) Load(ctx context.Context, id string) (*runtime.Execution,
 	return x, err
 }
 
+// Without a lock (two processes, a store that cannot lock), two resumes
+// load the same version: the save's compare-and-swap lets one win.
 func TestRacingResumesOneWins(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
 	x := h.start(t, call("FWmenu"))

@@ -161,6 +161,11 @@ func (f *Frame) Label() string {
 type WaitState struct {
 	// State is the waiting state (in the top frame).
 	State string `json:"state"`
+	// Token identifies this wait among the execution's waits (the number
+	// of steps taken when it began). The host hands it back with the
+	// event that answers it (widgets.Event.Token); an event carrying
+	// another token is refused as stale (ErrStale).
+	Token string `json:"token,omitempty"`
 	// Events are the events a resume may deliver.
 	Events []string `json:"events"`
 	// Deadline, if set, is when TimeoutEvent is delivered.

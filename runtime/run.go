@@ -7,6 +7,7 @@ import (
 	"maps"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +87,12 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 // more start when the session's active execution turns out to be ended or
 // corrupt.
 func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry bool) (*Execution, error) {
+	return e.startLocking(ctx, req, mayRetry, false)
+}
+
+// startLocking is start; locked says the caller holds the session's lock
+// already (a retry from startOnActive).
+func (e *Engine) startLocking(ctx context.Context, req StartRequest, mayRetry, locked bool) (*Execution, error) {
 	now := e.clock()
 	r, err := e.resolveStart(ctx, &req)
 	if err != nil {
@@ -96,6 +103,15 @@ func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry bool) (*E
 		return nil, err
 	}
 	key := jsonText(sessionKey(req, p.def)) // the flow sid too
+	if key != "" && !locked {
+		// One runner per session: two first messages from one contact
+		// make one execution, which the second one then answers.
+		release, err := e.lock(ctx, "session "+key)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	if key != "" {
 		if id, err := e.store.FindActive(ctx, key); err == nil {
 			return e.startOnActive(ctx, req, id, mayRetry)
@@ -182,12 +198,12 @@ func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID s
 			if ferr := e.forceEnd(ctx, activeID, err); ferr != nil || !mayRetry {
 				return nil, errors.Join(err, ferr)
 			}
-			return e.start(ctx, req, false)
+			return e.startLocking(ctx, req, false, true)
 		}
 		// The active execution may have ended meanwhile (its lifetime or its
 		// wait ran out): the message then starts a new one.
 		if cur, lerr := e.load(ctx, activeID); lerr == nil && cur.Status != StatusActive && mayRetry {
-			return e.start(ctx, req, false)
+			return e.startLocking(ctx, req, false, true)
 		}
 		return nil, &ConflictError{ActiveID: activeID, Msg: "the session's active execution is not waiting for a message"}
 	}
@@ -195,9 +211,26 @@ func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID s
 		if ferr := e.forceEnd(ctx, activeID, err); ferr != nil || !mayRetry {
 			return nil, errors.Join(err, ferr)
 		}
-		return e.start(ctx, req, false)
+		return e.startLocking(ctx, req, false, true)
 	}
 	return nil, &ConflictError{ActiveID: activeID, Msg: fmt.Sprintf("a %s start for a session that already has an active execution", req.Trigger)}
+}
+
+// lock takes the store's lock named key (see Store.Lock). A store that
+// panics or fails to lock is an error; nothing runs without the lock.
+func (e *Engine) lock(ctx context.Context, key string) (release func(), err error) {
+	err = storeCall("lock", func() error {
+		var lerr error
+		release, lerr = e.store.Lock(ctx, key)
+		return lerr
+	})
+	if err != nil {
+		return nil, fmt.Errorf("runtime: %s: %w", key, err)
+	}
+	if release == nil {
+		release = func() {}
+	}
+	return release, nil
 }
 
 // load returns the stored execution id, validated: a store's faulty answer
@@ -355,9 +388,26 @@ func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (_ *Ex
 	if ev.Data, err = e.boundMap(ev.Data, "event data"); err != nil {
 		return nil, fmt.Errorf("runtime: resume %s with %q: %w: %w", id, ev.Name, err, ErrRefused)
 	}
+	release, err := e.lock(ctx, "execution "+id)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return e.resume(ctx, id, ev)
+}
+
+// resume is Resume, the execution's lock held.
+func (e *Engine) resume(ctx context.Context, id string, ev widgets.Event) (*Execution, error) {
 	x, err := e.load(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if ev.Token != "" && (x.Status != StatusActive || x.Wait == nil || ev.Token != x.Wait.Token) {
+		now := "it no longer waits"
+		if x.Status == StatusActive && x.Wait != nil {
+			now = fmt.Sprintf("it waits at %q (wait %s)", x.Wait.State, x.Wait.Token)
+		}
+		return nil, fmt.Errorf("runtime: resume %s with %q: the event answers wait %s, and %s: %w: %w", id, ev.Name, ev.Token, now, ErrStale, ErrRefused)
 	}
 	if x.Status != StatusActive {
 		return nil, fmt.Errorf("runtime: resume %s with %q: the execution has %s: %w", id, ev.Name, x.Status, ErrRefused)
@@ -461,6 +511,11 @@ func (e *Engine) End(ctx context.Context, id, reason string) (_ *Execution, err 
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
+	release, err := e.lock(ctx, "execution "+id)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	x, err := e.load(ctx, id)
 	if errors.Is(err, ErrCorrupt) {
 		if err := e.forceEnd(ctx, id, err); err != nil {
@@ -517,6 +572,11 @@ func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
 }
 
 func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool, error) {
+	release, err := e.lock(ctx, "execution "+id)
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	x, err := e.load(ctx, id)
 	if err != nil {
 		switch {
@@ -542,7 +602,7 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	if x.Wait == nil || x.Wait.Deadline == nil || now.Before(*x.Wait.Deadline) {
 		return false, nil
 	}
-	_, err = e.Resume(ctx, id, widgets.Event{Name: x.Wait.TimeoutEventName()})
+	_, err = e.resume(ctx, id, widgets.Event{Name: x.Wait.TimeoutEventName()})
 	switch {
 	case err == nil:
 		return true, nil
@@ -857,7 +917,7 @@ func (r *run) record(st *pstate, event, to string, transition int) bool {
 
 func (r *run) wait(st *pstate, w *widgets.Wait) error {
 	// The events are copied: a node may hand every wait the same slice.
-	ws := &WaitState{State: st.name, Events: slices.Clone(w.Events), TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
+	ws := &WaitState{State: st.name, Token: strconv.Itoa(len(r.x.Steps)), Events: slices.Clone(w.Events), TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
 	if w.Prompt != nil {
 		// A copy: a widget may hand the same prompt to every wait.
 		prompt, err := r.e.bounds().mapCopy(w.Prompt, 1)

@@ -20,6 +20,10 @@ var (
 	// the wait does not accept, a resume of an ended execution). Nothing
 	// changed.
 	ErrRefused = errors.New("refused")
+	// ErrStale: an event names a wait (widgets.Event.Token) that is no
+	// longer the execution's current wait: another answer was taken
+	// first. Nothing ran. Errors wrapping it wrap ErrRefused too.
+	ErrStale = errors.New("stale event")
 	// ErrRateLimited: admission refused a start; see *RateLimitError.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrCorrupt: a stored execution does not decode, or decodes to
@@ -77,6 +81,15 @@ type Store interface {
 	// DeleteBefore deletes the executions created before t that are no
 	// longer active, and reports how many.
 	DeleteBefore(ctx context.Context, t time.Time) (int, error)
+	// Lock takes the lock named key, waiting while another holder has
+	// it, until ctx ends (then it returns ctx's error and holds nothing).
+	// The engine names an execution ("execution " + id) or a session
+	// ("session " + key) and holds the lock from loading to saving, so
+	// that two runners of one execution or one session never run at the
+	// same time: on one process for MemoryStore, across processes for a
+	// store that locks in its database. release frees the lock; calling
+	// it more than once does nothing more.
+	Lock(ctx context.Context, key string) (release func(), err error)
 	// ForceEnd ends the execution with the given id as failed without
 	// decoding it, whatever its stored version, for records that Load
 	// refuses with ErrCorrupt: afterwards Load returns a decodable ended
@@ -101,6 +114,16 @@ type MemoryStore struct {
 	mu     sync.Mutex
 	recs   map[string]*memRecord
 	active map[string]string // session key -> execution id
+
+	locksMu sync.Mutex
+	locks   map[string]*memLock // held or awaited, by name
+}
+
+// memLock is one named lock: a one-slot channel, with the number of
+// goroutines holding or awaiting it (the entry goes when none does).
+type memLock struct {
+	slot  chan struct{}
+	users int
 }
 
 type memRecord struct {
@@ -114,7 +137,39 @@ type memRecord struct {
 
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{recs: map[string]*memRecord{}, active: map[string]string{}}
+	return &MemoryStore{recs: map[string]*memRecord{}, active: map[string]string{}, locks: map[string]*memLock{}}
+}
+
+// Lock implements Store: a lock within this process.
+func (s *MemoryStore) Lock(ctx context.Context, key string) (func(), error) {
+	s.locksMu.Lock()
+	l := s.locks[key]
+	if l == nil {
+		l = &memLock{slot: make(chan struct{}, 1)}
+		s.locks[key] = l
+	}
+	l.users++
+	s.locksMu.Unlock()
+	leave := func() {
+		s.locksMu.Lock()
+		if l.users--; l.users == 0 {
+			delete(s.locks, key)
+		}
+		s.locksMu.Unlock()
+	}
+	select {
+	case l.slot <- struct{}{}:
+	case <-ctx.Done():
+		leave()
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			<-l.slot
+			leave()
+		})
+	}, nil
 }
 
 // Create implements Store.

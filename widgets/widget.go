@@ -269,6 +269,14 @@ type Event struct {
 	Name string `json:"name"`
 	// Data carries the event's values (Digits, Body, CallStatus ...).
 	Data map[string]any `json:"data,omitempty"`
+	// Token names the wait the event answers: the token the host got with
+	// that wait (runtime.WaitState.Token). An event whose wait is no
+	// longer current is refused as stale, with nothing done, so of racing
+	// or retried answers to one wait exactly one is taken. Empty for an
+	// event that answers whatever the execution waits for (an inbound
+	// message to a session): such events are taken in the order they get
+	// the execution.
+	Token string `json:"token,omitempty"`
 }
 
 // StepContext is what a node sees while it runs. The runtime implements it.
