@@ -63,4 +63,40 @@
 //
 // An execution that failed carries a FailureCode beside its human Reason:
 // branch on the code.
+//
+// # Delivery guarantee
+//
+// A step's effects (what it says, sends, requests) happen when it runs;
+// the store records the step when the run saves. What the engine promises,
+// as a workflow engine such as Temporal does:
+//
+//   - One runner at a time. Start, Resume, End and the expiry pass hold
+//     the store's lock on the execution (and Start on the session) from
+//     loading it to saving it (Store.Lock). MemoryStore locks within the
+//     process; a store shared by several processes must lock across them.
+//     Where no lock holds (a store that cannot lock), the save's
+//     compare-and-swap still lets only one of two racing runs be recorded.
+//   - An event answers one wait. Each wait has a token (WaitState.Token)
+//     that the host hands back with the event that answers it
+//     (widgets.Event.Token). An event for a wait that is no longer current
+//     is refused with ErrStale before anything runs, so of racing or
+//     retried answers to one wait exactly one is taken, and a late
+//     keypress never answers the next gather. Events without a token (an
+//     inbound message to a session) are taken in the order they get the
+//     lock.
+//   - At most once per successful save: under the lock, a step's effects
+//     run once for each run the store records.
+//   - At least once across crashes: if the process dies, the store fails,
+//     or the caller's context ends between a step's effects and the save
+//     that records them, nothing of the run is saved. The execution is as
+//     it was (a wait still waits, and the event can be delivered again), so
+//     the step may run again. Every service call carries an idempotency key
+//     (widgets.EffectOf on the call's context: the execution, the step's
+//     number and the call's number in the step), derived from saved state,
+//     so the re-run makes its calls with the same keys and a service that
+//     honours them acts once.
+//   - A failed first save does not hold the contact: the new execution is
+//     ended (FailureStore, FailureCanceled), and the expiry pass leaves an
+//     execution it could not advance for a store's fault as it was, for
+//     the next pass.
 package runtime

@@ -80,9 +80,11 @@ const (
 	// FailureCorrupt: the stored record could not be decoded, or decoded
 	// to something no execution can be; it was ended unread.
 	FailureCorrupt FailureCode = "corrupt_record"
-	// FailureTimeoutUndeliverable: the expiry pass could not deliver a
-	// wait's timeout (a widget failed on it; a definition that is gone
-	// gives FailureCheck).
+	// FailureTimeoutUndeliverable is no longer produced: the expiry pass
+	// leaves an execution it cannot advance because of a store's or a
+	// context's error as it was, for its next pass, and fails one whose
+	// definition cannot be loaded with FailureCheck. Kept so that stored
+	// executions that carry it still read as they did.
 	FailureTimeoutUndeliverable FailureCode = "timeout_undeliverable"
 )
 

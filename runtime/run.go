@@ -460,7 +460,7 @@ func (r *run) deliver(ev widgets.Event) {
 	var res widgets.Result
 	if rs, ok := st.node.(widgets.Resumer); ok {
 		var err error
-		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.sc(st), ev) })
+		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.scIn(st, "resume"), ev) })
 		if err != nil {
 			r.failStep(st, err)
 			return
@@ -609,14 +609,16 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	case errors.Is(err, ErrConflict), errors.Is(err, ErrRefused):
 		return false, nil
 	}
-	// The timeout cannot be delivered: fail the execution rather than
+	// A store that failed, or a context that ended, is transient: the
+	// execution stays as it was, for the next pass. Only a definition
+	// that cannot be loaded any more (gone, or failing its checks) makes
+	// the timeout undeliverable for good: fail the execution rather than
 	// retry it on every pass.
-	code := FailureTimeoutUndeliverable
-	if pe := (*ProgramError)(nil); errors.As(err, &pe) {
-		code = FailureCheck
+	if pe := (*ProgramError)(nil); !errors.As(err, &pe) {
+		return false, err
 	}
 	r := e.newRun(ctx, x)
-	r.fail(code, "expiry: the timeout could not be delivered: "+err.Error())
+	r.fail(FailureCheck, "expiry: the timeout could not be delivered: "+err.Error())
 	if _, ferr := e.finish(r); ferr != nil && !errors.Is(ferr, ErrConflict) {
 		return false, errors.Join(err, ferr)
 	}
@@ -692,8 +694,13 @@ func (r *run) prog() *program { return r.progs[len(r.progs)-1] }
 
 func (r *run) current() *pstate { return &r.prog().states[r.cur] }
 
-func (r *run) sc(st *pstate) widgets.StepContext {
-	r.step.state = st.name
+func (r *run) sc(st *pstate) widgets.StepContext { return r.scIn(st, "") }
+
+// scIn is sc for a phase of the step: "" when it runs, "resume" when its
+// wait is answered, "return" when its child frame returns. The phase is in
+// its calls' effect keys, so that no two calls of one step share a key.
+func (r *run) scIn(st *pstate, phase string) widgets.StepContext {
+	r.step.state, r.step.phase, r.step.calls = st.name, phase, 0
 	return &r.step
 }
 
@@ -1056,7 +1063,7 @@ func (r *run) returnTo(st *pstate, ret widgets.Returned) (widgets.Result, bool) 
 		r.fail(FailureWidget, fmt.Sprintf("state %q (%s) entered a child frame but cannot take its result", st.name, st.typ))
 		return widgets.Result{}, false
 	}
-	res, err := r.guard(func() (widgets.Result, error) { return rt.Return(r.sc(st), ret) })
+	res, err := r.guard(func() (widgets.Result, error) { return rt.Return(r.scIn(st, "return"), ret) })
 	if err != nil {
 		r.failStep(st, err)
 		return widgets.Result{}, false
@@ -1154,9 +1161,43 @@ func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err e
 type stepCtx struct {
 	r     *run
 	state string
+	// calls counts the step's service calls (Context calls) in its phase
+	// (see scIn), for their effect keys; effect is the context those
+	// calls get.
+	phase  string
+	calls  int
+	effect effectContext
 }
 
-func (s *stepCtx) Context() context.Context       { return s.r.ctx }
+// Context returns the step's context for one service call, carrying the
+// call's widgets.Effect: the execution, the step's number and the call's
+// number within the step, all from saved state, so that a step run again
+// after a crash makes its calls with the same keys.
+func (s *stepCtx) Context() context.Context {
+	s.calls++
+	s.effect = effectContext{Context: s.r.ctx, step: s}
+	return &s.effect
+}
+
+// effectContext is the step's context with its effect: built in place, so
+// that a step costs no allocation for it.
+type effectContext struct {
+	context.Context
+	step *stepCtx
+}
+
+// Value answers widgets.EffectOf; anything else is the caller's context's.
+func (c *effectContext) Value(key any) any {
+	if key == widgets.EffectContextKey {
+		x, s := c.step.r.x, c.step
+		call := strconv.Itoa(s.calls)
+		if s.phase != "" {
+			call = s.phase + "-" + call
+		}
+		return widgets.Effect{Execution: x.ID, Key: x.ID + "/" + strconv.Itoa(len(x.Steps)+1) + "/" + call}
+	}
+	return c.Context.Value(key)
+}
 func (s *stepCtx) StateName() string              { return s.state }
 func (s *stepCtx) Now() time.Time                 { return s.r.e.clock() }
 func (s *stepCtx) Intn(n int) int                 { return s.r.e.intn(n) }

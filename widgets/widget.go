@@ -281,7 +281,9 @@ type Event struct {
 
 // StepContext is what a node sees while it runs. The runtime implements it.
 type StepContext interface {
-	// Context carries cancellation and deadlines for service calls.
+	// Context carries cancellation and deadlines for a service call, and
+	// the call's effect key (EffectOf): call it once per service call,
+	// since each call numbers the next one.
 	Context() context.Context
 	// StateName is the name of the running state.
 	StateName() string

@@ -5,6 +5,7 @@
 package fake
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -29,6 +30,18 @@ type Entry struct {
 	From string `json:"from,omitempty"`
 	// Detail holds the operation's other values.
 	Detail map[string]any `json:"detail,omitempty"`
+	// Effect is the call's idempotency key (widgets.EffectOf), when the
+	// engine gave one: a step run again after a crash repeats its keys.
+	Effect string `json:"effect,omitempty"`
+}
+
+// effectOf is the idempotency key ctx carries, "" for none.
+func effectOf(ctx context.Context) string {
+	if ctx == nil {
+		return ""
+	}
+	e, _ := widgets.EffectOf(ctx)
+	return e.Key
 }
 
 // String formats the entry as one transcript line: "SERVICE.OP", then

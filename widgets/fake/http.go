@@ -129,7 +129,7 @@ func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
 	h.mu.Lock()
 	h.reqs = append(h.reqs, r)
 	h.mu.Unlock()
-	e := Entry{Service: "http", Op: "request", Text: r.URL, Detail: map[string]any{"method": r.Method}}
+	e := Entry{Service: "http", Op: "request", Text: r.URL, Detail: map[string]any{"method": r.Method}, Effect: effectOf(req.Context())}
 	if r.ContentType != "" {
 		e.Detail["content_type"] = r.ContentType
 	}

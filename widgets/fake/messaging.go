@@ -20,12 +20,12 @@ type Messaging struct {
 var _ widgets.Messaging = (*Messaging)(nil)
 
 // Send implements widgets.Messaging.
-func (m *Messaging) Send(_ context.Context, msg widgets.Message) (widgets.Sent, error) {
+func (m *Messaging) Send(ctx context.Context, msg widgets.Message) (widgets.Sent, error) {
 	if m.Fail != nil {
 		return widgets.Sent{}, m.Fail
 	}
 	sid := m.sids.next("SM")
-	e := Entry{Service: "messaging", Op: "send", To: msg.To, From: msg.From, Text: msg.Body}
+	e := Entry{Service: "messaging", Op: "send", To: msg.To, From: msg.From, Text: msg.Body, Effect: effectOf(ctx)}
 	if len(msg.MediaURL) > 0 {
 		e.Detail = map[string]any{"media_url": msg.MediaURL}
 	}
