@@ -1,10 +1,10 @@
 package runtime
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 )
@@ -109,11 +109,15 @@ type ForcedEnd struct {
 }
 
 // MemoryStore is the in-memory Store. It keeps each execution as JSON, so
-// every load is a real deserialization, exactly as with a database.
+// every load is a real deserialization, exactly as with a database. It
+// encodes and decodes outside its lock, which guards only the maps, so
+// goroutines working on different executions do not wait on each other's
+// JSON; due times are kept in a heap, so a due query costs O(log n + k).
 type MemoryStore struct {
 	mu     sync.Mutex
 	recs   map[string]*memRecord
 	active map[string]string // session key -> execution id
+	due    dueHeap           // active executions by due time, some stale
 
 	locksMu sync.Mutex
 	locks   map[string]*memLock // held or awaited, by name
@@ -127,12 +131,29 @@ type memLock struct {
 }
 
 type memRecord struct {
-	data      []byte
-	version   int64
-	status    Status
-	key       string
-	due       time.Time
-	createdAt time.Time
+	id      string
+	data    []byte
+	version int64
+	key     string
+	active  bool
+	due     int64 // Unix nanoseconds; 0 for none
+	created int64 // Unix nanoseconds
+}
+
+// fromUnixNano is unixNano's inverse, in UTC.
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// unixNano is t in Unix nanoseconds, 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // NewMemoryStore returns an empty in-memory store.
@@ -174,18 +195,27 @@ func (s *MemoryStore) Lock(ctx context.Context, key string) (func(), error) {
 
 // Create implements Store.
 func (s *MemoryStore) Create(_ context.Context, e *Execution) error {
+	old := e.Version
+	e.Version = 1
+	rec, err := newMemRecord(e)
+	if err != nil {
+		e.Version = old
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.recs[e.ID]; ok {
+		e.Version = old
 		return &ConflictError{Msg: "execution " + e.ID + " already exists"}
 	}
 	if e.Key != "" && e.Status == StatusActive {
 		if id, ok := s.active[e.Key]; ok {
+			e.Version = old
 			return &ConflictError{ActiveID: id, Msg: "the session already has an active execution"}
 		}
 	}
-	e.Version = 1
-	return s.put(e)
+	s.install(e.ID, rec)
+	return nil
 }
 
 // Load implements Store.
@@ -205,53 +235,83 @@ func (s *MemoryStore) Load(_ context.Context, id string) (*Execution, error) {
 
 // ForceEnd implements Store.
 func (s *MemoryStore) ForceEnd(_ context.Context, id string, end ForcedEnd) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, ok := s.recs[id]
-	if !ok {
-		return fmt.Errorf("runtime: force end execution %s: %w", id, ErrNotFound)
+	for {
+		s.mu.Lock()
+		cur, ok := s.recs[id]
+		s.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("runtime: force end execution %s: %w", id, ErrNotFound)
+		}
+		at := end.At
+		x := &Execution{
+			ID: id, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: cur.key,
+			Frames: []Frame{}, Steps: []Step{}, CreatedAt: fromUnixNano(cur.created), UpdatedAt: at, EndedAt: &at,
+			Version: cur.version + 1,
+		}
+		rec, err := newMemRecord(x)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if s.recs[id] == cur { // nobody saved meanwhile
+			s.install(id, rec)
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Unlock()
 	}
-	at := end.At
-	x := &Execution{
-		ID: id, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: rec.key,
-		Frames: []Frame{}, Steps: []Step{}, CreatedAt: rec.createdAt, UpdatedAt: at, EndedAt: &at,
-		Version: rec.version + 1,
-	}
-	return s.put(x)
 }
 
 // Save implements Store.
 func (s *MemoryStore) Save(_ context.Context, e *Execution) error {
+	e.Version++
+	rec, err := newMemRecord(e)
+	e.Version--
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.recs[e.ID]
+	cur, ok := s.recs[e.ID]
 	if !ok {
 		return fmt.Errorf("runtime: save execution %s: %w", e.ID, ErrNotFound)
 	}
-	if rec.version != e.Version {
-		return &ConflictError{Msg: fmt.Sprintf("execution %s changed since it was loaded (version %d, stored %d)", e.ID, e.Version, rec.version)}
+	if cur.version != e.Version {
+		return &ConflictError{Msg: fmt.Sprintf("execution %s changed since it was loaded (version %d, stored %d)", e.ID, e.Version, cur.version)}
 	}
 	e.Version++
-	if err := s.put(e); err != nil {
-		e.Version--
-		return err
-	}
+	s.install(e.ID, rec)
 	return nil
 }
 
-func (s *MemoryStore) put(e *Execution) error {
+// newMemRecord encodes e, outside the store's lock.
+func newMemRecord(e *Execution) (*memRecord, error) {
 	data, err := MarshalExecution(e)
 	if err != nil {
-		return fmt.Errorf("runtime: encode execution %s: %w", e.ID, err)
+		return nil, fmt.Errorf("runtime: encode execution %s: %w", e.ID, err)
 	}
-	if old, ok := s.recs[e.ID]; ok && old.key != "" && s.active[old.key] == e.ID && (e.Status != StatusActive || old.key != e.Key) {
+	return &memRecord{id: e.ID, data: data, version: e.Version, key: e.Key, active: e.Status == StatusActive,
+		due: unixNano(e.DueAt), created: unixNano(e.CreatedAt)}, nil
+}
+
+// install stores rec as execution id's record, keeping the session keys
+// and the due heap; s.mu is held.
+func (s *MemoryStore) install(id string, rec *memRecord) {
+	if old, ok := s.recs[id]; ok && old.key != "" && s.active[old.key] == id && (!rec.active || old.key != rec.key) {
 		delete(s.active, old.key)
 	}
-	if e.Key != "" && e.Status == StatusActive {
-		s.active[e.Key] = e.ID
+	if rec.key != "" && rec.active {
+		s.active[rec.key] = id
 	}
-	s.recs[e.ID] = &memRecord{data: data, version: e.Version, status: e.Status, key: e.Key, due: e.DueAt, createdAt: e.CreatedAt}
-	return nil
+	s.recs[id] = rec
+	if rec.active && rec.due != 0 {
+		heap.Push(&s.due, dueEntry{at: rec.due, rec: rec})
+	}
+	// Entries of records since replaced are dropped as they surface; when
+	// they outnumber the records, the heap is rebuilt.
+	if len(s.due) > 2*len(s.recs)+64 {
+		s.rebuildDue()
+	}
 }
 
 // FindActive implements Store.
@@ -264,34 +324,63 @@ func (s *MemoryStore) FindActive(_ context.Context, key string) (string, error) 
 	return "", ErrNotFound
 }
 
-// Due implements Store.
+// Due implements Store: it takes the due entries off the heap's top,
+// drops those of records since replaced, and puts the current ones back.
 func (s *MemoryStore) Due(_ context.Context, t time.Time, limit int) ([]string, error) {
 	s.mu.Lock()
-	type due struct {
-		id string
-		at time.Time
-	}
-	var ds []due
-	for id, r := range s.recs {
-		if r.status == StatusActive && !r.due.IsZero() && !r.due.After(t) {
-			ds = append(ds, due{id, r.due})
+	defer s.mu.Unlock()
+	var live []dueEntry
+	until := t.UnixNano()
+	for len(s.due) > 0 && s.due[0].at <= until && (limit <= 0 || len(live) < limit) {
+		e := heap.Pop(&s.due).(dueEntry)
+		if s.recs[e.rec.id] == e.rec {
+			live = append(live, e)
 		}
 	}
-	s.mu.Unlock()
-	sort.Slice(ds, func(i, j int) bool {
-		if ds[i].at.Equal(ds[j].at) {
-			return ds[i].id < ds[j].id
-		}
-		return ds[i].at.Before(ds[j].at)
-	})
-	if limit > 0 && len(ds) > limit {
-		ds = ds[:limit]
-	}
-	ids := make([]string, len(ds))
-	for i, d := range ds {
-		ids[i] = d.id
+	ids := make([]string, len(live))
+	for i, e := range live {
+		ids[i] = e.rec.id
+		heap.Push(&s.due, e)
 	}
 	return ids, nil
+}
+
+// dueEntry is an execution's due time as one record of it had it: the
+// entry is current while that record is the execution's.
+type dueEntry struct {
+	at  int64 // Unix nanoseconds
+	rec *memRecord
+}
+
+// dueHeap orders entries by due time, then id (container/heap).
+type dueHeap []dueEntry
+
+func (h dueHeap) Len() int { return len(h) }
+func (h dueHeap) Less(i, j int) bool {
+	if h[i].at == h[j].at {
+		return h[i].rec.id < h[j].rec.id
+	}
+	return h[i].at < h[j].at
+}
+func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)   { *h = append(*h, x.(dueEntry)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+// rebuildDue makes the heap again from the current records; s.mu is held.
+func (s *MemoryStore) rebuildDue() {
+	h := make(dueHeap, 0, len(s.recs))
+	for _, r := range s.recs {
+		if r.active && r.due != 0 {
+			h = append(h, dueEntry{at: r.due, rec: r})
+		}
+	}
+	heap.Init(&h)
+	s.due = h
 }
 
 // DeleteBefore implements Store.
@@ -300,10 +389,13 @@ func (s *MemoryStore) DeleteBefore(_ context.Context, t time.Time) (int, error) 
 	defer s.mu.Unlock()
 	n := 0
 	for id, r := range s.recs {
-		if r.status != StatusActive && r.createdAt.Before(t) {
+		if !r.active && r.created < t.UnixNano() {
 			delete(s.recs, id)
 			n++
 		}
+	}
+	if n > 0 {
+		s.rebuildDue()
 	}
 	return n, nil
 }
