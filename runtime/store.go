@@ -57,7 +57,8 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // Store keeps executions. Implementations must be safe for concurrent use
 // and must store executions so that what Load returns is independent of
-// what was saved (no shared maps).
+// what was saved (no shared maps). Package runtime/storetest checks a
+// Store against this contract; run it from the store's own tests.
 type Store interface {
 	// Create stores a new execution with Version 1. When e.Key is set and
 	// another active execution holds the key, it returns a *ConflictError
