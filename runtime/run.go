@@ -54,7 +54,11 @@ type StartRequest struct {
 // a call) start for a contact pair that already has one returns a
 // *ConflictError carrying the active execution's id; an inbound message or
 // conversation message for a session with an active execution resumes it
-// with incomingMessage instead of starting a new one.
+// with incomingMessage instead of starting a new one; if that execution is
+// not waiting for a message (it is on a call, or between steps), the
+// message is refused with a *ConflictError naming it, and nothing changes.
+// Starts for one session run one at a time (Store.Lock), so two first
+// messages make one execution, which the second answers.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err error) {
 	defer e.contain("start", &err)
 	if err := e.Err(); err != nil {
