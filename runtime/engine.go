@@ -193,6 +193,17 @@ type compiled struct {
 	at  time.Time // when the check failed, by the engine's clock
 }
 
+// FirstRunLease is the due time a new execution has until its first run
+// is saved: if that run never finishes (the process stopped, the store
+// failed its save and its release), the expiry pass ends the execution
+// (FailureStore) once the lease has passed, so it does not hold its
+// contact for its lifetime.
+const FirstRunLease = time.Minute
+
+// ExpiryLockWait is how long the expiry pass waits for an execution that
+// another run holds before it leaves it for the next pass.
+const ExpiryLockWait = 100 * time.Millisecond
+
 // DefaultProgramCacheSize is how many compiled definitions (flow and module
 // revisions) an engine keeps by default; see WithProgramCache.
 const DefaultProgramCacheSize = 256

@@ -102,6 +102,9 @@ type Execution struct {
 	Steps []Step `json:"steps"`
 	// Repeats counts how many times in a row the current state has run.
 	Repeats int `json:"repeats,omitempty"`
+	// Waits counts the waits the execution began: the next one's token
+	// (WaitState.Token) and its steps' effect keys follow from it.
+	Waits int `json:"waits,omitempty"`
 	// Exposed holds module variables exposed to hosts (what agents see).
 	Exposed map[string]any `json:"exposed,omitempty"`
 	// DueAt is when the expiry pass must look at the execution: the wait's

@@ -64,6 +64,9 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
+	if err := fromStep(ctx, "start"); err != nil {
+		return nil, err
+	}
 	event := req.Trigger.Event()
 	if event == "" {
 		return nil, fmt.Errorf("runtime: start: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
@@ -122,6 +125,18 @@ func (e *Engine) startLocking(ctx context.Context, req StartRequest, mayRetry, l
 		}
 	}
 	x := e.newExecution(req, p, key, now)
+	// The new execution's own lock, held through its first run, so that
+	// nothing else (End, the expiry pass) acts on it meanwhile; and a
+	// short due time until that run is saved, so that an execution whose
+	// first run never finished (the process died, the store failed twice)
+	// is found and released by the expiry pass instead of holding its
+	// contact for its lifetime.
+	release, err := e.lock(ctx, "execution "+x.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	x.DueAt = now.Add(FirstRunLease)
 	if err := storeCall("create", func() error { return e.store.Create(ctx, x) }); err != nil {
 		var ce *ConflictError
 		if errors.As(err, &ce) && ce.ActiveID != "" {
@@ -375,8 +390,11 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 // Resume delivers an event to a waiting execution and runs it until it
 // waits or ends. An event the wait does not accept, or a resume of an
 // execution that is not waiting, is refused with an error wrapping
-// ErrRefused and changes nothing. Two resumes racing on one execution: one
-// wins, the other gets a *ConflictError.
+// ErrRefused and changes nothing. Resumes of one execution run one at a
+// time (Store.Lock): an event naming the wait it answers (Token) that
+// finds another answer taken first is refused with ErrStale; one without
+// a token is delivered to whatever the execution then waits for, so a
+// host that may deliver one webhook twice names the wait.
 //
 // Time is honoured even when the expiry pass has not run yet: an accepted
 // event that arrives after the wait's deadline first delivers the timeout
@@ -387,6 +405,9 @@ func (e *Engine) newExecution(req StartRequest, p *program, key string, now time
 func (e *Engine) Resume(ctx context.Context, id string, ev widgets.Event) (_ *Execution, err error) {
 	defer e.contain("resume", &err)
 	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	if err := fromStep(ctx, "resume"); err != nil {
 		return nil, err
 	}
 	if ev.Data, err = e.boundMap(ev.Data, "event data"); err != nil {
@@ -444,11 +465,17 @@ func (e *Engine) resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 		// the caller's PIN never reaches the next gather.
 		state, deadline, sensitive := x.Wait.State, *x.Wait.Deadline, x.Wait.Sensitive
 		r.deliver(widgets.Event{Name: timeout})
-		if sensitive || x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
+		// An event naming its wait answers that wait only: it never
+		// reaches the wait that followed the timeout.
+		if ev.Token != "" || sensitive || x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
 			if _, err := e.finish(r); err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("runtime: resume %s with %q: the wait at %q timed out at %s first: %w", id, ev.Name, state, deadline.Format(time.RFC3339), ErrRefused)
+			stale := ErrRefused
+			if ev.Token != "" {
+				stale = fmt.Errorf("%w: %w", ErrStale, ErrRefused)
+			}
+			return nil, fmt.Errorf("runtime: resume %s with %q: the wait at %q timed out at %s first: %w", id, ev.Name, state, deadline.Format(time.RFC3339), stale)
 		}
 	}
 	r.deliver(ev)
@@ -515,6 +542,9 @@ func (e *Engine) End(ctx context.Context, id, reason string) (_ *Execution, err 
 	if err := e.Err(); err != nil {
 		return nil, err
 	}
+	if err := fromStep(ctx, "end"); err != nil {
+		return nil, err
+	}
 	release, err := e.lock(ctx, "execution "+id)
 	if err != nil {
 		return nil, err
@@ -576,8 +606,15 @@ func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
 }
 
 func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool, error) {
-	release, err := e.lock(ctx, "execution "+id)
+	// An execution busy in another run is skipped, for the next pass: one
+	// slow step must not hold up every timeout.
+	lctx, cancel := context.WithTimeout(ctx, ExpiryLockWait)
+	release, err := e.lock(lctx, "execution "+id)
+	cancel()
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return false, nil
+		}
 		return false, err
 	}
 	defer release()
@@ -599,6 +636,16 @@ func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool,
 	}
 	if e.expired(x, now) {
 		if err := e.endExpired(ctx, x); err != nil && !errors.Is(err, ErrConflict) {
+			return false, err
+		}
+		return true, nil
+	}
+	if x.Wait == nil && !now.Before(x.DueAt) {
+		// Saved with no wait: created, and its first run never saved
+		// (FirstRunLease). Release the contact.
+		r := e.newRun(ctx, x)
+		r.fail(FailureStore, "the execution's first run never finished (the process stopped, or its save failed)")
+		if _, err := e.finish(r); err != nil && !errors.Is(err, ErrConflict) {
 			return false, err
 		}
 		return true, nil
@@ -705,6 +752,7 @@ func (r *run) sc(st *pstate) widgets.StepContext { return r.scIn(st, "") }
 // its calls' effect keys, so that no two calls of one step share a key.
 func (r *run) scIn(st *pstate, phase string) widgets.StepContext {
 	r.step.state, r.step.phase, r.step.calls = st.name, phase, 0
+	r.step.numbered = false // numbered afresh at the phase's first call
 	return &r.step
 }
 
@@ -928,7 +976,8 @@ func (r *run) record(st *pstate, event, to string, transition int) bool {
 
 func (r *run) wait(st *pstate, w *widgets.Wait) error {
 	// The events are copied: a node may hand every wait the same slice.
-	ws := &WaitState{State: st.name, Token: strconv.Itoa(len(r.x.Steps)), Events: slices.Clone(w.Events), TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
+	r.x.Waits++
+	ws := &WaitState{State: st.name, Token: strconv.Itoa(r.x.Waits), Events: slices.Clone(w.Events), TimeoutEvent: w.TimeoutEvent, Sensitive: w.Sensitive}
 	if w.Prompt != nil {
 		// A copy: a widget may hand the same prompt to every wait.
 		prompt, err := r.e.bounds().mapCopy(w.Prompt, 1)
@@ -1168,37 +1217,69 @@ type stepCtx struct {
 	// calls counts the step's service calls (Context calls) in its phase
 	// (see scIn), for their effect keys; effect is the context those
 	// calls get.
-	phase  string
-	calls  int
-	effect effectContext
+	phase    string
+	calls    int
+	effect   effectContext
+	numbered bool // effect holds this phase's numbers
 }
 
 // Context returns the step's context for one service call, carrying the
-// call's widgets.Effect: the execution, the step's number and the call's
-// number within the step, all from saved state, so that a step run again
-// after a crash makes its calls with the same keys.
+// call's widgets.Effect: the execution, its step and wait counts, the
+// frame and state, the phase and the call's number in it, all from saved
+// state, so that a step run again after a crash makes its calls with the
+// same keys. It is built in place (a step costs no allocation for it) and
+// is the call's: valid until the next Context call of the step.
 func (s *stepCtx) Context() context.Context {
 	s.calls++
-	s.effect = effectContext{Context: s.r.ctx, step: s}
+	if !s.numbered { // the phase's first call: its numbers
+		s.numbered = true
+		x := s.r.x
+		s.effect = effectContext{Context: s.r.ctx, id: x.ID, steps: len(x.Steps), waits: x.Waits,
+			frame: len(x.Frames), state: s.state, phase: s.phase}
+	}
+	s.effect.call = s.calls
 	return &s.effect
 }
 
-// effectContext is the step's context with its effect: built in place, so
-// that a step costs no allocation for it.
+// inStep is the context key that marks a step's service calls: an engine
+// call made with such a context comes from inside a step, and would wait
+// for the lock that step's run holds.
+type inStep struct{}
+
+// fromStep refuses an engine call made from inside a step (a service that
+// calls Start, Resume or End with its call's context): it would wait
+// forever on the lock the step's own run holds.
+func fromStep(ctx context.Context, op string) error {
+	if id, ok := ctx.Value(inStep{}).(string); ok {
+		return fmt.Errorf("runtime: %s called from inside a step of execution %s, which holds its lock: a service must hand the call to another goroutine, after the step: %w", op, id, ErrRefused)
+	}
+	return nil
+}
+
+// effectContext is the step's context for one service call, with the
+// numbers its effect key is made of.
 type effectContext struct {
 	context.Context
-	step *stepCtx
+	id                        string
+	steps, waits, frame, call int
+	state, phase              string
 }
 
 // Value answers widgets.EffectOf; anything else is the caller's context's.
 func (c *effectContext) Value(key any) any {
+	if key == (inStep{}) {
+		return c.id
+	}
 	if key == widgets.EffectContextKey {
-		x, s := c.step.r.x, c.step
-		call := strconv.Itoa(s.calls)
-		if s.phase != "" {
-			call = s.phase + "-" + call
+		call := strconv.Itoa(c.call)
+		if c.phase != "" {
+			call = c.phase + "-" + call
 		}
-		return widgets.Effect{Execution: x.ID, Key: x.ID + "/" + strconv.Itoa(len(x.Steps)+1) + "/" + call}
+		// execution/step.wait/frame:state/call: a state waiting again, a
+		// child frame's first steps and the parent's entering step all
+		// differ.
+		return widgets.Effect{Execution: c.id, Key: c.id + "/" + strconv.Itoa(c.steps+1) + "." + strconv.Itoa(c.waits) + "/" +
+			strconv.Itoa(c.frame) + ":" + c.state + "/" + call}
 	}
 	return c.Context.Value(key)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -132,7 +133,6 @@ type memLock struct {
 }
 
 type memRecord struct {
-	id      string
 	data    []byte
 	version int64
 	key     string
@@ -149,10 +149,16 @@ func fromUnixNano(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-// unixNano is t in Unix nanoseconds, 0 for the zero time.
+// unixNano is t in Unix nanoseconds, 0 for the zero time, clamped to
+// what int64 holds (UnixNano wraps past the year 2262).
 func unixNano(t time.Time) int64 {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return 0
+	case t.Year() >= 2262:
+		return math.MaxInt64
+	case t.Year() <= 1677:
+		return math.MinInt64 + 1
 	}
 	return t.UnixNano()
 }
@@ -291,7 +297,7 @@ func newMemRecord(e *Execution) (*memRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: encode execution %s: %w", e.ID, err)
 	}
-	return &memRecord{id: e.ID, data: data, version: e.Version, key: e.Key, active: e.Status == StatusActive,
+	return &memRecord{data: data, version: e.Version, key: e.Key, active: e.Status == StatusActive,
 		due: unixNano(e.DueAt), created: unixNano(e.CreatedAt)}, nil
 }
 
@@ -306,7 +312,7 @@ func (s *MemoryStore) install(id string, rec *memRecord) {
 	}
 	s.recs[id] = rec
 	if rec.active && rec.due != 0 {
-		heap.Push(&s.due, dueEntry{at: rec.due, rec: rec})
+		heap.Push(&s.due, dueEntry{at: rec.due, version: rec.version, id: id})
 	}
 	// Entries of records since replaced are dropped as they surface; when
 	// they outnumber the records, the heap is rebuilt.
@@ -334,23 +340,26 @@ func (s *MemoryStore) Due(_ context.Context, t time.Time, limit int) ([]string, 
 	until := t.UnixNano()
 	for len(s.due) > 0 && s.due[0].at <= until && (limit <= 0 || len(live) < limit) {
 		e := heap.Pop(&s.due).(dueEntry)
-		if s.recs[e.rec.id] == e.rec {
+		if r, ok := s.recs[e.id]; ok && r.version == e.version && r.active {
 			live = append(live, e)
 		}
 	}
 	ids := make([]string, len(live))
 	for i, e := range live {
-		ids[i] = e.rec.id
+		ids[i] = e.id
 		heap.Push(&s.due, e)
 	}
 	return ids, nil
 }
 
-// dueEntry is an execution's due time as one record of it had it: the
-// entry is current while that record is the execution's.
+// dueEntry is an execution's due time as one version of its record had
+// it: the entry is current while that version is the stored one. (It
+// names the record, rather than pointing at it, so that a stale entry
+// keeps no old JSON alive.)
 type dueEntry struct {
-	at  int64 // Unix nanoseconds
-	rec *memRecord
+	at      int64 // Unix nanoseconds
+	version int64
+	id      string
 }
 
 // dueHeap orders entries by due time, then id (container/heap).
@@ -359,7 +368,7 @@ type dueHeap []dueEntry
 func (h dueHeap) Len() int { return len(h) }
 func (h dueHeap) Less(i, j int) bool {
 	if h[i].at == h[j].at {
-		return h[i].rec.id < h[j].rec.id
+		return h[i].id < h[j].id
 	}
 	return h[i].at < h[j].at
 }
@@ -375,9 +384,9 @@ func (h *dueHeap) Pop() any {
 // rebuildDue makes the heap again from the current records; s.mu is held.
 func (s *MemoryStore) rebuildDue() {
 	h := make(dueHeap, 0, len(s.recs))
-	for _, r := range s.recs {
+	for id, r := range s.recs {
 		if r.active && r.due != 0 {
-			h = append(h, dueEntry{at: r.due, rec: r})
+			h = append(h, dueEntry{at: r.due, version: r.version, id: id})
 		}
 	}
 	heap.Init(&h)

@@ -10,10 +10,13 @@ import "context"
 type Effect struct {
 	// Execution is the execution's id.
 	Execution string
-	// Key is the call's idempotency key: the execution, the step's number
-	// in it and the call's number within the step. A re-run of the step
-	// makes the same calls with the same keys. A service that can (an SMS
-	// provider's idempotency token, a payment's) passes it on.
+	// Key is the call's idempotency key: the execution, the step's and the
+	// wait's number in it, the frame and state, and the call's number
+	// within the step. A re-run of the step makes the same calls with the
+	// same keys. A service that can (an SMS provider's idempotency token,
+	// a payment's) passes it on. (A re-run that takes another branch, on
+	// a changed HTTP answer, say, may make another call under a key: a
+	// service that must tell them apart compares the request too.)
 	Key string
 }
 
@@ -21,7 +24,8 @@ type Effect struct {
 type effectKey struct{}
 
 // EffectOf returns the Effect of the service call whose context ctx is
-// (StepContext.Context), false outside a step.
+// (StepContext.Context), false outside a step. Read it during the call:
+// the context a step hands a service is valid until the call returns.
 func EffectOf(ctx context.Context) (Effect, bool) {
 	e, ok := ctx.Value(effectKey{}).(Effect)
 	return e, ok

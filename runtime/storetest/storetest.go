@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,6 +34,8 @@ var checks = []struct {
 	{"CreateLoad", createLoad},
 	{"LoadIsACopy", loadIsACopy},
 	{"SaveComparesVersions", saveComparesVersions},
+	{"RacingSavesOneWins", racingSavesOneWins},
+	{"SavedIsACopy", savedIsACopy},
 	{"OneActiveExecutionPerSession", oneActivePerSession},
 	{"DueInOrder", dueInOrder},
 	{"DeleteBefore", deleteBefore},
@@ -178,6 +181,49 @@ func saveComparesVersions(t *checker, s runtime.Store) {
 	}
 }
 
+func racingSavesOneWins(t *checker, s runtime.Store) {
+	mustCreate(t, s, execution("FNrace", "", time.Time{}))
+	var wins atomic.Int64
+	var wg sync.WaitGroup
+	loaded := make([]*runtime.Execution, 8)
+	for i := range loaded {
+		loaded[i] = mustLoad(t, s, "FNrace") // all of one version
+	}
+	for _, x := range loaded {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			goruntime.Gosched()
+			if err := s.Save(ctx, x); err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, runtime.ErrConflict) {
+				t.Errorf("a racing save: %v, want success or a conflict", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Errorf("%d of 8 saves of one loaded version succeeded, want 1", wins.Load())
+	}
+}
+
+func savedIsACopy(t *checker, s runtime.Store) {
+	x := execution("FNsaved", "", time.Time{})
+	mustCreate(t, s, x)
+	x.Status = runtime.StatusFailed // after Create, unsaved
+	if got := mustLoad(t, s, "FNsaved"); got.Status != runtime.StatusActive {
+		t.Errorf("a change made after Create reached the store: %s", got.Status)
+	}
+	y := mustLoad(t, s, "FNsaved")
+	if err := s.Save(ctx, y); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	y.Steps = nil // after Save, unsaved
+	if got := mustLoad(t, s, "FNsaved"); len(got.Steps) != 1 {
+		t.Errorf("a change made after Save reached the store: %d steps", len(got.Steps))
+	}
+}
+
 func oneActivePerSession(t *checker, s runtime.Store) {
 	mustCreate(t, s, execution("FNfirst", "k-session", time.Time{}))
 	err := s.Create(ctx, execution("FNsecond", "k-session", time.Time{}))
@@ -235,10 +281,14 @@ func deleteBefore(t *checker, s runtime.Store) {
 	old.Status = runtime.StatusEnded
 	mustCreate(t, s, old)
 	mustCreate(t, s, execution("FNactive", "", time.Time{}))
+	young := execution("FNyoung", "", time.Time{})
+	young.Status, young.CreatedAt = runtime.StatusEnded, T0.Add(2*time.Hour)
+	mustCreate(t, s, young)
 	n, err := s.DeleteBefore(ctx, T0.Add(time.Hour))
 	if err != nil || n != 1 {
-		t.Fatalf("DeleteBefore = %d, %v; want 1 (the ended one)", n, err)
+		t.Fatalf("DeleteBefore = %d, %v; want 1 (the ended one created before)", n, err)
 	}
+	mustLoad(t, s, "FNyoung")
 	if _, err := s.Load(ctx, "FNold"); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("a deleted execution loads: %v", err)
 	}
@@ -252,8 +302,8 @@ func forceEnd(t *checker, s runtime.Store) {
 		t.Fatalf("ForceEnd: %v", err)
 	}
 	x := mustLoad(t, s, "FNforce")
-	if x.Status != runtime.StatusFailed || x.FailureCode != runtime.FailureCorrupt {
-		t.Errorf("after ForceEnd: %s %s", x.Status, x.FailureCode)
+	if x.Status != runtime.StatusFailed || x.FailureCode != runtime.FailureCorrupt || x.Reason != "unreadable" {
+		t.Errorf("after ForceEnd: %s %s %q", x.Status, x.FailureCode, x.Reason)
 	}
 	if _, err := s.FindActive(ctx, "k-force"); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("a force-ended execution holds its session: %v", err)
@@ -289,6 +339,7 @@ func lockExcludes(t *checker, s runtime.Store) {
 					return
 				}
 				n := inside.Add(1)
+				goruntime.Gosched() // let another holder in, if the lock would
 				for {
 					m := most.Load()
 					if n <= m || most.CompareAndSwap(m, n) {
@@ -327,6 +378,18 @@ func lockHonoursTheContext(t *checker, s runtime.Store) {
 	cancel()
 	if _, err := s.Lock(canceled, "session held"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Lock of a held lock with a canceled context: %v, want context.Canceled", err)
+	}
+	// A context that ends while Lock waits ends the wait.
+	waiting, stopWaiting := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Lock(waiting, "session held")
+		done <- err
+	}()
+	goruntime.Gosched()
+	stopWaiting()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Lock waiting on a held lock, its context canceled: %v, want context.Canceled", err)
 	}
 	release()
 	again, err := s.Lock(ctx, "session held")

@@ -1,0 +1,129 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// askTwice waits for a reply, and on timeout waits for another.
+const askTwice = `{"description": "ask twice", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "ask"}], "properties": {}},
+  {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "done"}, {"event": "timeout", "next": "again"}, {"event": "deliveryFailure"}],
+   "properties": {"body": "Name?", "timeout": "60"}},
+  {"name": "again", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "done"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+   "properties": {"body": "Still there?", "timeout": "60"}},
+  {"name": "done", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "Thanks"}}]}`
+
+// An answer naming its wait that comes after that wait's deadline is
+// stale: the timeout is delivered, and the answer never reaches the wait
+// that followed it.
+func TestALateAnswerNamingItsWaitIsStale(t *testing.T) {
+	h := newHarness(t, map[string]string{"FW": askTwice})
+	x := h.start(t, rest)
+	h.clock.Advance(2 * time.Minute)
+	_, err := h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "incomingMessage", Token: x.Wait.Token, Data: map[string]any{"Body": "Ada"}})
+	require.ErrorIs(t, err, runtime.ErrStale)
+	y, err := h.engine.Get(context.Background(), x.ID)
+	require.NoError(t, err)
+	require.NotNil(t, y.Wait)
+	assert.Equal(t, "again", y.Wait.State, "the timeout was delivered; the answer was not")
+	assert.NotEqual(t, x.Wait.Token, y.Wait.Token)
+}
+
+// callsBack is a messaging service that ends the execution it sends for,
+// from inside the step: the engine refuses the call instead of waiting
+// forever on the lock the step's own run holds.
+type callsBack struct {
+	widgets.Messaging
+	engine *runtime.Engine
+	err    error
+}
+
+func (c *callsBack) Send(ctx context.Context, m widgets.Message) (widgets.Sent, error) {
+	e, _ := widgets.EffectOf(ctx)
+	_, c.err = c.engine.End(ctx, e.Execution, "from a service")
+	return c.Messaging.Send(ctx, m)
+}
+
+func TestAServiceCallingTheEngineFromAStepIsRefused(t *testing.T) {
+	h := newHarness(t, map[string]string{"FW": askTwice})
+	cb := &callsBack{Messaging: h.services.Messaging}
+	services := *h.services
+	services.Messaging = cb
+	h = newHarness(t, map[string]string{"FW": askTwice}, runtime.WithServices(&services))
+	cb.engine = h.engine
+	x := h.start(t, rest)
+	assert.Equal(t, runtime.StatusActive, x.Status, "the run went on")
+	require.ErrorIs(t, cb.err, runtime.ErrRefused)
+	assert.Contains(t, cb.err.Error(), "from inside a step")
+}
+
+// An execution another run holds is left for the next pass; the pass
+// goes on with the others.
+func TestTheExpiryPassSkipsABusyExecution(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	busy := h.start(t, call("FWmenu"))
+	other := h.start(t, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+2", CallSid: "CA2"})
+	h.clock.Advance(10 * time.Minute)
+	release, err := h.store.Lock(context.Background(), "execution "+busy.ID)
+	require.NoError(t, err)
+	n, err := h.engine.Expire(context.Background())
+	require.NoError(t, err, "a busy execution is left for the next pass, not an error")
+	assert.Equal(t, 1, n, "the other execution's timeout was delivered")
+	got, _ := h.engine.Get(context.Background(), other.ID)
+	assert.Equal(t, runtime.StatusEnded, got.Status)
+	release()
+	n, err = h.engine.Expire(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "then the busy one's")
+}
+
+// downStore fails every save while down.
+type downStore struct {
+	*runtime.MemoryStore
+	down bool
+}
+
+func (s *downStore) Save(ctx context.Context, x *runtime.Execution) error {
+	if s.down {
+		return errors.New("the database is down")
+	}
+	return s.MemoryStore.Save(ctx, x)
+}
+
+func (s *downStore) ForceEnd(ctx context.Context, id string, end runtime.ForcedEnd) error {
+	if s.down {
+		return errors.New("the database is down")
+	}
+	return s.MemoryStore.ForceEnd(ctx, id, end)
+}
+
+// A first run that never saved (its save and its release both failed)
+// does not hold the contact for the execution's lifetime: once
+// FirstRunLease has passed, the expiry pass releases it, and the contact
+// can start again.
+func TestAStrandedFirstRunIsReleased(t *testing.T) {
+	store := &downStore{MemoryStore: runtime.NewMemoryStore()}
+	h := newHarness(t, map[string]string{"FW": askTwice}, runtime.WithStore(store))
+	store.down = true
+	_, err := h.engine.Start(context.Background(), rest)
+	require.Error(t, err)
+	store.down = false
+	_, err = h.engine.Start(context.Background(), rest)
+	require.ErrorIs(t, err, runtime.ErrConflict, "the stranded execution holds the contact, for now")
+
+	h.clock.Advance(runtime.FirstRunLease)
+	n, err := h.engine.Expire(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	x := h.start(t, rest)
+	assert.Equal(t, runtime.StatusActive, x.Status, "the contact is free again")
+}
