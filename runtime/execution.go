@@ -102,6 +102,9 @@ type Execution struct {
 	Steps []Step `json:"steps"`
 	// Repeats counts how many times in a row the current state has run.
 	Repeats int `json:"repeats,omitempty"`
+	// Format is the stored format (ExecutionFormat when written by this
+	// engine; 0 for records from before formats were numbered).
+	Format int `json:"format,omitempty"`
 	// Waits counts the waits the execution began: the next one's token
 	// (WaitState.Token) and its steps' effect keys follow from it.
 	Waits int `json:"waits,omitempty"`
@@ -269,7 +272,16 @@ func (e *Execution) Widgets() map[string]any {
 func (e *Execution) Done() bool { return e.Status != StatusActive }
 
 // MarshalExecution serializes e as JSON.
-func MarshalExecution(e *Execution) ([]byte, error) { return json.Marshal(e) }
+func MarshalExecution(e *Execution) ([]byte, error) {
+	e.Format = ExecutionFormat
+	return json.Marshal(e)
+}
+
+// ExecutionFormat is the format MarshalExecution writes (Execution.Format).
+// UnmarshalExecution reads it and every older one; a record of a newer
+// format is refused with an error that does not wrap ErrCorrupt, so an
+// older engine leaves it alone rather than ending it.
+const ExecutionFormat = 1
 
 // UnmarshalExecution reads an execution serialized by MarshalExecution. A
 // record that does not decode, or decodes to something no execution can be
@@ -278,6 +290,9 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 	e := &Execution{}
 	if err := json.Unmarshal(data, e); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if e.Format > ExecutionFormat {
+		return nil, fmt.Errorf("runtime: execution %q is stored in format %d, and this engine reads formats up to %d: upgrade it", e.ID, e.Format, ExecutionFormat)
 	}
 	if err := e.Validate(); err != nil {
 		return nil, err

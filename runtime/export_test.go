@@ -13,5 +13,5 @@ func (s *MemoryStore) PutRaw(id string, data []byte, key string, due time.Time) 
 	if ok {
 		version = old.version + 1
 	}
-	s.install(id, &memRecord{data: data, version: version, key: key, active: true, due: unixNano(due)})
+	s.install(id, &memRecord{status: StatusActive, data: data, version: version, key: key, active: true, due: unixNano(due)})
 }

@@ -127,3 +127,23 @@ func TestAStrandedFirstRunIsReleased(t *testing.T) {
 	x := h.start(t, rest)
 	assert.Equal(t, runtime.StatusActive, x.Status, "the contact is free again")
 }
+
+// A record written in a newer format than this engine reads is refused
+// with an error that is not ErrCorrupt: an older engine leaves it alone
+// instead of ending it unread.
+func TestANewerFormatIsLeftAlone(t *testing.T) {
+	x, err := runtime.UnmarshalExecution([]byte(`{"id": "FNnew", "status": "active", "format": 99, "frames": []}`))
+	require.Error(t, err)
+	assert.Nil(t, x)
+	assert.NotErrorIs(t, err, runtime.ErrCorrupt)
+	assert.Contains(t, err.Error(), "format 99")
+
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	y := h.start(t, call("FWmenu"))
+	data, err := runtime.MarshalExecution(y)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"format":1`)
+	back, err := runtime.UnmarshalExecution(data)
+	require.NoError(t, err)
+	assert.Equal(t, runtime.ExecutionFormat, back.Format)
+}

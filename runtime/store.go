@@ -1,11 +1,15 @@
 package runtime
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -83,6 +87,13 @@ type Store interface {
 	// DeleteBefore deletes the executions created before t that are no
 	// longer active, and reports how many.
 	DeleteBefore(ctx context.Context, t time.Time) (int, error)
+	// List returns a page of executions, newest first (by CreatedAt, then
+	// id), selected by f, and the cursor of the next page ("" after the
+	// last). Twilio's Executions API lists a flow's executions so.
+	List(ctx context.Context, f ListFilter) (page []*Execution, next string, err error)
+	// Delete deletes the execution with the given id, whatever its status,
+	// freeing its session key; ErrNotFound when there is none.
+	Delete(ctx context.Context, id string) error
 	// Lock takes the lock named key, waiting while another holder has
 	// it, until ctx ends (then it returns ctx's error and holds nothing).
 	// The engine names an execution ("execution " + id) or a session
@@ -99,6 +110,28 @@ type Store interface {
 	// and Due no longer lists it. ErrNotFound when there is no such record.
 	ForceEnd(ctx context.Context, id string, end ForcedEnd) error
 }
+
+// ListFilter selects the executions Store.List returns.
+type ListFilter struct {
+	// FlowSid selects one flow's executions; "" selects every flow's.
+	FlowSid string
+	// CreatedFrom and CreatedTo bound CreatedAt: from inclusive, to
+	// exclusive; a zero time leaves that end open.
+	CreatedFrom, CreatedTo time.Time
+	// Status selects one status; "" selects all.
+	Status Status
+	// Limit is the page size: DefaultListLimit when 0, at most
+	// MaxListLimit.
+	Limit int
+	// Cursor continues a listing: the next cursor of the previous page.
+	Cursor string
+}
+
+// Page sizes of Store.List.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 1000
+)
 
 // ForcedEnd is how Store.ForceEnd ends a record.
 type ForcedEnd struct {
@@ -133,6 +166,8 @@ type memLock struct {
 }
 
 type memRecord struct {
+	flow    string
+	status  Status
 	data    []byte
 	version int64
 	key     string
@@ -251,7 +286,7 @@ func (s *MemoryStore) ForceEnd(_ context.Context, id string, end ForcedEnd) erro
 		}
 		at := end.At
 		x := &Execution{
-			ID: id, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: cur.key,
+			ID: id, FlowSid: cur.flow, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: cur.key,
 			Frames: []Frame{}, Steps: []Step{}, CreatedAt: fromUnixNano(cur.created), UpdatedAt: at, EndedAt: &at,
 			Version: cur.version + 1,
 		}
@@ -297,7 +332,7 @@ func newMemRecord(e *Execution) (*memRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: encode execution %s: %w", e.ID, err)
 	}
-	return &memRecord{data: data, version: e.Version, key: e.Key, active: e.Status == StatusActive,
+	return &memRecord{flow: e.FlowSid, status: e.Status, data: data, version: e.Version, key: e.Key, active: e.Status == StatusActive,
 		due: unixNano(e.DueAt), created: unixNano(e.CreatedAt)}, nil
 }
 
@@ -391,6 +426,92 @@ func (s *MemoryStore) rebuildDue() {
 	}
 	heap.Init(&h)
 	s.due = h
+}
+
+// List implements Store. It walks every record: fine for tests and small
+// hosts; a database indexes flow and creation time.
+func (s *MemoryStore) List(_ context.Context, f ListFilter) ([]*Execution, string, error) {
+	limit := f.Limit
+	switch {
+	case limit <= 0:
+		limit = DefaultListLimit
+	case limit > MaxListLimit:
+		limit = MaxListLimit
+	}
+	after, afterID, err := parseCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	from, to := unixNano(f.CreatedFrom), unixNano(f.CreatedTo)
+	type hit struct {
+		id      string
+		created int64
+		data    []byte
+	}
+	var hits []hit
+	s.mu.Lock()
+	for id, r := range s.recs {
+		switch {
+		case f.FlowSid != "" && r.flow != f.FlowSid,
+			f.Status != "" && r.status != f.Status,
+			from != 0 && r.created < from,
+			to != 0 && r.created >= to,
+			f.Cursor != "" && (r.created > after || r.created == after && id >= afterID):
+			continue
+		}
+		hits = append(hits, hit{id, r.created, r.data})
+	}
+	s.mu.Unlock()
+	slices.SortFunc(hits, func(a, b hit) int {
+		if a.created != b.created {
+			return cmp.Compare(b.created, a.created)
+		}
+		return strings.Compare(b.id, a.id)
+	})
+	next := ""
+	if len(hits) > limit {
+		hits = hits[:limit]
+		last := hits[limit-1]
+		next = strconv.FormatInt(last.created, 10) + "/" + last.id
+	}
+	page := make([]*Execution, 0, len(hits))
+	for _, h := range hits {
+		x, err := UnmarshalExecution(h.data)
+		if err != nil {
+			return nil, "", fmt.Errorf("runtime: list: execution %s: %w", h.id, err)
+		}
+		page = append(page, x)
+	}
+	return page, next, nil
+}
+
+// parseCursor reads a List cursor: the last listed record's creation time
+// and id.
+func parseCursor(c string) (int64, string, error) {
+	if c == "" {
+		return 0, "", nil
+	}
+	at, id, ok := strings.Cut(c, "/")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || id == "" {
+		return 0, "", fmt.Errorf("runtime: list: cursor %q is not one List gave: %w", c, ErrRefused)
+	}
+	return n, id, nil
+}
+
+// Delete implements Store.
+func (s *MemoryStore) Delete(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.recs[id]
+	if !ok {
+		return fmt.Errorf("runtime: delete execution %s: %w", id, ErrNotFound)
+	}
+	if r.key != "" && s.active[r.key] == id {
+		delete(s.active, r.key)
+	}
+	delete(s.recs, id)
+	return nil
 }
 
 // DeleteBefore implements Store.

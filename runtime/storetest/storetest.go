@@ -39,6 +39,8 @@ var checks = []struct {
 	{"OneActiveExecutionPerSession", oneActivePerSession},
 	{"DueInOrder", dueInOrder},
 	{"DeleteBefore", deleteBefore},
+	{"ListPages", listPages},
+	{"Delete", deleteOne},
 	{"ForceEnd", forceEnd},
 	{"NotFound", notFound},
 	{"LockExcludes", lockExcludes},
@@ -293,6 +295,77 @@ func deleteBefore(t *checker, s runtime.Store) {
 		t.Errorf("a deleted execution loads: %v", err)
 	}
 	mustLoad(t, s, "FNactive")
+}
+
+func listPages(t *checker, s runtime.Store) {
+	for i := range 5 {
+		x := execution(fmt.Sprintf("FNlist%d", i), "", time.Time{})
+		x.CreatedAt = T0.Add(time.Duration(i) * time.Minute)
+		if i == 4 {
+			x.FlowSid = "FWother"
+		}
+		if i == 1 {
+			x.Status = runtime.StatusEnded
+		}
+		mustCreate(t, s, x)
+	}
+	ids := func(page []*runtime.Execution) string {
+		var out []string
+		for _, x := range page {
+			out = append(out, x.ID)
+		}
+		return fmt.Sprint(out)
+	}
+	page, next, err := s.List(ctx, runtime.ListFilter{FlowSid: "FWstoretest", Limit: 2})
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if got := ids(page); got != "[FNlist3 FNlist2]" || next == "" {
+		t.Errorf("first page %s (next %q), want [FNlist3 FNlist2], newest first, and a cursor", got, next)
+	}
+	page, next, err = s.List(ctx, runtime.ListFilter{FlowSid: "FWstoretest", Limit: 2, Cursor: next})
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if got := ids(page); got != "[FNlist1 FNlist0]" {
+		t.Errorf("second page %s, want [FNlist1 FNlist0]", got)
+	}
+	if next != "" {
+		page, _, _ = s.List(ctx, runtime.ListFilter{FlowSid: "FWstoretest", Limit: 2, Cursor: next})
+		if len(page) != 0 {
+			t.Errorf("a page after the last: %s", ids(page))
+		}
+	}
+	page, _, err = s.List(ctx, runtime.ListFilter{FlowSid: "FWstoretest", CreatedFrom: T0.Add(time.Minute), CreatedTo: T0.Add(3 * time.Minute)})
+	if err != nil || ids(page) != "[FNlist2 FNlist1]" {
+		t.Errorf("created in [1m, 3m): %s, %v; want [FNlist2 FNlist1]", ids(page), err)
+	}
+	page, _, err = s.List(ctx, runtime.ListFilter{Status: runtime.StatusEnded})
+	if err != nil || ids(page) != "[FNlist1]" {
+		t.Errorf("ended: %s, %v; want [FNlist1]", ids(page), err)
+	}
+	if _, _, err := s.List(ctx, runtime.ListFilter{Cursor: "not a cursor"}); err == nil {
+		t.Errorf("a cursor List never gave was taken")
+	}
+}
+
+func deleteOne(t *checker, s runtime.Store) {
+	mustCreate(t, s, execution("FNdelete", "k-delete", T0.Add(time.Minute)))
+	if err := s.Delete(ctx, "FNdelete"); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := s.Load(ctx, "FNdelete"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("a deleted execution loads: %v", err)
+	}
+	if _, err := s.FindActive(ctx, "k-delete"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("a deleted execution holds its session: %v", err)
+	}
+	if ids, _ := s.Due(ctx, T0.Add(time.Hour), 0); len(ids) != 0 {
+		t.Errorf("a deleted execution is due: %v", ids)
+	}
+	if err := s.Delete(ctx, "FNdelete"); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("a second Delete: %v, want ErrNotFound", err)
+	}
 }
 
 func forceEnd(t *checker, s runtime.Store) {
