@@ -147,3 +147,35 @@ func TestANewerFormatIsLeftAlone(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, runtime.ExecutionFormat, back.Format)
 }
+
+// Begin and Advance run an execution without a store, as a durable
+// execution engine would keep it: the same steps as Start and Resume, the
+// caller's value untouched, the events handed back.
+func TestBeginAndAdvanceNeedNoStore(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x, events, err := h.engine.Begin(context.Background(), call("FWmenu"))
+	require.NoError(t, err)
+	require.NotNil(t, x.Wait)
+	assert.Equal(t, runtime.EventExecutionStarted, events[0].Type)
+	_, err = h.engine.Get(context.Background(), x.ID)
+	assert.ErrorIs(t, err, runtime.ErrNotFound, "nothing was stored")
+
+	before, _ := runtime.MarshalExecution(x)
+	y, _, err := h.engine.Advance(context.Background(), x, widgets.Event{Name: "keypress", Token: x.Wait.Token, Data: map[string]any{"Digits": "9"}})
+	require.NoError(t, err)
+	after, _ := runtime.MarshalExecution(x)
+	assert.JSONEq(t, string(before), string(after), "the value handed in is unchanged")
+	require.NotNil(t, y.Wait)
+	_, _, err = h.engine.Advance(context.Background(), y, widgets.Event{Name: "keypress", Token: x.Wait.Token, Data: map[string]any{"Digits": "1"}})
+	assert.ErrorIs(t, err, runtime.ErrStale, "the old wait's token is stale")
+	z, events, err := h.engine.Advance(context.Background(), y, widgets.Event{Name: "keypress", Token: y.Wait.Token, Data: map[string]any{"Digits": "1"}})
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, z.Status)
+	assert.Equal(t, runtime.EventExecutionEnded, events[len(events)-1].Type)
+
+	// The same run with a store takes the same steps.
+	s := h.start(t, call("FWmenu"))
+	s = h.resume(t, s.ID, "keypress", map[string]any{"Digits": "9"})
+	s = h.resume(t, s.ID, "keypress", map[string]any{"Digits": "1"})
+	assert.Equal(t, path(s), path(z))
+}

@@ -144,16 +144,61 @@ func (e *Engine) startLocking(ctx context.Context, req StartRequest, mayRetry, l
 		}
 		return nil, err
 	}
-	r0 := e.newRun(ctx, x)
-	r0.progs = append(r0.progs, p)
-	r0.events = append(r0.events, Event{Type: EventExecutionStarted, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now})
-	r0.loop(widgets.Result{}, false)
+	r0 := e.firstRun(ctx, x, p, now)
 	out, err := e.finish(r0)
 	if err != nil {
 		e.abandon(ctx, x.ID, err)
 		return nil, err
 	}
 	return out, nil
+}
+
+// firstRun runs a new execution until it waits or ends.
+func (e *Engine) firstRun(ctx context.Context, x *Execution, p *program, now time.Time) *run {
+	r := e.newRun(ctx, x)
+	r.progs = append(r.progs, p)
+	r.events = append(r.events, Event{Type: EventExecutionStarted, ExecutionID: x.ID, FlowSid: x.FlowSid, Revision: x.Revision, Time: now})
+	r.loop(widgets.Result{}, false)
+	return r
+}
+
+// Begin starts an execution without a store, for a host that keeps
+// executions itself (see Advance): it runs req's first run and returns
+// the execution, waiting or ended, and the events to publish, which Begin
+// does not. Sessions (one active execution per contact) and admission
+// limits are the store's and Start's: Begin applies neither.
+func (e *Engine) Begin(ctx context.Context, req StartRequest) (_ *Execution, _ []Event, err error) {
+	defer e.contain("begin", &err)
+	if err := e.Err(); err != nil {
+		return nil, nil, err
+	}
+	if req.Trigger.Event() == "" {
+		return nil, nil, fmt.Errorf("runtime: begin: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
+	}
+	req.Contact, req.FlowAddress = jsonText(req.Contact), jsonText(req.FlowAddress)
+	req.CallSid, req.ConversationSid = jsonText(req.CallSid), jsonText(req.ConversationSid)
+	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
+		return nil, nil, fmt.Errorf("runtime: begin: %w: %w", err, ErrRefused)
+	}
+	if req.Payload, err = e.boundMap(req.Payload, "payload"); err != nil {
+		return nil, nil, fmt.Errorf("runtime: begin: %w: %w", err, ErrRefused)
+	}
+	res, err := e.resolveStart(ctx, &req)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := e.program(res)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := e.clock()
+	x := e.newExecution(req, p, jsonText(sessionKey(req, p.def)), now)
+	r := e.firstRun(ctx, x, p, now)
+	if r.canceled != nil {
+		return nil, nil, r.canceled
+	}
+	e.settle(r)
+	return r.x, r.events, nil
 }
 
 // abandon marks a just-created execution failed when its first run could
@@ -427,6 +472,26 @@ func (e *Engine) resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 	if err != nil {
 		return nil, err
 	}
+	r, refused := e.advance(ctx, x, ev)
+	if r == nil {
+		return nil, refused
+	}
+	out, err := e.finish(r)
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return out, nil
+}
+
+// advance delivers ev to x, as loaded, without a store. It returns the run
+// to save, or nil when nothing changed; refused, when set, is why the
+// event itself was not taken (a timeout or an expiry owed first may still
+// have changed x: save the run, then return refused).
+func (e *Engine) advance(ctx context.Context, x *Execution, ev widgets.Event) (r *run, refused error) {
+	id := x.ID
 	if ev.Token != "" && (x.Status != StatusActive || x.Wait == nil || ev.Token != x.Wait.Token) {
 		now := "it no longer waits"
 		if x.Status == StatusActive && x.Wait != nil {
@@ -449,14 +514,13 @@ func (e *Engine) resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 			id, ev.Name, e.limits.SensitiveGrace, ErrRefused)
 	}
 	if e.expired(x, now) {
-		if err := e.endExpired(ctx, x); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
+		r := e.newRun(ctx, x)
+		r.end(StatusEnded, FailureExpired, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
+		return r, fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
 	}
 	timeout := x.Wait.TimeoutEventName()
 	late := x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) && ev.Name != timeout
-	r := e.newRun(ctx, x)
+	r = e.newRun(ctx, x)
 	if err := r.loadPrograms(); err != nil {
 		return nil, err
 	}
@@ -468,18 +532,54 @@ func (e *Engine) resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 		// An event naming its wait answers that wait only: it never
 		// reaches the wait that followed the timeout.
 		if ev.Token != "" || sensitive || x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
-			if _, err := e.finish(r); err != nil {
-				return nil, err
-			}
 			stale := ErrRefused
 			if ev.Token != "" {
 				stale = fmt.Errorf("%w: %w", ErrStale, ErrRefused)
 			}
-			return nil, fmt.Errorf("runtime: resume %s with %q: the wait at %q timed out at %s first: %w", id, ev.Name, state, deadline.Format(time.RFC3339), stale)
+			return r, fmt.Errorf("runtime: resume %s with %q: the wait at %q timed out at %s first: %w", id, ev.Name, state, deadline.Format(time.RFC3339), stale)
 		}
 	}
 	r.deliver(ev)
-	return e.finish(r)
+	return r, nil
+}
+
+// Advance delivers ev to x without a store, for a host that keeps
+// executions itself (a durable-execution engine such as Temporal): it
+// returns the execution advanced (x itself is not changed) and the events
+// to publish, which Advance does not. The checks are Resume's (the wait's
+// token, the events it accepts, a timeout or an expiry owed first); an
+// event refused after a timeout or an expiry changed the execution returns
+// that execution with the error. Nothing locks: the host runs one Advance
+// of an execution at a time. Resume is load, this, and save.
+func (e *Engine) Advance(ctx context.Context, x *Execution, ev widgets.Event) (_ *Execution, _ []Event, err error) {
+	defer e.contain("advance", &err)
+	if err := e.Err(); err != nil {
+		return nil, nil, err
+	}
+	if x == nil {
+		return nil, nil, fmt.Errorf("runtime: advance: no execution: %w", ErrRefused)
+	}
+	if ev.Data, err = e.boundMap(ev.Data, "event data"); err != nil {
+		return nil, nil, fmt.Errorf("runtime: advance %s with %q: %w: %w", x.ID, ev.Name, err, ErrRefused)
+	}
+	// A copy, as a store would give: the caller's value stays as it was.
+	data, err := MarshalExecution(x)
+	if err != nil {
+		return nil, nil, fmt.Errorf("runtime: advance %s: %w", x.ID, err)
+	}
+	cp, err := UnmarshalExecution(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, refused := e.advance(ctx, cp, ev)
+	if r == nil {
+		return nil, nil, refused
+	}
+	if r.canceled != nil {
+		return nil, nil, r.canceled
+	}
+	e.settle(r)
+	return r.x, r.events, refused
 }
 
 // deliver hands ev to the waiting state and runs on until the execution
@@ -683,6 +783,18 @@ func (e *Engine) finish(r *run) (*Execution, error) {
 		return nil, r.canceled
 	}
 	x := r.x
+	e.settle(r)
+	if err := storeCall("save", func() error { return e.store.Save(r.ctx, x) }); err != nil {
+		return nil, err
+	}
+	e.publish(r.ctx, r.events)
+	return x, nil
+}
+
+// settle sets what a run's execution carries when it is kept: its due
+// time (its wait's deadline, or its lifetime's end) and when it changed.
+func (e *Engine) settle(r *run) {
+	x := r.x
 	if x.Status == StatusActive {
 		due := x.CreatedAt.Add(e.limits.Lifetime)
 		if x.Wait != nil && x.Wait.Deadline != nil && x.Wait.Deadline.Before(due) {
@@ -691,11 +803,6 @@ func (e *Engine) finish(r *run) (*Execution, error) {
 		x.DueAt = due
 	}
 	x.UpdatedAt = e.clock()
-	if err := storeCall("save", func() error { return e.store.Save(r.ctx, x) }); err != nil {
-		return nil, err
-	}
-	e.publish(r.ctx, r.events)
-	return x, nil
 }
 
 // run is one pass of the step loop over an execution.
