@@ -25,6 +25,8 @@ import (
 //     ErrConflict.
 //
 // The getters return an error wrapping ErrNotFound for a missing item.
+// Package version/storetest checks a Store against this contract; run it
+// from the store's own tests.
 type Store interface {
 	// Get returns the item with that ID.
 	Get(ctx context.Context, id string) (*Item, error)
