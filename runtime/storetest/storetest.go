@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/studioflow/studioflow/internal/conformance"
 	"github.com/studioflow/studioflow/runtime"
 )
 
@@ -27,85 +28,36 @@ import (
 var T0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // checks are the suite, by name.
-var checks = []struct {
-	name  string
-	check func(t *checker, s runtime.Store)
-}{
-	{"CreateLoad", createLoad},
-	{"LoadIsACopy", loadIsACopy},
-	{"SaveComparesVersions", saveComparesVersions},
-	{"RacingSavesOneWins", racingSavesOneWins},
-	{"SavedIsACopy", savedIsACopy},
-	{"OneActiveExecutionPerSession", oneActivePerSession},
-	{"DueInOrder", dueInOrder},
-	{"DeleteBefore", deleteBefore},
-	{"ListPages", listPages},
-	{"Delete", deleteOne},
-	{"ForceEnd", forceEnd},
-	{"NotFound", notFound},
-	{"LockExcludes", lockExcludes},
-	{"LockHonoursTheContext", lockHonoursTheContext},
+var checks = []conformance.Check[runtime.Store]{
+	{Name: "CreateLoad", Fn: createLoad},
+	{Name: "LoadIsACopy", Fn: loadIsACopy},
+	{Name: "SaveComparesVersions", Fn: saveComparesVersions},
+	{Name: "RacingSavesOneWins", Fn: racingSavesOneWins},
+	{Name: "SavedIsACopy", Fn: savedIsACopy},
+	{Name: "OneActiveExecutionPerSession", Fn: oneActivePerSession},
+	{Name: "DueInOrder", Fn: dueInOrder},
+	{Name: "DeleteBefore", Fn: deleteBefore},
+	{Name: "ListPages", Fn: listPages},
+	{Name: "Delete", Fn: deleteOne},
+	{Name: "ForceEnd", Fn: forceEnd},
+	{Name: "NotFound", Fn: notFound},
+	{Name: "LockExcludes", Fn: lockExcludes},
+	{Name: "LockHonoursTheContext", Fn: lockHonoursTheContext},
 }
+
+// checker is what a check reports its failures to.
+type checker = conformance.T
 
 // Run runs the conformance suite against the stores newStore returns, one
 // subtest and one store per check.
 func Run(t *testing.T, newStore func(t *testing.T) runtime.Store) {
-	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			for _, e := range run(c.check, newStore(t)) {
-				t.Error(e)
-			}
-		})
-	}
+	conformance.Run(t, checks, newStore)
 }
 
 // Check runs the suite against the stores newStore returns and reports
 // every way they break the contract, each prefixed by its check's name;
 // nil when none does.
-func Check(newStore func() runtime.Store) error {
-	var errs []error
-	for _, c := range checks {
-		for _, e := range run(c.check, newStore()) {
-			errs = append(errs, fmt.Errorf("%s: %s", c.name, e))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// checker collects a check's failures; Fatalf stops the check.
-type checker struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-// stop is the panic Fatalf stops a check with.
-type stop struct{}
-
-func (c *checker) Errorf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.errs = append(c.errs, fmt.Sprintf(format, args...))
-}
-
-func (c *checker) Fatalf(format string, args ...any) {
-	c.Errorf(format, args...)
-	panic(stop{})
-}
-
-// run runs one check on s, returning its failures.
-func run(check func(*checker, runtime.Store), s runtime.Store) (errs []string) {
-	c := &checker{}
-	defer func() {
-		if p := recover(); p != nil {
-			if _, ok := p.(stop); !ok {
-				c.Errorf("the store panicked: %v", p)
-			}
-		}
-		errs = c.errs
-	}()
-	check(c, s)
-	return nil
-}
+func Check(newStore func() runtime.Store) error { return conformance.All(checks, newStore) }
 
 var ctx = context.Background()
 

@@ -17,80 +17,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/studioflow/studioflow/internal/conformance"
 	"github.com/studioflow/studioflow/version"
 )
 
 // checks are the suite, by name.
-var checks = []struct {
-	name  string
-	check func(t *checker, s version.Store)
-}{
-	{"PutAndGet", putAndGet},
-	{"EtagsCompare", etagsCompare},
-	{"RacingPutsOneWins", racingPutsOneWins},
-	{"NamesAreUniquePerKind", namesAreUniquePerKind},
-	{"AddressesBelongToOneItem", addressesBelongToOneItem},
-	{"ReferencedModulesStay", referencedModulesStay},
-	{"NotFound", notFound},
+var checks = []conformance.Check[version.Store]{
+	{Name: "PutAndGet", Fn: putAndGet},
+	{Name: "EtagsCompare", Fn: etagsCompare},
+	{Name: "RacingPutsOneWins", Fn: racingPutsOneWins},
+	{Name: "NamesAreUniquePerKind", Fn: namesAreUniquePerKind},
+	{Name: "AddressesBelongToOneItem", Fn: addressesBelongToOneItem},
+	{Name: "ReferencedModulesStay", Fn: referencedModulesStay},
+	{Name: "NotFound", Fn: notFound},
 }
+
+// checker is what a check reports its failures to.
+type checker = conformance.T
 
 // Run runs the conformance suite against the stores newStore returns, one
 // subtest and one store per check.
 func Run(t *testing.T, newStore func(t *testing.T) version.Store) {
-	for _, c := range checks {
-		t.Run(c.name, func(t *testing.T) {
-			for _, e := range run(c.check, newStore(t)) {
-				t.Error(e)
-			}
-		})
-	}
+	conformance.Run(t, checks, newStore)
 }
 
 // Check runs the suite against the stores newStore returns and reports
 // every way they break the contract, each prefixed by its check's name;
 // nil when none does.
-func Check(newStore func() version.Store) error {
-	var errs []error
-	for _, c := range checks {
-		for _, e := range run(c.check, newStore()) {
-			errs = append(errs, fmt.Errorf("%s: %s", c.name, e))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// checker collects a check's failures; Fatalf stops the check.
-type checker struct {
-	mu   sync.Mutex
-	errs []string
-}
-
-type stop struct{}
-
-func (c *checker) Errorf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.errs = append(c.errs, fmt.Sprintf(format, args...))
-}
-
-func (c *checker) Fatalf(format string, args ...any) {
-	c.Errorf(format, args...)
-	panic(stop{})
-}
-
-func run(check func(*checker, version.Store), s version.Store) (errs []string) {
-	c := &checker{}
-	defer func() {
-		if p := recover(); p != nil {
-			if _, ok := p.(stop); !ok {
-				c.Errorf("the store panicked: %v", p)
-			}
-		}
-		errs = c.errs
-	}()
-	check(c, s)
-	return nil
-}
+func Check(newStore func() version.Store) error { return conformance.All(checks, newStore) }
 
 var (
 	ctx = context.Background()
