@@ -3,6 +3,8 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,4 +180,46 @@ func TestBeginAndAdvanceNeedNoStore(t *testing.T) {
 	s = h.resume(t, s.ID, "keypress", map[string]any{"Digits": "9"})
 	s = h.resume(t, s.ID, "keypress", map[string]any{"Digits": "1"})
 	assert.Equal(t, path(s), path(z))
+}
+
+// Several expiry workers on one store deliver each timeout once: each
+// takes the execution's lock, and a worker that comes second finds the
+// wait answered (issue 15's claim of due executions, kept by the lock).
+func TestExpiryWorkersDeliverEachTimeoutOnce(t *testing.T) {
+	h := newHarness(t, map[string]string{"FW": askTwice})
+	const n = 200
+	for i := range n {
+		req := rest
+		req.Contact = fmt.Sprint("+1888", i)
+		h.start(t, req)
+	}
+	h.clock.Advance(2 * time.Minute)
+	other := runtime.New(runtime.WithSource(runtime.Definitions{"FW": mustParse(t, askTwice)}), runtime.WithStore(h.store),
+		runtime.WithServices(h.services), runtime.WithClock(h.clock.Now))
+	var wg sync.WaitGroup
+	counts := make([]int, 4)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := h.engine
+			if w%2 == 1 {
+				e = other
+			}
+			c, err := e.Expire(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			counts[w] = c
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, n, counts[0]+counts[1]+counts[2]+counts[3], "each timeout delivered by one worker")
+	sent := 0
+	for _, e := range h.transcript.Entries() {
+		if e.Service == "messaging" && e.Text == "Still there?" {
+			sent++
+		}
+	}
+	assert.Equal(t, n, sent, "one 'Still there?' per execution")
 }

@@ -82,7 +82,11 @@ type Store interface {
 	// ErrNotFound.
 	FindActive(ctx context.Context, key string) (string, error)
 	// Due lists the ids of active executions whose DueAt is at or before t,
-	// earliest first, at most limit (all when limit <= 0).
+	// earliest first, at most limit (all when limit <= 0). Expiry passes
+	// on several engines may list the same ids: each delivers a timeout
+	// under the execution's lock, and a pass that comes second finds the
+	// wait answered, so each timeout is delivered once. (A store may
+	// claim what it lists, so that concurrent passes split the work.)
 	Due(ctx context.Context, t time.Time, limit int) ([]string, error)
 	// DeleteBefore deletes the executions created before t that are no
 	// longer active, and reports how many.
