@@ -67,39 +67,41 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 	if err := fromStep(ctx, "start"); err != nil {
 		return nil, err
 	}
-	event := req.Trigger.Event()
-	if event == "" {
-		return nil, fmt.Errorf("runtime: start: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
-	}
-	// The addresses and sids become text the execution holds (its contact,
-	// its call, its session key): they are kept as JSON keeps them, so
-	// that what a later start looks up is what the store holds.
-	req.Contact, req.FlowAddress = jsonText(req.Contact), jsonText(req.FlowAddress)
-	req.CallSid, req.ConversationSid = jsonText(req.CallSid), jsonText(req.ConversationSid)
-	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
-		return nil, fmt.Errorf("runtime: start: %w: %w", err, ErrRefused)
-	}
-	if req.Payload, err = e.boundMap(req.Payload, "payload"); err != nil {
-		return nil, fmt.Errorf("runtime: start: %w: %w", err, ErrRefused)
+	if err := e.normalize(&req, "start"); err != nil {
+		return nil, err
 	}
 	if e.admission != nil {
 		if err := e.admission.Allow(req.Account, req.Trigger, e.clock()); err != nil {
 			return nil, err
 		}
 	}
-	return e.start(ctx, req, true)
+	return e.start(ctx, req, true, false)
+}
+
+// normalize checks a start request and converts what it carries into the
+// execution's own: the addresses and sids become text as JSON keeps it (so
+// that what a later start looks up is what the store holds), parameters
+// and payload bounded copies. op names the call in errors.
+func (e *Engine) normalize(req *StartRequest, op string) (err error) {
+	if req.Trigger.Event() == "" {
+		return fmt.Errorf("runtime: %s: unknown trigger kind %q: %w", op, req.Trigger, ErrRefused)
+	}
+	req.Contact, req.FlowAddress = jsonText(req.Contact), jsonText(req.FlowAddress)
+	req.CallSid, req.ConversationSid = jsonText(req.CallSid), jsonText(req.ConversationSid)
+	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
+		return fmt.Errorf("runtime: %s: %w: %w", op, err, ErrRefused)
+	}
+	if req.Payload, err = e.boundMap(req.Payload, "payload"); err != nil {
+		return fmt.Errorf("runtime: %s: %w: %w", op, err, ErrRefused)
+	}
+	return nil
 }
 
 // start runs a checked and admitted start request. mayRetry allows one
 // more start when the session's active execution turns out to be ended or
-// corrupt.
-func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry bool) (*Execution, error) {
-	return e.startLocking(ctx, req, mayRetry, false)
-}
-
-// startLocking is start; locked says the caller holds the session's lock
-// already (a retry from startOnActive).
-func (e *Engine) startLocking(ctx context.Context, req StartRequest, mayRetry, locked bool) (*Execution, error) {
+// corrupt; locked says the caller holds the session's lock already (that
+// retry, from startOnActive).
+func (e *Engine) start(ctx context.Context, req StartRequest, mayRetry, locked bool) (*Execution, error) {
 	now := e.clock()
 	r, err := e.resolveStart(ctx, &req)
 	if err != nil {
@@ -172,16 +174,8 @@ func (e *Engine) Begin(ctx context.Context, req StartRequest) (_ *Execution, _ [
 	if err := e.Err(); err != nil {
 		return nil, nil, err
 	}
-	if req.Trigger.Event() == "" {
-		return nil, nil, fmt.Errorf("runtime: begin: unknown trigger kind %q: %w", req.Trigger, ErrRefused)
-	}
-	req.Contact, req.FlowAddress = jsonText(req.Contact), jsonText(req.FlowAddress)
-	req.CallSid, req.ConversationSid = jsonText(req.CallSid), jsonText(req.ConversationSid)
-	if req.Parameters, err = e.boundMap(req.Parameters, "parameters"); err != nil {
-		return nil, nil, fmt.Errorf("runtime: begin: %w: %w", err, ErrRefused)
-	}
-	if req.Payload, err = e.boundMap(req.Payload, "payload"); err != nil {
-		return nil, nil, fmt.Errorf("runtime: begin: %w: %w", err, ErrRefused)
+	if err := e.normalize(&req, "begin"); err != nil {
+		return nil, nil, err
 	}
 	res, err := e.resolveStart(ctx, &req)
 	if err != nil {
@@ -262,12 +256,12 @@ func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID s
 			if ferr := e.forceEnd(ctx, activeID, err); ferr != nil || !mayRetry {
 				return nil, errors.Join(err, ferr)
 			}
-			return e.startLocking(ctx, req, false, true)
+			return e.start(ctx, req, false, true)
 		}
 		// The active execution may have ended meanwhile (its lifetime or its
 		// wait ran out): the message then starts a new one.
 		if cur, lerr := e.load(ctx, activeID); lerr == nil && cur.Status != StatusActive && mayRetry {
-			return e.startLocking(ctx, req, false, true)
+			return e.start(ctx, req, false, true)
 		}
 		return nil, &ConflictError{ActiveID: activeID, Msg: "the session's active execution is not waiting for a message"}
 	}
@@ -275,7 +269,7 @@ func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID s
 		if ferr := e.forceEnd(ctx, activeID, err); ferr != nil || !mayRetry {
 			return nil, errors.Join(err, ferr)
 		}
-		return e.startLocking(ctx, req, false, true)
+		return e.start(ctx, req, false, true)
 	}
 	return nil, &ConflictError{ActiveID: activeID, Msg: fmt.Sprintf("a %s start for a session that already has an active execution", req.Trigger)}
 }
@@ -514,9 +508,7 @@ func (e *Engine) advance(ctx context.Context, x *Execution, ev widgets.Event) (r
 			id, ev.Name, e.limits.SensitiveGrace, ErrRefused)
 	}
 	if e.expired(x, now) {
-		r := e.newRun(ctx, x)
-		r.end(StatusEnded, FailureExpired, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
-		return r, fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
+		return e.expiredRun(ctx, x), fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
 	}
 	timeout := x.Wait.TimeoutEventName()
 	late := x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) && ev.Name != timeout
@@ -626,11 +618,16 @@ func (e *Engine) expired(x *Execution, now time.Time) bool {
 	return !now.Before(x.CreatedAt.Add(e.limits.Lifetime))
 }
 
-// endExpired ends and saves an execution past its lifetime.
-func (e *Engine) endExpired(ctx context.Context, x *Execution) error {
+// expiredRun is the run that ends an execution past its lifetime.
+func (e *Engine) expiredRun(ctx context.Context, x *Execution) *run {
 	r := e.newRun(ctx, x)
 	r.end(StatusEnded, FailureExpired, "expired: the execution reached its lifetime of "+e.limits.Lifetime.String())
-	_, err := e.finish(r)
+	return r
+}
+
+// endExpired ends and saves an execution past its lifetime.
+func (e *Engine) endExpired(ctx context.Context, x *Execution) error {
+	_, err := e.finish(e.expiredRun(ctx, x))
 	return err
 }
 
@@ -899,12 +896,6 @@ func (r *run) runState(st *pstate, res *widgets.Result) bool {
 	}
 	var err error
 	*res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
-	if err == nil && r.ctx.Err() != nil {
-		// The caller gave up while the step ran: whatever the step made
-		// of it (a failed request, a timeout branch) is not the flow's
-		// outcome.
-		err = r.ctx.Err()
-	}
 	if err != nil {
 		r.failStep(st, err)
 		return false
@@ -1301,9 +1292,13 @@ type panicError struct{ value any }
 
 func (p *panicError) Error() string { return fmt.Sprintf("widget panicked: %v", p.value) }
 
-// guard runs a node's method, turning a panic (a faulty custom widget) into
-// an error, so that it fails the execution instead of the host process, and
-// refusing a result that is not valid (widgets.Result.Validate).
+// guard runs a node's method (Run, Resume, Return), turning a panic (a
+// faulty custom widget) into an error, so that it fails the execution
+// instead of the host process, and refusing a result that is not valid
+// (widgets.Result.Validate). If the caller's context ended while the
+// method ran, its result is not the flow's outcome (a request that failed
+// for it, a timeout branch): the context's error is returned instead,
+// which stops the run unsaved (failStep).
 func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -1313,6 +1308,9 @@ func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err e
 	}()
 	if res, err = f(); err == nil {
 		err = res.Validate()
+	}
+	if err == nil && r.ctx.Err() != nil {
+		err = r.ctx.Err()
 	}
 	return res, err
 }

@@ -41,12 +41,8 @@ func newRenderer(clock func() time.Time, source TemplateSource, zone *time.Locat
 	if clock == nil {
 		clock = utcNow
 	}
-	var src template.Source
-	if source != nil {
-		src = source
-	}
 	return &renderer{
-		r:     template.NewRenderer(template.Options{Clock: clock, Zone: zone, Source: src}),
+		r:     template.NewRenderer(template.Options{Clock: clock, Zone: zone, Source: source}),
 		cache: cache.New[string, *template.Template](templateCacheSize),
 	}
 }
