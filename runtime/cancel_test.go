@@ -12,37 +12,65 @@ import (
 
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/fake"
 )
+
+// cancelingMessaging is a messaging service whose caller gives up while
+// the message named in cancelOn goes out: it cancels the caller's context
+// as it sends.
+type cancelingMessaging struct {
+	widgets.Messaging
+	cancelOn string
+	cancel   context.CancelFunc
+}
+
+func (m *cancelingMessaging) Send(ctx context.Context, msg widgets.Message) (widgets.Sent, error) {
+	if msg.Body == m.cancelOn && m.cancel != nil {
+		m.cancel()
+	}
+	return m.Messaging.Send(ctx, msg)
+}
 
 // A caller whose context ends while a step runs gets the context's error,
 // and the execution is as it was: a waiting one still waits and is
-// resumable, a new one is released (FailureCanceled) rather than left
-// holding its contact. The context ending is the caller's doing, not the
-// flow's.
+// resumable, and the step's retry repeats its effect's key. The context
+// ending is the caller's doing, not the flow's.
 func TestACanceledCallLosesNothing(t *testing.T) {
 	src := `{"description": "cancel", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "ask"}], "properties": {}},
 	  {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
 	   "properties": {"body": "Name?", "timeout": "3600"}},
 	  {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}],
-	   "properties": {"body": "{% for i in (1..15) %}{% for j in (1..15) %}{{ j }}{{ j }}{{ j }}{{ j }}{{ j }}{% endfor %}{% endfor %}"}}]}`
-	h := newHarness(t, map[string]string{"FW": src})
+	   "properties": {"body": "Thanks {{widgets.ask.inbound.Body}}"}}]}`
+	services, transcript := fake.Services()
+	cm := &cancelingMessaging{Messaging: services.Messaging, cancelOn: "Thanks Ada"}
+	services.Messaging = cm
+	h := newHarness(t, map[string]string{"FW": src}, runtime.WithServices(services))
 	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerMessage, Contact: "+15550001111", FlowAddress: "+15559990000"})
 	require.NotNil(t, x.Wait)
 
-	canceled, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := h.engine.Resume(canceled, x.ID, resumeMessage("Ada"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cm.cancel = cancel
+	_, err := h.engine.Resume(ctx, x.ID, resumeMessage("Ada"))
 	require.ErrorIs(t, err, context.Canceled)
 	kept, err := h.engine.Store().Load(context.Background(), x.ID)
 	require.NoError(t, err)
-	assert.Equal(t, runtime.StatusActive, kept.Status)
+	assert.Equal(t, x.Version, kept.Version, "nothing was saved")
 	require.NotNil(t, kept.Wait, "still waiting")
 	assert.Equal(t, "ask", kept.Wait.State)
 
+	cm.cancel = nil
 	y, err := h.engine.Resume(context.Background(), x.ID, resumeMessage("Ada"))
 	require.NoError(t, err)
 	assert.Equal(t, runtime.StatusEnded, y.Status, y.Reason)
+	var keys []string
+	for _, e := range transcript.Entries() {
+		if e.Text == "Thanks Ada" {
+			keys = append(keys, e.Effect)
+		}
+	}
+	require.Len(t, keys, 2, "sent by the canceled run and by the retry: at least once")
+	assert.Equal(t, keys[0], keys[1], "under one key")
 }
 
 // cancelingDoer is an HTTP service whose request is still out when the

@@ -127,4 +127,7 @@ func TestASecondCallWhileOneIsLiveFails(t *testing.T) {
 	assert.Equal(t, runtime.StatusFailed, x.Status)
 	assert.Equal(t, runtime.FailureCallLive, x.FailureCode)
 	assert.Equal(t, "CA1", x.Call.Sid, "the live call stays the execution's")
+	for _, e := range h.transcript.Entries() {
+		assert.NotEqual(t, "call", e.Op, "no second call was placed: %v", e)
+	}
 }

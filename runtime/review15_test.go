@@ -182,11 +182,25 @@ func TestBeginAndAdvanceNeedNoStore(t *testing.T) {
 	assert.Equal(t, path(s), path(z))
 }
 
+// dueBarrier holds every Due until listed's count of them have listed.
+type dueBarrier struct {
+	*runtime.MemoryStore
+	listed sync.WaitGroup
+}
+
+func (s *dueBarrier) Due(ctx context.Context, at time.Time, limit int) ([]string, error) {
+	ids, err := s.MemoryStore.Due(ctx, at, limit)
+	s.listed.Done()
+	s.listed.Wait()
+	return ids, err
+}
+
 // Several expiry workers on one store deliver each timeout once: each
 // takes the execution's lock, and a worker that comes second finds the
 // wait answered (issue 15's claim of due executions, kept by the lock).
 func TestExpiryWorkersDeliverEachTimeoutOnce(t *testing.T) {
-	h := newHarness(t, map[string]string{"FW": askTwice})
+	store := &dueBarrier{MemoryStore: runtime.NewMemoryStore()}
+	h := newHarness(t, map[string]string{"FW": askTwice}, runtime.WithStore(store))
 	const n = 200
 	for i := range n {
 		req := rest
@@ -194,7 +208,8 @@ func TestExpiryWorkersDeliverEachTimeoutOnce(t *testing.T) {
 		h.start(t, req)
 	}
 	h.clock.Advance(2 * time.Minute)
-	other := runtime.New(runtime.WithSource(runtime.Definitions{"FW": mustParse(t, askTwice)}), runtime.WithStore(h.store),
+	store.listed.Add(4) // no worker delivers before all four have listed the same ids
+	other := runtime.New(runtime.WithSource(runtime.Definitions{"FW": mustParse(t, askTwice)}), runtime.WithStore(store),
 		runtime.WithServices(h.services), runtime.WithClock(h.clock.Now))
 	var wg sync.WaitGroup
 	counts := make([]int, 4)
