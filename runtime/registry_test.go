@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/standard"
@@ -24,20 +25,29 @@ func crmType() widgets.Type {
 // An engine runs its own copy of the registry it was built with: what its
 // creator registers or replaces afterwards changes nothing in it.
 func TestChangingARegistryAfterBuildingAnEngineDoesNotChangeTheEngine(t *testing.T) {
+	setter := `{"description": "set", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
+	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "k", "value": "v"}]}}]}`
 	reg := standard.New()
-	h := newHarness(t, map[string]string{"FW": crmFlow}, runtime.WithWidgets(reg))
+	h := newHarness(t, map[string]string{"FW": crmFlow, "FWset": setter}, runtime.WithWidgets(reg))
 	assert.NotEmpty(t, h.engine.Check(mustParse(t, crmFlow)).Errors(), "crm-lookup is unknown to the engine")
 
 	require.NoError(t, reg.Register(crmType()))
 	require.NoError(t, reg.Replace(widgets.Type{Name: "set-variables", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }}))
 	_, err := h.engine.Start(context.Background(), rest)
-	require.Error(t, err, "still unknown: the engine's copy did not change")
+	require.ErrorIs(t, err, flow.ErrInvalid, "still unknown: the engine's copy did not change")
 	assert.Contains(t, err.Error(), "crm-lookup")
+	set := rest
+	set.FlowSid = "FWset"
+	x := h.start(t, set)
+	assert.Equal(t, runtime.StatusEnded, x.Status, "set-variables is still the engine's own, not the replacement: %s", x.Reason)
+	assert.Equal(t, "v", x.Variables()["k"])
 
 	// Nor does changing the registry the engine hands out.
-	h.engine.Registry().Register(crmType())
+	require.NoError(t, h.engine.Registry().Register(crmType()))
 	_, err = h.engine.Start(context.Background(), rest)
-	require.Error(t, err)
+	require.ErrorIs(t, err, flow.ErrInvalid)
+	assert.Contains(t, err.Error(), "crm-lookup")
 }
 
 // Options compose in any order: WithWidget before WithWidgets is not
