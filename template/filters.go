@@ -66,8 +66,8 @@ func standardFilters() map[string]filter {
 		"reverse":      {0, 0, filterReverse},
 		"sort":         {0, 1, filterSort},
 		"sort_natural": {0, 1, filterSortNatural},
-		"first":        {0, 0, filterFirst},
-		"last":         {0, 0, filterLast},
+		"first":        {0, 0, edgeFilter("first")},
+		"last":         {0, 0, edgeFilter("last")},
 		"uniq":         {0, 0, filterUniq},
 		"where":        {0, 2, filterWhere},
 		"sum":          {0, 1, filterSum},
@@ -331,18 +331,13 @@ func operand(v any) any {
 // floatOf reads v as osteele/liquid's sum and pluralize do: a number, or a
 // text strconv.ParseFloat reads; anything else is 0.
 func floatOf(v any) float64 {
-	switch v := v.(type) {
-	case int64:
-		return float64(v)
-	case float64:
-		return v
-	case string:
-		f, err := strconv.ParseFloat(v, 64)
-		if err == nil {
+	if str, ok := v.(string); ok {
+		if f, err := strconv.ParseFloat(str, 64); err == nil {
 			return f
 		}
+		return 0
 	}
-	return 0
+	return asFloat(v)
 }
 
 // describeValue names v in an error message.
@@ -714,28 +709,21 @@ func filterReverse(s *state, in any, _ []any, _ map[string]any) (any, error) {
 	return out, nil
 }
 
-// filterFirst is first: the first element, nil for an empty array.
-func filterFirst(s *state, in any, _ []any, _ map[string]any) (any, error) {
-	if r, ok := in.(rangeValue); ok {
-		return property(r, "first"), nil
+// edgeFilter is first or last (name): that element of an array or a
+// range, nil for an empty one; a map's values in key order count as its
+// elements, as argList reads them.
+func edgeFilter(name string) filterFunc {
+	return func(s *state, in any, _ []any, _ map[string]any) (any, error) {
+		switch in.(type) {
+		case []any, rangeValue:
+			return property(in, name), nil
+		}
+		list, err := argList(s, name, in)
+		if err != nil {
+			return nil, err
+		}
+		return property(list, name), nil
 	}
-	list, err := argList(s, "first", in)
-	if err != nil || len(list) == 0 {
-		return nil, err
-	}
-	return list[0], nil
-}
-
-// filterLast is last: the last element, nil for an empty array.
-func filterLast(s *state, in any, _ []any, _ map[string]any) (any, error) {
-	if r, ok := in.(rangeValue); ok {
-		return property(r, "last"), nil
-	}
-	list, err := argList(s, "last", in)
-	if err != nil || len(list) == 0 {
-		return nil, err
-	}
-	return list[len(list)-1], nil
 }
 
 // filterSort is sort: the elements in order, or, given a property name,
@@ -1615,31 +1603,37 @@ func filterPluralize(s *state, in any, args []any, _ map[string]any) (any, error
 	return out, s.grow("pluralize", len(out))
 }
 
-// filterTruncate is truncate: a text of more characters than the first
-// argument (50 when left out) cut so that with the ellipsis (the second
-// argument, "..." when left out) it has that many.
-func filterTruncate(s *state, in any, args []any, _ map[string]any) (any, error) {
-	t, err := argText(in)
-	if err != nil {
-		return nil, err
+// truncateArgs reads what truncate and truncatewords (name) take: the
+// text, the count (defN when left out) and the ellipsis ("..." when left
+// out), charging the work of going through the text.
+func truncateArgs(s *state, name string, in any, args []any, defN int) (t string, n int, ellipsis string, err error) {
+	if t, err = argText(in); err != nil {
+		return "", 0, "", err
 	}
-	n, ellipsis := 50, "..."
+	n, ellipsis = defN, "..."
 	if len(args) > 0 {
-		if n, err = argInt("truncate", args[0]); err != nil {
-			return nil, err
+		if n, err = argInt(name, args[0]); err != nil {
+			return "", 0, "", err
 		}
 	}
 	if len(args) > 1 {
 		if ellipsis, err = argText(args[1]); err != nil {
-			return nil, err
+			return "", 0, "", err
 		}
 	}
-	if err := s.work(len(t) >> 6); err != nil {
+	return t, n, ellipsis, s.work(len(t) >> 6)
+}
+
+// filterTruncate is truncate: a text of more characters than the first
+// argument (50 when left out) cut so that with the ellipsis (the second
+// argument, "..." when left out) it has that many.
+func filterTruncate(s *state, in any, args []any, _ map[string]any) (any, error) {
+	t, n, ellipsis, err := truncateArgs(s, "truncate", in, args, 50)
+	if err != nil {
 		return nil, err
 	}
-	chars := utf8.RuneCountInString(t)
 	out := t
-	if chars > n {
+	if chars := utf8.RuneCountInString(t); chars > n {
 		keep := min(max(n-utf8.RuneCountInString(ellipsis), 0), chars)
 		prefix, err := runeSlice("truncate", t, 0, keep)
 		if err != nil {
@@ -1656,27 +1650,12 @@ func filterTruncate(s *state, in any, args []any, _ map[string]any) (any, error)
 // first argument (15 when left out, at least 1) cut to that many, joined
 // by a space, and the ellipsis (the second argument, "..." when left out).
 func filterTruncateWords(s *state, in any, args []any, _ map[string]any) (any, error) {
-	t, err := argText(in)
+	t, n, ellipsis, err := truncateArgs(s, "truncatewords", in, args, 15)
 	if err != nil {
 		return nil, err
 	}
-	n, ellipsis := 15, "..."
-	if len(args) > 0 {
-		if n, err = argInt("truncatewords", args[0]); err != nil {
-			return nil, err
-		}
-	}
-	n = max(n, 1)
-	if len(args) > 1 {
-		if ellipsis, err = argText(args[1]); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.work(len(t) >> 6); err != nil {
-		return nil, err
-	}
 	out := t
-	if words, more := firstWords(t, n); more {
+	if words, more := firstWords(t, max(n, 1)); more {
 		if out, err = concatText("truncatewords", strings.Join(words, " "), ellipsis); err != nil {
 			return nil, err
 		}

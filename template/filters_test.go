@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -564,12 +565,15 @@ func TestFilterDifferencesFromOsteele(t *testing.T) {
 func TestFiltersDoNotWriteTheirInput(t *testing.T) {
 	for name := range filters {
 		for _, in := range []any{[]any{"b", kwEmpty, "a"}, []any{int64(3), int64(1)}, diffPeople} {
-			args := []any{kwBlank, "name"}
-			args = args[:min(len(args), filters[name].maxArgs)]
-			before, beforeArgs := fingerprint(in), fingerprint(args)
-			_, _ = callFilter(name, in, args, nil)
-			assert.Equal(t, before, fingerprint(in), name)
-			assert.Equal(t, beforeArgs, fingerprint(args), name)
+			// With a keyword among the arguments (the evaluator hands
+			// the filter a copy), and without (it hands its own).
+			for _, args := range [][]any{{kwBlank, "name"}, {[]any{"b", "a"}, "name"}} {
+				args = args[:min(len(args), filters[name].maxArgs)]
+				before, beforeArgs := fingerprint(in), fingerprint(args)
+				_, _ = callFilter(name, in, args, nil)
+				assert.Equal(t, before, fingerprint(in), name)
+				assert.Equal(t, beforeArgs, fingerprint(args), name)
+			}
 		}
 	}
 }
@@ -840,4 +844,60 @@ func FuzzFilters(f *testing.F) {
 			t.Fatalf("%s: writes its input or arguments", name)
 		}
 	})
+}
+
+// A filter whose result would be huge refuses it before building it: the
+// refusal allocates a small fraction of what the result would take.
+func TestFiltersRefuseBeforeBuilding(t *testing.T) {
+	text16k := strings.Repeat("x", MaxTextBytes)
+	cases := []struct {
+		name string
+		in   any
+		args []any
+	}{
+		{"date", "now", []any{"%100000000Y"}},                      // 100 MB of padding
+		{"replace", text16k, []any{"", strings.Repeat("y", 1000)}}, // 16 MB
+		{"replace", text16k, []any{"x", strings.Repeat("y", 1000)}},
+		{"append", text16k, []any{strings.Repeat("y", 8<<20)}},
+		{"join", rangeValue{1, 1 << 40}, []any{","}},
+		{"escape", strings.Repeat("<", 8<<20), nil},
+		{"url_encode", strings.Repeat("/", 8<<20), nil},
+		{"to_json", []any{strings.Repeat("<", 8<<20)}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var before, after goruntime.MemStats
+			goruntime.ReadMemStats(&before)
+			_, err := filters[c.name].fn(fresh(), c.in, c.args, nil)
+			goruntime.ReadMemStats(&after)
+			require.Equal(t, CodeBudget, CodeOf(err), "%v", err)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4*MaxTextBytes), "allocated building what it refused")
+		})
+	}
+}
+
+// Results keep their type, not only their text: an integer stays an
+// integer ({{ a | sum | type }} and later arithmetic depend on it).
+func TestFilterResultTypes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   any
+		args []any
+		want any
+	}{
+		{"sum", []any{int64(1), int64(2)}, nil, int64(3)},
+		{"sum", []any{1.5, int64(2)}, nil, 3.5},
+		{"size", "abc", nil, int64(3)},
+		{"size", []any{1.0, 2.0}, nil, int64(2)},
+		{"plus", "\n 2\n", []any{int64(1)}, int64(3)},
+		{"divided_by", int64(7), []any{int64(2)}, int64(3)},
+		{"divided_by", int64(7), []any{2.0}, 3.5},
+		{"at_most", int64(7), []any{int64(2)}, int64(2)},
+		{"first", rangeValue{4, 9}, nil, int64(4)},
+		{"last", []any{"a", "b"}, nil, "b"},
+	} {
+		got, err := filters[c.name].fn(fresh(), c.in, c.args, nil)
+		require.NoError(t, err, c.name)
+		assert.Equal(t, c.want, got, "%s %v %v", c.name, c.in, c.args)
+	}
 }

@@ -385,3 +385,11 @@ func BenchmarkRenderCounter(b *testing.B) {
 		}
 	}
 }
+
+// A map is written as osteele/liquid writes it, nested nils and lists
+// included.
+func TestMapsAreWrittenAsGoWritesThem(t *testing.T) {
+	got, err := renderSrc(t, testRenderer(), "{{ m }}", map[string]any{"m": map[string]any{"b": 1.5, "a": []any{nil, "x", []any{1.0, nil}}}})
+	require.NoError(t, err)
+	assert.Equal(t, "map[a:[<nil> x [1 <nil>]] b:1.5]", got)
+}

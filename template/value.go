@@ -2,7 +2,6 @@ package template
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -79,11 +78,7 @@ func text(v any) string {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case []any:
 		var b strings.Builder
-		for _, x := range v {
-			if !writeText(&b, x) {
-				break
-			}
-		}
+		writeText(&b, v)
 		return b.String()
 	case rangeValue:
 		var b strings.Builder
@@ -134,44 +129,12 @@ func goNumber(v any) (any, bool) {
 	return nil, false
 }
 
-// mapText formats a map as Go's fmt does (map[k:v ...], keys sorted), which
-// is how osteele/liquid writes one.
+// mapText formats a map as Go's fmt does (map[k:v ...], keys sorted, a
+// nested nil as <nil>), which is how osteele/liquid writes one; it stops
+// past MaxTextBytes.
 func mapText(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	b.WriteString("map[")
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k)
-		b.WriteByte(':')
-		switch x := m[k].(type) {
-		case nil:
-			b.WriteString("<nil>")
-		case []any:
-			b.WriteByte('[')
-			for j, e := range x {
-				if j > 0 {
-					b.WriteByte(' ')
-				}
-				if !writeText(&b, e) {
-					break
-				}
-			}
-			b.WriteByte(']')
-		default:
-			b.WriteString(text(x))
-		}
-		if b.Len() > MaxTextBytes {
-			break
-		}
-	}
-	b.WriteByte(']')
+	sprint(&b, m)
 	return b.String()
 }
 
