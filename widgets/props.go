@@ -167,7 +167,7 @@ func (p *Props) Int(key string, def, min, max int) int {
 // Seconds returns property key, a number of seconds in [min, max], as a
 // duration; def is in seconds.
 func (p *Props) Seconds(key string, def, min, max int) time.Duration {
-	return secondsDuration(p.Int(key, def, min, max))
+	return Seconds(p.Int(key, def, min, max))
 }
 
 // Bool returns property key as a boolean, or def when absent. "true" and

@@ -6,7 +6,9 @@ import (
 	"time"
 )
 
-func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }
+// Seconds is n seconds, as a Duration: widget properties give times in
+// whole seconds.
+func Seconds(n int) time.Duration { return time.Duration(n) * time.Second }
 
 // DataString returns data[key] as text: strings as is, numbers and booleans
 // formatted, absent as "".

@@ -92,7 +92,7 @@ func (n *tdExecuteActionNode) Run(sc widgets.StepContext) (widgets.Result, error
 		params = map[string]string{}
 	}
 	parent := sc.Context()
-	ctx, cancel := context.WithTimeout(parent, secondsDuration(secs))
+	ctx, cancel := context.WithTimeout(parent, widgets.Seconds(secs))
 	defer cancel()
 	res, err := acts.Execute(ctx, action, params)
 	if err == nil {

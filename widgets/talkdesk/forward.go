@@ -109,7 +109,7 @@ func (n *tdForwardNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if v == nil {
 		return widgets.Result{}, errNoVoice
 	}
-	timeout := secondsDuration(secs)
+	timeout := widgets.Seconds(secs)
 	d := widgets.Dial{Noun: "number", To: to, CallerID: callerID, Timeout: timeout}
 	if err := v.Connect(sc.Context(), sc.Call().Sid, d); err != nil {
 		return widgets.Result{}, &widgets.ServiceError{Service: "voice", Err: err}

@@ -108,7 +108,7 @@ func (n *tdOutboundCallNode) Run(sc widgets.StepContext) (widgets.Result, error)
 	if v == nil {
 		return widgets.Result{}, errNoVoice
 	}
-	timeout := secondsDuration(ring)
+	timeout := widgets.Seconds(ring)
 	sid, err := v.Call(sc.Context(), widgets.OutboundCall{From: from, To: to, Timeout: timeout})
 	if err != nil {
 		return widgets.Result{}, &widgets.ServiceError{Service: "voice", Err: err}

@@ -286,6 +286,4 @@ func tdIsPhone(s string) bool {
 	return ok
 }
 
-func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }
-
 var errNoVoice = widgets.NotConfigured("voice", "no voice service is configured")

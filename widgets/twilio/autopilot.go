@@ -115,7 +115,7 @@ func (n *autopilotNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		}
 		prompt["memory"] = m
 	}
-	return widgets.Result{Wait: &widgets.Wait{Events: autopilotEvents, Timeout: secondsDuration(timeout), Prompt: prompt}}, nil
+	return widgets.Result{Wait: &widgets.Wait{Events: autopilotEvents, Timeout: widgets.Seconds(timeout), Prompt: prompt}}, nil
 }
 
 func (n *autopilotNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {

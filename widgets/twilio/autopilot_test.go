@@ -1,6 +1,7 @@
 package twilio_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 func TestSendToAutopilotChecks(t *testing.T) {
@@ -69,6 +71,11 @@ func TestSendToAutopilot(t *testing.T) {
 
 		res = resume(t, n, sc, widgets.Event{Name: "sessionEnded", Data: map[string]any{"Memory": "not json"}})
 		assert.Equal(t, map[string]any{"Memory": "not json"}, res.Outputs)
+
+		// Memory nested past MaxParsedDepth stays text, as an HTTP body would.
+		deep := strings.Repeat(`{"a":`, twilio.MaxParsedDepth+1) + "1" + strings.Repeat("}", twilio.MaxParsedDepth+1)
+		res = resume(t, n, sc, widgets.Event{Name: "sessionEnded", Data: map[string]any{"Memory": deep}})
+		assert.Equal(t, map[string]any{"Memory": deep}, res.Outputs)
 
 		res = resume(t, n, sc, widgets.Event{Name: "failure", Data: map[string]any{"error": "assistant deleted"}})
 		assert.Equal(t, "failure", res.Event)

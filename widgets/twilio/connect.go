@@ -87,7 +87,7 @@ func (n *connectNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	d := widgets.Dial{Noun: n.noun, Timeout: secondsDuration(timeout), Record: n.record}
+	d := widgets.Dial{Noun: n.noun, Timeout: widgets.Seconds(timeout), Record: n.record}
 	to := n.to
 	if n.noun == "sip" && !n.sip.IsZero() {
 		to = n.sip

@@ -156,7 +156,7 @@ func (n *enqueueNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	q := widgets.Enqueue{Priority: priority, Timeout: secondsDuration(timeout), WaitURLMethod: n.method, Contact: sc.ContactAddress()}
+	q := widgets.Enqueue{Priority: priority, Timeout: widgets.Seconds(timeout), WaitURLMethod: n.method, Contact: sc.ContactAddress()}
 	for _, f := range []struct {
 		t   widgets.Text
 		dst *string

@@ -247,13 +247,26 @@ const MaxParsedDepth = 24
 // parseObject decodes b when it is a JSON object nesting at most
 // MaxParsedDepth levels, else returns nil.
 func parseObject(b []byte) map[string]any {
-	s := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(s, "{") || jsonutil.Beyond(s, MaxParsedDepth) >= 0 {
-		return nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil
-	}
+	m, _ := parseJSON(string(b)).(map[string]any)
 	return m
+}
+
+// parseJSON decodes s when it is a JSON object or array nesting at most
+// MaxParsedDepth levels, else returns nil: the one reading of JSON a flow
+// hands the Twilio widgets (a response's parsed, a Set Variables value,
+// Autopilot's memory, task attributes).
+func parseJSON(s string) any {
+	s = strings.TrimSpace(s)
+	if s == "" || (s[0] != '{' && s[0] != '[') || jsonutil.Beyond(s, MaxParsedDepth) >= 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil
+	}
+	switch v.(type) {
+	case map[string]any, []any:
+		return v
+	}
+	return nil
 }

@@ -296,7 +296,7 @@ func TestMakeHTTPRequestFailures(t *testing.T) {
 	})
 	t.Run("a template that fails to render ends the step with an error", func(t *testing.T) {
 		n := mustCompile(t, "make-http-request", map[string]any{"url": "https://api.example.com/x",
-			"parameters": []any{map[string]any{"key": "a", "value": "{{ flow.data.a | upcase }}"}}})
+			"parameters": []any{map[string]any{"key": "a", "value": "{{ flow.data.a | divided_by: 0 }}"}}})
 		_, err := n.Run(newStep(fake.New().Services()))
 		assert.ErrorContains(t, err, `parameter "a"`)
 	})

@@ -170,7 +170,7 @@ func (n *sendAndWaitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		Outputs: map[string]any{"outbound": messageOutputs(m, s)},
 		Wait: &widgets.Wait{
 			Events:  sendAndWaitEvents,
-			Timeout: secondsDuration(timeout),
+			Timeout: widgets.Seconds(timeout),
 			Prompt:  map[string]any{"input": "reply"},
 		},
 	}, nil

@@ -160,7 +160,7 @@ func (n *outgoingCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, err
 	}
 	c := widgets.OutboundCall{
-		Timeout: secondsDuration(timeout), Record: n.record, MachineDetection: n.machineDetection,
+		Timeout: widgets.Seconds(timeout), Record: n.record, MachineDetection: n.machineDetection,
 		Extra: widgets.CopyData(n.extra),
 	}
 	for _, f := range []struct {

@@ -142,7 +142,7 @@ func (n *paymentsNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, errNoPayments
 	}
 	r := widgets.PaymentRequest{
-		Connector: n.connector, MaxAttempts: n.maxAttempts, Timeout: secondsDuration(n.timeout),
+		Connector: n.connector, MaxAttempts: n.maxAttempts, Timeout: widgets.Seconds(n.timeout),
 		PaymentMethod: n.method, TokenType: n.tokenType, SecurityCode: n.securityCode,
 		MinPostalCodeLength: n.minPostalCode, ValidCardTypes: n.cardTypes, Language: n.language,
 	}

@@ -91,7 +91,7 @@ func (n *voicemailNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, err
 	}
 	r := widgets.Recording{
-		Mode: "voicemail", Timeout: secondsDuration(timeout), MaxLength: secondsDuration(maxLength),
+		Mode: "voicemail", Timeout: widgets.Seconds(timeout), MaxLength: widgets.Seconds(maxLength),
 		FinishOnKey: n.finish, Transcribe: n.transcribe, PlayBeep: n.playBeep, Trim: n.trim,
 		StatusCallback: n.status, TranscriptionCallback: n.transcript,
 	}

@@ -75,13 +75,13 @@ func (n *redirectNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if err := validURL(u); err != nil {
 		return widgets.Result{Event: "fail", Outputs: errorOutputs(fmt.Errorf("url: %w", err))}, nil
 	}
-	r := widgets.Redirect{URL: u, Method: n.method, Timeout: secondsDuration(timeout)}
+	r := widgets.Redirect{URL: u, Method: n.method, Timeout: widgets.Seconds(timeout)}
 	if err := v.Redirect(sc.Context(), sc.Call().Sid, r); err != nil {
 		return widgets.Result{Event: "fail", Outputs: errorOutputs(fmt.Errorf("voice: %w", err))}, nil
 	}
 	return widgets.Result{Wait: &widgets.Wait{
 		Events:  redirectEvents,
-		Timeout: secondsDuration(timeout),
+		Timeout: widgets.Seconds(timeout),
 		Prompt:  map[string]any{"input": "twiml return", "url": u},
 	}}, nil
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/studioflow/studioflow/flow"
-	"github.com/studioflow/studioflow/internal/jsonutil"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -72,7 +71,8 @@ type setVariable struct {
 	key   string
 	value widgets.Text
 	// fixed is the value to store as is, when the value is a number
-	// literal; nil otherwise.
+	// literal or, for a json item, a fixed JSON object or array; nil
+	// otherwise.
 	fixed any
 	// json parses the rendered value ("Parse as JSON object").
 	json bool
@@ -110,7 +110,9 @@ func compileSetVariables(p *widgets.Props) widgets.Node {
 		if !v.value.Dynamic {
 			if f, ok := numberLiteral(src); ok {
 				v.fixed = f
-			} else if v.json && !hasPlaceholder(src) && parseJSONVariable(src) == nil {
+			} else if parsed := parseJSON(src); v.json && parsed != nil {
+				v.fixed = parsed // parsed once, here (SetVariable stores a copy)
+			} else if v.json && !hasPlaceholder(src) {
 				p.Report("variables", widgets.CodePropertyInvalid, flow.SeverityWarning,
 					"variables[%d] (%s) is to be parsed as JSON, but %q is not a JSON object; it is stored as text", i, key, src)
 			}
@@ -152,7 +154,7 @@ func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 			return widgets.Result{}, fmt.Errorf("variable %q: %w", v.key, err)
 		}
 		if v.json {
-			if parsed := parseJSONVariable(s); parsed != nil {
+			if parsed := parseJSON(s); parsed != nil {
 				sc.SetVariable(v.key, parsed)
 				continue
 			}
@@ -186,22 +188,4 @@ func numberLiteral(s string) (float64, bool) {
 		f = 0 // -0 is stored as 0
 	}
 	return f, true
-}
-
-// parseJSONVariable decodes s when it is a JSON object or array nesting at
-// most MaxParsedDepth levels, else returns nil.
-func parseJSONVariable(s string) any {
-	s = strings.TrimSpace(s)
-	if s == "" || (s[0] != '{' && s[0] != '[') || jsonutil.Beyond(s, MaxParsedDepth) >= 0 {
-		return nil
-	}
-	var v any
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return nil
-	}
-	switch v.(type) {
-	case map[string]any, []any:
-		return v
-	}
-	return nil
 }

@@ -1,12 +1,9 @@
 package twilio
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/studioflow/studioflow/widgets"
 
@@ -130,17 +127,11 @@ func jsonObject(s string) (map[string]any, error) {
 	if strings.TrimSpace(s) == "" {
 		return map[string]any{}, nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil, err
+	if m, ok := parseJSON(s).(map[string]any); ok {
+		return m, nil
 	}
-	if m == nil {
-		return nil, errors.New("null is not an object")
-	}
-	return m, nil
+	return nil, fmt.Errorf("not a JSON object of at most %d levels", MaxParsedDepth)
 }
 
 // errorOutputs is the outputs of a step that failed with err.
 func errorOutputs(err error) map[string]any { return map[string]any{"error": err.Error()} }
-
-func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }

@@ -14,8 +14,9 @@ import (
 // Some of Twilio's widgets hand the contact to a product only Twilio runs
 // (Dialogflow virtual agents through <Connect><VirtualAgent>, Twilio
 // Conversations, ConversationRelay). Widgets has no service interface for
-// them, so these types load, check their properties and events like any
-// other, and a step of one fails the execution with a service error
+// them, so these types load and check their properties and events like
+// any other (a property they do not check is not read), and a step of one
+// fails the execution with a service error
 // (widgets.NotConfigured, failure code service_error) saying what it needs.
 // A host that does reach the product runs them by replacing the type on its
 // registry (widgets.Registry.Replace) with its own Compile.
@@ -113,8 +114,8 @@ var virtualAgentEvents = []string{"return", "hangup"}
 // http(s) URL), status_callback_method (GET or POST, default POST),
 // timeout (seconds, at most 30 days, an execution's lifetime), and the
 // session properties
-// (session_behavior, resume_session_identification_method ...), kept as
-// written. Events: completed, live-agent-handoff, hangup (the call is
+// (session_behavior, resume_session_identification_method ...), checked
+// where noted and otherwise not read: the step fails before using them. Events: completed, live-agent-handoff, hangup (the call is
 // over, see EndsCallOn), failed, paused, timeout.
 func ConnectVirtualAgentV2() widgets.Type {
 	return widgets.Type{
@@ -151,7 +152,8 @@ var virtualAgentV2Events = []string{"completed", "live-agent-handoff", "hangup",
 //
 // Properties: conversation_service_sid (a state without it gets a
 // warning), friendly_name, attributes, participants, timers and the
-// others Twilio's page lists, kept as written. Events: created, failed.
+// others Twilio's page lists, not read: the step fails before using them.
+// Events: created, failed.
 func StartConversation() widgets.Type {
 	return widgets.Type{
 		Vendor: flow.VendorTwilio,
@@ -177,8 +179,8 @@ var startConversationEvents = []string{"created", "failed"}
 //	                  "conversation_sid": "{{flow.data.conversation}}" } }
 //
 // Properties: conversation_service_sid and conversation_sid (a state
-// without one gets a warning), and the others Twilio's page lists, kept as
-// written. Events: resumed, failed.
+// without one gets a warning), and the others Twilio's page lists, not
+// read: the step fails before using them. Events: resumed, failed.
 func ResumeConversation() widgets.Type {
 	return widgets.Type{
 		Vendor: flow.VendorTwilio,
@@ -206,7 +208,8 @@ var resumeConversationEvents = []string{"resumed", "failed"}
 //
 // Properties: url (required, a wss:// or ws:// URL), welcome_greeting,
 // voice, language, parameters [{key, value}] and the others Twilio's page
-// lists, kept as written. Events: success (the session ended), failed.
+// lists, not read: the step fails before using them. Events: success
+// (the session ended), failed.
 func RunConversationRelay() widgets.Type {
 	return widgets.Type{
 		Vendor:    flow.VendorTwilio,

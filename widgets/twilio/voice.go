@@ -189,7 +189,7 @@ func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		Prompt: pr, Input: "dtmf speech", FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
 		StopGather: n.stopGather, Hints: n.hints, SpeechModel: n.speechModel, Language: n.language,
 		ProfanityFilter: n.profanity, SpeechTimeout: n.speechEnd,
-		Timeout: secondsDuration(n.timeout),
+		Timeout: widgets.Seconds(n.timeout),
 	}
 	if err := v.Gather(sc.Context(), sc.Call().Sid, g); err != nil {
 		return widgets.Result{}, &widgets.ServiceError{Service: "voice", Err: err}
@@ -198,7 +198,7 @@ func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		Events: gatherEvents,
 		// The gather timeout runs after the prompt and between digits, so
 		// the host reports it; the engine's deadline is only a backstop.
-		Timeout:   secondsDuration(n.timeout) + GatherGrace,
+		Timeout:   widgets.Seconds(n.timeout) + GatherGrace,
 		Prompt:    map[string]any{"input": "dtmf speech", "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
 		Sensitive: n.sensitive,
 	}}, nil

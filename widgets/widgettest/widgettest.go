@@ -20,12 +20,12 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/template"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -157,25 +157,19 @@ func (s *Step) Lookup(path string) (any, bool) {
 	return cur, true
 }
 
-var pathRE = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}`)
-
-// Render implements widgets.StepContext: {{ a.b.c }} paths are replaced by
-// their values (missing ones by nothing); any other template is an error.
+// Render implements widgets.StepContext with the engine's own Liquid
+// (package template), against the step's context and clock: the template
+// the Text holds when its widget compiled it, or its source parsed now.
 func (s *Step) Render(t widgets.Text) (string, error) {
 	if !t.Dynamic {
 		return t.Src, nil
 	}
-	out := pathRE.ReplaceAllStringFunc(t.Src, func(m string) string {
-		v, _ := s.Lookup(pathRE.FindStringSubmatch(m)[1])
-		if v == nil {
-			return ""
-		}
-		return fmt.Sprint(v)
-	})
-	if widgets.IsTemplate(out) {
-		return "", fmt.Errorf("the test renderer cannot render %q", t.Src)
+	tpl := t.Template
+	if tpl == nil || tpl.Source() != t.Src {
+		tpl, _ = template.Parse(t.Src)
 	}
-	return out, nil
+	r := template.NewRenderer(template.Options{Clock: func() time.Time { return s.now }})
+	return r.Render(s.ctx, tpl, s.root)
 }
 
 // Compile compiles one state of type typ with props on reg, returning its
