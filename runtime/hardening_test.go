@@ -593,24 +593,41 @@ func TestKeypressesRightAfterASensitiveTimeoutAreRefused(t *testing.T) {
 
 // Starts racing on a broken flow check it once between them.
 func TestConcurrentStartsOfABrokenFlowCheckItOnce(t *testing.T) {
+	const starts = 16
 	var checks atomic.Int32
+	asked := &askingSource{Definitions: runtime.Definitions{"FWmenu": mustParse(t, menuFlow)}, all: make(chan struct{}), want: starts}
 	refuse := flow.CheckerFunc(func(*flow.Definition) flow.Problems {
 		checks.Add(1)
-		time.Sleep(20 * time.Millisecond) // a slow check, so the starts overlap
+		<-asked.all // every start has looked the flow up: they overlap
 		return flow.Problems{{Path: "#", Code: "test.refused", Message: "refused", Severity: flow.SeverityError}}
 	})
-	h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithCheckers(refuse))
+	h := newHarness(t, nil, runtime.WithCheckers(refuse), runtime.WithSource(asked))
 	var wg sync.WaitGroup
-	for range 16 {
+	for range starts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			_, err := h.engine.Start(context.Background(), call("FWmenu"))
-			assert.Error(t, err)
+			assert.ErrorIs(t, err, flow.ErrInvalid)
 		}()
 	}
 	wg.Wait()
 	assert.Equal(t, int32(1), checks.Load())
+}
+
+// askingSource closes all once want lookups of a flow have been made.
+type askingSource struct {
+	runtime.Definitions
+	all   chan struct{}
+	want  int32
+	count atomic.Int32
+}
+
+func (s *askingSource) Flow(ctx context.Context, sid, revision string) (*runtime.Resolved, error) {
+	if s.count.Add(1) == s.want {
+		close(s.all)
+	}
+	return s.Definitions.Flow(ctx, sid, revision)
 }
 
 // panickyStore panics on its first save, as a faulty driver might.
