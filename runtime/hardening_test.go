@@ -242,7 +242,9 @@ func TestDamagedRecordsGiveErrorsAndNeverHoldTheirContact(t *testing.T) {
 		h.store.PutRaw("FNnostate", []byte(strings.Replace(noState, x.ID, "FNnostate", 1)), "k2", t0)
 		for _, id := range []string{"FNgone", "FNnostate"} {
 			_, err = h.engine.Resume(ctx, id, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
-			require.Error(t, err, id)
+			var pe *runtime.ProgramError
+			require.ErrorAs(t, err, &pe, id)
+			assert.Equal(t, id, pe.Execution)
 			assert.NotErrorIs(t, err, runtime.ErrCorrupt, id)
 			still, err := h.engine.Get(ctx, id)
 			require.NoError(t, err)

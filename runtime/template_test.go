@@ -8,6 +8,8 @@ import (
 	"github.com/osteele/liquid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/template"
 )
 
 // The arithmetic filters agree with Liquid's on ordinary numbers, and read
@@ -72,8 +74,15 @@ func TestArithmeticEdges(t *testing.T) {
 		require.NoError(t, err, src)
 		assert.Equal(t, want, out, src)
 	}
-	for _, src := range []string{`{{ 1 | modulo: 0 }}`, `{{ 1 | divided_by: 0 }}`, `{{ s | replace: "", s }}`, `{{ s | replace_first: "", s }}`} {
+	for src, want := range map[string]string{
+		`{{ 1 | modulo: 0 }}`:            template.CodeRender,
+		`{{ 1 | divided_by: 0 }}`:        template.CodeRender,
+		`{{ s | replace: "", s }}`:       template.CodeBudget,
+		`{{ s | replace_first: "", s }}`: template.CodeBudget,
+	} {
 		_, err := r.render(context.Background(), src, map[string]any{"s": strings.Repeat("x", 9000)})
-		assert.Error(t, err, src)
+		assert.Equal(t, want, template.CodeOf(err), "%s: %v", src, err)
 	}
+	_, err := r.render(context.Background(), `{{ 1 | divided_by: 0 }}`, nil)
+	assert.ErrorContains(t, err, "by 0")
 }
