@@ -294,12 +294,13 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	x := r.ss.Execution()
+	// The contact's address first; a REST start (Twilio's Executions API)
+	// goes from the flow's number to the contact.
+	direction := "from %s to %s"
 	if x.Trigger == runtime.TriggerRequest {
-		// Twilio's Executions API: the flow's number reaches the contact.
-		fmt.Fprintf(r.out, "%s %s: %s to %s from %s\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
-	} else {
-		fmt.Fprintf(r.out, "%s %s: %s from %s to %s\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
+		direction = "to %s from %s"
 	}
+	fmt.Fprintf(r.out, "%s %s: %s "+direction+"\n", o.flowFile, describe(main.def), x.Trigger, x.Contact, x.Address)
 	r.flush()
 	if o.script != "" {
 		err = r.scripted(ctx, script)
@@ -573,15 +574,19 @@ func (r *runner) showWait(w io.Writer) {
 	if l := top.Label(); l != "" {
 		name = l + "/" + name
 	}
-	typ := ""
+	stateType := ""
 	key := top.Sid
 	if top.Kind == runtime.FrameModule {
 		key = "module:" + top.Ref
 	}
 	if l, ok := r.defs[key]; ok {
 		if st := l.def.State(ws.State); st != nil {
-			typ = " (" + st.Type + ")"
+			stateType = st.Type
 		}
+	}
+	typ := ""
+	if stateType != "" {
+		typ = " (" + stateType + ")"
 	}
 	fmt.Fprintf(w, "? %s%s waits for %s", name, typ, strings.Join(ws.Events, ", "))
 	var details []string
@@ -590,7 +595,7 @@ func (r *runner) showWait(w io.Writer) {
 	}
 	if ws.Deadline != nil {
 		at := ws.Deadline.Format(time.RFC3339)
-		if typ == " (gather-input-on-call)" {
+		if stateType == "gather-input-on-call" {
 			// The call's own timeout is Twilio's to report; the engine's
 			// deadline is that timeout plus the grace it gives the host.
 			at = fmt.Sprintf("%s (its timeout, plus %s the engine waits for the host to report it)", at, twilio.GatherGrace)
