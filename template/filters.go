@@ -301,6 +301,21 @@ func argList(s *state, name string, v any) ([]any, error) {
 	return nil, errorf(CodeRender, "%s: %s is not an array", name, describeValue(v))
 }
 
+// listAndKey reads what map, where and sum (name) take: the input as an
+// array and the property name their first argument gives ("" when left
+// out).
+func listAndKey(s *state, name string, in any, args []any) ([]any, string, error) {
+	list, err := argList(s, name, in)
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := argText(argAt(args, 0))
+	if err != nil {
+		return nil, "", err
+	}
+	return list, key, nil
+}
+
 // rangeItems builds the integers of r from its i-th to before its j-th,
 // accounting for the list.
 func rangeItems(s *state, name string, r rangeValue, i, j int64) ([]any, error) {
@@ -675,11 +690,7 @@ func filterJoin(s *state, in any, args []any, _ map[string]any) (any, error) {
 // filterMap is map: the property named by the argument of each element
 // (what item.name gives).
 func filterMap(s *state, in any, args []any, _ map[string]any) (any, error) {
-	list, err := argList(s, "map", in)
-	if err != nil {
-		return nil, err
-	}
-	key, err := argText(argAt(args, 0))
+	list, key, err := listAndKey(s, "map", in, args)
 	if err != nil {
 		return nil, err
 	}
@@ -992,11 +1003,7 @@ func (k *keyer) key(v any) bool {
 // equals the second (==, which reads a text holding a number as that
 // number when compared with a number, and knows empty and blank).
 func filterWhere(s *state, in any, args []any, _ map[string]any) (any, error) {
-	list, err := argList(s, "where", in)
-	if err != nil {
-		return nil, err
-	}
-	key, err := argText(argAt(args, 0))
+	list, key, err := listAndKey(s, "where", in, args)
 	if err != nil {
 		return nil, err
 	}
@@ -1021,11 +1028,7 @@ func filterWhere(s *state, in any, args []any, _ map[string]any) (any, error) {
 // is not one (or a sum past int64, where osteele/liquid wraps), the sum is
 // a float, texts read by strconv.ParseFloat and anything else as 0.
 func filterSum(s *state, in any, args []any, _ map[string]any) (any, error) {
-	list, err := argList(s, "sum", in)
-	if err != nil {
-		return nil, err
-	}
-	key, err := argText(argAt(args, 0))
+	list, key, err := listAndKey(s, "sum", in, args)
 	if err != nil {
 		return nil, err
 	}

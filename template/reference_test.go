@@ -402,8 +402,9 @@ func refLonePath(src string) (string, bool) {
 	return inner, true
 }
 
-// lookup resolves a dotted path in nested maps. found is false when a key
-// is missing; a value that is not a map part-way returns (nil, true), which
+// refLookup resolves a dotted path in nested maps, as the runtime's fast
+// path did. found is false when a key is missing; a value that is not a map
+// part-way returns (nil, true), which
 // no caller renders itself.
 func refLookup(m map[string]any, path string) (any, bool) {
 	var cur any = m

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/studioflow/studioflow/widgets"
-
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/condition"
 )
 
