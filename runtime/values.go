@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/studioflow/studioflow/internal/jsonutil"
 )
@@ -70,11 +71,17 @@ func (b *bounds) spend(n int) *ValueError {
 
 // value returns v in JSON-like form. depth is the nesting of v's container.
 func (b *bounds) value(v any, depth int) (any, *ValueError) {
+	if s, ok := v.(string); ok {
+		if utf8.ValidString(s) {
+			// v as it came: boxing s again would allocate on every step
+			// that sets a text.
+			return v, b.spend(len(s) + 2)
+		}
+		return jsonText(s), b.spend(len(s) + 2)
+	}
 	switch v := v.(type) {
 	case nil:
 		return nil, b.spend(4)
-	case string:
-		return jsonText(v), b.spend(len(v) + 2)
 	case bool:
 		return v, b.spend(5)
 	case float64:
