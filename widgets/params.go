@@ -19,7 +19,7 @@ func RenderParams(sc StepContext, kvs []KeyValue) ([]Param, error) {
 	}
 	out := make([]Param, 0, len(kvs))
 	for _, kv := range kvs {
-		v, err := sc.Render(kv.Value)
+		v, err := kv.Value.Render(sc)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %q: %w", kv.Key, err)
 		}

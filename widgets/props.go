@@ -47,6 +47,16 @@ func IsTemplate(s string) bool {
 // IsZero reports whether the text is empty.
 func (t Text) IsZero() bool { return t.Src == "" }
 
+// Render renders t in sc. A text without Liquid is its source, returned
+// without asking sc; any other goes through sc.Render. Widgets call it
+// rather than sc.Render so that their plain properties cost nothing.
+func (t *Text) Render(sc StepContext) (string, error) {
+	if !t.Dynamic {
+		return t.Src, nil
+	}
+	return sc.Render(*t)
+}
+
 // Props decodes the properties of one state and collects problems with JSON
 // paths. Widget Compile functions use it so that every widget accepts the
 // same loose forms (numbers and booleans written as strings) and reports

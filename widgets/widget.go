@@ -138,6 +138,11 @@ func ReturnToCaller(r Return) Result { return Result{Return: &r} }
 // End, Enter and Return, or sets Transition without Event. The engine fails
 // the step of a node that returns one, naming the fields.
 func (r Result) Validate() error {
+	// The common case, one event and a sound transition, is decided
+	// without building the list the errors name.
+	if r.Event != "" && r.Wait == nil && r.End == nil && r.Enter == nil && r.Return == nil && r.Transition >= 0 {
+		return nil
+	}
 	var set []string
 	if r.Event != "" {
 		set = append(set, "Event")

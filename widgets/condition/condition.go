@@ -585,14 +585,14 @@ func New(typ string, arg, value widgets.Text) Condition {
 func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 	if c.arg.Src != "" {
 		var err error
-		if input, err = sc.Render(c.arg); err != nil {
+		if input, err = c.arg.Render(sc); err != nil {
 			return false, err
 		}
 	}
 	if c.re != nil {
 		return c.re.MatchString(strings.TrimSpace(input)), nil
 	}
-	value, err := sc.Render(c.value)
+	value, err := c.value.Render(sc)
 	if err != nil {
 		return false, err
 	}

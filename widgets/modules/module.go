@@ -246,7 +246,7 @@ func (n *returnNode) Events() []string { return nil }
 func (n *returnNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	out := make(map[string]any, len(n.outputs))
 	for _, o := range n.outputs {
-		v, err := sc.Render(o.Value)
+		v, err := o.Value.Render(sc)
 		if err != nil {
 			return widgets.Result{}, fmt.Errorf("output %q: %w", o.Name, err)
 		}
@@ -308,7 +308,7 @@ func (n *runModuleNode) Events() []string { return slices.Clone(n.events) }
 func (n *runModuleNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	params := make(map[string]any, len(n.args))
 	for _, a := range n.args {
-		v, err := sc.Render(a.Value)
+		v, err := a.Value.Render(sc)
 		if err != nil {
 			return widgets.Result{}, fmt.Errorf("argument %q: %w", a.Key, err)
 		}

@@ -79,7 +79,7 @@ func (n *tdExecuteActionNode) Run(sc widgets.StepContext) (widgets.Result, error
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	action, err := sc.Render(n.action)
+	action, err := n.action.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

@@ -91,7 +91,7 @@ func (n *tdForwardNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	to, err := sc.Render(n.to)
+	to, err := n.to.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

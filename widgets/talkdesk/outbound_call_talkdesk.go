@@ -80,14 +80,14 @@ func (n *tdOutboundCallNode) Run(sc widgets.StepContext) (widgets.Result, error)
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	to, err := sc.Render(n.to)
+	to, err := n.to.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}
 	if n.to.IsZero() {
 		to = sc.ContactAddress()
 	}
-	from, err := sc.Render(n.from)
+	from, err := n.from.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

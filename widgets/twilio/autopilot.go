@@ -83,12 +83,12 @@ func (n *autopilotNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		key string
 		t   widgets.Text
 	}{{"autopilot_assistant_sid", n.assistant}, {"body", n.body}, {"from", n.from}} {
-		if prompt[f.key], err = sc.Render(f.t); err != nil {
+		if prompt[f.key], err = f.t.Render(sc); err != nil {
 			return widgets.Result{}, err
 		}
 	}
 	for k, t := range n.texts {
-		s, err := sc.Render(t)
+		s, err := t.Render(sc)
 		if err != nil {
 			return widgets.Result{}, err
 		}

@@ -96,7 +96,7 @@ func (n *connectNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		t   widgets.Text
 		dst *string
 	}{{to, &d.To}, {n.callerID, &d.CallerID}, {n.sipUser, &d.SipUsername}, {n.sipPass, &d.SipPassword}} {
-		if *f.dst, err = sc.Render(f.t); err != nil {
+		if *f.dst, err = f.t.Render(sc); err != nil {
 			return widgets.Result{}, err
 		}
 	}

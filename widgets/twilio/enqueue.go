@@ -161,7 +161,7 @@ func (n *enqueueNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		t   widgets.Text
 		dst *string
 	}{{n.queue, &q.Queue}, {n.workflow, &q.Workflow}, {n.channel, &q.Channel}, {n.attrs, &q.Attributes}, {n.waitURL, &q.WaitURL}} {
-		if *f.dst, err = sc.Render(f.t); err != nil {
+		if *f.dst, err = f.t.Render(sc); err != nil {
 			return widgets.Result{}, err
 		}
 	}

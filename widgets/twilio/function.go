@@ -97,7 +97,7 @@ var functionEvents = []string{"success", "fail"}
 func (n *functionNode) Events() []string { return slices.Clone(functionEvents) }
 
 func (n *functionNode) Run(sc widgets.StepContext) (widgets.Result, error) {
-	target, err := sc.Render(n.url)
+	target, err := n.url.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

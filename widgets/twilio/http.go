@@ -115,11 +115,11 @@ func (n *httpNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if doer == nil {
 		return widgets.Result{}, errNoHTTP
 	}
-	target, err := sc.Render(n.url)
+	target, err := n.url.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	body, err := sc.Render(n.body)
+	body, err := n.body.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

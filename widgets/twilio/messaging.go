@@ -29,16 +29,16 @@ func compileMessage(p *widgets.Props) messageProps {
 func (mp *messageProps) render(sc widgets.StepContext) (widgets.Message, error) {
 	var m widgets.Message
 	var err error
-	if m.From, err = sc.Render(mp.from); err != nil {
+	if m.From, err = mp.from.Render(sc); err != nil {
 		return m, err
 	}
-	if m.To, err = sc.Render(mp.to); err != nil {
+	if m.To, err = mp.to.Render(sc); err != nil {
 		return m, err
 	}
-	if m.Body, err = sc.Render(mp.body); err != nil {
+	if m.Body, err = mp.body.Render(sc); err != nil {
 		return m, err
 	}
-	media, err := sc.Render(mp.media)
+	media, err := mp.media.Render(sc)
 	if err != nil {
 		return m, err
 	}
@@ -47,7 +47,7 @@ func (mp *messageProps) render(sc widgets.StepContext) (widgets.Message, error) 
 			m.MediaURL = append(m.MediaURL, u)
 		}
 	}
-	if m.Channel, err = sc.Render(mp.channel); err != nil {
+	if m.Channel, err = mp.channel.Render(sc); err != nil {
 		return m, err
 	}
 	if m.From == "" {

@@ -167,7 +167,7 @@ func (n *outgoingCallNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		t   widgets.Text
 		dst *string
 	}{{n.from, &c.From}, {n.to, &c.To}, {n.sendDigits, &c.SendDigits}, {n.sipUser, &c.SipAuthUsername}, {n.sipPass, &c.SipAuthPassword}} {
-		if *f.dst, err = sc.Render(f.t); err != nil {
+		if *f.dst, err = f.t.Render(sc); err != nil {
 			return widgets.Result{}, err
 		}
 	}

@@ -151,7 +151,7 @@ func (n *paymentsNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		t   widgets.Text
 		dst *string
 	}{{n.amount, &r.Amount}, {n.currency, &r.Currency}, {n.postalCode, &r.PostalCode}, {n.description, &r.Description}} {
-		if *f.dst, err = sc.Render(f.t); err != nil {
+		if *f.dst, err = f.t.Render(sc); err != nil {
 			return widgets.Result{}, err
 		}
 	}

@@ -67,7 +67,7 @@ func (n *redirectNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return widgets.Result{}, err
 	}
-	u, err := sc.Render(n.url)
+	u, err := n.url.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

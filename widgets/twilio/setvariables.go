@@ -149,7 +149,7 @@ func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 				}
 			}
 		}
-		s, err := sc.Render(v.value)
+		s, err := v.value.Render(sc)
 		if err != nil {
 			return widgets.Result{}, fmt.Errorf("variable %q: %w", v.key, err)
 		}

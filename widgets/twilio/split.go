@@ -77,7 +77,7 @@ var splitEvents = []string{"noMatch", "match"}
 func (n *splitNode) Events() []string { return slices.Clone(splitEvents) }
 
 func (n *splitNode) Run(sc widgets.StepContext) (widgets.Result, error) {
-	input, err := sc.Render(n.input)
+	input, err := n.input.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

@@ -84,10 +84,10 @@ func (n *streamNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	}
 	s := widgets.Stream{Action: n.action, Track: n.track, Transport: n.transport, Connector: n.connector}
 	var err error
-	if s.Name, err = sc.Render(n.name); err != nil {
+	if s.Name, err = n.name.Render(sc); err != nil {
 		return widgets.Result{}, err
 	}
-	if s.URL, err = sc.Render(n.url); err != nil {
+	if s.URL, err = n.url.Render(sc); err != nil {
 		return widgets.Result{}, err
 	}
 	s.URL = strings.TrimSpace(s.URL)

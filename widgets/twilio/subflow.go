@@ -76,7 +76,7 @@ var subflowEvents = []string{"completed", "failed"}
 func (n *subflowNode) Events() []string { return slices.Clone(subflowEvents) }
 
 func (n *subflowNode) Run(sc widgets.StepContext) (widgets.Result, error) {
-	sid, err := sc.Render(n.sid)
+	sid, err := n.sid.Render(sc)
 	if err != nil {
 		return widgets.Result{}, err
 	}

@@ -35,13 +35,13 @@ type promptProps struct {
 func (pp *promptProps) render(sc widgets.StepContext) (widgets.Prompt, error) {
 	var pr widgets.Prompt
 	var err error
-	if pr.Say, err = sc.Render(pp.say); err != nil {
+	if pr.Say, err = pp.say.Render(sc); err != nil {
 		return pr, err
 	}
-	if pr.Play, err = sc.Render(pp.play); err != nil {
+	if pr.Play, err = pp.play.Render(sc); err != nil {
 		return pr, err
 	}
-	if pr.Digits, err = sc.Render(pp.digits); err != nil {
+	if pr.Digits, err = pp.digits.Render(sc); err != nil {
 		return pr, err
 	}
 	pr.Voice, pr.Language, pr.Loop = pp.voice, pp.language, pp.loop
