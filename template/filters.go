@@ -343,6 +343,24 @@ func operand(v any) any {
 	return 0.0
 }
 
+// intOperand is operand(v) when that is an integer, read without boxing
+// it (a counter's text, "41", is the common case).
+func intOperand(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case string:
+		s := strings.TrimSpace(v)
+		if s == "" || len(s) > 64 {
+			return 0, false
+		}
+		i, err := strconv.ParseInt(s, 10, 64)
+		return i, err == nil
+	}
+	i, ok := operand(v).(int64)
+	return i, ok
+}
+
 // floatOf reads v as osteele/liquid's sum and pluralize do: a number, or a
 // text strconv.ParseFloat reads; anything else is 0.
 func floatOf(v any) float64 {
@@ -1176,15 +1194,14 @@ func runeSlice(what, s string, i, j int) (string, error) {
 // arithmetic otherwise (never a wrapped integer).
 func arithFilter(ints func(a, b int64) (int64, bool), floats func(a, b float64) float64) filter {
 	return filter{0, 1, func(s *state, in any, args []any, _ map[string]any) (any, error) {
-		a, b := operand(in), operand(argAt(args, 0))
-		if x, ok := a.(int64); ok {
-			if y, ok := b.(int64); ok {
+		if x, ok := intOperand(in); ok {
+			if y, ok := intOperand(argAt(args, 0)); ok {
 				if r, ok := ints(x, y); ok {
 					return r, nil
 				}
 			}
 		}
-		return floats(asFloat(a), asFloat(b)), nil
+		return floats(asFloat(operand(in)), asFloat(operand(argAt(args, 0)))), nil
 	}}
 }
 

@@ -395,6 +395,8 @@ func TestFilterNumbersAsTwilioReadsThem(t *testing.T) {
 		{filterCase{name: "modulo", in: int64(7)}, nil, CodeRender},
 		// Never a wrapped integer.
 		{filterCase{name: "plus", in: int64(math.MaxInt64), args: []any{int64(1)}}, 9223372036854775808.0, ""},
+		{filterCase{name: "plus", in: " 9223372036854775807 ", args: []any{"1"}}, 9223372036854775808.0, ""},
+		{filterCase{name: "minus", in: "41", args: []any{"x"}}, 41.0, ""},
 		{filterCase{name: "minus", in: int64(math.MinInt64), args: []any{int64(1)}}, -9223372036854775809.0, ""},
 		{filterCase{name: "times", in: int64(math.MaxInt64), args: []any{int64(2)}}, 18446744073709551614.0, ""},
 		{filterCase{name: "times", in: int64(math.MinInt64), args: []any{int64(-1)}}, 9223372036854775808.0, ""},
