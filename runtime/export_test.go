@@ -6,12 +6,17 @@ import "time"
 // check: for tests of what the engine does with a damaged record, or for
 // importing records. The session key and due time given are indexed.
 func (s *MemoryStore) PutRaw(id string, data []byte, key string, due time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, ok := s.recs[id]
+	rs := s.recShard(id)
+	rs.mu.Lock()
+	old, ok := rs.recs[id]
 	version := int64(1)
 	if ok {
 		version = old.version + 1
+	} else {
+		old = &memRecord{}
 	}
-	s.install(id, &memRecord{status: StatusActive, data: data, version: version, key: key, active: true, due: unixNano(due)})
+	rec := &memRecord{status: StatusActive, data: data, version: version, key: key, due: unixNano(due)}
+	rs.install(id, rec)
+	rs.mu.Unlock()
+	s.released(id, old, rec)
 }

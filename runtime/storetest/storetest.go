@@ -35,6 +35,7 @@ var checks = []conformance.Check[runtime.Store]{
 	{Name: "RacingSavesOneWins", Fn: racingSavesOneWins},
 	{Name: "SavedIsACopy", Fn: savedIsACopy},
 	{Name: "OneActiveExecutionPerSession", Fn: oneActivePerSession},
+	{Name: "RacingCreatesForOneSessionOneWins", Fn: racingCreatesOneWins},
 	{Name: "DueInOrder", Fn: dueInOrder},
 	{Name: "DeleteBefore", Fn: deleteBefore},
 	{Name: "ListPages", Fn: listPages},
@@ -198,6 +199,53 @@ func oneActivePerSession(t *checker, s runtime.Store) {
 		t.Errorf("an ended execution still holds its session: %v", err)
 	}
 	mustCreate(t, s, execution("FNsecond", "k-session", time.Time{}))
+}
+
+// racingCreatesOneWins: eight executions created at once for one session
+// key, as eight instances taking one contact's first message would: one is
+// stored, the others are refused naming it, and once the winner ends the
+// key is free again.
+func racingCreatesOneWins(t *checker, s runtime.Store) {
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			goruntime.Gosched()
+			errs[i] = s.Create(ctx, execution(fmt.Sprintf("FNracer%d", i), "k-racing", time.Time{}))
+		}()
+	}
+	wg.Wait()
+	winner := ""
+	for i, err := range errs {
+		if err == nil {
+			if winner != "" {
+				t.Errorf("FNracer%d and %s both hold the session", i, winner)
+			}
+			winner = fmt.Sprintf("FNracer%d", i)
+		}
+	}
+	if winner == "" {
+		t.Fatalf("no racing create succeeded: %v", errs)
+	}
+	for i, err := range errs {
+		var ce *runtime.ConflictError
+		if err != nil && (!errors.As(err, &ce) || ce.ActiveID != winner) {
+			t.Errorf("FNracer%d: %v, want a *ConflictError naming %s", i, err, winner)
+		}
+	}
+	if id, err := s.FindActive(ctx, "k-racing"); err != nil || id != winner {
+		t.Errorf("FindActive = %q, %v; want %s", id, err, winner)
+	}
+	x := mustLoad(t, s, winner)
+	now := T0.Add(time.Minute)
+	x.Status, x.Wait, x.EndedAt = runtime.StatusEnded, nil, &now
+	if err := s.Save(ctx, x); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	mustCreate(t, s, execution("FNafter", "k-racing", time.Time{}))
 }
 
 func dueInOrder(t *checker, s runtime.Store) {
