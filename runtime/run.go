@@ -679,16 +679,22 @@ func (e *Engine) Get(ctx context.Context, id string) (_ *Execution, err error) {
 // reason, and the pass goes on with the others. The errors it met are
 // returned joined.
 func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
+	n, _, err := e.expire(ctx, 0)
+	return n, err
+}
+
+// expire is Expire for at most limit due executions (all when limit <=
+// 0); listed is how many the store listed.
+func (e *Engine) expire(ctx context.Context, limit int) (n, listed int, err error) {
 	defer e.contain("expire", &err)
 	if err := e.Err(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	now := e.clock()
-	ids, err := e.store.Due(ctx, now, 0)
+	ids, err := e.store.Due(ctx, now, limit)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	n := 0
 	var errs []error
 	for _, id := range ids {
 		changed, err := e.expireOne(ctx, id, now)
@@ -699,7 +705,7 @@ func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
 			errs = append(errs, err)
 		}
 	}
-	return n, errors.Join(errs...)
+	return n, len(ids), errors.Join(errs...)
 }
 
 func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool, error) {
