@@ -420,6 +420,11 @@ func (c *Catalog) Versions(ctx context.Context, actor Actor, itemID string) ([]V
 // create validates and stores a new item whose draft is def, which the
 // catalog owns from here on.
 func (c *Catalog) create(ctx context.Context, actor Actor, op Op, kind Kind, name, description string, def *flow.Definition, message string, origin Origin) (*Item, *Version, error) {
+	return c.createWithID(ctx, actor, op, c.newID(kind), kind, name, description, def, message, origin)
+}
+
+// createWithID is create for an item whose id the caller chose.
+func (c *Catalog) createWithID(ctx context.Context, actor Actor, op Op, id string, kind Kind, name, description string, def *flow.Definition, message string, origin Origin) (*Item, *Version, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, nil, invalid("%s: empty name", op)
@@ -436,7 +441,7 @@ func (c *Catalog) create(ctx context.Context, actor Actor, op Op, kind Kind, nam
 	v.Message = message
 	v.Origin = origin
 	it := &Item{
-		ID: c.newID(kind), Kind: kind, Name: name, Description: description,
+		ID: id, Kind: kind, Name: name, Description: description,
 		Created: now, Updated: now, LastRevision: 1, Versions: []Version{v},
 		References: v.Modules, Etag: 1,
 	}
@@ -448,14 +453,20 @@ func (c *Catalog) create(ctx context.Context, actor Actor, op Op, kind Kind, nam
 
 // copyToDraft adds a draft copy of src to cur under a new revision.
 func (c *Catalog) copyToDraft(ctx context.Context, actor Actor, op Op, cur *Item, src *Version, message string) (*Version, error) {
+	return c.addDraft(ctx, actor, op, cur, src.Definition, message, Origin{Op: op, ItemID: cur.ID, Revision: src.Revision})
+}
+
+// addDraft adds a draft of def (which the catalog owns from here on) to
+// cur, which has none, under a new revision.
+func (c *Catalog) addDraft(ctx context.Context, actor Actor, op Op, cur *Item, def *flow.Definition, message string, origin Origin) (*Version, error) {
 	now := c.now()
-	v, err := c.draft(ctx, actor, cur.Kind, src.Definition, now)
+	v, err := c.draft(ctx, actor, cur.Kind, def, now)
 	if err != nil {
 		return nil, err
 	}
 	v.Revision = cur.LastRevision + 1
 	v.Message = message
-	v.Origin = Origin{Op: op, ItemID: cur.ID, Revision: src.Revision}
+	v.Origin = origin
 	next := cur.next()
 	next.Versions = append(next.Versions, v)
 	next.LastRevision = v.Revision

@@ -1,0 +1,117 @@
+package version_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/version"
+)
+
+// A host loading its flows from files at every boot: the first boot
+// creates and publishes; a boot with the same file writes nothing and keeps
+// the id; a changed file publishes a new revision and archives the old,
+// which still resolves for the executions that started on it.
+func TestSyncKeepsIdentityAcrossBoots(t *testing.T) {
+	store := version.NewMemoryStore()
+	boot := func() *version.Catalog { return newCatalog(version.WithStore(store)) }
+
+	first, err := boot().Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err)
+	assert.True(t, first.Changed)
+	assert.Equal(t, version.StableID(version.KindFlow, "IVR"), first.Item.ID)
+	assert.Equal(t, 1, first.Version.Revision)
+	assert.Equal(t, version.StatusPublished, first.Version.Status)
+
+	c := boot()
+	again, err := c.Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err)
+	assert.False(t, again.Changed, "an unchanged file writes nothing")
+	assert.Equal(t, first.Item.ID, again.Item.ID)
+	assert.Equal(t, first.Item.Etag, again.Item.Etag)
+	assert.Equal(t, "1 published", history(t, c, first.Item.ID))
+
+	changed, err := boot().Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello again"))
+	require.NoError(t, err)
+	assert.True(t, changed.Changed)
+	assert.Equal(t, first.Item.ID, changed.Item.ID)
+	assert.Equal(t, 2, changed.Version.Revision)
+	assert.Equal(t, "1 archived, 2 published", history(t, c, first.Item.ID))
+	old, err := c.Resolve(ctx, first.Item.ID, version.Revision(1))
+	require.NoError(t, err)
+	assert.JSONEq(t, `"hello"`, string(old.Definition.States[1].Properties["say"]), "revision 1 still resolves")
+	cur, err := c.Resolve(ctx, first.Item.ID, version.LatestPublished)
+	require.NoError(t, err)
+	assert.Equal(t, 2, cur.Revision)
+}
+
+// A file with errors is kept as the draft and its publish is refused; the
+// version published before keeps serving. Fixing the file replaces that
+// draft and publishes.
+func TestSyncRefusesAFileWithErrors(t *testing.T) {
+	c := newCatalog()
+	first, err := c.Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err)
+	_, err = c.Sync(ctx, alice, version.KindFlow, "IVR", brokenFlow(t))
+	var te *version.TransitionError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, version.RulePublishErrors, te.Rule)
+	assert.Equal(t, "1 published, 2 draft", history(t, c, first.Item.ID))
+	cur, err := c.Resolve(ctx, first.Item.ID, version.LatestPublished)
+	require.NoError(t, err)
+	assert.Equal(t, 1, cur.Revision)
+
+	fixed, err := c.Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "fixed"))
+	require.NoError(t, err)
+	assert.Equal(t, 3, fixed.Version.Revision)
+	assert.Equal(t, "1 archived, 3 published", history(t, c, first.Item.ID))
+}
+
+// Four instances booting at once on one store agree on one item and one
+// published revision.
+func TestSyncFromRacingInstances(t *testing.T) {
+	store := version.NewMemoryStore()
+	var wg sync.WaitGroup
+	results := make([]*version.SyncResult, 4)
+	errs := make([]error, 4)
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = newCatalog(version.WithStore(store)).Sync(ctx, alice, version.KindModule, "hours", holidayModule(t))
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	changed := 0
+	for _, r := range results {
+		assert.Equal(t, version.StableID(version.KindModule, "hours"), r.Item.ID)
+		assert.Equal(t, 1, r.Version.Revision)
+		if r.Changed {
+			changed++
+		}
+	}
+	assert.Equal(t, 1, changed, "one instance wrote; the others found it published")
+	assert.Equal(t, "1 published", history(t, newCatalog(version.WithStore(store)), results[0].Item.ID))
+}
+
+func TestSyncRefusesBadInput(t *testing.T) {
+	c := newCatalog()
+	_, err := c.Sync(ctx, alice, "widget", "x", sayFlow(t, "hi"))
+	assert.ErrorIs(t, err, version.ErrInvalid)
+	_, err = c.Sync(ctx, alice, version.KindFlow, "  ", sayFlow(t, "hi"))
+	assert.ErrorIs(t, err, version.ErrInvalid)
+	_, err = c.Sync(ctx, alice, version.KindFlow, "x", nil)
+	assert.ErrorIs(t, err, version.ErrInvalid)
+}
+
+func TestStableIDs(t *testing.T) {
+	a := version.StableID(version.KindFlow, "IVR")
+	assert.Regexp(t, `^FW[0-9a-f]{32}$`, a)
+	assert.Regexp(t, `^MD[0-9a-f]{32}$`, version.StableID(version.KindModule, "IVR"))
+	assert.NotEqual(t, a, version.StableID(version.KindFlow, "IVR2"))
+	assert.Equal(t, a, version.StableID(version.KindFlow, "IVR"))
+}
