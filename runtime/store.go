@@ -79,7 +79,10 @@ type Store interface {
 	// on several engines may list the same ids: each delivers a timeout
 	// under the execution's lock, and a pass that comes second finds the
 	// wait answered, so each timeout is delivered once. (A store may
-	// claim what it lists, so that concurrent passes split the work.)
+	// claim what it lists, so that concurrent passes split the work: a
+	// claim keeps other stores, in other processes, from listing the ids
+	// for a while, and never hides them from the store's own later Due
+	// calls; a Save ends it.)
 	Due(ctx context.Context, t time.Time, limit int) ([]string, error)
 	// DeleteBefore deletes the executions created before t that are no
 	// longer active, and reports how many.
