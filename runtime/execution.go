@@ -3,8 +3,10 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/studioflow/studioflow/internal/jsonutil"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -152,6 +154,30 @@ type Frame struct {
 	// Context is what templates see in this frame: flow, trigger, widgets,
 	// contact.
 	Context map[string]any `json:"context"`
+}
+
+// MarshalJSON writes the frame exactly as encoding/json would from its
+// fields, but writes the context without reflection
+// (jsonutil.AppendValue): saving an execution writes every frame's
+// context, and reflection cost two allocations per map entry.
+func (f Frame) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"kind":`...)
+	b = jsonutil.AppendString(b, string(f.Kind))
+	b = append(b, `,"ref":`...)
+	b = jsonutil.AppendString(b, f.Ref)
+	b = append(b, `,"sid":`...)
+	b = jsonutil.AppendString(b, f.Sid)
+	b = append(b, `,"revision":`...)
+	b = strconv.AppendInt(b, int64(f.Revision), 10)
+	b = append(b, `,"state":`...)
+	b = jsonutil.AppendString(b, f.State)
+	b = append(b, `,"context":`...)
+	b, err := jsonutil.AppendValue(b, f.Context)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
 }
 
 // Label names the frame in step logs: "" for the root flow,

@@ -1,0 +1,112 @@
+package jsonutil
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// appendCases are values whose JSON AppendValue must write exactly as
+// json.Marshal does.
+var appendCases = []any{
+	nil, true, false, "", "plain", `quote " and \ backslash`, "<b>&amp;</b>", "tab\tnew\nline\rcr\bbs\fff",
+	"\x00\x01\x1f\x7f", "José ✓ 日本", "bad \xff utf-8 \xc3", "line\u2028para\u2029", "\U0001F600",
+	0.0, math.Copysign(0, -1), 1.0, -2.5, 1e20, 1e21, 123456789e15, 1e-6, 1e-7, 9.999999e-7, 3.14159, -1e-300, math.MaxFloat64, math.SmallestNonzeroFloat64,
+	int(-7), int64(math.MaxInt64), int32(5), uint8(200), json.Number("12.50"),
+	map[string]any{}, map[string]any(nil), []any{}, []any(nil),
+	map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{"z": true, "<": "&"}}, "": "empty key", "é": 2.0},
+	[]string{"a", "<"}, map[string]string{"k": "v"}, struct{ A int }{1},
+}
+
+func TestAppendValueWritesWhatMarshalWrites(t *testing.T) {
+	for _, v := range appendCases {
+		want, werr := json.Marshal(v)
+		got, gerr := AppendValue(nil, v)
+		require.Equal(t, werr == nil, gerr == nil, "%#v: errors %v / %v", v, werr, gerr)
+		assert.Equal(t, string(want), string(got), "%#v", v)
+	}
+}
+
+func TestAppendValueRefusesWhatMarshalRefuses(t *testing.T) {
+	for _, v := range []any{math.NaN(), math.Inf(1), map[string]any{"x": []any{math.Inf(-1)}}, func() {}} {
+		_, err := AppendValue(nil, v)
+		assert.Error(t, err, "%#v", v)
+	}
+	cycle := map[string]any{}
+	cycle["self"] = cycle
+	_, err := AppendValue(nil, cycle)
+	assert.ErrorContains(t, err, "cycle")
+}
+
+// randomValue is a random tree of the values decoded JSON holds.
+func randomValue(r *rand.Rand, depth int) any {
+	switch k := r.IntN(8); {
+	case k == 0 || depth > 4 && k < 6:
+		return randomString(r)
+	case k == 1:
+		return r.NormFloat64() * math.Pow(10, float64(r.IntN(60)-30))
+	case k == 2:
+		return r.IntN(2) == 0
+	case k == 3:
+		return nil
+	case k < 6:
+		m := map[string]any{}
+		for range r.IntN(5) {
+			m[randomString(r)] = randomValue(r, depth+1)
+		}
+		return m
+	default:
+		l := make([]any, r.IntN(4))
+		for i := range l {
+			l[i] = randomValue(r, depth+1)
+		}
+		return l
+	}
+}
+
+func randomString(r *rand.Rand) string {
+	const pieces = "ab<>&\"\\\n\t\x00\x1f\x7fé✓\u2028\xff\xc3 "
+	b := make([]byte, r.IntN(8))
+	for i := range b {
+		b[i] = pieces[r.IntN(len(pieces))]
+	}
+	return string(b)
+}
+
+func TestAppendValueOnRandomTrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 3000 {
+		v := randomValue(r, 0)
+		want, err := json.Marshal(v)
+		require.NoError(t, err)
+		got, err := AppendValue(nil, v)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "%#v", v)
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "a<b", "\xff\xfe", "\u2028", "\"\\\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		if got := AppendString(nil, s); string(got) != string(want) {
+			t.Fatalf("AppendString(%q) = %s, json.Marshal = %s", s, got, want)
+		}
+		var f64 float64
+		if len(s) >= 8 {
+			f64 = math.Float64frombits(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 | uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+		}
+		want, werr := json.Marshal(f64)
+		got, gerr := AppendValue(nil, f64)
+		if (werr == nil) != (gerr == nil) || string(got) != string(want) {
+			t.Fatalf("float %v: AppendValue = %s, %v; json.Marshal = %s, %v", f64, got, gerr, want, werr)
+		}
+	})
+}
