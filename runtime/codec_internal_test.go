@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,4 +43,23 @@ func TestFrameMarshalJSONMatchesTheFields(t *testing.T) {
 func TestFrameMarshalJSONRefusesWhatCannotBeWritten(t *testing.T) {
 	_, err := json.Marshal(Frame{Context: map[string]any{"f": func() {}}})
 	assert.Error(t, err)
+}
+
+// plainStep is Step without its methods.
+type plainStep Step
+
+func TestStepMarshalJSONMatchesTheFields(t *testing.T) {
+	full := Step{Name: "match", From: "split <1>", To: "Ended", Type: "split-based-on",
+		Time: time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC), Frame: "module:Holiday & co", Transition: 3}
+	v := reflect.ValueOf(full)
+	for i := range v.NumField() {
+		require.False(t, v.Field(i).IsZero(), "set Step.%s in this test", v.Type().Field(i).Name)
+	}
+	lisbon := time.FixedZone("Lisbon", 3600)
+	for _, s := range []Step{full, {}, {Name: "next", Time: time.Date(2026, 3, 1, 9, 0, 0, 0, lisbon)}, {Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}} {
+		want, werr := json.Marshal(plainStep(s))
+		got, gerr := json.Marshal(s)
+		require.Equal(t, werr == nil, gerr == nil, "%+v: %v / %v", s, werr, gerr)
+		assert.Equal(t, string(want), string(got))
+	}
 }

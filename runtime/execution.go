@@ -263,6 +263,35 @@ type Step struct {
 	Transition int `json:"transition,omitempty"`
 }
 
+// MarshalJSON writes the step exactly as encoding/json would from its
+// fields, without the allocation of time.Time's MarshalJSON: an
+// execution's save writes its whole step log.
+func (s Step) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 160)
+	b = append(b, `{"name":`...)
+	b = jsonutil.AppendString(b, s.Name)
+	b = append(b, `,"transitioned_from":`...)
+	b = jsonutil.AppendString(b, s.From)
+	b = append(b, `,"transitioned_to":`...)
+	b = jsonutil.AppendString(b, s.To)
+	b = append(b, `,"type":`...)
+	b = jsonutil.AppendString(b, s.Type)
+	b = append(b, `,"time":`...)
+	b, err := jsonutil.AppendTime(b, s.Time)
+	if err != nil {
+		return nil, err
+	}
+	if s.Frame != "" {
+		b = append(b, `,"frame":`...)
+		b = jsonutil.AppendString(b, s.Frame)
+	}
+	if s.Transition != 0 {
+		b = append(b, `,"transition":`...)
+		b = strconv.AppendInt(b, int64(s.Transition), 10)
+	}
+	return append(b, '}'), nil
+}
+
 // StepEnded is the To of a step whose transition has no next state.
 const StepEnded = "Ended"
 

@@ -54,15 +54,23 @@ type sessionShard struct {
 type lockShard struct {
 	mu    sync.Mutex
 	locks map[string]*memLock // held or awaited, by name
+	free  []*memLock          // unused, for the next name of this shard
 	_     [64]byte
 }
 
 // memLock is one named lock: a one-slot channel, with the number of
-// goroutines holding or awaiting it (the entry goes when none does).
+// goroutines holding or awaiting it (the entry goes when none does). gen
+// counts the releases, so that a release func frees the lock only for
+// the acquisition that made it. A memLock serves names of one shard only,
+// so its shard's mutex guards it, whatever name it serves.
 type memLock struct {
 	slot  chan struct{}
 	users int
+	gen   uint64
 }
+
+// maxFreeLocks bounds a shard's free list.
+const maxFreeLocks = 16
 
 type memRecord struct {
 	flow    string
@@ -122,31 +130,52 @@ func (s *MemoryStore) Lock(ctx context.Context, key string) (func(), error) {
 	sh.mu.Lock()
 	l := sh.locks[key]
 	if l == nil {
-		l = &memLock{slot: make(chan struct{}, 1)}
+		if n := len(sh.free); n > 0 {
+			l, sh.free = sh.free[n-1], sh.free[:n-1]
+		} else {
+			l = &memLock{slot: make(chan struct{}, 1)}
+		}
 		sh.locks[key] = l
 	}
 	l.users++
 	sh.mu.Unlock()
-	leave := func() {
-		sh.mu.Lock()
-		if l.users--; l.users == 0 {
-			delete(sh.locks, key)
-		}
-		sh.mu.Unlock()
-	}
 	select {
 	case l.slot <- struct{}{}:
 	case <-ctx.Done():
-		leave()
+		sh.mu.Lock()
+		sh.leave(key, l)
+		sh.mu.Unlock()
 		return nil, ctx.Err()
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			<-l.slot
-			leave()
-		})
-	}, nil
+	// The previous holder's release wrote gen before it emptied the slot,
+	// and nobody else writes it while this holder has the slot.
+	gen := l.gen
+	return func() { sh.release(key, l, gen) }, nil
+}
+
+// release frees l, held under name key, if its acquisition gen is the
+// current one: a release func called again does nothing.
+func (sh *lockShard) release(key string, l *memLock, gen uint64) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if l.gen != gen {
+		return
+	}
+	l.gen++
+	<-l.slot
+	sh.leave(key, l)
+}
+
+// leave counts one user of l less, recycling it when none is left;
+// sh.mu is held.
+func (sh *lockShard) leave(key string, l *memLock) {
+	if l.users--; l.users > 0 {
+		return
+	}
+	delete(sh.locks, key)
+	if len(sh.free) < maxFreeLocks {
+		sh.free = append(sh.free, l)
+	}
 }
 
 // Create implements Store. A session key is taken under its shard's mutex

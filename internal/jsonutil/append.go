@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -164,4 +165,21 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// AppendTime appends t as time.Time's MarshalJSON writes it (RFC 3339
+// with nanoseconds, quoted), without its allocation for a UTC time of the
+// years 0 to 9999; any other goes through MarshalJSON, and so do its
+// errors.
+func AppendTime(dst []byte, t time.Time) ([]byte, error) {
+	if y := t.Year(); t.Location() != time.UTC || y < 0 || y > 9999 {
+		b, err := t.MarshalJSON()
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, b...), nil
+	}
+	dst = append(dst, '"')
+	dst = t.AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"'), nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,4 +110,18 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("float %v: AppendValue = %s, %v; json.Marshal = %s, %v", f64, got, gerr, want, werr)
 		}
 	})
+}
+
+func TestAppendTimeWritesWhatMarshalJSONWrites(t *testing.T) {
+	zone := time.FixedZone("odd", -(3*3600 + 30*60))
+	for _, tm := range []time.Time{
+		{}, time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 9, 0, 0, 120, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 1, 30, 0, 0, zone),
+	} {
+		want, werr := tm.MarshalJSON()
+		got, gerr := AppendTime(nil, tm)
+		require.Equal(t, werr == nil, gerr == nil, "%v: %v / %v", tm, werr, gerr)
+		assert.Equal(t, string(want), string(got), "%v", tm)
+	}
 }

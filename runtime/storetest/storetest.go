@@ -469,5 +469,14 @@ func lockHonoursTheContext(t *checker, s runtime.Store) {
 	if err != nil {
 		t.Fatalf("the lock was not freed: %v", err)
 	}
+	// The first holder's release, called again, must not free the
+	// second holder's lock.
+	release()
+	brief, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if third, err := s.Lock(brief, "session held"); err == nil {
+		third()
+		t.Errorf("a release called a second time freed the lock of the holder after it")
+	}
 	again()
 }
