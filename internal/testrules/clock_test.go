@@ -95,6 +95,20 @@ func TestCheckClock(t *testing.T) {
 		src:     "package p\nimport \"time\"\nfunc f() { _ = time.Now() }", // nolint:wallclock: a snippet the checker reads, not a clock read
 		want:    []string{"3: reads the wall clock: time.Now"},
 	}, {
+		name:    "a benchmark measures time",
+		pkgPath: otherPkg,
+		src:     "package p\nimport (\n\t\"testing\"\n\t\"time\"\n)\nfunc BenchmarkX(b *testing.B) { began := time.Now(); _ = time.Since(began) }",
+	}, {
+		name:    "a benchmark's helper does not",
+		pkgPath: otherPkg,
+		src:     "package p\nimport \"time\"\nfunc benchHelper() { _ = time.Now() }\nfunc BenchmarkY() { _ = time.Now() }",
+		want:    []string{"3: reads the wall clock: time.Now", "4: reads the wall clock: time.Now"},
+	}, {
+		name:    "a benchmark still gives its engines a clock",
+		pkgPath: otherPkg,
+		src:     "package p\nimport (\n\t\"testing\"\n\t\"github.com/studioflow/studioflow/runtime\"\n)\nfunc BenchmarkZ(b *testing.B) { _ = runtime.New() }",
+		want:    []string{"6: runtime.New without runtime.WithClock"},
+	}, {
 		name:    "time.Since",
 		pkgPath: otherPkg,
 		src:     "package p\nimport \"time\"\nfunc f(x time.Time) {\n\t_ = time.Since(x)\n}", // nolint:wallclock: a snippet the checker reads, not a clock read
@@ -237,6 +251,7 @@ func checkClock(fset *token.FileSet, file *ast.File, pkgPath string) []finding {
 		out = append(out, finding{pos: fset.Position(n.Pos()), msg: fmt.Sprintf(format, args...)})
 	}
 	for _, decl := range file.Decls {
+		bench := isBenchmark(decl)
 		// Calls by their function expression, to tell a call from a
 		// function value.
 		calls := map[ast.Expr]*ast.CallExpr{}
@@ -258,6 +273,9 @@ func checkClock(fset *token.FileSet, file *ast.File, pkgPath string) []finding {
 			name := c.text(expr)
 			for _, ref := range refs {
 				if ref.pkg == "time" && wallClock[ref.name] {
+					if bench {
+						break // a benchmark measures time
+					}
 					add(expr, "reads the wall clock: %s; inject a clock (runtime.NewFixedClock) instead", name)
 					break
 				}
@@ -289,6 +307,13 @@ func checkClock(fset *token.FileSet, file *ast.File, pkgPath string) []finding {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].pos.Offset < out[j].pos.Offset })
 	return out
+}
+
+// isBenchmark reports whether decl is a benchmark: a function named
+// Benchmark... taking one parameter (the *testing.B).
+func isBenchmark(decl ast.Decl) bool {
+	fn, ok := decl.(*ast.FuncDecl)
+	return ok && fn.Recv == nil && strings.HasPrefix(fn.Name.Name, "Benchmark") && fn.Type.Params.NumFields() == 1
 }
 
 // constructorFor returns the clock constructor ref names, if any.

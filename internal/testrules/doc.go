@@ -30,7 +30,10 @@
 //     its calls can then not be checked.
 //
 // Constructors with a fixed default clock, such as sim.New (sim.DefaultNow),
-// need no option. There is no escape hatch: a test that needs time to pass
+// need no option. Benchmarks (a function BenchmarkX(b *testing.B)) may read
+// the wall clock in their own body, since measuring time is what they are
+// for (a latency percentile, say); their helpers may not, and their engines
+// still need a clock. There is no other escape hatch: a test that needs time to pass
 // advances a runtime.FixedClock, and a test that needs a deadline to fire
 // uses a context that is already done, or one it cancels itself, instead of
 // measuring how long something took.
