@@ -22,8 +22,24 @@ type SyncResult struct {
 }
 
 // syncAttempts bounds Sync's retries after losing a race to another
-// writer of the same item (another instance syncing the same file).
-const syncAttempts = 3
+// writer of the same item (another instance syncing the same file, or a
+// person saving the draft).
+const syncAttempts = 5
+
+// lostRace reports whether err is a refusal that another writer of the
+// item caused between Sync's read and its write: a retry reads the item
+// again.
+func lostRace(err error) bool {
+	var te *TransitionError
+	if !errors.As(err, &te) {
+		return false
+	}
+	switch te.Rule {
+	case RuleConcurrentWrite, RuleNameTaken, RuleStaleRevision, RulePublishDraftOnly, RuleOneDraft:
+		return true
+	}
+	return false
+}
 
 // Sync makes def the published version of the item of that kind and name,
 // as a host that loads its flows and modules from files at every boot
@@ -37,8 +53,10 @@ const syncAttempts = 3
 //     if there is one) and the version it replaces is archived, so that
 //     executions in progress keep running on the revision they started on.
 //
-// Several instances may sync the same files at once: they agree on the id,
-// and a sync that loses a race reads the item again and retries. A def
+// Several instances may sync the same files at once, and a person may
+// save the draft meanwhile: the instances agree on the id, and a sync that
+// loses a race (another writer changed the item between its read and its
+// write) reads the item again and retries, a few times. A def
 // whose check finds errors is kept as the item's draft and the publish
 // refusal (a *TransitionError with RulePublishErrors) is returned; what was
 // published before keeps serving. The actor needs OpImport to create,
@@ -60,8 +78,7 @@ func (c *Catalog) Sync(ctx context.Context, actor Actor, kind Kind, name string,
 	}
 	for attempt := 1; ; attempt++ {
 		res, err := c.sync(ctx, actor, kind, name, def, hash)
-		var te *TransitionError
-		if err == nil || attempt == syncAttempts || !errors.As(err, &te) || te.Rule != RuleConcurrentWrite && te.Rule != RuleNameTaken {
+		if err == nil || attempt == syncAttempts || !lostRace(err) {
 			return res, err
 		}
 	}

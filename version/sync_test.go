@@ -115,3 +115,60 @@ func TestStableIDs(t *testing.T) {
 	assert.NotEqual(t, a, version.StableID(version.KindFlow, "IVR2"))
 	assert.Equal(t, a, version.StableID(version.KindFlow, "IVR"))
 }
+
+// Four instances booting at once with a changed file (a rolling deploy)
+// all succeed, and publish the file once.
+func TestSyncFromRacingInstancesWithAChangedFile(t *testing.T) {
+	for round := range 50 {
+		store := version.NewMemoryStore()
+		_, err := newCatalog(version.WithStore(store)).Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = newCatalog(version.WithStore(store)).Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello again"))
+			}()
+		}
+		wg.Wait()
+		require.NoError(t, errors.Join(errs...), "round %d", round)
+		c := newCatalog(version.WithStore(store))
+		it, err := c.Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello again"))
+		require.NoError(t, err)
+		assert.False(t, it.Changed, "round %d: the file is published", round)
+		assert.Equal(t, version.StatusArchived, it.Item.Versions[0].Status, "round %d", round)
+	}
+}
+
+// A person saving the draft while Sync runs makes Sync read again, not
+// fail: the file wins, as a host that loads files at boot wants.
+func TestSyncRetriesAfterASaveOfTheDraft(t *testing.T) {
+	store := version.NewMemoryStore()
+	c := newCatalog(version.WithStore(store))
+	first, err := c.Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err)
+	d, err := c.Edit(ctx, alice, first.Item.ID)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	var syncErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, syncErr = newCatalog(version.WithStore(store)).Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "from the file"))
+	}()
+	rev := d.Revision
+	for range 20 {
+		v, err := c.SaveDraft(ctx, alice, first.Item.ID, rev, sayFlow(t, "edited by hand"), "edit")
+		if err != nil {
+			break // the sync published the draft meanwhile
+		}
+		rev = v.Revision
+	}
+	wg.Wait()
+	require.NoError(t, syncErr)
+	cur, err := c.Resolve(ctx, first.Item.ID, version.LatestPublished)
+	require.NoError(t, err)
+	assert.JSONEq(t, `"from the file"`, string(cur.Definition.States[1].Properties["say"]))
+}
