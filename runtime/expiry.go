@@ -22,6 +22,10 @@ const (
 	DefaultRetentionEvery = time.Hour
 )
 
+// maxStuckBatches bounds, in batches, how many executions one pass of an
+// ExpiryWorker leaves stuck (busy, or failing) before it stops.
+const maxStuckBatches = 10
+
 // ExpiryWorker runs an engine's expiry passes, and its retention, in a loop
 // until its context ends: it delivers each timeout whose deadline has
 // passed, ends executions past their lifetime, releases contacts whose
@@ -49,8 +53,10 @@ type ExpiryWorker struct {
 	// Interval is the pause between passes (DefaultExpiryInterval when 0).
 	Interval time.Duration
 	// Batch is how many due executions one round of a pass takes from the
-	// store (DefaultExpiryBatch when 0). A pass runs rounds while they
-	// come back full and change something.
+	// store (DefaultExpiryBatch when 0). A pass runs rounds until nothing
+	// more is due; an execution it could not change (busy in another run,
+	// or a store fault) is skipped for the rest of the pass, so it never
+	// holds up those due after it, and is tried again by the next pass.
 	Batch int
 	// Retention deletes ended executions created longer ago than this
 	// (DefaultRetention when 0; a negative value keeps them forever).
@@ -96,17 +102,29 @@ func (w *ExpiryWorker) Pass(ctx context.Context) (ExpiryReport, error) {
 	var rep ExpiryReport
 	var errs []error
 	batch := cmp.Or(w.Batch, DefaultExpiryBatch)
-	for ctx.Err() == nil {
-		changed, listed, err := w.Engine.expire(ctx, batch)
-		rep.Changed += changed
+	// stuck holds the executions this pass tried and could not change (busy
+	// in another run, or a store fault): they stay due, so each round asks
+	// the store for that many more, and skips them, so that they never hide
+	// what is due behind them. Past maxStuck the pass leaves the rest to the
+	// next one.
+	stuck := map[string]bool{}
+	maxStuck := maxStuckBatches * batch
+	for ctx.Err() == nil && len(stuck) <= maxStuck {
+		limit := batch + len(stuck)
+		tried := 0
+		listed, err := w.Engine.expire(ctx, limit, stuck, func(id string, changed bool) {
+			tried++
+			if changed {
+				rep.Changed++
+			} else {
+				stuck[id] = true
+			}
+		})
 		if err != nil {
 			errs = append(errs, err)
 		}
-		// A round that changed nothing (every listed execution busy or
-		// answered meanwhile) would list the same again: leave them to
-		// the next pass.
-		if listed < batch || changed == 0 {
-			break
+		if listed < limit || tried == 0 {
+			break // nothing more is due, or nothing but what is stuck
 		}
 	}
 	if ctx.Err() == nil && w.Retention >= 0 {

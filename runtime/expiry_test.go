@@ -138,21 +138,27 @@ func TestExpiryWorkerDefaultSleepHonoursTheContext(t *testing.T) {
 	assert.NoError(t, w.Run(ctx))
 }
 
-// A round in which every listed execution is busy (held by another run)
-// ends the pass instead of listing them again and again.
-func TestExpiryWorkerPassLeavesBusyExecutionsForTheNextPass(t *testing.T) {
+// An execution busy in another run is left for the next pass, and does
+// not hold up those due after it, even one at a time (Batch 1).
+func TestExpiryWorkerPassSkipsBusyExecutions(t *testing.T) {
 	h := newHarness(t, map[string]string{"FW": askTwice})
-	x := h.start(t, rest)
+	busy := h.start(t, rest)
+	req := rest
+	req.Contact = "+15550002222"
+	free := h.start(t, req)
 	h.clock.Advance(2 * time.Minute)
-	release, err := h.store.Lock(context.Background(), "execution "+x.ID)
+	release, err := h.store.Lock(context.Background(), "execution "+busy.ID)
 	require.NoError(t, err)
 	w := &runtime.ExpiryWorker{Engine: h.engine, Batch: 1}
 	rep, err := w.Pass(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, 0, rep.Changed)
+	assert.Equal(t, 1, rep.Changed, "the free one is delivered behind the busy one")
+	x, err := h.engine.Get(context.Background(), free.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "again", x.Wait.State)
 	release()
 	rep, err = w.Pass(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, 1, rep.Changed, "delivered by the next pass")
-	assert.Equal(t, 1, sentCount(h, "Still there?"))
+	assert.Equal(t, 1, rep.Changed, "the busy one is delivered by the next pass")
+	assert.Equal(t, 2, sentCount(h, "Still there?"))
 }

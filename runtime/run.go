@@ -679,33 +679,41 @@ func (e *Engine) Get(ctx context.Context, id string) (_ *Execution, err error) {
 // reason, and the pass goes on with the others. The errors it met are
 // returned joined.
 func (e *Engine) Expire(ctx context.Context) (_ int, err error) {
-	n, _, err := e.expire(ctx, 0)
+	n := 0
+	_, err = e.expire(ctx, 0, nil, func(_ string, changed bool) {
+		if changed {
+			n++
+		}
+	})
 	return n, err
 }
 
-// expire is Expire for at most limit due executions (all when limit <=
-// 0); listed is how many the store listed.
-func (e *Engine) expire(ctx context.Context, limit int) (n, listed int, err error) {
+// expire delivers what is due to the executions the store lists as due,
+// at most limit (all when limit <= 0), except those skip holds; done is
+// told of each one tried and whether it changed. listed is how many the
+// store listed, skipped ones included.
+func (e *Engine) expire(ctx context.Context, limit int, skip map[string]bool, done func(id string, changed bool)) (listed int, err error) {
 	defer e.contain("expire", &err)
 	if err := e.Err(); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	now := e.clock()
 	ids, err := e.store.Due(ctx, now, limit)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	var errs []error
 	for _, id := range ids {
-		changed, err := e.expireOne(ctx, id, now)
-		if changed {
-			n++
+		if skip[id] {
+			continue
 		}
+		changed, err := e.expireOne(ctx, id, now)
 		if err != nil {
 			errs = append(errs, err)
 		}
+		done(id, changed)
 	}
-	return n, len(ids), errors.Join(errs...)
+	return len(ids), errors.Join(errs...)
 }
 
 func (e *Engine) expireOne(ctx context.Context, id string, now time.Time) (bool, error) {
