@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/studioflow/studioflow/version"
@@ -19,7 +20,8 @@ import (
 // (an advisory transaction lock on PostgreSQL, SQLite's write lock), so
 // each checks its etag and the catalog's rules against a catalog nobody
 // else is changing, as the in-memory store does under its mutex; the
-// unique keys (name per kind, address) back the checks up.
+// unique keys (name per kind, address) and an update that names the etag
+// it checked back the checks up.
 //
 // Every write gives the row a new random stamp, and the Catalog keeps the
 // items it decoded (up to 1024) by id and stamp: a getter asks the
@@ -71,6 +73,11 @@ func (c *Catalog) GetByAddress(ctx context.Context, address string) (*version.It
 func (c *Catalog) get(ctx context.Context, what, missing, query string, args ...any) (*version.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	for _, a := range args {
+		if textProblem(a.(string)) != "" { // no row can hold it
+			return nil, fmt.Errorf("sqlstore: %s: %w", missing, version.ErrNotFound)
+		}
 	}
 	for {
 		var id, stamp string
@@ -146,6 +153,9 @@ func decodeItem(id string, etag int64, data string) (*version.Item, error) {
 func (c *Catalog) List(ctx context.Context, kind version.Kind) ([]*version.Item, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if textProblem(string(kind)) != "" {
+		return nil, nil // no row holds it
 	}
 	query, args := `SELECT id, stamp, etag, data FROM {t}items ORDER BY id`, []any(nil)
 	if kind != "" {
@@ -231,6 +241,9 @@ func (c *Catalog) Put(ctx context.Context, item *version.Item, etag int64) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := storableItem(item); err != nil {
+		return err
+	}
 	data, err := json.Marshal(item)
 	if err != nil {
 		return fmt.Errorf("sqlstore: encode item %s: %w", item.ID, err)
@@ -271,12 +284,26 @@ func (c *Catalog) Put(ctx context.Context, item *version.Item, etag int64) error
 				return err
 			}
 		}
+		if c.db.onPut != nil {
+			c.db.onPut()
+		}
 		if cur == nil {
 			_, err = q.ExecContext(ctx, c.db.q(`INSERT INTO {t}items (id, kind, name, etag, stamp, data) VALUES (?, ?, ?, ?, ?, ?)`),
 				item.ID, string(item.Kind), item.Name, item.Etag, stamp, string(data))
 		} else {
-			_, err = q.ExecContext(ctx, c.db.q(`UPDATE {t}items SET kind = ?, name = ?, etag = ?, stamp = ?, data = ? WHERE id = ?`),
-				string(item.Kind), item.Name, item.Etag, stamp, string(data), item.ID)
+			// The etag again: the catalog lock makes the check above hold,
+			// and this backs it up (a row changed without the lock is not
+			// overwritten).
+			var res sql.Result
+			res, err = q.ExecContext(ctx, c.db.q(`UPDATE {t}items SET kind = ?, name = ?, etag = ?, stamp = ?, data = ? WHERE id = ? AND etag = ?`),
+				string(item.Kind), item.Name, item.Etag, stamp, string(data), item.ID, cur.etag)
+			var n int64
+			if err == nil {
+				n, err = res.RowsAffected()
+			}
+			if err == nil && n != 1 {
+				return fmt.Errorf("sqlstore: item %s changed while it was written (etag %d no longer stored): %w", item.ID, cur.etag, version.ErrConflict)
+			}
 			if err == nil {
 				_, err = q.ExecContext(ctx, c.db.q(`DELETE FROM {t}item_addresses WHERE item_id = ?`), item.ID)
 			}
@@ -313,11 +340,34 @@ func (c *Catalog) Put(ctx context.Context, item *version.Item, etag int64) error
 	return nil
 }
 
+// storableItem refuses an item whose id, kind, name, addresses or module
+// references no database row could hold (see textProblem), naming the
+// field: an error wrapping version.ErrInvalid.
+func storableItem(item *version.Item) error {
+	what := "put item " + strconv.Quote(item.ID)
+	fields := []struct{ name, value string }{{"id", item.ID}, {"kind", string(item.Kind)}, {"name", item.Name}}
+	for _, a := range item.Addresses {
+		fields = append(fields, struct{ name, value string }{"address", a})
+	}
+	for _, m := range item.References {
+		fields = append(fields, struct{ name, value string }{"module reference", m})
+	}
+	for _, f := range fields {
+		if err := storable(what, f.name, f.value); err != nil {
+			return fmt.Errorf("%w: %w", err, version.ErrInvalid)
+		}
+	}
+	return nil
+}
+
 // Delete implements version.Store: it removes the item with that ID if its
 // Etag is etag and, for a module, no other item references it.
 func (c *Catalog) Delete(ctx context.Context, id string, etag int64) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if p := textProblem(id); p != "" {
+		return fmt.Errorf("sqlstore: no item %q (the id %s): %w", id, p, version.ErrNotFound)
 	}
 	what := "delete item " + id
 	return c.db.inTx(ctx, what, catalogLock, func(q querier) error {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Dialect is the SQL a database speaks: the driver packages pass theirs to
@@ -51,6 +52,7 @@ type options struct {
 	lockPool   *sql.DB
 	closers    []io.Closer
 	now        func() time.Time
+	onRenew    func() // after each pass of the SQLite lease renewals (tests)
 }
 
 // WithPrefix starts every table's (and index's) name with prefix instead
@@ -67,8 +69,10 @@ func WithPrefix(prefix string) Option { return func(o *options) { o.prefix = pre
 // quoted, so its case counts.
 func WithSchema(schema string) Option { return func(o *options) { o.schema = schema } }
 
-// WithoutMigration makes Open leave the schema as it finds it: the host
-// calls Migrate itself (in a deploy step, say) before using the stores.
+// WithoutMigration makes Open leave the schema as it finds it, for a
+// host that migrates in a deploy step (by an Open without the option, or
+// Migrate): Open reads the migrations table and refuses a schema that
+// lacks a migration this code needs, saying at which version it is.
 func WithoutMigration() Option { return func(o *options) { o.noMigrate = true } }
 
 // WithClaimLease sets how long the ids Due lists stay hidden from the Due
@@ -83,12 +87,13 @@ func WithClaimLease(d time.Duration) Option { return func(o *options) { o.claimL
 // PostgreSQL's advisory locks have no lease.
 func WithLockLease(d time.Duration) Option { return func(o *options) { o.lockLease = d } }
 
-// WithLockPool sets the pool PostgreSQL's advisory locks take their
-// connections from: each held lock keeps one out of it until release. The
-// default is the store's own pool, which a host that gives it a bound
-// must then size for its concurrent runs twice over (a lock, and the
-// queries run under it); postgres.Open gives the locks a pool of their
-// own. SQLite's leases need no connection.
+// WithLockPool sets the pool the connection holding PostgreSQL's advisory
+// locks comes from (LockConns of them: every lock the *DB holds lives on
+// it, however many). The *DB keeps it out of the pool from its first Lock
+// until Close, or until it breaks and is replaced. The default is the
+// store's own pool, which then has LockConns fewer connections for the
+// queries; postgres.Open gives the locks a pool of their own. SQLite's
+// leases need no connection.
 func WithLockPool(pool *sql.DB) Option { return func(o *options) { o.lockPool = pool } }
 
 // WithClose makes Close close these too, after the stores' own work has
@@ -125,9 +130,14 @@ type DB struct {
 
 	queries sync.Map // template -> SQL
 	local   localLocks
-	seq     atomic.Uint64 // lease tokens
-	leases  atomic.Int64  // SQLite leases held
+	// lockConns hold PostgreSQL's advisory locks.
+	lockConns [LockConns]lockConn
+	seq       atomic.Uint64 // lease tokens
+	// leases are the SQLite leases held, to renew: token -> name.
+	leaseMu sync.Mutex
+	leases  map[string]string
 	onWait  func(name string)
+	onPut   func() // inside a catalog Put, after its checks (tests)
 
 	exec *Executions
 	cat  *Catalog
@@ -180,6 +190,10 @@ func Open(ctx context.Context, pool *sql.DB, d Dialect, opts ...Option) (_ *DB, 
 	_, _ = rand.Read(owner[:])
 	db := &DB{pool: pool, lockPool: o.lockPool, dialect: d, o: o, owner: hex.EncodeToString(owner[:]), stop: make(chan struct{})}
 	db.local.m = map[string]*localLock{}
+	db.leases = map[string]string{}
+	for i := range db.lockConns {
+		db.lockConns[i].slot = make(chan struct{}, 1)
+	}
 	db.table = o.prefix
 	db.ns = o.schema
 	if o.schema != "" {
@@ -191,10 +205,12 @@ func Open(ctx context.Context, pool *sql.DB, d Dialect, opts ...Option) (_ *DB, 
 		}
 	}
 	db.ns += "." + o.prefix
-	if !o.noMigrate {
-		if err := db.Migrate(ctx); err != nil {
+	if o.noMigrate {
+		if err := db.checkMigrated(ctx); err != nil {
 			return nil, err
 		}
+	} else if err := db.Migrate(ctx); err != nil {
+		return nil, err
 	}
 	db.exec = &Executions{db: db}
 	db.cat = &Catalog{db: db}
@@ -224,15 +240,19 @@ func (db *DB) SQL() *sql.DB { return db.pool }
 // schema-qualified when WithSchema was given.
 func (db *DB) Table(name string) string { return db.table + name }
 
-// Close stops the *DB's background work, frees the SQLite leases it still
-// holds, and closes what WithClose named. The stores must not be used
-// afterwards. Calling it again returns the first call's error.
+// Close stops the *DB's background work, frees the locks it still holds
+// (it closes PostgreSQL's lock connections and deletes the SQLite
+// leases), and closes what WithClose named. The stores must not be used
+// afterwards: a Lock fails. Calling it again returns the first call's
+// error.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.stop)
 		db.renewer.Wait()
 		var errs []error
-		if db.dialect == SQLite {
+		if db.dialect == PostgreSQL {
+			db.closeLockConns()
+		} else {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			if _, err := db.pool.ExecContext(ctx, db.q(`DELETE FROM {t}locks WHERE holder = ?`), db.owner); err != nil {
 				errs = append(errs, fmt.Errorf("sqlstore: close: free the leases held: %w", err))
@@ -378,6 +398,29 @@ func isUnique(err error) bool {
 		return c == 2067 || c == 1555
 	}
 	return false
+}
+
+// textProblem says why s cannot be stored in a text column of every
+// database the stores speak, or "" when it can: PostgreSQL's text holds
+// neither NUL bytes nor invalid UTF-8 (SQLite's would). A getter given
+// such a value finds nothing, on either database; a write refuses it.
+func textProblem(s string) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return "holds a NUL byte"
+	}
+	return ""
+}
+
+// storable returns an error naming field when value cannot be stored (see
+// textProblem): what failed, which field, why.
+func storable(what, field, value string) error {
+	if p := textProblem(value); p != "" {
+		return fmt.Errorf("sqlstore: %s: the %s %q %s", what, field, value, p)
+	}
+	return nil
 }
 
 // nullString is s, or NULL for "".

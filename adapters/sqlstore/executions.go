@@ -33,8 +33,14 @@ type row struct {
 	data         string
 }
 
-// encode serializes e, at the version it has, into its row.
+// encode serializes e, at the version it has, into its row. Its id, flow
+// and session key must be storable (see textProblem).
 func encode(e *runtime.Execution) (row, error) {
+	for _, f := range []struct{ name, value string }{{"id", e.ID}, {"flow sid", e.FlowSid}, {"session key", e.Key}} {
+		if err := storable("execution "+strconv.Quote(e.ID), f.name, f.value); err != nil {
+			return row{}, err
+		}
+	}
 	data, err := runtime.MarshalExecution(e)
 	if err != nil {
 		return row{}, fmt.Errorf("sqlstore: encode execution %s: %w", e.ID, err)
@@ -105,6 +111,9 @@ func (s *Executions) createConflict(ctx context.Context, e *runtime.Execution) e
 // active returns the id of the active execution holding key, or
 // sql.ErrNoRows.
 func (s *Executions) active(ctx context.Context, key string) (string, error) {
+	if textProblem(key) != "" {
+		return "", sql.ErrNoRows // no row can hold it
+	}
 	var id string
 	err := s.db.pool.QueryRowContext(ctx, s.db.q(`SELECT id FROM {t}executions WHERE session_key = ? AND active`), key).Scan(&id)
 	return id, err
@@ -113,6 +122,9 @@ func (s *Executions) active(ctx context.Context, key string) (string, error) {
 // Load implements runtime.Store. The Version of the execution returned is
 // the row's, the one Save compares.
 func (s *Executions) Load(ctx context.Context, id string) (*runtime.Execution, error) {
+	if p := textProblem(id); p != "" {
+		return nil, fmt.Errorf("sqlstore: load execution %q: the id %s: %w", id, p, runtime.ErrNotFound)
+	}
 	var version int64
 	var data string
 	err := s.db.pool.QueryRowContext(ctx, s.db.q(`SELECT version, data FROM {t}executions WHERE id = ?`), id).Scan(&version, &data)
@@ -173,6 +185,9 @@ func (s *Executions) Save(ctx context.Context, e *runtime.Execution) error {
 // ForceEnd implements runtime.Store: it rewrites the row as a failed
 // execution built from the row's columns, never reading its JSON.
 func (s *Executions) ForceEnd(ctx context.Context, id string, end runtime.ForcedEnd) error {
+	if p := textProblem(id); p != "" {
+		return fmt.Errorf("sqlstore: force end execution %q: the id %s: %w", id, p, runtime.ErrNotFound)
+	}
 	for {
 		var flow string
 		var key sql.NullString
@@ -304,6 +319,9 @@ func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime
 	}
 	var where []string
 	var args []any
+	if textProblem(f.FlowSid) != "" || textProblem(string(f.Status)) != "" {
+		return nil, "", nil // no row holds them
+	}
 	if f.FlowSid != "" {
 		where, args = append(where, "flow_sid = ?"), append(args, f.FlowSid)
 	}
@@ -319,7 +337,7 @@ func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime
 	if f.Cursor != "" {
 		at, id, ok := strings.Cut(f.Cursor, "/")
 		n, err := strconv.ParseInt(at, 10, 64)
-		if !ok || err != nil || id == "" {
+		if !ok || err != nil || id == "" || textProblem(id) != "" {
 			return nil, "", fmt.Errorf("sqlstore: list: cursor %q is not one List gave: %w", f.Cursor, runtime.ErrRefused)
 		}
 		where, args = append(where, "(created_at < ? OR created_at = ? AND id < ?)"), append(args, n, n, id)
@@ -372,6 +390,9 @@ func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime
 
 // Delete implements runtime.Store.
 func (s *Executions) Delete(ctx context.Context, id string) error {
+	if p := textProblem(id); p != "" {
+		return fmt.Errorf("sqlstore: delete execution %q: the id %s: %w", id, p, runtime.ErrNotFound)
+	}
 	res, err := s.db.pool.ExecContext(ctx, s.db.q(`DELETE FROM {t}executions WHERE id = ?`), id)
 	var n int64
 	if err == nil {

@@ -31,6 +31,18 @@ type place struct {
 	open    func(opts ...sqlstore.Option) (*sqlstore.DB, error)
 	// schema is the PostgreSQL schema, "" for SQLite.
 	schema string
+	// raw connects to the database as the host would, without the stores.
+	raw func() (*sql.DB, error)
+}
+
+// Raw returns a pool on the place's database that is not the stores',
+// for the host's own statements; closed when the test ends.
+func (p place) Raw() *sql.DB {
+	p.t.Helper()
+	db, err := p.raw()
+	require.NoError(p.t, err)
+	p.t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 // qualify is how Table names a table of the place.
@@ -80,6 +92,8 @@ func sqlitePlace(t *testing.T) place {
 	path := filepath.Join(t.TempDir(), "studioflow.db")
 	return place{t: t, dialect: sqlstore.SQLite, open: func(opts ...sqlstore.Option) (*sqlstore.DB, error) {
 		return sqlite.Open(ctx, path, opts...)
+	}, raw: func() (*sql.DB, error) {
+		return sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	}}
 }
 
@@ -99,5 +113,7 @@ func postgresPlace(t *testing.T) place {
 	})
 	return place{t: t, dialect: sqlstore.PostgreSQL, schema: schema, open: func(opts ...sqlstore.Option) (*sqlstore.DB, error) {
 		return postgres.Open(ctx, dsn, append([]sqlstore.Option{sqlstore.WithSchema(schema)}, opts...)...)
+	}, raw: func() (*sql.DB, error) {
+		return sql.Open("pgx", dsn)
 	}}
 }

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -48,50 +49,57 @@ func count(t *testing.T, db *sqlstore.DB, table string) int {
 	return n
 }
 
+// migrationCount is the number of migrations of dialect d.
+func migrationCount(d sqlstore.Dialect) int {
+	return map[sqlstore.Dialect]int{sqlstore.PostgreSQL: 2, sqlstore.SQLite: 3}[d]
+}
+
 // Opening a database twice, and migrating it again, changes nothing; a
-// database opened without migrating has no tables until Migrate.
+// handle opened without migrating on a migrated database works.
 func TestMigrationsAreIdempotent(t *testing.T) {
 	eachBackend(t, func(t *testing.T, newPlace func(*testing.T) place) {
 		p := newPlace(t)
-		want := map[sqlstore.Dialect]int{sqlstore.PostgreSQL: 2, sqlstore.SQLite: 3}[p.dialect]
-
-		untouched := p.Open(sqlstore.WithoutMigration())
-		_, err := untouched.Executions().Load(ctx, "FN1")
-		require.Error(t, err, "the tables exist before any migration")
-		require.NotErrorIs(t, err, runtime.ErrNotFound)
-
 		first := p.Open()
 		require.NoError(t, first.Executions().Create(ctx, execution("FN1", "k1", time.Time{})))
 		second := p.Open()
 		require.NoError(t, second.Migrate(ctx))
+		untouched := p.Open(sqlstore.WithoutMigration())
 		require.NoError(t, untouched.Migrate(ctx))
-		assert.Equal(t, want, count(t, second, "migrations"))
-		_, err = untouched.Executions().Load(ctx, "FN1")
-		assert.NoError(t, err, "after Migrate the handle opened without migrating finds the execution")
+		assert.Equal(t, migrationCount(p.dialect), count(t, second, "migrations"))
+		_, err := untouched.Executions().Load(ctx, "FN1")
+		assert.NoError(t, err, "the handle opened without migrating finds the execution")
 	})
 }
 
-// Concurrent openers of a new database apply each migration once.
+// Concurrent openers of a new database, of two prefixes (on PostgreSQL in
+// one new schema, which both create), apply each migration once per
+// prefix.
 func TestConcurrentOpenersMigrateOnce(t *testing.T) {
 	eachBackend(t, func(t *testing.T, newPlace func(*testing.T) place) {
-		p := newPlace(t)
-		var wg sync.WaitGroup
-		dbs := make([]*sqlstore.DB, 4)
-		errs := make([]error, 4)
-		for i := range dbs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				dbs[i], errs[i] = p.open()
-			}()
+		for range 5 {
+			p := newPlace(t)
+			var wg sync.WaitGroup
+			dbs := make([]*sqlstore.DB, 6)
+			errs := make([]error, len(dbs))
+			for i := range dbs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dbs[i], errs[i] = p.open(sqlstore.WithPrefix([]string{"a_", "b_"}[i%2]))
+				}()
+			}
+			wg.Wait()
+			for i, db := range dbs {
+				if assert.NoError(t, errs[i], "opener %d", i) {
+					t.Cleanup(func() { _ = db.Close() })
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			assert.Equal(t, migrationCount(p.dialect), count(t, dbs[0], "migrations"), "prefix a_")
+			assert.Equal(t, migrationCount(p.dialect), count(t, dbs[1], "migrations"), "prefix b_")
 		}
-		wg.Wait()
-		for i, db := range dbs {
-			require.NoError(t, errs[i])
-			t.Cleanup(func() { _ = db.Close() })
-		}
-		want := map[sqlstore.Dialect]int{sqlstore.PostgreSQL: 2, sqlstore.SQLite: 3}[p.dialect]
-		assert.Equal(t, want, count(t, dbs[0], "migrations"))
 	})
 }
 
@@ -174,7 +182,7 @@ func TestLockExcludesAcrossHandles(t *testing.T) {
 		p := newPlace(t)
 		a, b := p.Open(), p.Open()
 
-		var inside, most, waits atomic.Int64
+		var inside, most, waits, overlaps atomic.Int64
 		sqlstore.SetWaitHook(a, func(string) { waits.Add(1) })
 		sqlstore.SetWaitHook(b, func(string) { waits.Add(1) })
 		var wg sync.WaitGroup
@@ -195,6 +203,12 @@ func TestLockExcludesAcrossHandles(t *testing.T) {
 							break
 						}
 					}
+					// A holder that lingers: without the lock, the others
+					// would come in meanwhile.
+					time.Sleep(200 * time.Microsecond)
+					if inside.Load() != 1 {
+						overlaps.Add(1)
+					}
 					inside.Add(-1)
 					release()
 				}
@@ -202,6 +216,8 @@ func TestLockExcludesAcrossHandles(t *testing.T) {
 		}
 		wg.Wait()
 		assert.Equal(t, int64(1), most.Load(), "holders of one lock at once")
+		assert.Zero(t, overlaps.Load(), "holders that saw another inside")
+		assert.Positive(t, waits.Load(), "no Lock ever found the lock held by the other handle: the test excluded nothing")
 		t.Logf("%d waits on the database lock", waits.Load())
 	})
 }
@@ -212,6 +228,8 @@ func TestLockWaitsForAnotherHandle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, newPlace func(*testing.T) place) {
 		p := newPlace(t)
 		a, b := p.Open(), p.Open()
+		bounded, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
 		release, err := a.Executions().Lock(ctx, "session k1")
 		require.NoError(t, err)
 
@@ -227,10 +245,16 @@ func TestLockWaitsForAnotherHandle(t *testing.T) {
 		var releaseB func()
 		go func() {
 			var err error
-			releaseB, err = b.Executions().Lock(ctx, "session k1")
+			releaseB, err = b.Executions().Lock(bounded, "session k1")
 			got <- err
 		}()
-		<-polled
+		select {
+		case <-polled:
+		case err := <-got:
+			t.Fatalf("b locked while a held the lock: %v", err)
+		case <-bounded.Done():
+			t.Fatal("b never polled the lock a held")
+		}
 		select {
 		case err := <-got:
 			t.Fatalf("b locked while a held the lock: %v", err)
@@ -238,7 +262,12 @@ func TestLockWaitsForAnotherHandle(t *testing.T) {
 		}
 		release()
 		release() // does nothing more
-		require.NoError(t, <-got)
+		select {
+		case err := <-got:
+			require.NoError(t, err)
+		case <-bounded.Done():
+			t.Fatal("b never got the lock a released")
+		}
 
 		// Now a waits for b; canceling its context ends the wait.
 		waiting, stop := context.WithCancel(ctx)
@@ -460,17 +489,28 @@ func TestContextErrors(t *testing.T) {
 	})
 }
 
-// Open refuses options it cannot honour.
+// Open refuses options it cannot honour, saying which.
 func TestOpenRefusesBadOptions(t *testing.T) {
 	p := sqlitePlace(t)
-	for _, opt := range []sqlstore.Option{
-		sqlstore.WithPrefix("Studio"),
-		sqlstore.WithPrefix("x; DROP TABLE y"),
-		sqlstore.WithSchema("flows"),
+	for _, c := range []struct {
+		opt  sqlstore.Option
+		want string
+	}{
+		{sqlstore.WithPrefix("Studio"), `table prefix "Studio" is not lowercase letters`},
+		{sqlstore.WithPrefix("x; DROP TABLE y"), `table prefix "x; DROP TABLE y" is not`},
+		{sqlstore.WithPrefix("a234567890123456789012345678901"), `table prefix "a234567890123456789012345678901" is not lowercase letters, digits and underscores of at most 30 bytes`},
+		{sqlstore.WithSchema("flows"), `SQLite has no schemas (WithSchema "flows")`},
 	} {
-		_, err := p.open(opt)
-		assert.Error(t, err)
+		_, err := p.open(c.opt)
+		assert.ErrorContains(t, err, c.want)
 	}
+	pool, err := sql.Open("pgx", "postgres://nobody@127.0.0.1:1/none")
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = sqlstore.Open(ctx, pool, sqlstore.PostgreSQL, sqlstore.WithSchema("bad-name"))
+	assert.ErrorContains(t, err, `schema "bad-name" is not letters, digits and underscores`)
+	_, err = sqlstore.Open(ctx, pool, "oracle")
+	assert.ErrorContains(t, err, `unknown dialect "oracle"`)
 }
 
 // A save that would make a second active execution for a session is

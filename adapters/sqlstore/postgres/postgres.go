@@ -3,14 +3,12 @@
 // (github.com/jackc/pgx/v5/stdlib).
 //
 // Open makes two pools from one DSN: the stores' queries run on the
-// first; the second gives each advisory lock held by Lock the connection
-// it lives on (see package sqlstore), so that runs holding locks can never
-// take every connection the queries they wait on need. A process uses at
-// most MaxConns + MaxLockConns connections (16 + 32): size the server's
-// max_connections for that many per engine process, or change the limits
-// through db.SQL() and the sqlstore.WithLockPool option. A Lock that
-// finds every lock connection taken waits for one as it waits for the
-// lock, until its context ends.
+// first; the second is the connection every advisory lock the *DB holds
+// lives on (see package sqlstore), however many it holds, kept out of
+// the first so that the queries keep all of theirs. A *DB uses at most
+// MaxConns + MaxLockConns connections (16 + 1): size the server's
+// max_connections for that many per *DB, or change the first limit
+// through db.SQL().
 //
 // The locks are session advisory locks: behind a connection pooler, it
 // must give each client connection a server connection of its own for the
@@ -37,9 +35,10 @@ import (
 const (
 	// MaxConns bounds the connections of the stores' queries.
 	MaxConns = 16
-	// MaxLockConns bounds the connections that hold advisory locks: the
-	// most locks one process holds at once.
-	MaxLockConns = 32
+	// MaxLockConns is the size of the lock pool: the connections the *DB
+	// holds its advisory locks on (sqlstore.LockConns), whatever the
+	// number of locks it holds.
+	MaxLockConns = sqlstore.LockConns
 )
 
 // Open connects to the PostgreSQL database dsn names (a URL,

@@ -14,9 +14,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
@@ -44,10 +46,36 @@ func Open(ctx context.Context, path string, opts ...sqlstore.Option) (*sqlstore.
 	}
 	pool.SetMaxOpenConns(MaxConns)
 	pool.SetMaxIdleConns(MaxConns)
-	if err := pool.PingContext(ctx); err != nil {
+	if err := connect(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	all := append([]sqlstore.Option{sqlstore.WithClose(pool)}, opts...)
 	return sqlstore.Open(ctx, pool, sqlstore.SQLite, all...)
+}
+
+// connect opens the pool's first connection. While another connection,
+// of this process or another, switches a new file to WAL mode, SQLite
+// refuses a connection's journal_mode pragma with SQLITE_BUSY at once,
+// without waiting out the busy timeout: processes opening a new file
+// together would fail. connect tries again, for about the busy timeout.
+func connect(ctx context.Context, pool *sql.DB) error {
+	pause := time.Millisecond
+	waited := time.Duration(0)
+	for {
+		err := pool.PingContext(ctx)
+		var lite interface{ Code() int }
+		if err == nil || !errors.As(err, &lite) || lite.Code()&0xff != 5 || waited >= 10*time.Second {
+			return err
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		waited += pause
+		pause = min(2*pause, 50*time.Millisecond)
+	}
 }

@@ -1,6 +1,6 @@
 -- The catalog: one row per item, its JSON in data; names unique per kind.
 -- stamp is new at every write: readers keep decoded items by it.
-CREATE TABLE IF NOT EXISTS {t}items (
+CREATE TABLE {t}items (
 	id    TEXT PRIMARY KEY,
 	kind  TEXT NOT NULL,
 	name  TEXT NOT NULL,
@@ -10,15 +10,15 @@ CREATE TABLE IF NOT EXISTS {t}items (
 	UNIQUE (kind, name)
 );
 -- An address belongs to at most one item.
-CREATE TABLE IF NOT EXISTS {t}item_addresses (
+CREATE TABLE {t}item_addresses (
 	address TEXT PRIMARY KEY,
 	item_id TEXT NOT NULL REFERENCES {t}items (id) ON DELETE CASCADE
 );
-CREATE INDEX IF NOT EXISTS {p}item_addresses_item ON {t}item_addresses (item_id);
+CREATE INDEX {p}item_addresses_item ON {t}item_addresses (item_id);
 -- The module names each item references.
-CREATE TABLE IF NOT EXISTS {t}item_references (
+CREATE TABLE {t}item_references (
 	item_id     TEXT NOT NULL REFERENCES {t}items (id) ON DELETE CASCADE,
 	module_name TEXT NOT NULL,
 	PRIMARY KEY (item_id, module_name)
 );
-CREATE INDEX IF NOT EXISTS {p}item_references_module ON {t}item_references (module_name);
+CREATE INDEX {p}item_references_module ON {t}item_references (module_name);
