@@ -1334,8 +1334,8 @@ type stepCtx struct {
 	r     *run
 	state string
 	// calls counts the step's service calls (Context calls) in its phase
-	// (see scIn), for their effect keys; effect is the context those
-	// calls get.
+	// (see scIn), for their effect keys; effect holds the phase's numbers,
+	// which each call's context copies.
 	phase    string
 	calls    int
 	effect   effectContext
@@ -1346,8 +1346,8 @@ type stepCtx struct {
 // call's widgets.Effect: the execution, its step and wait counts, the
 // frame and state, the phase and the call's number in it, all from saved
 // state, so that a step run again after a crash makes its calls with the
-// same keys. It is built in place (a step costs no allocation for it) and
-// is the call's: valid until the next Context call of the step.
+// same keys. Each call gets a context of its own, which stays valid (and
+// keeps its numbers) for as long as the service keeps it.
 func (s *stepCtx) Context() context.Context {
 	s.calls++
 	if !s.numbered { // the phase's first call: its numbers
@@ -1356,8 +1356,12 @@ func (s *stepCtx) Context() context.Context {
 		s.effect = effectContext{Context: s.r.ctx, id: x.ID, steps: len(x.Steps), waits: x.Waits,
 			frame: len(x.Frames), state: s.state, phase: s.phase}
 	}
-	s.effect.call = s.calls
-	return &s.effect
+	// A context of its own for each call: a service may keep its context
+	// after the call returns (net/http does, in its transport), so no
+	// later call may change it.
+	c := s.effect
+	c.call = s.calls
+	return &c
 }
 
 // inStep is the context key that marks a step's service calls: an engine
