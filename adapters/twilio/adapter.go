@@ -1,0 +1,289 @@
+package twilio
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	twclient "github.com/twilio/twilio-go/client"
+
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// The paths the handler serves, relative to Config.PublicURL.
+const (
+	// PathVoiceIncoming is the number's "A call comes in" webhook.
+	PathVoiceIncoming = "/voice/incoming"
+	// PathVoiceGather is the action URL of the <Gather> verbs the adapter
+	// writes.
+	PathVoiceGather = "/voice/gather"
+	// PathVoiceStatus is the number's call status callback.
+	PathVoiceStatus = "/voice/status"
+	// PathMessagingIncoming is the number's "A message comes in" webhook.
+	PathMessagingIncoming = "/messaging/incoming"
+)
+
+// Header names Twilio sends with webhooks (and honours on REST requests).
+const (
+	// HeaderSignature carries the request's signature.
+	HeaderSignature = "X-Twilio-Signature"
+	// HeaderIdempotencyToken names one webhook delivery across Twilio's
+	// retries, and one REST request across the host's.
+	HeaderIdempotencyToken = "I-Twilio-Idempotency-Token"
+)
+
+// DefaultAPIBaseURL is where Twilio's REST API is.
+const DefaultAPIBaseURL = "https://api.twilio.com"
+
+// DefaultReplayCacheSize is how many webhook responses the adapter keeps
+// for retries by default.
+const DefaultReplayCacheSize = 4096
+
+// DefaultVoiceBuffers is how many executions' buffered voice verbs the
+// Voice service keeps at most (verbs of a run whose webhook failed are
+// dropped with the oldest).
+const DefaultVoiceBuffers = 10000
+
+// ErrUnsupported is wrapped by the errors of the voice operations whose
+// callbacks this adapter does not deliver yet.
+var ErrUnsupported = errors.New("not supported by the Twilio adapter yet")
+
+// Config configures an Adapter.
+type Config struct {
+	// AccountSid is the Twilio account the REST requests act for.
+	AccountSid string
+	// AuthToken authenticates the REST requests and is the key of the
+	// webhooks' signatures.
+	AuthToken string
+	// PublicURL is the absolute URL at which Twilio reaches the handler,
+	// such as "https://ivr.example.com/twilio" (no trailing slash). The
+	// webhooks' signatures are computed against it plus the request's
+	// path and query, so it must be what is configured in Twilio even
+	// when the server sits behind a proxy; the action URLs the adapter
+	// writes start with it.
+	PublicURL string
+	// APIBaseURL is where Twilio's REST API is (default
+	// DefaultAPIBaseURL); tests point it at a local fake.
+	APIBaseURL string
+	// HTTPClient sends the REST requests (default: a client with a 10 s
+	// timeout).
+	HTTPClient *http.Client
+	// FlowSid is the flow an incoming call or message starts when its
+	// webhook URL names none (?flow=); empty lets the engine's source
+	// resolve the flow by the number called (runtime.AddressResolver).
+	FlowSid string
+	// InsecureSkipSignature turns the X-Twilio-Signature check off. For
+	// local tests only: anyone who can reach the handler can then drive
+	// flows.
+	InsecureSkipSignature bool
+	// ReplayCacheSize is how many webhook responses are kept for Twilio's
+	// retries (default DefaultReplayCacheSize).
+	ReplayCacheSize int
+	// VoiceBuffers bounds the executions whose voice verbs are buffered at
+	// once (default DefaultVoiceBuffers).
+	VoiceBuffers int
+	// Logger receives what the adapter cannot answer Twilio with (default
+	// slog.Default()).
+	Logger *slog.Logger
+}
+
+// Adapter connects an engine to Twilio. Build one with New; it is safe for
+// concurrent use.
+type Adapter struct {
+	cfg       Config
+	public    string
+	validator twclient.RequestValidator
+	voice     *Voice
+	messaging *Messaging
+	replay    *replayCache
+	calls     *callIndex
+	logger    *slog.Logger
+}
+
+// New checks cfg and builds an Adapter.
+func New(cfg Config) (*Adapter, error) {
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return nil, fmt.Errorf("adapters/twilio: PublicURL %q: want an absolute http or https URL without a query", cfg.PublicURL)
+	}
+	if cfg.AuthToken == "" && !cfg.InsecureSkipSignature {
+		return nil, errors.New("adapters/twilio: AuthToken is required to check webhook signatures (set InsecureSkipSignature for local tests)")
+	}
+	if cfg.APIBaseURL == "" {
+		cfg.APIBaseURL = DefaultAPIBaseURL
+	}
+	if _, err := url.Parse(cfg.APIBaseURL); err != nil {
+		return nil, fmt.Errorf("adapters/twilio: APIBaseURL: %w", err)
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.ReplayCacheSize <= 0 {
+		cfg.ReplayCacheSize = DefaultReplayCacheSize
+	}
+	if cfg.VoiceBuffers <= 0 {
+		cfg.VoiceBuffers = DefaultVoiceBuffers
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	a := &Adapter{
+		cfg:       cfg,
+		public:    strings.TrimSuffix(cfg.PublicURL, "/"),
+		validator: twclient.NewRequestValidator(cfg.AuthToken),
+		voice:     newVoice(cfg.VoiceBuffers),
+		replay:    newReplayCache(cfg.ReplayCacheSize),
+		calls:     newCallIndex(cfg.VoiceBuffers),
+		logger:    logger,
+	}
+	a.messaging = &Messaging{rest: &restClient{
+		base: strings.TrimSuffix(cfg.APIBaseURL, "/"), account: cfg.AccountSid, token: cfg.AuthToken, http: cfg.HTTPClient,
+	}}
+	return a, nil
+}
+
+// Voice returns the adapter's voice service.
+func (a *Adapter) Voice() *Voice { return a.voice }
+
+// Messaging returns the adapter's messaging service.
+func (a *Adapter) Messaging() *Messaging { return a.messaging }
+
+// Services returns a copy of base (nil for none) with the adapter's Voice
+// and Messaging services, for runtime.WithServices.
+func (a *Adapter) Services(base *widgets.Services) *widgets.Services {
+	s := &widgets.Services{}
+	if base != nil {
+		*s = *base
+	}
+	s.Voice, s.Messaging = a.voice, a.messaging
+	return s
+}
+
+// Handler serves Twilio's webhooks (see the package documentation for the
+// paths) for engine e, which must run with the adapter's Services. Only
+// POST is served. Mount it at the path of Config.PublicURL (with
+// http.StripPrefix when that has a path).
+func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST "+PathVoiceIncoming, a.webhook(func(r *http.Request) response { return a.voiceIncoming(e, r) }))
+	mux.Handle("POST "+PathVoiceGather, a.webhook(func(r *http.Request) response { return a.voiceGather(e, r) }))
+	mux.Handle("POST "+PathVoiceStatus, a.webhook(func(r *http.Request) response { return a.voiceStatus(e, r) }))
+	mux.Handle("POST "+PathMessagingIncoming, a.webhook(func(r *http.Request) response { return a.messagingIncoming(e, r) }))
+	return mux
+}
+
+// response is what a webhook answers, kept whole for retries.
+type response struct {
+	status      int
+	contentType string
+	body        []byte
+}
+
+func textResponse(status int, msg string) response {
+	return response{status: status, contentType: "text/plain; charset=utf-8", body: []byte(msg + "\n")}
+}
+
+// maxForm bounds a webhook's body.
+const maxForm = 64 << 10
+
+// webhook wraps a handler with the signature check and the retry cache.
+func (a *Adapter) webhook(h func(*http.Request) response) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			write(w, textResponse(http.StatusBadRequest, "bad form: "+err.Error()))
+			return
+		}
+		if !a.cfg.InsecureSkipSignature && !a.signed(r) {
+			write(w, textResponse(http.StatusForbidden, "invalid "+HeaderSignature))
+			return
+		}
+		token := r.Header.Get(HeaderIdempotencyToken)
+		if token == "" {
+			write(w, h(r))
+			return
+		}
+		resp, err := a.replay.do(r.Context(), r.URL.Path+"\x00"+token, func() response { return h(r) })
+		if err != nil {
+			write(w, textResponse(http.StatusServiceUnavailable, err.Error()))
+			return
+		}
+		write(w, resp)
+	})
+}
+
+func write(w http.ResponseWriter, resp response) {
+	w.Header().Set("Content-Type", resp.contentType)
+	w.WriteHeader(resp.status)
+	_, _ = w.Write(resp.body)
+}
+
+// webhookURL is the URL Twilio signed: the public URL, then the path and
+// query the request came with.
+func (a *Adapter) webhookURL(r *http.Request) string {
+	u := a.public + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	return u
+}
+
+// signed checks X-Twilio-Signature: the URL and the POST parameters,
+// signed with the auth token.
+func (a *Adapter) signed(r *http.Request) bool {
+	sig := r.Header.Get(HeaderSignature)
+	if sig == "" {
+		return false
+	}
+	params := make(map[string]string, len(r.PostForm))
+	for k, v := range r.PostForm {
+		params[k] = strings.Join(v, "") // Twilio signs each value after its key; joined, one key's values sign alike
+	}
+	return a.validator.Validate(a.webhookURL(r), params, sig)
+}
+
+// flowSid is the flow a start webhook names (?flow=), else the configured
+// one.
+func (a *Adapter) flowSid(r *http.Request) string {
+	if f := r.URL.Query().Get("flow"); f != "" {
+		return f
+	}
+	return a.cfg.FlowSid
+}
+
+// formData returns the request's POST parameters as event or payload
+// data, one value per key (the first).
+func formData(r *http.Request) map[string]any {
+	m := make(map[string]any, len(r.PostForm))
+	for k, v := range r.PostForm {
+		if len(v) > 0 {
+			m[k] = v[0]
+		}
+	}
+	return m
+}
+
+// engineError maps an engine error to a response. Errors the caller's
+// request caused are 4xx and kept for retries; the engine's or store's
+// faults are 5xx, which the retry cache does not keep, so Twilio's retry
+// runs again.
+func (a *Adapter) engineError(op string, err error) response {
+	a.logger.Warn("adapters/twilio: webhook refused", "op", op, "error", err)
+	switch {
+	case errors.Is(err, runtime.ErrStale):
+		return textResponse(http.StatusConflict, op+": the callback answers a wait that is no longer current")
+	case errors.Is(err, runtime.ErrNotFound):
+		return textResponse(http.StatusNotFound, op+": "+err.Error())
+	case errors.Is(err, runtime.ErrConflict), errors.Is(err, runtime.ErrRefused):
+		return textResponse(http.StatusConflict, op+": "+err.Error())
+	case errors.Is(err, runtime.ErrRateLimited):
+		return textResponse(http.StatusTooManyRequests, op+": "+err.Error())
+	}
+	return textResponse(http.StatusInternalServerError, op+": the flow could not run")
+}

@@ -1,0 +1,323 @@
+package twilio_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/adapters/twilio"
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+)
+
+const (
+	testAccount = "AC00000000000000000000000000000001"
+	testToken   = "test-auth-token"
+	caller      = "+15551230000"
+	number      = "+15559870000"
+)
+
+// sent is one message the fake REST API received.
+type sent struct {
+	To, From, Body, Token string
+}
+
+// fakeREST imitates Twilio's Messages API: it records each request, and
+// answers a repeated idempotency token with the first answer without
+// recording a second message, as Twilio does.
+type fakeREST struct {
+	mu       sync.Mutex
+	requests int
+	messages []sent
+	byToken  map[string]string
+}
+
+func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests++
+	user, pass, ok := r.BasicAuth()
+	if !ok || user != testAccount || pass != testToken || r.Method != http.MethodPost ||
+		r.URL.Path != "/2010-04-01/Accounts/"+testAccount+"/Messages.json" {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"code": 20003, "message": "Authenticate", "status": 401}`)
+		return
+	}
+	_ = r.ParseForm()
+	token := r.Header.Get(twilio.HeaderIdempotencyToken)
+	sid, seen := f.byToken[token]
+	if !seen || token == "" {
+		f.messages = append(f.messages, sent{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"), Token: token})
+		sid = fmt.Sprintf("SM%032d", len(f.messages))
+		if f.byToken == nil {
+			f.byToken = map[string]string{}
+		}
+		f.byToken[token] = sid
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"sid": sid, "status": "queued", "to": r.PostForm.Get("To")})
+}
+
+func (f *fakeREST) sent() []sent {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sent(nil), f.messages...)
+}
+
+// harness is an engine behind the adapter's handler on a local server,
+// the fake REST API, and a Twilio imitator that signs what it posts.
+type harness struct {
+	t       *testing.T
+	clock   *runtime.FixedClock
+	engine  *runtime.Engine
+	adapter *twilio.Adapter
+	server  *httptest.Server
+	rest    *fakeREST
+	tokens  int
+}
+
+func newHarness(t *testing.T, flows map[string]string) *harness {
+	t.Helper()
+	h := &harness{t: t, clock: runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)), rest: &fakeREST{}}
+	api := httptest.NewServer(h.rest)
+	t.Cleanup(api.Close)
+	h.server = httptest.NewUnstartedServer(nil)
+	h.server.Start()
+	t.Cleanup(h.server.Close)
+
+	a, err := twilio.New(twilio.Config{
+		AccountSid: testAccount, AuthToken: testToken,
+		PublicURL: h.server.URL, APIBaseURL: api.URL, HTTPClient: api.Client(),
+	})
+	require.NoError(t, err)
+	defs := runtime.Definitions{}
+	for sid, src := range flows {
+		d, err := flow.Parse([]byte(src))
+		require.NoError(t, err)
+		defs[sid] = d
+	}
+	h.adapter = a
+	h.engine = runtime.New(
+		runtime.WithSource(defs),
+		runtime.WithServices(a.Services(nil)),
+		runtime.WithIDs(runtime.SequentialIDs()),
+		runtime.WithClock(h.clock.Now),
+	)
+	h.server.Config.Handler = a.Handler(h.engine)
+	return h
+}
+
+// sign computes X-Twilio-Signature as Twilio does: HMAC-SHA1 of the URL
+// followed by each POST parameter's name and value, sorted by name.
+func sign(token, u string, form url.Values) string {
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(u)
+	for _, k := range keys {
+		for _, v := range form[k] {
+			b.WriteString(k + v)
+		}
+	}
+	m := hmac.New(sha1.New, []byte(token))
+	m.Write([]byte(b.String()))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// reply is a webhook's answer.
+type reply struct {
+	status int
+	body   string
+}
+
+// post posts form to u (absolute, or a path on the server) as Twilio would,
+// signed with signToken, with a fresh idempotency token unless idem is
+// given.
+func (h *harness) post(u string, form url.Values, idem string, signToken string) reply {
+	h.t.Helper()
+	if !strings.HasPrefix(u, "http") {
+		u = h.server.URL + u
+	}
+	if idem == "" {
+		h.tokens++
+		idem = fmt.Sprintf("idem-%d", h.tokens)
+	}
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	require.NoError(h.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(twilio.HeaderSignature, sign(signToken, u, form))
+	req.Header.Set(twilio.HeaderIdempotencyToken, idem)
+	resp, err := h.server.Client().Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(h.t, err)
+	return reply{status: resp.StatusCode, body: string(body)}
+}
+
+// node is a parsed TwiML element.
+type node struct {
+	XMLName  xml.Name
+	Attrs    []xml.Attr `xml:",any,attr"`
+	Text     string     `xml:",chardata"`
+	Children []node     `xml:",any"`
+}
+
+func (n node) attr(name string) string {
+	for _, a := range n.Attrs {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// parseTwiML parses a TwiML document and checks it against the verbs and
+// attributes twilio-go's TwiML types document.
+func parseTwiML(t *testing.T, body string) node {
+	t.Helper()
+	var root node
+	require.NoError(t, xml.Unmarshal([]byte(body), &root), body)
+	require.Equal(t, "Response", root.XMLName.Local, body)
+	checkSchema(t, root, "Response")
+	return root
+}
+
+// lines writes the verbs of a document, one a line, nested verbs indented:
+// `Say "text"`, `Gather numDigits=1 timeout=5`, `Hangup`. The action URL
+// and attributes every gather carries are left out (checked elsewhere).
+func lines(n node) []string {
+	var out []string
+	var walk func(n node, indent string)
+	walk = func(n node, indent string) {
+		for _, c := range n.Children {
+			s := indent + c.XMLName.Local
+			var attrs []string
+			for _, a := range c.Attrs {
+				switch a.Name.Local {
+				case "action", "method", "actionOnEmptyResult", "input", "profanityFilter":
+					continue
+				}
+				attrs = append(attrs, a.Name.Local+"="+a.Value)
+			}
+			sort.Strings(attrs)
+			if len(attrs) > 0 {
+				s += " " + strings.Join(attrs, " ")
+			}
+			if txt := strings.TrimSpace(c.Text); txt != "" {
+				s += fmt.Sprintf(" %q", txt)
+			}
+			out = append(out, s)
+			walk(c, indent+"  ")
+		}
+	}
+	walk(n, "")
+	return out
+}
+
+// find returns the first element called name, depth first.
+func find(n node, name string) (node, bool) {
+	for _, c := range n.Children {
+		if c.XMLName.Local == name {
+			return c, true
+		}
+		if f, ok := find(c, name); ok {
+			return f, true
+		}
+	}
+	return node{}, false
+}
+
+// call is one phone call the imitator places.
+type call struct {
+	h    *harness
+	sid  string
+	doc  node
+	done bool
+}
+
+func (c *call) params() url.Values {
+	return url.Values{
+		"AccountSid": {testAccount}, "CallSid": {c.sid}, "From": {caller}, "To": {number},
+		"Caller": {caller}, "Called": {number}, "Direction": {"inbound"}, "ApiVersion": {"2010-04-01"},
+	}
+}
+
+// dial places a call to the flow's number and returns the first TwiML.
+func (h *harness) dial(sid, flowSid string) *call {
+	c := &call{h: h, sid: sid}
+	form := c.params()
+	form.Set("CallStatus", "ringing")
+	r := h.post(twilio.PathVoiceIncoming+"?flow="+flowSid, form, "", testToken)
+	require.Equal(h.t, http.StatusOK, r.status, r.body)
+	c.follow(r.body)
+	return c
+}
+
+// follow reads a TwiML answer: a call whose document ends in <Hangup/>
+// (or without a <Gather>) is over, and Twilio posts its status callback.
+func (c *call) follow(body string) {
+	c.doc = parseTwiML(c.h.t, body)
+	if _, ok := find(c.doc, "Gather"); !ok {
+		c.hangup()
+	}
+}
+
+// gather answers the document's <Gather> by posting its action URL.
+func (c *call) gather(input url.Values) []string {
+	c.h.t.Helper()
+	g, ok := find(c.doc, "Gather")
+	require.True(c.h.t, ok, "no <Gather> to answer: %v", lines(c.doc))
+	form := c.params()
+	form.Set("CallStatus", "in-progress")
+	for k, v := range input {
+		form[k] = v
+	}
+	r := c.h.post(g.attr("action"), form, "", testToken)
+	require.Equal(c.h.t, http.StatusOK, r.status, r.body)
+	c.follow(r.body)
+	return lines(c.doc)
+}
+
+func (c *call) press(digits string) []string {
+	return c.gather(url.Values{"Digits": {digits}, "FinishedOnKey": {""}})
+}
+
+// hangup posts the status callback of the call's end.
+func (c *call) hangup() {
+	if c.done {
+		return
+	}
+	c.done = true
+	form := c.params()
+	form.Set("CallStatus", "completed")
+	form.Set("CallDuration", "42")
+	r := c.h.post(twilio.PathVoiceStatus, form, "", testToken)
+	require.Equal(c.h.t, http.StatusOK, r.status, r.body)
+}
+
+// text sends an SMS to the flow's number.
+func (h *harness) text(flowSid, sid, body string) reply {
+	return h.post(twilio.PathMessagingIncoming+"?flow="+flowSid, url.Values{
+		"AccountSid": {testAccount}, "MessageSid": {sid}, "From": {caller}, "To": {number},
+		"Body": {body}, "NumMedia": {"0"},
+	}, "", testToken)
+}
