@@ -36,7 +36,8 @@ const (
 	// DefaultClaimLease is how long Due hides what it listed from the Due
 	// of other *DBs.
 	DefaultClaimLease = 30 * time.Second
-	// DefaultLockLease is how long a SQLite lock lease lasts unrenewed.
+	// DefaultLockLease is how long a lock's lease lasts unrenewed: the
+	// longest a crashed holder's lock stays taken.
 	DefaultLockLease = 30 * time.Second
 )
 
@@ -49,10 +50,12 @@ type options struct {
 	noMigrate  bool
 	claimLease time.Duration
 	lockLease  time.Duration
-	lockPool   *sql.DB
 	closers    []io.Closer
 	now        func() time.Time
-	onRenew    func() // after each pass of the SQLite lease renewals (tests)
+	// nowSQL is PostgreSQL's current time in the lease statements
+	// (tests put a clock of their own there).
+	nowSQL  string
+	onRenew func() // after each pass of the lease renewals (tests)
 }
 
 // WithPrefix starts every table's (and index's) name with prefix instead
@@ -81,20 +84,17 @@ func WithoutMigration() Option { return func(o *options) { o.noMigrate = true } 
 // hold up their timeouts for long.
 func WithClaimLease(d time.Duration) Option { return func(o *options) { o.claimLease = d } }
 
-// WithLockLease sets how long a SQLite lock lease lasts unrenewed
-// (DefaultLockLease when d <= 0): the longest a crashed holder's lock
-// stays taken. The *DB renews the leases it holds every third of it.
-// PostgreSQL's advisory locks have no lease.
+// WithLockLease sets how long a lock's lease lasts unrenewed
+// (DefaultLockLease when d <= 0), on both databases: the longest a lock
+// stays taken after its holder died (a crashed process, or one cut off
+// from the database) or after a release whose delete failed, during which
+// the others wait. The *DB renews the leases it holds every third of it:
+// a lease outlasts two failed renewals, and a holder whose renewals fail
+// for a whole lease (a paused process, a database out of reach) loses its
+// locks (see Fencing in the package documentation).
+// Each lease carries its own expiry, so *DBs of one database may use
+// different leases.
 func WithLockLease(d time.Duration) Option { return func(o *options) { o.lockLease = d } }
-
-// WithLockPool sets the pool the connection holding PostgreSQL's advisory
-// locks comes from (LockConns of them: every lock the *DB holds lives on
-// it, however many). The *DB keeps it out of the pool from its first Lock
-// until Close, or until it breaks and is replaced. The default is the
-// store's own pool, which then has LockConns fewer connections for the
-// queries; postgres.Open gives the locks a pool of their own. SQLite's
-// leases need no connection.
-func WithLockPool(pool *sql.DB) Option { return func(o *options) { o.lockPool = pool } }
 
 // WithClose makes Close close these too, after the stores' own work has
 // stopped, and Open close them when it fails. The driver packages pass
@@ -103,9 +103,12 @@ func WithClose(c ...io.Closer) Option {
 	return func(o *options) { o.closers = append(o.closers, c...) }
 }
 
-// WithClock sets the clock of SQLite's lock leases (time.Now by default).
-// Nothing else reads it: Due and the executions' times come from the
-// engine.
+// WithClock sets the clock of SQLite's lock leases (time.Now by default),
+// which the processes sharing one file on one machine share. PostgreSQL's
+// leases ignore it: they are timed by the database's clock, so that
+// engines on machines whose clocks disagree still agree on when a lease
+// expires. Nothing else reads it: Due and the executions' times come from
+// the engine.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 var (
@@ -116,10 +119,9 @@ var (
 // DB is a database holding the stores' tables. It is safe for concurrent
 // use. Executions and Catalog return its stores.
 type DB struct {
-	pool     *sql.DB
-	lockPool *sql.DB
-	dialect  Dialect
-	o        options
+	pool    *sql.DB
+	dialect Dialect
+	o       options
 
 	// table is what goes before a table's name: the quoted schema and the
 	// prefix. ns names the tables' place in the database, for the advisory
@@ -129,20 +131,27 @@ type DB struct {
 	owner string
 
 	queries sync.Map // template -> SQL
-	local   localLocks
-	// lockConns hold PostgreSQL's advisory locks.
-	lockConns [LockConns]lockConn
-	seq       atomic.Uint64 // lease tokens
-	// leases are the SQLite leases held, to renew: token -> name.
+	// now and until are what {now} and {until} stand for in the lease
+	// statements (see leaseClockSQL).
+	now, until string
+	local      localLocks
+	seq        atomic.Uint64 // lease tokens
+	// leases are the leases held, to renew: token -> name.
 	leaseMu sync.Mutex
 	leases  map[string]string
-	onWait  func(name string)
-	onPut   func() // inside a catalog Put, after its checks (tests)
+	// gate is held, shared, by each take of a lease, and by Close to set
+	// closed: no take writes a lease after Close deleted this *DB's.
+	gate   sync.RWMutex
+	closed bool
+	onWait func(name string)
+	onPut  func() // inside a catalog Put, after its checks (tests)
 
 	exec *Executions
 	cat  *Catalog
 
-	stop      chan struct{}
+	// stopped ends with Close: the renewals stop, even midway.
+	stopped   context.Context
+	stop      context.CancelFunc
 	renewer   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -173,8 +182,8 @@ func Open(ctx context.Context, pool *sql.DB, d Dialect, opts ...Option) (_ *DB, 
 	if o.now == nil {
 		o.now = time.Now
 	}
-	if o.lockPool == nil {
-		o.lockPool = pool
+	if o.nowSQL == "" {
+		o.nowSQL = "clock_timestamp()"
 	}
 	switch {
 	case d != PostgreSQL && d != SQLite:
@@ -188,12 +197,11 @@ func Open(ctx context.Context, pool *sql.DB, d Dialect, opts ...Option) (_ *DB, 
 	}
 	var owner [12]byte
 	_, _ = rand.Read(owner[:])
-	db := &DB{pool: pool, lockPool: o.lockPool, dialect: d, o: o, owner: hex.EncodeToString(owner[:]), stop: make(chan struct{})}
+	db := &DB{pool: pool, dialect: d, o: o, owner: hex.EncodeToString(owner[:])}
+	db.stopped, db.stop = context.WithCancel(context.Background())
 	db.local.m = map[string]*localLock{}
 	db.leases = map[string]string{}
-	for i := range db.lockConns {
-		db.lockConns[i].slot = make(chan struct{}, 1)
-	}
+	db.now, db.until = leaseClockSQL(d, o.nowSQL, o.lockLease)
 	db.table = o.prefix
 	db.ns = o.schema
 	if o.schema != "" {
@@ -214,10 +222,8 @@ func Open(ctx context.Context, pool *sql.DB, d Dialect, opts ...Option) (_ *DB, 
 	}
 	db.exec = &Executions{db: db}
 	db.cat = &Catalog{db: db}
-	if d == SQLite {
-		db.renewer.Add(1)
-		go db.renewLeases()
-	}
+	db.renewer.Add(1)
+	go db.renewLeases()
 	return db, nil
 }
 
@@ -240,24 +246,21 @@ func (db *DB) SQL() *sql.DB { return db.pool }
 // schema-qualified when WithSchema was given.
 func (db *DB) Table(name string) string { return db.table + name }
 
-// Close stops the *DB's background work, frees the locks it still holds
-// (it closes PostgreSQL's lock connections and deletes the SQLite
-// leases), and closes what WithClose named. The stores must not be used
-// afterwards: a Lock fails. Calling it again returns the first call's
-// error.
+// Close stops the *DB's background work (the renewal of its leases),
+// frees the locks it still holds (it deletes their leases, which the
+// other *DBs may then take at once), and closes what WithClose named. The
+// stores must not be used afterwards: a Lock fails. Calling it again
+// returns the first call's error.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		close(db.stop)
+		db.stop()
 		db.renewer.Wait()
+		db.gate.Lock() // the takes under way end first
+		db.closed = true
+		db.gate.Unlock()
 		var errs []error
-		if db.dialect == PostgreSQL {
-			db.closeLockConns()
-		} else {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if _, err := db.pool.ExecContext(ctx, db.q(`DELETE FROM {t}locks WHERE holder = ?`), db.owner); err != nil {
-				errs = append(errs, fmt.Errorf("sqlstore: close: free the leases held: %w", err))
-			}
-			cancel()
+		if err := db.freeLeases(); err != nil {
+			errs = append(errs, fmt.Errorf("sqlstore: close: free the leases held: %w", err))
 		}
 		errs = append(errs, closeAll(db.o.closers))
 		db.closeErr = errors.Join(errs...)
@@ -277,13 +280,14 @@ func closeAll(cs []io.Closer) error {
 
 // q returns the SQL of template: {t} becomes the tables' qualifier and
 // prefix, {p} the bare prefix (for index names, which PostgreSQL puts in
-// the table's schema), and on PostgreSQL each ? becomes $1, $2 and so on.
-// The templates hold no other ? (no string literal has one).
+// the table's schema), {now} and {until} the times of the lease
+// statements (see leaseClockSQL), and on PostgreSQL each ? becomes $1, $2
+// and so on. The templates hold no other ? (no string literal has one).
 func (db *DB) q(template string) string {
 	if s, ok := db.queries.Load(template); ok {
 		return s.(string)
 	}
-	s := strings.NewReplacer("{t}", db.table, "{p}", db.o.prefix).Replace(template)
+	s := strings.NewReplacer("{t}", db.table, "{p}", db.o.prefix, "{now}", db.now, "{until}", db.until).Replace(template)
 	if db.dialect == PostgreSQL {
 		var b strings.Builder
 		n := 0

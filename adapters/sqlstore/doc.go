@@ -36,7 +36,11 @@
 //     key), naming the item: an address belongs to at most one item.
 //   - studioflow_item_references: the module names each item references,
 //     so that a referenced module is neither deleted nor renamed.
-//   - studioflow_locks (SQLite only): the leases of Lock.
+//   - studioflow_locks: the leases of Lock, one row per lock held: its
+//     name (bytes on PostgreSQL, since a name may be any string), the
+//     *DB holding it (holder), the acquisition (token), and expires_at
+//     (a timestamptz by the database's clock on PostgreSQL, Unix
+//     nanoseconds by the *DB's clock on SQLite).
 //   - studioflow_migrations: the migrations applied, by version.
 //
 // # Migrations
@@ -73,50 +77,74 @@
 // one process exclude each other through the database, as two processes
 // do.
 //
-// On PostgreSQL the database lock is a session advisory lock
-// (pg_try_advisory_lock on a 64-bit hash of the schema, the prefix and the
-// name). Every lock a *DB holds lives on one connection (LockConns), kept
-// out of the pool (WithLockPool) from the first Lock until Close; its
-// statements run one at a time, and each lock is released with
-// pg_advisory_unlock on it. So a *DB needs one connection
-// for its locks however many it holds, and locks taken one inside another
-// (the engine holds a session's lock while it takes an execution's) never
-// wait for a connection. A lock held by another process is polled with
-// pg_try_advisory_lock, backing off from 2 ms to 50 ms, rather than waited
-// for with pg_advisory_lock: a statement that never waits leaves the
-// connection to the other locks between polls, and a blocked statement
-// could only be abandoned by closing the connection, which would free
-// every lock on it. A process that dies, or whose lock connection drops,
-// frees its locks at once, with no lease to wait out and nothing to renew during
-// a long step. A connection that broke is noticed at its next use and
-// replaced; the locks it held went with it (see Fencing).
+// The database's lock is a lease, on both databases: a row of the locks
+// table per name held, naming the holder and the acquisition (a token)
+// and when the lease expires. Lock first inserts the row if there is none
+// (INSERT ... ON CONFLICT DO NOTHING); while another holds it, it polls,
+// backing off from 2 ms to 50 ms, each poll reading whether the lease is
+// still held and, once it is not (released, or expired), taking it with
+// one INSERT ... ON CONFLICT DO UPDATE ... WHERE the current lease has
+// expired; until the context ends. Polling a held lease writes nothing.
+// A lease lasts WithLockLease (30 s by default), and each *DB renews the
+// leases it holds, each by its name and token, every third of that, so
+// a long step keeps its lock. Release deletes the row, by name and
+// token: a lease that expired and was taken over by another is not
+// touched.
 //
-// On SQLite several processes may open one file, and SQLite has no lock
-// that outlives a transaction, so the lock is a lease: a row of the locks
-// table, taken with one INSERT ... ON CONFLICT DO UPDATE ... WHERE the
-// current lease has expired, polled with the same backoff until the
-// context ends. A lease lasts WithLockLease (30 s by default) and each
-// *DB renews the leases it holds, each by its name and the token of its
-// acquisition, every third of that, so a long step keeps its lock and a
-// crashed holder's lock frees itself when its lease runs out; a lease
-// released is no longer renewed, even when deleting its row failed. Close
-// deletes the leases the *DB still holds.
+// On PostgreSQL the expiry is computed and compared by the database's
+// clock (clock_timestamp()), not the process's, so engines on machines
+// whose clocks disagree still agree on when a lease expires; WithClock
+// does not apply. On SQLite, whose processes share one machine, it is the
+// *DB's clock (WithClock, time.Now by default).
+//
+// A lock held holds no connection: taking, renewing and releasing it are
+// statements through the pool like any other, however many locks a *DB
+// holds, and locks taken one inside another (the engine holds a session's
+// lock while it takes an execution's) never wait for a connection. So a
+// connection that drops, or that a proxy or an administrator ends, frees
+// no lock: the lease stays until it is released or expires, and its
+// holder goes on renewing it through the pool's other connections, or new
+// ones. A lease statement whose connection was lost (PostgreSQL's
+// SQLSTATE classes 08 and 57, or a network error) is run once more, on a
+// fresh connection (one that answered a ping): run again, a take takes
+// the lease its first run may have taken (it is idempotent per token),
+// and a renewal or a release does what it did.
+//
+// What a lease costs is a wait. A holder that dies (a crashed process, or
+// one cut off from the database) leaves its leases to expire: the others
+// wait for them up to WithLockLease, 30 s by default. So does a release
+// whose delete failed twice (its connection killed, then the fresh one):
+// the lease is no longer renewed, and expires. Close deletes the leases
+// the *DB still holds, so that a process that stops cleanly makes no one
+// wait. A shorter lease frees a dead holder's locks sooner, and leaves a
+// stalled holder less time before it loses them (see Fencing). Each Lock
+// writes twice, taking and releasing its row; the rows of holders that
+// died stay until their names are locked again.
+//
+// The migrations and the catalog's writes exclude each other otherwise,
+// with a transaction-scoped lock (pg_advisory_xact_lock on PostgreSQL,
+// BEGIN IMMEDIATE on SQLite), which ends with its transaction, whatever
+// happens to the connection.
 //
 // # Fencing
 //
 // A lock is not a fence: the stores cannot stop a holder that has lost
-// its lock without knowing it. On PostgreSQL, when the lock connection
-// dies (the server restarts, a proxy or an administrator ends the
-// session, the network drops it) every lock the *DB held on it is free at
-// once, while the goroutines holding them go on; on SQLite a holder that
-// stalls past its lease (a paused process, its renewals failing for a
-// lease's length) finds its lease taken over. Another runner may then
-// run the same step of the same execution at the same time. The records
-// stay consistent: Save is a compare-and-swap on the row's version, so
-// only one of the two saves lands and the other gets a
-// *runtime.ConflictError. But both may have run the step's side effects:
-// a message sent twice, under the same effect key, which is what an
-// effect's receiver must deduplicate by.
+// its lock without knowing it. A holder loses its lease only by stalling
+// past it: a paused process (a stopped or suspended machine, a long
+// pause of the runtime), or one whose renewals all fail for a lease's
+// length (the database out of its reach, but not of the others'). Its
+// lease then expires and another *DB may take it over, while the stalled
+// holder goes on, and run the same step of the same execution at the
+// same time. The records stay consistent: Save is a compare-and-swap on
+// the row's version, so only one of the two saves lands and the other
+// gets a *runtime.ConflictError. But both may have run the step's side
+// effects: a message sent twice, under the same effect key, which is what
+// an effect's receiver must deduplicate by.
+//
+// Locks aside, a run whose Save failed (its connection killed under it)
+// has run its step, side effects included, and did not record it: the
+// caller that tries again runs the step again, under the same effect
+// keys.
 //
 // # Due and claims
 //

@@ -113,7 +113,7 @@ func manyInstances(t *testing.T, p place, n int, kill bool) {
 			if p.schema != "" { // named, so that its connections can be killed
 				var err error
 				db, err = postgres.Open(ctx, withApplicationName(os.Getenv(postgresEnv), fmt.Sprint("studioflow-instance-", i)),
-					sqlstore.WithSchema(p.schema))
+					sqlstore.WithSchema(p.schema), sqlstore.WithLockLease(2*time.Second)) // a lease whose release was killed twice lapses soon
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = db.Close() })
 			}
@@ -233,15 +233,16 @@ func manyInstances(t *testing.T, p place, n int, kill bool) {
 		assert.Equal(t, n, sends["distinct Thanks"])
 		extra := sends["Name?"] + sends["Still there?"] + sends["Thanks"] - (2*n + n/2)
 		assert.Equal(t, int64(n), run.taken.Load(), "answers taken: one per wait")
+		// The locks hold, killed connections or not: no racer ran a step it
+		// then lost at its save.
+		assert.Zero(t, run.conflicts.Load(), "runs refused at their save")
 		if run.kills.Load() == 0 {
-			// The locks hold: no racer ran a step it then lost, and nothing
-			// was sent twice.
-			assert.Zero(t, run.conflicts.Load(), "runs refused at their save")
 			assert.Zero(t, extra, "sends repeated")
 		} else {
-			// A run whose lock connection was killed mid-step can be run
-			// again by another instance, under the same effect keys.
-			assert.LessOrEqual(t, int64(extra), run.dbErrors.Load()+run.conflicts.Load(), "sends repeated beyond the failed runs")
+			// A step whose save died with its connection is run again by
+			// the retry, under the same effect keys: at least once across
+			// faults, and never more than once per failed operation.
+			assert.LessOrEqual(t, int64(extra), run.dbErrors.Load(), "sends repeated beyond the failed operations")
 		}
 		t.Logf("%s: %d conversations, 4 instances: %d answers taken, %d racing answers refused as stale, "+
 			"%d timeouts delivered, %d connections killed, %d operations failed and retried, %d runs refused at their save, "+

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,15 +19,10 @@ const (
 	maxPoll = 50 * time.Millisecond
 )
 
-// LockConns is how many connections a PostgreSQL *DB holds its advisory
-// locks on, whatever the number of locks it holds: each lock lives on the
-// one its key's hash picks.
-const LockConns = 1
-
-// lockStatementTimeout bounds one statement on a lock connection. The
-// statements never wait for a lock (pg_try_advisory_lock), so one that
-// takes this long has lost its server: the connection is replaced.
-const lockStatementTimeout = 10 * time.Second
+// leaseStatementTimeout bounds one statement on the leases (a take, a
+// release, Close's delete), each of its tries: Close waits for the takes
+// under way, and a release runs on no context of the caller's.
+const leaseStatementTimeout = 10 * time.Second
 
 // errClosed is a Lock after Close.
 var errClosed = errors.New("the *DB is closed")
@@ -74,7 +70,7 @@ func (l *localLocks) lock(ctx context.Context, name string) (func(), error) {
 	}, nil
 }
 
-// lock is Executions.Lock: the in-process lock, then the database's.
+// lock is Executions.Lock: the in-process lock, then the database's lease.
 func (db *DB) lock(ctx context.Context, name string) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -83,12 +79,7 @@ func (db *DB) lock(ctx context.Context, name string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	var releaseDB func()
-	if db.dialect == PostgreSQL {
-		releaseDB, err = db.advisoryLock(ctx, name)
-	} else {
-		releaseDB, err = db.leaseLock(ctx, name)
-	}
+	releaseDB, err := db.leaseLock(ctx, name)
 	if err != nil {
 		releaseLocal()
 		return nil, err
@@ -102,7 +93,8 @@ func (db *DB) lock(ctx context.Context, name string) (func(), error) {
 	}, nil
 }
 
-// lockKey is the advisory lock key of name in the tables' namespace ns.
+// lockKey is the advisory lock key of name in the tables' namespace ns
+// (the transaction-scoped locks of inTx and Migrate on PostgreSQL).
 func lockKey(ns, name string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte(ns))
@@ -111,177 +103,166 @@ func lockKey(ns, name string) int64 {
 	return int64(h.Sum64())
 }
 
-// lockConn is a connection of the lock pool that holds advisory locks for
-// as long as it lives: the session advisory locks of PostgreSQL belong to
-// the session, so each is released on the connection that took it. Its
-// statements run one at a time.
-type lockConn struct {
-	// slot is held while a statement runs on conn (or conn is replaced):
-	// a one-slot channel, so that waiting for it ends with the context.
-	slot chan struct{}
-	// conn is the connection; nil before the first lock, after it broke,
-	// and after Close.
-	conn *sql.Conn
-	// gen counts the connections conn has been: a lock taken on one is
-	// gone when conn is another.
-	gen    uint64
-	closed bool
-}
+// The statements on the leases, on both dialects. {now} is the current
+// time and {until} the expiry of a lease taken or renewed now: on
+// PostgreSQL the database computes both, by its clock; on SQLite they are
+// arguments, by the *DB's (see leaseTimes).
+//
+// newLeaseSQL takes a lease no row holds, and does nothing (writes
+// nothing, locks nothing) when there is a row. takeLeaseSQL also takes
+// over an expired lease, and one its own token holds already, so that a
+// take whose answer was lost (its connection killed) can be run again;
+// but finding the lease held, it still locks the row, a write (on
+// PostgreSQL, a commit flushed to disk), which is why a Lock reads
+// (heldLeaseSQL) before it runs it.
+const (
+	newLeaseSQL  = `INSERT INTO {t}locks (name, holder, token, expires_at) VALUES (?, ?, ?, {until}) ON CONFLICT (name) DO NOTHING`
+	takeLeaseSQL = `INSERT INTO {t}locks (name, holder, token, expires_at) VALUES (?, ?, ?, {until})
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires_at = excluded.expires_at
+		WHERE {t}locks.expires_at <= {now} OR {t}locks.token = excluded.token`
+	heldLeaseSQL  = `SELECT count(*) FROM {t}locks WHERE name = ? AND expires_at > {now}`
+	renewLeaseSQL = `UPDATE {t}locks SET expires_at = {until} WHERE name = ? AND token = ?`
+	freeLeaseSQL  = `DELETE FROM {t}locks WHERE name = ? AND token = ?`
+	freeLeasesSQL = `DELETE FROM {t}locks WHERE holder = ?`
+)
 
-// use runs f on the lock connection, opening one first when there is
-// none. The statements f runs get sctx: not ctx, whose end would make the
-// driver close the connection, and every lock held on it with it. When f
-// fails on a connection kept from before, which may have died since its
-// last use, the connection is replaced and f tried once more. Each
-// connecting and each statement is bounded by lockStatementTimeout, so
-// the slot is never held for long.
-func (lc *lockConn) use(ctx context.Context, db *DB, f func(sctx context.Context, conn *sql.Conn, gen uint64) error) error {
-	select {
-	case lc.slot <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+// leaseClockSQL returns what {now} and {until} stand for in the lease
+// statements of dialect d, leases lasting lease: nowSQL and nowSQL plus
+// the lease on PostgreSQL, arguments on SQLite.
+func leaseClockSQL(d Dialect, nowSQL string, lease time.Duration) (now, until string) {
+	if d != PostgreSQL {
+		return "?", "?"
 	}
-	defer func() { <-lc.slot }()
-	for try := 0; ; try++ {
-		if lc.closed {
-			return errClosed
-		}
-		fresh := lc.conn == nil
-		if fresh {
-			cctx, cancel := context.WithTimeout(ctx, lockStatementTimeout)
-			conn, err := db.lockPool.Conn(cctx)
-			cancel()
-			if err != nil {
-				return err
-			}
-			lc.conn = conn
-			lc.gen++
-		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lockStatementTimeout)
-		err := f(sctx, lc.conn, lc.gen)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		// What state the session is in is not known (the server may have
-		// granted the lock f asked for): closing the connection ends it,
-		// with every lock held on it.
-		lc.drop()
-		if fresh || try > 0 || ctx.Err() != nil {
-			return err
-		}
+	return nowSQL, "(" + nowSQL + " + interval '" + strconv.FormatInt(max(lease.Microseconds(), 1), 10) + " microseconds')"
+}
+
+// leaseName is name as the locks table's name column takes it: bytes on
+// PostgreSQL, whose text holds neither NUL bytes nor invalid UTF-8 (a
+// lock's name may be any string); text on SQLite, whose text holds any.
+func (db *DB) leaseName(name string) any {
+	if db.dialect == PostgreSQL {
+		return []byte(name)
 	}
+	return name
 }
 
-// drop closes the connection, ending its session and the locks held on
-// it. The slot is held.
-func (lc *lockConn) drop() {
-	if lc.conn != nil {
-		discard(lc.conn)
-		lc.conn = nil
+// leaseTimes returns, on SQLite, the expiry of a lease taken or renewed
+// now and the current time, by the *DB's clock (WithClock), in Unix
+// nanoseconds: the arguments of {until} and {now}. On PostgreSQL the
+// database reads its own clock: ok is false.
+func (db *DB) leaseTimes() (until, now int64, ok bool) {
+	if db.dialect == PostgreSQL {
+		return 0, 0, false
 	}
+	now = nanos(db.o.now())
+	return now + int64(db.o.lockLease), now, true
 }
 
-// lockConnOf returns the lock connection of key.
-func (db *DB) lockConnOf(key int64) *lockConn {
-	return &db.lockConns[uint64(key)%LockConns]
-}
-
-// advisoryLock takes PostgreSQL's session advisory lock of name on the
-// lock connection of its key. It polls with pg_try_advisory_lock, which
-// never waits, so the connection serves the other locks between polls.
-func (db *DB) advisoryLock(ctx context.Context, name string) (func(), error) {
-	key := lockKey(db.ns, name)
-	lc := db.lockConnOf(key)
+// leaseLock takes the lease of name: a row of the locks table, taken when
+// there is none or its lease has expired, polled until ctx ends. It first
+// tries to take a lease no row holds (newLeaseSQL, the common case); then
+// each poll reads whether the lease is held, and only when it is not
+// (released, or expired) runs the take that also takes an expired lease
+// over (takeLeaseSQL): polling a held lease writes nothing.
+func (db *DB) leaseLock(ctx context.Context, name string) (func(), error) {
+	token := db.owner + "/" + strconv.FormatUint(db.seq.Add(1), 10)
 	pause := minPoll
-	for {
-		var ok bool
-		var gen uint64
-		err := lc.use(ctx, db, func(sctx context.Context, conn *sql.Conn, g uint64) error {
-			gen = g
-			return conn.QueryRowContext(sctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok)
-		})
-		if err != nil {
-			return nil, db.fail(ctx, "lock "+strconv.Quote(name), err)
+	ok, err := db.takeLease(ctx, name, token, false)
+	for err == nil && !ok {
+		var free bool
+		if free, err = db.leaseFree(ctx, name); err != nil {
+			break
 		}
-		if ok {
-			return func() { db.advisoryUnlock(lc, key, gen) }, nil
+		if free {
+			if ok, err = db.takeLease(ctx, name, token, true); err != nil || ok {
+				break
+			}
 		}
 		if err := db.wait(ctx, name, &pause); err != nil {
 			return nil, err
 		}
 	}
+	if err != nil {
+		return nil, db.fail(ctx, "lock "+strconv.Quote(name), err)
+	}
+	return func() { db.freeLease(name, token) }, nil
 }
 
-// advisoryUnlock releases the advisory lock key taken on the gen-th
-// connection of lc. A lock whose connection has since been replaced went
-// with it: there is nothing left to release.
-func (db *DB) advisoryUnlock(lc *lockConn, key int64, gen uint64) {
-	// Waited for however long it takes (use holds the slot for a bounded
-	// time): given up, the lock would stay held as long as the connection
-	// lives.
-	lc.slot <- struct{}{}
-	defer func() { <-lc.slot }()
-	if lc.conn == nil || lc.gen != gen {
-		return
+// leaseFree reports whether the lease of name may be taken: no row holds
+// it, or the row's lease has expired.
+func (db *DB) leaseFree(ctx context.Context, name string) (bool, error) {
+	args := []any{db.leaseName(name)}
+	if _, now, ok := db.leaseTimes(); ok {
+		args = append(args, now)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), lockStatementTimeout)
-	defer cancel()
-	var ok bool
-	if err := lc.conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", key).Scan(&ok); err != nil {
-		lc.drop() // the session ends, and its locks with it
-	}
+	var held int
+	err := db.retry(ctx, func(ctx context.Context, q querier, _ bool) error {
+		return q.QueryRowContext(ctx, db.q(heldLeaseSQL), args...).Scan(&held)
+	})
+	return held == 0, err
 }
 
-// closeLockConns closes the lock connections, freeing the advisory locks
-// still held. Locks taken afterwards fail.
-func (db *DB) closeLockConns() {
-	for i := range db.lockConns {
-		lc := &db.lockConns[i]
-		lc.slot <- struct{}{}
-		lc.drop()
-		lc.closed = true
-		<-lc.slot
+// takeLease tries once to take the lease of name for token: only a lease
+// no row holds (newLeaseSQL), or with takeOver one that expired too
+// (takeLeaseSQL). It reports whether the lease is now token's; when it
+// fails, the row it may have written is deleted (or left to expire). Run
+// again on a fresh connection (see retry), it runs takeLeaseSQL, which
+// takes the lease its first run may have taken.
+func (db *DB) takeLease(ctx context.Context, name, token string, takeOver bool) (bool, error) {
+	// Close waits for the takes under way, so that none writes a lease
+	// after Close deleted this *DB's.
+	db.gate.RLock()
+	defer db.gate.RUnlock()
+	if db.closed {
+		return false, errClosed
 	}
-}
-
-// leaseLock takes SQLite's lease of name: a row of the locks table, taken
-// when there is none or its lease has expired.
-func (db *DB) leaseLock(ctx context.Context, name string) (func(), error) {
-	token := db.owner + "/" + strconv.FormatUint(db.seq.Add(1), 10)
-	take := db.q(`INSERT INTO {t}locks (name, holder, token, expires_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, token = excluded.token, expires_at = excluded.expires_at
-		WHERE {t}locks.expires_at <= ?`)
-	pause := minPoll
-	for {
-		now := nanos(db.o.now())
-		// Listed before the row is written, so that a renewal between the
-		// write and the listing does not skip it.
-		db.holdLease(token, name)
-		res, err := db.pool.ExecContext(ctx, take, name, db.owner, token, now+int64(db.o.lockLease), now)
-		var n int64
+	// Listed before the row is written, so that a renewal between the
+	// write and the listing does not skip it.
+	db.holdLease(token, name)
+	until, now, byArgs := db.leaseTimes()
+	var n int64
+	err := db.retry(ctx, func(ctx context.Context, q querier, again bool) error {
+		query, args := db.q(newLeaseSQL), []any{db.leaseName(name), db.owner, token}
+		if takeOver || again {
+			query = db.q(takeLeaseSQL)
+		}
+		if byArgs {
+			args = append(args, until)
+			if takeOver || again {
+				args = append(args, now)
+			}
+		}
+		res, err := q.ExecContext(ctx, query, args...)
 		if err == nil {
 			n, err = res.RowsAffected()
 		}
-		if err != nil {
-			db.dropLease(token)
-			db.freeLease(name, token) // in case the row was written
-			return nil, db.fail(ctx, "lock "+strconv.Quote(name), err)
-		}
-		if n == 1 {
-			break
-		}
-		db.dropLease(token)
-		if err := db.wait(ctx, name, &pause); err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err == nil && n == 1 {
+		return true, nil
 	}
-	return func() {
-		// No longer renewed, even when the delete fails: the lease then
-		// expires.
-		db.dropLease(token)
-		db.freeLease(name, token)
-	}, nil
+	db.dropLease(token)
+	if err != nil {
+		db.deleteLease(name, token) // in case the row was written
+	}
+	return false, err
+}
+
+// freeLease releases the lease of name that token took: it is no longer
+// renewed, even when deleting its row fails (it then expires).
+func (db *DB) freeLease(name, token string) {
+	db.dropLease(token)
+	db.deleteLease(name, token)
+}
+
+// deleteLease deletes the lease of name that token took, if it is still
+// there: the row of another token (one that took the lease over after it
+// expired) stays. An error (tried twice: see execRetry) leaves the lease
+// to expire.
+func (db *DB) deleteLease(name, token string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*leaseStatementTimeout)
+	defer cancel()
+	_, _ = db.execRetry(ctx, db.q(freeLeaseSQL), db.leaseName(name), token)
 }
 
 // holdLease lists the lease token as held, to be renewed.
@@ -298,26 +279,29 @@ func (db *DB) dropLease(token string) {
 	db.leaseMu.Unlock()
 }
 
-// freeLease deletes the lease of name that token took, if it is still
-// there.
-func (db *DB) freeLease(name, token string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	// An error leaves the lease to expire.
-	_, _ = db.pool.ExecContext(ctx, db.q(`DELETE FROM {t}locks WHERE name = ? AND token = ?`), name, token)
+// holdsLease reports whether the lease token is still held.
+func (db *DB) holdsLease(token string) bool {
+	db.leaseMu.Lock()
+	defer db.leaseMu.Unlock()
+	_, ok := db.leases[token]
+	return ok
 }
 
 // renewLeases extends the leases this *DB holds, every third of a lease,
 // until Close: each by its name and token, so that a lease released, or
-// taken over by another *DB after it expired, is never extended.
+// taken over by another *DB after it expired, is never extended. The
+// renewals go through the pool: a connection killed fails one, which is
+// tried again on a fresh connection (execRetry), and else at the next
+// tick; a lease outlasts two.
 func (db *DB) renewLeases() {
 	defer db.renewer.Done()
-	tick := time.NewTicker(db.o.lockLease / 3)
+	period := max(db.o.lockLease/3, time.Millisecond)
+	tick := time.NewTicker(period)
 	defer tick.Stop()
-	renew := db.q(`UPDATE {t}locks SET expires_at = ? WHERE name = ? AND token = ?`)
+	renew := db.q(renewLeaseSQL)
 	for {
 		select {
-		case <-db.stop:
+		case <-db.stopped.Done():
 			return
 		case <-tick.C:
 		}
@@ -328,15 +312,17 @@ func (db *DB) renewLeases() {
 		}
 		db.leaseMu.Unlock()
 		if len(held) > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), db.o.lockLease/3)
-			until := nanos(db.o.now()) + int64(db.o.lockLease)
+			ctx, cancel := context.WithTimeout(db.stopped, db.o.lockLease)
+			until, _, byArgs := db.leaseTimes()
 			for token, name := range held {
 				if !db.holdsLease(token) {
 					continue // released meanwhile
 				}
-				// An error is retried at the next tick; the lease outlasts
-				// two.
-				_, _ = db.pool.ExecContext(ctx, renew, until, name, token)
+				args := []any{db.leaseName(name), token}
+				if byArgs {
+					args = []any{until, db.leaseName(name), token}
+				}
+				_, _ = db.execRetry(ctx, renew, args...)
 			}
 			cancel()
 		}
@@ -346,12 +332,93 @@ func (db *DB) renewLeases() {
 	}
 }
 
-// holdsLease reports whether the lease token is still held.
-func (db *DB) holdsLease(token string) bool {
-	db.leaseMu.Lock()
-	defer db.leaseMu.Unlock()
-	_, ok := db.leases[token]
-	return ok
+// freeLeases deletes the leases this *DB holds: Close's.
+func (db *DB) freeLeases() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*leaseStatementTimeout)
+	defer cancel()
+	_, err := db.execRetry(ctx, db.q(freeLeasesSQL), db.owner)
+	return err
+}
+
+// execRetry runs a lease statement (see retry) and returns the rows it
+// changed.
+func (db *DB) execRetry(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := db.retry(ctx, func(ctx context.Context, q querier, _ bool) error {
+		res, err := q.ExecContext(ctx, query, args...)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
+// retry runs f, a statement on the leases, on the pool, and when that
+// fails otherwise than by the database's answer (its connection was
+// killed, say, and the pool's other idle connections with it), once more
+// on a fresh connection (see freshConn), with again set. Each try is
+// bounded by leaseStatementTimeout. The lease statements may run twice:
+// a renewal, a delete and a read are idempotent, and a take run again
+// runs takeLeaseSQL, which is per token.
+func (db *DB) retry(ctx context.Context, f func(ctx context.Context, q querier, again bool) error) error {
+	try := func(q querier, again bool) error {
+		ctx, cancel := context.WithTimeout(ctx, leaseStatementTimeout)
+		defer cancel()
+		return f(ctx, q, again)
+	}
+	err := try(db.pool, false)
+	if err == nil || ctx.Err() != nil || !connectionLost(err) {
+		return err
+	}
+	conn, cerr := db.freshConn(ctx)
+	if cerr != nil {
+		return err
+	}
+	defer conn.Close()
+	return try(conn, true)
+}
+
+// freshConn returns a connection of the pool that answered a ping: the
+// pool's idle connections may have died with the one that just failed,
+// and the pool knows it of none that has not failed since (pgx pings only
+// those idle for over a second). A ping that fails discards its
+// connection; after as many as the pool had idle, the pool opens a new
+// one.
+func (db *DB) freshConn(ctx context.Context) (*sql.Conn, error) {
+	tries := db.pool.Stats().Idle + 1
+	for {
+		conn, err := db.pool.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		pctx, cancel := context.WithTimeout(ctx, leaseStatementTimeout)
+		err = conn.PingContext(pctx)
+		cancel()
+		if err == nil {
+			return conn, nil
+		}
+		discard(conn)
+		if tries--; tries <= 0 || ctx.Err() != nil {
+			return nil, err
+		}
+	}
+}
+
+// connectionLost reports whether err may be the loss of the statement's
+// connection rather than the database's answer to it: a PostgreSQL
+// error of class 08 (connection exception) or 57 (operator intervention:
+// the session terminated, the server shutting down), or an error that is
+// no database's answer at all (a network error). SQLite's connections are
+// not lost: its errors are its answers.
+func connectionLost(err error) bool {
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		c := pg.SQLState()
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "57")
+	}
+	var lite interface{ Code() int }
+	return !errors.As(err, &lite)
 }
 
 // wait pauses a Lock that found name held elsewhere, until the next poll

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync"
@@ -109,4 +110,34 @@ func TestTwoPrefixesCreateOneSchema(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
+}
+
+// A database migrated by a release before the locks table (at version 2
+// on PostgreSQL, whose locks were advisory locks then) gets it at the next
+// Open, executions kept, and its locks exclude.
+func TestLocksMigrationUpgradesAnOlderSchema(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newPlace func(*testing.T) place) {
+		p := newPlace(t)
+		db := p.Open()
+		require.NoError(t, db.Executions().Create(ctx, execution("FN1", "k1", t0)))
+		require.NoError(t, db.Close())
+		raw := p.Raw()
+		for _, s := range []string{"DROP TABLE " + p.qualify("studioflow_locks"), "DELETE FROM " + p.qualify("studioflow_migrations") + " WHERE version = 3"} {
+			_, err := raw.ExecContext(ctx, s)
+			require.NoError(t, err)
+		}
+
+		a, b := p.Open(), p.Open()
+		assert.Equal(t, migrationCount(p.dialect), count(t, a, "migrations"))
+		_, err := a.Executions().Load(ctx, "FN1")
+		require.NoError(t, err)
+		release, err := a.Executions().Lock(ctx, "execution FN1")
+		require.NoError(t, err)
+		defer release()
+		waiting, stop := context.WithCancel(ctx)
+		defer stop()
+		sqlstore.SetWaitHook(b, func(string) { stop() })
+		_, err = b.Executions().Lock(waiting, "execution FN1")
+		assert.ErrorIs(t, err, context.Canceled)
+	})
 }
