@@ -139,7 +139,8 @@
 // the row's version, so only one of the two saves lands and the other
 // gets a *runtime.ConflictError. But both may have run the step's side
 // effects: a message sent twice, under the same effect key, which is what
-// an effect's receiver must deduplicate by.
+// an effect's receiver must deduplicate by. The holder is not told: a
+// renewal that finds its lease taken over changes nothing and is ignored.
 //
 // Locks aside, a run whose Save failed (its connection killed under it)
 // has run its step, side effects included, and did not record it: the

@@ -290,9 +290,10 @@ func (db *DB) holdsLease(token string) bool {
 // renewLeases extends the leases this *DB holds, every third of a lease,
 // until Close: each by its name and token, so that a lease released, or
 // taken over by another *DB after it expired, is never extended. The
-// renewals go through the pool: a connection killed fails one, which is
-// tried again on a fresh connection (execRetry), and else at the next
-// tick; a lease outlasts two.
+// renewals go through the pool, each lease's on its own and within one
+// period, so that a statement that hangs delays no other lease: a
+// connection killed fails one, which is tried again on a fresh connection
+// (execRetry), and else at the next tick; a lease outlasts two.
 func (db *DB) renewLeases() {
 	defer db.renewer.Done()
 	period := max(db.o.lockLease/3, time.Millisecond)
@@ -312,8 +313,8 @@ func (db *DB) renewLeases() {
 		}
 		db.leaseMu.Unlock()
 		if len(held) > 0 {
-			ctx, cancel := context.WithTimeout(db.stopped, db.o.lockLease)
 			until, _, byArgs := db.leaseTimes()
+			var wg sync.WaitGroup
 			for token, name := range held {
 				if !db.holdsLease(token) {
 					continue // released meanwhile
@@ -322,9 +323,17 @@ func (db *DB) renewLeases() {
 				if byArgs {
 					args = []any{until, db.leaseName(name), token}
 				}
-				_, _ = db.execRetry(ctx, renew, args...)
+				// Each lease is renewed on its own, within one period: a
+				// statement that hangs delays no other lease's renewal.
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ctx, cancel := context.WithTimeout(db.stopped, period)
+					defer cancel()
+					_, _ = db.execRetry(ctx, renew, args...)
+				}()
 			}
-			cancel()
+			wg.Wait()
 		}
 		if db.o.onRenew != nil {
 			db.o.onRenew()
