@@ -63,3 +63,15 @@ func TestStepMarshalJSONMatchesTheFields(t *testing.T) {
 		assert.Equal(t, string(want), string(got))
 	}
 }
+
+func TestListCursorsRoundTrip(t *testing.T) {
+	c := ListCursor(-42, "FN/1")
+	n, id, err := ParseListCursor(c)
+	require.NoError(t, err)
+	assert.Equal(t, int64(-42), n)
+	assert.Equal(t, "FN/1", id)
+	for _, bad := range []string{"", "12", "x/FN1", "12/"} {
+		_, _, err := ParseListCursor(bad)
+		assert.ErrorIs(t, err, ErrRefused, "%q", bad)
+	}
+}

@@ -250,13 +250,7 @@ func (s *MemoryStore) ForceEnd(_ context.Context, id string, end ForcedEnd) erro
 		if !ok {
 			return fmt.Errorf("runtime: force end execution %s: %w", id, ErrNotFound)
 		}
-		at := end.At
-		x := &Execution{
-			ID: id, FlowSid: cur.flow, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: cur.key,
-			Frames: []Frame{}, Steps: []Step{}, CreatedAt: fromUnixNano(cur.created), UpdatedAt: at, EndedAt: &at,
-			Version: cur.version + 1,
-		}
-		rec, err := newMemRecord(x)
+		rec, err := newMemRecord(ForcedExecution(id, cur.flow, cur.key, fromUnixNano(cur.created), cur.version, end))
 		if err != nil {
 			return err
 		}
@@ -444,9 +438,13 @@ func (s *MemoryStore) List(_ context.Context, f ListFilter) ([]*Execution, strin
 	case limit > MaxListLimit:
 		limit = MaxListLimit
 	}
-	after, afterID, err := parseCursor(f.Cursor)
-	if err != nil {
-		return nil, "", err
+	var after int64
+	var afterID string
+	if f.Cursor != "" {
+		var err error
+		if after, afterID, err = ParseListCursor(f.Cursor); err != nil {
+			return nil, "", err
+		}
 	}
 	from, to := unixNano(f.CreatedFrom), unixNano(f.CreatedTo)
 	type hit struct {
@@ -481,7 +479,7 @@ func (s *MemoryStore) List(_ context.Context, f ListFilter) ([]*Execution, strin
 	if len(hits) > limit {
 		hits = hits[:limit]
 		last := hits[limit-1]
-		next = strconv.FormatInt(last.created, 10) + "/" + last.id
+		next = ListCursor(last.created, last.id)
 	}
 	page := make([]*Execution, 0, len(hits))
 	for _, h := range hits {
@@ -494,18 +492,34 @@ func (s *MemoryStore) List(_ context.Context, f ListFilter) ([]*Execution, strin
 	return page, next, nil
 }
 
-// parseCursor reads a List cursor: the last listed record's creation time
-// and id.
-func parseCursor(c string) (int64, string, error) {
-	if c == "" {
-		return 0, "", nil
-	}
+// ListCursor is the cursor of a List page whose last execution was
+// created at createdUnixNano (Unix nanoseconds) and has id: the format
+// every store in this repository uses, for stores of hosts to share.
+func ListCursor(createdUnixNano int64, id string) string {
+	return strconv.FormatInt(createdUnixNano, 10) + "/" + id
+}
+
+// ParseListCursor reads a cursor ListCursor made; anything else is
+// refused with an error wrapping ErrRefused.
+func ParseListCursor(c string) (createdUnixNano int64, id string, err error) {
 	at, id, ok := strings.Cut(c, "/")
 	n, err := strconv.ParseInt(at, 10, 64)
 	if !ok || err != nil || id == "" {
 		return 0, "", fmt.Errorf("runtime: list: cursor %q is not one List gave: %w", c, ErrRefused)
 	}
 	return n, id, nil
+}
+
+// ForcedExecution is the record Store.ForceEnd stores in place of one that
+// does not decode: execution id of flowSid, holding session key, created
+// at created, failed with end's code and reason, at stored version+1.
+func ForcedExecution(id, flowSid, key string, created time.Time, version int64, end ForcedEnd) *Execution {
+	at := end.At
+	return &Execution{
+		ID: id, FlowSid: flowSid, Status: StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: key,
+		Frames: []Frame{}, Steps: []Step{}, CreatedAt: created, UpdatedAt: at, EndedAt: &at,
+		Version: version + 1,
+	}
 }
 
 // Delete implements Store.

@@ -200,13 +200,7 @@ func (s *Executions) ForceEnd(ctx context.Context, id string, end runtime.Forced
 		if err != nil {
 			return s.db.fail(ctx, "force end execution "+id, err)
 		}
-		at := end.At
-		x := &runtime.Execution{
-			ID: id, FlowSid: flow, Status: runtime.StatusFailed, FailureCode: end.Code, Reason: end.Reason, Key: key.String,
-			Frames: []runtime.Frame{}, Steps: []runtime.Step{}, CreatedAt: fromNanos(created), UpdatedAt: at, EndedAt: &at,
-			Version: version + 1,
-		}
-		r, err := encode(x)
+		r, err := encode(runtime.ForcedExecution(id, flow, key.String, fromNanos(created), version, end))
 		if err != nil {
 			return err
 		}
@@ -307,8 +301,8 @@ func (s *Executions) DeleteBefore(ctx context.Context, t time.Time) (int, error)
 	return int(n), nil
 }
 
-// List implements runtime.Store. Its cursor is the in-memory store's: the
-// last listed execution's creation time, in Unix nanoseconds, and id.
+// List implements runtime.Store. Its cursor is runtime.ListCursor's, as
+// the in-memory store's is.
 func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime.Execution, string, error) {
 	limit := f.Limit
 	switch {
@@ -335,10 +329,12 @@ func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime
 		where, args = append(where, "created_at < ?"), append(args, nanos(f.CreatedTo))
 	}
 	if f.Cursor != "" {
-		at, id, ok := strings.Cut(f.Cursor, "/")
-		n, err := strconv.ParseInt(at, 10, 64)
-		if !ok || err != nil || id == "" || textProblem(id) != "" {
-			return nil, "", fmt.Errorf("sqlstore: list: cursor %q is not one List gave: %w", f.Cursor, runtime.ErrRefused)
+		n, id, err := runtime.ParseListCursor(f.Cursor)
+		if err == nil && textProblem(id) != "" {
+			err = fmt.Errorf("sqlstore: list: cursor %q is not one List gave: %w", f.Cursor, runtime.ErrRefused)
+		}
+		if err != nil {
+			return nil, "", err
 		}
 		where, args = append(where, "(created_at < ? OR created_at = ? AND id < ?)"), append(args, n, n, id)
 	}
@@ -374,7 +370,7 @@ func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime
 	if len(hits) > limit {
 		hits = hits[:limit]
 		last := hits[limit-1]
-		next = strconv.FormatInt(last.created, 10) + "/" + last.id
+		next = runtime.ListCursor(last.created, last.id)
 	}
 	page := make([]*runtime.Execution, 0, len(hits))
 	for _, h := range hits {
