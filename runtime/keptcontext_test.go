@@ -2,6 +2,8 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -47,5 +49,36 @@ func TestAKeptServiceContextKeepsItsEffect(t *testing.T) {
 		e, ok := widgets.EffectOf(ctx)
 		require.True(t, ok)
 		assert.Equal(t, m.keys[i], e.Key, "call %d's context changed after the call", i+1)
+	}
+}
+
+// Contexts are handed out from blocks (runtime/run.go, effectBlockSize):
+// a run of many service calls crosses blocks, and every kept context
+// still carries its own call's key, each key distinct.
+func TestKeptServiceContextsAcrossManyCalls(t *testing.T) {
+	const sends = 40
+	var states []string
+	states = append(states, `{"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "s1"}], "properties": {}}`)
+	for i := 1; i <= sends; i++ {
+		next := ""
+		if i < sends {
+			next = fmt.Sprintf(`, "next": "s%d"`, i+1)
+		}
+		states = append(states, fmt.Sprintf(`{"name": "s%d", "type": "send-message", "transitions": [{"event": "sent"%s}, {"event": "failed"}], "properties": {"body": "m%d"}}`, i, next, i))
+	}
+	def := `{"description": "many sends", "initial_state": "Trigger", "states": [` + strings.Join(states, ",") + `]}`
+	m := &keepingMessaging{}
+	h := newHarness(t, map[string]string{"FW": def}, runtime.WithServices(&widgets.Services{Messaging: m}))
+	x := h.start(t, rest)
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	require.Len(t, m.ctxs, sends)
+	seen := map[string]bool{}
+	for i, ctx := range m.ctxs {
+		e, ok := widgets.EffectOf(ctx)
+		require.True(t, ok)
+		assert.Equal(t, m.keys[i], e.Key, "call %d's context changed after the call", i+1)
+		assert.Contains(t, e.Key, fmt.Sprintf(":s%d/", i+1), "call %d's key names its state", i+1)
+		assert.False(t, seen[e.Key], "key %s given twice", e.Key)
+		seen[e.Key] = true
 	}
 }

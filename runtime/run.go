@@ -826,6 +826,9 @@ type run struct {
 	merge  bool       // merge the next result's outputs (a resume)
 	events []Event
 	step   stepCtx
+	// block is the block the service calls' contexts are cut from (see
+	// stepCtx.Context); each is handed out once.
+	block *effectBlock
 	// valueErr is a value a step tried to store that the limits refuse
 	// (SetVariable cannot return it); the step fails once it returns.
 	valueErr error
@@ -1334,12 +1337,14 @@ type stepCtx struct {
 	r     *run
 	state string
 	// calls counts the step's service calls (Context calls) in its phase
-	// (see scIn), for their effect keys; effect holds the phase's numbers,
-	// which each call's context copies.
-	phase    string
-	calls    int
-	effect   effectContext
-	numbered bool // effect holds this phase's numbers
+	// (see scIn), for their effect keys; steps, waits and frame are the
+	// execution's counts at the phase's first call, which all its calls'
+	// keys carry.
+	phase        string
+	calls        int
+	numbered     bool // steps, waits and frame are this phase's
+	steps        int
+	waits, frame int32
 }
 
 // Context returns the step's context for one service call, carrying the
@@ -1350,18 +1355,42 @@ type stepCtx struct {
 // keeps its numbers) for as long as the service keeps it.
 func (s *stepCtx) Context() context.Context {
 	s.calls++
-	if !s.numbered { // the phase's first call: its numbers
-		s.numbered = true
-		x := s.r.x
-		s.effect = effectContext{Context: s.r.ctx, id: x.ID, steps: len(x.Steps), waits: x.Waits,
-			frame: len(x.Frames), state: s.state, phase: s.phase}
-	}
 	// A context of its own for each call: a service may keep its context
 	// after the call returns (net/http does, in its transport), so no
-	// later call may change it.
-	c := s.effect
-	c.call = s.calls
-	return &c
+	// later call may change it. They are cut from a block allocated once
+	// per effectBlockSize calls: a kept context keeps its block alive
+	// (under a kilobyte), and a step costs no allocation for its context.
+	r := s.r
+	if r.block == nil || r.block.used == effectBlockSize {
+		r.block = &effectBlock{run: effectRun{Context: r.ctx, id: r.x.ID}}
+	}
+	if !s.numbered { // the phase's first call: its numbers
+		s.numbered = true
+		s.steps, s.waits, s.frame = len(r.x.Steps), int32(r.x.Waits), int32(len(r.x.Frames))
+	}
+	b := r.block
+	c := &b.ctxs[b.used]
+	b.used++
+	*c = effectContext{effectRun: &b.run, state: s.state, steps: s.steps,
+		waits: s.waits, frame: s.frame, call: int32(s.calls), phase: phaseCode(s.phase)}
+	return c
+}
+
+// effectBlockSize is how many service-call contexts a run allocates at once.
+const effectBlockSize = 16
+
+// effectBlock is the block a run's service-call contexts are cut from.
+type effectBlock struct {
+	run  effectRun
+	used int
+	ctxs [effectBlockSize]effectContext
+}
+
+// effectRun is what every service-call context of a run shares: the
+// caller's context and the execution.
+type effectRun struct {
+	context.Context
+	id string
 }
 
 // inStep is the context key that marks a step's service calls: an engine
@@ -1380,12 +1409,28 @@ func fromStep(ctx context.Context, op string) error {
 }
 
 // effectContext is the step's context for one service call, with the
-// numbers its effect key is made of.
+// numbers its effect key is made of. It is kept small (48 bytes), since
+// every step that calls a service makes one: waits, frames and calls fit
+// in 32 bits (a wait is a step, and a host's step limit is far below), and
+// the phase is a code.
 type effectContext struct {
-	context.Context
-	id                        string
-	steps, waits, frame, call int
-	state, phase              string
+	*effectRun
+	state              string
+	steps              int
+	waits, frame, call int32
+	phase              uint8 // see phaseCode
+}
+
+// The phases of a step (see run.scIn), as effectContext codes.
+var phaseNames = [...]string{"", "resume", "return"}
+
+func phaseCode(phase string) uint8 {
+	for i, p := range phaseNames {
+		if p == phase {
+			return uint8(i)
+		}
+	}
+	panic("runtime: unknown step phase " + phase)
 }
 
 // Value answers widgets.EffectOf; anything else is the caller's context's.
@@ -1394,15 +1439,15 @@ func (c *effectContext) Value(key any) any {
 		return c.id
 	}
 	if key == widgets.EffectContextKey {
-		call := strconv.Itoa(c.call)
-		if c.phase != "" {
-			call = c.phase + "-" + call
+		call := strconv.Itoa(int(c.call))
+		if c.phase != 0 {
+			call = phaseNames[c.phase] + "-" + call
 		}
 		// execution/step.wait/frame:state/call: a state waiting again, a
 		// child frame's first steps and the parent's entering step all
 		// differ.
-		return widgets.Effect{Execution: c.id, Key: c.id + "/" + strconv.Itoa(c.steps+1) + "." + strconv.Itoa(c.waits) + "/" +
-			strconv.Itoa(c.frame) + ":" + c.state + "/" + call}
+		return widgets.Effect{Execution: c.id, Key: c.id + "/" + strconv.Itoa(c.steps+1) + "." + strconv.Itoa(int(c.waits)) + "/" +
+			strconv.Itoa(int(c.frame)) + ":" + c.state + "/" + call}
 	}
 	return c.Context.Value(key)
 }

@@ -183,27 +183,70 @@ func renderSimple(t *Template, vars map[string]any) (string, error) {
 			return str, nil
 		}
 	}
+	if len(t.simple) <= maxExactSegments {
+		return renderExact(t, vars)
+	}
 	var b strings.Builder
 	b.Grow(t.simpleSize)
 	for i := range t.simple {
-		seg := &t.simple[i]
-		if seg.path == nil {
-			b.WriteString(seg.text)
-		} else {
-			v := lookupPath(vars, seg.path)
-			if str, ok := v.(string); ok {
-				b.WriteString(str)
-			} else if str, ok := cappedText(v); ok {
-				b.WriteString(str)
-			} else {
-				return "", errorf(CodeBudget, "the rendered text is more than %d bytes, the most allowed", MaxTextBytes)
-			}
+		str, err := segmentText(&t.simple[i], vars)
+		if err != nil {
+			return "", err
 		}
+		b.WriteString(str)
 		if b.Len() > MaxTextBytes {
-			return "", errorf(CodeBudget, "the rendered text is more than %d bytes, the most allowed", MaxTextBytes)
+			return "", errTextBudget()
 		}
 	}
 	return b.String(), nil
+}
+
+// maxExactSegments is the most segments a simple template may have for
+// renderExact, which holds their texts on the stack.
+const maxExactSegments = 8
+
+// renderExact renders a simple template of at most maxExactSegments
+// segments into one allocation of exactly the output's size: the texts
+// are looked up first, then joined.
+func renderExact(t *Template, vars map[string]any) (string, error) {
+	var parts [maxExactSegments]string
+	n := 0
+	for i := range t.simple {
+		str, err := segmentText(&t.simple[i], vars)
+		if err != nil {
+			return "", err
+		}
+		if n += len(str); n > MaxTextBytes {
+			return "", errTextBudget()
+		}
+		parts[i] = str
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, str := range parts[:len(t.simple)] {
+		b.WriteString(str)
+	}
+	return b.String(), nil
+}
+
+// segmentText is one segment's text: its literal, or its variable's value
+// as text.
+func segmentText(seg *segment, vars map[string]any) (string, error) {
+	if seg.path == nil {
+		return seg.text, nil
+	}
+	v := lookupPath(vars, seg.path)
+	if str, ok := v.(string); ok {
+		return str, nil
+	}
+	if str, ok := cappedText(v); ok {
+		return str, nil
+	}
+	return "", errTextBudget()
+}
+
+func errTextBudget() error {
+	return errorf(CodeBudget, "the rendered text is more than %d bytes, the most allowed", MaxTextBytes)
 }
 
 // lookupPath resolves a variable path in vars.

@@ -393,3 +393,33 @@ func TestMapsAreWrittenAsGoWritesThem(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "map[a:[<nil> x [1 <nil>]] b:1.5]", got)
 }
+
+// Templates of text and variable paths only take a path of their own
+// (renderSimple: up to maxExactSegments segments in one exact allocation,
+// more through a builder). Both give what the full renderer gives, and
+// both refuse an output over MaxTextBytes.
+func TestSimpleTemplatesRenderAsTheFullRendererDoes(t *testing.T) {
+	r := testRenderer()
+	half := strings.Repeat("x", MaxTextBytes/2+1)
+	vars := map[string]any{"a": "Ada", "n": 3.0, "l": []any{"p", "q"}, "half": half, "none": nil}
+	for _, src := range []string{
+		"Hello {{a}}",
+		"{{a}}, {{n}} and {{l}}{{none}}!",
+		"{{a}}-{{a}}-{{a}}-{{a}}-{{a}}-{{a}}", // 11 segments: the builder
+		"{{n}}",
+	} {
+		tpl, err := Parse(src)
+		require.NoError(t, err)
+		require.NotNil(t, tpl.simple, "%q is a simple template", src)
+		got, err := r.Render(context.Background(), tpl, vars)
+		require.NoError(t, err, src)
+		// The same template with a no-op tag is not simple: the full renderer.
+		full, err := renderSrc(t, r, src+"{% comment %}{% endcomment %}", vars)
+		require.NoError(t, err, src)
+		assert.Equal(t, full, got, src)
+	}
+	for _, src := range []string{"{{half}}{{half}}", "{{half}} {{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{half}}"} {
+		_, err := renderSrc(t, r, src, vars)
+		assert.Equal(t, CodeBudget, CodeOf(err), "%.20s...: %v", src, err)
+	}
+}
