@@ -1,9 +1,9 @@
 package runtime
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/studioflow/studioflow/internal/jsonutil"
@@ -326,24 +326,46 @@ func (e *Execution) Widgets() map[string]any {
 // Done reports whether the execution has ended.
 func (e *Execution) Done() bool { return e.Status != StatusActive }
 
-// MarshalExecution serializes e as JSON.
+// MarshalExecution serializes e as JSON, in format ExecutionFormat (see
+// runtime/codec.go for what it leaves out); it sets e.Format.
 func MarshalExecution(e *Execution) ([]byte, error) {
 	e.Format = ExecutionFormat
-	return json.Marshal(e)
+	buf := codecBuffers.Get().(*[]byte)
+	defer codecBuffers.Put(buf)
+	b, err := appendExecution((*buf)[:0], e)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: encode execution %q: %w", e.ID, err)
+	}
+	if cap(b) <= maxPooledBuffer {
+		*buf = b
+	}
+	// A copy of its own size: stores keep it.
+	return append([]byte(nil), b...), nil
 }
+
+// codecBuffers are MarshalExecution's buffers.
+var codecBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBuffer is the largest buffer codecBuffers keeps.
+const maxPooledBuffer = 1 << 20
 
 // ExecutionFormat is the format MarshalExecution writes (Execution.Format).
 // UnmarshalExecution reads it and every older one; a record of a newer
 // format is refused with an error that does not wrap ErrCorrupt, so an
 // older engine leaves it alone rather than ending it.
-const ExecutionFormat = 1
+const ExecutionFormat = 2
 
-// UnmarshalExecution reads an execution serialized by MarshalExecution. A
-// record that does not decode, or decodes to something no execution can be
-// (see Execution.Validate), gives an error wrapping ErrCorrupt.
+// UnmarshalExecution reads an execution serialized by MarshalExecution, in
+// any format up to ExecutionFormat. A record that does not decode, or
+// decodes to something no execution can be (see Execution.Validate), gives
+// an error wrapping ErrCorrupt.
 func UnmarshalExecution(data []byte) (*Execution, error) {
-	e := &Execution{}
-	if err := json.Unmarshal(data, e); err != nil {
+	e, err := decodeExecution(data)
+	if err != nil {
+		// A newer format may not read as this one: it is not corrupt.
+		if f, ok := storedFormat(data); ok && f > ExecutionFormat {
+			return nil, fmt.Errorf("runtime: execution is stored in format %d, and this engine reads formats up to %d: upgrade it", f, ExecutionFormat)
+		}
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if e.Format > ExecutionFormat {

@@ -144,7 +144,7 @@ func TestANewerFormatIsLeftAlone(t *testing.T) {
 	y := h.start(t, call("FWmenu"))
 	data, err := runtime.MarshalExecution(y)
 	require.NoError(t, err)
-	assert.Contains(t, string(data), `"format":1`)
+	assert.Contains(t, string(data), fmt.Sprintf(`"format":%d`, runtime.ExecutionFormat))
 	back, err := runtime.UnmarshalExecution(data)
 	require.NoError(t, err)
 	assert.Equal(t, runtime.ExecutionFormat, back.Format)

@@ -183,3 +183,86 @@ func AppendTime(dst []byte, t time.Time) ([]byte, error) {
 	dst = t.AppendFormat(dst, time.RFC3339Nano)
 	return append(dst, '"'), nil
 }
+
+// AppendMapWithout appends the JSON of m as AppendValue does, leaving out
+// the entries at the paths in omit (each a list of keys through nested
+// maps), and any map those removals leave empty. A path that does not
+// lead through maps to an entry leaves nothing out. m is not changed.
+func AppendMapWithout(dst []byte, m map[string]any, omit [][]string) ([]byte, error) {
+	return appendMapWithout(dst, m, omit, 0)
+}
+
+func appendMapWithout(dst []byte, m map[string]any, omit [][]string, depth int) ([]byte, error) {
+	if len(omit) == 0 || m == nil || depth > maxAppendDepth {
+		return appendValue(dst, m, depth)
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	n := 0
+	for _, k := range keys {
+		v := m[k]
+		leaf, sub := omitUnder(omit, k)
+		if leaf {
+			continue
+		}
+		child, isMap := v.(map[string]any)
+		if len(sub) > 0 && isMap && emptiedBy(child, sub) {
+			continue
+		}
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		n++
+		dst = AppendString(dst, k)
+		dst = append(dst, ':')
+		var err error
+		if len(sub) > 0 && isMap {
+			dst, err = appendMapWithout(dst, child, sub, depth+1)
+		} else {
+			dst, err = appendValue(dst, v, depth+1)
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+// omitUnder reports whether omit names the entry key itself, and the
+// rest of the paths that go on through it.
+func omitUnder(omit [][]string, key string) (leaf bool, sub [][]string) {
+	for _, p := range omit {
+		if len(p) == 0 || p[0] != key {
+			continue
+		}
+		if len(p) == 1 {
+			leaf = true
+		} else {
+			sub = append(sub, p[1:])
+		}
+	}
+	return leaf, sub
+}
+
+// emptiedBy reports whether leaving out omit empties m (which was not
+// empty).
+func emptiedBy(m map[string]any, omit [][]string) bool {
+	if len(m) == 0 {
+		return false
+	}
+	for k, v := range m {
+		leaf, sub := omitUnder(omit, k)
+		if leaf {
+			continue
+		}
+		child, ok := v.(map[string]any)
+		if len(sub) == 0 || !ok || !emptiedBy(child, sub) {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package jsonutil
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -123,5 +124,71 @@ func TestAppendTimeWritesWhatMarshalJSONWrites(t *testing.T) {
 		got, gerr := AppendTime(nil, tm)
 		require.Equal(t, werr == nil, gerr == nil, "%v: %v / %v", tm, werr, gerr)
 		assert.Equal(t, string(want), string(got), "%v", tm)
+	}
+}
+
+// withoutReference is what AppendMapWithout must write: a copy of m with
+// each path removed and the maps a removal empties removed in turn.
+func withoutReference(m map[string]any, omit [][]string) map[string]any {
+	out := maps.Clone(m)
+	for _, p := range omit {
+		removeRef(out, p)
+	}
+	return out
+}
+
+func removeRef(m map[string]any, path []string) bool {
+	if len(path) == 1 {
+		_, ok := m[path[0]]
+		delete(m, path[0])
+		return ok
+	}
+	child, ok := m[path[0]].(map[string]any)
+	if !ok {
+		return false
+	}
+	child = maps.Clone(child)
+	removed := removeRef(child, path[1:])
+	if removed && len(child) == 0 {
+		delete(m, path[0])
+	} else {
+		m[path[0]] = child
+	}
+	return removed
+}
+
+func TestAppendMapWithout(t *testing.T) {
+	ctx := map[string]any{
+		"flow":    map[string]any{"sid": "FN1", "channel": map[string]any{"address": "+2"}, "data": map[string]any{}},
+		"contact": map[string]any{"channel": map[string]any{"address": "+1"}},
+		"empty":   map[string]any{},
+	}
+	omit := [][]string{{"flow", "sid"}, {"flow", "channel", "address"}, {"contact", "channel", "address"}, {"nowhere", "x"}, {"empty", "x"}}
+	got, err := AppendMapWithout(nil, ctx, omit)
+	require.NoError(t, err)
+	assert.Equal(t, `{"empty":{},"flow":{"data":{}}}`, string(got))
+	assert.Equal(t, "FN1", ctx["flow"].(map[string]any)["sid"], "the map is not changed")
+
+	// Random trees, random paths through them.
+	r := rand.New(rand.NewPCG(3, 4))
+	keys := []string{"a", "b", "c"}
+	for range 3000 {
+		m := map[string]any{}
+		for range r.IntN(4) {
+			m[keys[r.IntN(3)]] = map[string]any{keys[r.IntN(3)]: randomValue(r, 3), keys[r.IntN(3)]: map[string]any{keys[r.IntN(3)]: "x"}}
+		}
+		var omit [][]string
+		for range r.IntN(4) {
+			p := make([]string, 1+r.IntN(3))
+			for i := range p {
+				p[i] = keys[r.IntN(3)]
+			}
+			omit = append(omit, p)
+		}
+		want, err := json.Marshal(withoutReference(m, omit))
+		require.NoError(t, err)
+		got, err := AppendMapWithout(nil, m, omit)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got), "%#v without %v", m, omit)
 	}
 }

@@ -1,0 +1,193 @@
+package runtime_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// olderRecords are executions as earlier engines stored them
+// (testdata/executions/format*.json, written by the format 1 encoder:
+// encoding/json; format 0 is format 1 before formats were numbered).
+func olderRecords(t *testing.T) map[string][]byte {
+	files, err := filepath.Glob("testdata/executions/format*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	out := map[string][]byte{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		out[filepath.Base(f)] = data
+	}
+	return out
+}
+
+// Every record an earlier engine stored loads as it did then: the same
+// execution encoding/json reads from it.
+func TestOlderRecordsStillLoad(t *testing.T) {
+	for name, data := range olderRecords(t) {
+		var want runtime.Execution
+		require.NoError(t, json.Unmarshal(data, &want), name)
+		got, err := runtime.UnmarshalExecution(data)
+		require.NoError(t, err, name)
+		assert.Equal(t, &want, got, name)
+	}
+}
+
+// A record read and written again in the current format reads back the
+// same, and writing it again gives the same bytes.
+func TestRecordsRoundTrip(t *testing.T) {
+	for name, data := range olderRecords(t) {
+		x, err := runtime.UnmarshalExecution(data)
+		require.NoError(t, err, name)
+		now, err := runtime.MarshalExecution(x)
+		require.NoError(t, err, name)
+		assert.Equal(t, runtime.ExecutionFormat, x.Format)
+		assert.Less(t, len(now), len(data), "%s: the current format is smaller", name)
+		y, err := runtime.UnmarshalExecution(now)
+		require.NoError(t, err, name)
+		assert.Equal(t, x, y, "%s:\n%s", name, now)
+		again, err := runtime.MarshalExecution(y)
+		require.NoError(t, err)
+		assert.Equal(t, string(now), string(again), name)
+		// And what the record holds, field by field, is what encoding/json
+		// writes of the execution.
+		var plain runtime.Execution
+		require.NoError(t, json.Unmarshal(data, &plain), name)
+		plain.Format = runtime.ExecutionFormat
+		assert.Equal(t, &plain, y, name)
+	}
+}
+
+// The README's IVR menu, waiting at its menu, is stored in at most 1 KB
+// (issue 21: 1,268 bytes in format 1).
+func TestAWaitingIVRExecutionIsSmall(t *testing.T) {
+	data, ok := olderRecords(t)["format1-ivr-waiting.json"]
+	require.True(t, ok)
+	x, err := runtime.UnmarshalExecution(data)
+	require.NoError(t, err)
+	now, err := runtime.MarshalExecution(x)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(now), 1024, "%s", now)
+	// What it leaves out is what the execution repeats.
+	s := string(now)
+	assert.NotContains(t, s, `"due_at"`, "the due time is the wait's deadline")
+	assert.NotContains(t, s, `"contact":{`, "the contact's address is the execution's")
+	assert.Contains(t, s, `"derived":15`)
+	assert.Contains(t, s, `["incomingCall","Trigger","greet","trigger","2026-11-21T09:00:00Z"]`)
+}
+
+// The entries the format leaves out come back exactly, and only those
+// that hold what the execution gives them are left out: an entry changed
+// by the flow, of another type, or beside other entries stays as it is.
+func TestDerivedEntriesComeBackExactly(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	deadline := t0.Add(time.Minute)
+	base := func() *runtime.Execution {
+		return &runtime.Execution{ID: "FN1", FlowSid: "FW1", Revision: 2, Status: runtime.StatusActive, Trigger: runtime.TriggerMessage,
+			Contact: "+1", Address: "+2", Steps: []runtime.Step{}, CreatedAt: t0, UpdatedAt: t0, DueAt: t0.Add(time.Hour), Version: 1,
+			Frames: []runtime.Frame{{Kind: runtime.FrameFlow, Ref: "FW1", Sid: "FW1", Revision: 2, State: "s", Context: map[string]any{
+				"flow":    map[string]any{"sid": "FN1", "flow_sid": "FW1", "channel": map[string]any{"address": "+2"}, "variables": map[string]any{}},
+				"contact": map[string]any{"channel": map[string]any{"address": "+1"}},
+			}}}}
+	}
+	cases := map[string]func(x *runtime.Execution){
+		"as the engine sets them": func(*runtime.Execution) {},
+		"changed by the flow": func(x *runtime.Execution) {
+			x.Frames[0].Context["flow"].(map[string]any)["sid"] = "other"
+			x.Frames[0].Context["contact"].(map[string]any)["channel"].(map[string]any)["address"] = "+9"
+		},
+		"a number where a text was": func(x *runtime.Execution) {
+			x.Frames[0].Context["flow"].(map[string]any)["flow_sid"] = 1.0
+		},
+		"beside other entries": func(x *runtime.Execution) {
+			x.Frames[0].Context["contact"].(map[string]any)["channel"].(map[string]any)["name"] = "Ada"
+			x.Frames[0].Context["contact"].(map[string]any)["id"] = "C1"
+		},
+		"an empty channel map": func(x *runtime.Execution) {
+			x.Frames[0].Context["flow"].(map[string]any)["channel"] = map[string]any{}
+		},
+		"a channel that is not a map": func(x *runtime.Execution) {
+			x.Frames[0].Context["contact"] = map[string]any{"channel": "sms"}
+		},
+		"no contact, an empty one": func(x *runtime.Execution) {
+			x.Contact = ""
+			delete(x.Frames[0].Context, "contact")
+		},
+		"a frame of another flow and revision": func(x *runtime.Execution) {
+			x.Frames = append(x.Frames, runtime.Frame{Kind: runtime.FrameModule, Ref: "pin", Sid: "MD1", Revision: 1, State: "t",
+				Context: map[string]any{"flow": map[string]any{"sid": "FN1", "flow_sid": "MD1"}}})
+		},
+		"a ref that is not the sid": func(x *runtime.Execution) {
+			x.Frames[0].Ref = "menu"
+		},
+		"a deadline that is the due time": func(x *runtime.Execution) {
+			x.Wait = &runtime.WaitState{State: "s", Events: []string{"timeout"}, Deadline: &deadline}
+			x.DueAt = deadline
+		},
+		"a deadline that is not the due time": func(x *runtime.Execution) {
+			x.Wait = &runtime.WaitState{State: "s", Events: []string{}, Deadline: &deadline}
+		},
+		"the same instant in another zone": func(x *runtime.Execution) {
+			x.Wait = &runtime.WaitState{State: "s", Deadline: &deadline}
+			x.DueAt = deadline.In(time.FixedZone("", 3600))
+		},
+		"a call": func(x *runtime.Execution) {
+			x.Call = widgets.Call{Sid: "CA1", Live: true}
+		},
+		"steps with frames and transitions": func(x *runtime.Execution) {
+			x.Steps = []runtime.Step{{Name: "a", Time: t0}, {Name: "b", Transition: 2, Time: t0}, {Name: "c", Frame: "module:pin", Time: t0}}
+		},
+	}
+	for name, edit := range cases {
+		x := base()
+		edit(x)
+		data, err := runtime.MarshalExecution(x)
+		require.NoError(t, err, name)
+		y, err := runtime.UnmarshalExecution(data)
+		require.NoError(t, err, name)
+		assert.Equal(t, x, y, "%s:\n%s", name, data)
+		// Writing never changes the execution written.
+		fresh := base()
+		edit(fresh)
+		fresh.Format = runtime.ExecutionFormat
+		assert.Equal(t, fresh, x, name)
+	}
+}
+
+// A damaged record is refused as corrupt, with where it broke, and never
+// panics.
+func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
+	good := `{"id":"FN1","flow_sid":"FW1","revision":1,"status":"active","trigger":"call","frames":[{"kind":"flow","state":"s","derived":1,"context":{"flow":{}}}],"steps":[],"format":2,"created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-01T09:00:00Z","version":1}`
+	x, err := runtime.UnmarshalExecution([]byte(good))
+	require.NoError(t, err)
+	assert.Equal(t, "FN1", x.Context()["flow"].(map[string]any)["sid"])
+	for name, bad := range map[string]string{
+		"derived through a text":   strings.Replace(good, `"context":{"flow":{}}`, `"context":{"flow":"x"}`, 1),
+		"an unknown derived entry": strings.Replace(good, `"derived":1`, `"derived":16`, 1),
+		"derived with no context":  strings.Replace(good, `"context":{"flow":{}}`, `"context":null`, 1),
+		"a step of eight items":    strings.Replace(good, `"steps":[]`, `"steps":[["a","b","c","d","2026-03-01T09:00:00Z","",1,2]]`, 1),
+		"a step time that is not":  strings.Replace(good, `"steps":[]`, `"steps":[["a","b","c","d","yesterday"]]`, 1),
+		"a revision as a text":     strings.Replace(good, `"revision":1`, `"revision":"1"`, 1),
+		"trailing bytes":           good + `x`,
+	} {
+		_, err := runtime.UnmarshalExecution([]byte(bad))
+		assert.ErrorIs(t, err, runtime.ErrCorrupt, name)
+	}
+	// A newer format that does not read as this one is not corrupt: an
+	// older engine leaves it alone.
+	newer := strings.Replace(strings.Replace(good, `"steps":[]`, `"steps":{"new":"shape"}`, 1), `"format":2`, `"format":3`, 1)
+	_, err = runtime.UnmarshalExecution([]byte(newer))
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, runtime.ErrCorrupt)
+	assert.Contains(t, err.Error(), "format 3")
+}
