@@ -583,7 +583,7 @@ func (r *run) deliver(ev widgets.Event) {
 	var res widgets.Result
 	if rs, ok := st.node.(widgets.Resumer); ok {
 		var err error
-		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.scIn(st, "resume"), ev) })
+		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.scIn(st, phaseResume), ev) })
 		if err != nil {
 			r.failStep(st, err)
 			return
@@ -826,9 +826,12 @@ type run struct {
 	merge  bool       // merge the next result's outputs (a resume)
 	events []Event
 	step   stepCtx
-	// block is the block the service calls' contexts are cut from (see
-	// stepCtx.Context); each is handed out once.
-	block *effectBlock
+	// effects, block and used are where the service calls' contexts come
+	// from (see stepCtx.Context): each of block is handed out once, the
+	// first used of them so far.
+	effects *effectRun
+	block   []effectContext
+	used    int
 	// valueErr is a value a step tried to store that the limits refuse
 	// (SetVariable cannot return it); the step fails once it returns.
 	valueErr error
@@ -866,12 +869,13 @@ func (r *run) prog() *program { return r.progs[len(r.progs)-1] }
 
 func (r *run) current() *pstate { return &r.prog().states[r.cur] }
 
-func (r *run) sc(st *pstate) widgets.StepContext { return r.scIn(st, "") }
+func (r *run) sc(st *pstate) widgets.StepContext { return r.scIn(st, phaseRun) }
 
-// scIn is sc for a phase of the step: "" when it runs, "resume" when its
-// wait is answered, "return" when its child frame returns. The phase is in
+// scIn is sc for a phase of the step: phaseRun when it runs, phaseResume
+// when its wait is answered, phaseReturn when its child frame returns
+// (spelt "", "resume" and "return" in effect keys). The phase is in
 // its calls' effect keys, so that no two calls of one step share a key.
-func (r *run) scIn(st *pstate, phase string) widgets.StepContext {
+func (r *run) scIn(st *pstate, phase stepPhase) widgets.StepContext {
 	r.step.state, r.step.phase, r.step.calls = st.name, phase, 0
 	r.step.numbered = false // numbered afresh at the phase's first call
 	return &r.step
@@ -1231,7 +1235,7 @@ func (r *run) returnTo(st *pstate, ret widgets.Returned) (widgets.Result, bool) 
 		r.fail(FailureWidget, fmt.Sprintf("state %q (%s) entered a child frame but cannot take its result", st.name, st.typ))
 		return widgets.Result{}, false
 	}
-	res, err := r.guard(func() (widgets.Result, error) { return rt.Return(r.scIn(st, "return"), ret) })
+	res, err := r.guard(func() (widgets.Result, error) { return rt.Return(r.scIn(st, phaseReturn), ret) })
 	if err != nil {
 		r.failStep(st, err)
 		return widgets.Result{}, false
@@ -1340,7 +1344,7 @@ type stepCtx struct {
 	// (see scIn), for their effect keys; steps, waits and frame are the
 	// execution's counts at the phase's first call, which all its calls'
 	// keys carry.
-	phase        string
+	phase        stepPhase
 	calls        int
 	numbered     bool // steps, waits and frame are this phase's
 	steps        int
@@ -1355,36 +1359,35 @@ type stepCtx struct {
 // keeps its numbers) for as long as the service keeps it.
 func (s *stepCtx) Context() context.Context {
 	s.calls++
-	// A context of its own for each call: a service may keep its context
-	// after the call returns (net/http does, in its transport), so no
-	// later call may change it. They are cut from a block allocated once
-	// per effectBlockSize calls: a kept context keeps its block alive
-	// (under a kilobyte), and a step costs no allocation for its context.
 	r := s.r
-	if r.block == nil || r.block.used == effectBlockSize {
-		r.block = &effectBlock{run: effectRun{Context: r.ctx, id: r.x.ID}}
-	}
 	if !s.numbered { // the phase's first call: its numbers
 		s.numbered = true
 		s.steps, s.waits, s.frame = len(r.x.Steps), int32(r.x.Waits), int32(len(r.x.Frames))
 	}
-	b := r.block
-	c := &b.ctxs[b.used]
-	b.used++
-	*c = effectContext{effectRun: &b.run, state: s.state, steps: s.steps,
-		waits: s.waits, frame: s.frame, call: int32(s.calls), phase: phaseCode(s.phase)}
+	// A context of its own for each call: a service may keep its context
+	// after the call returns (net/http does, in its transport), so no
+	// later call may change it. They are cut from blocks, the first of
+	// two contexts and the next of effectBlockSize, so that a long run
+	// allocates for one call in effectBlockSize; a kept context keeps its
+	// block alive (under a kilobyte).
+	if r.effects == nil {
+		r.effects = &effectRun{Context: r.ctx, id: r.x.ID}
+	}
+	i := r.used
+	if i >= len(r.block) {
+		r.block = make([]effectContext, min(effectBlockSize, 2*len(r.block)+2))
+		i = 0
+	}
+	r.used = i + 1
+	c := &r.block[i]
+	*c = effectContext{effectRun: r.effects, state: s.state, steps: s.steps,
+		waits: s.waits, frame: s.frame, call: int32(s.calls), phase: s.phase}
 	return c
 }
 
-// effectBlockSize is how many service-call contexts a run allocates at once.
+// effectBlockSize is the most service-call contexts a run allocates at
+// once.
 const effectBlockSize = 16
-
-// effectBlock is the block a run's service-call contexts are cut from.
-type effectBlock struct {
-	run  effectRun
-	used int
-	ctxs [effectBlockSize]effectContext
-}
 
 // effectRun is what every service-call context of a run shares: the
 // caller's context and the execution.
@@ -1410,28 +1413,30 @@ func fromStep(ctx context.Context, op string) error {
 
 // effectContext is the step's context for one service call, with the
 // numbers its effect key is made of. It is kept small (48 bytes), since
-// every step that calls a service makes one: waits, frames and calls fit
-// in 32 bits (a wait is a step, and a host's step limit is far below), and
-// the phase is a code.
+// a run makes one per service call: the phase is a code, and waits and
+// frames fit in 32 bits (there are no more of them than steps, and a
+// run's steps are held in memory); so do the calls of one step phase,
+// which would wrap only past two billion.
 type effectContext struct {
 	*effectRun
 	state              string
 	steps              int
 	waits, frame, call int32
-	phase              uint8 // see phaseCode
+	phase              stepPhase
 }
 
-// The phases of a step (see run.scIn), as effectContext codes.
-var phaseNames = [...]string{"", "resume", "return"}
+// stepPhase is the phase of a step its service calls are made in (see
+// run.scIn).
+type stepPhase uint8
 
-func phaseCode(phase string) uint8 {
-	for i, p := range phaseNames {
-		if p == phase {
-			return uint8(i)
-		}
-	}
-	panic("runtime: unknown step phase " + phase)
-}
+const (
+	phaseRun    stepPhase = iota // the state runs
+	phaseResume                  // its wait is answered
+	phaseReturn                  // its child frame returns
+)
+
+// phaseNames are the phases as effect keys spell them.
+var phaseNames = [...]string{phaseRun: "", phaseResume: "resume", phaseReturn: "return"}
 
 // Value answers widgets.EffectOf; anything else is the caller's context's.
 func (c *effectContext) Value(key any) any {
@@ -1440,7 +1445,7 @@ func (c *effectContext) Value(key any) any {
 	}
 	if key == widgets.EffectContextKey {
 		call := strconv.Itoa(int(c.call))
-		if c.phase != 0 {
+		if c.phase != phaseRun {
 			call = phaseNames[c.phase] + "-" + call
 		}
 		// execution/step.wait/frame:state/call: a state waiting again, a

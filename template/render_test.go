@@ -422,4 +422,19 @@ func TestSimpleTemplatesRenderAsTheFullRendererDoes(t *testing.T) {
 		_, err := renderSrc(t, r, src, vars)
 		assert.Equal(t, CodeBudget, CodeOf(err), "%.20s...: %v", src, err)
 	}
+	// Exactly MaxTextBytes is allowed, as the full renderer allows it.
+	vars["h"] = strings.Repeat("y", MaxTextBytes/2)
+	for _, src := range []string{"{{h}}{{h}}", "{{h}}{{h}}{{none}}{{none}}{{none}}{{none}}{{none}}{{none}}{{none}}"} {
+		out, err := renderSrc(t, r, src, vars)
+		require.NoError(t, err)
+		assert.Len(t, out, MaxTextBytes)
+	}
+	// One allocation: the output, of its exact size.
+	hello, _ := Parse("Hello {{a}}")
+	allocs := testing.AllocsPerRun(100, func() {
+		if out, _ := r.Render(context.Background(), hello, vars); out != "Hello Ada" {
+			t.Fatalf("rendered %q", out)
+		}
+	})
+	assert.Equal(t, 1.0, allocs)
 }

@@ -24,8 +24,8 @@ type Effect struct {
 type effectKey struct{}
 
 // EffectOf returns the Effect of the service call whose context ctx is
-// (StepContext.Context), false outside a step. Read it during the call:
-// the context a step hands a service is valid until the call returns.
+// (StepContext.Context), false outside a step. The context keeps its
+// Effect for as long as the service keeps it.
 func EffectOf(ctx context.Context) (Effect, bool) {
 	e, ok := ctx.Value(effectKey{}).(Effect)
 	return e, ok

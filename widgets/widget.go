@@ -285,10 +285,15 @@ type Event struct {
 }
 
 // StepContext is what a node sees while it runs. The runtime implements it.
+// It belongs to the goroutine running the step and is not safe for
+// concurrent use: a node that makes service calls from goroutines of its
+// own takes their contexts (Context) first, in order, and waits for them
+// before it returns.
 type StepContext interface {
 	// Context carries cancellation and deadlines for a service call, and
 	// the call's effect key (EffectOf): call it once per service call,
-	// since each call numbers the next one.
+	// since each call numbers the next one. The context stays valid, with
+	// its key, for as long as the service keeps it.
 	Context() context.Context
 	// StateName is the name of the running state.
 	StateName() string
