@@ -1373,13 +1373,15 @@ func (s *stepCtx) Context() context.Context {
 	if r.effects == nil {
 		r.effects = &effectRun{Context: r.ctx, id: r.x.ID}
 	}
-	i := r.used
-	if i >= len(r.block) {
-		r.block = make([]effectContext, min(effectBlockSize, 2*len(r.block)+2))
-		i = 0
+	// (Read once into locals: a node that breaks the one-goroutine rule
+	// of StepContext may get a repeated key, never an index out of range.)
+	block, i := r.block, r.used
+	if i >= len(block) {
+		block, i = make([]effectContext, min(effectBlockSize, 2*len(block)+2)), 0
+		r.block = block
 	}
 	r.used = i + 1
-	c := &r.block[i]
+	c := &block[i]
 	*c = effectContext{effectRun: r.effects, state: s.state, steps: s.steps,
 		waits: s.waits, frame: s.frame, call: int32(s.calls), phase: s.phase}
 	return c
