@@ -2,6 +2,7 @@ package jsonutil
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -46,11 +47,8 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		if v == nil {
 			return append(dst, "null"...), nil
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		var buf [16]string
+		keys := sortedKeys(v, buf[:0])
 		dst = append(dst, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -186,31 +184,40 @@ func AppendTime(dst []byte, t time.Time) ([]byte, error) {
 
 // AppendMapWithout appends the JSON of m as AppendValue does, leaving out
 // the entries at the paths in omit (each a list of keys through nested
-// maps), and any map those removals leave empty. A path that does not
-// lead through maps to an entry leaves nothing out. m is not changed.
+// maps; at most 64 paths), and any map those removals leave empty. A path
+// that does not lead through maps to an entry leaves nothing out. m is
+// not changed.
 func AppendMapWithout(dst []byte, m map[string]any, omit [][]string) ([]byte, error) {
-	return appendMapWithout(dst, m, omit, 0)
+	if len(omit) > 64 {
+		return dst, fmt.Errorf("jsonutil: %d paths to leave out, more than 64", len(omit))
+	}
+	live := uint64(0)
+	for i, p := range omit {
+		if len(p) > 0 {
+			live |= 1 << i
+		}
+	}
+	return appendMapWithout(dst, m, omit, live, 0)
 }
 
-func appendMapWithout(dst []byte, m map[string]any, omit [][]string, depth int) ([]byte, error) {
-	if len(omit) == 0 || m == nil || depth > maxAppendDepth {
-		return appendValue(dst, m, depth)
+// appendMapWithout writes m, a map at depth d of the paths in omit, of
+// which live are the ones that lead through it.
+func appendMapWithout(dst []byte, m map[string]any, omit [][]string, live uint64, d int) ([]byte, error) {
+	if live == 0 || m == nil || d > maxAppendDepth {
+		return appendValue(dst, m, d)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	var buf [16]string
+	keys := sortedKeys(m, buf[:0])
 	dst = append(dst, '{')
 	n := 0
 	for _, k := range keys {
 		v := m[k]
-		leaf, sub := omitUnder(omit, k)
+		leaf, sub := omitUnder(omit, live, d, k)
 		if leaf {
 			continue
 		}
 		child, isMap := v.(map[string]any)
-		if len(sub) > 0 && isMap && emptiedBy(child, sub) {
+		if sub != 0 && isMap && emptiedBy(child, omit, sub, d+1) {
 			continue
 		}
 		if n > 0 {
@@ -220,10 +227,10 @@ func appendMapWithout(dst []byte, m map[string]any, omit [][]string, depth int) 
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
 		var err error
-		if len(sub) > 0 && isMap {
-			dst, err = appendMapWithout(dst, child, sub, depth+1)
+		if sub != 0 && isMap {
+			dst, err = appendMapWithout(dst, child, omit, sub, d+1)
 		} else {
-			dst, err = appendValue(dst, v, depth+1)
+			dst, err = appendValue(dst, v, d+1)
 		}
 		if err != nil {
 			return dst, err
@@ -232,37 +239,46 @@ func appendMapWithout(dst []byte, m map[string]any, omit [][]string, depth int) 
 	return append(dst, '}'), nil
 }
 
-// omitUnder reports whether omit names the entry key itself, and the
-// rest of the paths that go on through it.
-func omitUnder(omit [][]string, key string) (leaf bool, sub [][]string) {
-	for _, p := range omit {
-		if len(p) == 0 || p[0] != key {
+// omitUnder reports whether one of the live paths ends at the entry key
+// of a map at depth d, and which go on through it.
+func omitUnder(omit [][]string, live uint64, d int, key string) (leaf bool, sub uint64) {
+	for i, p := range omit {
+		if live&(1<<i) == 0 || p[d] != key {
 			continue
 		}
-		if len(p) == 1 {
+		if len(p) == d+1 {
 			leaf = true
 		} else {
-			sub = append(sub, p[1:])
+			sub |= 1 << i
 		}
 	}
 	return leaf, sub
 }
 
-// emptiedBy reports whether leaving out omit empties m (which was not
-// empty).
-func emptiedBy(m map[string]any, omit [][]string) bool {
+// emptiedBy reports whether leaving out the live paths empties m (which
+// was not empty), a map at depth d.
+func emptiedBy(m map[string]any, omit [][]string, live uint64, d int) bool {
 	if len(m) == 0 {
 		return false
 	}
 	for k, v := range m {
-		leaf, sub := omitUnder(omit, k)
+		leaf, sub := omitUnder(omit, live, d, k)
 		if leaf {
 			continue
 		}
 		child, ok := v.(map[string]any)
-		if len(sub) == 0 || !ok || !emptiedBy(child, sub) {
+		if sub == 0 || !ok || !emptiedBy(child, omit, sub, d+1) {
 			return false
 		}
 	}
 	return true
+}
+
+// sortedKeys appends m's keys to keys, sorted.
+func sortedKeys(m map[string]any, keys []string) []string {
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
