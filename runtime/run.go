@@ -78,6 +78,41 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 	return e.start(ctx, req, true, false)
 }
 
+// FindActive returns the id of the active execution that holds the
+// session req names: the one a Start with req would deliver to instead of
+// starting another (the flow's contact and number, or its call or
+// conversation where the flow's flags say so). It is how a host finds the
+// execution for a callback that does not name it, such as a call's status
+// callback, through the store rather than an index of its own. It returns
+// an error wrapping ErrNotFound when there is none, or when req names no
+// session (a subflow's start).
+func (e *Engine) FindActive(ctx context.Context, req StartRequest) (_ string, err error) {
+	defer e.contain("find active", &err)
+	if err := e.Err(); err != nil {
+		return "", err
+	}
+	if err := e.normalize(&req, "find active"); err != nil {
+		return "", err
+	}
+	r, err := e.resolveStart(ctx, &req)
+	if err != nil {
+		return "", err
+	}
+	p, err := e.program(r)
+	if err != nil {
+		return "", err
+	}
+	key := jsonText(sessionKey(req, p.def))
+	if key == "" {
+		return "", fmt.Errorf("runtime: find active: a %s start names no session: %w", req.Trigger, ErrNotFound)
+	}
+	id, err := e.store.FindActive(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("runtime: find active %s: %w", key, err)
+	}
+	return id, nil
+}
+
 // normalize checks a start request and converts what it carries into the
 // execution's own: the addresses and sids become text as JSON keeps it (so
 // that what a later start looks up is what the store holds), parameters

@@ -22,7 +22,14 @@ const (
 	// PathVoiceGather is the action URL of the <Gather> verbs the adapter
 	// writes.
 	PathVoiceGather = "/voice/gather"
-	// PathVoiceStatus is the number's call status callback.
+	// PathVoiceDial is the action URL of the <Dial> verbs the adapter
+	// writes.
+	PathVoiceDial = "/voice/dial"
+	// PathVoiceAnswer is the webhook Twilio requests when an outbound
+	// call the adapter placed is answered.
+	PathVoiceAnswer = "/voice/answer"
+	// PathVoiceStatus is the number's call status callback, and the
+	// status callback of the outbound calls the adapter places.
 	PathVoiceStatus = "/voice/status"
 	// PathMessagingIncoming is the number's "A message comes in" webhook.
 	PathMessagingIncoming = "/messaging/incoming"
@@ -101,7 +108,6 @@ type Adapter struct {
 	voice     *Voice
 	messaging *Messaging
 	replay    *replayCache
-	calls     *callIndex
 	logger    *slog.Logger
 }
 
@@ -139,12 +145,13 @@ func New(cfg Config) (*Adapter, error) {
 		validator: twclient.NewRequestValidator(cfg.AuthToken),
 		voice:     newVoice(cfg.VoiceBuffers),
 		replay:    newReplayCache(cfg.ReplayCacheSize),
-		calls:     newCallIndex(cfg.VoiceBuffers),
 		logger:    logger,
 	}
-	a.messaging = &Messaging{rest: &restClient{
+	rest := &restClient{
 		base: strings.TrimSuffix(cfg.APIBaseURL, "/"), account: cfg.AccountSid, token: cfg.AuthToken, http: cfg.HTTPClient,
-	}}
+	}
+	a.messaging = &Messaging{rest: rest}
+	a.voice.rest, a.voice.public = rest, a.public
 	return a, nil
 }
 
@@ -173,6 +180,8 @@ func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+PathVoiceIncoming, a.webhook(func(r *http.Request) response { return a.voiceIncoming(e, r) }))
 	mux.Handle("POST "+PathVoiceGather, a.webhook(func(r *http.Request) response { return a.voiceGather(e, r) }))
+	mux.Handle("POST "+PathVoiceAnswer, a.webhook(func(r *http.Request) response { return a.voiceAnswer(e, r) }))
+	mux.Handle("POST "+PathVoiceDial, a.webhook(func(r *http.Request) response { return a.voiceDial(e, r) }))
 	mux.Handle("POST "+PathVoiceStatus, a.webhook(func(r *http.Request) response { return a.voiceStatus(e, r) }))
 	mux.Handle("POST "+PathMessagingIncoming, a.webhook(func(r *http.Request) response { return a.messagingIncoming(e, r) }))
 	return mux

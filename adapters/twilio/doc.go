@@ -4,7 +4,7 @@
 // Twilio's REST API. It is built on the official helper library
 // (github.com/twilio/twilio-go): its twiml package writes the TwiML, its
 // client.RequestValidator checks X-Twilio-Signature, and its v2010 API
-// service creates messages.
+// service creates messages and outbound calls.
 //
 // # Wiring
 //
@@ -18,11 +18,15 @@
 //	POST {PublicURL}/voice/incoming     the number's "A call comes in" webhook
 //	POST {PublicURL}/voice/status       the number's call status callback
 //	POST {PublicURL}/voice/gather       <Gather> action URLs (the adapter writes them)
+//	POST {PublicURL}/voice/dial         <Dial> action URLs (the adapter writes them)
+//	POST {PublicURL}/voice/answer       outbound calls' answer webhook (the adapter sets it)
 //	POST {PublicURL}/messaging/incoming the number's "A message comes in" webhook
 //
-// Each takes an optional flow query parameter (?flow=FW...) naming the flow
-// to start; without it Config.FlowSid, and without that the engine's source
-// resolves the flow by the number called (runtime.AddressResolver).
+// The number's webhooks take an optional flow query parameter
+// (?flow=FW...) naming the flow; without it Config.FlowSid, and without
+// that the engine's source resolves the flow by the number called
+// (runtime.AddressResolver). Give the status callback the same one as the
+// incoming-call webhook: the adapter finds the call's execution with it.
 //
 // # The response boundary
 //
@@ -38,18 +42,34 @@
 //
 // # Callbacks covered
 //
-// gather-input-on-call (keypress, speech, timeout: the <Gather> posts its
-// action even without input, actionOnEmptyResult), say-play (say, play and
-// digits), the end of the flow, and the call status callback: a completed,
-// busy, failed or no-answer call delivers hangup where the wait accepts it
-// and otherwise ends the execution. The status callback's URL is
-// configured on the number and cannot name the execution, so the adapter
-// finds it by CallSid in a bounded in-memory index filled when the call
-// starts (per process, until the engine can look an execution up by its
-// call). The voice operations whose callbacks
-// this adapter does not deliver yet (Connect, Record, Enqueue, Redirect,
-// outbound Call) fail with an error wrapping ErrUnsupported, so the flow
-// takes its failure path or fails with a service error; never silently.
+//   - gather-input-on-call: keypress, speech and timeout (the <Gather>
+//     posts its action even without input, actionOnEmptyResult), with
+//     Digits, SpeechResult, Confidence ... as the event's data.
+//   - say-play: say, play and digits.
+//   - connect-call-to: a <Dial> of the
+//     widget's noun (several <Number>s for number-multi, <Client>, <Sip>,
+//     <Conference>), whose action delivers callCompleted when the dialled
+//     leg ended and the caller is still on the line, and hangup when the
+//     caller's call is over; DialCallStatus, DialCallDuration,
+//     DialCallSid, DialBridged and RecordingUrl are the data.
+//   - make-outgoing-call: the call is created through the REST API (with
+//     answering-machine detection and the widget's other options) with an
+//     answer webhook and a status callback that name the execution; the
+//     answer delivers answered (answeredByMachine for a machine, where the
+//     widget has that event) and the flow's next voice steps are the
+//     call's TwiML; a busy, unanswered, failed or canceled call delivers
+//     busy, noAnswer or failed. A callback for a call its execution no
+//     longer waits for runs nothing (an answer is hung up).
+//   - The end of the flow hangs up, and the call status callback: a
+//     completed, busy, failed or no-answer call delivers hangup where the
+//     wait accepts it and otherwise ends the execution. An inbound call's
+//     execution is found through the engine (runtime.Engine.FindActive),
+//     not an index of the adapter's.
+//
+// The voice operations whose callbacks this adapter does not deliver yet
+// (Record, Enqueue, Redirect) fail with an error wrapping ErrUnsupported,
+// so the flow takes its failure path or fails with a service error;
+// never silently.
 //
 // # Security and retries
 //

@@ -22,6 +22,7 @@ import (
 	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 const (
@@ -43,16 +44,33 @@ type fakeREST struct {
 	mu       sync.Mutex
 	requests int
 	messages []sent
+	calls    []placed
 	byToken  map[string]string
 }
 
+// placed is one outbound call the fake REST API was asked to create.
+type placed struct {
+	Sid   string
+	Form  url.Values
+	Token string
+}
+
+func (f *fakeREST) placed() []placed {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]placed(nil), f.calls...)
+}
+
+// ServeHTTP imitates the Messages and Calls APIs: a repeated idempotency
+// token gets the first answer, and creates nothing.
 func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests++
+	account := "/2010-04-01/Accounts/" + testAccount
 	user, pass, ok := r.BasicAuth()
 	if !ok || user != testAccount || pass != testToken || r.Method != http.MethodPost ||
-		r.URL.Path != "/2010-04-01/Accounts/"+testAccount+"/Messages.json" {
+		(r.URL.Path != account+"/Messages.json" && r.URL.Path != account+"/Calls.json") {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = io.WriteString(w, `{"code": 20003, "message": "Authenticate", "status": 401}`)
 		return
@@ -61,8 +79,13 @@ func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token := r.Header.Get(twilio.HeaderIdempotencyToken)
 	sid, seen := f.byToken[token]
 	if !seen || token == "" {
-		f.messages = append(f.messages, sent{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"), Token: token})
-		sid = fmt.Sprintf("SM%032d", len(f.messages))
+		if strings.HasSuffix(r.URL.Path, "/Calls.json") {
+			sid = fmt.Sprintf("CA%032d", len(f.calls)+1)
+			f.calls = append(f.calls, placed{Sid: sid, Form: r.PostForm, Token: token})
+		} else {
+			f.messages = append(f.messages, sent{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"), Token: token})
+			sid = fmt.Sprintf("SM%032d", len(f.messages))
+		}
 		if f.byToken == nil {
 			f.byToken = map[string]string{}
 		}
@@ -93,6 +116,13 @@ type harness struct {
 
 func newHarness(t *testing.T, flows map[string]string) *harness {
 	t.Helper()
+	return newHarnessWith(t, flows, nil)
+}
+
+// newHarnessWith is newHarness with base services besides the adapter's
+// (functions, HTTP).
+func newHarnessWith(t *testing.T, flows map[string]string, base *widgets.Services) *harness {
+	t.Helper()
 	h := &harness{t: t, clock: runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)), rest: &fakeREST{}}
 	api := httptest.NewServer(h.rest)
 	t.Cleanup(api.Close)
@@ -114,7 +144,7 @@ func newHarness(t *testing.T, flows map[string]string) *harness {
 	h.adapter = a
 	h.engine = runtime.New(
 		runtime.WithSource(defs),
-		runtime.WithServices(a.Services(nil)),
+		runtime.WithServices(a.Services(base)),
 		runtime.WithIDs(runtime.SequentialIDs()),
 		runtime.WithClock(h.clock.Now),
 	)
@@ -250,6 +280,7 @@ func find(n node, name string) (node, bool) {
 type call struct {
 	h    *harness
 	sid  string
+	flow string // the ?flow= of the number's webhooks
 	doc  node
 	done bool
 }
@@ -263,7 +294,7 @@ func (c *call) params() url.Values {
 
 // dial places a call to the flow's number and returns the first TwiML.
 func (h *harness) dial(sid, flowSid string) *call {
-	c := &call{h: h, sid: sid}
+	c := &call{h: h, sid: sid, flow: flowSid}
 	form := c.params()
 	form.Set("CallStatus", "ringing")
 	r := h.post(twilio.PathVoiceIncoming+"?flow="+flowSid, form, "", testToken)
@@ -276,7 +307,9 @@ func (h *harness) dial(sid, flowSid string) *call {
 // (or without a <Gather>) is over, and Twilio posts its status callback.
 func (c *call) follow(body string) {
 	c.doc = parseTwiML(c.h.t, body)
-	if _, ok := find(c.doc, "Gather"); !ok {
+	_, gathering := find(c.doc, "Gather")
+	_, dialling := find(c.doc, "Dial")
+	if !gathering && !dialling {
 		c.hangup()
 	}
 }
@@ -297,6 +330,32 @@ func (c *call) gather(input url.Values) []string {
 	return lines(c.doc)
 }
 
+// dialled answers the document's <Dial> by posting its action URL with
+// the dialled leg's outcome; the caller's call goes on (CallStatus
+// in-progress) unless callerHungUp.
+func (c *call) dialled(outcome url.Values, callerHungUp bool) []string {
+	c.h.t.Helper()
+	d, ok := find(c.doc, "Dial")
+	require.True(c.h.t, ok, "no <Dial> to answer: %v", lines(c.doc))
+	form := c.params()
+	form.Set("CallStatus", "in-progress")
+	if callerHungUp {
+		form.Set("CallStatus", "completed")
+		c.done = true // Twilio ignores the answer; the call is over
+	}
+	for k, v := range outcome {
+		form[k] = v
+	}
+	r := c.h.post(d.attr("action"), form, "", testToken)
+	require.Equal(c.h.t, http.StatusOK, r.status, r.body)
+	if callerHungUp {
+		c.doc = parseTwiML(c.h.t, r.body)
+	} else {
+		c.follow(r.body)
+	}
+	return lines(c.doc)
+}
+
 func (c *call) press(digits string) []string {
 	return c.gather(url.Values{"Digits": {digits}, "FinishedOnKey": {""}})
 }
@@ -310,7 +369,7 @@ func (c *call) hangup() {
 	form := c.params()
 	form.Set("CallStatus", "completed")
 	form.Set("CallDuration", "42")
-	r := c.h.post(twilio.PathVoiceStatus, form, "", testToken)
+	r := c.h.post(twilio.PathVoiceStatus+"?flow="+c.flow, form, "", testToken)
 	require.Equal(c.h.t, http.StatusOK, r.status, r.body)
 }
 

@@ -287,7 +287,8 @@ func allowed() map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	for _, el := range []twiml.Element{
 		twiml.VoiceSay{}, twiml.VoicePlay{}, twiml.VoiceGather{}, twiml.VoiceHangup{},
-		twiml.VoicePause{}, twiml.VoiceRedirect{},
+		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{},
+		twiml.VoiceClient{}, twiml.VoiceSip{}, twiml.VoiceConference{},
 	} {
 		_, params := el.GetAttr()
 		attrs := map[string]bool{}
@@ -302,8 +303,9 @@ func allowed() map[string]map[string]bool {
 // nesting is where TwiML allows each verb (TwiML reference: <Gather>
 // nests <Say>, <Play> and <Pause>).
 var nesting = map[string][]string{
-	"Response": {"Say", "Play", "Gather", "Hangup", "Pause", "Redirect"},
+	"Response": {"Say", "Play", "Gather", "Dial", "Hangup", "Pause", "Redirect"},
 	"Gather":   {"Say", "Play", "Pause"},
+	"Dial":     {"Number", "Client", "Sip", "Conference"},
 }
 
 func checkSchema(t assert.TestingT, n node, parent string) {
@@ -324,7 +326,7 @@ func TestTwiMLUsesOnlyDocumentedVerbs(t *testing.T) {
 	// parseTwiML checked each document; check the checker itself.
 	assert.NotEmpty(t, lines(c.doc))
 	var bad node
-	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Dial/></Response>`), &bad))
+	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Record/></Response>`), &bad))
 	rec := &recorder{}
 	checkSchema(rec, bad, "Response")
 	assert.Len(t, rec.errors, 2, "an undocumented attribute and an unexpected verb are caught")

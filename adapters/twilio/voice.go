@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/beevik/etree"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 	"github.com/twilio/twilio-go/twiml"
 
 	"github.com/studioflow/studioflow/runtime"
@@ -23,10 +25,14 @@ import (
 // engine drains them into its TwiML response. Build it with New (it is
 // Adapter.Voice).
 //
-// Say (say, play, digits), Gather and Hangup are buffered; Connect,
-// Record, Enqueue, Redirect and Call return an error wrapping
+// Say (say, play, digits), Gather, Connect (<Dial>) and Hangup are
+// buffered; Call places an outbound call through the REST API (see
+// Adapter); Record, Enqueue and Redirect return an error wrapping
 // ErrUnsupported.
 type Voice struct {
+	rest   *restClient
+	public string // Config.PublicURL, for the outbound calls' webhooks
+
 	mu    sync.Mutex
 	max   int
 	bufs  map[string]*list.Element // execution id -> *voiceBuffer
@@ -45,6 +51,7 @@ type verbKind int
 const (
 	verbSay verbKind = iota
 	verbGather
+	verbDial
 	verbHangup
 )
 
@@ -53,6 +60,7 @@ type verb struct {
 	kind   verbKind
 	prompt widgets.Prompt // verbSay
 	gather widgets.Gather // verbGather
+	dial   widgets.Dial   // verbDial
 }
 
 func newVoice(max int) *Voice {
@@ -114,9 +122,10 @@ func unsupported(op, widget string) error {
 	return fmt.Errorf("adapters/twilio: %s (%s): %w", op, widget, ErrUnsupported)
 }
 
-// Connect implements widgets.Voice; not supported yet.
-func (s *Voice) Connect(context.Context, string, widgets.Dial) error {
-	return unsupported("connect", "connect-call-to, forward-to-external-number")
+// Connect implements widgets.Voice: <Dial>, whose action URL the webhook
+// writes with the wait's token.
+func (s *Voice) Connect(ctx context.Context, _ string, d widgets.Dial) error {
+	return s.add(ctx, verb{kind: verbDial, dial: d})
 }
 
 // Record implements widgets.Voice; not supported yet.
@@ -134,10 +143,116 @@ func (s *Voice) Redirect(context.Context, string, widgets.Redirect) error {
 	return unsupported("redirect", "add-twiml-redirect")
 }
 
-// Call implements widgets.Voice; not supported yet.
-func (s *Voice) Call(context.Context, widgets.OutboundCall) (string, error) {
-	return "", unsupported("outbound call", "make-outgoing-call")
+// Call implements widgets.Voice: it creates the call through Twilio's
+// REST API (POST /2010-04-01/Accounts/{sid}/Calls.json), with the step's
+// effect key as the idempotency token. Twilio requests the adapter's
+// answer webhook (PathVoiceAnswer) when the call is answered, and posts
+// the call's end to its status callback (PathVoiceStatus); both name the
+// execution, and the call's sid ties them to the wait that placed it.
+func (s *Voice) Call(ctx context.Context, c widgets.OutboundCall) (string, error) {
+	eff, ok := widgets.EffectOf(ctx)
+	if !ok || eff.Execution == "" {
+		return "", errors.New("adapters/twilio: an outbound call outside an execution's step (no widgets.EffectOf on its context)")
+	}
+	q := "?" + url.Values{"execution": {eff.Execution}}.Encode()
+	p := &openapi.CreateCallParams{}
+	p.SetTo(c.To).SetFrom(c.From).
+		SetUrl(s.public + PathVoiceAnswer + q).SetMethod(http.MethodPost).
+		SetStatusCallback(s.public + PathVoiceStatus + q).SetStatusCallbackMethod(http.MethodPost)
+	if c.Timeout > 0 {
+		p.SetTimeout(int(c.Timeout.Seconds()))
+	}
+	if c.Record {
+		p.SetRecord(true)
+	}
+	if c.MachineDetection != "" {
+		p.SetMachineDetection(c.MachineDetection)
+	}
+	if c.SendDigits != "" {
+		p.SetSendDigits(c.SendDigits)
+	}
+	if c.SipAuthUsername != "" {
+		p.SetSipAuthUsername(c.SipAuthUsername).SetSipAuthPassword(c.SipAuthPassword)
+	}
+	for key, set := range map[string]func(int){
+		"machine_detection_timeout":              func(n int) { p.SetMachineDetectionTimeout(n) },
+		"machine_detection_speech_threshold":     func(n int) { p.SetMachineDetectionSpeechThreshold(n) },
+		"machine_detection_speech_end_threshold": func(n int) { p.SetMachineDetectionSpeechEndThreshold(n) },
+		"machine_detection_silence_timeout":      func(n int) { p.SetMachineDetectionSilenceTimeout(n) },
+	} {
+		if v, ok := c.Extra[key].(float64); ok {
+			set(int(v))
+		}
+	}
+	for key, set := range map[string]func(string){
+		"trim":                      func(v string) { p.SetTrim(v) },
+		"recording_channels":        func(v string) { p.SetRecordingChannels(v) },
+		"recording_status_callback": func(v string) { p.SetRecordingStatusCallback(v) },
+	} {
+		if v, ok := c.Extra[key].(string); ok && v != "" {
+			set(v)
+		}
+	}
+	rctx, cancel := detach(ctx)
+	defer cancel()
+	call, err := s.rest.api(rctx, IdempotencyToken(eff.Key)).CreateCall(p)
+	if err != nil {
+		return "", fmt.Errorf("adapters/twilio: create call: %w", err)
+	}
+	if call.Sid == nil || *call.Sid == "" {
+		return "", errors.New("adapters/twilio: create call: Twilio returned no call sid")
+	}
+	return *call.Sid, nil
 }
+
+// placedCallWait returns the wait of execution x for the outcome of the
+// outbound call callSid (make-outgoing-call), nil when it waits for
+// something else.
+func placedCallWait(x *runtime.Execution, callSid string) *runtime.WaitState {
+	if x.Status != runtime.StatusActive || x.Wait == nil || !x.Wait.Accepts("answered") {
+		return nil
+	}
+	if sid, _ := x.Wait.Prompt["call_sid"].(string); sid == "" || sid != callSid {
+		return nil
+	}
+	return x.Wait
+}
+
+// voiceAnswer is the answer webhook of an outbound call: the wait that
+// placed it takes answered (answeredByMachine, where the widget has it,
+// when answering-machine detection says a machine answered), and the
+// flow's voice steps after it are the call's TwiML. A call whose
+// execution no longer waits for it is hung up.
+func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
+	id, callSid := r.URL.Query().Get("execution"), r.PostForm.Get("CallSid")
+	if id == "" || callSid == "" {
+		return textResponse(http.StatusBadRequest, "the answer URL must carry execution, and the request CallSid")
+	}
+	ctx := r.Context()
+	x, err := e.Get(ctx, id)
+	if err != nil {
+		return a.engineError("answer", err)
+	}
+	w := placedCallWait(x, callSid)
+	if w == nil {
+		a.logger.Warn("adapters/twilio: an answered call its execution no longer waits for; hanging up", "execution", id, "call", callSid)
+		return twimlResponse([]twiml.Element{twiml.VoiceHangup{}})
+	}
+	ev := widgets.Event{Name: "answered", Data: formData(r), Token: w.Token}
+	if strings.HasPrefix(r.PostForm.Get("AnsweredBy"), "machine") && w.Accepts("answeredByMachine") {
+		ev.Name = "answeredByMachine"
+	}
+	x, err = e.Resume(ctx, id, ev)
+	if err != nil {
+		a.voice.drain(id)
+		return a.engineError("answer", err)
+	}
+	return a.voiceResponse(ctx, e, x)
+}
+
+// placedCallEvents are the outcomes of an outbound call that was never
+// answered, by CallStatus (Twilio's make-outgoing-call events).
+var placedCallEvents = map[string]string{"busy": "busy", "no-answer": "noAnswer", "failed": "failed", "canceled": "failed"}
 
 // promptVerbs renders a prompt: <Say>, <Play> and <Play digits>, each
 // present part in that order.
@@ -187,6 +302,39 @@ func (a *Adapter) gatherVerb(g widgets.Gather, id, token string) twiml.Element {
 	return el
 }
 
+// dialVerb renders a <Dial> whose action answers the wait token of
+// execution id: one noun for the party (several <Number>s for
+// number-multi, which Twilio rings at once).
+func (a *Adapter) dialVerb(d widgets.Dial, id, token string) twiml.Element {
+	q := url.Values{"execution": {id}, "token": {token}}
+	el := twiml.VoiceDial{
+		Action:   a.public + PathVoiceDial + "?" + q.Encode(),
+		Method:   http.MethodPost,
+		CallerId: d.CallerID,
+	}
+	if d.Timeout > 0 {
+		el.Timeout = strconv.Itoa(int(d.Timeout.Seconds()))
+	}
+	if d.Record {
+		el.Record = "record-from-answer"
+	}
+	switch d.Noun {
+	case "client":
+		el.InnerElements = []twiml.Element{twiml.VoiceClient{Identity: d.To}}
+	case "sip":
+		el.InnerElements = []twiml.Element{twiml.VoiceSip{SipUrl: d.To, Username: d.SipUsername, Password: d.SipPassword}}
+	case "conference":
+		el.InnerElements = []twiml.Element{twiml.VoiceConference{Name: d.To}}
+	default: // number, number-multi
+		for _, n := range strings.Split(d.To, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				el.InnerElements = append(el.InnerElements, twiml.VoiceNumber{PhoneNumber: n})
+			}
+		}
+	}
+	return el
+}
+
 // renderTwiML writes one TwiML document, attributes in a fixed order.
 func renderTwiML(verbs []twiml.Element) ([]byte, error) {
 	doc, resp := twiml.CreateDocument()
@@ -218,15 +366,21 @@ func twimlResponse(verbs []twiml.Element) response {
 // ended, with a reason that says so, and hangs up.
 func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runtime.Execution) response {
 	var out []twiml.Element
-	gathering := false
+	gathering := false // the document ends with the verb whose callback answers the wait
 	hungUp := false
+	waiting := x.Status == runtime.StatusActive && x.Wait != nil
 	for _, v := range a.voice.drain(x.ID) {
 		switch v.kind {
 		case verbSay:
 			out = append(out, promptVerbs(v.prompt)...)
 		case verbGather:
-			if x.Status == runtime.StatusActive && x.Wait != nil && x.Wait.Accepts("keypress") {
+			if waiting && x.Wait.Accepts("keypress") {
 				out = append(out, a.gatherVerb(v.gather, x.ID, x.Wait.Token))
+				gathering = true
+			}
+		case verbDial:
+			if waiting && x.Wait.Accepts("callCompleted") {
+				out = append(out, a.dialVerb(v.dial, x.ID, x.Wait.Token))
 				gathering = true
 			}
 		case verbHangup:
@@ -268,9 +422,6 @@ func (a *Adapter) voiceIncoming(e *runtime.Engine, r *http.Request) response {
 	if err != nil {
 		return a.engineError("incoming call", err)
 	}
-	if x.Status == runtime.StatusActive {
-		a.calls.put(callSid, x.ID)
-	}
 	return a.voiceResponse(r.Context(), e, x)
 }
 
@@ -303,8 +454,29 @@ func (a *Adapter) voiceGather(e *runtime.Engine, r *http.Request) response {
 		a.voice.drain(id) // whatever a refused or failed run buffered is not said
 		return a.engineError("gather", err)
 	}
-	if x.Status != runtime.StatusActive {
-		a.calls.remove(r.PostForm.Get("CallSid"))
+	return a.voiceResponse(r.Context(), e, x)
+}
+
+// voiceDial resumes the wait a <Dial> action answers: hangup when the
+// caller's call is over (Twilio posts the action with the parent call's
+// CallStatus completed when the caller hangs up), callCompleted when the
+// dialled leg ended and the caller is still on the line; Twilio's
+// parameters (DialCallStatus, DialCallSid, DialCallDuration, DialBridged,
+// RecordingUrl ...) are the event's data.
+func (a *Adapter) voiceDial(e *runtime.Engine, r *http.Request) response {
+	q := r.URL.Query()
+	id, token := q.Get("execution"), q.Get("token")
+	if id == "" || token == "" {
+		return textResponse(http.StatusBadRequest, "the action URL must carry execution and token")
+	}
+	ev := widgets.Event{Name: "callCompleted", Data: formData(r), Token: token}
+	if endedCallStatus[r.PostForm.Get("CallStatus")] {
+		ev.Name = "hangup"
+	}
+	x, err := e.Resume(r.Context(), id, ev)
+	if err != nil {
+		a.voice.drain(id)
+		return a.engineError("dial", err)
 	}
 	return a.voiceResponse(r.Context(), e, x)
 }
@@ -323,19 +495,43 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 	if !endedCallStatus[status] {
 		return textResponse(http.StatusOK, "ok")
 	}
+	ctx := r.Context()
+	// An outbound call's callback names its execution; an inbound call's
+	// (configured on the number) is found by the engine, as the session
+	// the call started.
 	id := r.URL.Query().Get("execution")
 	if id == "" {
-		id = a.calls.get(callSid)
+		contact, address := runtime.TwilioAddresses(runtime.TriggerCall, r.PostForm.Get("From"), r.PostForm.Get("To"))
+		found, err := e.FindActive(ctx, runtime.StartRequest{
+			FlowSid: a.flowSid(r), Trigger: runtime.TriggerCall, Contact: contact, FlowAddress: address, CallSid: callSid,
+		})
+		if errors.Is(err, runtime.ErrNotFound) {
+			return textResponse(http.StatusOK, "ok: no execution for the call")
+		}
+		if err != nil {
+			return a.engineError("call status", err)
+		}
+		id = found
 	}
-	if id == "" {
-		return textResponse(http.StatusOK, "ok: no execution for the call")
-	}
-	defer a.calls.remove(callSid)
-	ctx := r.Context()
 	for range 3 { // another run may change the wait between Get and Resume
 		x, err := e.Get(ctx, id)
 		if err != nil {
 			return a.engineError("call status", err)
+		}
+		if w := placedCallWait(x, callSid); w != nil {
+			// An outbound call that was never answered: its outcome.
+			name := placedCallEvents[status]
+			if name == "" {
+				name = "failed"
+			}
+			_, err = e.Resume(ctx, id, widgets.Event{Name: name, Data: formData(r), Token: w.Token})
+			if errors.Is(err, runtime.ErrRefused) {
+				continue
+			}
+			if err != nil {
+				return a.engineError("call status", err)
+			}
+			return textResponse(http.StatusOK, "ok")
 		}
 		if x.Status != runtime.StatusActive || x.Call.Sid != callSid {
 			return textResponse(http.StatusOK, "ok: the execution is done with the call")
@@ -356,50 +552,4 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 		}
 	}
 	return textResponse(http.StatusConflict, "call status: the execution kept changing")
-}
-
-// callIndex maps the CallSids of live inbound calls to their executions,
-// for the call status callback, whose URL (configured on the number)
-// cannot carry the execution. It is per process and bounded: see the
-// package documentation.
-type callIndex struct {
-	mu    sync.Mutex
-	max   int
-	m     map[string]*list.Element
-	order *list.List // of [2]string{callSid, id}
-}
-
-func newCallIndex(max int) *callIndex {
-	return &callIndex{max: max, m: map[string]*list.Element{}, order: list.New()}
-}
-
-func (c *callIndex) put(callSid, id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.m[callSid]; ok {
-		c.order.Remove(el)
-	}
-	c.m[callSid] = c.order.PushBack([2]string{callSid, id})
-	for c.order.Len() > c.max {
-		old := c.order.Remove(c.order.Front()).([2]string)
-		delete(c.m, old[0])
-	}
-}
-
-func (c *callIndex) get(callSid string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.m[callSid]; ok {
-		return el.Value.([2]string)[1]
-	}
-	return ""
-}
-
-func (c *callIndex) remove(callSid string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.m[callSid]; ok {
-		c.order.Remove(el)
-		delete(c.m, callSid)
-	}
 }
