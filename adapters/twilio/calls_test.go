@@ -253,3 +253,61 @@ func TestOutboundAutodialerExport(t *testing.T) {
 	assert.Equal(t, []string{"Trigger -incomingRequest-> initate_call", "initate_call -answered-> announce", "announce -audioComplete-> enqueue", "enqueue -failedToEnqueue-> Ended"}, path)
 	assert.Contains(t, got.Widgets()["enqueue"].(map[string]any)["error"], "not supported by the Twilio adapter yet")
 }
+
+// voicemail takes a message after the menu times out.
+const voicemail = `{"description": "voicemail", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "prompt"}], "properties": {}},
+  {"name": "prompt", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "record"}], "properties": {"say": "Leave a message after the beep."}},
+  {"name": "record", "type": "record-voicemail",
+   "transitions": [{"event": "recordingComplete", "next": "thanks"}, {"event": "noAudio", "next": "nothing"}, {"event": "hangup"}],
+   "properties": {"timeout": 5, "max_length": 120, "play_beep": "true", "trim": "do-not-trim", "transcribe": true,
+     "transcription_callback_url": "https://acme.example/transcripts"}},
+  {"name": "thanks", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Got it: {{widgets.record.RecordingDuration}} seconds."}},
+  {"name": "nothing", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "We heard nothing."}}]}`
+
+func TestVoicemailRecordsAndEachOutcome(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWvm": voicemail})
+	c := h.dial("CA0001", "FWvm")
+	assert.Equal(t, []string{
+		`Say "Leave a message after the beep."`,
+		"Record finishOnKey= maxLength=120 playBeep=true timeout=5 transcribe=true transcribeCallback=https://acme.example/transcripts trim=do-not-trim",
+		`Redirect "` + h.server.URL + twilio.PathVoiceRecord + `?empty=true&execution=FN00000001&token=1"`,
+	}, lines(c.doc))
+	rec, ok := find(c.doc, "Record")
+	require.True(t, ok)
+	assert.Equal(t, h.server.URL+twilio.PathVoiceRecord+"?execution=FN00000001&token=1", rec.attr("action"))
+
+	// A message: Twilio posts the action with the recording.
+	form := c.params()
+	form.Set("CallStatus", "in-progress")
+	form.Set("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1")
+	form.Set("RecordingDuration", "7")
+	r := h.post(rec.attr("action"), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{`Say "Got it: 7 seconds."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+	x, _ := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, "7", x.Widgets()["record"].(map[string]any)["RecordingDuration"])
+
+	// Silence: Twilio requests no action and follows the <Redirect>.
+	c = h.dial("CA0002", "FWvm")
+	redirect, ok := find(c.doc, "Redirect")
+	require.True(t, ok)
+	form = c.params()
+	form.Set("CallStatus", "in-progress")
+	r = h.post(strings.TrimSpace(redirect.Text), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{`Say "We heard nothing."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+
+	// The caller hangs up while recording: hangup, with what was recorded.
+	c = h.dial("CA0003", "FWvm")
+	rec, _ = find(c.doc, "Record")
+	form = c.params()
+	form.Set("CallStatus", "completed")
+	form.Set("RecordingDuration", "3")
+	r = h.post(rec.attr("action"), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	x, path := stepsOf(t, h.engine, "FN00000003")
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, "record -hangup-> Ended", path[len(path)-1])
+	assert.Equal(t, "3", x.Widgets()["record"].(map[string]any)["RecordingDuration"])
+}

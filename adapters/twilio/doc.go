@@ -19,6 +19,7 @@
 //	POST {PublicURL}/voice/status       the number's call status callback
 //	POST {PublicURL}/voice/gather       <Gather> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/dial         <Dial> action URLs (the adapter writes them)
+//	POST {PublicURL}/voice/record       voicemail <Record> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/answer       outbound calls' answer webhook (the adapter sets it)
 //	POST {PublicURL}/messaging/incoming the number's "A message comes in" webhook
 //
@@ -52,6 +53,12 @@
 //     leg ended and the caller is still on the line, and hangup when the
 //     caller's call is over; DialCallStatus, DialCallDuration,
 //     DialCallSid, DialBridged and RecordingUrl are the data.
+//   - record-voicemail: a <Record> (timeout, maxLength, finishOnKey,
+//     playBeep, trim, transcribe) whose action delivers recordingComplete
+//     with RecordingUrl, RecordingDuration, RecordingSid and Digits, or
+//     hangup when the caller hung up while recording; Twilio requests no
+//     action for an empty recording and goes on to the next verb, so a
+//     <Redirect> after the <Record> delivers noAudio.
 //   - make-outgoing-call: the call is created through the REST API (with
 //     answering-machine detection and the widget's other options) with an
 //     answer webhook and a status callback that name the execution; the
@@ -67,7 +74,7 @@
 //     not an index of the adapter's.
 //
 // The voice operations whose callbacks this adapter does not deliver yet
-// (Record, Enqueue, Redirect) fail with an error wrapping ErrUnsupported,
+// (record-call, Enqueue, Redirect) fail with an error wrapping ErrUnsupported,
 // so the flow takes its failure path or fails with a service error;
 // never silently.
 //

@@ -309,7 +309,8 @@ func (c *call) follow(body string) {
 	c.doc = parseTwiML(c.h.t, body)
 	_, gathering := find(c.doc, "Gather")
 	_, dialling := find(c.doc, "Dial")
-	if !gathering && !dialling {
+	_, recording := find(c.doc, "Record")
+	if !gathering && !dialling && !recording {
 		c.hangup()
 	}
 }

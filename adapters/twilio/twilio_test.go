@@ -125,21 +125,22 @@ func TestVoiceHangupMidFlowEndsTheExecution(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, r.status, r.body)
 }
 
-// A widget whose callbacks the adapter does not deliver fails the
-// execution clearly instead of leaving it waiting.
-func TestVoiceUnsupportedWidgetFailsClearly(t *testing.T) {
-	const dial = `{"description": "dial", "initial_state": "Trigger", "states": [
+// A widget whose callbacks the adapter does not deliver yet takes its
+// failure path, saying why, instead of leaving the call waiting.
+func TestVoiceUnsupportedWidgetTakesItsFailurePath(t *testing.T) {
+	const queue = `{"description": "queue", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hello"}], "properties": {}},
-	  {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "forward"}], "properties": {"say": "Hello."}},
-	  {"name": "forward", "type": "record-voicemail", "transitions": [{"event": "recordingComplete"}, {"event": "noAudio"}, {"event": "hangup"}],
-	   "properties": {"timeout": 5, "max_length": 60}}]}`
-	h := newHarness(t, map[string]string{"FWdial": dial})
-	c := h.dial("CA0001", "FWdial")
-	assert.Equal(t, []string{`Say "Hello."`, "Hangup"}, lines(c.doc))
-	x, err := h.engine.Get(context.Background(), "FN00000001")
-	require.NoError(t, err)
-	assert.Equal(t, runtime.StatusFailed, x.Status)
-	assert.Contains(t, x.Reason, "not supported by the Twilio adapter yet")
+	  {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "queue"}], "properties": {"say": "Hello."}},
+	  {"name": "queue", "type": "enqueue-call", "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue", "next": "sorry"}, {"event": "callFailure"}],
+	   "properties": {"queue_name": "support"}},
+	  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Sorry, try again later."}}]}`
+	h := newHarness(t, map[string]string{"FWq": queue})
+	c := h.dial("CA0001", "FWq")
+	assert.Equal(t, []string{`Say "Hello."`, `Say "Sorry, try again later."`, "Hangup"}, lines(c.doc))
+	x, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Contains(t, path, "queue -failedToEnqueue-> sorry")
+	assert.Contains(t, x.Widgets()["queue"].(map[string]any)["error"], "not supported by the Twilio adapter yet")
 }
 
 const survey = `{"description": "survey", "initial_state": "Trigger", "states": [
@@ -287,7 +288,7 @@ func allowed() map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	for _, el := range []twiml.Element{
 		twiml.VoiceSay{}, twiml.VoicePlay{}, twiml.VoiceGather{}, twiml.VoiceHangup{},
-		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{},
+		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{}, twiml.VoiceRecord{},
 		twiml.VoiceClient{}, twiml.VoiceSip{}, twiml.VoiceConference{},
 	} {
 		_, params := el.GetAttr()
@@ -303,7 +304,7 @@ func allowed() map[string]map[string]bool {
 // nesting is where TwiML allows each verb (TwiML reference: <Gather>
 // nests <Say>, <Play> and <Pause>).
 var nesting = map[string][]string{
-	"Response": {"Say", "Play", "Gather", "Dial", "Hangup", "Pause", "Redirect"},
+	"Response": {"Say", "Play", "Gather", "Dial", "Record", "Hangup", "Pause", "Redirect"},
 	"Gather":   {"Say", "Play", "Pause"},
 	"Dial":     {"Number", "Client", "Sip", "Conference"},
 }
@@ -326,7 +327,7 @@ func TestTwiMLUsesOnlyDocumentedVerbs(t *testing.T) {
 	// parseTwiML checked each document; check the checker itself.
 	assert.NotEmpty(t, lines(c.doc))
 	var bad node
-	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Record/></Response>`), &bad))
+	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Enqueue/></Response>`), &bad))
 	rec := &recorder{}
 	checkSchema(rec, bad, "Response")
 	assert.Len(t, rec.errors, 2, "an undocumented attribute and an unexpected verb are caught")

@@ -25,10 +25,10 @@ import (
 // engine drains them into its TwiML response. Build it with New (it is
 // Adapter.Voice).
 //
-// Say (say, play, digits), Gather, Connect (<Dial>) and Hangup are
-// buffered; Call places an outbound call through the REST API (see
-// Adapter); Record, Enqueue and Redirect return an error wrapping
-// ErrUnsupported.
+// Say (say, play, digits), Gather, Connect (<Dial>), a voicemail Record
+// and Hangup are buffered; Call places an outbound call through the REST
+// API (see Adapter); Record of a call (record-call), Enqueue and Redirect
+// return an error wrapping ErrUnsupported.
 type Voice struct {
 	rest   *restClient
 	public string // Config.PublicURL, for the outbound calls' webhooks
@@ -52,15 +52,17 @@ const (
 	verbSay verbKind = iota
 	verbGather
 	verbDial
+	verbRecord
 	verbHangup
 )
 
 // verb is one buffered TwiML verb.
 type verb struct {
 	kind   verbKind
-	prompt widgets.Prompt // verbSay
-	gather widgets.Gather // verbGather
-	dial   widgets.Dial   // verbDial
+	prompt widgets.Prompt    // verbSay
+	gather widgets.Gather    // verbGather
+	dial   widgets.Dial      // verbDial
+	record widgets.Recording // verbRecord
 }
 
 func newVoice(max int) *Voice {
@@ -128,9 +130,14 @@ func (s *Voice) Connect(ctx context.Context, _ string, d widgets.Dial) error {
 	return s.add(ctx, verb{kind: verbDial, dial: d})
 }
 
-// Record implements widgets.Voice; not supported yet.
-func (s *Voice) Record(context.Context, string, widgets.Recording) error {
-	return unsupported("record", "record-voicemail, record-call")
+// Record implements widgets.Voice: a voicemail is a <Record>, whose
+// action URL the webhook writes with the wait's token. Recording the
+// whole call (record-call) is not supported yet.
+func (s *Voice) Record(ctx context.Context, _ string, r widgets.Recording) error {
+	if r.Mode != "voicemail" {
+		return unsupported("record "+r.Mode, "record-call")
+	}
+	return s.add(ctx, verb{kind: verbRecord, record: r})
 }
 
 // Enqueue implements widgets.Voice; not supported yet.
@@ -335,10 +342,44 @@ func (a *Adapter) dialVerb(d widgets.Dial, id, token string) twiml.Element {
 	return el
 }
 
+// recordVerbs renders a voicemail: a <Record> whose action answers the
+// wait token of execution id, then a <Redirect> to the same URL marked
+// empty, which Twilio follows only when the recording was empty (it
+// requests no action then, and goes on to the next verb).
+func (a *Adapter) recordVerbs(r widgets.Recording, id, token string) []twiml.Element {
+	q := url.Values{"execution": {id}, "token": {token}}
+	action := a.public + PathVoiceRecord + "?" + q.Encode()
+	q.Set("empty", "true")
+	el := twiml.VoiceRecord{
+		Action:                  action,
+		Method:                  http.MethodPost,
+		Timeout:                 strconv.Itoa(int(r.Timeout.Seconds())),
+		FinishOnKey:             r.FinishOnKey,
+		PlayBeep:                strconv.FormatBool(r.PlayBeep),
+		Trim:                    r.Trim,
+		RecordingStatusCallback: r.StatusCallback,
+		TranscribeCallback:      r.TranscriptionCallback,
+	}
+	if r.MaxLength > 0 {
+		el.MaxLength = strconv.Itoa(int(r.MaxLength.Seconds()))
+	}
+	if r.Transcribe {
+		el.Transcribe = "true"
+	}
+	return []twiml.Element{el, twiml.VoiceRedirect{Url: a.public + PathVoiceRecord + "?" + q.Encode(), Method: http.MethodPost}}
+}
+
 // renderTwiML writes one TwiML document, attributes in a fixed order.
 func renderTwiML(verbs []twiml.Element) ([]byte, error) {
 	doc, resp := twiml.CreateDocument()
 	twiml.AddAllVerbs(resp, verbs)
+	// twiml drops empty attributes, but a <Record> without finishOnKey
+	// ends on any key: a voicemail that no key ends says so.
+	for i, el := range resp.ChildElements() {
+		if r, ok := verbs[i].(twiml.VoiceRecord); ok && r.FinishOnKey == "" {
+			el.CreateAttr("finishOnKey", "")
+		}
+	}
 	sortAttrs(resp)
 	doc.Indent(0)
 	return doc.WriteToBytes()
@@ -381,6 +422,11 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 		case verbDial:
 			if waiting && x.Wait.Accepts("callCompleted") {
 				out = append(out, a.dialVerb(v.dial, x.ID, x.Wait.Token))
+				gathering = true
+			}
+		case verbRecord:
+			if waiting && x.Wait.Accepts("recordingComplete") {
+				out = append(out, a.recordVerbs(v.record, x.ID, x.Wait.Token)...)
 				gathering = true
 			}
 		case verbHangup:
@@ -477,6 +523,32 @@ func (a *Adapter) voiceDial(e *runtime.Engine, r *http.Request) response {
 	if err != nil {
 		a.voice.drain(id)
 		return a.engineError("dial", err)
+	}
+	return a.voiceResponse(r.Context(), e, x)
+}
+
+// voiceRecord resumes the wait a voicemail's <Record> answers:
+// recordingComplete with RecordingUrl, RecordingDuration, RecordingSid
+// and Digits; hangup when the caller hung up (the recording so far is
+// the data); noAudio when Twilio followed the <Redirect> after an empty
+// recording.
+func (a *Adapter) voiceRecord(e *runtime.Engine, r *http.Request) response {
+	q := r.URL.Query()
+	id, token := q.Get("execution"), q.Get("token")
+	if id == "" || token == "" {
+		return textResponse(http.StatusBadRequest, "the action URL must carry execution and token")
+	}
+	ev := widgets.Event{Name: "recordingComplete", Data: formData(r), Token: token}
+	switch {
+	case q.Get("empty") == "true":
+		ev.Name = "noAudio"
+	case endedCallStatus[r.PostForm.Get("CallStatus")]:
+		ev.Name = "hangup"
+	}
+	x, err := e.Resume(r.Context(), id, ev)
+	if err != nil {
+		a.voice.drain(id)
+		return a.engineError("record", err)
 	}
 	return a.voiceResponse(r.Context(), e, x)
 }
