@@ -28,6 +28,9 @@ const (
 	// PathVoiceRecord is the action URL of the voicemail <Record> verbs
 	// the adapter writes.
 	PathVoiceRecord = "/voice/record"
+	// PathVoiceEnqueue is the action URL of the <Enqueue> verbs the
+	// adapter writes.
+	PathVoiceEnqueue = "/voice/enqueue"
 	// PathVoiceAnswer is the webhook Twilio requests when an outbound
 	// call the adapter placed is answered.
 	PathVoiceAnswer = "/voice/answer"
@@ -185,6 +188,7 @@ func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
 	mux.Handle("POST "+PathVoiceGather, a.webhook(func(r *http.Request) response { return a.voiceGather(e, r) }))
 	mux.Handle("POST "+PathVoiceAnswer, a.webhook(func(r *http.Request) response { return a.voiceAnswer(e, r) }))
 	mux.Handle("POST "+PathVoiceRecord, a.webhook(func(r *http.Request) response { return a.voiceRecord(e, r) }))
+	mux.Handle("POST "+PathVoiceEnqueue, a.webhook(func(r *http.Request) response { return a.voiceEnqueue(e, r) }))
 	mux.Handle("POST "+PathVoiceDial, a.webhook(func(r *http.Request) response { return a.voiceDial(e, r) }))
 	mux.Handle("POST "+PathVoiceStatus, a.webhook(func(r *http.Request) response { return a.voiceStatus(e, r) }))
 	mux.Handle("POST "+PathMessagingIncoming, a.webhook(func(r *http.Request) response { return a.messagingIncoming(e, r) }))

@@ -2,6 +2,7 @@ package twilio_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -223,35 +224,70 @@ func TestOutboundCallBusyTextsInstead(t *testing.T) {
 	assert.Len(t, h.rest.sent(), 1, "nothing is sent twice")
 }
 
-// The autodialer export (testdata 11): a busy line gets the export's
-// text; an answered call is announced, then the enqueue this adapter
-// cannot serve yet takes failedToEnqueue, saying why.
+// The autodialer export (testdata 11): a line nobody answers gets the
+// export's text; an answered call is announced and handed to the
+// export's TaskRouter workflow, and leaves the flow when the agent's call
+// ends.
 func TestOutboundAutodialerExport(t *testing.T) {
 	src, err := os.ReadFile("../../../shared/testdata/twilio/11_autodialer-outbound-call.json")
 	if err != nil {
 		t.Skip("the shared Twilio exports are not here (../../../shared/testdata/twilio)")
 	}
 	h := newHarness(t, map[string]string{"FWauto": string(src)})
-	x := startOutbound(t, h, "FWauto", map[string]any{"reason": "your order"})
+	x := startOutbound(t, h, "FWauto", map[string]any{"reason": "your order", "ui": "web"})
 	p := h.rest.placed()[0]
 	assert.Equal(t, "Enable", p.Form.Get("MachineDetection"))
+	assert.Equal(t, "2400", p.Form.Get("MachineDetectionSpeechThreshold"))
 	r := h.post(p.Form.Get("StatusCallback"), calledParams(p.Sid, "no-answer"), "", testToken)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	_, path := stepsOf(t, h.engine, x.ID)
 	assert.Equal(t, []string{"Trigger -incomingRequest-> initate_call", "initate_call -noAnswer-> send_message", "send_message -sent-> Ended"}, path)
 	assert.Equal(t, []string{caller + " Hi, we tried to reach you today to discuss about your order. Please give us a call a callback"}, bodies(h.rest.sent()))
 
-	y := startOutbound(t, h, "FWauto", map[string]any{"reason": "your order"})
+	y := startOutbound(t, h, "FWauto", map[string]any{"reason": "your order", "ui": "web"})
 	p = h.rest.placed()[1]
 	form := calledParams(p.Sid, "in-progress")
 	form.Set("AnsweredBy", "human")
 	r = h.post(p.Form.Get("Url"), form, "", testToken)
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	assert.Equal(t, []string{`Say language=en-GB voice=Polly.Amy "Hello, we are calling you today to  your order . Please wait while we connect you with an agent."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+	doc := parseTwiML(t, r.body)
+	assert.Equal(t, []string{
+		`Say language=en-GB voice=Polly.Amy "Hello, we are calling you today to  your order . Please wait while we connect you with an agent."`,
+		"Enqueue workflowSid=WW573b22630835278b6ae66155e7a59fd7",
+		fmt.Sprintf("  Task priority=1000 %q", `{"autodialer": "predictive", "to": "`+number+`", "ui": "web"}`),
+	}, lines(doc))
+	enqueue, ok := find(doc, "Enqueue")
+	require.True(t, ok)
+	form = calledParams(p.Sid, "completed")
+	form.Set("QueueResult", "bridged")
+	form.Set("QueueTime", "12")
+	r = h.post(enqueue.attr("action"), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
 	got, path := stepsOf(t, h.engine, y.ID)
 	assert.Equal(t, runtime.StatusEnded, got.Status)
-	assert.Equal(t, []string{"Trigger -incomingRequest-> initate_call", "initate_call -answered-> announce", "announce -audioComplete-> enqueue", "enqueue -failedToEnqueue-> Ended"}, path)
-	assert.Contains(t, got.Widgets()["enqueue"].(map[string]any)["error"], "not supported by the Twilio adapter yet")
+	assert.Equal(t, []string{"Trigger -incomingRequest-> initate_call", "initate_call -answered-> announce", "announce -audioComplete-> enqueue", "enqueue -callComplete-> Ended"}, path)
+	assert.Equal(t, "12", got.Widgets()["enqueue"].(map[string]any)["QueueTime"])
+}
+
+// A queue that is full takes failedToEnqueue; the flow goes on.
+func TestEnqueueIntoAFullQueue(t *testing.T) {
+	const queue = `{"description": "queue", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "queue"}], "properties": {}},
+	  {"name": "queue", "type": "enqueue-call", "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue", "next": "sorry"}, {"event": "callFailure"}],
+	   "properties": {"queue_name": "support", "wait_url": "https://acme.example/hold.xml", "wait_url_method": "GET"}},
+	  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "All lines are busy."}}]}`
+	h := newHarness(t, map[string]string{"FWq": queue})
+	c := h.dial("CA0001", "FWq")
+	assert.Equal(t, []string{`Enqueue waitUrl=https://acme.example/hold.xml waitUrlMethod=GET "support"`}, lines(c.doc))
+	enqueue, _ := find(c.doc, "Enqueue")
+	form := c.params()
+	form.Set("CallStatus", "in-progress")
+	form.Set("QueueResult", "queue-full")
+	r := h.post(enqueue.attr("action"), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{`Say "All lines are busy."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+	_, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, "queue -failedToEnqueue-> sorry", path[1])
 }
 
 // voicemail takes a message after the menu times out.

@@ -20,6 +20,7 @@
 //	POST {PublicURL}/voice/gather       <Gather> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/dial         <Dial> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/record       voicemail <Record> action URLs (the adapter writes them)
+//	POST {PublicURL}/voice/enqueue      <Enqueue> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/answer       outbound calls' answer webhook (the adapter sets it)
 //	POST {PublicURL}/messaging/incoming the number's "A message comes in" webhook
 //
@@ -59,6 +60,13 @@
 //     hangup when the caller hung up while recording; Twilio requests no
 //     action for an empty recording and goes on to the next verb, so a
 //     <Redirect> after the <Record> delivers noAudio.
+//   - enqueue-call and send-to-flex on a call: an <Enqueue> into the
+//     named queue (waitUrl, waitUrlMethod), or into the TaskRouter
+//     workflow with a <Task> of the widget's attributes, priority and
+//     timeout; its action delivers failedToEnqueue for QueueResult
+//     queue-full, callFailure for error, system-error and
+//     redirect-failed, and callComplete otherwise (bridged, hangup,
+//     leave ...), with QueueResult, QueueSid, QueueTime ... as the data.
 //   - make-outgoing-call: the call is created through the REST API (with
 //     answering-machine detection and the widget's other options) with an
 //     answer webhook and a status callback that name the execution; the
@@ -73,8 +81,9 @@
 //     execution is found through the engine (runtime.Engine.FindActive),
 //     not an index of the adapter's.
 //
-// The voice operations whose callbacks this adapter does not deliver yet
-// (record-call, Enqueue, Redirect) fail with an error wrapping ErrUnsupported,
+// The operations this adapter does not serve yet (record-call, send-to-flex
+// for a contact without a call, add-twiml-redirect) fail with an error
+// wrapping ErrUnsupported,
 // so the flow takes its failure path or fails with a service error;
 // never silently.
 //

@@ -310,7 +310,8 @@ func (c *call) follow(body string) {
 	_, gathering := find(c.doc, "Gather")
 	_, dialling := find(c.doc, "Dial")
 	_, recording := find(c.doc, "Record")
-	if !gathering && !dialling && !recording {
+	_, queued := find(c.doc, "Enqueue")
+	if !gathering && !dialling && !recording && !queued {
 		c.hangup()
 	}
 }

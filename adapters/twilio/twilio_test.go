@@ -128,18 +128,18 @@ func TestVoiceHangupMidFlowEndsTheExecution(t *testing.T) {
 // A widget whose callbacks the adapter does not deliver yet takes its
 // failure path, saying why, instead of leaving the call waiting.
 func TestVoiceUnsupportedWidgetTakesItsFailurePath(t *testing.T) {
-	const queue = `{"description": "queue", "initial_state": "Trigger", "states": [
+	const queue = `{"description": "record", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hello"}], "properties": {}},
 	  {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "queue"}], "properties": {"say": "Hello."}},
-	  {"name": "queue", "type": "enqueue-call", "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue", "next": "sorry"}, {"event": "callFailure"}],
-	   "properties": {"queue_name": "support"}},
+	  {"name": "queue", "type": "record-call", "transitions": [{"event": "success"}, {"event": "failed", "next": "sorry"}],
+	   "properties": {"record_call": true}},
 	  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Sorry, try again later."}}]}`
 	h := newHarness(t, map[string]string{"FWq": queue})
 	c := h.dial("CA0001", "FWq")
 	assert.Equal(t, []string{`Say "Hello."`, `Say "Sorry, try again later."`, "Hangup"}, lines(c.doc))
 	x, path := stepsOf(t, h.engine, "FN00000001")
 	assert.Equal(t, runtime.StatusEnded, x.Status)
-	assert.Contains(t, path, "queue -failedToEnqueue-> sorry")
+	assert.Contains(t, path, "queue -failed-> sorry")
 	assert.Contains(t, x.Widgets()["queue"].(map[string]any)["error"], "not supported by the Twilio adapter yet")
 }
 
@@ -288,7 +288,7 @@ func allowed() map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	for _, el := range []twiml.Element{
 		twiml.VoiceSay{}, twiml.VoicePlay{}, twiml.VoiceGather{}, twiml.VoiceHangup{},
-		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{}, twiml.VoiceRecord{},
+		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{}, twiml.VoiceRecord{}, twiml.VoiceEnqueue{}, twiml.VoiceTask{},
 		twiml.VoiceClient{}, twiml.VoiceSip{}, twiml.VoiceConference{},
 	} {
 		_, params := el.GetAttr()
@@ -304,7 +304,8 @@ func allowed() map[string]map[string]bool {
 // nesting is where TwiML allows each verb (TwiML reference: <Gather>
 // nests <Say>, <Play> and <Pause>).
 var nesting = map[string][]string{
-	"Response": {"Say", "Play", "Gather", "Dial", "Record", "Hangup", "Pause", "Redirect"},
+	"Response": {"Say", "Play", "Gather", "Dial", "Record", "Enqueue", "Hangup", "Pause", "Redirect"},
+	"Enqueue":  {"Task"},
 	"Gather":   {"Say", "Play", "Pause"},
 	"Dial":     {"Number", "Client", "Sip", "Conference"},
 }
@@ -327,7 +328,7 @@ func TestTwiMLUsesOnlyDocumentedVerbs(t *testing.T) {
 	// parseTwiML checked each document; check the checker itself.
 	assert.NotEmpty(t, lines(c.doc))
 	var bad node
-	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Enqueue/></Response>`), &bad))
+	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Pay/></Response>`), &bad))
 	rec := &recorder{}
 	checkSchema(rec, bad, "Response")
 	assert.Len(t, rec.errors, 2, "an undocumented attribute and an unexpected verb are caught")

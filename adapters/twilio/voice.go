@@ -25,10 +25,11 @@ import (
 // engine drains them into its TwiML response. Build it with New (it is
 // Adapter.Voice).
 //
-// Say (say, play, digits), Gather, Connect (<Dial>), a voicemail Record
-// and Hangup are buffered; Call places an outbound call through the REST
-// API (see Adapter); Record of a call (record-call), Enqueue and Redirect
-// return an error wrapping ErrUnsupported.
+// Say (say, play, digits), Gather, Connect (<Dial>), a voicemail Record,
+// Enqueue of the live call (<Enqueue>) and Hangup are buffered; Call
+// places an outbound call through the REST API (see Adapter); recording
+// the whole call (record-call), handing a messaging contact to Flex and
+// Redirect return an error wrapping ErrUnsupported.
 type Voice struct {
 	rest   *restClient
 	public string // Config.PublicURL, for the outbound calls' webhooks
@@ -53,6 +54,7 @@ const (
 	verbGather
 	verbDial
 	verbRecord
+	verbEnqueue
 	verbHangup
 )
 
@@ -63,6 +65,7 @@ type verb struct {
 	gather widgets.Gather    // verbGather
 	dial   widgets.Dial      // verbDial
 	record widgets.Recording // verbRecord
+	queue  widgets.Enqueue   // verbEnqueue
 }
 
 func newVoice(max int) *Voice {
@@ -140,9 +143,17 @@ func (s *Voice) Record(ctx context.Context, _ string, r widgets.Recording) error
 	return s.add(ctx, verb{kind: verbRecord, record: r})
 }
 
-// Enqueue implements widgets.Voice; not supported yet.
-func (s *Voice) Enqueue(context.Context, string, widgets.Enqueue) error {
-	return unsupported("enqueue", "enqueue-call, send-to-flex")
+// Enqueue implements widgets.Voice: the live call is an <Enqueue> into
+// the named queue, or into the TaskRouter workflow with a <Task> of the
+// widget's attributes, priority and timeout; its action URL the webhook
+// writes with the wait's token. A contact without a call (send-to-flex
+// from a message) is not supported yet: that needs Flex's Interactions
+// API.
+func (s *Voice) Enqueue(ctx context.Context, callSid string, q widgets.Enqueue) error {
+	if callSid == "" {
+		return unsupported("enqueue a contact without a call", "send-to-flex from a message")
+	}
+	return s.add(ctx, verb{kind: verbEnqueue, queue: q})
 }
 
 // Redirect implements widgets.Voice; not supported yet.
@@ -369,6 +380,39 @@ func (a *Adapter) recordVerbs(r widgets.Recording, id, token string) []twiml.Ele
 	return []twiml.Element{el, twiml.VoiceRedirect{Url: a.public + PathVoiceRecord + "?" + q.Encode(), Method: http.MethodPost}}
 }
 
+// enqueueVerb renders an <Enqueue> whose action answers the wait token
+// of execution id: into the queue by name, or into the workflow with a
+// <Task> (attributes as its body, priority, timeout).
+func (a *Adapter) enqueueVerb(q widgets.Enqueue, id, token string) twiml.Element {
+	v := url.Values{"execution": {id}, "token": {token}}
+	el := twiml.VoiceEnqueue{
+		Action:        a.public + PathVoiceEnqueue + "?" + v.Encode(),
+		Method:        http.MethodPost,
+		WaitUrl:       q.WaitURL,
+		WaitUrlMethod: q.WaitURLMethod,
+	}
+	if q.WaitURL == "" {
+		el.WaitUrlMethod = ""
+	}
+	if q.Workflow == "" {
+		el.Name = q.Queue
+		return el
+	}
+	el.WorkflowSid = q.Workflow
+	task := twiml.VoiceTask{Body: q.Attributes}
+	if task.Body == "" {
+		task.Body = "{}"
+	}
+	if q.Priority > 0 {
+		task.Priority = strconv.Itoa(q.Priority)
+	}
+	if q.Timeout > 0 {
+		task.Timeout = strconv.Itoa(int(q.Timeout.Seconds()))
+	}
+	el.InnerElements = []twiml.Element{task}
+	return el
+}
+
 // renderTwiML writes one TwiML document, attributes in a fixed order.
 func renderTwiML(verbs []twiml.Element) ([]byte, error) {
 	doc, resp := twiml.CreateDocument()
@@ -424,6 +468,11 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 				out = append(out, a.dialVerb(v.dial, x.ID, x.Wait.Token))
 				gathering = true
 			}
+		case verbEnqueue:
+			if waiting && x.Wait.Accepts("failedToEnqueue") {
+				out = append(out, a.enqueueVerb(v.queue, x.ID, x.Wait.Token))
+				gathering = true
+			}
 		case verbRecord:
 			if waiting && x.Wait.Accepts("recordingComplete") {
 				out = append(out, a.recordVerbs(v.record, x.ID, x.Wait.Token)...)
@@ -474,31 +523,36 @@ func (a *Adapter) voiceIncoming(e *runtime.Engine, r *http.Request) response {
 // gatherEvent is the event a <Gather> action reports: speech when
 // Twilio recognised speech, keypress when digits were pressed, timeout
 // when neither (actionOnEmptyResult).
-func gatherEvent(r *http.Request) widgets.Event {
-	data := formData(r)
-	name := widgets.TimeoutEvent
+func gatherEvent(r *http.Request) string {
 	switch {
 	case r.PostForm.Get("SpeechResult") != "":
-		name = "speech"
+		return "speech"
 	case r.PostForm.Get("Digits") != "":
-		name = "keypress"
+		return "keypress"
 	}
-	return widgets.Event{Name: name, Data: data}
+	return widgets.TimeoutEvent
 }
 
 // voiceGather resumes the wait a <Gather> action answers.
 func (a *Adapter) voiceGather(e *runtime.Engine, r *http.Request) response {
+	return a.answerWait(e, r, "gather", gatherEvent(r))
+}
+
+// answerWait resumes the wait whose verb's action URL r requests (its
+// execution and token query parameters) with event name and Twilio's
+// parameters as the event's data, and answers with the TwiML of what the
+// flow does next. A refused event (stale, or not accepted) runs nothing
+// and says nothing.
+func (a *Adapter) answerWait(e *runtime.Engine, r *http.Request, op, name string) response {
 	q := r.URL.Query()
 	id, token := q.Get("execution"), q.Get("token")
 	if id == "" || token == "" {
 		return textResponse(http.StatusBadRequest, "the action URL must carry execution and token")
 	}
-	ev := gatherEvent(r)
-	ev.Token = token
-	x, err := e.Resume(r.Context(), id, ev)
+	x, err := e.Resume(r.Context(), id, widgets.Event{Name: name, Data: formData(r), Token: token})
 	if err != nil {
 		a.voice.drain(id) // whatever a refused or failed run buffered is not said
-		return a.engineError("gather", err)
+		return a.engineError(op, err)
 	}
 	return a.voiceResponse(r.Context(), e, x)
 }
@@ -510,21 +564,11 @@ func (a *Adapter) voiceGather(e *runtime.Engine, r *http.Request) response {
 // parameters (DialCallStatus, DialCallSid, DialCallDuration, DialBridged,
 // RecordingUrl ...) are the event's data.
 func (a *Adapter) voiceDial(e *runtime.Engine, r *http.Request) response {
-	q := r.URL.Query()
-	id, token := q.Get("execution"), q.Get("token")
-	if id == "" || token == "" {
-		return textResponse(http.StatusBadRequest, "the action URL must carry execution and token")
-	}
-	ev := widgets.Event{Name: "callCompleted", Data: formData(r), Token: token}
+	name := "callCompleted"
 	if endedCallStatus[r.PostForm.Get("CallStatus")] {
-		ev.Name = "hangup"
+		name = "hangup"
 	}
-	x, err := e.Resume(r.Context(), id, ev)
-	if err != nil {
-		a.voice.drain(id)
-		return a.engineError("dial", err)
-	}
-	return a.voiceResponse(r.Context(), e, x)
+	return a.answerWait(e, r, "dial", name)
 }
 
 // voiceRecord resumes the wait a voicemail's <Record> answers:
@@ -533,24 +577,33 @@ func (a *Adapter) voiceDial(e *runtime.Engine, r *http.Request) response {
 // the data); noAudio when Twilio followed the <Redirect> after an empty
 // recording.
 func (a *Adapter) voiceRecord(e *runtime.Engine, r *http.Request) response {
-	q := r.URL.Query()
-	id, token := q.Get("execution"), q.Get("token")
-	if id == "" || token == "" {
-		return textResponse(http.StatusBadRequest, "the action URL must carry execution and token")
-	}
-	ev := widgets.Event{Name: "recordingComplete", Data: formData(r), Token: token}
+	name := "recordingComplete"
 	switch {
-	case q.Get("empty") == "true":
-		ev.Name = "noAudio"
+	case r.URL.Query().Get("empty") == "true":
+		name = "noAudio"
 	case endedCallStatus[r.PostForm.Get("CallStatus")]:
-		ev.Name = "hangup"
+		name = "hangup"
 	}
-	x, err := e.Resume(r.Context(), id, ev)
-	if err != nil {
-		a.voice.drain(id)
-		return a.engineError("record", err)
+	return a.answerWait(e, r, "record", name)
+}
+
+// enqueueEvents are the enqueue widgets' events by the QueueResult
+// Twilio posts to the <Enqueue> action: the call could not join the
+// queue (queue-full), something failed (error, system-error,
+// redirect-failed), or it joined and left it (bridged, hangup, leave,
+// redirected, bridging-in-process).
+var enqueueEvents = map[string]string{
+	"queue-full": "failedToEnqueue", "error": "callFailure", "system-error": "callFailure", "redirect-failed": "callFailure",
+}
+
+// voiceEnqueue resumes the wait an <Enqueue> action answers, with
+// QueueResult, QueueSid, QueueTime, DequeuedCallSid ... as the data.
+func (a *Adapter) voiceEnqueue(e *runtime.Engine, r *http.Request) response {
+	name := enqueueEvents[r.PostForm.Get("QueueResult")]
+	if name == "" {
+		name = "callComplete"
 	}
-	return a.voiceResponse(r.Context(), e, x)
+	return a.answerWait(e, r, "enqueue", name)
 }
 
 // endedCallStatus are the CallStatus values of a call that is over.
