@@ -296,10 +296,9 @@ func promptVerbs(p widgets.Prompt) []twiml.Element {
 // execution id. actionOnEmptyResult makes Twilio post the action even
 // without input, which the callback reports as timeout.
 func (a *Adapter) gatherVerb(g widgets.Gather, id, token string) twiml.Element {
-	q := url.Values{"execution": {id}, "token": {token}}
 	el := twiml.VoiceGather{
 		Input:               g.Input,
-		Action:              a.public + PathVoiceGather + "?" + q.Encode(),
+		Action:              a.actionURL(PathVoiceGather, id, token),
 		Method:              http.MethodPost,
 		Timeout:             strconv.Itoa(int(g.Timeout.Seconds())),
 		FinishOnKey:         g.FinishOnKey,
@@ -324,9 +323,8 @@ func (a *Adapter) gatherVerb(g widgets.Gather, id, token string) twiml.Element {
 // execution id: one noun for the party (several <Number>s for
 // number-multi, which Twilio rings at once).
 func (a *Adapter) dialVerb(d widgets.Dial, id, token string) twiml.Element {
-	q := url.Values{"execution": {id}, "token": {token}}
 	el := twiml.VoiceDial{
-		Action:   a.public + PathVoiceDial + "?" + q.Encode(),
+		Action:   a.actionURL(PathVoiceDial, id, token),
 		Method:   http.MethodPost,
 		CallerId: d.CallerID,
 	}
@@ -384,9 +382,8 @@ func (a *Adapter) recordVerbs(r widgets.Recording, id, token string) []twiml.Ele
 // of execution id: into the queue by name, or into the workflow with a
 // <Task> (attributes as its body, priority, timeout).
 func (a *Adapter) enqueueVerb(q widgets.Enqueue, id, token string) twiml.Element {
-	v := url.Values{"execution": {id}, "token": {token}}
 	el := twiml.VoiceEnqueue{
-		Action:        a.public + PathVoiceEnqueue + "?" + v.Encode(),
+		Action:        a.actionURL(PathVoiceEnqueue, id, token),
 		Method:        http.MethodPost,
 		WaitUrl:       q.WaitURL,
 		WaitUrlMethod: q.WaitURLMethod,
@@ -411,6 +408,12 @@ func (a *Adapter) enqueueVerb(q widgets.Enqueue, id, token string) twiml.Element
 	}
 	el.InnerElements = []twiml.Element{task}
 	return el
+}
+
+// actionURL is the action URL of a verb whose callback answers the wait
+// token of execution id, served at path.
+func (a *Adapter) actionURL(path, id, token string) string {
+	return a.public + path + "?" + url.Values{"execution": {id}, "token": {token}}.Encode()
 }
 
 // renderTwiML writes one TwiML document, attributes in a fixed order.
