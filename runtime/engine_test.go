@@ -202,6 +202,19 @@ func TestConversationsKeyedByConversation(t *testing.T) {
 	// Another conversation is another execution.
 	z := h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerConversation, Contact: "ann", ConversationSid: "CH2"})
 	assert.NotEqual(t, x.ID, z.ID)
+
+	// The replies, which name no recipient, go into their conversations;
+	// a message started otherwise names none.
+	var conversations []any
+	for _, e := range h.transcript.Entries() {
+		if e.Service == "messaging" {
+			conversations = append(conversations, e.Detail["conversation_sid"])
+		}
+	}
+	assert.Equal(t, []any{"CH1", "CH1", "CH2"}, conversations)
+	h.start(t, runtime.StartRequest{FlowSid: "FWr", Trigger: runtime.TriggerMessage, Contact: "+1", FlowAddress: "+2"})
+	entries := h.transcript.Entries()
+	assert.Nil(t, entries[len(entries)-1].Detail)
 }
 
 func TestCallsKeyedByCallSidWhenConcurrentCallsAllowed(t *testing.T) {

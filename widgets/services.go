@@ -406,6 +406,11 @@ type Message struct {
 	// Channel is "sms", "whatsapp", "conversation" ...; empty means the
 	// channel the execution came in on.
 	Channel string `json:"channel,omitempty"`
+	// ConversationSid, when set, is the conversation the message goes
+	// into (To is then the contact, for the record): the message widgets
+	// set it in an execution a conversation's message started, for a
+	// reply that names neither recipient nor channel.
+	ConversationSid string `json:"conversation_sid,omitempty"`
 }
 
 // Sent is the messaging service's receipt for a sent message.

@@ -39,6 +39,9 @@ const (
 	PathVoiceStatus = "/voice/status"
 	// PathMessagingIncoming is the number's "A message comes in" webhook.
 	PathMessagingIncoming = "/messaging/incoming"
+	// PathConversationsEvents is the URL of a Conversations webhook
+	// (onMessageAdded).
+	PathConversationsEvents = "/conversations/events"
 )
 
 // Header names Twilio sends with webhooks (and honours on REST requests).
@@ -52,6 +55,9 @@ const (
 
 // DefaultAPIBaseURL is where Twilio's REST API is.
 const DefaultAPIBaseURL = "https://api.twilio.com"
+
+// DefaultConversationsBaseURL is where Twilio's Conversations API is.
+const DefaultConversationsBaseURL = "https://conversations.twilio.com"
 
 // DefaultReplayCacheSize is how many webhook responses the adapter keeps
 // for retries by default.
@@ -83,6 +89,14 @@ type Config struct {
 	// APIBaseURL is where Twilio's REST API is (default
 	// DefaultAPIBaseURL); tests point it at a local fake.
 	APIBaseURL string
+	// ConversationsBaseURL is where Twilio's Conversations API is (default
+	// DefaultConversationsBaseURL); tests point it at a local fake.
+	ConversationsBaseURL string
+	// ConversationsAuthor is the author of the messages the flow posts
+	// into a conversation (default "system", the Conversations API's own
+	// default); conversation webhooks for messages of that author are not
+	// delivered to the flow.
+	ConversationsAuthor string
 	// HTTPClient sends the REST requests (default: a client with a 10 s
 	// timeout).
 	HTTPClient *http.Client
@@ -132,6 +146,15 @@ func New(cfg Config) (*Adapter, error) {
 	if _, err := url.Parse(cfg.APIBaseURL); err != nil {
 		return nil, fmt.Errorf("adapters/twilio: APIBaseURL: %w", err)
 	}
+	if cfg.ConversationsBaseURL == "" {
+		cfg.ConversationsBaseURL = DefaultConversationsBaseURL
+	}
+	if _, err := url.Parse(cfg.ConversationsBaseURL); err != nil {
+		return nil, fmt.Errorf("adapters/twilio: ConversationsBaseURL: %w", err)
+	}
+	if cfg.ConversationsAuthor == "" {
+		cfg.ConversationsAuthor = "system"
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -154,9 +177,10 @@ func New(cfg Config) (*Adapter, error) {
 		logger:    logger,
 	}
 	rest := &restClient{
-		base: strings.TrimSuffix(cfg.APIBaseURL, "/"), account: cfg.AccountSid, token: cfg.AuthToken, http: cfg.HTTPClient,
+		base: strings.TrimSuffix(cfg.APIBaseURL, "/"), conversations: strings.TrimSuffix(cfg.ConversationsBaseURL, "/"),
+		account: cfg.AccountSid, token: cfg.AuthToken, http: cfg.HTTPClient,
 	}
-	a.messaging = &Messaging{rest: rest}
+	a.messaging = &Messaging{rest: rest, author: cfg.ConversationsAuthor}
 	a.voice.rest, a.voice.public = rest, a.public
 	return a, nil
 }
@@ -191,6 +215,7 @@ func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
 	mux.Handle("POST "+PathVoiceEnqueue, a.webhook(func(r *http.Request) response { return a.voiceEnqueue(e, r) }))
 	mux.Handle("POST "+PathVoiceDial, a.webhook(func(r *http.Request) response { return a.voiceDial(e, r) }))
 	mux.Handle("POST "+PathVoiceStatus, a.webhook(func(r *http.Request) response { return a.voiceStatus(e, r) }))
+	mux.Handle("POST "+PathConversationsEvents, a.webhook(func(r *http.Request) response { return a.conversationsEvent(e, r) }))
 	mux.Handle("POST "+PathMessagingIncoming, a.webhook(func(r *http.Request) response { return a.messagingIncoming(e, r) }))
 	return mux
 }

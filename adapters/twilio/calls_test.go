@@ -347,3 +347,43 @@ func TestVoicemailRecordsAndEachOutcome(t *testing.T) {
 	assert.Equal(t, "record -hangup-> Ended", path[len(path)-1])
 	assert.Equal(t, "3", x.Widgets()["record"].(map[string]any)["RecordingDuration"])
 }
+
+// A Conversations-triggered survey: each participant message arrives as
+// an onMessageAdded webhook; the flow's replies are posted into the
+// conversation.
+const chat = `{"description": "chat", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingConversationMessage", "next": "ask"}], "properties": {}},
+  {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+   "properties": {"body": "Hi {{trigger.conversation.Author}}, what is your name?", "timeout": "600"}},
+  {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}],
+   "properties": {"body": "Thanks {{widgets.ask.inbound.Body}}!"}}]}`
+
+func TestConversationsMessagesStartAndAnswer(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWchat": chat})
+	event := func(eventType, author, body, sid string) reply {
+		return h.post(twilio.PathConversationsEvents+"?flow=FWchat", url.Values{
+			"AccountSid": {testAccount}, "EventType": {eventType}, "ConversationSid": {"CH0001"}, "ChatServiceSid": {"IS0001"},
+			"MessageSid": {sid}, "Author": {author}, "Body": {body}, "Source": {"SDK"}, "ParticipantSid": {"MB0001"},
+		}, "", testToken)
+	}
+	r := event("onMessageAdded", "ann", "hello", "IM1")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	msgs := h.rest.sent()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, sent{To: "CH0001", From: "system", Body: "Hi ann, what is your name?", Token: msgs[0].Token}, msgs[0])
+	assert.Contains(t, msgs[0].Token, "FN00000001/")
+
+	// The flow's own message, and other events, run nothing.
+	for _, ev := range []reply{event("onMessageAdded", "system", "Hi ann, what is your name?", "IM2"), event("onMessageUpdated", "ann", "hello!", "IM1")} {
+		assert.Equal(t, http.StatusOK, ev.status, ev.body)
+	}
+	require.Len(t, h.rest.sent(), 1)
+
+	r = event("onMessageAdded", "ann", "Ada", "IM3")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{"CH0001 Hi ann, what is your name?", "CH0001 Thanks Ada!"}, bodies(h.rest.sent()))
+	x, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, []string{"Trigger -incomingConversationMessage-> ask", "ask -incomingMessage-> thanks", "thanks -sent-> Ended"}, path)
+	assert.Equal(t, "CH0001", x.Key[len(x.Key)-6:], "one execution per conversation")
+}

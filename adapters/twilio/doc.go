@@ -23,6 +23,7 @@
 //	POST {PublicURL}/voice/enqueue      <Enqueue> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/answer       outbound calls' answer webhook (the adapter sets it)
 //	POST {PublicURL}/messaging/incoming the number's "A message comes in" webhook
+//	POST {PublicURL}/conversations/events a Conversations webhook (onMessageAdded)
 //
 // The number's webhooks take an optional flow query parameter
 // (?flow=FW...) naming the flow; without it Config.FlowSid, and without
@@ -97,6 +98,13 @@
 // kept in a bounded in-memory cache (Config.ReplayCacheSize) and a retry
 // gets it again, byte for byte, without running anything. The cache is per
 // process; several instances behind a load balancer need a shared one.
+//
+// Messages are sent through the Messages API; a reply in an execution a
+// conversation's message started (widgets.Message.ConversationSid) is
+// posted into the conversation through the Conversations API, as
+// Config.ConversationsAuthor, whose own messages the conversations
+// webhook then ignores. Each conversation is one session: its
+// participants' messages start the flow or answer its wait.
 //
 // Messages are sent with the step's effect key as the
 // I-Twilio-Idempotency-Token header, so a step that runs again after a

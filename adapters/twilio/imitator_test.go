@@ -69,8 +69,9 @@ func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.requests++
 	account := "/2010-04-01/Accounts/" + testAccount
 	user, pass, ok := r.BasicAuth()
+	conversation := strings.HasPrefix(r.URL.Path, "/v1/Conversations/") && strings.HasSuffix(r.URL.Path, "/Messages")
 	if !ok || user != testAccount || pass != testToken || r.Method != http.MethodPost ||
-		(r.URL.Path != account+"/Messages.json" && r.URL.Path != account+"/Calls.json") {
+		(r.URL.Path != account+"/Messages.json" && r.URL.Path != account+"/Calls.json" && !conversation) {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = io.WriteString(w, `{"code": 20003, "message": "Authenticate", "status": 401}`)
 		return
@@ -82,6 +83,9 @@ func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/Calls.json") {
 			sid = fmt.Sprintf("CA%032d", len(f.calls)+1)
 			f.calls = append(f.calls, placed{Sid: sid, Form: r.PostForm, Token: token})
+		} else if conversation {
+			f.messages = append(f.messages, sent{To: strings.Split(r.URL.Path, "/")[3], From: r.PostForm.Get("Author"), Body: r.PostForm.Get("Body"), Token: token})
+			sid = fmt.Sprintf("IM%032d", len(f.messages))
 		} else {
 			f.messages = append(f.messages, sent{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"), Token: token})
 			sid = fmt.Sprintf("SM%032d", len(f.messages))
@@ -132,7 +136,7 @@ func newHarnessWith(t *testing.T, flows map[string]string, base *widgets.Service
 
 	a, err := twilio.New(twilio.Config{
 		AccountSid: testAccount, AuthToken: testToken,
-		PublicURL: h.server.URL, APIBaseURL: api.URL, HTTPClient: api.Client(),
+		PublicURL: h.server.URL, APIBaseURL: api.URL, ConversationsBaseURL: api.URL, HTTPClient: api.Client(),
 	})
 	require.NoError(t, err)
 	defs := runtime.Definitions{}

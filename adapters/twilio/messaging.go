@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	conversations "github.com/twilio/twilio-go/rest/conversations/v1"
 
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
@@ -20,7 +21,8 @@ import (
 // after a crash does not send twice. Build it with New (it is
 // Adapter.Messaging).
 type Messaging struct {
-	rest *restClient
+	rest   *restClient
+	author string // Config.ConversationsAuthor
 }
 
 var _ widgets.Messaging = (*Messaging)(nil)
@@ -42,7 +44,10 @@ func IdempotencyToken(key string) string {
 }
 
 // Send implements widgets.Messaging. m.Channel is not sent: Twilio takes
-// the channel from the addresses ("whatsapp:+1...").
+// the channel from the addresses ("whatsapp:+1..."). A message with a
+// ConversationSid is posted into that conversation through the
+// Conversations API (POST /v1/Conversations/{sid}/Messages), as
+// Config.ConversationsAuthor, without firing the conversation's webhooks.
 func (s *Messaging) Send(ctx context.Context, m widgets.Message) (widgets.Sent, error) {
 	token := ""
 	if eff, ok := widgets.EffectOf(ctx); ok {
@@ -50,6 +55,9 @@ func (s *Messaging) Send(ctx context.Context, m widgets.Message) (widgets.Sent, 
 	}
 	rctx, cancel := detach(ctx)
 	defer cancel()
+	if m.ConversationSid != "" {
+		return s.post(rctx, token, m)
+	}
 	api := s.rest.api(rctx, token)
 	p := &openapi.CreateMessageParams{}
 	p.SetTo(m.To).SetBody(m.Body)
@@ -73,6 +81,65 @@ func (s *Messaging) Send(ctx context.Context, m widgets.Message) (widgets.Sent, 
 	return sent, nil
 }
 
+// post posts m into its conversation.
+func (s *Messaging) post(ctx context.Context, token string, m widgets.Message) (widgets.Sent, error) {
+	if len(m.MediaURL) > 0 {
+		return widgets.Sent{}, errors.New("adapters/twilio: media in a conversation's message is not supported (the Conversations API takes media uploaded to its Media Content Service, not URLs)")
+	}
+	p := &conversations.CreateConversationMessageParams{}
+	p.SetAuthor(s.author).SetBody(m.Body)
+	msg, err := s.rest.conversationsAPI(ctx, token).CreateConversationMessage(m.ConversationSid, p)
+	if err != nil {
+		return widgets.Sent{}, err
+	}
+	sent := widgets.Sent{Status: "sent"}
+	if msg.Sid != nil {
+		sent.Sid = *msg.Sid
+	}
+	return sent, nil
+}
+
+// conversationsEvent handles a Conversations webhook: onMessageAdded
+// starts an execution for the conversation, or, by the engine's session
+// rules (one execution per conversation), delivers the message to its
+// active one. Other events, and the messages the flow itself posted
+// (Config.ConversationsAuthor), are acknowledged and run nothing.
+func (a *Adapter) conversationsEvent(e *runtime.Engine, r *http.Request) response {
+	if r.PostForm.Get("EventType") != "onMessageAdded" {
+		return textResponse(http.StatusOK, "ok: not a message")
+	}
+	sid, author := r.PostForm.Get("ConversationSid"), r.PostForm.Get("Author")
+	if sid == "" || author == "" {
+		return textResponse(http.StatusBadRequest, "ConversationSid and Author are required")
+	}
+	if author == a.messaging.author {
+		return textResponse(http.StatusOK, "ok: the flow's own message")
+	}
+	if err := a.deliverMessage(e, r, runtime.StartRequest{
+		FlowSid: a.flowSid(r), Trigger: runtime.TriggerConversation,
+		Contact: author, ConversationSid: sid,
+		Payload: formData(r), Account: r.PostForm.Get("AccountSid"),
+	}); err != nil {
+		return a.engineError("conversation message", err)
+	}
+	return textResponse(http.StatusOK, "ok")
+}
+
+// deliverMessage starts req's execution, or delivers the message to the
+// session's active one. A session whose execution is not waiting for a
+// message (it is on a call, or between steps) drops it, as Twilio Studio
+// does, and the webhook is answered 200 so that Twilio does not retry.
+func (a *Adapter) deliverMessage(e *runtime.Engine, r *http.Request, req runtime.StartRequest) error {
+	_, err := e.Start(r.Context(), req)
+	var ce *runtime.ConflictError
+	if errors.As(err, &ce) {
+		a.logger.Info("adapters/twilio: message dropped: the session's execution is not waiting for one",
+			"execution", ce.ActiveID, "message", r.PostForm.Get("MessageSid"))
+		return nil
+	}
+	return err
+}
+
 // messagingIncoming starts an execution for an incoming message, or, by
 // the engine's session rules, resumes the contact's active execution with
 // incomingMessage. It answers an empty TwiML <Response/>: replies go
@@ -83,20 +150,11 @@ func (a *Adapter) messagingIncoming(e *runtime.Engine, r *http.Request) response
 		return textResponse(http.StatusBadRequest, "From and To are required")
 	}
 	contact, address := runtime.TwilioAddresses(runtime.TriggerMessage, from, to)
-	_, err := e.Start(r.Context(), runtime.StartRequest{
+	if err := a.deliverMessage(e, r, runtime.StartRequest{
 		FlowSid: a.flowSid(r), Trigger: runtime.TriggerMessage,
 		Contact: contact, FlowAddress: address,
 		Payload: formData(r), Account: r.PostForm.Get("AccountSid"),
-	})
-	var ce *runtime.ConflictError
-	switch {
-	case errors.As(err, &ce):
-		// The contact's execution is not waiting for a message (it is on
-		// a call, or between steps): Twilio Studio drops such a message
-		// too. Answering 200 keeps Twilio from retrying.
-		a.logger.Info("adapters/twilio: message dropped: the session's execution is not waiting for one",
-			"execution", ce.ActiveID, "message", r.PostForm.Get("MessageSid"))
-	case err != nil:
+	}); err != nil {
 		return a.engineError("incoming message", err)
 	}
 	return twimlResponse(nil)

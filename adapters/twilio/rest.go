@@ -12,16 +12,28 @@ import (
 
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	conversations "github.com/twilio/twilio-go/rest/conversations/v1"
 )
 
-// restClient sends twilio-go's REST requests to the configured base URL.
-// twilio-go's API services fix their base URL (https://api.twilio.com),
-// take no context and no per-request headers; so each service call gets
-// its own API service over a callClient that carries the call's context
-// and idempotency token, and moves the request to the base URL.
+// restClient sends twilio-go's REST requests to the configured base URLs.
+// twilio-go's API services fix their base URLs (https://api.twilio.com,
+// https://conversations.twilio.com), take no context and no per-request
+// headers; so each service call gets its own API service over a
+// callClient that carries the call's context and idempotency token, and
+// moves the request to the configured base URL of its product.
 type restClient struct {
-	base, account, token string
-	http                 *http.Client
+	base          string // for api.twilio.com (Config.APIBaseURL)
+	conversations string // for conversations.twilio.com (Config.ConversationsBaseURL)
+	account       string
+	token         string
+	http          *http.Client
+}
+
+// conversationsAPI returns twilio-go's Conversations v1 API service for
+// one call.
+func (c *restClient) conversationsAPI(ctx context.Context, idempotencyToken string) *conversations.ApiService {
+	cc := &callClient{restClient: c, ctx: ctx, idempotencyToken: idempotencyToken}
+	return conversations.NewApiService(&twclient.RequestHandler{Client: cc})
 }
 
 // api returns twilio-go's v2010 API service for one call.
@@ -65,7 +77,11 @@ func (c *callClient) SendRequest(method, rawURL string, data url.Values, headers
 	if err != nil {
 		return nil, err
 	}
-	base, err := url.Parse(c.base)
+	target := c.base
+	if u.Host == "conversations.twilio.com" {
+		target = c.conversations
+	}
+	base, err := url.Parse(target)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,14 @@ func (m *Messaging) Send(ctx context.Context, msg widgets.Message) (widgets.Sent
 	}
 	sid := m.sids.next("SM")
 	e := Entry{Service: "messaging", Op: "send", To: msg.To, From: msg.From, Text: msg.Body, Effect: effectOf(ctx)}
-	if len(msg.MediaURL) > 0 {
-		e.Detail = map[string]any{"media_url": msg.MediaURL}
+	if len(msg.MediaURL) > 0 || msg.ConversationSid != "" {
+		e.Detail = map[string]any{}
+		if len(msg.MediaURL) > 0 {
+			e.Detail["media_url"] = msg.MediaURL
+		}
+		if msg.ConversationSid != "" {
+			e.Detail["conversation_sid"] = msg.ConversationSid
+		}
 	}
 	m.T.Add(e)
 	return widgets.Sent{Sid: sid, Status: "sent"}, nil
