@@ -97,6 +97,11 @@ type Config struct {
 	// default); conversation webhooks for messages of that author are not
 	// delivered to the flow.
 	ConversationsAuthor string
+	// FunctionURLs maps the sids of Twilio Functions (a run-function
+	// state's function_sid) to the URLs the adapter POSTs their
+	// parameters to, for flows whose url is missing or a deployment
+	// placeholder; see Functions.
+	FunctionURLs map[string]string
 	// HTTPClient sends the REST requests (default: a client with a 10 s
 	// timeout).
 	HTTPClient *http.Client
@@ -192,13 +197,17 @@ func (a *Adapter) Voice() *Voice { return a.voice }
 func (a *Adapter) Messaging() *Messaging { return a.messaging }
 
 // Services returns a copy of base (nil for none) with the adapter's Voice
-// and Messaging services, for runtime.WithServices.
+// and Messaging services, and, when Config.FunctionURLs maps any, its
+// Functions in front of base's, for runtime.WithServices.
 func (a *Adapter) Services(base *widgets.Services) *widgets.Services {
 	s := &widgets.Services{}
 	if base != nil {
 		*s = *base
 	}
 	s.Voice, s.Messaging = a.voice, a.messaging
+	if len(a.cfg.FunctionURLs) > 0 {
+		s.Functions = &Functions{urls: a.cfg.FunctionURLs, token: a.cfg.AuthToken, http: a.cfg.HTTPClient, next: s.Functions}
+	}
 	return s
 }
 

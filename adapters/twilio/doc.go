@@ -76,6 +76,10 @@
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
 //     busy, noAnswer or failed. A callback for a call its execution no
 //     longer waits for runs nothing (an answer is hung up).
+//   - run-function by function sid: Config.FunctionURLs maps a sid to the
+//     URL the adapter POSTs the state's parameters to, signed with
+//     X-Twilio-Signature (Functions); a function it does not map is left
+//     to the host's services and the widget's own POST to its url.
 //   - The end of the flow hangs up, and the call status callback: a
 //     completed, busy, failed or no-answer call delivers hangup where the
 //     wait accepts it and otherwise ends the execution. An inbound call's

@@ -127,6 +127,13 @@ func newHarness(t *testing.T, flows map[string]string) *harness {
 // (functions, HTTP).
 func newHarnessWith(t *testing.T, flows map[string]string, base *widgets.Services) *harness {
 	t.Helper()
+	return newHarnessConfig(t, flows, base, nil)
+}
+
+// newHarnessConfig is newHarnessWith with the adapter's configuration
+// edited by edit.
+func newHarnessConfig(t *testing.T, flows map[string]string, base *widgets.Services, edit func(*twilio.Config)) *harness {
+	t.Helper()
 	h := &harness{t: t, clock: runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)), rest: &fakeREST{}}
 	api := httptest.NewServer(h.rest)
 	t.Cleanup(api.Close)
@@ -134,10 +141,14 @@ func newHarnessWith(t *testing.T, flows map[string]string, base *widgets.Service
 	h.server.Start()
 	t.Cleanup(h.server.Close)
 
-	a, err := twilio.New(twilio.Config{
+	cfg := twilio.Config{
 		AccountSid: testAccount, AuthToken: testToken,
 		PublicURL: h.server.URL, APIBaseURL: api.URL, ConversationsBaseURL: api.URL, HTTPClient: api.Client(),
-	})
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	a, err := twilio.New(cfg)
 	require.NoError(t, err)
 	defs := runtime.Definitions{}
 	for sid, src := range flows {

@@ -1,0 +1,70 @@
+package twilio_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	twclient "github.com/twilio/twilio-go/client"
+
+	"github.com/studioflow/studioflow/adapters/twilio"
+	"github.com/studioflow/studioflow/runtime"
+)
+
+// Signature is what twilio-go's validator accepts, and what the
+// imitator signs with.
+func TestSignatureIsTwilios(t *testing.T) {
+	u := "https://ivr.example.com/twilio/voice/gather?execution=FN1&token=2"
+	form := url.Values{"Digits": {"1"}, "CallSid": {"CA1"}, "Empty": {""}, "Caller": {"+1 555 <0>"}}
+	sig := twilio.Signature(testToken, u, form)
+	assert.Equal(t, sign(testToken, u, form), sig)
+	params := map[string]string{}
+	for k := range form {
+		params[k] = form.Get(k)
+	}
+	v := twclient.NewRequestValidator(testToken)
+	assert.True(t, v.Validate(u, params, sig))
+	assert.False(t, v.Validate(u, params, twilio.Signature("another-token", u, form)))
+}
+
+// A function given by sid only (its url a deployment placeholder) runs at
+// the URL the host maps it to, with its parameters form-encoded and the
+// request signed as Twilio signs a protected Function's.
+func TestRunFunctionBySid(t *testing.T) {
+	var got url.Values
+	var signed bool
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got, _ = url.ParseQuery(string(body))
+		signed = r.Header.Get(twilio.HeaderSignature) == twilio.Signature(testToken, "http://"+r.Host+r.URL.String(), got)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"name": "Ada"}`)
+	}))
+	t.Cleanup(fn.Close)
+	const flow = `{"description": "function", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "lookup"}], "properties": {}},
+	  {"name": "lookup", "type": "run-function", "transitions": [{"event": "success", "next": "hello"}, {"event": "fail", "next": "sorry"}],
+	   "properties": {"service_sid": "ZS0001", "environment_sid": "ZE0001", "function_sid": "ZH0001",
+	     "parameters": [{"key": "caller", "value": "{{contact.channel.address}}"}]}},
+	  {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Hello {{widgets.lookup.parsed.name}}."}},
+	  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Sorry."}}]}`
+	h := newHarnessConfig(t, map[string]string{"FWfn": flow}, nil, func(c *twilio.Config) {
+		c.FunctionURLs = map[string]string{"ZH0001": fn.URL + "/lookup"}
+		c.HTTPClient = http.DefaultClient
+	})
+	c := h.dial("CA0001", "FWfn")
+	assert.Equal(t, []string{`Say "Hello Ada."`, "Hangup"}, lines(c.doc))
+	assert.Equal(t, url.Values{"caller": {caller}}, got)
+	assert.True(t, signed, "the request carries Twilio's signature")
+	x, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, "lookup -success-> hello", path[1])
+
+	// A function the host did not map, and without a url, takes fail.
+	h = newHarness(t, map[string]string{"FWfn": flow})
+	c = h.dial("CA0002", "FWfn")
+	assert.Equal(t, []string{`Say "Sorry."`, "Hangup"}, lines(c.doc))
+}
