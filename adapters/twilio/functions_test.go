@@ -14,13 +14,12 @@ import (
 	"github.com/studioflow/studioflow/runtime"
 )
 
-// Signature is what twilio-go's validator accepts, and what the
-// imitator signs with.
+// Signature is what twilio-go's validator accepts (the imitator signs
+// with it).
 func TestSignatureIsTwilios(t *testing.T) {
 	u := "https://ivr.example.com/twilio/voice/gather?execution=FN1&token=2"
 	form := url.Values{"Digits": {"1"}, "CallSid": {"CA1"}, "Empty": {""}, "Caller": {"+1 555 <0>"}}
 	sig := twilio.Signature(testToken, u, form)
-	assert.Equal(t, sign(testToken, u, form), sig)
 	params := map[string]string{}
 	for k := range form {
 		params[k] = form.Get(k)
