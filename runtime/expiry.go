@@ -70,6 +70,12 @@ type ExpiryWorker struct {
 	// OnError is told of the errors a pass met; the worker goes on (the
 	// engine's logger when nil).
 	OnError func(error)
+	// OnChanged, when set, is told of each execution a pass advanced or
+	// ended, after its run was saved and its lock released: a host whose
+	// services buffer what a run does (a voice adapter that answers
+	// webhooks with TwiML) hands it on from there, since no request of
+	// its own is waiting for it.
+	OnChanged func(ctx context.Context, id string)
 
 	lastRetention time.Time
 }
@@ -116,6 +122,9 @@ func (w *ExpiryWorker) Pass(ctx context.Context) (ExpiryReport, error) {
 			tried++
 			if changed {
 				rep.Changed++
+				if w.OnChanged != nil {
+					w.OnChanged(ctx, id)
+				}
 			} else {
 				stuck[id] = true
 			}

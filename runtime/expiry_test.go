@@ -35,16 +35,27 @@ func TestExpiryWorkerPassDeliversEveryDueTimeoutInBatches(t *testing.T) {
 		h.start(t, req)
 	}
 	h.clock.Advance(2 * time.Minute)
-	w := &runtime.ExpiryWorker{Engine: h.engine, Batch: 2}
+	var changed []string
+	w := &runtime.ExpiryWorker{Engine: h.engine, Batch: 2, OnChanged: func(ctx context.Context, id string) {
+		// Told after the run is saved and unlocked: the execution is
+		// there, past its timeout, and may be locked again.
+		x, err := h.engine.Get(ctx, id)
+		require.NoError(t, err)
+		require.NotNil(t, x.Wait)
+		assert.Equal(t, "again", x.Wait.State)
+		changed = append(changed, id)
+	}}
 	rep, err := w.Pass(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, n, rep.Changed)
 	assert.Equal(t, n, sentCount(h, "Still there?"))
+	assert.Len(t, changed, n, "OnChanged is told of each")
 	// Nothing is due any more: a second pass changes nothing.
 	rep, err = w.Pass(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 0, rep.Changed)
 	assert.Equal(t, n, sentCount(h, "Still there?"))
+	assert.Len(t, changed, n)
 }
 
 // Retention deletes ended executions older than Retention, keeps younger

@@ -31,6 +31,10 @@ const (
 	// PathVoiceEnqueue is the action URL of the <Enqueue> verbs the
 	// adapter writes.
 	PathVoiceEnqueue = "/voice/enqueue"
+	// PathVoiceReturn is where the TwiML an add-twiml-redirect handed the
+	// call to returns it to the flow (<Redirect> there, with the number's
+	// ?flow= when the engine's source does not resolve flows by number).
+	PathVoiceReturn = "/voice/return"
 	// PathVoiceAnswer is the webhook Twilio requests when an outbound
 	// call the adapter placed is answered.
 	PathVoiceAnswer = "/voice/answer"
@@ -222,6 +226,7 @@ func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
 	mux.Handle("POST "+PathVoiceAnswer, a.webhook(func(r *http.Request) response { return a.voiceAnswer(e, r) }))
 	mux.Handle("POST "+PathVoiceRecord, a.webhook(func(r *http.Request) response { return a.voiceRecord(e, r) }))
 	mux.Handle("POST "+PathVoiceEnqueue, a.webhook(func(r *http.Request) response { return a.voiceEnqueue(e, r) }))
+	mux.Handle("POST "+PathVoiceReturn, a.webhook(func(r *http.Request) response { return a.voiceReturn(e, r) }))
 	mux.Handle("POST "+PathVoiceDial, a.webhook(func(r *http.Request) response { return a.voiceDial(e, r) }))
 	mux.Handle("POST "+PathVoiceStatus, a.webhook(func(r *http.Request) response { return a.voiceStatus(e, r) }))
 	mux.Handle("POST "+PathConversationsEvents, a.webhook(func(r *http.Request) response { return a.conversationsEvent(e, r) }))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -386,4 +387,58 @@ func TestConversationsMessagesStartAndAnswer(t *testing.T) {
 	assert.Equal(t, runtime.StatusEnded, x.Status)
 	assert.Equal(t, []string{"Trigger -incomingConversationMessage-> ask", "ask -incomingMessage-> thanks", "thanks -sent-> Ended"}, path)
 	assert.Equal(t, "CH0001", x.Key[len(x.Key)-6:], "one execution per conversation")
+}
+
+// redirect hands the call to external TwiML (an enrolment app) and waits
+// for it to come back.
+const redirect = `{"description": "redirect", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "enrol"}], "properties": {}},
+  {"name": "enrol", "type": "add-twiml-redirect", "transitions": [{"event": "return", "next": "back"}, {"event": "timeout", "next": "late"}, {"event": "fail"}],
+   "properties": {"url": "https://acme.example/enrol?flow={{flow.flow_sid}}", "method": "POST", "timeout": "60"}},
+  {"name": "back", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Welcome back, {{widgets.enrol.result}}."}},
+  {"name": "late", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "That took too long."}}]}`
+
+func TestRedirectReturnsToTheFlow(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWr": redirect})
+	c := h.dial("CA0001", "FWr")
+	assert.Equal(t, []string{`Redirect "https://acme.example/enrol?flow=FWr"`}, lines(c.doc))
+	// The enrolment app redirects the call back, with its result.
+	form := c.params()
+	form.Set("CallStatus", "in-progress")
+	r := h.post(twilio.PathVoiceReturn+"?flow=FWr&result=enrolled", form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{`Say "Welcome back, enrolled."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+	_, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, "enrol -return-> back", path[1])
+	// Back again: the execution no longer waits for the call; hang up.
+	r = h.post(twilio.PathVoiceReturn+"?flow=FWr", form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{"Hangup"}, lines(parseTwiML(t, r.body)))
+}
+
+// No return in time: the expiry pass delivers the timeout, and what the
+// flow then says is pushed to the live call through the REST API, since
+// no webhook is waiting for it.
+func TestRedirectTimeoutIsPushedToTheLiveCall(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWr": redirect})
+	c := h.dial("CA0002", "FWr")
+	require.Equal(t, []string{`Redirect "https://acme.example/enrol?flow=FWr"`}, lines(c.doc))
+	h.clock.Advance(61 * time.Second)
+	w := &runtime.ExpiryWorker{Engine: h.engine, OnChanged: h.adapter.PushAfterExpiry(h.engine)}
+	rep, err := w.Pass(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Changed)
+	updates := h.rest.updated()
+	require.Len(t, updates, 1)
+	assert.Equal(t, "CA0002", updates[0].Sid)
+	assert.Equal(t, []string{`Say "That took too long."`, "Hangup"}, lines(parseTwiML(t, updates[0].Form.Get("Twiml"))))
+	x, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, "enrol -timeout-> late", path[1])
+
+	// The app's late return finds nothing waiting: hung up, nothing runs.
+	form := c.params()
+	r := h.post(twilio.PathVoiceReturn+"?flow=FWr", form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{"Hangup"}, lines(parseTwiML(t, r.body)))
 }

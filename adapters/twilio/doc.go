@@ -21,6 +21,7 @@
 //	POST {PublicURL}/voice/dial         <Dial> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/record       voicemail <Record> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/enqueue      <Enqueue> action URLs (the adapter writes them)
+//	POST {PublicURL}/voice/return       where redirected TwiML returns the call to the flow
 //	POST {PublicURL}/voice/answer       outbound calls' answer webhook (the adapter sets it)
 //	POST {PublicURL}/messaging/incoming the number's "A message comes in" webhook
 //	POST {PublicURL}/conversations/events a Conversations webhook (onMessageAdded)
@@ -49,12 +50,12 @@
 //     posts its action even without input, actionOnEmptyResult), with
 //     Digits, SpeechResult, Confidence ... as the event's data.
 //   - say-play: say, play and digits.
-//   - connect-call-to: a <Dial> of the
-//     widget's noun (several <Number>s for number-multi, <Client>, <Sip>,
-//     <Conference>), whose action delivers callCompleted when the dialled
-//     leg ended and the caller is still on the line, and hangup when the
-//     caller's call is over; DialCallStatus, DialCallDuration,
-//     DialCallSid, DialBridged and RecordingUrl are the data.
+//   - connect-call-to: a <Dial> of the widget's noun (several <Number>s
+//     for number-multi, <Client>, <Sip>, <Conference>), whose action
+//     delivers callCompleted when the dialled leg ended and the caller is
+//     still on the line, and hangup when the caller's call is over;
+//     DialCallStatus, DialCallDuration, DialCallSid, DialBridged and
+//     RecordingUrl are the data.
 //   - record-voicemail: a <Record> (timeout, maxLength, finishOnKey,
 //     playBeep, trim, transcribe) whose action delivers recordingComplete
 //     with RecordingUrl, RecordingDuration, RecordingSid and Digits, or
@@ -76,6 +77,16 @@
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
 //     busy, noAnswer or failed. A callback for a call its execution no
 //     longer waits for runs nothing (an answer is hung up).
+//   - add-twiml-redirect: a <Redirect> to the widget's URL. The TwiML
+//     there returns the call to the flow with a <Redirect> to
+//     {PublicURL}/voice/return (with the number's ?flow=), which delivers
+//     return with the request's parameters as the data; a call returned
+//     to an execution no longer waiting for it is hung up.
+//   - A timeout that no webhook is waiting for (the call is with the
+//     external TwiML of a redirect, say): the expiry pass delivers it,
+//     and ExpiryWorker.OnChanged = Adapter.PushAfterExpiry(engine) hands
+//     what the flow then does to the live call, updating it through the
+//     REST API with the TwiML.
 //   - run-function by function sid: Config.FunctionURLs maps a sid to the
 //     URL the adapter POSTs the state's parameters to, signed with
 //     X-Twilio-Signature (Functions); a function it does not map is left
@@ -87,10 +98,11 @@
 //     not an index of the adapter's.
 //
 // The operations this adapter does not serve yet (record-call, send-to-flex
-// for a contact without a call, add-twiml-redirect) fail with an error
-// wrapping ErrUnsupported,
-// so the flow takes its failure path or fails with a service error;
-// never silently.
+// for a contact without a call) fail with an error wrapping
+// ErrUnsupported, so the flow takes its failure path or fails with a
+// service error; never silently. The adapter provides no
+// widgets.Payments: capture-payments (<Pay>) fails as unconfigured
+// unless the host gives one.
 //
 // # Security and retries
 //

@@ -42,6 +42,7 @@ type fakeREST struct {
 	requests int
 	messages []sent
 	calls    []placed
+	updates  []placed // calls updated (POST /Calls/{sid}.json)
 	byToken  map[string]string
 }
 
@@ -50,6 +51,12 @@ type placed struct {
 	Sid   string
 	Form  url.Values
 	Token string
+}
+
+func (f *fakeREST) updated() []placed {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]placed(nil), f.updates...)
 }
 
 func (f *fakeREST) placed() []placed {
@@ -67,6 +74,14 @@ func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	account := "/2010-04-01/Accounts/" + testAccount
 	user, pass, ok := r.BasicAuth()
 	conversation := strings.HasPrefix(r.URL.Path, "/v1/Conversations/") && strings.HasSuffix(r.URL.Path, "/Messages")
+	if sid, ok := strings.CutPrefix(r.URL.Path, account+"/Calls/"); ok && r.Method == http.MethodPost && user == testAccount && pass == testToken {
+		_ = r.ParseForm()
+		sid = strings.TrimSuffix(sid, ".json")
+		f.updates = append(f.updates, placed{Sid: sid, Form: r.PostForm})
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"sid": sid, "status": "in-progress"})
+		return
+	}
 	if !ok || user != testAccount || pass != testToken || r.Method != http.MethodPost ||
 		(r.URL.Path != account+"/Messages.json" && r.URL.Path != account+"/Calls.json" && !conversation) {
 		w.WriteHeader(http.StatusUnauthorized)
@@ -307,7 +322,8 @@ func (c *call) follow(body string) {
 	_, dialling := find(c.doc, "Dial")
 	_, recording := find(c.doc, "Record")
 	_, queued := find(c.doc, "Enqueue")
-	if !gathering && !dialling && !recording && !queued {
+	_, redirected := find(c.doc, "Redirect")
+	if !gathering && !dialling && !recording && !queued && !redirected {
 		c.hangup()
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/beevik/etree"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
@@ -26,10 +27,10 @@ import (
 // Adapter.Voice).
 //
 // Say (say, play, digits), Gather, Connect (<Dial>), a voicemail Record,
-// Enqueue of the live call (<Enqueue>) and Hangup are buffered; Call
-// places an outbound call through the REST API (see Adapter); recording
-// the whole call (record-call), handing a messaging contact to Flex and
-// Redirect return an error wrapping ErrUnsupported.
+// Enqueue of the live call (<Enqueue>), Redirect and Hangup are buffered;
+// Call places an outbound call through the REST API (see Adapter);
+// recording the whole call (record-call) and handing a messaging contact
+// to Flex return an error wrapping ErrUnsupported.
 type Voice struct {
 	rest   *restClient
 	public string // Config.PublicURL, for the outbound calls' webhooks
@@ -55,17 +56,19 @@ const (
 	verbDial
 	verbRecord
 	verbEnqueue
+	verbRedirect
 	verbHangup
 )
 
 // verb is one buffered TwiML verb.
 type verb struct {
-	kind   verbKind
-	prompt widgets.Prompt    // verbSay
-	gather widgets.Gather    // verbGather
-	dial   widgets.Dial      // verbDial
-	record widgets.Recording // verbRecord
-	queue  widgets.Enqueue   // verbEnqueue
+	kind     verbKind
+	prompt   widgets.Prompt    // verbSay
+	gather   widgets.Gather    // verbGather
+	dial     widgets.Dial      // verbDial
+	record   widgets.Recording // verbRecord
+	queue    widgets.Enqueue   // verbEnqueue
+	redirect widgets.Redirect  // verbRedirect
 }
 
 func newVoice(max int) *Voice {
@@ -156,9 +159,11 @@ func (s *Voice) Enqueue(ctx context.Context, callSid string, q widgets.Enqueue) 
 	return s.add(ctx, verb{kind: verbEnqueue, queue: q})
 }
 
-// Redirect implements widgets.Voice; not supported yet.
-func (s *Voice) Redirect(context.Context, string, widgets.Redirect) error {
-	return unsupported("redirect", "add-twiml-redirect")
+// Redirect implements widgets.Voice: a <Redirect> that hands the call to
+// the external TwiML, which returns it to the flow by redirecting to the
+// adapter's PathVoiceReturn.
+func (s *Voice) Redirect(ctx context.Context, _ string, r widgets.Redirect) error {
+	return s.add(ctx, verb{kind: verbRedirect, redirect: r})
 }
 
 // Call implements widgets.Voice: it creates the call through Twilio's
@@ -476,6 +481,11 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 				out = append(out, a.enqueueVerb(v.queue, x.ID, x.Wait.Token))
 				gathering = true
 			}
+		case verbRedirect:
+			if waiting && x.Wait.Accepts("return") {
+				out = append(out, twiml.VoiceRedirect{Url: v.redirect.URL, Method: v.redirect.Method})
+				gathering = true
+			}
 		case verbRecord:
 			if waiting && x.Wait.Accepts("recordingComplete") {
 				out = append(out, a.recordVerbs(v.record, x.ID, x.Wait.Token)...)
@@ -609,6 +619,82 @@ func (a *Adapter) voiceEnqueue(e *runtime.Engine, r *http.Request) response {
 	return a.answerWait(e, r, "enqueue", name)
 }
 
+// voiceReturn takes a call back from the TwiML an add-twiml-redirect
+// handed it to: the execution (named by ?execution=, or found through the
+// engine as the call's session, as the status callback finds it) takes
+// return, with the request's query and form parameters as the data, if it
+// still waits for one; a call it no longer waits for is hung up.
+func (a *Adapter) voiceReturn(e *runtime.Engine, r *http.Request) response {
+	ctx := r.Context()
+	id, err := a.callExecution(ctx, e, r)
+	if errors.Is(err, runtime.ErrNotFound) {
+		return twimlResponse([]twiml.Element{twiml.VoiceHangup{}})
+	}
+	if err != nil {
+		return a.engineError("return", err)
+	}
+	x, err := e.Get(ctx, id)
+	if err != nil {
+		return a.engineError("return", err)
+	}
+	if x.Status != runtime.StatusActive || x.Wait == nil || !x.Wait.Accepts("return") || x.Call.Sid != r.PostForm.Get("CallSid") {
+		a.logger.Warn("adapters/twilio: a call returned to an execution that does not wait for it; hanging up", "execution", id)
+		return twimlResponse([]twiml.Element{twiml.VoiceHangup{}})
+	}
+	data := formData(r)
+	for k, v := range r.URL.Query() {
+		if _, ok := data[k]; !ok && k != "execution" && k != "flow" && len(v) > 0 {
+			data[k] = v[0]
+		}
+	}
+	x, err = e.Resume(ctx, id, widgets.Event{Name: "return", Data: data, Token: x.Wait.Token})
+	if err != nil {
+		a.voice.drain(id)
+		return a.engineError("return", err)
+	}
+	return a.voiceResponse(ctx, e, x)
+}
+
+// callExecution is the execution a call's callback is for: the one its
+// URL names (?execution=), or the call's session's, found through the
+// engine (the request's From, To and CallSid, and its ?flow=).
+func (a *Adapter) callExecution(ctx context.Context, e *runtime.Engine, r *http.Request) (string, error) {
+	if id := r.URL.Query().Get("execution"); id != "" {
+		return id, nil
+	}
+	contact, address := runtime.TwilioAddresses(runtime.TriggerCall, r.PostForm.Get("From"), r.PostForm.Get("To"))
+	return e.FindActive(ctx, runtime.StartRequest{
+		FlowSid: a.flowSid(r), Trigger: runtime.TriggerCall, Contact: contact, FlowAddress: address, CallSid: r.PostForm.Get("CallSid"),
+	})
+}
+
+// PushAfterExpiry returns the function for runtime.ExpiryWorker.OnChanged
+// that hands what a timeout's run did on a live call to that call: no
+// webhook is waiting for it (the call is with the TwiML an
+// add-twiml-redirect handed it to, say), so the adapter updates the call
+// through the REST API (POST /Calls/{sid}.json with the TwiML). An
+// execution without a live call is left alone.
+func (a *Adapter) PushAfterExpiry(e *runtime.Engine) func(ctx context.Context, id string) {
+	return func(ctx context.Context, id string) {
+		x, err := e.Get(ctx, id)
+		if err != nil || x.Call.Sid == "" || !x.Call.Live {
+			a.voice.drain(id)
+			return
+		}
+		doc := a.voiceResponse(ctx, e, x)
+		if doc.status != http.StatusOK {
+			return
+		}
+		p := &openapi.UpdateCallParams{}
+		p.SetTwiml(string(doc.body))
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if _, err := a.voice.rest.api(rctx, "").UpdateCall(x.Call.Sid, p); err != nil {
+			a.logger.Error("adapters/twilio: could not hand a timeout's run to its call", "execution", id, "call", x.Call.Sid, "error", err)
+		}
+	}
+}
+
 // endedCallStatus are the CallStatus values of a call that is over.
 var endedCallStatus = map[string]bool{"completed": true, "busy": true, "failed": true, "no-answer": true, "canceled": true}
 
@@ -627,19 +713,12 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 	// An outbound call's callback names its execution; an inbound call's
 	// (configured on the number) is found by the engine, as the session
 	// the call started.
-	id := r.URL.Query().Get("execution")
-	if id == "" {
-		contact, address := runtime.TwilioAddresses(runtime.TriggerCall, r.PostForm.Get("From"), r.PostForm.Get("To"))
-		found, err := e.FindActive(ctx, runtime.StartRequest{
-			FlowSid: a.flowSid(r), Trigger: runtime.TriggerCall, Contact: contact, FlowAddress: address, CallSid: callSid,
-		})
-		if errors.Is(err, runtime.ErrNotFound) {
-			return textResponse(http.StatusOK, "ok: no execution for the call")
-		}
-		if err != nil {
-			return a.engineError("call status", err)
-		}
-		id = found
+	id, err := a.callExecution(ctx, e, r)
+	if errors.Is(err, runtime.ErrNotFound) {
+		return textResponse(http.StatusOK, "ok: no execution for the call")
+	}
+	if err != nil {
+		return a.engineError("call status", err)
 	}
 	for range 3 { // another run may change the wait between Get and Resume
 		x, err := e.Get(ctx, id)
