@@ -31,6 +31,9 @@ const (
 	// PathVoiceEnqueue is the action URL of the <Enqueue> verbs the
 	// adapter writes.
 	PathVoiceEnqueue = "/voice/enqueue"
+	// PathVoicePay is the action URL of the <Pay> verbs the adapter
+	// writes.
+	PathVoicePay = "/voice/pay"
 	// PathVoiceReturn is where the TwiML an add-twiml-redirect handed the
 	// call to returns it to the flow (<Redirect> there, with the number's
 	// ?flow= when the engine's source does not resolve flows by number).
@@ -201,7 +204,8 @@ func (a *Adapter) Voice() *Voice { return a.voice }
 func (a *Adapter) Messaging() *Messaging { return a.messaging }
 
 // Services returns a copy of base (nil for none) with the adapter's Voice
-// and Messaging services, and, when Config.FunctionURLs maps any, its
+// and Messaging services, its Voice as the Payments service unless base
+// has one, and, when Config.FunctionURLs maps any, its
 // Functions in front of base's, for runtime.WithServices.
 func (a *Adapter) Services(base *widgets.Services) *widgets.Services {
 	s := &widgets.Services{}
@@ -209,6 +213,9 @@ func (a *Adapter) Services(base *widgets.Services) *widgets.Services {
 		*s = *base
 	}
 	s.Voice, s.Messaging = a.voice, a.messaging
+	if s.Payments == nil {
+		s.Payments = a.voice
+	}
 	if len(a.cfg.FunctionURLs) > 0 {
 		s.Functions = &Functions{urls: a.cfg.FunctionURLs, token: a.cfg.AuthToken, http: a.cfg.HTTPClient, next: s.Functions}
 	}
@@ -227,6 +234,7 @@ func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
 	mux.Handle("POST "+PathVoiceRecord, a.webhook(func(r *http.Request) response { return a.voiceRecord(e, r) }))
 	mux.Handle("POST "+PathVoiceEnqueue, a.webhook(func(r *http.Request) response { return a.voiceEnqueue(e, r) }))
 	mux.Handle("POST "+PathVoiceReturn, a.webhook(func(r *http.Request) response { return a.voiceReturn(e, r) }))
+	mux.Handle("POST "+PathVoicePay, a.webhook(func(r *http.Request) response { return a.voicePay(e, r) }))
 	mux.Handle("POST "+PathVoiceDial, a.webhook(func(r *http.Request) response { return a.voiceDial(e, r) }))
 	mux.Handle("POST "+PathVoiceStatus, a.webhook(func(r *http.Request) response { return a.voiceStatus(e, r) }))
 	mux.Handle("POST "+PathConversationsEvents, a.webhook(func(r *http.Request) response { return a.conversationsEvent(e, r) }))

@@ -442,3 +442,49 @@ func TestRedirectTimeoutIsPushedToTheLiveCall(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Equal(t, []string{"Hangup"}, lines(parseTwiML(t, r.body)))
 }
+
+// pay takes a card payment on the call.
+const pay = `{"description": "pay", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "pay"}], "properties": {}},
+  {"name": "pay", "type": "capture-payments",
+   "transitions": [{"event": "success", "next": "paid"}, {"event": "maxFailedAttempts", "next": "sorry"}, {"event": "providerError", "next": "sorry"},
+     {"event": "payInterrupted", "next": "sorry"}, {"event": "hangup"}, {"event": "validationError", "next": "sorry"}],
+   "properties": {"payment_amount": "10.50", "currency": "usd", "max_attempts": 2, "timeout": 5, "security_code": true, "postal_code": "false",
+     "valid_card_types": ["visa", "mastercard"], "description": "Invoice 7", "parameters": [{"key": "account", "value": "A1"}]}},
+  {"name": "paid", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Paid with {{widgets.pay.PaymentCardType}} {{widgets.pay.PaymentCardNumber}}. Confirmation {{widgets.pay.PaymentConfirmationCode}}."}},
+  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Sorry, the payment did not go through."}}]}`
+
+func TestCapturePaymentsIsAPay(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWpay": pay})
+	c := h.dial("CA0001", "FWpay")
+	assert.Equal(t, []string{
+		"Pay chargeAmount=10.50 currency=usd description=Invoice 7 maxAttempts=2 paymentConnector=Default paymentMethod=credit-card postalCode=false securityCode=true timeout=5 tokenType=reusable validCardTypes=visa mastercard",
+		"  Parameter name=account value=A1",
+	}, lines(c.doc))
+	p, ok := find(c.doc, "Pay")
+	require.True(t, ok)
+	assert.Equal(t, h.server.URL+twilio.PathVoicePay+"?execution=FN00000001&token=1", p.attr("action"))
+
+	form := c.params()
+	form.Set("CallStatus", "in-progress")
+	form.Set("Result", "success")
+	form.Set("PaymentConfirmationCode", "ch_1")
+	form.Set("PaymentCardType", "visa")
+	form.Set("PaymentCardNumber", "xxxx-xxxx-xxxx-4242")
+	form.Set("ExpirationDate", "1230") // never kept
+	r := h.post(p.attr("action"), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{`Say "Paid with visa xxxxxxxxxxxx4242. Confirmation ch_1."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+	x, _ := stepsOf(t, h.engine, "FN00000001")
+	assert.NotContains(t, x.Widgets()["pay"], "ExpirationDate")
+
+	c = h.dial("CA0002", "FWpay")
+	p, _ = find(c.doc, "Pay")
+	form = c.params()
+	form.Set("Result", "too-many-failed-attempts")
+	r = h.post(p.attr("action"), form, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{`Say "Sorry, the payment did not go through."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+	_, path := stepsOf(t, h.engine, "FN00000002")
+	assert.Equal(t, "pay -maxFailedAttempts-> sorry", path[1])
+}

@@ -21,6 +21,7 @@
 //	POST {PublicURL}/voice/dial         <Dial> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/record       voicemail <Record> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/enqueue      <Enqueue> action URLs (the adapter writes them)
+//	POST {PublicURL}/voice/pay          <Pay> action URLs (the adapter writes them)
 //	POST {PublicURL}/voice/return       where redirected TwiML returns the call to the flow
 //	POST {PublicURL}/voice/answer       outbound calls' answer webhook (the adapter sets it)
 //	POST {PublicURL}/messaging/incoming the number's "A message comes in" webhook
@@ -77,6 +78,15 @@
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
 //     busy, noAnswer or failed. A callback for a call its execution no
 //     longer waits for runs nothing (an answer is hung up).
+//   - capture-payments: the adapter's Voice is the Payments service
+//     (unless the host gives one): a <Pay> (connector, chargeAmount,
+//     currency, paymentMethod, tokenType, maxAttempts, timeout,
+//     securityCode, postalCode, validCardTypes, language, description,
+//     the connector's <Parameter>s) whose action's Result delivers
+//     success, maxFailedAttempts, providerError, payInterrupted, hangup or
+//     validationError; the widget keeps only the safe outcome (token,
+//     masked card number ...), and the card data never reaches the
+//     adapter.
 //   - add-twiml-redirect: a <Redirect> to the widget's URL. The TwiML
 //     there returns the call to the flow with a <Redirect> to
 //     {PublicURL}/voice/return (with the number's ?flow=), which delivers
@@ -100,9 +110,7 @@
 // The operations this adapter does not serve yet (record-call, send-to-flex
 // for a contact without a call) fail with an error wrapping
 // ErrUnsupported, so the flow takes its failure path or fails with a
-// service error; never silently. The adapter provides no
-// widgets.Payments: capture-payments (<Pay>) fails as unconfigured
-// unless the host gives one.
+// service error; never silently.
 //
 // # Security and retries
 //

@@ -314,18 +314,20 @@ func (h *harness) dial(sid, flowSid string) *call {
 	return c
 }
 
-// follow reads a TwiML answer: a call whose document ends in <Hangup/>
-// (or without a <Gather>) is over, and Twilio posts its status callback.
+// keepsTheCall are the verbs whose callback (or the TwiML they hand the
+// call to) goes on with the call.
+var keepsTheCall = []string{"Gather", "Dial", "Record", "Enqueue", "Redirect", "Pay"}
+
+// follow reads a TwiML answer: a call whose document has none of the
+// verbs that keep it going is over, and Twilio posts its status callback.
 func (c *call) follow(body string) {
 	c.doc = parseTwiML(c.h.t, body)
-	_, gathering := find(c.doc, "Gather")
-	_, dialling := find(c.doc, "Dial")
-	_, recording := find(c.doc, "Record")
-	_, queued := find(c.doc, "Enqueue")
-	_, redirected := find(c.doc, "Redirect")
-	if !gathering && !dialling && !recording && !queued && !redirected {
-		c.hangup()
+	for _, v := range keepsTheCall {
+		if _, ok := find(c.doc, v); ok {
+			return
+		}
 	}
+	c.hangup()
 }
 
 // gather answers the document's <Gather> by posting its action URL.

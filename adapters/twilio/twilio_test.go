@@ -288,7 +288,7 @@ func allowed() map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	for _, el := range []twiml.Element{
 		twiml.VoiceSay{}, twiml.VoicePlay{}, twiml.VoiceGather{}, twiml.VoiceHangup{},
-		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{}, twiml.VoiceRecord{}, twiml.VoiceEnqueue{}, twiml.VoiceTask{},
+		twiml.VoicePause{}, twiml.VoiceRedirect{}, twiml.VoiceDial{}, twiml.VoiceNumber{}, twiml.VoiceRecord{}, twiml.VoiceEnqueue{}, twiml.VoiceTask{}, twiml.VoicePay{}, twiml.VoiceParameter{},
 		twiml.VoiceClient{}, twiml.VoiceSip{}, twiml.VoiceConference{},
 	} {
 		_, params := el.GetAttr()
@@ -304,8 +304,9 @@ func allowed() map[string]map[string]bool {
 // nesting is where TwiML allows each verb (TwiML reference: <Gather>
 // nests <Say>, <Play> and <Pause>).
 var nesting = map[string][]string{
-	"Response": {"Say", "Play", "Gather", "Dial", "Record", "Enqueue", "Hangup", "Pause", "Redirect"},
+	"Response": {"Say", "Play", "Gather", "Dial", "Record", "Enqueue", "Pay", "Hangup", "Pause", "Redirect"},
 	"Enqueue":  {"Task"},
+	"Pay":      {"Parameter"},
 	"Gather":   {"Say", "Play", "Pause"},
 	"Dial":     {"Number", "Client", "Sip", "Conference"},
 }
@@ -328,7 +329,7 @@ func TestTwiMLUsesOnlyDocumentedVerbs(t *testing.T) {
 	// parseTwiML checked each document; check the checker itself.
 	assert.NotEmpty(t, lines(c.doc))
 	var bad node
-	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Pay/></Response>`), &bad))
+	require.NoError(t, xml.Unmarshal([]byte(`<?xml version="1.0"?><Response><Say bogus="1">x</Say><Stream/></Response>`), &bad))
 	rec := &recorder{}
 	checkSchema(rec, bad, "Response")
 	assert.Len(t, rec.errors, 2, "an undocumented attribute and an unexpected verb are caught")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +42,10 @@ type Voice struct {
 	order *list.List               // oldest first
 }
 
-var _ widgets.Voice = (*Voice)(nil)
+var (
+	_ widgets.Voice    = (*Voice)(nil)
+	_ widgets.Payments = (*Voice)(nil)
+)
 
 type voiceBuffer struct {
 	id    string
@@ -57,18 +61,20 @@ const (
 	verbRecord
 	verbEnqueue
 	verbRedirect
+	verbPay
 	verbHangup
 )
 
 // verb is one buffered TwiML verb.
 type verb struct {
 	kind     verbKind
-	prompt   widgets.Prompt    // verbSay
-	gather   widgets.Gather    // verbGather
-	dial     widgets.Dial      // verbDial
-	record   widgets.Recording // verbRecord
-	queue    widgets.Enqueue   // verbEnqueue
-	redirect widgets.Redirect  // verbRedirect
+	prompt   widgets.Prompt         // verbSay
+	gather   widgets.Gather         // verbGather
+	dial     widgets.Dial           // verbDial
+	record   widgets.Recording      // verbRecord
+	queue    widgets.Enqueue        // verbEnqueue
+	redirect widgets.Redirect       // verbRedirect
+	pay      widgets.PaymentRequest // verbPay
 }
 
 func newVoice(max int) *Voice {
@@ -119,6 +125,14 @@ func (s *Voice) Say(ctx context.Context, _ string, p widgets.Prompt) error {
 // action URL the webhook writes with the wait's token.
 func (s *Voice) Gather(ctx context.Context, _ string, g widgets.Gather) error {
 	return s.add(ctx, verb{kind: verbGather, gather: g})
+}
+
+// Capture implements widgets.Payments: a <Pay>, whose action URL the
+// webhook writes with the wait's token. The card data goes from the
+// caller to the payment connector through Twilio; the adapter sees only
+// the outcome.
+func (s *Voice) Capture(ctx context.Context, _ string, p widgets.PaymentRequest) error {
+	return s.add(ctx, verb{kind: verbPay, pay: p})
 }
 
 // Hangup implements widgets.Voice: <Hangup>.
@@ -415,6 +429,42 @@ func (a *Adapter) enqueueVerb(q widgets.Enqueue, id, token string) twiml.Element
 	return el
 }
 
+// payVerb renders a <Pay> whose action answers the wait token of
+// execution id, with the connector's parameters as <Parameter>s.
+func (a *Adapter) payVerb(p widgets.PaymentRequest, id, token string) twiml.Element {
+	el := twiml.VoicePay{
+		Action:           a.actionURL(PathVoicePay, id, token),
+		PaymentConnector: p.Connector,
+		ChargeAmount:     p.Amount,
+		Currency:         p.Currency,
+		PaymentMethod:    p.PaymentMethod,
+		TokenType:        p.TokenType,
+		SecurityCode:     strconv.FormatBool(p.SecurityCode),
+		PostalCode:       p.PostalCode,
+		ValidCardTypes:   strings.Join(p.ValidCardTypes, " "),
+		Language:         p.Language,
+		Description:      p.Description,
+	}
+	if p.MaxAttempts > 0 {
+		el.MaxAttempts = strconv.Itoa(p.MaxAttempts)
+	}
+	if p.Timeout > 0 {
+		el.Timeout = strconv.Itoa(int(p.Timeout.Seconds()))
+	}
+	if p.MinPostalCodeLength > 0 {
+		el.MinPostalCodeLength = strconv.Itoa(p.MinPostalCodeLength)
+	}
+	names := make([]string, 0, len(p.Parameters))
+	for k := range p.Parameters {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		el.InnerElements = append(el.InnerElements, twiml.VoiceParameter{Name: k, Value: p.Parameters[k]})
+	}
+	return el
+}
+
 // actionURL is the action URL of a verb whose callback answers the wait
 // token of execution id, served at path.
 func (a *Adapter) actionURL(path, id, token string) string {
@@ -484,6 +534,11 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 		case verbRedirect:
 			if waiting && x.Wait.Accepts("return") {
 				out = append(out, twiml.VoiceRedirect{Url: v.redirect.URL, Method: v.redirect.Method})
+				gathering = true
+			}
+		case verbPay:
+			if waiting && x.Wait.Accepts("maxFailedAttempts") {
+				out = append(out, a.payVerb(v.pay, x.ID, x.Wait.Token))
 				gathering = true
 			}
 		case verbRecord:
@@ -693,6 +748,26 @@ func (a *Adapter) PushAfterExpiry(e *runtime.Engine) func(ctx context.Context, i
 			a.logger.Error("adapters/twilio: could not hand a timeout's run to its call", "execution", id, "call", x.Call.Sid, "error", err)
 		}
 	}
+}
+
+// payEvents are capture-payments' events by the Result Twilio posts to
+// the <Pay> action (TwiML <Pay> reference).
+var payEvents = map[string]string{
+	"success": "success", "too-many-failed-attempts": "maxFailedAttempts",
+	"payment-connector-error": "providerError", "internal-error": "providerError",
+	"caller-interrupted-with-star": "payInterrupted", "caller-hung-up": "hangup",
+	"validation-error": "validationError",
+}
+
+// voicePay resumes the wait a <Pay> action answers. The widget keeps
+// only the outcome's safe parameters (the token, the masked card number
+// ...); an unknown Result is a provider error.
+func (a *Adapter) voicePay(e *runtime.Engine, r *http.Request) response {
+	name := payEvents[r.PostForm.Get("Result")]
+	if name == "" {
+		name = "providerError"
+	}
+	return a.answerWait(e, r, "pay", name)
 }
 
 // endedCallStatus are the CallStatus values of a call that is over.
