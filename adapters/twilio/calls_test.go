@@ -430,7 +430,7 @@ func TestRedirectTimeoutIsPushedToTheLiveCall(t *testing.T) {
 	assert.Equal(t, 1, rep.Changed)
 	updates := h.rest.updated()
 	require.Len(t, updates, 1)
-	assert.Equal(t, "CA0002", updates[0].Sid)
+	assert.Equal(t, "CA0002/", updates[0].Sid)
 	assert.Equal(t, []string{`Say "That took too long."`, "Hangup"}, lines(parseTwiML(t, updates[0].Form.Get("Twiml"))))
 	x, path := stepsOf(t, h.engine, "FN00000001")
 	assert.Equal(t, runtime.StatusEnded, x.Status)
@@ -487,4 +487,32 @@ func TestCapturePaymentsIsAPay(t *testing.T) {
 	assert.Equal(t, []string{`Say "Sorry, the payment did not go through."`, "Hangup"}, lines(parseTwiML(t, r.body)))
 	_, path := stepsOf(t, h.engine, "FN00000002")
 	assert.Equal(t, "pay -maxFailedAttempts-> sorry", path[1])
+}
+
+// record-call starts and stops recording the live call through the REST
+// API.
+func TestRecordCallStartsAndStops(t *testing.T) {
+	const rec = `{"description": "record", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "start"}], "properties": {}},
+	  {"name": "start", "type": "record-call", "transitions": [{"event": "success", "next": "say"}, {"event": "failed", "next": "say"}],
+	   "properties": {"record_call": true, "recording_channels": "mono", "trim": "trim-silence", "recording_status_callback": "https://acme.example/rec"}},
+	  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "stop"}], "properties": {"say": "This call is recorded ({{widgets.start.Sid}})."}},
+	  {"name": "stop", "type": "record-call", "transitions": [{"event": "success"}, {"event": "failed"}], "properties": {"record_call": false}}]}`
+	h := newHarness(t, map[string]string{"FWrec": rec})
+	c := h.dial("CA0001", "FWrec")
+	assert.Equal(t, []string{`Say "This call is recorded (RE0001)."`, "Hangup"}, lines(c.doc))
+	updates := h.rest.updated()
+	require.Len(t, updates, 2)
+	assert.Equal(t, "CA0001/Recordings", updates[0].Sid)
+	assert.Equal(t, "mono", updates[0].Form.Get("RecordingChannels"))
+	assert.Equal(t, "trim-silence", updates[0].Form.Get("Trim"))
+	assert.Equal(t, "https://acme.example/rec", updates[0].Form.Get("RecordingStatusCallback"))
+	assert.Equal(t, "CA0001/Recordings/Twilio.CURRENT", updates[1].Sid)
+	assert.Equal(t, "stopped", updates[1].Form.Get("Status"))
+	x, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, []string{"Trigger -incomingCall-> start", "start -success-> say", "say -audioComplete-> stop", "stop -success-> Ended"}, path)
+	started := x.Widgets()["start"].(map[string]any)
+	assert.Equal(t, "in-progress", started["Status"])
+	assert.Equal(t, "2026-01-05T10:00:00Z", started["StartTime"])
+	assert.Equal(t, "stopped", x.Widgets()["stop"].(map[string]any)["Status"])
 }

@@ -78,6 +78,10 @@
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
 //     busy, noAnswer or failed. A callback for a call its execution no
 //     longer waits for runs nothing (an answer is hung up).
+//   - record-call: recording the live call starts through the REST API
+//     (POST /Calls/{sid}/Recordings.json, with channels, trim and the
+//     status callback) and stops by updating its current recording; the
+//     recording's sid, status and start time are the outputs.
 //   - capture-payments: the adapter's Voice is the Payments service
 //     (unless the host gives one): a <Pay> (connector, chargeAmount,
 //     currency, paymentMethod, tokenType, maxAttempts, timeout,
@@ -107,10 +111,10 @@
 //     execution is found through the engine (runtime.Engine.FindActive),
 //     not an index of the adapter's.
 //
-// The operations this adapter does not serve yet (record-call, send-to-flex
-// for a contact without a call) fail with an error wrapping
-// ErrUnsupported, so the flow takes its failure path or fails with a
-// service error; never silently.
+// Handing a contact without a call to Flex (send-to-flex from a message,
+// which needs Flex's Interactions API) is not served yet: it fails with an
+// error wrapping ErrUnsupported, so the flow takes its failure path;
+// never silently.
 //
 // # Security and retries
 //

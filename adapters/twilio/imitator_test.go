@@ -42,8 +42,9 @@ type fakeREST struct {
 	requests int
 	messages []sent
 	calls    []placed
-	updates  []placed // calls updated (POST /Calls/{sid}.json)
-	byToken  map[string]string
+	updates  []placed // calls and recordings updated: Sid is "CA.../" or "CA.../Recordings..."
+
+	byToken map[string]string
 }
 
 // placed is one outbound call the fake REST API was asked to create.
@@ -74,12 +75,21 @@ func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	account := "/2010-04-01/Accounts/" + testAccount
 	user, pass, ok := r.BasicAuth()
 	conversation := strings.HasPrefix(r.URL.Path, "/v1/Conversations/") && strings.HasSuffix(r.URL.Path, "/Messages")
-	if sid, ok := strings.CutPrefix(r.URL.Path, account+"/Calls/"); ok && r.Method == http.MethodPost && user == testAccount && pass == testToken {
+	if rest, ok := strings.CutPrefix(r.URL.Path, account+"/Calls/"); ok && r.Method == http.MethodPost && user == testAccount && pass == testToken {
 		_ = r.ParseForm()
-		sid = strings.TrimSuffix(sid, ".json")
-		f.updates = append(f.updates, placed{Sid: sid, Form: r.PostForm})
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"sid": sid, "status": "in-progress"})
+		call, recording, _ := strings.Cut(strings.TrimSuffix(rest, ".json"), "/")
+		f.updates = append(f.updates, placed{Sid: call + "/" + recording, Form: r.PostForm})
+		switch recording {
+		case "": // the call updated
+			_ = json.NewEncoder(w).Encode(map[string]any{"sid": call, "status": "in-progress"})
+		case "Recordings": // a recording started
+			w.WriteHeader(http.StatusCreated)
+			_ = json.NewEncoder(w).Encode(map[string]any{"sid": "RE0001", "call_sid": call, "status": "in-progress",
+				"start_time": "Mon, 05 Jan 2026 10:00:00 +0000", "channels": 2})
+		default: // Recordings/Twilio.CURRENT updated
+			_ = json.NewEncoder(w).Encode(map[string]any{"sid": "RE0001", "call_sid": call, "status": r.PostForm.Get("Status")})
+		}
 		return
 	}
 	if !ok || user != testAccount || pass != testToken || r.Method != http.MethodPost ||

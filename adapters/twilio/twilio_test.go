@@ -125,22 +125,23 @@ func TestVoiceHangupMidFlowEndsTheExecution(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, r.status, r.body)
 }
 
-// A widget whose callbacks the adapter does not deliver yet takes its
-// failure path, saying why, instead of leaving the call waiting.
-func TestVoiceUnsupportedWidgetTakesItsFailurePath(t *testing.T) {
-	const queue = `{"description": "record", "initial_state": "Trigger", "states": [
-	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "hello"}], "properties": {}},
-	  {"name": "hello", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "queue"}], "properties": {"say": "Hello."}},
-	  {"name": "queue", "type": "record-call", "transitions": [{"event": "success"}, {"event": "failed", "next": "sorry"}],
-	   "properties": {"record_call": true}},
-	  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Sorry, try again later."}}]}`
-	h := newHarness(t, map[string]string{"FWq": queue})
-	c := h.dial("CA0001", "FWq")
-	assert.Equal(t, []string{`Say "Hello."`, `Say "Sorry, try again later."`, "Hangup"}, lines(c.doc))
+// A widget the adapter does not serve yet takes its failure path, saying
+// why, instead of leaving the contact waiting: send-to-flex from a
+// message (Flex's Interactions API).
+func TestUnsupportedWidgetTakesItsFailurePath(t *testing.T) {
+	const flex = `{"description": "flex", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "agent"}], "properties": {}},
+	  {"name": "agent", "type": "send-to-flex", "transitions": [{"event": "callComplete"}, {"event": "failedToEnqueue", "next": "sorry"}, {"event": "callFailure"}],
+	   "properties": {"workflow": "WW0001", "channel": "TC0001", "attributes": "{\"name\": \"{{trigger.message.From}}\"}"}},
+	  {"name": "sorry", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "Sorry, try again later."}}]}`
+	h := newHarness(t, map[string]string{"FWflex": flex})
+	r := h.text("FWflex", "SM0001", "help")
+	require.Equal(t, http.StatusOK, r.status, r.body)
 	x, path := stepsOf(t, h.engine, "FN00000001")
 	assert.Equal(t, runtime.StatusEnded, x.Status)
-	assert.Contains(t, path, "queue -failed-> sorry")
-	assert.Contains(t, x.Widgets()["queue"].(map[string]any)["error"], "not supported by the Twilio adapter yet")
+	assert.Contains(t, path, "agent -failedToEnqueue-> sorry")
+	assert.Contains(t, x.Widgets()["agent"].(map[string]any)["error"], "not supported by the Twilio adapter yet")
+	assert.Equal(t, []string{caller + " Sorry, try again later."}, bodies(h.rest.sent()))
 }
 
 const survey = `{"description": "survey", "initial_state": "Trigger", "states": [

@@ -28,10 +28,10 @@ import (
 // Adapter.Voice).
 //
 // Say (say, play, digits), Gather, Connect (<Dial>), a voicemail Record,
-// Enqueue of the live call (<Enqueue>), Redirect and Hangup are buffered;
-// Call places an outbound call through the REST API (see Adapter);
-// recording the whole call (record-call) and handing a messaging contact
-// to Flex return an error wrapping ErrUnsupported.
+// Enqueue of the live call (<Enqueue>), Redirect, Capture (<Pay>) and
+// Hangup are buffered; Call places an outbound call and RecordCall
+// records the call through the REST API; handing a contact without a
+// call to Flex returns an error wrapping ErrUnsupported.
 type Voice struct {
 	rest   *restClient
 	public string // Config.PublicURL, for the outbound calls' webhooks
@@ -43,8 +43,9 @@ type Voice struct {
 }
 
 var (
-	_ widgets.Voice    = (*Voice)(nil)
-	_ widgets.Payments = (*Voice)(nil)
+	_ widgets.Voice        = (*Voice)(nil)
+	_ widgets.Payments     = (*Voice)(nil)
+	_ widgets.CallRecorder = (*Voice)(nil)
 )
 
 type voiceBuffer struct {
@@ -151,13 +152,78 @@ func (s *Voice) Connect(ctx context.Context, _ string, d widgets.Dial) error {
 }
 
 // Record implements widgets.Voice: a voicemail is a <Record>, whose
-// action URL the webhook writes with the wait's token. Recording the
-// whole call (record-call) is not supported yet.
-func (s *Voice) Record(ctx context.Context, _ string, r widgets.Recording) error {
+// action URL the webhook writes with the wait's token; recording the call
+// is RecordCall's.
+func (s *Voice) Record(ctx context.Context, callSid string, r widgets.Recording) error {
 	if r.Mode != "voicemail" {
-		return unsupported("record "+r.Mode, "record-call")
+		_, err := s.RecordCall(ctx, callSid, r)
+		return err
 	}
 	return s.add(ctx, verb{kind: verbRecord, record: r})
+}
+
+// RecordCall implements widgets.CallRecorder (record-call): it starts
+// recording the live call through the REST API (POST
+// /Calls/{sid}/Recordings.json, with the widget's channels, trim and
+// status callback), or stops the call's current recording (POST
+// /Calls/{sid}/Recordings/Twilio.CURRENT.json, Status stopped).
+func (s *Voice) RecordCall(ctx context.Context, callSid string, r widgets.Recording) (widgets.RecordingInfo, error) {
+	if callSid == "" {
+		return widgets.RecordingInfo{}, errors.New("adapters/twilio: record-call needs a call")
+	}
+	token := ""
+	if eff, ok := widgets.EffectOf(ctx); ok {
+		token = IdempotencyToken(eff.Key)
+	}
+	rctx, cancel := detach(ctx)
+	defer cancel()
+	api := s.rest.api(rctx, token)
+	var rec *openapi.ApiV2010CallRecording
+	var err error
+	switch r.Mode {
+	case "start":
+		p := &openapi.CreateCallRecordingParams{}
+		if r.Channels != "" {
+			p.SetRecordingChannels(r.Channels)
+		}
+		if r.Trim != "" {
+			p.SetTrim(r.Trim)
+		}
+		if r.StatusCallback != "" {
+			p.SetRecordingStatusCallback(r.StatusCallback)
+			if r.StatusCallbackMethod != "" {
+				p.SetRecordingStatusCallbackMethod(r.StatusCallbackMethod)
+			}
+			if ev := strings.Fields(r.StatusCallbackEvents); len(ev) > 0 {
+				p.SetRecordingStatusCallbackEvent(ev)
+			}
+		}
+		rec, err = api.CreateCallRecording(callSid, p)
+	case "stop", "pause", "resume":
+		status := map[string]string{"stop": "stopped", "pause": "paused", "resume": "in-progress"}[r.Mode]
+		rec, err = api.UpdateCallRecording(callSid, "Twilio.CURRENT", (&openapi.UpdateCallRecordingParams{}).SetStatus(status))
+	default:
+		return widgets.RecordingInfo{}, unsupported("record "+r.Mode, "record-call")
+	}
+	if err != nil {
+		return widgets.RecordingInfo{}, fmt.Errorf("adapters/twilio: %s the call's recording: %w", r.Mode, err)
+	}
+	info := widgets.RecordingInfo{Extra: map[string]any{}}
+	if rec.Sid != nil {
+		info.Sid = *rec.Sid
+	}
+	if rec.Status != nil {
+		info.Status = *rec.Status
+	}
+	if rec.StartTime != nil {
+		if t, err := time.Parse(time.RFC1123Z, *rec.StartTime); err == nil {
+			info.StartTime = t
+		}
+	}
+	if rec.Channels != 0 {
+		info.Extra["Channels"] = float64(rec.Channels)
+	}
+	return info, nil
 }
 
 // Enqueue implements widgets.Voice: the live call is an <Enqueue> into
