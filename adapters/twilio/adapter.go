@@ -123,6 +123,10 @@ type Config struct {
 	// ReplayCacheSize is how many webhook responses are kept for Twilio's
 	// retries (default DefaultReplayCacheSize).
 	ReplayCacheSize int
+	// ReplayStore, when set, keeps webhook responses for retries across
+	// the host's instances too (see ReplayStore); without it retries are
+	// recognised by the instance that answered first only.
+	ReplayStore ReplayStore
 	// VoiceBuffers bounds the executions whose voice verbs are buffered at
 	// once (default DefaultVoiceBuffers).
 	VoiceBuffers int
@@ -185,7 +189,7 @@ func New(cfg Config) (*Adapter, error) {
 		public:    strings.TrimSuffix(cfg.PublicURL, "/"),
 		validator: twclient.NewRequestValidator(cfg.AuthToken),
 		voice:     newVoice(cfg.VoiceBuffers),
-		replay:    newReplayCache(cfg.ReplayCacheSize),
+		replay:    newReplayCache(cfg.ReplayCacheSize, cfg.ReplayStore),
 		logger:    logger,
 	}
 	rest := &restClient{
@@ -274,9 +278,12 @@ func (a *Adapter) webhook(h func(*http.Request) response) http.Handler {
 			return
 		}
 		resp, err := a.replay.do(r.Context(), r.URL.Path+"\x00"+token, func() response { return h(r) })
-		if err != nil {
+		if err != nil && resp.status == 0 {
 			write(w, textResponse(http.StatusServiceUnavailable, err.Error()))
 			return
+		}
+		if err != nil { // ran, but the response could not be kept for retries
+			a.logger.Error("adapters/twilio: a webhook's response is not kept for its retries", "path", r.URL.Path, "error", err)
 		}
 		write(w, resp)
 	})

@@ -124,8 +124,11 @@
 // tests only. Twilio retries a webhook with the same
 // I-Twilio-Idempotency-Token header: the first response to each token is
 // kept in a bounded in-memory cache (Config.ReplayCacheSize) and a retry
-// gets it again, byte for byte, without running anything. The cache is per
-// process; several instances behind a load balancer need a shared one.
+// gets it again, byte for byte, without running anything. Several
+// instances behind a load balancer give Config.ReplayStore, a store they
+// share, so that a retry reaching another instance is answered from it;
+// a store that fails to answer makes the webhook a 503, which Twilio
+// retries, rather than run a delivery twice.
 //
 // Messages are sent through the Messages API; a reply in an execution a
 // conversation's message started (widgets.Message.ConversationSid) is

@@ -3,19 +3,43 @@ package twilio
 import (
 	"container/list"
 	"context"
+	"fmt"
+	"net/http"
 	"sync"
 )
 
+// ReplayStore keeps webhook responses where every instance of a host
+// finds them (a shared cache, a database table), so that Twilio's retry
+// of a webhook that reaches another instance than the first delivery
+// gets the first response and runs nothing (Config.ReplayStore). Keep a
+// response for at least as long as Twilio retries a webhook: a day is
+// plenty.
+type ReplayStore interface {
+	// Get returns the response kept for key, false when there is none.
+	Get(ctx context.Context, key string) (Response, bool, error)
+	// Put keeps resp for key.
+	Put(ctx context.Context, key string, resp Response) error
+}
+
+// Response is a webhook's response as a ReplayStore keeps it.
+type Response struct {
+	Status      int    `json:"status"`
+	ContentType string `json:"content_type"`
+	Body        []byte `json:"body"`
+}
+
 // replayCache keeps the first response to each webhook delivery (by its
-// I-Twilio-Idempotency-Token), at most max of them, oldest dropped first.
-// A retry that arrives while the first delivery still runs waits for its
-// response. Responses with a 5xx status are not kept: nothing was saved,
-// and the retry runs again (with the same effect keys).
+// I-Twilio-Idempotency-Token), at most max of them, oldest dropped first,
+// and, when the host gives one, in its shared ReplayStore too. A retry
+// that arrives at this instance while the first delivery still runs waits
+// for its response. Responses with a 5xx status are not kept: nothing was
+// saved, and the retry runs again (with the same effect keys).
 type replayCache struct {
-	mu    sync.Mutex
-	max   int
-	m     map[string]*list.Element
-	order *list.List // of *replayEntry, oldest first
+	mu     sync.Mutex
+	max    int
+	m      map[string]*list.Element
+	order  *list.List // of *replayEntry, oldest first
+	shared ReplayStore
 }
 
 type replayEntry struct {
@@ -24,8 +48,8 @@ type replayEntry struct {
 	resp response
 }
 
-func newReplayCache(max int) *replayCache {
-	return &replayCache{max: max, m: map[string]*list.Element{}, order: list.New()}
+func newReplayCache(max int, shared ReplayStore) *replayCache {
+	return &replayCache{max: max, m: map[string]*list.Element{}, order: list.New(), shared: shared}
 }
 
 // do returns the response kept for key, or runs f and keeps its response.
@@ -53,6 +77,7 @@ func (c *replayCache) do(ctx context.Context, key string, f func() response) (re
 	c.mu.Unlock()
 
 	completed := false
+	var err error
 	defer func() {
 		if !completed {
 			e.resp = textResponse(500, "the webhook's handler panicked")
@@ -62,9 +87,33 @@ func (c *replayCache) do(ctx context.Context, key string, f func() response) (re
 		}
 		close(e.done)
 	}()
-	e.resp = f()
+	e.resp, err = c.sharedOrRun(ctx, key, f)
 	completed = true
-	return e.resp, nil
+	return e.resp, err
+}
+
+// sharedOrRun returns the response the shared store keeps for key, or
+// runs f and keeps its response there. A store that fails to answer is a
+// 503, which Twilio retries: running f without knowing could run a
+// delivery twice.
+func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() response) (response, error) {
+	if c.shared == nil {
+		return f(), nil
+	}
+	kept, ok, err := c.shared.Get(ctx, key)
+	if err != nil {
+		return textResponse(http.StatusServiceUnavailable, "the replay store failed: "+err.Error()), nil
+	}
+	if ok {
+		return response{status: kept.Status, contentType: kept.ContentType, body: kept.Body}, nil
+	}
+	resp := f()
+	if resp.status < 500 {
+		if err := c.shared.Put(ctx, key, Response{Status: resp.status, ContentType: resp.contentType, Body: resp.body}); err != nil {
+			return resp, fmt.Errorf("keep the response in the replay store: %w", err)
+		}
+	}
+	return resp, nil
 }
 
 // drop forgets e if it is still key's entry.
