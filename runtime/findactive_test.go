@@ -34,6 +34,7 @@ func TestFindActiveFindsTheSessionsExecution(t *testing.T) {
 	stranger.Contact = "+15550002222"
 	_, err = h.engine.FindActive(ctx, stranger)
 	assert.ErrorIs(t, err, runtime.ErrNotFound)
+	assert.NotContains(t, err.Error(), stranger.Contact, "the contact's address stays out of the error")
 
 	y := h.start(t, call("FWconc"))
 	id, err = h.engine.FindActive(ctx, call("FWconc"))
@@ -57,5 +58,32 @@ func TestFindActiveFindsTheSessionsExecution(t *testing.T) {
 	_, err = h.engine.FindActive(ctx, bad)
 	assert.ErrorIs(t, err, runtime.ErrRefused)
 	_, err = h.engine.FindActive(ctx, call("FWnowhere"))
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, runtime.ErrRefused, "an unknown flow is the caller's mistake")
+	assert.NotErrorIs(t, err, runtime.ErrNotFound, "an unknown flow must not read as a session without an execution")
+	assert.Contains(t, err.Error(), "FWnowhere")
+}
+
+// Settled reads an execution only once no run holds it: while its lock
+// is held it waits (here until its context gives up), and after that it
+// returns what the run saved.
+func TestSettledWaitsForTheRunningRun(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+
+	release, err := h.engine.Store().Lock(ctx, "execution "+x.ID) // what a run holds
+	require.NoError(t, err)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = h.engine.Settled(cancelled, x.ID)
+	assert.ErrorIs(t, err, context.Canceled, "Settled must wait for the run's lock")
+	release()
+
+	got, err := h.engine.Settled(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, x.ID, got.ID)
+	require.NotNil(t, got.Wait)
+	assert.Equal(t, x.Wait.Token, got.Wait.Token)
+	_, err = h.engine.Settled(ctx, "nope")
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
 }

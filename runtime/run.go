@@ -85,7 +85,8 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 // execution for a callback that does not name it, such as a call's status
 // callback, through the store rather than an index of its own. It returns
 // an error wrapping ErrNotFound when there is none, or when req names no
-// session (a subflow's start).
+// session (a subflow's start), and one wrapping ErrRefused, not
+// ErrNotFound, when req's flow is unknown.
 func (e *Engine) FindActive(ctx context.Context, req StartRequest) (_ string, err error) {
 	defer e.contain("find active", &err)
 	if err := e.Err(); err != nil {
@@ -95,6 +96,11 @@ func (e *Engine) FindActive(ctx context.Context, req StartRequest) (_ string, er
 		return "", err
 	}
 	r, err := e.resolveStart(ctx, &req)
+	if errors.Is(err, ErrNotFound) {
+		// No such flow is the caller's mistake, not "no execution": it
+		// must not read as a session without an active execution.
+		return "", fmt.Errorf("runtime: find active: %v: %w", err, ErrRefused)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -108,7 +114,8 @@ func (e *Engine) FindActive(ctx context.Context, req StartRequest) (_ string, er
 	}
 	id, err := e.store.FindActive(ctx, key)
 	if err != nil {
-		return "", fmt.Errorf("runtime: find active %s: %w", key, err)
+		// The key holds the contact's address: it stays out of the error.
+		return "", fmt.Errorf("runtime: find active in flow %s: %w", req.FlowSid, err)
 	}
 	return id, nil
 }
@@ -707,6 +714,21 @@ func (e *Engine) Get(ctx context.Context, id string) (_ *Execution, err error) {
 	return e.load(ctx, id)
 }
 
+// Settled is Get once no start, resume or end runs the execution: it
+// waits for the execution's lock (Store.Lock, bounded by ctx), so that a
+// callback racing the run that will wait for it (an outbound call
+// answered, or busy, before the step that placed it is saved) sees that
+// run's wait. It does not keep the lock: hand the wait's token to Resume.
+func (e *Engine) Settled(ctx context.Context, id string) (_ *Execution, err error) {
+	defer e.contain("settled", &err)
+	release, err := e.lock(ctx, "execution "+id)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return e.load(ctx, id)
+}
+
 // Expire delivers timeout to waits past their deadline and ends executions
 // past their lifetime. It returns how many executions it changed. An
 // execution resumed by someone else meanwhile is skipped; one that cannot
@@ -1073,7 +1095,7 @@ func (r *run) take(st *pstate, res *widgets.Result) bool {
 		}
 	}
 	if st.wtype != nil {
-		if slices.Contains(st.wtype.EndsCallOn, res.Event) {
+		if !res.KeepsCall && slices.Contains(st.wtype.EndsCallOn, res.Event) {
 			x.Call.Live = false
 		}
 		if slices.Contains(st.wtype.ProvidesCallOn, res.Event) {

@@ -92,6 +92,11 @@ type Result struct {
 	Enter *Enter
 	// Return pops the current module frame through a module exit.
 	Return *Return
+	// KeepsCall, with an Event in the type's EndsCallOn, says the call is
+	// still connected after all, so the flow keeps it: an enqueued call
+	// that left the queue through <Leave>, or whose agent hung up first,
+	// comes back to the flow (Twilio reports CallStatus in-progress).
+	KeepsCall bool
 	// Outputs are stored as widgets.NAME.* for later steps. Values should
 	// be JSON-like (string, float64, bool, nil, []any, map[string]any);
 	// others are converted. The engine takes ownership of the map: return

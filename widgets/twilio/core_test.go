@@ -694,6 +694,33 @@ func TestSendMessage(t *testing.T) {
 	assert.Len(t, m.sent, 1)
 }
 
+// In an execution a conversation's message started, a reply to the
+// contact goes into that conversation: no recipient, or the contact's
+// address as Studio's exports write it ({{contact.channel.address}}); a
+// message to someone else, or on a named channel, does not.
+func TestSendMessageRepliesIntoTheConversation(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		props map[string]any
+		want  string
+	}{
+		{"no recipient", map[string]any{"body": "hi"}, "CH1"},
+		{"the contact, as exports write it", map[string]any{"body": "hi", "to": "{{contact.channel.address}}", "channel": "{{trigger.message.ChannelSid}}"}, "CH1"},
+		{"someone else", map[string]any{"body": "hi", "to": "+15550004444"}, ""},
+		{"a named channel", map[string]any{"body": "hi", "channel": "whatsapp"}, ""},
+	} {
+		s, m := messagingServices()
+		sc := newStep(s).Messaging().Set("trigger.conversation.ConversationSid", "CH1")
+		run(t, mustCompile(t, "send-message", tt.props), sc)
+		require.Len(t, m.sent, 1, tt.name)
+		assert.Equal(t, tt.want, m.sent[0].ConversationSid, tt.name)
+	}
+	s, m := messagingServices() // not started by a conversation
+	run(t, mustCompile(t, "send-message", map[string]any{"body": "hi"}), newStep(s).Messaging())
+	require.Len(t, m.sent, 1)
+	assert.Empty(t, m.sent[0].ConversationSid)
+}
+
 func TestSendMessageFailures(t *testing.T) {
 	n := mustCompile(t, "send-message", map[string]any{"body": "Hi {{flow.variables.name}}"})
 	s, m := messagingServices()

@@ -44,8 +44,9 @@ const (
 //   - wait_url, wait_url_method (GET or POST, default POST, as TwiML
 //     <Enqueue>'s waitUrlMethod): the hold music TwiML.
 //
-// Events: callComplete (the call left the queue after being bridged and
-// ended: the call is over, see EndsCallOn), failedToEnqueue (also taken
+// Events: callComplete (the call left the queue: over, see EndsCallOn,
+// unless the host reports CallStatus in-progress, when the flow keeps the
+// call), failedToEnqueue (also taken
 // when the voice service refuses, or the rendered task_attributes are not
 // a JSON object, with an error output), callFailure.
 //
@@ -182,6 +183,13 @@ func (n *enqueueNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	}}, nil
 }
 
+// Resume takes the host's outcome. callComplete ends the call unless the
+// host reports it still connected (CallStatus in-progress: the caller
+// left the queue through <Leave>, or stayed on after the bridged party
+// hung up), when the flow goes on with it, as Studio regains control of
+// the call.
 func (n *enqueueNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
-	return widgets.Outcome(ev), nil
+	res := widgets.Outcome(ev)
+	res.KeepsCall = ev.Name == "callComplete" && widgets.DataString(ev.Data, "CallStatus") == "in-progress"
+	return res, nil
 }

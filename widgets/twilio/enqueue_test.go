@@ -139,10 +139,20 @@ func TestEnqueueOutcomes(t *testing.T) {
 		} {
 			res := resume(t, n, newStep(s), ev)
 			assert.Equal(t, ev.Name, res.Event)
+			assert.False(t, res.KeepsCall, "%s %v: the call is over", ev.Name, ev.Data)
 			if ev.Data != nil {
 				assert.Equal(t, ev.Data, res.Outputs)
 			}
 		}
+		// A caller who left the queue through <Leave>, or stayed on after
+		// the agent hung up, is still on the line: the flow keeps the call.
+		for _, qr := range []string{"leave", "bridged"} {
+			res := resume(t, n, newStep(s), widgets.Event{Name: "callComplete", Data: map[string]any{"QueueResult": qr, "CallStatus": "in-progress"}})
+			assert.Equal(t, "callComplete", res.Event)
+			assert.True(t, res.KeepsCall, "%s %s, call in progress", typ, qr)
+		}
+		res := resume(t, n, newStep(s), widgets.Event{Name: "callComplete", Data: map[string]any{"QueueResult": "hangup", "CallStatus": "completed"}})
+		assert.False(t, res.KeepsCall, "a caller who hung up in the queue")
 	}
 }
 

@@ -55,13 +55,14 @@ func (mp *messageProps) render(sc widgets.StepContext) (widgets.Message, error) 
 	}
 	if m.To == "" {
 		m.To = sc.ContactAddress()
-		// In an execution a conversation's message started, a reply
-		// that names neither recipient nor channel goes into that
-		// conversation, as Studio's does.
-		if m.Channel == "" {
-			if sid, ok := sc.Lookup("trigger.conversation.ConversationSid"); ok {
-				m.ConversationSid, _ = sid.(string)
-			}
+	}
+	// In an execution a conversation's message started, a reply to the
+	// contact (no recipient, or {{contact.channel.address}} as Studio's
+	// exports write it) that names no channel goes into that
+	// conversation, as Studio's does.
+	if m.Channel == "" && m.To == sc.ContactAddress() {
+		if sid, ok := sc.Lookup("trigger.conversation.ConversationSid"); ok {
+			m.ConversationSid, _ = sid.(string)
 		}
 	}
 	return m, nil
