@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -209,8 +210,9 @@ func (a *Adapter) Messaging() *Messaging { return a.messaging }
 
 // Services returns a copy of base (nil for none) with the adapter's Voice
 // and Messaging services, its Voice as the Payments service unless base
-// has one, and, when Config.FunctionURLs maps any, its
-// Functions in front of base's, for runtime.WithServices.
+// has one, and, when Config.FunctionURLs maps any, its Functions
+// behind base's (base's are asked first; a function they do not handle
+// goes to the URL its sid maps to), for runtime.WithServices.
 func (a *Adapter) Services(base *widgets.Services) *widgets.Services {
 	s := &widgets.Services{}
 	if base != nil {
@@ -277,13 +279,13 @@ func (a *Adapter) webhook(h func(*http.Request) response) http.Handler {
 			write(w, h(r))
 			return
 		}
-		resp, err := a.replay.do(r.Context(), r.URL.Path+"\x00"+token, func() response { return h(r) })
-		if err != nil && resp.status == 0 {
-			write(w, textResponse(http.StatusServiceUnavailable, err.Error()))
+		resp, err := a.replay.do(r.Context(), replayKey(r.URL.Path, token), func() response { return h(r) })
+		if err != nil && resp.status == 0 { // the request's context ended while a first delivery ran
+			write(w, textResponse(http.StatusServiceUnavailable, "the first delivery of this webhook is still running"))
 			return
 		}
-		if err != nil { // ran, but the response could not be kept for retries
-			a.logger.Error("adapters/twilio: a webhook's response is not kept for its retries", "path", r.URL.Path, "error", err)
+		if err != nil {
+			a.logger.Error("adapters/twilio: webhook retries", "path", r.URL.Path, "error", err)
 		}
 		write(w, resp)
 	})
@@ -314,7 +316,12 @@ func (a *Adapter) signed(r *http.Request) bool {
 	}
 	params := make(map[string]string, len(r.PostForm))
 	for k, v := range r.PostForm {
-		params[k] = strings.Join(v, "") // Twilio signs each value after its key; joined, one key's values sign alike
+		// The validator signs each key followed by its value; a repeated
+		// key is signed before each of its values, sorted (Signature), so
+		// its values are joined with the key between them.
+		v = slices.Clone(v)
+		slices.Sort(v)
+		params[k] = strings.Join(v, k)
 	}
 	return a.validator.Validate(a.webhookURL(r), params, sig)
 }

@@ -307,7 +307,7 @@ func TestVoicemailRecordsAndEachOutcome(t *testing.T) {
 	c := h.dial("CA0001", "FWvm")
 	assert.Equal(t, []string{
 		`Say "Leave a message after the beep."`,
-		"Record finishOnKey= maxLength=120 playBeep=true timeout=5 transcribe=true transcribeCallback=https://acme.example/transcripts trim=do-not-trim",
+		"Record maxLength=120 playBeep=true timeout=5 transcribe=true transcribeCallback=https://acme.example/transcripts trim=do-not-trim",
 		`Redirect "` + h.server.URL + twilio.PathVoiceRecord + `?empty=true&execution=FN00000001&token=1"`,
 	}, lines(c.doc))
 	rec, ok := find(c.doc, "Record")

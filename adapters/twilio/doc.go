@@ -57,8 +57,8 @@
 //     still on the line, and hangup when the caller's call is over;
 //     DialCallStatus, DialCallDuration, DialCallSid, DialBridged and
 //     RecordingUrl are the data.
-//   - record-voicemail: a <Record> (timeout, maxLength, finishOnKey,
-//     playBeep, trim, transcribe) whose action delivers recordingComplete
+//   - record-voicemail: a <Record> (timeout, maxLength, finishOnKey when
+//     the widget names keys, playBeep, trim, transcribe) whose action delivers recordingComplete
 //     with RecordingUrl, RecordingDuration, RecordingSid and Digits, or
 //     hangup when the caller hung up while recording; Twilio requests no
 //     action for an empty recording and goes on to the next verb, so a
@@ -67,17 +67,22 @@
 //     named queue (waitUrl, waitUrlMethod), or into the TaskRouter
 //     workflow with a <Task> of the widget's attributes, priority and
 //     timeout; its action delivers failedToEnqueue for QueueResult
-//     queue-full, callFailure for error, system-error and
-//     redirect-failed, and callComplete otherwise (bridged, hangup,
-//     leave ...), with QueueResult, QueueSid, QueueTime ... as the data.
+//     queue-full, callFailure for system-error, and callComplete
+//     otherwise (bridged, hangup, leave, error ...), as Studio's Enqueue
+//     Call widget documents, with QueueResult, QueueSid, QueueTime ... as
+//     the data. A caller still on the line (CallStatus in-progress: it
+//     left through <Leave>, or the agent hung up first) stays with the
+//     flow, whose next voice steps are the call's TwiML.
 //   - make-outgoing-call: the call is created through the REST API (with
 //     answering-machine detection and the widget's other options) with an
 //     answer webhook and a status callback that name the execution; the
 //     answer delivers answered (answeredByMachine for a machine, where the
 //     widget has that event) and the flow's next voice steps are the
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
-//     busy, noAnswer or failed. A callback for a call its execution no
-//     longer waits for runs nothing (an answer is hung up).
+//     busy, noAnswer or failed. Both wait for the run that placed the
+//     call to be saved (runtime.Engine.Settled), since Twilio may call
+//     back first. A callback for a call its execution no longer waits for
+//     runs nothing (an answer is hung up).
 //   - record-call: recording the live call starts through the REST API
 //     (POST /Calls/{sid}/Recordings.json, with channels, trim and the
 //     status callback) and stops by updating its current recording; the
@@ -95,21 +100,32 @@
 //     there returns the call to the flow with a <Redirect> to
 //     {PublicURL}/voice/return (with the number's ?flow=), which delivers
 //     return with the request's parameters as the data; a call returned
-//     to an execution no longer waiting for it is hung up.
+//     to an execution no longer waiting for it is hung up. The execution
+//     is found as the call's session: an incoming call's by its From and
+//     To, an outbound call's (Direction outbound-api) by its To, the
+//     contact, and From, the number the REST request started the flow
+//     from; a return URL may name it instead (?execution=).
 //   - A timeout that no webhook is waiting for (the call is with the
 //     external TwiML of a redirect, say): the expiry pass delivers it,
 //     and ExpiryWorker.OnChanged = Adapter.PushAfterExpiry(engine) hands
 //     what the flow then does to the live call, updating it through the
-//     REST API with the TwiML.
+//     REST API with the TwiML. That includes a gather whose input never
+//     came back within its timeout plus widgets/twilio.GatherGrace: the
+//     pushed TwiML replaces the stuck verb, so the call and the execution
+//     agree again.
 //   - run-function by function sid: Config.FunctionURLs maps a sid to the
 //     URL the adapter POSTs the state's parameters to, signed with
 //     X-Twilio-Signature (Functions); a function it does not map is left
 //     to the host's services and the widget's own POST to its url.
 //   - The end of the flow hangs up, and the call status callback: a
 //     completed, busy, failed or no-answer call delivers hangup where the
-//     wait accepts it and otherwise ends the execution. An inbound call's
-//     execution is found through the engine (runtime.Engine.FindActive),
-//     not an index of the adapter's.
+//     wait accepts it and otherwise ends the execution; an execution that
+//     is done with the call already (it took an event that ended the
+//     call, such as a <Dial> action's hangup, and goes on by message) is
+//     left alone. An inbound call's execution is found through the
+//     engine (runtime.Engine.FindActive), not an index of the adapter's;
+//     a ?flow= the engine does not know is refused (409), not taken for
+//     "no execution".
 //
 // Handing a contact without a call to Flex (send-to-flex from a message,
 // which needs Flex's Interactions API) is not served yet: it fails with an
@@ -127,8 +143,9 @@
 // gets it again, byte for byte, without running anything. Several
 // instances behind a load balancer give Config.ReplayStore, a store they
 // share, so that a retry reaching another instance is answered from it;
-// a store that fails to answer makes the webhook a 503, which Twilio
-// retries, rather than run a delivery twice.
+// a store that fails to answer makes the webhook a 503 rather than run a
+// delivery twice (Twilio retries a 5xx only where the webhook URL's
+// connection overrides ask it to).
 //
 // Messages are sent through the Messages API; a reply in an execution a
 // conversation's message started (widgets.Message.ConversationSid) is

@@ -44,7 +44,7 @@ func Example() {
 	form := url.Values{"CallSid": {"CA1"}, "From": {"+15551230000"}, "To": {"+15559870000"}, "CallStatus": {"ringing"}}
 	req := httptest.NewRequest(http.MethodPost, twilio.PathVoiceIncoming, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(twilio.HeaderSignature, sign("your auth token", "https://ivr.example.com/twilio"+twilio.PathVoiceIncoming, form))
+	req.Header.Set(twilio.HeaderSignature, twilio.Signature("your auth token", "https://ivr.example.com/twilio"+twilio.PathVoiceIncoming, form))
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, req)
 	fmt.Println(rec.Code)

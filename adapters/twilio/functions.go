@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -71,7 +72,8 @@ func (f *Functions) Invoke(ctx context.Context, c widgets.FunctionCall) (widgets
 // Signature computes X-Twilio-Signature for a form POST to u as Twilio
 // does (and as the adapter checks webhooks): the base64 HMAC-SHA1, keyed
 // by the auth token, of the URL followed by each parameter's name and
-// value, sorted by name.
+// value, sorted by name, and a repeated parameter's name before each of
+// its values, sorted (as Twilio's helper libraries compute it).
 func Signature(authToken, u string, form url.Values) string {
 	keys := make([]string, 0, len(form))
 	for k := range form {
@@ -81,7 +83,9 @@ func Signature(authToken, u string, form url.Values) string {
 	var b strings.Builder
 	b.WriteString(u)
 	for _, k := range keys {
-		for _, v := range form[k] {
+		values := slices.Clone(form[k])
+		slices.Sort(values)
+		for _, v := range values {
 			b.WriteString(k)
 			b.WriteString(v)
 		}

@@ -1,10 +1,14 @@
 package twilio_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,6 +31,36 @@ func TestSignatureIsTwilios(t *testing.T) {
 	v := twclient.NewRequestValidator(testToken)
 	assert.True(t, v.Validate(u, params, sig))
 	assert.False(t, v.Validate(u, params, twilio.Signature("another-token", u, form)))
+
+	// A repeated parameter: its name before each of its values, sorted,
+	// whatever order the form holds them in.
+	repeated := url.Values{"Digits": {"1"}, "Tag": {"b", "a"}}
+	mac := hmac.New(sha1.New, []byte(testToken))
+	mac.Write([]byte(u + "Digits1" + "Taga" + "Tagb"))
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	assert.Equal(t, want, twilio.Signature(testToken, u, repeated))
+	assert.Equal(t, want, twilio.Signature(testToken, u, url.Values{"Tag": {"a", "b"}, "Digits": {"1"}}))
+}
+
+// A webhook with a repeated parameter, signed as Twilio signs it, is
+// accepted; the same signature over other values is not.
+func TestWebhookWithARepeatedParameterIsChecked(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWivr": ivr})
+	form := url.Values{"AccountSid": {testAccount}, "CallSid": {"CA0009"}, "CallStatus": {"ringing"}, "Tag": {"b", "a"}}
+	r := h.post(twilio.PathVoiceStatus, form, "", testToken)
+	assert.Equal(t, http.StatusOK, r.status, r.body)
+
+	sig := twilio.Signature(testToken, h.server.URL+twilio.PathVoiceStatus, form)
+	form.Set("Tag", "ab") // what joining the values would sign alike
+	req, err := http.NewRequest(http.MethodPost, h.server.URL+twilio.PathVoiceStatus, strings.NewReader(form.Encode()))
+	assert.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(twilio.HeaderSignature, sig)
+	resp, err := http.DefaultClient.Do(req)
+	if assert.NoError(t, err) {
+		resp.Body.Close()
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	}
 }
 
 // A function given by sid only (its url a deployment placeholder) runs at

@@ -1,6 +1,7 @@
 package twilio_test
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -45,6 +46,10 @@ type fakeREST struct {
 	updates  []placed // calls and recordings updated: Sid is "CA.../" or "CA.../Recordings..."
 
 	byToken map[string]string
+	// onCall, when set, is run on a goroutine of its own for each call
+	// created, as Twilio goes on with a call once it has answered the
+	// request that created it.
+	onCall func(sid string, form url.Values)
 }
 
 // placed is one outbound call the fake REST API was asked to create.
@@ -105,6 +110,9 @@ func (f *fakeREST) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/Calls.json") {
 			sid = fmt.Sprintf("CA%032d", len(f.calls)+1)
 			f.calls = append(f.calls, placed{Sid: sid, Form: r.PostForm, Token: token})
+			if f.onCall != nil {
+				go f.onCall(sid, r.PostForm)
+			}
 		} else if conversation {
 			f.messages = append(f.messages, sent{To: strings.Split(r.URL.Path, "/")[3], From: r.PostForm.Get("Author"), Body: r.PostForm.Get("Body"), Token: token})
 			sid = fmt.Sprintf("IM%032d", len(f.messages))
@@ -137,7 +145,49 @@ type harness struct {
 	adapter *twilio.Adapter
 	server  *httptest.Server
 	rest    *fakeREST
+	store   *faultyStore
 	tokens  int
+}
+
+// faultyStore is the engine's store, whose saves fail while fail is set.
+// A test may also watch the locks asked for (locks, sent each key before
+// it waits, dropped when full) and hold saves back (beforeSave); both are
+// set before the test's requests start.
+type faultyStore struct {
+	runtime.Store
+	mu         sync.Mutex
+	fail       error
+	locks      chan string
+	beforeSave func()
+}
+
+func (s *faultyStore) Lock(ctx context.Context, key string) (func(), error) {
+	if s.locks != nil {
+		select {
+		case s.locks <- key:
+		default:
+		}
+	}
+	return s.Store.Lock(ctx, key)
+}
+
+func (s *faultyStore) setFail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
+}
+
+func (s *faultyStore) Save(ctx context.Context, x *runtime.Execution) error {
+	if s.beforeSave != nil {
+		s.beforeSave()
+	}
+	s.mu.Lock()
+	err := s.fail
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.Store.Save(ctx, x)
 }
 
 func newHarness(t *testing.T, flows map[string]string) *harness {
@@ -156,7 +206,8 @@ func newHarnessWith(t *testing.T, flows map[string]string, base *widgets.Service
 // edited by edit.
 func newHarnessConfig(t *testing.T, flows map[string]string, base *widgets.Services, edit func(*twilio.Config)) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)), rest: &fakeREST{}}
+	h := &harness{t: t, clock: runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)), rest: &fakeREST{},
+		store: &faultyStore{Store: runtime.NewMemoryStore()}}
 	api := httptest.NewServer(h.rest)
 	t.Cleanup(api.Close)
 	h.server = httptest.NewUnstartedServer(nil)
@@ -184,6 +235,7 @@ func newHarnessConfig(t *testing.T, flows map[string]string, base *widgets.Servi
 		runtime.WithServices(a.Services(base)),
 		runtime.WithIDs(runtime.SequentialIDs()),
 		runtime.WithClock(h.clock.Now),
+		runtime.WithStore(h.store),
 	)
 	h.server.Config.Handler = a.Handler(h.engine)
 	return h
@@ -204,24 +256,35 @@ type reply struct {
 // given.
 func (h *harness) post(u string, form url.Values, idem string, signToken string) reply {
 	h.t.Helper()
-	if !strings.HasPrefix(u, "http") {
-		u = h.server.URL + u
-	}
 	if idem == "" {
 		h.tokens++
 		idem = fmt.Sprintf("idem-%d", h.tokens)
 	}
-	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	r, err := h.send(u, form, idem, signToken)
 	require.NoError(h.t, err)
+	return r
+}
+
+// send is post for any goroutine: it reports what went wrong instead of
+// failing the test.
+func (h *harness) send(u string, form url.Values, idem string, signToken string) (reply, error) {
+	if !strings.HasPrefix(u, "http") {
+		u = h.server.URL + u
+	}
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return reply{}, err
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(twilio.HeaderSignature, sign(signToken, u, form))
 	req.Header.Set(twilio.HeaderIdempotencyToken, idem)
 	resp, err := h.server.Client().Do(req)
-	require.NoError(h.t, err)
+	if err != nil {
+		return reply{}, err
+	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return reply{status: resp.StatusCode, body: string(body)}
+	return reply{status: resp.StatusCode, body: string(body)}, err
 }
 
 // node is a parsed TwiML element.
@@ -367,7 +430,6 @@ func (c *call) dialled(outcome url.Values, callerHungUp bool) []string {
 	form.Set("CallStatus", "in-progress")
 	if callerHungUp {
 		form.Set("CallStatus", "completed")
-		c.done = true // Twilio ignores the answer; the call is over
 	}
 	for k, v := range outcome {
 		form[k] = v
@@ -375,7 +437,10 @@ func (c *call) dialled(outcome url.Values, callerHungUp bool) []string {
 	r := c.h.post(d.attr("action"), form, "", testToken)
 	require.Equal(c.h.t, http.StatusOK, r.status, r.body)
 	if callerHungUp {
+		// Twilio ignores the answer, and posts the call's status
+		// callback: the call is over.
 		c.doc = parseTwiML(c.h.t, r.body)
+		c.hangup()
 	} else {
 		c.follow(r.body)
 	}

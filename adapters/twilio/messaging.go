@@ -166,7 +166,8 @@ func (a *Adapter) messagingIncoming(e *runtime.Engine, r *http.Request) response
 // while net/http keeps touching a request's context after Do returns (its
 // transport unregisters the request's cancellation from a goroutine of
 // its own): handed the step's context directly, that is a data race.
-// stop, synchronous, ends every tie to ctx before Send returns.
+// The returned cancel, synchronous, ends every tie to ctx: call it before
+// the service call (Send, Call, RecordCall ...) returns.
 func detach(ctx context.Context) (context.Context, context.CancelFunc) {
 	c, cancelDeadline := context.Background(), context.CancelFunc(func() {})
 	if d, ok := ctx.Deadline(); ok {

@@ -3,9 +3,12 @@ package twilio
 import (
 	"container/list"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // ReplayStore keeps webhook responses where every instance of a host
@@ -14,11 +17,33 @@ import (
 // gets the first response and runs nothing (Config.ReplayStore). Keep a
 // response for at least as long as Twilio retries a webhook: a day is
 // plenty.
+//
+// Keys are 64 hexadecimal digits (a SHA-256 of the webhook's path and
+// its I-Twilio-Idempotency-Token). There is no claim step: a retry that
+// reaches another instance while the first delivery still runs there
+// finds nothing kept and runs too; the engine's wait tokens and one
+// execution per session make that second run refuse what the first one
+// did (a 409), it does not repeat it.
+//
+// A store that fails to answer Get makes the webhook a 503 with nothing
+// run: Twilio retries it only where the webhook URL's connection
+// overrides ask for retries, and otherwise reports the error (error
+// 11200). A failed Put is logged; the response is still sent.
 type ReplayStore interface {
 	// Get returns the response kept for key, false when there is none.
 	Get(ctx context.Context, key string) (Response, bool, error)
-	// Put keeps resp for key.
+	// Put keeps resp for key. Its context is not the request's: it
+	// outlives a caller that went away, bounded by replayPutTimeout.
 	Put(ctx context.Context, key string, resp Response) error
+}
+
+// replayPutTimeout bounds ReplayStore.Put.
+const replayPutTimeout = 5 * time.Second
+
+// replayKey is the key of webhook path's delivery token.
+func replayKey(path, token string) string {
+	sum := sha256.Sum256([]byte(path + "\x00" + token))
+	return hex.EncodeToString(sum[:])
 }
 
 // Response is a webhook's response as a ReplayStore keeps it.
@@ -93,23 +118,30 @@ func (c *replayCache) do(ctx context.Context, key string, f func() response) (re
 }
 
 // sharedOrRun returns the response the shared store keeps for key, or
-// runs f and keeps its response there. A store that fails to answer is a
-// 503, which Twilio retries: running f without knowing could run a
-// delivery twice.
+// runs f and keeps its response there. A store that fails to answer, or
+// answers something no webhook responded, is a 503 and runs nothing:
+// running f without knowing could run a delivery twice (a message
+// retried into the reply wait the first delivery's run set up). The
+// store's error is returned for the log, never written to Twilio.
 func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() response) (response, error) {
 	if c.shared == nil {
 		return f(), nil
 	}
 	kept, ok, err := c.shared.Get(ctx, key)
+	if err == nil && ok && (kept.Status < 100 || kept.Status > 999) {
+		err = fmt.Errorf("it kept status %d", kept.Status)
+	}
 	if err != nil {
-		return textResponse(http.StatusServiceUnavailable, "the replay store failed: "+err.Error()), nil
+		return textResponse(http.StatusServiceUnavailable, "the replay store failed"), fmt.Errorf("replay store: %w", err)
 	}
 	if ok {
 		return response{status: kept.Status, contentType: kept.ContentType, body: kept.Body}, nil
 	}
 	resp := f()
 	if resp.status < 500 {
-		if err := c.shared.Put(ctx, key, Response{Status: resp.status, ContentType: resp.contentType, Body: resp.body}); err != nil {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
+		defer cancel()
+		if err := c.shared.Put(pctx, key, Response{Status: resp.status, ContentType: resp.contentType, Body: resp.body}); err != nil {
 			return resp, fmt.Errorf("keep the response in the replay store: %w", err)
 		}
 	}

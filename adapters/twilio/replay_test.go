@@ -2,6 +2,8 @@ package twilio_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -21,9 +23,11 @@ import (
 
 // mapReplay is a ReplayStore shared by the instances of a test.
 type mapReplay struct {
-	mu   sync.Mutex
-	m    map[string]twilio.Response
-	fail error
+	mu      sync.Mutex
+	m       map[string]twilio.Response
+	fail    error // Get's
+	putFail error
+	putCtx  []error // each Put's context's error when it was called
 }
 
 func (s *mapReplay) Get(_ context.Context, key string) (twilio.Response, bool, error) {
@@ -36,9 +40,13 @@ func (s *mapReplay) Get(_ context.Context, key string) (twilio.Response, bool, e
 	return r, ok, nil
 }
 
-func (s *mapReplay) Put(_ context.Context, key string, r twilio.Response) error {
+func (s *mapReplay) Put(ctx context.Context, key string, r twilio.Response) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.putCtx = append(s.putCtx, ctx.Err())
+	if s.putFail != nil {
+		return s.putFail
+	}
 	if s.m == nil {
 		s.m = map[string]twilio.Response{}
 	}
@@ -89,12 +97,61 @@ func TestARetryReachingAnotherInstanceRunsNothing(t *testing.T) {
 	_, after := stepsOf(t, h.engine, "FN00000001")
 	assert.Equal(t, before, after, "nothing ran again")
 
-	// A store that cannot answer is a 503 Twilio retries; nothing runs.
-	shared.fail = errors.New("cache down")
+	// Keys are opaque: 64 hex digits, whatever the token holds.
+	shared.mu.Lock()
+	for k := range shared.m {
+		assert.Regexp(t, `^[0-9a-f]{64}$`, k)
+	}
+	shared.mu.Unlock()
+
+	// A store that cannot answer is a 503; nothing runs, and the store's
+	// error stays in the log.
+	shared.fail = errors.New("cache down at 10.0.0.7")
 	g, _ = find(parseTwiML(t, first.body), "Gather")
 	in.Set("Digits", "1")
 	r := postB(g.attr("action"), in, "retry-2")
 	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.body)
+	assert.NotContains(t, r.body, "10.0.0.7")
 	_, after = stepsOf(t, h.engine, "FN00000001")
 	assert.Equal(t, before, after)
+
+	// A kept response no webhook could have written is a store fault too.
+	shared.fail = nil
+	sum := sha256.Sum256([]byte(twilio.PathVoiceGather + "\x00" + "retry-4")) // the key, as ReplayStore documents it
+	shared.mu.Lock()
+	shared.m[hex.EncodeToString(sum[:])] = twilio.Response{Status: 0}
+	shared.mu.Unlock()
+	r = postB(g.attr("action"), in, "retry-4")
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.body)
+	_, after = stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, before, after)
+
+	// A failed Put still answers the webhook (it ran), and is only logged.
+	shared.putFail = errors.New("cache full")
+	r = postB(g.attr("action"), in, "retry-3")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	_, after = stepsOf(t, h.engine, "FN00000001")
+	assert.Greater(t, len(after), len(before), "the keypress was taken")
+	shared.mu.Lock()
+	for _, err := range shared.putCtx {
+		assert.NoError(t, err, "Put runs on a context of its own")
+	}
+	shared.mu.Unlock()
+}
+
+// A 5xx (a store fault in the engine) is not kept: Twilio's retry runs
+// again.
+func TestAFailedWebhookIsNotKeptForItsRetry(t *testing.T) {
+	shared := &mapReplay{}
+	h := newHarnessConfig(t, map[string]string{"FWivr": ivr}, nil, func(c *twilio.Config) { c.ReplayStore = shared })
+	c := h.dial("CA0001", "FWivr")
+	g, _ := find(c.doc, "Gather")
+	in := c.params()
+	in.Set("Digits", "1")
+	h.store.setFail(errors.New("disk full"))
+	r := h.post(g.attr("action"), in, "retry-9", testToken)
+	require.Equal(t, http.StatusInternalServerError, r.status, r.body)
+	h.store.setFail(nil)
+	r = h.post(g.attr("action"), in, "retry-9", testToken)
+	assert.Equal(t, http.StatusOK, r.status, "the retry ran: %s", r.body)
 }

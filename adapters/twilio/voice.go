@@ -332,7 +332,9 @@ func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
 		return textResponse(http.StatusBadRequest, "the answer URL must carry execution, and the request CallSid")
 	}
 	ctx := r.Context()
-	x, err := e.Get(ctx, id)
+	// Settled: Twilio may request this before the run that placed the
+	// call has saved its wait.
+	x, err := e.Settled(ctx, id)
 	if err != nil {
 		return a.engineError("answer", err)
 	}
@@ -346,6 +348,13 @@ func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
 		ev.Name = "answeredByMachine"
 	}
 	x, err = e.Resume(ctx, id, ev)
+	if errors.Is(err, runtime.ErrRefused) {
+		// Another callback (the call's status, a retry) took the wait
+		// first: nothing waits for this call any more.
+		a.voice.drain(id)
+		a.logger.Warn("adapters/twilio: an answered call its execution stopped waiting for; hanging up", "execution", id, "call", callSid, "error", err)
+		return twimlResponse([]twiml.Element{twiml.VoiceHangup{}})
+	}
 	if err != nil {
 		a.voice.drain(id)
 		return a.engineError("answer", err)
@@ -439,7 +448,10 @@ func (a *Adapter) dialVerb(d widgets.Dial, id, token string) twiml.Element {
 // recordVerbs renders a voicemail: a <Record> whose action answers the
 // wait token of execution id, then a <Redirect> to the same URL marked
 // empty, which Twilio follows only when the recording was empty (it
-// requests no action then, and goes on to the next verb).
+// requests no action then, and goes on to the next verb). A widget
+// without finish_on_key (Studio's "None") writes no finishOnKey, so
+// <Record>'s own default applies: Twilio accepts only keys there
+// (warning 13613), and documents no value that no key ends.
 func (a *Adapter) recordVerbs(r widgets.Recording, id, token string) []twiml.Element {
 	q := url.Values{"execution": {id}, "token": {token}}
 	action := a.public + PathVoiceRecord + "?" + q.Encode()
@@ -541,13 +553,6 @@ func (a *Adapter) actionURL(path, id, token string) string {
 func renderTwiML(verbs []twiml.Element) ([]byte, error) {
 	doc, resp := twiml.CreateDocument()
 	twiml.AddAllVerbs(resp, verbs)
-	// twiml drops empty attributes, but a <Record> without finishOnKey
-	// ends on any key: a voicemail that no key ends says so.
-	for i, el := range resp.ChildElements() {
-		if r, ok := verbs[i].(twiml.VoiceRecord); ok && r.FinishOnKey == "" {
-			el.CreateAttr("finishOnKey", "")
-		}
-	}
 	sortAttrs(resp)
 	doc.Indent(0)
 	return doc.WriteToBytes()
@@ -569,8 +574,8 @@ func twimlResponse(verbs []twiml.Element) response {
 }
 
 // voiceResponse drains what execution x's run buffered into one TwiML
-// document. A wait this adapter answers (a gather) ends the document with
-// its <Gather>; a flow that ended, or whose call ended, hangs up; a flow
+// document. A wait this adapter answers (a gather, dial, voicemail,
+// enqueue, pay or redirect) ends the document with its verb; a flow that ended, or whose call ended, hangs up; a flow
 // that waits on the call for something this adapter cannot deliver is
 // ended, with a reason that says so, and hangs up.
 func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runtime.Execution) response {
@@ -722,16 +727,17 @@ func (a *Adapter) voiceRecord(e *runtime.Engine, r *http.Request) response {
 }
 
 // enqueueEvents are the enqueue widgets' events by the QueueResult
-// Twilio posts to the <Enqueue> action: the call could not join the
-// queue (queue-full), something failed (error, system-error,
-// redirect-failed), or it joined and left it (bridged, hangup, leave,
-// redirected, bridging-in-process).
-var enqueueEvents = map[string]string{
-	"queue-full": "failedToEnqueue", "error": "callFailure", "system-error": "callFailure", "redirect-failed": "callFailure",
-}
+// Twilio posts to the <Enqueue> action, as Studio's Enqueue Call widget
+// documents them: Failed to Enqueue for queue-full, Call Failed for
+// system-error, and Call Complete whenever else the action is requested
+// (bridged, hangup, leave, redirected, error ...).
+var enqueueEvents = map[string]string{"queue-full": "failedToEnqueue", "system-error": "callFailure"}
 
 // voiceEnqueue resumes the wait an <Enqueue> action answers, with
-// QueueResult, QueueSid, QueueTime, DequeuedCallSid ... as the data.
+// QueueResult, QueueSid, QueueTime, DequeuedCallSid, CallStatus ... as
+// the data. A caller still on the line (CallStatus in-progress: it left
+// through <Leave>, or the agent hung up first) stays with the flow after
+// callComplete, as Studio regains control of the call.
 func (a *Adapter) voiceEnqueue(e *runtime.Engine, r *http.Request) response {
 	name := enqueueEvents[r.PostForm.Get("QueueResult")]
 	if name == "" {
@@ -778,14 +784,22 @@ func (a *Adapter) voiceReturn(e *runtime.Engine, r *http.Request) response {
 
 // callExecution is the execution a call's callback is for: the one its
 // URL names (?execution=), or the call's session's, found through the
-// engine (the request's From, To and CallSid, and its ?flow=).
+// engine (the request's From, To and CallSid, and its ?flow=). An
+// outbound call (Direction outbound-api, placed by a REST-started
+// execution) is the session of its To, the contact, and its From, the
+// flow's number: the execution is found when the call's From is the
+// number the execution was started from.
 func (a *Adapter) callExecution(ctx context.Context, e *runtime.Engine, r *http.Request) (string, error) {
 	if id := r.URL.Query().Get("execution"); id != "" {
 		return id, nil
 	}
-	contact, address := runtime.TwilioAddresses(runtime.TriggerCall, r.PostForm.Get("From"), r.PostForm.Get("To"))
+	kind := runtime.TriggerCall
+	if strings.HasPrefix(r.PostForm.Get("Direction"), "outbound") {
+		kind = runtime.TriggerRequest
+	}
+	contact, address := runtime.TwilioAddresses(kind, r.PostForm.Get("From"), r.PostForm.Get("To"))
 	return e.FindActive(ctx, runtime.StartRequest{
-		FlowSid: a.flowSid(r), Trigger: runtime.TriggerCall, Contact: contact, FlowAddress: address, CallSid: r.PostForm.Get("CallSid"),
+		FlowSid: a.flowSid(r), Trigger: kind, Contact: contact, FlowAddress: address, CallSid: r.PostForm.Get("CallSid"),
 	})
 }
 
@@ -841,7 +855,8 @@ var endedCallStatus = map[string]bool{"completed": true, "busy": true, "failed":
 
 // voiceStatus handles the call status callback: a call that is over
 // delivers hangup where the execution's wait accepts it, and otherwise
-// ends the execution.
+// ends the execution; an execution already done with the call (a flow
+// going on after hangup, with messages, say) is left alone.
 func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 	callSid, status := r.PostForm.Get("CallSid"), r.PostForm.Get("CallStatus")
 	if callSid == "" {
@@ -861,8 +876,10 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 	if err != nil {
 		return a.engineError("call status", err)
 	}
-	for range 3 { // another run may change the wait between Get and Resume
-		x, err := e.Get(ctx, id)
+	for range 3 { // another run may change the wait between Settled and Resume
+		// Settled: a fast busy may arrive before the run that placed the
+		// call has saved its wait.
+		x, err := e.Settled(ctx, id)
 		if err != nil {
 			return a.engineError("call status", err)
 		}
@@ -881,7 +898,10 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 			}
 			return textResponse(http.StatusOK, "ok")
 		}
-		if x.Status != runtime.StatusActive || x.Call.Sid != callSid {
+		if x.Status != runtime.StatusActive || x.Call.Sid != callSid || !x.Call.Live {
+			// Done with the call already: an event that ended it (a
+			// <Dial> action the caller's hangup posted, say) came first,
+			// and the flow goes on without it.
 			return textResponse(http.StatusOK, "ok: the execution is done with the call")
 		}
 		if x.Wait != nil && x.Wait.Accepts("hangup") {
