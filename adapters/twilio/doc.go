@@ -57,6 +57,11 @@
 //     still on the line, and hangup when the caller's call is over;
 //     DialCallStatus, DialCallDuration, DialCallSid, DialBridged and
 //     RecordingUrl are the data.
+//   - Talkdesk's forward-to-external-number: the same <Dial>, whose
+//     action delivers the forward's events: noAnswer for a busy or
+//     unanswered number, invalidNumber when Twilio could not route to it
+//     (DialCallStatus failed), completed otherwise and whenever the
+//     caller's call is over.
 //   - record-voicemail: a <Record> (timeout, maxLength, finishOnKey when
 //     the widget names keys, playBeep, trim, transcribe) whose action delivers recordingComplete
 //     with RecordingUrl, RecordingDuration, RecordingSid and Digits, or
@@ -79,7 +84,8 @@
 //     answer delivers answered (answeredByMachine for a machine, where the
 //     widget has that event) and the flow's next voice steps are the
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
-//     busy, noAnswer or failed. Both wait for the run that placed the
+//     busy, noAnswer or failed (invalidNumber for Talkdesk's
+//     make-outbound-call, which has no failed). Both wait for the run that placed the
 //     call to be saved (runtime.Engine.Settled), since Twilio may call
 //     back first. A callback for a call its execution no longer waits for
 //     runs nothing (an answer is hung up).

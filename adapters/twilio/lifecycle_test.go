@@ -182,3 +182,51 @@ func TestAStatusCallbackForAnUnknownFlowIsRefused(t *testing.T) {
 	r = h.post(twilio.PathVoiceStatus+"?flow=FWm", form, "", testToken)
 	assert.Equal(t, http.StatusOK, r.status, "no execution for the call: %s", r.body)
 }
+
+// forward is Talkdesk's forward-to-external-number behind a Twilio number.
+const forward = `{"description": "forward", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "fwd"}], "properties": {}},
+  {"name": "fwd", "type": "forward-to-external-number", "transitions": [{"event": "completed"}, {"event": "noAnswer", "next": "sorry"}, {"event": "invalidNumber", "next": "bad"}],
+   "properties": {"to": "+15550100000", "caller_id": "touchpoint", "timeout": 25}},
+  {"name": "sorry", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "Nobody answered."}},
+  {"name": "bad", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "That number does not work."}}]}`
+
+// A forward is a <Dial>, whose outcome is the forward's own event.
+func TestATalkdeskForwardIsADial(t *testing.T) {
+	for status, want := range map[string]string{
+		"completed": "fwd -completed-> Ended", "busy": "sorry -audioComplete-> Ended",
+		"no-answer": "sorry -audioComplete-> Ended", "failed": "bad -audioComplete-> Ended",
+	} {
+		h := newHarness(t, map[string]string{"FWf": forward})
+		c := h.dial("CA0001", "FWf")
+		assert.Equal(t, []string{"Dial callerId=" + number + " timeout=25", `  Number "+15550100000"`}, lines(c.doc), status)
+		c.dialled(url.Values{"DialCallStatus": {status}}, false)
+		x, path := stepsOf(t, h.engine, "FN00000001")
+		assert.Equal(t, runtime.StatusEnded, x.Status, "%s: %s", status, x.Reason)
+		assert.Equal(t, want, path[len(path)-1], status)
+		assert.Equal(t, status, x.Widgets()["fwd"].(map[string]any)["DialCallStatus"], status)
+	}
+	// The caller hangs up while the number rings: the forward is over.
+	h := newHarness(t, map[string]string{"FWf": forward})
+	c := h.dial("CA0001", "FWf")
+	c.dialled(url.Values{"DialCallStatus": {"no-answer"}}, true)
+	_, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, "fwd -completed-> Ended", path[len(path)-1])
+}
+
+// Talkdesk's make-outbound-call has invalidNumber where Twilio's has
+// failed: a failed call takes it.
+func TestATalkdeskOutboundCallThatFailsIsAnInvalidNumber(t *testing.T) {
+	const src = `{"description": "td outbound", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "dial"}], "properties": {}},
+	  {"name": "dial", "type": "make-outbound-call", "transitions": [{"event": "answered"}, {"event": "busy"}, {"event": "noAnswer"}, {"event": "invalidNumber", "next": "text"}],
+	   "properties": {"from": "` + number + `", "to": "{{contact.channel.address}}", "ring_timeout": "20"}},
+	  {"name": "text", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "We could not call you."}}]}`
+	h := newHarness(t, map[string]string{"FWtd": src})
+	x := startOutbound(t, h, "FWtd", nil)
+	p := h.rest.placed()[0]
+	r := h.post(p.Form.Get("StatusCallback"), calledParams(p.Sid, "failed"), "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	_, path := stepsOf(t, h.engine, x.ID)
+	assert.Equal(t, []string{"Trigger -incomingRequest-> dial", "dial -invalidNumber-> text", "text -sent-> Ended"}, path)
+}

@@ -413,12 +413,11 @@ func (a *Adapter) gatherVerb(g widgets.Gather, id, token string) twiml.Element {
 	return el
 }
 
-// dialVerb renders a <Dial> whose action answers the wait token of
-// execution id: one noun for the party (several <Number>s for
-// number-multi, which Twilio rings at once).
-func (a *Adapter) dialVerb(d widgets.Dial, id, token string) twiml.Element {
+// dialVerb renders a <Dial> with action URL action: one noun for the
+// party (several <Number>s for number-multi, which Twilio rings at once).
+func (a *Adapter) dialVerb(d widgets.Dial, action string) twiml.Element {
 	el := twiml.VoiceDial{
-		Action:   a.actionURL(PathVoiceDial, id, token),
+		Action:   action,
 		Method:   http.MethodPost,
 		CallerId: d.CallerID,
 	}
@@ -593,8 +592,12 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 				gathering = true
 			}
 		case verbDial:
-			if waiting && x.Wait.Accepts("callCompleted") {
-				out = append(out, a.dialVerb(v.dial, x.ID, x.Wait.Token))
+			switch {
+			case waiting && x.Wait.Accepts("callCompleted"): // connect-call-to
+				out = append(out, a.dialVerb(v.dial, a.actionURL(PathVoiceDial, x.ID, x.Wait.Token)))
+				gathering = true
+			case waiting && x.Wait.Accepts("completed") && x.Wait.Accepts("noAnswer"): // Talkdesk's forward-to-external-number
+				out = append(out, a.dialVerb(v.dial, a.actionURL(PathVoiceDial, x.ID, x.Wait.Token)+"&forward=true"))
 				gathering = true
 			}
 		case verbEnqueue:
@@ -702,13 +705,30 @@ func (a *Adapter) answerWait(e *runtime.Engine, r *http.Request, op, name string
 // dialled leg ended and the caller is still on the line; Twilio's
 // parameters (DialCallStatus, DialCallSid, DialCallDuration, DialBridged,
 // RecordingUrl ...) are the event's data.
+//
+// A Talkdesk forward-to-external-number's <Dial> (?forward=true) takes
+// its own events: noAnswer when the number was busy or did not answer,
+// invalidNumber when Twilio could not route to it (DialCallStatus
+// failed), completed otherwise, and whenever the caller's call is over.
 func (a *Adapter) voiceDial(e *runtime.Engine, r *http.Request) response {
+	callOver := endedCallStatus[r.PostForm.Get("CallStatus")]
+	if r.URL.Query().Get("forward") == "true" {
+		name := forwardEvents[r.PostForm.Get("DialCallStatus")]
+		if name == "" || callOver {
+			name = "completed"
+		}
+		return a.answerWait(e, r, "forward", name)
+	}
 	name := "callCompleted"
-	if endedCallStatus[r.PostForm.Get("CallStatus")] {
+	if callOver {
 		name = "hangup"
 	}
 	return a.answerWait(e, r, "dial", name)
 }
+
+// forwardEvents are forward-to-external-number's events by the
+// DialCallStatus of its <Dial>, where not completed.
+var forwardEvents = map[string]string{"busy": "noAnswer", "no-answer": "noAnswer", "canceled": "noAnswer", "failed": "invalidNumber"}
 
 // voiceRecord resumes the wait a voicemail's <Record> answers:
 // recordingComplete with RecordingUrl, RecordingDuration, RecordingSid
@@ -888,6 +908,9 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 			name := placedCallEvents[status]
 			if name == "" {
 				name = "failed"
+			}
+			if name == "failed" && !w.Accepts("failed") && w.Accepts("invalidNumber") {
+				name = "invalidNumber" // Talkdesk's make-outbound-call
 			}
 			_, err = e.Resume(ctx, id, widgets.Event{Name: name, Data: formData(r), Token: w.Token})
 			if errors.Is(err, runtime.ErrRefused) {
