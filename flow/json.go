@@ -93,16 +93,27 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 	if maxBytes > 0 && len(data) > maxBytes {
 		return nil, fmt.Errorf("flow: document is %d bytes, larger than the limit of %d bytes: %w", len(data), maxBytes, ErrInvalid)
 	}
-	obj, err := decodeObject(data, "#")
-	if err != nil {
+	// One pass checks the whole document and compacts it into a copy:
+	// the definition's raw values are slices of that copy (never of the
+	// caller's buffer), already without white space between tokens.
+	var doc bytes.Buffer
+	doc.Grow(len(data))
+	if err := json.Compact(&doc, data); err != nil {
+		// encoding/json's message and offset for the syntax error.
+		var v any
+		err := json.Unmarshal(data, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return nil, syntaxError(data, se.Offset, se.Error())
 		}
-		return nil, err
+		return nil, &DecodeError{Path: "#", Msg: "expected a JSON object"}
 	}
 	if off := jsonutil.Beyond(data, MaxNestingDepth); off >= 0 {
 		return nil, syntaxError(data, int64(off)+1, fmt.Sprintf("nested deeper than %d levels", MaxNestingDepth))
+	}
+	obj, err := decodeObject(doc.Bytes(), "#")
+	if err != nil {
+		return nil, err
 	}
 	d := &Definition{}
 	if err := takeString(obj, "description", "#", &d.Description); err != nil {
@@ -125,8 +136,8 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 	// key: an absent or null "states" reads as no states.
 	d.States = []State{}
 	if raw, ok := take(obj, "states"); ok && !isNull(raw) {
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
+		items, ok := splitArray(raw)
+		if !ok {
 			return nil, &DecodeError{Path: "#/states", Msg: "expected an array of states"}
 		}
 		d.States = make([]State, len(items))
@@ -253,8 +264,8 @@ func (s *State) decode(raw json.RawMessage, path string) error {
 	}
 	s.Transitions = []Transition{}
 	if v, ok := take(obj, "transitions"); ok && !isNull(v) {
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
+		items, ok := splitArray(v)
+		if !ok {
 			return &DecodeError{Path: path + "/transitions", Msg: "expected an array of transitions"}
 		}
 		s.Transitions = make([]Transition, len(items))
@@ -270,9 +281,7 @@ func (s *State) decode(raw json.RawMessage, path string) error {
 		if err != nil {
 			return err
 		}
-		for k, p := range props {
-			s.Properties[k] = p
-		}
+		s.Properties = props // a fresh map of its own
 	}
 	s.Extra = extra(obj)
 	return nil
@@ -311,8 +320,8 @@ func (t *Transition) decode(raw json.RawMessage, path string) error {
 		return err
 	}
 	if v, ok := take(obj, "conditions"); ok && !isNull(v) {
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
+		items, ok := splitArray(v)
+		if !ok {
 			return &DecodeError{Path: path + "/conditions", Msg: "expected an array of conditions"}
 		}
 		t.Conditions = make([]Condition, len(items))
@@ -386,28 +395,58 @@ func (c *Condition) write(buf *bytes.Buffer) {
 	buf.Write(w.close())
 }
 
-// decodeObject decodes a JSON object into its members, each compacted so
-// that equal documents decode to equal bytes.
+// decodeObject decodes a JSON object into its members, as slices of
+// data; a repeated key keeps its last value, as encoding/json's. data is
+// valid compact JSON (ParseLimit compacts the whole document once,
+// first), so that equal documents decode to equal bytes.
 func decodeObject(data []byte, path string) (map[string]json.RawMessage, error) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, err
-		}
-		return nil, &DecodeError{Path: path, Msg: "expected a JSON object"}
-	}
-	if obj == nil {
+	d := jsonutil.NewDecoder(data)
+	if d.Null() {
 		return nil, &DecodeError{Path: path, Msg: "expected a JSON object, got null"}
 	}
-	for k, v := range obj {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, v); err != nil {
+	if d.ObjectStart() != nil {
+		return nil, &DecodeError{Path: path, Msg: "expected a JSON object"}
+	}
+	obj := map[string]json.RawMessage{}
+	for i := 0; ; i++ {
+		key, ok, err := d.ObjectKey(i)
+		if err != nil {
+			return nil, &DecodeError{Path: path, Msg: err.Error()}
+		}
+		if !ok {
+			return obj, nil
+		}
+		k := string(key)
+		v, err := d.Raw()
+		if err != nil {
 			return nil, &DecodeError{Path: path + "/" + k, Msg: err.Error()}
 		}
-		obj[k] = buf.Bytes()
+		obj[k] = v[:len(v):len(v)] // an append to one value must not write over the next
 	}
-	return obj, nil
+}
+
+// splitArray returns the elements of the JSON array raw (valid JSON), as
+// slices of it; false when raw is not an array.
+func splitArray(raw []byte) ([]json.RawMessage, bool) {
+	d := jsonutil.NewDecoder(raw)
+	if d.ArrayStart() != nil {
+		return nil, false
+	}
+	items := []json.RawMessage{}
+	for i := 0; ; i++ {
+		more, err := d.ArrayNext(i)
+		if err != nil {
+			return nil, false
+		}
+		if !more {
+			return items, true
+		}
+		v, err := d.Raw()
+		if err != nil {
+			return nil, false
+		}
+		items = append(items, v[:len(v):len(v)])
+	}
 }
 
 func take(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
@@ -421,6 +460,11 @@ func take(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
 func takeString(obj map[string]json.RawMessage, key, path string, dst *string) error {
 	v, ok := take(obj, key)
 	if !ok || isNull(v) {
+		return nil
+	}
+	// The common case: a string without escapes, whose bytes are its text.
+	if len(v) >= 2 && v[0] == '"' && bytes.IndexByte(v[1:len(v)-1], '\\') < 0 && bytes.IndexByte(v[1:len(v)-1], '"') < 0 && utf8.Valid(v) {
+		*dst = string(v[1 : len(v)-1])
 		return nil
 	}
 	if err := json.Unmarshal(v, dst); err != nil {

@@ -560,3 +560,19 @@ func TestDefinitionLookups(t *testing.T) {
 	d.InitialState = "greet"
 	assert.Nil(t, d.WiredTriggerEvents(), "only a trigger entry has trigger events")
 }
+
+// A parsed definition's raw values share no memory with the caller's
+// buffer, and an append to one of them writes over no other.
+func TestParsedRawValuesAreTheirOwn(t *testing.T) {
+	data := []byte(`{"states":[{"name":"a","type":"say-play","properties":{"say":"hi","loop":2}}]}`)
+	d, err := flow.Parse(data)
+	require.NoError(t, err)
+	for i := range data {
+		data[i] = ' '
+	}
+	props := d.States[0].Properties
+	assert.Equal(t, `"hi"`, string(props["say"]))
+	_ = append(props["say"], "XXXXXXXX"...)
+	assert.Equal(t, `2`, string(props["loop"]))
+	assert.Equal(t, `"hi"`, string(props["say"]))
+}

@@ -267,6 +267,18 @@ func (d *Decoder) Skip() error {
 	return err
 }
 
+// Raw reads a value of any kind and returns its text: a slice of the
+// decoder's data, white space around it excluded, valid until the data
+// changes.
+func (d *Decoder) Raw() ([]byte, error) {
+	d.skipSpace()
+	start := d.pos
+	if err := d.Skip(); err != nil {
+		return nil, err
+	}
+	return d.data[start:d.pos], nil
+}
+
 // Value reads a value of any kind as json.Unmarshal into an any does.
 func (d *Decoder) Value() (any, error) {
 	return d.value(true)

@@ -109,6 +109,28 @@ func TestTypedReaders(t *testing.T) {
 	assert.Equal(t, int64(math.MaxInt64), n)
 }
 
+// Raw returns a value's text as it stands, white space around it left
+// out, and moves past it.
+func TestRawReturnsTheValuesText(t *testing.T) {
+	d := NewDecoder([]byte(` { "a" : [ 1, {"b": "x y"} ] , "c": null }`))
+	require.NoError(t, d.ObjectStart())
+	var got []string
+	for i := 0; ; i++ {
+		_, ok, err := d.ObjectKey(i)
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		raw, err := d.Raw()
+		require.NoError(t, err)
+		got = append(got, string(raw))
+	}
+	require.NoError(t, d.End())
+	assert.Equal(t, []string{`[ 1, {"b": "x y"} ]`, `null`}, got)
+	_, err := NewDecoder([]byte(`[1,`)).Raw()
+	assert.Error(t, err)
+}
+
 // FuzzDecodeValue: whatever the input, Value reads what json.Unmarshal
 // reads into an any, or both refuse it.
 func FuzzDecodeValue(f *testing.F) {
