@@ -25,9 +25,19 @@ import (
 //     says which, a sum of derivedFlowSid, derivedFlowFlowSid,
 //     derivedFlowAddress and derivedContactAddress; a map the removal
 //     leaves empty is left out too, and comes back with its entry;
-//   - a step is an array: [name, transitioned_from, transitioned_to,
-//     type, time], then frame and transition when they are set;
+//   - the step log is "step_log", not "steps", and a step is an array:
+//     [name, transitioned_from, transitioned_to, type, time], then frame
+//     and transition when they are set. The new key is what keeps a
+//     rolling upgrade safe: an engine of format 1 reads records with
+//     encoding/json, which fails on a step that is an array (it would call
+//     the record corrupt and end the execution), but skips a key it does
+//     not know, so it reads the format number and refuses the record as
+//     newer, leaving the execution alone;
 //   - "due_at" is left out when it is the wait's deadline.
+//
+// The derived bits and the positions in a step's array are the stored
+// format: changing either is a new format number
+// (testdata/executions/format2-every-field.json pins them).
 //
 // Format 1 (and 0, before formats were numbered) is encoding/json's
 // output for Execution; UnmarshalExecution reads it too. Keys are matched
@@ -115,7 +125,7 @@ func appendExecution(b []byte, e *Execution) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b = append(b, `,"steps":`...)
+	b = append(b, `,"step_log":`...)
 	if e.Steps == nil {
 		b = append(b, "null"...)
 	} else {
@@ -279,7 +289,12 @@ func restoreDerived(e *Execution, f *Frame, derived int) error {
 			}
 			m = next
 		}
-		m[d.path[d.n-1]] = derivedValue(d.bit, e, f)
+		leaf := d.path[d.n-1]
+		if _, ok := m[leaf]; ok {
+			// The writer leaves an entry out or writes it, never both.
+			return fmt.Errorf("derived entry %s is also written", leaf)
+		}
+		m[leaf] = derivedValue(d.bit, e, f)
 	}
 	return nil
 }
@@ -414,7 +429,7 @@ func decodeExecution(data []byte) (*Execution, error) {
 			e.Frames, reads, err = decodeFrames(d)
 		case "wait":
 			e.Wait, err = decodeWait(d)
-		case "steps":
+		case "steps", "step_log": // formats 0 and 1, format 2
 			e.Steps, err = decodeSteps(d)
 		case "repeats":
 			n, err = d.Int(strconv.IntSize)
@@ -484,7 +499,7 @@ func storedFormat(data []byte) (int, bool) {
 			break
 		}
 		if string(key) == "format" {
-			format, err = d.Int(32)
+			format, err = d.Int(strconv.IntSize)
 			found = err == nil
 		} else {
 			err = d.Skip()
@@ -728,13 +743,14 @@ func decodeStep(d *jsonutil.Decoder) (Step, error) {
 func decodeStepArray(d *jsonutil.Decoder) (Step, error) {
 	var s Step
 	err := d.ArrayStart()
-	for i := 0; err == nil; i++ {
+	items := 0
+	for ; err == nil; items++ {
 		var ok bool
-		if ok, err = d.ArrayNext(i); err != nil || !ok {
+		if ok, err = d.ArrayNext(items); err != nil || !ok {
 			break
 		}
 		var n int64
-		switch i {
+		switch items {
 		case 0:
 			s.Name, err = d.String()
 		case 1:
@@ -753,6 +769,9 @@ func decodeStepArray(d *jsonutil.Decoder) (Step, error) {
 		default:
 			err = d.Errorf("a step has at most 7 items")
 		}
+	}
+	if err == nil && items < 5 {
+		err = d.Errorf("a step has at least 5 items, not %d", items)
 	}
 	return s, err
 }

@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 // (testdata/executions/format*.json, written by the format 1 encoder:
 // encoding/json; format 0 is format 1 before formats were numbered).
 func olderRecords(t *testing.T) map[string][]byte {
-	files, err := filepath.Glob("testdata/executions/format*.json")
+	files, err := filepath.Glob("testdata/executions/format[01]-*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	out := map[string][]byte{}
@@ -167,7 +168,7 @@ func TestDerivedEntriesComeBackExactly(t *testing.T) {
 // A damaged record is refused as corrupt, with where it broke, and never
 // panics.
 func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
-	good := `{"id":"FN1","flow_sid":"FW1","revision":1,"status":"active","trigger":"call","frames":[{"kind":"flow","state":"s","derived":1,"context":{"flow":{}}}],"steps":[],"format":2,"created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-01T09:00:00Z","version":1}`
+	good := `{"id":"FN1","flow_sid":"FW1","revision":1,"status":"active","trigger":"call","frames":[{"kind":"flow","state":"s","derived":1,"context":{"flow":{}}}],"step_log":[],"format":2,"created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-01T09:00:00Z","version":1}`
 	x, err := runtime.UnmarshalExecution([]byte(good))
 	require.NoError(t, err)
 	assert.Equal(t, "FN1", x.Context()["flow"].(map[string]any)["sid"])
@@ -175,8 +176,11 @@ func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
 		"derived through a text":   strings.Replace(good, `"context":{"flow":{}}`, `"context":{"flow":"x"}`, 1),
 		"an unknown derived entry": strings.Replace(good, `"derived":1`, `"derived":16`, 1),
 		"derived with no context":  strings.Replace(good, `"context":{"flow":{}}`, `"context":null`, 1),
-		"a step of eight items":    strings.Replace(good, `"steps":[]`, `"steps":[["a","b","c","d","2026-03-01T09:00:00Z","",1,2]]`, 1),
-		"a step time that is not":  strings.Replace(good, `"steps":[]`, `"steps":[["a","b","c","d","yesterday"]]`, 1),
+		"a step of eight items":    strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d","2026-03-01T09:00:00Z","",1,2]]`, 1),
+		"a step of four items":     strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d"]]`, 1),
+		"an empty step":            strings.Replace(good, `"step_log":[]`, `"step_log":[[]]`, 1),
+		"a step time that is not":  strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d","yesterday"]]`, 1),
+		"derived and also written": strings.Replace(good, `"context":{"flow":{}}`, `"context":{"flow":{"sid":"FN1"}}`, 1),
 		"a revision as a text":     strings.Replace(good, `"revision":1`, `"revision":"1"`, 1),
 		"trailing bytes":           good + `x`,
 	} {
@@ -185,9 +189,82 @@ func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
 	}
 	// A newer format that does not read as this one is not corrupt: an
 	// older engine leaves it alone.
-	newer := strings.Replace(strings.Replace(good, `"steps":[]`, `"steps":{"new":"shape"}`, 1), `"format":2`, `"format":3`, 1)
+	newer := strings.Replace(strings.Replace(good, `"step_log":[]`, `"step_log":{"new":"shape"}`, 1), `"format":2`, `"format":3`, 1)
 	_, err = runtime.UnmarshalExecution([]byte(newer))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, runtime.ErrCorrupt)
 	assert.Contains(t, err.Error(), "format 3")
+}
+
+// everyField is an execution with every field set, and every entry format
+// 2 may leave out left to be derived: testdata/executions/format2-every-field.json
+// holds it as format 2 writes it.
+func everyField() *runtime.Execution {
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 500, time.UTC)
+	deadline := t0.Add(30 * time.Second)
+	ended := t0.Add(5 * time.Minute).In(time.FixedZone("", 3600))
+	return &runtime.Execution{
+		ID: "FNall", FlowSid: "FWall", Revision: 3, Status: runtime.StatusFailed,
+		Reason: `state "x" failed: boom`, FailureCode: runtime.FailureLimitSteps,
+		Trigger: runtime.TriggerConversation, Key: "FWall|conversation|CH1", Contact: "+15550001", Address: "+15550002",
+		Call: widgets.Call{Sid: "CA9", Live: true},
+		Frames: []runtime.Frame{
+			{Kind: runtime.FrameFlow, Ref: "FWall", Sid: "FWall", Revision: 3, State: "x", Context: map[string]any{
+				"flow": map[string]any{"sid": "FNall", "flow_sid": "FWall", "channel": map[string]any{"address": "+15550002"},
+					"variables": map[string]any{"tries": 2.0}},
+				"contact": map[string]any{"channel": map[string]any{"address": "+15550001"}},
+				"trigger": map[string]any{"message": map[string]any{"Body": "hi"}},
+			}},
+			{Kind: runtime.FrameModule, Ref: "pin", Sid: "MDpin", Revision: 2, State: "get", Context: map[string]any{
+				"flow":    map[string]any{"sid": "FNall", "flow_sid": "MDpin"},
+				"widgets": map[string]any{"get": map[string]any{"Digits": "1234"}},
+			}},
+		},
+		Wait: &runtime.WaitState{State: "get", Token: "7", Events: []string{"keypress", "timeout"}, Deadline: &deadline,
+			TimeoutEvent: "noInput", Prompt: map[string]any{"input": "dtmf"}, Sensitive: true,
+			Guard: &runtime.LateGuard{Until: deadline.Add(time.Second), Events: []string{"keypress"}}},
+		Steps: []runtime.Step{
+			{Name: "incomingConversationMessage", From: "Trigger", To: "x", Type: "trigger", Time: t0.Add(-30 * time.Second)},
+			{Name: "match", From: "split", To: "Ended", Type: "split-based-on", Time: t0, Frame: "module:pin", Transition: 2},
+			{Name: "next", From: "get", To: "ask", Type: "gather-input-on-call", Time: t0, Frame: "module:pin"},
+		},
+		Repeats: 4, Waits: 7, Exposed: map[string]any{"pin": map[string]any{"tries": 2.0}},
+		DueAt: deadline, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0, EndedAt: &ended, Version: 9,
+	}
+}
+
+// Format 2 as it is stored: the record this engine writes of everyField
+// reads back as everyField, and is written again byte for byte. A change
+// to the derived bits or to a step's positions fails here: it needs a new
+// format number.
+func TestFormat2RecordLoads(t *testing.T) {
+	data, err := os.ReadFile("testdata/executions/format2-every-field.json")
+	require.NoError(t, err)
+	data = bytes.TrimSpace(data)
+	got, err := runtime.UnmarshalExecution(data)
+	require.NoError(t, err)
+	want := everyField()
+	want.Format = 2
+	assert.Equal(t, want, got)
+	again, err := runtime.MarshalExecution(got)
+	require.NoError(t, err)
+	assert.Equal(t, string(data), string(again))
+	// Every entry the format may leave out was left out.
+	assert.Contains(t, string(data), `"derived":15`)
+	assert.NotContains(t, string(data), `"sid":"FNall"`)
+	assert.NotContains(t, string(data), `"due_at"`)
+}
+
+// During a rolling upgrade, an engine of the previous release (format 1,
+// read with encoding/json) meets records this one wrote. It must read
+// them far enough to see the newer format and refuse them as newer, never
+// fail to decode them: that would call the record corrupt and end the
+// execution.
+func TestThePreviousEngineSeesTheCurrentFormatAsNewer(t *testing.T) {
+	data, err := runtime.MarshalExecution(everyField())
+	require.NoError(t, err)
+	var previous runtime.Execution // what the format 1 engine decoded into
+	require.NoError(t, json.Unmarshal(data, &previous), "%s", data)
+	assert.Equal(t, "FNall", previous.ID)
+	assert.Greater(t, previous.Format, 1, "format 1 engines refuse a format above 1 as newer")
 }

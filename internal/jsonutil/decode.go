@@ -15,10 +15,13 @@ const MaxDecodeDepth = 10000
 
 // Decoder reads one JSON text token by token, for decoders that know the
 // shape they read and want neither reflection nor a first pass that only
-// validates. It reads what encoding/json reads, and its values are what
-// json.Unmarshal into an any gives (maps of string keys, []any, strings,
-// float64, bools, nil): invalid UTF-8 and lone surrogates become U+FFFD,
-// a repeated key keeps its last value.
+// validates. It accepts the JSON texts encoding/json accepts. Value and
+// Map give what json.Unmarshal into an any gives (maps of string keys,
+// []any, strings, float64, bools, nil; invalid UTF-8 and lone surrogates
+// become U+FFFD; a repeated key keeps its last value). The typed readers
+// (String, Bool, Int, Time, ...) read a null as their zero value, as
+// json.Unmarshal leaves a field untouched by a null; a decoder that calls
+// one for each key it meets lets a repeated key replace the earlier value.
 //
 // A Decoder reports the first problem with its offset (*DecodeError);
 // after an error its state is undefined.
