@@ -80,18 +80,22 @@ func TestALeftQueueReturnsTheCallToTheFlow(t *testing.T) {
 		assert.Equal(t, runtime.StatusEnded, x.Status, "%s: %s", result, x.Reason)
 	}
 
-	// A caller who hung up in the queue: the call is over, nothing is said.
-	h := newHarness(t, map[string]string{"FWq": queueThenBack})
-	c := h.dial("CA0001", "FWq")
-	enqueue, _ := find(c.doc, "Enqueue")
-	form := c.params()
-	form.Set("CallStatus", "completed")
-	form.Set("QueueResult", "hangup")
-	r := h.post(enqueue.attr("action"), form, "", testToken)
-	require.Equal(t, http.StatusOK, r.status, r.body)
-	x, path := stepsOf(t, h.engine, "FN00000001")
-	assert.Equal(t, runtime.StatusFailed, x.Status, "a voice step after the call ended fails: %v", path)
-	assert.NotContains(t, r.body, "Nobody")
+	// A caller who hung up in the queue: the call is over, nothing is
+	// said. A call redirected out of the queue is in progress elsewhere,
+	// and Twilio ignores the action's TwiML: the flow lets it go too.
+	for result, status := range map[string]string{"hangup": "completed", "redirected": "in-progress"} {
+		h := newHarness(t, map[string]string{"FWq": queueThenBack})
+		c := h.dial("CA0001", "FWq")
+		enqueue, _ := find(c.doc, "Enqueue")
+		form := c.params()
+		form.Set("CallStatus", status)
+		form.Set("QueueResult", result)
+		r := h.post(enqueue.attr("action"), form, "", testToken)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		x, path := stepsOf(t, h.engine, "FN00000001")
+		assert.Equal(t, runtime.StatusFailed, x.Status, "%s: a voice step after the call left the flow fails: %v", result, path)
+		assert.NotContains(t, r.body, "Nobody", result)
+	}
 }
 
 // Twilio may answer an outbound call (or report it busy) before the run

@@ -45,8 +45,10 @@ const (
 //     <Enqueue>'s waitUrlMethod): the hold music TwiML.
 //
 // Events: callComplete (the call left the queue: over, see EndsCallOn,
-// unless the host reports CallStatus in-progress, when the flow keeps the
-// call), failedToEnqueue (also taken
+// unless the host reports the caller still on the line, CallStatus
+// in-progress, after a QueueResult that leaves the call with the flow:
+// leave, bridged, error; not redirected, redirected-from-bridged or
+// bridging-in-process, when the call is elsewhere), failedToEnqueue (also taken
 // when the voice service refuses, or the rendered task_attributes are not
 // a JSON object, with an error output), callFailure.
 //
@@ -108,7 +110,8 @@ func EnqueueCall() widgets.Type {
 //     (Twilio's Send to Flex default); may be a template.
 //   - waitUrl, waitUrlMethod (GET or POST, default POST).
 //
-// Events and outputs as enqueue-call: callComplete (the call is over),
+// Events and outputs as enqueue-call: callComplete (over, unless the
+// caller is still on the line, as enqueue-call),
 // failedToEnqueue, callFailure.
 func SendToFlex() widgets.Type {
 	return widgets.Type{
@@ -184,12 +187,19 @@ func (n *enqueueNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 }
 
 // Resume takes the host's outcome. callComplete ends the call unless the
-// host reports it still connected (CallStatus in-progress: the caller
-// left the queue through <Leave>, or stayed on after the bridged party
-// hung up), when the flow goes on with it, as Studio regains control of
-// the call.
+// host reports it still connected (CallStatus in-progress): the caller
+// left the queue through <Leave> (Studio regains control of the call
+// then), stayed on after the bridged party hung up, or the queue failed
+// (error). The flow then goes on with the call. A call redirected out of
+// the queue, or being bridged, is in progress elsewhere and Twilio
+// ignores the action's TwiML: the flow does not keep it.
 func (n *enqueueNode) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
 	res := widgets.Outcome(ev)
-	res.KeepsCall = ev.Name == "callComplete" && widgets.DataString(ev.Data, "CallStatus") == "in-progress"
+	res.KeepsCall = ev.Name == "callComplete" && widgets.DataString(ev.Data, "CallStatus") == "in-progress" &&
+		!slices.Contains(queueResultsElsewhere, widgets.DataString(ev.Data, "QueueResult"))
 	return res, nil
 }
+
+// queueResultsElsewhere are the QueueResults of a call that is in
+// progress somewhere else than the <Enqueue> action's TwiML.
+var queueResultsElsewhere = []string{"redirected", "redirected-from-bridged", "bridging-in-process"}

@@ -146,13 +146,19 @@ func TestEnqueueOutcomes(t *testing.T) {
 		}
 		// A caller who left the queue through <Leave>, or stayed on after
 		// the agent hung up, is still on the line: the flow keeps the call.
-		for _, qr := range []string{"leave", "bridged"} {
+		for _, qr := range []string{"leave", "bridged", "error"} {
 			res := resume(t, n, newStep(s), widgets.Event{Name: "callComplete", Data: map[string]any{"QueueResult": qr, "CallStatus": "in-progress"}})
 			assert.Equal(t, "callComplete", res.Event)
 			assert.True(t, res.KeepsCall, "%s %s, call in progress", typ, qr)
 		}
 		res := resume(t, n, newStep(s), widgets.Event{Name: "callComplete", Data: map[string]any{"QueueResult": "hangup", "CallStatus": "completed"}})
 		assert.False(t, res.KeepsCall, "a caller who hung up in the queue")
+		// A call redirected out of the queue is in progress elsewhere:
+		// Twilio ignores the action's TwiML, so the flow lets it go.
+		for _, qr := range []string{"redirected", "redirected-from-bridged", "bridging-in-process"} {
+			res := resume(t, n, newStep(s), widgets.Event{Name: "callComplete", Data: map[string]any{"QueueResult": qr, "CallStatus": "in-progress"}})
+			assert.False(t, res.KeepsCall, "%s %q, call in progress elsewhere", typ, qr)
+		}
 	}
 }
 
