@@ -63,27 +63,76 @@ func TestFindActiveFindsTheSessionsExecution(t *testing.T) {
 	assert.Contains(t, err.Error(), "FWnowhere")
 }
 
+// lockWatch is a store that tells which lock is asked for, before it
+// waits for it.
+type lockWatch struct {
+	*runtime.MemoryStore
+	asked chan string
+}
+
+func (s *lockWatch) Lock(ctx context.Context, key string) (func(), error) {
+	s.asked <- key
+	return s.MemoryStore.Lock(ctx, key)
+}
+
 // Settled reads an execution only once no run holds it: while its lock
-// is held it waits (here until its context gives up), and after that it
-// returns what the run saved.
+// is held it waits, and then it returns what the run saved meanwhile,
+// not what was there when it was called. A context that gives up ends
+// the wait.
 func TestSettledWaitsForTheRunningRun(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	store := &lockWatch{MemoryStore: runtime.NewMemoryStore(), asked: make(chan string, 64)}
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow}, runtime.WithStore(store))
 	x := h.start(t, call("FWmenu"))
+	for len(store.asked) > 0 {
+		<-store.asked
+	}
 
-	release, err := h.engine.Store().Lock(ctx, "execution "+x.ID) // what a run holds
+	release, err := store.MemoryStore.Lock(ctx, "execution "+x.ID) // what a run holds
+	require.NoError(t, err)
+	type read struct {
+		x   *runtime.Execution
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		got, err := h.engine.Settled(ctx, x.ID)
+		done <- read{got, err}
+	}()
+	require.Equal(t, "execution "+x.ID, <-store.asked, "Settled asks for the execution's lock")
+	// The run that holds it saves, then lets go.
+	saved, err := store.Load(ctx, x.ID)
+	require.NoError(t, err)
+	saved.Exposed = map[string]any{"run": "saved"}
+	require.NoError(t, store.Save(ctx, saved))
+	release()
+	r := <-done
+	require.NoError(t, r.err)
+	assert.Equal(t, map[string]any{"run": "saved"}, r.x.Exposed, "Settled returns what the run saved")
+	require.NotNil(t, r.x.Wait)
+	assert.Equal(t, x.Wait.Token, r.x.Wait.Token)
+
+	release, err = store.MemoryStore.Lock(ctx, "execution "+x.ID)
 	require.NoError(t, err)
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	_, err = h.engine.Settled(cancelled, x.ID)
-	assert.ErrorIs(t, err, context.Canceled, "Settled must wait for the run's lock")
+	assert.ErrorIs(t, err, context.Canceled, "a context that gives up ends the wait")
 	release()
+	<-store.asked
 
-	got, err := h.engine.Settled(ctx, x.ID)
-	require.NoError(t, err)
-	assert.Equal(t, x.ID, got.ID)
-	require.NotNil(t, got.Wait)
-	assert.Equal(t, x.Wait.Token, got.Wait.Token)
 	_, err = h.engine.Settled(ctx, "nope")
 	assert.ErrorIs(t, err, runtime.ErrNotFound)
+}
+
+// Settled from inside a step would wait forever for the lock the step's
+// own run holds: it is refused.
+func TestSettledFromInsideAStepIsRefused(t *testing.T) {
+	x, err := startCallingFromAStep(t, func(ctx context.Context, e *runtime.Engine, id string) error {
+		_, err := e.Settled(ctx, id)
+		return err
+	})
+	assert.Equal(t, runtime.StatusActive, x.Status, "the run went on")
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), "settled called from inside a step")
 }

@@ -40,32 +40,43 @@ func TestALateAnswerNamingItsWaitIsStale(t *testing.T) {
 	assert.NotEqual(t, x.Wait.Token, y.Wait.Token)
 }
 
-// callsBack is a messaging service that ends the execution it sends for,
-// from inside the step: the engine refuses the call instead of waiting
-// forever on the lock the step's own run holds.
-type callsBack struct {
+// fromAStep is a messaging service that calls the engine with the
+// step's context, from inside the step that sends.
+type fromAStep struct {
 	widgets.Messaging
 	engine *runtime.Engine
+	call   func(ctx context.Context, e *runtime.Engine, execution string) error
 	err    error
 }
 
-func (c *callsBack) Send(ctx context.Context, m widgets.Message) (widgets.Sent, error) {
+func (c *fromAStep) Send(ctx context.Context, m widgets.Message) (widgets.Sent, error) {
 	e, _ := widgets.EffectOf(ctx)
-	_, c.err = c.engine.End(ctx, e.Execution, "from a service")
+	c.err = c.call(ctx, c.engine, e.Execution)
 	return c.Messaging.Send(ctx, m)
 }
 
-func TestAServiceCallingTheEngineFromAStepIsRefused(t *testing.T) {
+// startCallingFromAStep starts askTwice, whose first step's message
+// makes call; it returns the execution and what call returned.
+func startCallingFromAStep(t *testing.T, call func(ctx context.Context, e *runtime.Engine, execution string) error) (*runtime.Execution, error) {
 	h := newHarness(t, map[string]string{"FW": askTwice})
-	cb := &callsBack{Messaging: h.services.Messaging}
+	svc := &fromAStep{Messaging: h.services.Messaging, call: call}
 	services := *h.services
-	services.Messaging = cb
+	services.Messaging = svc
 	h = newHarness(t, map[string]string{"FW": askTwice}, runtime.WithServices(&services))
-	cb.engine = h.engine
-	x := h.start(t, rest)
+	svc.engine = h.engine
+	return h.start(t, rest), svc.err
+}
+
+// A service that ends its execution from inside the step is refused,
+// instead of waiting forever on the lock the step's own run holds.
+func TestAServiceCallingTheEngineFromAStepIsRefused(t *testing.T) {
+	x, err := startCallingFromAStep(t, func(ctx context.Context, e *runtime.Engine, id string) error {
+		_, err := e.End(ctx, id, "from a service")
+		return err
+	})
 	assert.Equal(t, runtime.StatusActive, x.Status, "the run went on")
-	require.ErrorIs(t, cb.err, runtime.ErrRefused)
-	assert.Contains(t, cb.err.Error(), "from inside a step")
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), "end called from inside a step")
 }
 
 // An execution another run holds is left for the next pass; the pass

@@ -86,7 +86,8 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (_ *Execution, err
 // callback, through the store rather than an index of its own. It returns
 // an error wrapping ErrNotFound when there is none, or when req names no
 // session (a subflow's start), and one wrapping ErrRefused, not
-// ErrNotFound, when req's flow is unknown.
+// ErrNotFound, when req's flow is unknown: a FlowSid no definition has,
+// or, for a start without one, a number no flow is published at.
 func (e *Engine) FindActive(ctx context.Context, req StartRequest) (_ string, err error) {
 	defer e.contain("find active", &err)
 	if err := e.Err(); err != nil {
@@ -719,8 +720,16 @@ func (e *Engine) Get(ctx context.Context, id string) (_ *Execution, err error) {
 // callback racing the run that will wait for it (an outbound call
 // answered, or busy, before the step that placed it is saved) sees that
 // run's wait. It does not keep the lock: hand the wait's token to Resume.
+// Called from inside a step (with the step's context), it is refused
+// with ErrRefused: it would wait for the lock that step's run holds.
 func (e *Engine) Settled(ctx context.Context, id string) (_ *Execution, err error) {
 	defer e.contain("settled", &err)
+	if err := e.Err(); err != nil {
+		return nil, err
+	}
+	if err := fromStep(ctx, "settled"); err != nil {
+		return nil, err
+	}
 	release, err := e.lock(ctx, "execution "+id)
 	if err != nil {
 		return nil, err
