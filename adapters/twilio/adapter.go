@@ -285,7 +285,7 @@ func (a *Adapter) webhook(h func(*http.Request) response) http.Handler {
 			return
 		}
 		if err != nil {
-			a.logger.Error("adapters/twilio: webhook retries", "path", r.URL.Path, "error", err)
+			a.logger.Error("adapters/twilio: the webhook's response could not be kept for Twilio's retries", "path", r.URL.Path, "error", err)
 		}
 		write(w, resp)
 	})

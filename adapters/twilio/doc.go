@@ -63,9 +63,11 @@
 //     (DialCallStatus failed), completed otherwise and whenever the
 //     caller's call is over.
 //   - record-voicemail: a <Record> (timeout, maxLength, finishOnKey when
-//     the widget names keys, playBeep, trim, transcribe) whose action delivers recordingComplete
-//     with RecordingUrl, RecordingDuration, RecordingSid and Digits, or
-//     hangup when the caller hung up while recording; Twilio requests no
+//     the widget names keys, else <Record>'s default: any key ends the
+//     recording; playBeep, trim, transcribe) whose action delivers
+//     recordingComplete with RecordingUrl, RecordingDuration,
+//     RecordingSid and Digits, or hangup when the caller hung up while
+//     recording; Twilio requests no
 //     action for an empty recording and goes on to the next verb, so a
 //     <Redirect> after the <Record> delivers noAudio.
 //   - enqueue-call and send-to-flex on a call: an <Enqueue> into the
@@ -77,16 +79,18 @@
 //     Call widget documents, with QueueResult, QueueSid, QueueTime ... as
 //     the data. A caller still on the line (CallStatus in-progress: it
 //     left through <Leave>, or the agent hung up first) stays with the
-//     flow, whose next voice steps are the call's TwiML.
+//     flow, whose next voice steps are the call's TwiML; a call
+//     redirected out of the queue (QueueResult redirected ...) does not.
 //   - make-outgoing-call: the call is created through the REST API (with
 //     answering-machine detection and the widget's other options) with an
 //     answer webhook and a status callback that name the execution; the
 //     answer delivers answered (answeredByMachine for a machine, where the
 //     widget has that event) and the flow's next voice steps are the
 //     call's TwiML; a busy, unanswered, failed or canceled call delivers
-//     busy, noAnswer or failed (invalidNumber for Talkdesk's
-//     make-outbound-call, which has no failed). Both wait for the run that placed the
-//     call to be saved (runtime.Engine.Settled), since Twilio may call
+//     busy, noAnswer or failed (for Talkdesk's make-outbound-call, which
+//     has no failed: invalidNumber, and noAnswer for a canceled call).
+//     Both wait for the run that placed the call to be saved
+//     (runtime.Engine.Settled, for at most 10 seconds), since Twilio may call
 //     back first. A callback for a call its execution no longer waits for
 //     runs nothing (an answer is hung up).
 //   - record-call: recording the live call starts through the REST API

@@ -218,19 +218,26 @@ func TestATalkdeskForwardIsADial(t *testing.T) {
 	assert.Equal(t, "fwd -completed-> Ended", path[len(path)-1])
 }
 
-// Talkdesk's make-outbound-call has invalidNumber where Twilio's has
-// failed: a failed call takes it.
+// Talkdesk's make-outbound-call has no failed event: a failed call is an
+// invalidNumber, a canceled one (never answered) a noAnswer.
 func TestATalkdeskOutboundCallThatFailsIsAnInvalidNumber(t *testing.T) {
 	const src = `{"description": "td outbound", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "dial"}], "properties": {}},
 	  {"name": "dial", "type": "make-outbound-call", "transitions": [{"event": "answered"}, {"event": "busy"}, {"event": "noAnswer"}, {"event": "invalidNumber", "next": "text"}],
 	   "properties": {"from": "` + number + `", "to": "{{contact.channel.address}}", "ring_timeout": "20"}},
 	  {"name": "text", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "We could not call you."}}]}`
-	h := newHarness(t, map[string]string{"FWtd": src})
-	x := startOutbound(t, h, "FWtd", nil)
-	p := h.rest.placed()[0]
-	r := h.post(p.Form.Get("StatusCallback"), calledParams(p.Sid, "failed"), "", testToken)
-	require.Equal(t, http.StatusOK, r.status, r.body)
-	_, path := stepsOf(t, h.engine, x.ID)
-	assert.Equal(t, []string{"Trigger -incomingRequest-> dial", "dial -invalidNumber-> text", "text -sent-> Ended"}, path)
+	for status, want := range map[string][]string{
+		"failed":    {"Trigger -incomingRequest-> dial", "dial -invalidNumber-> text", "text -sent-> Ended"},
+		"canceled":  {"Trigger -incomingRequest-> dial", "dial -noAnswer-> Ended"},
+		"busy":      {"Trigger -incomingRequest-> dial", "dial -busy-> Ended"},
+		"no-answer": {"Trigger -incomingRequest-> dial", "dial -noAnswer-> Ended"},
+	} {
+		h := newHarness(t, map[string]string{"FWtd": src})
+		x := startOutbound(t, h, "FWtd", nil)
+		p := h.rest.placed()[0]
+		r := h.post(p.Form.Get("StatusCallback"), calledParams(p.Sid, status), "", testToken)
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		_, path := stepsOf(t, h.engine, x.ID)
+		assert.Equal(t, want, path, status)
+	}
 }

@@ -21,9 +21,16 @@ import (
 // Keys are 64 hexadecimal digits (a SHA-256 of the webhook's path and
 // its I-Twilio-Idempotency-Token). There is no claim step: a retry that
 // reaches another instance while the first delivery still runs there
-// finds nothing kept and runs too; the engine's wait tokens and one
-// execution per session make that second run refuse what the first one
-// did (a 409), it does not repeat it.
+// finds nothing kept and runs too. For a voice callback that is harmless:
+// the wait token it carries is stale once the first delivery answered the
+// wait, so the second run is refused (a 409) and repeats nothing. An
+// incoming message carries no wait token: its retry, run while the first
+// delivery still runs, is a second message from the contact, which
+// answers the flow's next reply wait if there is one (or is dropped, as a
+// message to an execution that waits for none). Twilio retries a
+// messaging webhook only where its URL's connection overrides ask for
+// it; a host that sets them should keep its message webhooks shorter
+// than the retry timeout.
 //
 // A store that fails to answer Get makes the webhook a 503 with nothing
 // run: Twilio retries it only where the webhook URL's connection
@@ -40,7 +47,8 @@ type ReplayStore interface {
 // replayPutTimeout bounds ReplayStore.Put.
 const replayPutTimeout = 5 * time.Second
 
-// replayKey is the key of webhook path's delivery token.
+// replayKey is the ReplayStore key of a delivery: the webhook's path and
+// its I-Twilio-Idempotency-Token.
 func replayKey(path, token string) string {
 	sum := sha256.Sum256([]byte(path + "\x00" + token))
 	return hex.EncodeToString(sum[:])
@@ -128,7 +136,9 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 		return f(), nil
 	}
 	kept, ok, err := c.shared.Get(ctx, key)
-	if err == nil && ok && (kept.Status < 100 || kept.Status > 999) {
+	// Only 2xx to 4xx responses are kept (5xx are run again), so a kept
+	// status outside them is not one this adapter put there.
+	if err == nil && ok && (kept.Status < 200 || kept.Status > 499) {
 		err = fmt.Errorf("it kept status %d", kept.Status)
 	}
 	if err != nil {

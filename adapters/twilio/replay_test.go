@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -115,16 +116,20 @@ func TestARetryReachingAnotherInstanceRunsNothing(t *testing.T) {
 	_, after = stepsOf(t, h.engine, "FN00000001")
 	assert.Equal(t, before, after)
 
-	// A kept response no webhook could have written is a store fault too.
+	// A kept response the adapter could not have put there (it keeps 2xx
+	// to 4xx) is a store fault too.
 	shared.fail = nil
-	sum := sha256.Sum256([]byte(twilio.PathVoiceGather + "\x00" + "retry-4")) // the key, as ReplayStore documents it
-	shared.mu.Lock()
-	shared.m[hex.EncodeToString(sum[:])] = twilio.Response{Status: 0}
-	shared.mu.Unlock()
-	r = postB(g.attr("action"), in, "retry-4")
-	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.body)
-	_, after = stepsOf(t, h.engine, "FN00000001")
-	assert.Equal(t, before, after)
+	for i, status := range []int{0, 101, 503, 1000} {
+		token := fmt.Sprintf("retry-4-%d", i)
+		sum := sha256.Sum256([]byte(twilio.PathVoiceGather + "\x00" + token)) // the key, as ReplayStore documents it
+		shared.mu.Lock()
+		shared.m[hex.EncodeToString(sum[:])] = twilio.Response{Status: status}
+		shared.mu.Unlock()
+		r = postB(g.attr("action"), in, token)
+		assert.Equal(t, http.StatusServiceUnavailable, r.status, "kept %d: %s", status, r.body)
+		_, after = stepsOf(t, h.engine, "FN00000001")
+		assert.Equal(t, before, after, "kept %d", status)
+	}
 
 	// A failed Put still answers the webhook (it ran), and is only logged.
 	shared.putFail = errors.New("cache full")

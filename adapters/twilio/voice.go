@@ -334,7 +334,7 @@ func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
 	ctx := r.Context()
 	// Settled: Twilio may request this before the run that placed the
 	// call has saved its wait.
-	x, err := e.Settled(ctx, id)
+	x, err := settled(ctx, e, id)
 	if err != nil {
 		return a.engineError("answer", err)
 	}
@@ -362,9 +362,42 @@ func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
 	return a.voiceResponse(ctx, e, x)
 }
 
+// settleTimeout bounds how long a callback waits for the run that holds
+// its execution (settled): a run that is stuck is the engine's problem,
+// and Twilio gives a webhook 15 seconds.
+const settleTimeout = 10 * time.Second
+
+// settled is e.Settled(ctx, id), waiting at most settleTimeout.
+func settled(ctx context.Context, e *runtime.Engine, id string) (*runtime.Execution, error) {
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	return e.Settled(ctx, id)
+}
+
 // placedCallEvents are the outcomes of an outbound call that was never
 // answered, by CallStatus (Twilio's make-outgoing-call events).
 var placedCallEvents = map[string]string{"busy": "busy", "no-answer": "noAnswer", "failed": "failed", "canceled": "failed"}
+
+// placedCallEvent is the event wait w takes for an outbound call that
+// ended unanswered with CallStatus status. A wait without failed
+// (Talkdesk's make-outbound-call) takes noAnswer for a canceled call and
+// invalidNumber for one that failed.
+func placedCallEvent(w *runtime.WaitState, status string) string {
+	name := placedCallEvents[status]
+	if name == "" {
+		name = "failed"
+	}
+	if name != "failed" || w.Accepts("failed") {
+		return name
+	}
+	if status == "canceled" && w.Accepts("noAnswer") {
+		return "noAnswer"
+	}
+	if w.Accepts("invalidNumber") {
+		return "invalidNumber"
+	}
+	return name
+}
 
 // promptVerbs renders a prompt: <Say>, <Play> and <Play digits>, each
 // present part in that order.
@@ -449,8 +482,9 @@ func (a *Adapter) dialVerb(d widgets.Dial, action string) twiml.Element {
 // empty, which Twilio follows only when the recording was empty (it
 // requests no action then, and goes on to the next verb). A widget
 // without finish_on_key (Studio's "None") writes no finishOnKey, so
-// <Record>'s own default applies: Twilio accepts only keys there
-// (warning 13613), and documents no value that no key ends.
+// <Record>'s own default applies: any key (1234567890*#) ends the
+// recording. Twilio accepts only keys there (warning 13613) and documents
+// no value that no key ends, so a recording no key ends cannot be asked.
 func (a *Adapter) recordVerbs(r widgets.Recording, id, token string) []twiml.Element {
 	q := url.Values{"execution": {id}, "token": {token}}
 	action := a.public + PathVoiceRecord + "?" + q.Encode()
@@ -574,9 +608,10 @@ func twimlResponse(verbs []twiml.Element) response {
 
 // voiceResponse drains what execution x's run buffered into one TwiML
 // document. A wait this adapter answers (a gather, dial, voicemail,
-// enqueue, pay or redirect) ends the document with its verb; a flow that ended, or whose call ended, hangs up; a flow
-// that waits on the call for something this adapter cannot deliver is
-// ended, with a reason that says so, and hangs up.
+// enqueue, pay or redirect) ends the document with its verb; a flow that
+// ended, or whose call ended, hangs up; a flow that waits on the call
+// for something this adapter cannot deliver is ended, with a reason that
+// says so, and hangs up.
 func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runtime.Execution) response {
 	var out []twiml.Element
 	gathering := false // the document ends with the verb whose callback answers the wait
@@ -596,7 +631,7 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 			case waiting && x.Wait.Accepts("callCompleted"): // connect-call-to
 				out = append(out, a.dialVerb(v.dial, a.actionURL(PathVoiceDial, x.ID, x.Wait.Token)))
 				gathering = true
-			case waiting && x.Wait.Accepts("completed") && x.Wait.Accepts("noAnswer"): // Talkdesk's forward-to-external-number
+			case waiting && x.Wait.Prompt["outcome"] == "forward": // Talkdesk's forward-to-external-number
 				out = append(out, a.dialVerb(v.dial, a.actionURL(PathVoiceDial, x.ID, x.Wait.Token)+"&forward=true"))
 				gathering = true
 			}
@@ -899,19 +934,13 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 	for range 3 { // another run may change the wait between Settled and Resume
 		// Settled: a fast busy may arrive before the run that placed the
 		// call has saved its wait.
-		x, err := e.Settled(ctx, id)
+		x, err := settled(ctx, e, id)
 		if err != nil {
 			return a.engineError("call status", err)
 		}
 		if w := placedCallWait(x, callSid); w != nil {
 			// An outbound call that was never answered: its outcome.
-			name := placedCallEvents[status]
-			if name == "" {
-				name = "failed"
-			}
-			if name == "failed" && !w.Accepts("failed") && w.Accepts("invalidNumber") {
-				name = "invalidNumber" // Talkdesk's make-outbound-call
-			}
+			name := placedCallEvent(w, status)
 			_, err = e.Resume(ctx, id, widgets.Event{Name: name, Data: formData(r), Token: w.Token})
 			if errors.Is(err, runtime.ErrRefused) {
 				continue
