@@ -2,15 +2,19 @@ package twilio_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
@@ -101,4 +105,76 @@ func TestExportSMSBotRepliesAndTimesOut(t *testing.T) {
 	assert.Equal(t, 1, n)
 	sent = bodies(h.rest.sent())
 	assert.Equal(t, "+15550007777 Thank you for using our service. You can reach out to us at any time.", sent[len(sent)-1])
+}
+
+// The Kanga Bank IVR export (testdata 27): two run-function widgets given
+// by function sid, at the URLs the host maps them to, a gather, and the
+// say-play steps between them. A known caller (the first function
+// answers their name) is greeted by name and sent an invite by the
+// second; an unknown one (the function fails) is asked to guess a key.
+func TestExportIVRRunsFunctionsAndGathers(t *testing.T) {
+	src := export(t, "27_kanga-bank-ivr.json")
+	var mu sync.Mutex
+	var calls []string // path and From of each function request
+	known := true
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		calls = append(calls, r.URL.Path+" "+r.PostForm.Get("From"))
+		k := known
+		mu.Unlock()
+		if r.URL.Path == "/my-activity" && !k {
+			http.Error(w, "no such customer", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"Name": "Ada"}`)
+	}))
+	t.Cleanup(fn.Close)
+	functions := func(c *twilio.Config) {
+		c.FunctionURLs = map[string]string{
+			"ZH077bf88547dc16eff96f45ff57cc1460": fn.URL + "/my-activity",
+			"ZHe742469123699e0b3c832da401d5423b": fn.URL + "/send-invite",
+		}
+		c.HTTPClient = http.DefaultClient
+	}
+	const voice = "language=en-US voice=Polly.Joanna-Neural"
+
+	h := newHarnessConfig(t, map[string]string{"FWkanga": src}, nil, functions)
+	c := h.dial("CA0001", "FWkanga")
+	got := lines(c.doc)
+	require.Len(t, got, 3, "%v", got)
+	assert.Equal(t, `Say `+voice+` "Hi Ada. .. Welcome to Kanga Bank. Where digital experiences are only a hop, skip and a jump away."`, got[0])
+	assert.Contains(t, got[1], `"We know why your calling and now you're on the fast track.`)
+	assert.Equal(t, "Hangup", got[2])
+	assert.Equal(t, []string{"/my-activity " + caller, "/send-invite " + caller}, calls)
+	_, path := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, []string{"Trigger -incomingCall-> CheckSegment", "CheckSegment -success-> WelcomeFast", "WelcomeFast -audioComplete-> SendInvite",
+		"SendInvite -success-> fast_track", "fast_track -audioComplete-> Ended"}, path)
+
+	// An unknown caller: the default welcome, then the gather.
+	mu.Lock()
+	known, calls = false, nil
+	mu.Unlock()
+	h = newHarnessConfig(t, map[string]string{"FWkanga": src}, nil, functions)
+	c = h.dial("CA0002", "FWkanga")
+	got = lines(c.doc)
+	require.GreaterOrEqual(t, len(got), 3, "%v", got)
+	assert.Equal(t, []string{
+		`Say ` + voice + ` "Welcome to Kanga Bank. Where digital experiences are only a hop, skip and a jump away."`,
+		`Say ` + voice + ` "Oh no, it looks like you have an old boring experience."`,
+	}, got[:2])
+	g, ok := find(c.doc, "Gather")
+	require.True(t, ok, "%v", lines(c.doc))
+	assert.Equal(t, "#", g.attr("finishOnKey"))
+	assert.Equal(t, "auto", g.attr("speechTimeout"))
+	assert.Equal(t, "5", g.attr("timeout"))
+	assert.Equal(t, []string{`Say ` + voice + ` "Nope, that wasn't it. And you only had one guess. Please try your call again"`, "Hangup"}, c.press("4"))
+	_, path = stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, []string{"Trigger -incomingCall-> CheckSegment", "CheckSegment -fail-> WelcomeDefault",
+		"WelcomeDefault -audioComplete-> antiquated_dtmf_experience", "antiquated_dtmf_experience -audioComplete-> gather_1",
+		"gather_1 -keypress-> say_play_2", "say_play_2 -audioComplete-> Ended"}, path)
+	x, _ := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, "4", x.Widgets()["gather_1"].(map[string]any)["Digits"])
+	assert.Equal(t, []string{"/my-activity " + caller}, calls)
 }
