@@ -126,7 +126,9 @@ type Config struct {
 	ReplayCacheSize int
 	// ReplayStore, when set, keeps webhook responses for retries across
 	// the host's instances too (see ReplayStore); without it retries are
-	// recognised by the instance that answered first only.
+	// recognised by the instance that answered first only. A store that
+	// is also a ReplayClaimer runs each delivery once across instances,
+	// even while the first still runs.
 	ReplayStore ReplayStore
 	// VoiceBuffers bounds the executions whose voice verbs are buffered at
 	// once (default DefaultVoiceBuffers).
@@ -190,7 +192,7 @@ func New(cfg Config) (*Adapter, error) {
 		public:    strings.TrimSuffix(cfg.PublicURL, "/"),
 		validator: twclient.NewRequestValidator(cfg.AuthToken),
 		voice:     newVoice(cfg.VoiceBuffers),
-		replay:    newReplayCache(cfg.ReplayCacheSize, cfg.ReplayStore),
+		replay:    newReplayCache(cfg.ReplayCacheSize, cfg.ReplayStore, logger),
 		logger:    logger,
 	}
 	rest := &restClient{
@@ -285,7 +287,7 @@ func (a *Adapter) webhook(h func(*http.Request) response) http.Handler {
 			return
 		}
 		if err != nil {
-			a.logger.Error("adapters/twilio: the webhook's response could not be kept for Twilio's retries", "path", r.URL.Path, "error", err)
+			a.logger.Error("adapters/twilio: the replay store failed; Twilio's retries of this webhook may not find its response", "path", r.URL.Path, "error", err)
 		}
 		write(w, resp)
 	})

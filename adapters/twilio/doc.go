@@ -155,7 +155,9 @@
 // share, so that a retry reaching another instance is answered from it;
 // a store that fails to answer makes the webhook a 503 rather than run a
 // delivery twice (Twilio retries a 5xx only where the webhook URL's
-// connection overrides ask it to).
+// connection overrides ask it to). A store that also claims deliveries
+// (ReplayClaimer) answers a retry that arrives while the first delivery
+// still runs on another instance with a 503 instead of running it too.
 //
 // Messages are sent through the Messages API; a reply in an execution a
 // conversation's message started (widgets.Message.ConversationSid) is

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -19,9 +20,10 @@ import (
 // plenty.
 //
 // Keys are 64 hexadecimal digits (a SHA-256 of the webhook's path and
-// its I-Twilio-Idempotency-Token). There is no claim step: a retry that
-// reaches another instance while the first delivery still runs there
-// finds nothing kept and runs too. For a voice callback that is harmless:
+// its I-Twilio-Idempotency-Token). A store that is also a ReplayClaimer
+// closes the last gap: a retry that reaches another instance while the
+// first delivery still runs there. Without claims, that retry finds
+// nothing kept and runs too. For a voice callback that is harmless:
 // the wait token it carries is stale once the first delivery answered the
 // wait, so the second run is refused (a 409) and repeats nothing. An
 // incoming message carries no wait token: its retry, run while the first
@@ -29,8 +31,8 @@ import (
 // answers the flow's next reply wait if there is one (or is dropped, as a
 // message to an execution that waits for none). Twilio retries a
 // messaging webhook only where its URL's connection overrides ask for
-// it; a host that sets them should keep its message webhooks shorter
-// than the retry timeout.
+// it; a host that sets them should give a ReplayClaimer, or keep its
+// message webhooks shorter than the retry timeout.
 //
 // A store that fails to answer Get makes the webhook a 503 with nothing
 // run: Twilio retries it only where the webhook URL's connection
@@ -44,8 +46,32 @@ type ReplayStore interface {
 	Put(ctx context.Context, key string, resp Response) error
 }
 
-// replayPutTimeout bounds ReplayStore.Put.
+// ReplayClaimer is a ReplayStore that also claims a delivery before it
+// runs (Redis's SET NX PX, an INSERT into a table whose key is unique),
+// so that one delivery of a webhook runs at a time across instances: a
+// retry that reaches another instance while the first delivery still
+// runs there is answered 503 ("still running") and runs nothing. Twilio,
+// where the webhook URL's connection overrides ask for retries, retries
+// it again and then gets the first response, once it is kept.
+type ReplayClaimer interface {
+	ReplayStore
+	// Claim claims key for a delivery about to run, for at most ttl (a
+	// delivery that dies holding its claim frees it then). It reports
+	// false when key is claimed already.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Release frees the claim on key of a delivery whose response is not
+	// kept (a 5xx), so that its retry runs again. Its context is not the
+	// request's, as Put's.
+	Release(ctx context.Context, key string) error
+}
+
+// replayPutTimeout bounds ReplayStore.Put and ReplayClaimer.Release.
 const replayPutTimeout = 5 * time.Second
+
+// replayClaimTTL is how long a ReplayClaimer's claim lasts: longer than
+// any webhook runs (Twilio waits 15 seconds for one; the adapter bounds
+// its own waits at settleTimeout).
+const replayClaimTTL = time.Minute
 
 // replayKey is the ReplayStore key of a delivery: the webhook's path and
 // its I-Twilio-Idempotency-Token.
@@ -73,6 +99,7 @@ type replayCache struct {
 	m      map[string]*list.Element
 	order  *list.List // of *replayEntry, oldest first
 	shared ReplayStore
+	logger *slog.Logger
 }
 
 type replayEntry struct {
@@ -81,8 +108,8 @@ type replayEntry struct {
 	resp response
 }
 
-func newReplayCache(max int, shared ReplayStore) *replayCache {
-	return &replayCache{max: max, m: map[string]*list.Element{}, order: list.New(), shared: shared}
+func newReplayCache(max int, shared ReplayStore, logger *slog.Logger) *replayCache {
+	return &replayCache{max: max, m: map[string]*list.Element{}, order: list.New(), shared: shared, logger: logger}
 }
 
 // do returns the response kept for key, or runs f and keeps its response.
@@ -147,15 +174,44 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 	if ok {
 		return response{status: kept.Status, contentType: kept.ContentType, body: kept.Body}, nil
 	}
-	resp := f()
-	if resp.status < 500 {
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
-		defer cancel()
-		if err := c.shared.Put(pctx, key, Response{Status: resp.status, ContentType: resp.contentType, Body: resp.body}); err != nil {
-			return resp, fmt.Errorf("keep the response in the replay store: %w", err)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
+	defer cancel()
+	if claimer, ok := c.shared.(ReplayClaimer); ok {
+		claimed, err := claimer.Claim(ctx, key, replayClaimTTL)
+		if err != nil {
+			return textResponse(http.StatusServiceUnavailable, "the replay store failed"), fmt.Errorf("replay store: claim: %w", err)
 		}
+		if !claimed {
+			return textResponse(http.StatusServiceUnavailable, "the first delivery of this webhook is still running"), nil
+		}
+		kept := false
+		defer func() {
+			if !kept { // a 5xx, or f panicked: the retry runs again
+				if err := claimer.Release(pctx, key); err != nil {
+					c.logger.Error("adapters/twilio: could not release a webhook's replay claim; its retries wait for the claim to expire", "error", err)
+				}
+			}
+		}()
+		resp := f()
+		if resp.status >= 500 {
+			return resp, nil
+		}
+		kept = true
+		return resp, c.put(pctx, key, resp)
 	}
-	return resp, nil
+	resp := f()
+	if resp.status >= 500 {
+		return resp, nil
+	}
+	return resp, c.put(pctx, key, resp)
+}
+
+// put keeps resp for key in the shared store.
+func (c *replayCache) put(ctx context.Context, key string, resp response) error {
+	if err := c.shared.Put(ctx, key, Response{Status: resp.status, ContentType: resp.contentType, Body: resp.body}); err != nil {
+		return fmt.Errorf("keep the response in the replay store: %w", err)
+	}
+	return nil
 }
 
 // drop forgets e if it is still key's entry.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,9 +122,8 @@ func TestARetryReachingAnotherInstanceRunsNothing(t *testing.T) {
 	shared.fail = nil
 	for i, status := range []int{0, 101, 503, 1000} {
 		token := fmt.Sprintf("retry-4-%d", i)
-		sum := sha256.Sum256([]byte(twilio.PathVoiceGather + "\x00" + token)) // the key, as ReplayStore documents it
 		shared.mu.Lock()
-		shared.m[hex.EncodeToString(sum[:])] = twilio.Response{Status: status}
+		shared.m[replayKeyOf(twilio.PathVoiceGather, token)] = twilio.Response{Status: status}
 		shared.mu.Unlock()
 		r = postB(g.attr("action"), in, token)
 		assert.Equal(t, http.StatusServiceUnavailable, r.status, "kept %d: %s", status, r.body)
@@ -159,4 +159,114 @@ func TestAFailedWebhookIsNotKeptForItsRetry(t *testing.T) {
 	h.store.setFail(nil)
 	r = h.post(g.attr("action"), in, "retry-9", testToken)
 	assert.Equal(t, http.StatusOK, r.status, "the retry ran: %s", r.body)
+}
+
+// claimReplay is a mapReplay that claims deliveries (a ReplayClaimer).
+type claimReplay struct {
+	mapReplay
+	claims    map[string]time.Duration
+	claimFail error
+	released  []string
+}
+
+func (s *claimReplay) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.claimFail != nil {
+		return false, s.claimFail
+	}
+	if _, ok := s.claims[key]; ok {
+		return false, nil
+	}
+	if s.claims == nil {
+		s.claims = map[string]time.Duration{}
+	}
+	s.claims[key] = ttl
+	return true, nil
+}
+
+func (s *claimReplay) Release(ctx context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putCtx = append(s.putCtx, ctx.Err())
+	delete(s.claims, key)
+	s.released = append(s.released, key)
+	return nil
+}
+
+// With a ReplayClaimer, a delivery claimed by another instance (its first
+// delivery still running there) is a 503 that runs nothing; a delivery
+// whose response is not kept (a 5xx) releases its claim, so its retry
+// runs; a claim the store cannot make is a 503 too.
+func TestAClaimedDeliveryRunsOnce(t *testing.T) {
+	shared := &claimReplay{}
+	h := newHarnessConfig(t, map[string]string{"FWivr": ivr}, nil, func(c *twilio.Config) { c.ReplayStore = shared })
+	c := h.dial("CA0001", "FWivr")
+	g, _ := find(c.doc, "Gather")
+	in := c.params()
+	in.Set("Digits", "7")
+	_, before := stepsOf(t, h.engine, "FN00000001")
+	key := replayKeyOf(twilio.PathVoiceGather, "retry-c")
+
+	// Another instance runs the first delivery: it holds the claim.
+	shared.mu.Lock()
+	shared.claims = map[string]time.Duration{key: time.Minute}
+	shared.mu.Unlock()
+	r := h.post(g.attr("action"), in, "retry-c", testToken)
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.body)
+	assert.Contains(t, r.body, "still running")
+	_, after := stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, before, after, "nothing ran")
+
+	// The claim is gone (that instance died; the claim expired): the
+	// retry runs, once, and its response is kept under its claim.
+	shared.mu.Lock()
+	delete(shared.claims, key)
+	shared.mu.Unlock()
+	first := h.post(g.attr("action"), in, "retry-c", testToken)
+	require.Equal(t, http.StatusOK, first.status, first.body)
+	shared.mu.Lock()
+	assert.Equal(t, time.Minute, shared.claims[key], "claimed for longer than a webhook runs")
+	assert.Equal(t, first.body, string(shared.m[key].Body))
+	shared.mu.Unlock()
+	_, before = stepsOf(t, h.engine, "FN00000001")
+	assert.Greater(t, len(before), len(after), "the keypress was taken")
+
+	// A claim the store cannot make runs nothing.
+	g, _ = find(parseTwiML(t, first.body), "Gather")
+	in.Set("Digits", "1")
+	shared.mu.Lock()
+	shared.claimFail = errors.New("cache down at 10.0.0.7")
+	shared.mu.Unlock()
+	r = h.post(g.attr("action"), in, "retry-e", testToken)
+	assert.Equal(t, http.StatusServiceUnavailable, r.status, r.body)
+	assert.NotContains(t, r.body, "10.0.0.7")
+	_, after = stepsOf(t, h.engine, "FN00000001")
+	assert.Equal(t, before, after, "nothing ran")
+	shared.mu.Lock()
+	shared.claimFail = nil
+	shared.mu.Unlock()
+
+	// A store fault in the engine: a 500, not kept, the claim released,
+	// and the retry runs.
+	h.store.setFail(errors.New("disk full"))
+	r = h.post(g.attr("action"), in, "retry-d", testToken)
+	require.Equal(t, http.StatusInternalServerError, r.status, r.body)
+	shared.mu.Lock()
+	assert.Equal(t, []string{replayKeyOf(twilio.PathVoiceGather, "retry-d")}, shared.released)
+	for _, err := range shared.putCtx {
+		assert.NoError(t, err, "Release runs on a context of its own")
+	}
+	shared.mu.Unlock()
+	h.store.setFail(nil)
+	r = h.post(g.attr("action"), in, "retry-d", testToken)
+	assert.Equal(t, http.StatusOK, r.status, "the retry ran: %s", r.body)
+	_, after = stepsOf(t, h.engine, "FN00000001")
+	assert.Greater(t, len(after), len(before), "the keypress was taken")
+}
+
+// replayKeyOf is a delivery's ReplayStore key, as ReplayStore documents it.
+func replayKeyOf(path, token string) string {
+	sum := sha256.Sum256([]byte(path + "\x00" + token))
+	return hex.EncodeToString(sum[:])
 }
