@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,50 +99,63 @@ func TestALeftQueueReturnsTheCallToTheFlow(t *testing.T) {
 	}
 }
 
-// Twilio may answer an outbound call (or report it busy) before the run
-// that placed it has saved its wait: the answer webhook waits for that
-// run, and the call is answered, not hung up.
+// Twilio may answer an outbound call, or report it busy, before the run
+// that placed it has saved its wait: the answer webhook and the status
+// callback wait for that run, so the call is answered, not hung up, and
+// the busy line takes the busy path.
 func TestAnOutboundCallAnsweredBeforeItsWaitIsSaved(t *testing.T) {
-	h := newHarness(t, map[string]string{"FWout": outbound})
-	locks := make(chan string, 64)
-	answers := make(chan reply, 1)
-	h.store.locks = locks
-	var once sync.Once
-	h.store.beforeSave = func() {
-		// Hold the first save (the run that placed the call) until the
-		// answer webhook asks for the execution's lock, or has answered.
-		once.Do(func() {
-			asked := 0
-			for {
-				select {
-				case k := <-locks:
-					if k == "execution FN00000001" {
-						if asked++; asked == 2 { // the run's own, then the webhook's
-							return
+	for _, tt := range []struct {
+		name, status, url string // what Twilio posts at once, and where
+		want              []string
+	}{
+		{"answered", "in-progress", "Url", []string{"Trigger -incomingRequest-> call", "call -answered-> announce", "announce -audioComplete-> Ended"}},
+		{"busy", "busy", "StatusCallback", []string{"Trigger -incomingRequest-> call", "call -busy-> text", "text -sent-> Ended"}},
+	} {
+		h := newHarness(t, map[string]string{"FWout": outbound})
+		locks := make(chan string, 64)
+		answers := make(chan reply, 1)
+		h.store.locks = locks
+		var once sync.Once
+		h.store.beforeSave = func() {
+			// Hold the first save (the run that placed the call) until the
+			// callback asks for the execution's lock, or has answered.
+			once.Do(func() {
+				asked := 0
+				for {
+					select {
+					case k := <-locks:
+						if k == "execution FN00000001" {
+							if asked++; asked == 2 { // the run's own, then the webhook's
+								return
+							}
 						}
+					case r := <-answers:
+						answers <- r
+						return
 					}
-				case r := <-answers:
-					answers <- r
-					return
 				}
-			}
-		})
-	}
-	h.rest.onCall = func(sid string, placed url.Values) {
-		form := calledParams(sid, "in-progress")
-		form.Set("AnsweredBy", "human")
-		r, err := h.send(placed.Get("Url"), form, "answer-1", testToken)
-		if err != nil {
-			r = reply{status: -1, body: err.Error()}
+			})
 		}
-		answers <- r
+		h.rest.onCall = func(sid string, placed url.Values) {
+			form := calledParams(sid, tt.status)
+			form.Set("AnsweredBy", "human")
+			r, err := h.send(placed.Get(tt.url), form, "answer-1", testToken)
+			if err != nil {
+				r = reply{status: -1, body: err.Error()}
+			}
+			answers <- r
+		}
+		x := startOutbound(t, h, "FWout", map[string]any{"name": "Ada", "order": "A-17"})
+		r := <-answers
+		require.Equal(t, http.StatusOK, r.status, "%s: %s", tt.name, r.body)
+		if tt.name == "answered" {
+			assert.Equal(t, []string{`Say "Hello Ada, your order A-17 has shipped."`, "Hangup"}, lines(parseTwiML(t, r.body)))
+		} else {
+			assert.Equal(t, []string{caller + " We tried to call you about order A-17."}, bodies(h.rest.sent()))
+		}
+		_, path := stepsOf(t, h.engine, x.ID)
+		assert.Equal(t, tt.want, path, tt.name)
 	}
-	x := startOutbound(t, h, "FWout", map[string]any{"name": "Ada", "order": "A-17"})
-	r := <-answers
-	require.Equal(t, http.StatusOK, r.status, r.body)
-	assert.Equal(t, []string{`Say "Hello Ada, your order A-17 has shipped."`, "Hangup"}, lines(parseTwiML(t, r.body)))
-	_, path := stepsOf(t, h.engine, x.ID)
-	assert.Equal(t, []string{"Trigger -incomingRequest-> call", "call -answered-> announce", "announce -audioComplete-> Ended"}, path)
 }
 
 // outboundRedirect hands an outbound call to an external app, which
@@ -240,4 +254,21 @@ func TestATalkdeskOutboundCallThatFailsIsAnInvalidNumber(t *testing.T) {
 		_, path := stepsOf(t, h.engine, x.ID)
 		assert.Equal(t, want, path, status)
 	}
+}
+
+// An answer the execution refuses after all (here: it outlived its
+// lifetime, so the engine ends it instead) hangs the call up: nothing
+// waits for the call any more.
+func TestAnAnswerTheExecutionRefusesHangsUp(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWout": outbound})
+	x := startOutbound(t, h, "FWout", map[string]any{"name": "Ada", "order": "A-17"})
+	p := h.rest.placed()[0]
+	h.clock.Advance(runtime.DefaultLifetime + time.Minute)
+	r := h.post(p.Form.Get("Url"), calledParams(p.Sid, "in-progress"), "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, []string{"Hangup"}, lines(parseTwiML(t, r.body)))
+	got, path := stepsOf(t, h.engine, x.ID)
+	assert.NotEqual(t, runtime.StatusActive, got.Status, "the engine ended it: %s", got.Reason)
+	assert.Equal(t, []string{"Trigger -incomingRequest-> call"}, path[:1])
+	assert.NotContains(t, path, "call -answered-> announce")
 }
