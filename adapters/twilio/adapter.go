@@ -255,6 +255,14 @@ type response struct {
 	status      int
 	contentType string
 	body        []byte
+	transient   bool // a refusal a retry may not get: not kept for retries
+}
+
+// kept reports whether resp is kept for the delivery's retries: not a
+// 5xx (nothing was saved, and the retry runs again with the same effect
+// keys), nor a transient refusal (a conflict, a rate limit).
+func (resp response) kept() bool {
+	return resp.status < 500 && !resp.transient
 }
 
 func textResponse(status int, msg string) response {
@@ -287,7 +295,7 @@ func (a *Adapter) webhook(h func(*http.Request) response) http.Handler {
 			return
 		}
 		if err != nil {
-			a.logger.Error("adapters/twilio: the replay store failed; Twilio's retries of this webhook may not find its response", "path", r.URL.Path, "error", err)
+			a.logger.Error("adapters/twilio: the replay store failed", "path", r.URL.Path, "error", err)
 		}
 		write(w, resp)
 	})
@@ -351,19 +359,27 @@ func formData(r *http.Request) map[string]any {
 
 // engineError maps an engine error to a response. Errors the caller's
 // request caused are 4xx and kept for retries; the engine's or store's
-// faults are 5xx, which the retry cache does not keep, so Twilio's retry
-// runs again.
+// faults are 5xx, and a conflict with another run or a rate limit a 409
+// or 429 that passes: the retry cache keeps none of those, so Twilio's
+// retry runs again.
 func (a *Adapter) engineError(op string, err error) response {
 	a.logger.Warn("adapters/twilio: webhook refused", "op", op, "error", err)
+	var resp response
 	switch {
 	case errors.Is(err, runtime.ErrStale):
 		return textResponse(http.StatusConflict, op+": the callback answers a wait that is no longer current")
 	case errors.Is(err, runtime.ErrNotFound):
 		return textResponse(http.StatusNotFound, op+": "+err.Error())
-	case errors.Is(err, runtime.ErrConflict), errors.Is(err, runtime.ErrRefused):
+	case errors.Is(err, runtime.ErrConflict):
+		resp = textResponse(http.StatusConflict, op+": "+err.Error())
+		resp.transient = true
+		return resp
+	case errors.Is(err, runtime.ErrRefused):
 		return textResponse(http.StatusConflict, op+": "+err.Error())
 	case errors.Is(err, runtime.ErrRateLimited):
-		return textResponse(http.StatusTooManyRequests, op+": "+err.Error())
+		resp = textResponse(http.StatusTooManyRequests, op+": "+err.Error())
+		resp.transient = true
+		return resp
 	}
 	return textResponse(http.StatusInternalServerError, op+": the flow could not run")
 }

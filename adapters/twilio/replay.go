@@ -50,22 +50,32 @@ type ReplayStore interface {
 // runs (Redis's SET NX PX, an INSERT into a table whose key is unique),
 // so that one delivery of a webhook runs at a time across instances: a
 // retry that reaches another instance while the first delivery still
-// runs there is answered 503 ("still running") and runs nothing. Twilio,
-// where the webhook URL's connection overrides ask for retries, retries
-// it again and then gets the first response, once it is kept.
+// runs there is answered 503 ("still running") and runs nothing. Where
+// the webhook URL's connection overrides ask Twilio to retry a 5xx, it
+// retries again and then gets the first response, once it is kept.
+//
+// Claims live beside the kept responses, not in their place: keep them
+// under keys of their own ("claim:" + key, say), so that Get never sees
+// a claim (it would read as a response no webhook gave, a store fault),
+// and so that Put leaves the claim where it is: a claim that Put
+// removed would let another instance claim and run the delivery between
+// its Get and its Claim. A delivery whose response could not be kept
+// (Put failed) keeps its claim until ttl ends, and its retries are
+// answered 503 until then, as while it ran.
 type ReplayClaimer interface {
 	ReplayStore
-	// Claim claims key for a delivery about to run, for at most ttl (a
-	// delivery that dies holding its claim frees it then). It reports
-	// false when key is claimed already.
+	// Claim claims key for a delivery about to run, for ttl (a delivery
+	// that dies holding its claim frees it then). It reports false when
+	// key is claimed already.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	// Release frees the claim on key of a delivery whose response is not
-	// kept (a 5xx), so that its retry runs again. Its context is not the
-	// request's, as Put's.
+	// kept (a 5xx, a transient refusal, a panic), so that its retry runs
+	// again. Its context is not the request's, as Put's.
 	Release(ctx context.Context, key string) error
 }
 
-// replayPutTimeout bounds ReplayStore.Put and ReplayClaimer.Release.
+// replayPutTimeout bounds ReplayStore.Put and ReplayClaimer.Release,
+// from the time they are called.
 const replayPutTimeout = 5 * time.Second
 
 // replayClaimTTL is how long a ReplayClaimer's claim lasts: longer than
@@ -91,8 +101,10 @@ type Response struct {
 // I-Twilio-Idempotency-Token), at most max of them, oldest dropped first,
 // and, when the host gives one, in its shared ReplayStore too. A retry
 // that arrives at this instance while the first delivery still runs waits
-// for its response. Responses with a 5xx status are not kept: nothing was
-// saved, and the retry runs again (with the same effect keys).
+// for its response. Responses with a 5xx status, and transient refusals
+// (a conflict with another run, a rate limit), are not kept (see
+// response.kept): nothing was saved, and the retry runs again (with the
+// same effect keys).
 type replayCache struct {
 	mu     sync.Mutex
 	max    int
@@ -123,7 +135,7 @@ func (c *replayCache) do(ctx context.Context, key string, f func() response) (re
 		case <-ctx.Done():
 			return response{}, ctx.Err()
 		}
-		if e.resp.status >= 500 {
+		if !e.resp.kept() {
 			return c.do(ctx, key, f) // the first one failed and was dropped: run again
 		}
 		return e.resp, nil
@@ -142,7 +154,7 @@ func (c *replayCache) do(ctx context.Context, key string, f func() response) (re
 		if !completed {
 			e.resp = textResponse(500, "the webhook's handler panicked")
 		}
-		if e.resp.status >= 500 {
+		if !e.resp.kept() {
 			c.drop(key, e)
 		}
 		close(e.done)
@@ -169,13 +181,11 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 		err = fmt.Errorf("it kept status %d", kept.Status)
 	}
 	if err != nil {
-		return textResponse(http.StatusServiceUnavailable, "the replay store failed"), fmt.Errorf("replay store: %w", err)
+		return textResponse(http.StatusServiceUnavailable, "the replay store failed"), fmt.Errorf("replay store: get: %w", err)
 	}
 	if ok {
 		return response{status: kept.Status, contentType: kept.ContentType, body: kept.Body}, nil
 	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
-	defer cancel()
 	if claimer, ok := c.shared.(ReplayClaimer); ok {
 		claimed, err := claimer.Claim(ctx, key, replayClaimTTL)
 		if err != nil {
@@ -186,30 +196,35 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 		}
 		kept := false
 		defer func() {
-			if !kept { // a 5xx, or f panicked: the retry runs again
-				if err := claimer.Release(pctx, key); err != nil {
-					c.logger.Error("adapters/twilio: could not release a webhook's replay claim; its retries wait for the claim to expire", "error", err)
+			if !kept { // not kept, or f panicked: the retry runs again
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
+				defer cancel()
+				if err := claimer.Release(rctx, key); err != nil {
+					c.logger.Error("adapters/twilio: could not release a webhook's replay claim; its retries are refused until the claim expires", "error", err)
 				}
 			}
 		}()
 		resp := f()
-		if resp.status >= 500 {
+		if !resp.kept() {
 			return resp, nil
 		}
 		kept = true
-		return resp, c.put(pctx, key, resp)
+		return resp, c.put(ctx, key, resp)
 	}
 	resp := f()
-	if resp.status >= 500 {
+	if !resp.kept() {
 		return resp, nil
 	}
-	return resp, c.put(pctx, key, resp)
+	return resp, c.put(ctx, key, resp)
 }
 
-// put keeps resp for key in the shared store.
+// put keeps resp for key in the shared store, on a context of its own
+// (the request's may be gone) bounded by replayPutTimeout from now.
 func (c *replayCache) put(ctx context.Context, key string, resp response) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
+	defer cancel()
 	if err := c.shared.Put(ctx, key, Response{Status: resp.status, ContentType: resp.contentType, Body: resp.body}); err != nil {
-		return fmt.Errorf("keep the response in the replay store: %w", err)
+		return fmt.Errorf("replay store: keep the response (Twilio's retries will not find it): %w", err)
 	}
 	return nil
 }

@@ -931,10 +931,13 @@ func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
 	if err != nil {
 		return a.engineError("call status", err)
 	}
+	// One bound for all the tries' waits.
+	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
 	for range 3 { // another run may change the wait between Settled and Resume
 		// Settled: a fast busy may arrive before the run that placed the
 		// call has saved its wait.
-		x, err := settled(ctx, e, id)
+		x, err := e.Settled(sctx, id)
 		if err != nil {
 			return a.engineError("call status", err)
 		}
