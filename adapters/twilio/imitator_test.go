@@ -25,7 +25,7 @@ import (
 
 const (
 	testAccount = "AC00000000000000000000000000000001"
-	testToken   = "test-auth-token"
+	testToken   = "0a1b2c3d4e5f60718293a4b5c6d7e8f9" // an auth token is 32 hexadecimal digits
 	caller      = "+15551230000"
 	number      = "+15559870000"
 )

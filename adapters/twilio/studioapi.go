@@ -1,0 +1,538 @@
+package twilio
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/studioflow/studioflow/runtime"
+)
+
+// Twilio's Studio REST API v2, for an engine's executions.
+//
+// StudioAPI serves what scripts and Twilio's helper libraries call on
+// https://studio.twilio.com/v2 to start and inspect executions, with
+// Twilio's paths, JSON field names, paging and errors:
+//
+//	POST   /v2/Flows/{FlowSid}/Executions                      start (To, From, Parameters)
+//	GET    /v2/Flows/{FlowSid}/Executions                      list, newest first (DateCreatedFrom, DateCreatedTo, status, PageSize, PageToken)
+//	GET    /v2/Flows/{FlowSid}/Executions/{Sid}                fetch
+//	POST   /v2/Flows/{FlowSid}/Executions/{Sid}                end (Status=ended)
+//	DELETE /v2/Flows/{FlowSid}/Executions/{Sid}                delete
+//	GET    /v2/Flows/{FlowSid}/Executions/{Sid}/Context        the execution's context
+//	GET    /v2/Flows/{FlowSid}/Executions/{Sid}/Steps          its steps, newest first (PageSize, PageToken)
+//	GET    /v2/Flows/{FlowSid}/Executions/{Sid}/Steps/{Sid}    one step
+//	GET    /v2/Flows/{FlowSid}/Executions/{Sid}/Steps/{Sid}/Context  what the step's widget published
+//
+// Requests authenticate with HTTP Basic authentication, the account sid
+// and auth token of the adapter's Config, as Twilio's API does; anything
+// else is a 401. Errors are Twilio's error body: {"code", "message",
+// "more_info", "status"}. A start for a contact whose execution of the flow
+// is still active is a 409 (code 20409), as Studio refuses it.
+//
+// A step's sid is derived from its execution and its place in the step
+// log (FT and 32 hexadecimal digits), so it is the same on every instance
+// and every read. Its context is the outputs its widget published, as the
+// execution holds them (widgets.NAME): a widget that ran again since has
+// replaced them, and then the step's context is what the later run
+// published.
+
+// StudioAPI returns the handler of Twilio's Studio REST API v2 for engine
+// e's executions (see the paths above). Mount it where the API's base URL
+// is, its paths starting with /v2.
+func (a *Adapter) StudioAPI(e *runtime.Engine) http.Handler {
+	s := &studioAPI{a: a, e: e}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v2/Flows/{flow}/Executions", s.create)
+	mux.HandleFunc("GET /v2/Flows/{flow}/Executions", s.list)
+	mux.HandleFunc("GET /v2/Flows/{flow}/Executions/{sid}", s.fetch)
+	mux.HandleFunc("POST /v2/Flows/{flow}/Executions/{sid}", s.update)
+	mux.HandleFunc("DELETE /v2/Flows/{flow}/Executions/{sid}", s.delete)
+	mux.HandleFunc("GET /v2/Flows/{flow}/Executions/{sid}/Context", s.context)
+	mux.HandleFunc("GET /v2/Flows/{flow}/Executions/{sid}/Steps", s.steps)
+	mux.HandleFunc("GET /v2/Flows/{flow}/Executions/{sid}/Steps/{step}", s.step)
+	mux.HandleFunc("GET /v2/Flows/{flow}/Executions/{sid}/Steps/{step}/Context", s.stepContext)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeAPIError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.authenticated(r) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
+			writeAPIError(w, http.StatusUnauthorized, 20003, "Authenticate")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+type studioAPI struct {
+	a *Adapter
+	e *runtime.Engine
+}
+
+// authenticated checks the request's Basic credentials against the
+// account sid and auth token, in constant time.
+func (s *studioAPI) authenticated(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	u := subtle.ConstantTimeCompare([]byte(user), []byte(s.a.cfg.AccountSid))
+	p := subtle.ConstantTimeCompare([]byte(pass), []byte(s.a.cfg.AuthToken))
+	return u&p == 1
+}
+
+// apiExecution is Twilio's Execution resource.
+type apiExecution struct {
+	Sid                   string            `json:"sid"`
+	AccountSid            string            `json:"account_sid"`
+	FlowSid               string            `json:"flow_sid"`
+	ContactChannelAddress string            `json:"contact_channel_address"`
+	Context               map[string]any    `json:"context"`
+	Status                string            `json:"status"`
+	DateCreated           string            `json:"date_created"`
+	DateUpdated           string            `json:"date_updated"`
+	URL                   string            `json:"url"`
+	Links                 map[string]string `json:"links"`
+}
+
+// apiContext is Twilio's ExecutionContext and ExecutionStepContext.
+type apiContext struct {
+	AccountSid   string         `json:"account_sid"`
+	Context      map[string]any `json:"context"`
+	FlowSid      string         `json:"flow_sid"`
+	ExecutionSid string         `json:"execution_sid"`
+	StepSid      string         `json:"step_sid,omitempty"`
+	URL          string         `json:"url"`
+}
+
+// apiStep is Twilio's ExecutionStep resource.
+type apiStep struct {
+	Sid              string            `json:"sid"`
+	AccountSid       string            `json:"account_sid"`
+	FlowSid          string            `json:"flow_sid"`
+	ExecutionSid     string            `json:"execution_sid"`
+	ParentStepSid    *string           `json:"parent_step_sid"`
+	Name             string            `json:"name"`
+	Context          map[string]any    `json:"context"`
+	TransitionedFrom string            `json:"transitioned_from"`
+	TransitionedTo   string            `json:"transitioned_to"`
+	Type             string            `json:"type"`
+	DateCreated      string            `json:"date_created"`
+	DateUpdated      string            `json:"date_updated"`
+	URL              string            `json:"url"`
+	Links            map[string]string `json:"links"`
+}
+
+// apiMeta is the meta block of Twilio's list responses.
+type apiMeta struct {
+	Page            int     `json:"page"`
+	PageSize        int     `json:"page_size"`
+	FirstPageURL    string  `json:"first_page_url"`
+	PreviousPageURL *string `json:"previous_page_url"`
+	URL             string  `json:"url"`
+	NextPageURL     *string `json:"next_page_url"`
+	Key             string  `json:"key"`
+}
+
+// apiTime is Twilio's date format in API v2 JSON (ISO 8601, UTC, seconds).
+func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// base is the API's base URL as the request reached it, for the URLs
+// the resources carry.
+func base(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *studioAPI) executionURL(r *http.Request, x *runtime.Execution) string {
+	return base(r) + "/v2/Flows/" + url.PathEscape(x.FlowSid) + "/Executions/" + url.PathEscape(x.ID)
+}
+
+func (s *studioAPI) execution(r *http.Request, x *runtime.Execution) apiExecution {
+	u := s.executionURL(r, x)
+	status := "active"
+	if x.Status != runtime.StatusActive {
+		status = "ended"
+	}
+	return apiExecution{
+		Sid: x.ID, AccountSid: s.a.cfg.AccountSid, FlowSid: x.FlowSid, ContactChannelAddress: x.Contact,
+		Context: x.Context(), Status: status, DateCreated: apiTime(x.CreatedAt), DateUpdated: apiTime(x.UpdatedAt),
+		URL: u, Links: map[string]string{"steps": u + "/Steps", "execution_context": u + "/Context"},
+	}
+}
+
+// create starts an execution, as Studio's REST trigger does
+// (incomingRequest): To is the contact, From the flow's address, and
+// Parameters a JSON object, flow.data.
+func (s *studioAPI) create(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeAPIError(w, http.StatusBadRequest, 20001, "the request's form does not parse: "+err.Error())
+		return
+	}
+	to, from := r.PostForm.Get("To"), r.PostForm.Get("From")
+	if to == "" || from == "" {
+		writeAPIError(w, http.StatusBadRequest, 21201, "To and From are required")
+		return
+	}
+	var params map[string]any
+	if p := r.PostForm.Get("Parameters"); p != "" {
+		if err := json.Unmarshal([]byte(p), &params); err != nil || params == nil {
+			writeAPIError(w, http.StatusBadRequest, 20001, "Parameters must be a JSON object")
+			return
+		}
+	}
+	x, err := s.e.Start(r.Context(), runtime.StartRequest{
+		FlowSid: r.PathValue("flow"), Trigger: runtime.TriggerRequest,
+		Contact: to, FlowAddress: from, Parameters: params, Account: s.a.cfg.AccountSid,
+	})
+	var ce *runtime.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		writeAPIError(w, http.StatusConflict, 20409, "Execution "+ce.ActiveID+" is already active for this contact. End it before creating a new one")
+		return
+	case err != nil:
+		s.engineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.execution(r, x))
+}
+
+// load returns the execution the path names, in the path's flow, or
+// writes the error.
+func (s *studioAPI) load(w http.ResponseWriter, r *http.Request) (*runtime.Execution, bool) {
+	x, err := s.e.Get(r.Context(), r.PathValue("sid"))
+	if err == nil && x.FlowSid != r.PathValue("flow") {
+		err = runtime.ErrNotFound
+	}
+	if err != nil {
+		s.engineError(w, err)
+		return nil, false
+	}
+	return x, true
+}
+
+func (s *studioAPI) fetch(w http.ResponseWriter, r *http.Request) {
+	if x, ok := s.load(w, r); ok {
+		writeJSON(w, http.StatusOK, s.execution(r, x))
+	}
+}
+
+// update ends an execution (Status=ended), the one update Twilio allows.
+func (s *studioAPI) update(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeAPIError(w, http.StatusBadRequest, 20001, "the request's form does not parse: "+err.Error())
+		return
+	}
+	if st := r.PostForm.Get("Status"); st != "ended" {
+		writeAPIError(w, http.StatusBadRequest, 20001, fmt.Sprintf("Status must be ended, not %q", st))
+		return
+	}
+	if _, ok := s.load(w, r); !ok {
+		return
+	}
+	x, err := s.e.End(r.Context(), r.PathValue("sid"), "ended through the Studio REST API")
+	if errors.Is(err, runtime.ErrRefused) {
+		// Ended already: Twilio answers with the execution as it is.
+		x, err = s.e.Get(r.Context(), r.PathValue("sid"))
+	}
+	if err != nil {
+		s.engineError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.execution(r, x))
+}
+
+// delete deletes an execution, active or not, under its lock, so that no
+// run is saving it meanwhile.
+func (s *studioAPI) delete(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.load(w, r); !ok {
+		return
+	}
+	id := r.PathValue("sid")
+	store := s.e.Store()
+	release, err := store.Lock(r.Context(), "execution "+id)
+	if err != nil {
+		s.engineError(w, err)
+		return
+	}
+	defer release()
+	if err := store.Delete(r.Context(), id); err != nil {
+		s.engineError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *studioAPI) context(w http.ResponseWriter, r *http.Request) {
+	x, ok := s.load(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, apiContext{
+		AccountSid: s.a.cfg.AccountSid, Context: x.Context(), FlowSid: x.FlowSid, ExecutionSid: x.ID,
+		URL: s.executionURL(r, x) + "/Context",
+	})
+}
+
+// pageParams reads PageSize (1-1000, default 50), Page and PageToken.
+func pageParams(w http.ResponseWriter, r *http.Request) (size, page int, token string, ok bool) {
+	q := r.URL.Query()
+	size = runtime.DefaultListLimit
+	if v := q.Get("PageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > runtime.MaxListLimit {
+			writeAPIError(w, http.StatusBadRequest, 20001, fmt.Sprintf("PageSize must be a whole number from 1 to %d", runtime.MaxListLimit))
+			return 0, 0, "", false
+		}
+		size = n
+	}
+	if v := q.Get("Page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeAPIError(w, http.StatusBadRequest, 20001, "Page must be a whole number from 0")
+			return 0, 0, "", false
+		}
+		page = n
+	}
+	return size, page, q.Get("PageToken"), true
+}
+
+// meta is the meta block of a page of a list at path, with the next
+// page's token, "" after the last page.
+func meta(r *http.Request, key string, size, page int, next string, keep url.Values) apiMeta {
+	pageURL := func(page int, token string) string {
+		q := url.Values{}
+		for k, v := range keep {
+			q[k] = v
+		}
+		q.Set("PageSize", strconv.Itoa(size))
+		q.Set("Page", strconv.Itoa(page))
+		if token != "" {
+			q.Set("PageToken", token)
+		}
+		return base(r) + r.URL.Path + "?" + q.Encode()
+	}
+	m := apiMeta{Page: page, PageSize: size, FirstPageURL: pageURL(0, ""), URL: base(r) + r.URL.RequestURI(), Key: key}
+	if next != "" {
+		u := pageURL(page+1, next)
+		m.NextPageURL = &u
+	}
+	return m
+}
+
+// list lists the flow's executions, newest first.
+func (s *studioAPI) list(w http.ResponseWriter, r *http.Request) {
+	size, page, token, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	f := runtime.ListFilter{FlowSid: r.PathValue("flow"), Limit: size, Cursor: token}
+	keep := url.Values{}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"DateCreatedFrom", &f.CreatedFrom}, {"DateCreatedTo", &f.CreatedTo}} {
+		v := r.URL.Query().Get(p.name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeAPIError(w, http.StatusBadRequest, 20001, p.name+" must be an ISO 8601 date and time, such as 2026-01-05T10:00:00Z")
+			return
+		}
+		*p.dst = t
+		keep.Set(p.name, v)
+	}
+	// status (twilio-go writes it so; Twilio's statuses are active and
+	// ended, which is every other status here).
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "":
+	case "active":
+		f.Status = runtime.StatusActive
+		keep.Set("status", status)
+	case "ended":
+		keep.Set("status", status) // filtered below: a page may come short
+	default:
+		writeAPIError(w, http.StatusBadRequest, 20001, fmt.Sprintf("status must be active or ended, not %q", status))
+		return
+	}
+	xs, next, err := s.e.Store().List(r.Context(), f)
+	if err != nil {
+		s.engineError(w, err)
+		return
+	}
+	out := struct {
+		Executions []apiExecution `json:"executions"`
+		Meta       apiMeta        `json:"meta"`
+	}{Executions: make([]apiExecution, 0, len(xs)), Meta: meta(r, "executions", size, page, next, keep)}
+	for _, x := range xs {
+		if err := x.Validate(); err != nil {
+			continue // a record no engine could have saved: Get reports it
+		}
+		if status == "ended" && x.Status == runtime.StatusActive {
+			continue
+		}
+		out.Executions = append(out.Executions, s.execution(r, x))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// stepSid is the sid of step i of execution id: FT and the first 32
+// hexadecimal digits of a SHA-256 of both, the same on every read.
+func stepSid(id string, i int) string {
+	sum := sha256.Sum256([]byte(id + "/" + strconv.Itoa(i)))
+	return "FT" + hex.EncodeToString(sum[:16])
+}
+
+func (s *studioAPI) step(w http.ResponseWriter, r *http.Request) {
+	x, i, ok := s.loadStep(w, r)
+	if ok {
+		writeJSON(w, http.StatusOK, s.apiStep(r, x, i))
+	}
+}
+
+func (s *studioAPI) stepContext(w http.ResponseWriter, r *http.Request) {
+	x, i, ok := s.loadStep(w, r)
+	if !ok {
+		return
+	}
+	st := s.apiStep(r, x, i)
+	writeJSON(w, http.StatusOK, apiContext{
+		AccountSid: s.a.cfg.AccountSid, Context: st.Context, FlowSid: x.FlowSid, ExecutionSid: x.ID,
+		StepSid: st.Sid, URL: st.URL + "/Context",
+	})
+}
+
+// loadStep returns the execution and the index of the step the path
+// names, or writes the error.
+func (s *studioAPI) loadStep(w http.ResponseWriter, r *http.Request) (*runtime.Execution, int, bool) {
+	x, ok := s.load(w, r)
+	if !ok {
+		return nil, 0, false
+	}
+	want := r.PathValue("step")
+	for i := range x.Steps {
+		if stepSid(x.ID, i) == want {
+			return x, i, true
+		}
+	}
+	writeAPIError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
+	return nil, 0, false
+}
+
+// apiStep is step i of x as Twilio's ExecutionStep.
+func (s *studioAPI) apiStep(r *http.Request, x *runtime.Execution, i int) apiStep {
+	st := x.Steps[i]
+	sid := stepSid(x.ID, i)
+	u := s.executionURL(r, x) + "/Steps/" + sid
+	t := apiTime(st.Time)
+	return apiStep{
+		Sid: sid, AccountSid: s.a.cfg.AccountSid, FlowSid: x.FlowSid, ExecutionSid: x.ID,
+		Name: st.Name, Context: stepPublished(x, st), TransitionedFrom: st.From, TransitionedTo: st.To, Type: st.Type,
+		DateCreated: t, DateUpdated: t, URL: u, Links: map[string]string{"step_context": u + "/Context"},
+	}
+}
+
+// stepPublished is what the widget of step st published, as x holds it:
+// widgets.NAME of the step's frame (the root flow's, or a module's or
+// subflow's still running); {} for a widget that published nothing or a
+// frame that has returned.
+func stepPublished(x *runtime.Execution, st runtime.Step) map[string]any {
+	for i := len(x.Frames) - 1; i >= 0; i-- {
+		f := &x.Frames[i]
+		if f.Label() != st.Frame {
+			continue
+		}
+		ws, _ := f.Context["widgets"].(map[string]any)
+		if out, ok := ws[st.From].(map[string]any); ok {
+			return out
+		}
+		break
+	}
+	return map[string]any{}
+}
+
+// steps lists the execution's steps, newest first.
+func (s *studioAPI) steps(w http.ResponseWriter, r *http.Request) {
+	size, page, token, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	x, ok := s.load(w, r)
+	if !ok {
+		return
+	}
+	// The token is the index of the next step to list, counted from the
+	// newest.
+	from := 0
+	if token != "" {
+		n, err := strconv.Atoi(token)
+		if err != nil || n < 0 {
+			writeAPIError(w, http.StatusBadRequest, 20001, "PageToken is not one this API gave")
+			return
+		}
+		from = n
+	}
+	out := struct {
+		Steps []apiStep `json:"steps"`
+		Meta  apiMeta   `json:"meta"`
+	}{Steps: []apiStep{}}
+	n := len(x.Steps)
+	for k := from; k < n && k < from+size; k++ {
+		out.Steps = append(out.Steps, s.apiStep(r, x, n-1-k))
+	}
+	next := ""
+	if from+size < n {
+		next = strconv.Itoa(from + size)
+	}
+	out.Meta = meta(r, "steps", size, page, next, nil)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// engineError writes an engine error as Twilio's error body.
+func (s *studioAPI) engineError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, runtime.ErrNotFound):
+		writeAPIError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+	case errors.Is(err, runtime.ErrRateLimited):
+		writeAPIError(w, http.StatusTooManyRequests, 20429, "Too many requests: "+err.Error())
+	case errors.Is(err, runtime.ErrConflict):
+		writeAPIError(w, http.StatusConflict, 20409, err.Error())
+	case errors.Is(err, runtime.ErrRefused):
+		writeAPIError(w, http.StatusBadRequest, 20001, err.Error())
+	default:
+		s.a.logger.Error("adapters/twilio: Studio API", "error", err)
+		writeAPIError(w, http.StatusInternalServerError, 20500, "Internal server error")
+	}
+}
+
+// writeAPIError writes Twilio's error body.
+func writeAPIError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{
+		"code": code, "message": msg, "more_info": "https://www.twilio.com/docs/errors/" + strconv.Itoa(code), "status": status,
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"code":20500,"message":"Internal server error","more_info":"https://www.twilio.com/docs/errors/20500","status":500}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

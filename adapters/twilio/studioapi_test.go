@@ -1,0 +1,180 @@
+package twilio_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	twclient "github.com/twilio/twilio-go/client"
+	studio "github.com/twilio/twilio-go/rest/studio/v2"
+
+	"github.com/studioflow/studioflow/runtime"
+)
+
+// confirm asks the contact a REST request names to confirm, and thanks
+// them for the reply.
+const confirm = `{"description": "confirm", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage"}, {"event": "incomingCall"}, {"event": "incomingRequest", "next": "ask"}], "properties": {}},
+  {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+   "properties": {"body": "Hi {{flow.data.name}}, reply YES to confirm.", "timeout": "3600"}},
+  {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}], "properties": {"body": "Thanks, {{widgets.ask.inbound.Body}} it is."}}]}`
+
+// toServer sends the requests twilio-go makes to studio.twilio.com to a
+// test server instead.
+type toServer struct{ target *url.URL }
+
+func (t toServer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = t.target.Scheme, t.target.Host
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// studioClient is twilio-go's Studio v2 API service, pointed at the
+// server through its HTTP client, with the given credentials.
+func studioClient(t *testing.T, server *httptest.Server, user, pass string) *studio.ApiService {
+	t.Helper()
+	target, err := url.Parse(server.URL)
+	require.NoError(t, err)
+	c := &twclient.Client{Credentials: twclient.NewCredentials(user, pass), HTTPClient: &http.Client{Transport: toServer{target}}}
+	c.SetAccountSid(user)
+	// A RequestHandler built by hand, as twilio.NewRestClient builds it
+	// minus the environment's edge and region.
+	return studio.NewApiService(&twclient.RequestHandler{Client: c})
+}
+
+// Twilio's Go helper library, pointed at the adapter's Studio API, starts
+// an execution, lists, fetches and reads it, its steps and what each step
+// published, gets a 409 for a second start on the same contact, ends
+// one, and deletes one.
+func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWconfirm": confirm})
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine))
+	t.Cleanup(api.Close)
+	client := studioClient(t, api, testAccount, testToken)
+
+	// Start.
+	params := &studio.CreateExecutionParams{}
+	params.SetTo(caller).SetFrom(number).SetParameters(map[string]any{"name": "Ada"})
+	x, err := client.CreateExecution("FWconfirm", params)
+	require.NoError(t, err)
+	require.NotNil(t, x.Sid)
+	id := *x.Sid
+	assert.Equal(t, "active", *x.Status)
+	assert.Equal(t, caller, *x.ContactChannelAddress)
+	assert.Equal(t, "FWconfirm", *x.FlowSid)
+	assert.Equal(t, testAccount, *x.AccountSid)
+	assert.Equal(t, []string{caller + " Hi Ada, reply YES to confirm."}, bodies(h.rest.sent()))
+
+	// A second start for the same contact: Twilio's 409.
+	_, err = client.CreateExecution("FWconfirm", params)
+	var rest *twclient.TwilioRestError
+	require.True(t, errors.As(err, &rest), "%v", err)
+	assert.Equal(t, http.StatusConflict, rest.Status)
+	assert.Equal(t, 20409, rest.Code)
+	assert.Contains(t, rest.Message, id)
+
+	// Another contact's execution, to end through the API.
+	other := &studio.CreateExecutionParams{}
+	other.SetTo("+15550007777").SetFrom(number).SetParameters(map[string]any{"name": "Grace"})
+	y, err := client.CreateExecution("FWconfirm", other)
+	require.NoError(t, err)
+
+	// List (two pages of one) and fetch.
+	list := &studio.ListExecutionParams{}
+	list.SetPageSize(1).SetDateCreatedFrom(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
+	all, err := client.ListExecution("FWconfirm", list)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	got := map[string]string{}
+	for _, e := range all {
+		got[*e.Sid] = *e.ContactChannelAddress
+	}
+	assert.Equal(t, map[string]string{id: caller, *y.Sid: "+15550007777"}, got)
+	list = &studio.ListExecutionParams{}
+	list.SetDateCreatedTo(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
+	none, err := client.ListExecution("FWconfirm", list)
+	require.NoError(t, err)
+	assert.Empty(t, none, "nothing was created before the day the harness's clock reads")
+	fetched, err := client.FetchExecution("FWconfirm", id)
+	require.NoError(t, err)
+	assert.Equal(t, id, *fetched.Sid)
+	assert.Equal(t, "2026-01-05T10:00:00Z", fetched.DateCreated.UTC().Format(time.RFC3339))
+
+	// The contact replies; the flow thanks them and ends.
+	r := h.text("FWconfirm", "SM0001", "YES")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	fetched, err = client.FetchExecution("FWconfirm", id)
+	require.NoError(t, err)
+	assert.Equal(t, "ended", *fetched.Status)
+
+	// Its context, steps and each step's context.
+	ctx, err := client.FetchExecutionContext("FWconfirm", id)
+	require.NoError(t, err)
+	flowData := (*ctx.Context).(map[string]any)["flow"].(map[string]any)["data"]
+	assert.Equal(t, map[string]any{"name": "Ada"}, flowData)
+	steps, err := client.ListExecutionStep("FWconfirm", id, &studio.ListExecutionStepParams{})
+	require.NoError(t, err)
+	var path []string
+	for _, s := range steps {
+		path = append(path, *s.TransitionedFrom+" -"+*s.Name+"-> "+*s.TransitionedTo)
+	}
+	assert.Equal(t, []string{"thanks -sent-> Ended", "ask -incomingMessage-> thanks", "Trigger -incomingRequest-> ask"}, path, "newest first")
+	ask := steps[1]
+	assert.Regexp(t, `^FT[0-9a-f]{32}$`, *ask.Sid)
+	again, err := client.FetchExecutionStep("FWconfirm", id, *ask.Sid)
+	require.NoError(t, err)
+	assert.Equal(t, *ask.Sid, *again.Sid, "step sids are stable")
+	assert.Equal(t, "send-and-wait-for-reply", *again.Type)
+	sc, err := client.FetchExecutionStepContext("FWconfirm", id, *ask.Sid)
+	require.NoError(t, err)
+	published := (*sc.Context).(map[string]any)
+	assert.Equal(t, "YES", published["inbound"].(map[string]any)["Body"], "what the step's widget published: %v", published)
+	assert.NotContains(t, published, "flow", "not the whole execution context")
+	assert.Equal(t, *ask.Sid, *sc.StepSid)
+
+	// End the other one, then delete it.
+	end := &studio.UpdateExecutionParams{}
+	end.SetStatus("ended")
+	ended, err := client.UpdateExecution("FWconfirm", *y.Sid, end)
+	require.NoError(t, err)
+	assert.Equal(t, "ended", *ended.Status)
+	stored, err := h.engine.Get(t.Context(), *y.Sid)
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, stored.Status)
+	require.NoError(t, client.DeleteExecution("FWconfirm", *y.Sid))
+	_, err = h.engine.Get(t.Context(), *y.Sid)
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+	_, err = client.FetchExecution("FWconfirm", *y.Sid)
+	require.True(t, errors.As(err, &rest), "%v", err)
+	assert.Equal(t, http.StatusNotFound, rest.Status)
+
+	// An execution is found only under its own flow.
+	_, err = client.FetchExecution("FWother", id)
+	require.True(t, errors.As(err, &rest), "%v", err)
+	assert.Equal(t, http.StatusNotFound, rest.Status)
+}
+
+// Wrong credentials are a 401 and change nothing.
+func TestTheStudioAPIAuthenticates(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWconfirm": confirm})
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine))
+	t.Cleanup(api.Close)
+	params := &studio.CreateExecutionParams{}
+	params.SetTo(caller).SetFrom(number)
+	for _, creds := range [][2]string{{testAccount, "wrong"}, {"ACother", testToken}, {"", ""}} {
+		_, err := studioClient(t, api, creds[0], creds[1]).CreateExecution("FWconfirm", params)
+		var rest *twclient.TwilioRestError
+		require.True(t, errors.As(err, &rest), "%v", err)
+		assert.Equal(t, http.StatusUnauthorized, rest.Status)
+		assert.Equal(t, 20003, rest.Code)
+	}
+	page, _, err := h.engine.Store().List(t.Context(), runtime.ListFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, page, "nothing started")
+	assert.Empty(t, h.rest.sent())
+}
