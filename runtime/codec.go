@@ -26,8 +26,9 @@ import (
 //     derivedFlowAddress and derivedContactAddress; a map the removal
 //     leaves empty is left out too, and comes back with its entry;
 //   - the step log is "step_log", not "steps", and a step is an array:
-//     [name, transitioned_from, transitioned_to, type, time], then frame
-//     and transition when they are set. The new key is what keeps a
+//     [name, transitioned_from, transitioned_to, type, time], then frame,
+//     transition and published when they are set (each writes those
+//     before it). The new key is what keeps a
 //     rolling upgrade safe: an engine of format 1 reads records with
 //     encoding/json, which fails on a step that is an array (it would call
 //     the record corrupt and end the execution), but skips a key it does
@@ -362,13 +363,20 @@ func appendStep(b []byte, s *Step) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Frame != "" || s.Transition != 0 {
+	published := s.Published != nil // {} too: the widget published nothing then
+	if s.Frame != "" || s.Transition != 0 || published {
 		b = append(b, ',')
 		b = jsonutil.AppendString(b, s.Frame)
 	}
-	if s.Transition != 0 {
+	if s.Transition != 0 || published {
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(s.Transition), 10)
+	}
+	if published {
+		b = append(b, ',')
+		if b, err = jsonutil.AppendValue(b, s.Published); err != nil {
+			return nil, err
+		}
 	}
 	return append(b, ']'), nil
 }
@@ -733,6 +741,8 @@ func decodeStep(d *jsonutil.Decoder) (Step, error) {
 		case "transition":
 			n, err = d.Int(strconv.IntSize)
 			s.Transition = int(n)
+		case "published":
+			s.Published, err = d.Map()
 		default:
 			err = d.Skip()
 		}
@@ -766,8 +776,10 @@ func decodeStepArray(d *jsonutil.Decoder) (Step, error) {
 		case 6:
 			n, err = d.Int(strconv.IntSize)
 			s.Transition = int(n)
+		case 7:
+			s.Published, err = d.Map()
 		default:
-			err = d.Errorf("a step has at most 7 items")
+			err = d.Errorf("a step has at most 8 items")
 		}
 	}
 	if err == nil && items < 5 {

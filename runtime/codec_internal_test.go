@@ -50,13 +50,14 @@ type plainStep Step
 
 func TestStepMarshalJSONMatchesTheFields(t *testing.T) {
 	full := Step{Name: "match", From: "split <1>", To: "Ended", Type: "split-based-on",
-		Time: time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC), Frame: "module:Holiday & co", Transition: 3}
+		Time: time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC), Frame: "module:Holiday & co", Transition: 3,
+		Published: map[string]any{"Body": "<hi>", "n": 2.0}}
 	v := reflect.ValueOf(full)
 	for i := range v.NumField() {
 		require.False(t, v.Field(i).IsZero(), "set Step.%s in this test", v.Type().Field(i).Name)
 	}
 	lisbon := time.FixedZone("Lisbon", 3600)
-	for _, s := range []Step{full, {}, {Name: "next", Time: time.Date(2026, 3, 1, 9, 0, 0, 0, lisbon)}, {Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}} {
+	for _, s := range []Step{full, {}, {Published: map[string]any{}}, {Name: "next", Time: time.Date(2026, 3, 1, 9, 0, 0, 0, lisbon)}, {Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}} {
 		want, werr := json.Marshal(plainStep(s))
 		got, gerr := json.Marshal(s)
 		require.Equal(t, werr == nil, gerr == nil, "%+v: %v / %v", s, werr, gerr)

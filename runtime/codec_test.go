@@ -148,6 +148,9 @@ func TestDerivedEntriesComeBackExactly(t *testing.T) {
 		"steps with frames and transitions": func(x *runtime.Execution) {
 			x.Steps = []runtime.Step{{Name: "a", Time: t0}, {Name: "b", Transition: 2, Time: t0}, {Name: "c", Frame: "module:pin", Time: t0}}
 		},
+		"steps that published, something and nothing": func(x *runtime.Execution) {
+			x.Steps = []runtime.Step{{Name: "a", Time: t0, Published: map[string]any{"Body": "hi"}}, {Name: "b", Time: t0, Published: map[string]any{}}}
+		},
 	}
 	for name, edit := range cases {
 		x := base()
@@ -176,7 +179,8 @@ func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
 		"derived through a text":   strings.Replace(good, `"context":{"flow":{}}`, `"context":{"flow":"x"}`, 1),
 		"an unknown derived entry": strings.Replace(good, `"derived":1`, `"derived":16`, 1),
 		"derived with no context":  strings.Replace(good, `"context":{"flow":{}}`, `"context":null`, 1),
-		"a step of eight items":    strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d","2026-03-01T09:00:00Z","",1,2]]`, 1),
+		"a step of nine items":     strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d","2026-03-01T09:00:00Z","",1,{},2]]`, 1),
+		"published that is a list": strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d","2026-03-01T09:00:00Z","",1,[]]]`, 1),
 		"a step of four items":     strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d"]]`, 1),
 		"an empty step":            strings.Replace(good, `"step_log":[]`, `"step_log":[[]]`, 1),
 		"a step time that is not":  strings.Replace(good, `"step_log":[]`, `"step_log":[["a","b","c","d","yesterday"]]`, 1),
@@ -227,6 +231,9 @@ func everyField() *runtime.Execution {
 			{Name: "incomingConversationMessage", From: "Trigger", To: "x", Type: "trigger", Time: t0.Add(-30 * time.Second)},
 			{Name: "match", From: "split", To: "Ended", Type: "split-based-on", Time: t0, Frame: "module:pin", Transition: 2},
 			{Name: "next", From: "get", To: "ask", Type: "gather-input-on-call", Time: t0, Frame: "module:pin"},
+			{Name: "keypress", From: "get", To: "get", Type: "gather-input-on-call", Time: t0, Frame: "module:pin",
+				Published: map[string]any{"Digits": "12"}},
+			{Name: "sent", From: "note", To: "get", Type: "send-message", Time: t0, Frame: "module:pin", Published: map[string]any{}},
 		},
 		Repeats: 4, Waits: 7, Exposed: map[string]any{"pin": map[string]any{"tries": 2.0}},
 		DueAt: deadline, CreatedAt: t0.Add(-time.Hour), UpdatedAt: t0, EndedAt: &ended, Version: 9,

@@ -261,6 +261,10 @@ type Step struct {
 	// Transition is the 1-based index of the state's transition taken when
 	// the event alone does not tell it (a split's `match` branches), else 0.
 	Transition int `json:"transition,omitempty"`
+	// Published is what the step's widget published (its widgets.NAME)
+	// once the widget ran again and replaced it in the context; nil while
+	// the context still holds it (see Execution.Published).
+	Published map[string]any `json:"published,omitempty"`
 }
 
 // MarshalJSON writes the step exactly as encoding/json would from its
@@ -288,6 +292,12 @@ func (s Step) MarshalJSON() ([]byte, error) {
 	if s.Transition != 0 {
 		b = append(b, `,"transition":`...)
 		b = strconv.AppendInt(b, int64(s.Transition), 10)
+	}
+	if len(s.Published) > 0 { // omitempty, as encoding/json writes it
+		b = append(b, `,"published":`...)
+		if b, err = jsonutil.AppendValue(b, s.Published); err != nil {
+			return nil, err
+		}
 	}
 	return append(b, '}'), nil
 }
@@ -321,6 +331,30 @@ func (e *Execution) Widgets() map[string]any {
 		return nil
 	}
 	return frameMap(e.Frames[0].Context, "widgets")
+}
+
+// Published returns what the widget of step i published: the step's own
+// record of it once the widget ran again (Step.Published), else the
+// widget's outputs as its frame's context holds them (widgets.NAME). It is
+// nil for a step whose widget published nothing, and for a step in a
+// module or subflow that has returned.
+func (e *Execution) Published(i int) map[string]any {
+	if i < 0 || i >= len(e.Steps) {
+		return nil
+	}
+	st := &e.Steps[i]
+	if st.Published != nil {
+		return st.Published
+	}
+	for j := len(e.Frames) - 1; j >= 0; j-- {
+		f := &e.Frames[j]
+		if f.Label() != st.Frame {
+			continue
+		}
+		out, _ := frameMap(f.Context, "widgets")[st.From].(map[string]any)
+		return out
+	}
+	return nil
 }
 
 // Done reports whether the execution has ended.

@@ -1008,6 +1008,7 @@ func (r *run) keepOutputs(st *pstate, res *widgets.Result) bool {
 		// previous run's (a gather asked again must not keep the digits
 		// of the last answer beside the new speech).
 		if ws, ok := r.x.top().Context["widgets"].(map[string]any); ok {
+			r.retire(st.name, ws[st.name])
 			delete(ws, st.name)
 		}
 	}
@@ -1329,8 +1330,29 @@ func (r *run) storeOutputs(state string, out map[string]any) error {
 			return nil
 		}
 	}
+	r.retire(state, ws[state])
 	ws[state] = norm
 	return nil
+}
+
+// retire keeps what state published before it runs again: old, the
+// widgets.STATE its last run left in the current frame, goes onto the
+// step that run took (Step.Published), so that the step log still tells
+// what each step published once the context holds the new run's.
+func (r *run) retire(state string, old any) {
+	prev, ok := old.(map[string]any)
+	if !ok {
+		return
+	}
+	label := r.x.top().Label()
+	for i := len(r.x.Steps) - 1; i >= 0; i-- {
+		if s := &r.x.Steps[i]; s.From == state && s.Frame == label {
+			if s.Published == nil {
+				s.Published = prev
+			}
+			return
+		}
+	}
 }
 
 func (r *run) widgetOutput(state, key string) any {

@@ -39,10 +39,10 @@ import (
 //
 // A step's sid is derived from its execution and its place in the step
 // log (FT and 32 hexadecimal digits), so it is the same on every instance
-// and every read. Its context is the outputs its widget published, as the
-// execution holds them (widgets.NAME): a widget that ran again since has
-// replaced them, and then the step's context is what the later run
-// published.
+// and every read. Its context is what its widget published at that step
+// (runtime.Execution.Published), even after the widget ran again: not a
+// copy of the execution's context. A step in a module or subflow that has
+// returned shows {}.
 
 // StudioAPI returns the handler of Twilio's Studio REST API v2 for engine
 // e's executions (see the paths above). Mount it where the API's base URL
@@ -441,26 +441,16 @@ func (s *studioAPI) apiStep(r *http.Request, x *runtime.Execution, i int) apiSte
 	t := apiTime(st.Time)
 	return apiStep{
 		Sid: sid, AccountSid: s.a.cfg.AccountSid, FlowSid: x.FlowSid, ExecutionSid: x.ID,
-		Name: st.Name, Context: stepPublished(x, st), TransitionedFrom: st.From, TransitionedTo: st.To, Type: st.Type,
+		Name: st.Name, Context: published(x, i), TransitionedFrom: st.From, TransitionedTo: st.To, Type: st.Type,
 		DateCreated: t, DateUpdated: t, URL: u, Links: map[string]string{"step_context": u + "/Context"},
 	}
 }
 
-// stepPublished is what the widget of step st published, as x holds it:
-// widgets.NAME of the step's frame (the root flow's, or a module's or
-// subflow's still running); {} for a widget that published nothing or a
-// frame that has returned.
-func stepPublished(x *runtime.Execution, st runtime.Step) map[string]any {
-	for i := len(x.Frames) - 1; i >= 0; i-- {
-		f := &x.Frames[i]
-		if f.Label() != st.Frame {
-			continue
-		}
-		ws, _ := f.Context["widgets"].(map[string]any)
-		if out, ok := ws[st.From].(map[string]any); ok {
-			return out
-		}
-		break
+// published is what the widget of step i of x published
+// (runtime.Execution.Published), {} for nothing.
+func published(x *runtime.Execution, i int) map[string]any {
+	if out := x.Published(i); out != nil {
+		return out
 	}
 	return map[string]any{}
 }
