@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/version"
 )
 
 // Twilio's Studio REST API v2, for an engine's executions.
@@ -45,11 +47,28 @@ import (
 // returned shows {}.
 
 // StudioAPI returns the handler of Twilio's Studio REST API v2 for engine
-// e's executions (see the paths above). Mount it where the API's base URL
-// is, its paths starting with /v2.
-func (a *Adapter) StudioAPI(e *runtime.Engine) http.Handler {
-	s := &studioAPI{a: a, e: e}
+// e's executions (see the paths above), and, when flows is not nil, for
+// the flows of that catalog:
+//
+//	GET /v2/Flows                         the flows, by name (PageSize, PageToken)
+//	GET /v2/Flows/{Sid}                   a flow: its latest revision, with its definition
+//	GET /v2/Flows/{Sid}/Revisions         its revisions, newest first
+//	GET /v2/Flows/{Sid}/Revisions/{Rev}   one revision ("LatestPublished" too)
+//
+// A revision's status is draft or published, as Twilio's are (an archived
+// version was published); valid, errors and warnings are the findings of
+// the check the catalog ran when the revision was written. The catalog is
+// read as actor, whom its Authorizer must let read flows. Mount the
+// handler where the API's base URL is, its paths starting with /v2.
+func (a *Adapter) StudioAPI(e *runtime.Engine, flows *version.Catalog, actor version.Actor) http.Handler {
+	s := &studioAPI{a: a, e: e, flows: flows, actor: actor}
 	mux := http.NewServeMux()
+	if flows != nil {
+		mux.HandleFunc("GET /v2/Flows", s.listFlows)
+		mux.HandleFunc("GET /v2/Flows/{flow}", s.fetchFlow)
+		mux.HandleFunc("GET /v2/Flows/{flow}/Revisions", s.listRevisions)
+		mux.HandleFunc("GET /v2/Flows/{flow}/Revisions/{revision}", s.fetchRevision)
+	}
 	mux.HandleFunc("POST /v2/Flows/{flow}/Executions", s.create)
 	mux.HandleFunc("GET /v2/Flows/{flow}/Executions", s.list)
 	mux.HandleFunc("GET /v2/Flows/{flow}/Executions/{sid}", s.fetch)
@@ -73,8 +92,10 @@ func (a *Adapter) StudioAPI(e *runtime.Engine) http.Handler {
 }
 
 type studioAPI struct {
-	a *Adapter
-	e *runtime.Engine
+	a     *Adapter
+	e     *runtime.Engine
+	flows *version.Catalog
+	actor version.Actor
 }
 
 // authenticated checks the request's Basic credentials against the
@@ -465,31 +486,11 @@ func (s *studioAPI) steps(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The token is the index of the next step to list, counted from the
-	// newest.
-	from := 0
-	if token != "" {
-		n, err := strconv.Atoi(token)
-		if err != nil || n < 0 {
-			writeAPIError(w, http.StatusBadRequest, 20001, "PageToken is not one this API gave")
-			return
-		}
-		from = n
+	views := make([]apiStep, 0, len(x.Steps))
+	for i := len(x.Steps) - 1; i >= 0; i-- {
+		views = append(views, s.apiStep(r, x, i))
 	}
-	out := struct {
-		Steps []apiStep `json:"steps"`
-		Meta  apiMeta   `json:"meta"`
-	}{Steps: []apiStep{}}
-	n := len(x.Steps)
-	for k := from; k < n && k < from+size; k++ {
-		out.Steps = append(out.Steps, s.apiStep(r, x, n-1-k))
-	}
-	next := ""
-	if from+size < n {
-		next = strconv.Itoa(from + size)
-	}
-	out.Meta = meta(r, "steps", size, page, next, nil)
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, r, "steps", views, size, page, token)
 }
 
 // engineError writes an engine error as Twilio's error body.
@@ -525,4 +526,200 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// apiFlow is Twilio's Flow and FlowRevision resources.
+type apiFlow struct {
+	Sid           string            `json:"sid"`
+	AccountSid    string            `json:"account_sid"`
+	FriendlyName  string            `json:"friendly_name"`
+	Definition    any               `json:"definition"`
+	Status        string            `json:"status"`
+	Revision      int               `json:"revision"`
+	CommitMessage *string           `json:"commit_message"`
+	Valid         bool              `json:"valid"`
+	Errors        []flowProblem     `json:"errors"`
+	Warnings      []flowProblem     `json:"warnings,omitempty"`
+	DateCreated   string            `json:"date_created"`
+	DateUpdated   string            `json:"date_updated"`
+	WebhookURL    *string           `json:"webhook_url,omitempty"`
+	URL           string            `json:"url"`
+	Links         map[string]string `json:"links,omitempty"`
+}
+
+// flowProblem is a check finding as a Flow's errors and warnings carry it.
+type flowProblem struct {
+	Message  string `json:"message"`
+	Property string `json:"property_path"`
+	Code     string `json:"code"`
+	State    string `json:"state,omitempty"`
+}
+
+func problems(ps flow.Problems) []flowProblem {
+	out := make([]flowProblem, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, flowProblem{Message: p.Message, Property: p.Path, Code: p.Code, State: p.State})
+	}
+	return out
+}
+
+// apiFlowOf is revision v of item it; revision says it is a FlowRevision
+// (no links, no warnings, as Twilio's).
+func (s *studioAPI) apiFlowOf(r *http.Request, it *version.Item, v *version.Version, revision bool) apiFlow {
+	u := base(r) + "/v2/Flows/" + url.PathEscape(it.ID)
+	status := "published"
+	if v.Status == version.StatusDraft {
+		status = "draft"
+	}
+	f := apiFlow{
+		Sid: it.ID, AccountSid: s.a.cfg.AccountSid, FriendlyName: it.Name, Status: status, Revision: v.Revision,
+		Valid: !v.Problems.HasErrors(), Errors: problems(v.Problems.Errors()),
+		DateCreated: apiTime(it.Created), DateUpdated: apiTime(v.Saved), URL: u,
+	}
+	if v.Definition != nil {
+		f.Definition = v.Definition
+	}
+	if v.Message != "" {
+		msg := v.Message
+		f.CommitMessage = &msg
+	}
+	if revision {
+		f.URL = u + "/Revisions/" + strconv.Itoa(v.Revision)
+		return f
+	}
+	f.Warnings = problems(v.Problems.Warnings())
+	f.Links = map[string]string{"revisions": u + "/Revisions", "executions": u + "/Executions", "test_users": u + "/TestUsers"}
+	return f
+}
+
+// latest is the item's newest version: its draft, else the published one,
+// else the newest there is.
+func latest(it *version.Item) *version.Version {
+	if v := it.Draft(); v != nil {
+		return v
+	}
+	if v := it.Published(); v != nil {
+		return v
+	}
+	if n := len(it.Versions); n > 0 {
+		return &it.Versions[n-1]
+	}
+	return nil
+}
+
+// flowItem returns the flow the path names, or writes the error.
+func (s *studioAPI) flowItem(w http.ResponseWriter, r *http.Request) (*version.Item, bool) {
+	it, err := s.flows.Get(r.Context(), s.actor, r.PathValue("flow"))
+	if err == nil && it.Kind != version.KindFlow {
+		err = version.ErrNotFound
+	}
+	if err != nil {
+		s.catalogError(w, err)
+		return nil, false
+	}
+	return it, true
+}
+
+func (s *studioAPI) catalogError(w http.ResponseWriter, err error) {
+	var forbidden *version.ForbiddenError
+	switch {
+	case errors.Is(err, version.ErrNotFound):
+		writeAPIError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+	case errors.As(err, &forbidden):
+		writeAPIError(w, http.StatusForbidden, 20403, "Forbidden")
+	default:
+		s.a.logger.Error("adapters/twilio: Studio API: the catalog failed", "error", err)
+		writeAPIError(w, http.StatusInternalServerError, 20500, "Internal server error")
+	}
+}
+
+// listFlows lists the catalog's flows by name, each at its latest
+// revision, without definitions (fetch one for it).
+func (s *studioAPI) listFlows(w http.ResponseWriter, r *http.Request) {
+	size, page, token, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	items, err := s.flows.List(r.Context(), s.actor, version.KindFlow)
+	if err != nil {
+		s.catalogError(w, err)
+		return
+	}
+	var views []apiFlow
+	for _, it := range items {
+		if v := latest(it); v != nil {
+			views = append(views, s.apiFlowOf(r, it, v, false))
+		}
+	}
+	writePage(w, r, "flows", views, size, page, token)
+}
+
+func (s *studioAPI) fetchFlow(w http.ResponseWriter, r *http.Request) {
+	it, ok := s.flowItem(w, r)
+	if !ok {
+		return
+	}
+	v := latest(it)
+	if v == nil {
+		writeAPIError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.apiFlowOf(r, it, v, false))
+}
+
+// listRevisions lists the flow's revisions, newest first.
+func (s *studioAPI) listRevisions(w http.ResponseWriter, r *http.Request) {
+	size, page, token, ok := pageParams(w, r)
+	if !ok {
+		return
+	}
+	it, ok := s.flowItem(w, r)
+	if !ok {
+		return
+	}
+	views := make([]apiFlow, 0, len(it.Versions))
+	for i := len(it.Versions) - 1; i >= 0; i-- {
+		views = append(views, s.apiFlowOf(r, it, &it.Versions[i], true))
+	}
+	writePage(w, r, "revisions", views, size, page, token)
+}
+
+// fetchRevision fetches one revision by number, or LatestPublished.
+func (s *studioAPI) fetchRevision(w http.ResponseWriter, r *http.Request) {
+	it, ok := s.flowItem(w, r)
+	if !ok {
+		return
+	}
+	var v *version.Version
+	if rev := r.PathValue("revision"); rev == "LatestPublished" {
+		v = it.Published()
+	} else if n, err := strconv.Atoi(rev); err == nil {
+		v = it.Version(n)
+	}
+	if v == nil {
+		writeAPIError(w, http.StatusNotFound, 20404, "The requested resource was not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, s.apiFlowOf(r, it, v, true))
+}
+
+// writePage writes one page of all, a list held in memory: size of them
+// from the offset PageToken gives, under key, with the meta block.
+func writePage[T any](w http.ResponseWriter, r *http.Request, key string, all []T, size, page int, token string) {
+	from := 0
+	if token != "" {
+		n, err := strconv.Atoi(token)
+		if err != nil || n < 0 {
+			writeAPIError(w, http.StatusBadRequest, 20001, "PageToken is not one this API gave")
+			return
+		}
+		from = n
+	}
+	from = min(from, len(all))
+	to := min(from+size, len(all))
+	next := ""
+	if to < len(all) {
+		next = strconv.Itoa(to)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{key: append(make([]T, 0, to-from), all[from:to]...), "meta": meta(r, key, size, page, next, nil)})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 	twclient "github.com/twilio/twilio-go/client"
 	studio "github.com/twilio/twilio-go/rest/studio/v2"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/version"
 )
 
 // confirm asks the contact a REST request names to confirm, and thanks
@@ -53,7 +56,7 @@ func studioClient(t *testing.T, server *httptest.Server, user, pass string) *stu
 // one, and deletes one.
 func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWconfirm": confirm})
-	api := httptest.NewServer(h.adapter.StudioAPI(h.engine))
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, nil, version.Actor{}))
 	t.Cleanup(api.Close)
 	client := studioClient(t, api, testAccount, testToken)
 
@@ -162,7 +165,7 @@ func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 // Wrong credentials are a 401 and change nothing.
 func TestTheStudioAPIAuthenticates(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWconfirm": confirm})
-	api := httptest.NewServer(h.adapter.StudioAPI(h.engine))
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, nil, version.Actor{}))
 	t.Cleanup(api.Close)
 	params := &studio.CreateExecutionParams{}
 	params.SetTo(caller).SetFrom(number)
@@ -177,4 +180,70 @@ func TestTheStudioAPIAuthenticates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, page, "nothing started")
 	assert.Empty(t, h.rest.sent())
+}
+
+// The catalog's flows through the helper library: the list (by name, in
+// pages), a flow at its latest revision with its definition and check
+// findings, its revisions newest first, and the latest published one.
+func TestTheHelperLibraryReadsFlows(t *testing.T) {
+	ctx := t.Context()
+	clock := runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	catalog := version.NewCatalog(version.WithClock(clock.Now))
+	admin := version.Actor{ID: "US1", Roles: []version.Role{version.RoleAdmin}}
+	def, err := flow.Parse([]byte(confirm))
+	require.NoError(t, err)
+	it, _, err := catalog.Create(ctx, admin, version.KindFlow, "confirm", "", def, "first")
+	require.NoError(t, err)
+	_, err = catalog.Publish(ctx, admin, it.ID, 1)
+	require.NoError(t, err)
+	_, err = catalog.Edit(ctx, admin, it.ID)
+	require.NoError(t, err)
+	_, err = catalog.SaveDraft(ctx, admin, it.ID, 2, def, "second")
+	require.NoError(t, err)
+	other, _, err := catalog.Create(ctx, admin, version.KindFlow, "another", "", def, "")
+	require.NoError(t, err)
+
+	h := newHarness(t, map[string]string{})
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, catalog, admin))
+	t.Cleanup(api.Close)
+	client := studioClient(t, api, testAccount, testToken)
+
+	list := &studio.ListFlowParams{}
+	list.SetPageSize(1)
+	flows, err := client.ListFlow(list)
+	require.NoError(t, err)
+	var names []string
+	for _, f := range flows {
+		names = append(names, *f.FriendlyName)
+	}
+	assert.Equal(t, []string{"another", "confirm"}, names, "by name, across pages of one")
+
+	f, err := client.FetchFlow(it.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "draft", *f.Status)
+	assert.Equal(t, 3, f.Revision, "each write of a draft takes the next revision")
+	assert.Equal(t, "second", *f.CommitMessage)
+	assert.True(t, *f.Valid)
+	assert.Equal(t, "confirm", (*f.Definition).(map[string]any)["description"])
+	assert.Empty(t, *f.Errors)
+
+	revs, err := client.ListFlowRevision(it.ID, &studio.ListFlowRevisionParams{})
+	require.NoError(t, err)
+	var got []string
+	for _, r := range revs {
+		got = append(got, strconv.Itoa(r.Revision)+" "+*r.Status)
+	}
+	assert.Equal(t, []string{"3 draft", "1 published"}, got)
+	pub, err := client.FetchFlowRevision(it.ID, "LatestPublished")
+	require.NoError(t, err)
+	assert.Equal(t, 1, pub.Revision)
+	assert.Equal(t, "first", *pub.CommitMessage)
+
+	_, err = client.FetchFlow("FWnowhere")
+	var rest *twclient.TwilioRestError
+	require.True(t, errors.As(err, &rest), "%v", err)
+	assert.Equal(t, http.StatusNotFound, rest.Status)
+	_, err = client.FetchFlowRevision(other.ID, "LatestPublished")
+	require.True(t, errors.As(err, &rest), "a flow never published: %v", err)
+	assert.Equal(t, http.StatusNotFound, rest.Status)
 }
