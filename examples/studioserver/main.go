@@ -1,0 +1,115 @@
+// Command studioserver runs exported Twilio Studio flows on your own
+// infrastructure: Twilio's voice and messaging webhooks (adapters/twilio),
+// Twilio's Studio REST API v2 for executions and flows, SQLite or
+// PostgreSQL storage (adapters/sqlstore), and the expiry worker that
+// delivers timeouts, in one process. Several instances may share one
+// PostgreSQL database.
+//
+//	go run ./examples/studioserver -flows DIR
+//
+// serves every *.json export in DIR (flows, and modules) on
+// 127.0.0.1:8080 with a SQLite file, studioflow.db. A flow's sid is
+// derived from its file name, the same on every boot and instance; an
+// optional DIR/studioflow.json maps numbers, test users and function
+// sids to flows (see manifest). Point a Twilio number's "A call comes in"
+// webhook at {public URL}/voice/incoming, its call status callback at
+// {public URL}/voice/status, and "A message comes in" at
+// {public URL}/messaging/incoming; the Studio REST API answers under
+// {public URL}/v2 (https://studio.twilio.com/v2 for Twilio's helper
+// libraries, through their HTTP client or a proxy). /healthz and /readyz
+// answer for load balancers.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/studioflow/studioflow/runtime"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("studioserver", flag.ContinueOnError)
+	var cfg config
+	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on")
+	fs.StringVar(&cfg.Flows, "flows", "", "the folder of exported flows and modules (*.json), and its optional studioflow.json (required)")
+	fs.StringVar(&cfg.SQLite, "db", "studioflow.db", "the SQLite file")
+	fs.StringVar(&cfg.Postgres, "postgres", os.Getenv("STUDIOFLOW_POSTGRES"), "a PostgreSQL DSN, instead of SQLite (several instances share it)")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the URL Twilio reaches this server at, which webhook signatures are computed against (default http://ADDR)")
+	fs.StringVar(&cfg.AccountSid, "account-sid", os.Getenv("TWILIO_ACCOUNT_SID"), "the Twilio account sid")
+	fs.StringVar(&cfg.AuthToken, "auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the Twilio auth token")
+	fs.StringVar(&cfg.APIBaseURL, "twilio-api", "https://api.twilio.com", "Twilio's REST API base URL")
+	fs.BoolVar(&cfg.InsecureSkipSignature, "insecure-skip-signature", false, "accept webhooks without a valid X-Twilio-Signature (local testing only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Flows == "" {
+		fs.Usage()
+		return errors.New("studioserver: -flows is required")
+	}
+	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if cfg.AccountSid == "" || cfg.AuthToken == "" {
+		// A local try-out: the Studio API takes these credentials, and
+		// signatures are computed with the token.
+		cfg.AccountSid, cfg.AuthToken = "AC00000000000000000000000000000000", "00000000000000000000000000000000"
+		cfg.Logger.Warn("studioserver: no -account-sid and -auth-token (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): using placeholders; nothing can reach Twilio")
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + *addr
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	worker := &runtime.ExpiryWorker{Engine: s.engine, OnChanged: s.adapter.PushAfterExpiry(s.engine),
+		OnError: func(err error) { cfg.Logger.Error("studioserver: expiry", "error", err) }}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		worker.Run(ctx)
+	}()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	cfg.Logger.Info("studioserver: serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "flows", s.flows)
+
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		cfg.Logger.Info("studioserver: shutting down")
+		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = srv.Shutdown(shutdown)
+	}
+	stop()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/adapters/sqlstore"
+	"github.com/studioflow/studioflow/adapters/twilio"
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/version"
+)
+
+const (
+	public  = "https://ivr.example.com/twilio"
+	account = "AC00000000000000000000000000000001"
+	token   = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+	number  = "+15550001111"
+	caller  = "+15557654321"
+)
+
+// menu asks for a key and says which one was pressed.
+const menu = `{"description": "menu", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "ask"}], "properties": {}},
+  {"name": "ask", "type": "gather-input-on-call", "transitions": [{"event": "keypress", "next": "say"}, {"event": "speech"}, {"event": "timeout"}],
+   "properties": {"say": "Press a key.", "timeout": 5, "number_of_digits": 1}},
+  {"name": "say", "type": "say-play", "transitions": [{"event": "audioComplete"}], "properties": {"say": "You pressed {{widgets.ask.Digits}}."}}]}`
+
+// flowsDir writes the menu and a manifest that puts it on number.
+func flowsDir(t *testing.T) string {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "menu.json"), []byte(menu), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, manifestName), []byte(`{"flows": {"menu": {"numbers": ["`+number+`"]}}}`), 0o600))
+	return dir
+}
+
+// testConfig is a server on the SQLite file db, with a fixed clock.
+func testConfig(dir, db string) config {
+	clock := runtime.NewFixedClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	return config{
+		Flows: dir, SQLite: db, PublicURL: public, AccountSid: account, AuthToken: token,
+		APIBaseURL: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		EngineOptions: []runtime.Option{runtime.WithClock(clock.Now)}, DBOptions: []sqlstore.Option{sqlstore.WithClock(clock.Now)},
+	}
+}
+
+// post sends a signed webhook to the server's handler, at the public URL u.
+func post(t *testing.T, s *server, u string, form url.Values) (int, string) {
+	t.Helper()
+	parsed, err := url.Parse(u)
+	require.NoError(t, err)
+	path := strings.TrimPrefix(parsed.Path, "/twilio")
+	req := httptest.NewRequest(http.MethodPost, path+"?"+parsed.RawQuery, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(twilio.HeaderSignature, twilio.Signature(token, u, form))
+	w := httptest.NewRecorder()
+	s.handler.ServeHTTP(w, req)
+	return w.Code, w.Body.String()
+}
+
+// gatherAction is the action URL of the document's <Gather>.
+func gatherAction(t *testing.T, body string) string {
+	t.Helper()
+	var doc struct {
+		Gather struct {
+			Action string `xml:"action,attr"`
+		} `xml:"Gather"`
+	}
+	require.NoError(t, xml.Unmarshal([]byte(body), &doc), body)
+	require.NotEmpty(t, doc.Gather.Action, body)
+	return doc.Gather.Action
+}
+
+// A voice conversation goes on across a restart of the server (SQLite):
+// the call reaches the flow by its number (the manifest), the server
+// stops while the caller listens to the menu, and the keypress, posted to
+// the restarted server, continues the same execution.
+func TestAConversationSurvivesARestart(t *testing.T) {
+	ctx := context.Background()
+	dir, db := flowsDir(t), filepath.Join(t.TempDir(), "studioflow.db")
+	s, err := open(ctx, testConfig(dir, db))
+	require.NoError(t, err)
+	call := url.Values{"AccountSid": {account}, "CallSid": {"CA0001"}, "From": {caller}, "To": {number},
+		"Direction": {"inbound"}, "CallStatus": {"ringing"}}
+	code, body := post(t, s, public+"/voice/incoming", call)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "Press a key.")
+	action := gatherAction(t, body)
+	require.NoError(t, s.close())
+
+	s, err = open(ctx, testConfig(dir, db))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.close() })
+	press := url.Values{"AccountSid": {account}, "CallSid": {"CA0001"}, "From": {caller}, "To": {number},
+		"CallStatus": {"in-progress"}, "Digits": {"7"}}
+	code, body = post(t, s, action, press)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "You pressed 7.")
+	assert.Contains(t, body, "<Hangup")
+
+	// The flow kept its sid across the restart, and the execution is
+	// there to read.
+	sid := version.StableID(version.KindFlow, "menu")
+	assert.Equal(t, map[string]string{"menu": sid}, s.flows)
+	page, _, err := s.engine.Store().List(ctx, runtime.ListFilter{FlowSid: sid})
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	assert.Equal(t, runtime.StatusEnded, page[0].Status)
+}
+
+// The Studio API answers with the account's credentials only, and
+// /healthz and /readyz answer.
+func TestTheServerServesTheStudioAPIAndHealth(t *testing.T) {
+	ctx := context.Background()
+	s, err := open(ctx, testConfig(flowsDir(t), filepath.Join(t.TempDir(), "studioflow.db")))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.close() })
+
+	get := func(path, user, pass string) (int, string) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if user != "" {
+			req.SetBasicAuth(user, pass)
+		}
+		w := httptest.NewRecorder()
+		s.handler.ServeHTTP(w, req)
+		return w.Code, w.Body.String()
+	}
+	code, body := get("/v2/Flows", account, token)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, `"sid":"`+version.StableID(version.KindFlow, "menu")+`"`)
+	assert.Contains(t, body, `"friendly_name":"menu"`)
+	code, _ = get("/v2/Flows", account, "wrong")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	code, body = get("/healthz", "", "")
+	assert.Equal(t, http.StatusOK, code, body)
+	code, body = get("/readyz", "", "")
+	assert.Equal(t, http.StatusOK, code, body)
+	require.NoError(t, s.close())
+	code, _ = get("/readyz", "", "")
+	assert.Equal(t, http.StatusServiceUnavailable, code, "a closed store is not ready")
+}
+
+// A folder that is not a set of flows stops the server at boot, saying
+// which file and why.
+func TestABadFlowsFolderIsRefused(t *testing.T) {
+	ctx := context.Background()
+	for name, tt := range map[string]struct {
+		files map[string]string
+		want  []string
+	}{
+		"empty":                   {map[string]string{}, []string{"no flows"}},
+		"malformed JSON":          {map[string]string{"menu.json": `{"states": [`}, []string{"menu.json", "malformed JSON"}},
+		"a manifest without file": {map[string]string{"menu.json": menu, manifestName: `{"flows": {"sales": {"numbers": ["+1"]}}}`}, []string{`"sales"`, "sales.json"}},
+		"a dangling transition": {map[string]string{"menu.json": strings.Replace(menu, `"next": "say"`, `"next": "nowhere"`, 1)},
+			[]string{"flow menu", `"nowhere"`, "transition.next_unknown"}},
+	} {
+		dir := t.TempDir()
+		for f, content := range tt.files {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte(content), 0o600))
+		}
+		s, err := open(ctx, testConfig(dir, filepath.Join(t.TempDir(), "studioflow.db")))
+		if !assert.Error(t, err, name) {
+			s.close()
+			continue
+		}
+		for _, w := range tt.want {
+			assert.Contains(t, err.Error(), w, name)
+		}
+	}
+}
