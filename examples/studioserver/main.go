@@ -94,6 +94,7 @@ func run(args []string) error {
 		defer close(done)
 		worker.Run(ctx)
 	}()
+	go s.pruneReplays(ctx, time.Hour)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	cfg.Logger.Info("studioserver: serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "flows", s.flows)

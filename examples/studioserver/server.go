@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/studioflow/studioflow/adapters/sqlstore"
 	"github.com/studioflow/studioflow/adapters/sqlstore/postgres"
@@ -36,10 +37,13 @@ type config struct {
 	APIBaseURL            string
 	InsecureSkipSignature bool
 	Logger                *slog.Logger
-	// Engine options the tests add (a clock, ids).
+	// Now is the clock of the engine, the store and the replay table
+	// (time.Now when nil).
+	Now func() time.Time
+	// EngineOptions and DBOptions are added to the engine's and the
+	// store's (tests give ids, a schema).
 	EngineOptions []runtime.Option
-	// DBOptions the tests add (a clock).
-	DBOptions []sqlstore.Option
+	DBOptions     []sqlstore.Option
 }
 
 // manifestName is the optional file in the flows folder that maps
@@ -67,6 +71,7 @@ type server struct {
 	catalog *version.Catalog
 	engine  *runtime.Engine
 	adapter *twilio.Adapter
+	replay  *sqlReplay
 	handler http.Handler
 	flows   map[string]string // file name (without .json) to flow sid
 	logger  *slog.Logger
@@ -83,10 +88,14 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 		logger = slog.Default()
 	}
 	var db *sqlstore.DB
+	dbOpts := cfg.DBOptions
+	if cfg.Now != nil {
+		dbOpts = append([]sqlstore.Option{sqlstore.WithClock(cfg.Now)}, dbOpts...)
+	}
 	if cfg.Postgres != "" {
-		db, err = postgres.Open(ctx, cfg.Postgres, cfg.DBOptions...)
+		db, err = postgres.Open(ctx, cfg.Postgres, dbOpts...)
 	} else {
-		db, err = sqlite.Open(ctx, cfg.SQLite, cfg.DBOptions...)
+		db, err = sqlite.Open(ctx, cfg.SQLite, dbOpts...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("studioserver: open the store: %w", err)
@@ -103,10 +112,18 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 		return nil, err
 	}
 
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	if s.replay, err = newSQLReplay(ctx, db, now); err != nil {
+		return nil, err
+	}
 	s.adapter, err = twilio.New(twilio.Config{
 		AccountSid: cfg.AccountSid, AuthToken: cfg.AuthToken, PublicURL: cfg.PublicURL,
 		APIBaseURL: cfg.APIBaseURL, ConversationsBaseURL: cfg.APIBaseURL,
 		FunctionURLs: functions, InsecureSkipSignature: cfg.InsecureSkipSignature, Logger: logger,
+		ReplayStore: s.replay,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("studioserver: %w", err)
@@ -115,11 +132,10 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 	// never reaches the server's own network.
 	base := &widgets.Services{HTTP: safehttp.NewClient()}
 	source := runtime.CatalogSource{Catalog: s.catalog}
-	opts := []runtime.Option{
+	s.engine = runtime.New(append([]runtime.Option{
 		runtime.WithSource(source), runtime.WithModules(source), runtime.WithStore(db.Executions()),
-		runtime.WithServices(s.adapter.Services(base)), runtime.WithLogger(logger),
-	}
-	s.engine = runtime.New(append(opts, cfg.EngineOptions...)...)
+		runtime.WithServices(s.adapter.Services(base)), runtime.WithLogger(logger), runtime.WithClock(now),
+	}, cfg.EngineOptions...)...)
 	if err := s.engine.Err(); err != nil {
 		return nil, fmt.Errorf("studioserver: %w", err)
 	}
@@ -237,6 +253,24 @@ func (s *server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// pruneReplays prunes the replay table every period until ctx ends.
+func (s *server) pruneReplays(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		if n, err := s.replay.prune(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Error("studioserver: prune the replay table", "error", err)
+		} else if n > 0 {
+			s.logger.Info("studioserver: pruned the replay table", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // close closes the store.

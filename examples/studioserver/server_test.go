@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/studioflow/studioflow/adapters/sqlstore"
 	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/version"
@@ -52,19 +51,31 @@ func testConfig(dir, db string) config {
 	return config{
 		Flows: dir, SQLite: db, PublicURL: public, AccountSid: account, AuthToken: token,
 		APIBaseURL: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		EngineOptions: []runtime.Option{runtime.WithClock(clock.Now)}, DBOptions: []sqlstore.Option{sqlstore.WithClock(clock.Now)},
+		Now: clock.Now,
 	}
 }
 
 // post sends a signed webhook to the server's handler, at the public URL u.
 func post(t *testing.T, s *server, u string, form url.Values) (int, string) {
 	t.Helper()
+	return deliver(s, u, form, "")
+}
+
+// deliver sends a signed webhook to the server's handler, at the public
+// URL u, with Twilio's idempotency token for the delivery when idem is
+// not "" (Twilio's retries carry the first delivery's).
+func deliver(s *server, u string, form url.Values, idem string) (int, string) {
 	parsed, err := url.Parse(u)
-	require.NoError(t, err)
+	if err != nil {
+		return 0, err.Error()
+	}
 	path := strings.TrimPrefix(parsed.Path, "/twilio")
 	req := httptest.NewRequest(http.MethodPost, path+"?"+parsed.RawQuery, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(twilio.HeaderSignature, twilio.Signature(token, u, form))
+	if idem != "" {
+		req.Header.Set(twilio.HeaderIdempotencyToken, idem)
+	}
 	w := httptest.NewRecorder()
 	s.handler.ServeHTTP(w, req)
 	return w.Code, w.Body.String()
