@@ -287,22 +287,30 @@ func (db *DB) q(template string) string {
 	if s, ok := db.queries.Load(template); ok {
 		return s.(string)
 	}
-	s := strings.NewReplacer("{t}", db.table, "{p}", db.o.prefix, "{now}", db.now, "{until}", db.until).Replace(template)
-	if db.dialect == PostgreSQL {
-		var b strings.Builder
-		n := 0
-		for _, r := range s {
-			if r == '?' {
-				n++
-				fmt.Fprintf(&b, "$%d", n)
-				continue
-			}
-			b.WriteRune(r)
-		}
-		s = b.String()
-	}
+	s := db.Rebind(strings.NewReplacer("{t}", db.table, "{p}", db.o.prefix, "{now}", db.now, "{until}", db.until).Replace(template))
 	db.queries.Store(template, s)
 	return s
+}
+
+// Rebind returns query with each ? written as the dialect's placeholder:
+// $1, $2 and so on on PostgreSQL, unchanged on SQLite. It is for a host's
+// own statements on SQL(), written once for both dialects; query must hold
+// no other ? (in a string literal, say).
+func (db *DB) Rebind(query string) string {
+	if db.dialect != PostgreSQL {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // fail wraps a database error with what failed; when ctx has ended, the

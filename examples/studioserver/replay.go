@@ -23,9 +23,9 @@ import (
 // as it is, as twilio.ReplayClaimer asks. Rows older than replayKeep are
 // pruned (prune).
 type sqlReplay struct {
+	db    *sqlstore.DB
 	pool  *sql.DB
 	table string
-	pg    bool
 	now   func() time.Time
 }
 
@@ -36,9 +36,9 @@ var _ twilio.ReplayClaimer = (*sqlReplay)(nil)
 
 // newSQLReplay creates the table if it is not there.
 func newSQLReplay(ctx context.Context, db *sqlstore.DB, now func() time.Time) (*sqlReplay, error) {
-	r := &sqlReplay{pool: db.SQL(), table: db.Table("replay"), pg: db.Dialect() == sqlstore.PostgreSQL, now: now}
+	r := &sqlReplay{db: db, pool: db.SQL(), table: db.Table("replay"), now: now}
 	blob := "BLOB"
-	if r.pg {
+	if db.Dialect() == sqlstore.PostgreSQL {
 		blob = "BYTEA"
 	}
 	ddl := "CREATE TABLE IF NOT EXISTS " + r.table + ` (
@@ -57,23 +57,9 @@ func newSQLReplay(ctx context.Context, db *sqlstore.DB, now func() time.Time) (*
 	return nil, fmt.Errorf("studioserver: create the replay table: %w", err)
 }
 
-// q writes ? as $1, $2 ... on PostgreSQL.
+// q is s with the table's name for {t}, in the dialect's placeholders.
 func (r *sqlReplay) q(s string) string {
-	s = strings.ReplaceAll(s, "{t}", r.table)
-	if !r.pg {
-		return s
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range s {
-		if c == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return r.db.Rebind(strings.ReplaceAll(s, "{t}", r.table))
 }
 
 // Get implements twilio.ReplayStore.
