@@ -67,17 +67,27 @@ func postgresSchema(t *testing.T) (dsn, schema string) {
 	if dsn == "" {
 		t.Skip(postgresEnv + " is not set: no PostgreSQL to run two instances on (.ci/run sets it)")
 	}
+	schema = randomSchema("studioserver_test_")
+	t.Cleanup(func() { require.NoError(t, dropSchema(dsn, schema)) })
+	return dsn, schema
+}
+
+// randomSchema is a schema name of prefix and 12 random hex digits.
+func randomSchema(prefix string) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	schema = "studioserver_test_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", dsn)
-		require.NoError(t, err)
-		defer admin.Close()
-		_, err = admin.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`)
-		require.NoError(t, err)
-	})
-	return dsn, schema
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// dropSchema drops schema with all it holds.
+func dropSchema(dsn, schema string) error {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS "`+schema+`" CASCADE`)
+	return err
 }
 
 // Two instances on one PostgreSQL database receive the webhooks of many
