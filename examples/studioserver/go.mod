@@ -8,6 +8,7 @@ require (
 	github.com/studioflow/studioflow v0.0.0
 	github.com/studioflow/studioflow/adapters/sqlstore v0.0.0
 	github.com/studioflow/studioflow/adapters/twilio v0.0.0
+	github.com/twilio/twilio-go v1.31.0
 )
 
 require (
@@ -25,7 +26,6 @@ require (
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
-	github.com/twilio/twilio-go v1.31.0 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
