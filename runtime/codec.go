@@ -11,8 +11,9 @@ import (
 
 // The stored form of an execution (MarshalExecution, UnmarshalExecution).
 //
-// Format 2 is the JSON of Execution's fields, written and read without
-// reflection, with what the record repeats left out:
+// Format 3, which MarshalExecution writes, is the JSON of Execution's
+// fields, written and read without reflection, with what the record
+// repeats left out:
 //
 //   - "call" is left out when the execution has no call;
 //   - a frame's "ref" is left out when it equals its "sid", its "sid" when
@@ -25,24 +26,33 @@ import (
 //     says which, a sum of derivedFlowSid, derivedFlowFlowSid,
 //     derivedFlowAddress and derivedContactAddress; a map the removal
 //     leaves empty is left out too, and comes back with its entry;
-//   - the step log is "step_log", not "steps", and a step is an array:
-//     [name, transitioned_from, transitioned_to, type, time], then frame,
+//   - the step log is "step_log", and a step is an array: [name,
+//     transitioned_from, transitioned_to, type, time], then frame,
 //     transition and published when they are set (each writes those
-//     before it). The new key is what keeps a
-//     rolling upgrade safe: an engine of format 1 reads records with
-//     encoding/json, which fails on a step that is an array (it would call
-//     the record corrupt and end the execution), but skips a key it does
-//     not know, so it reads the format number and refuses the record as
-//     newer, leaving the execution alone;
+//     before it);
 //   - "due_at" is left out when it is the wait's deadline.
+//
+// Format 2 is format 3 with the step log under "steps", and steps of at
+// most 7 items (no published). Format 1 (and 0, before formats were
+// numbered) is encoding/json's output for Execution. UnmarshalExecution
+// reads them all. Keys are matched exactly, as the engines write them.
+//
+// What keeps a rolling upgrade safe is that an older engine refuses a
+// newer record as newer, leaving the execution alone, and never reads it
+// as corrupt (which would end the execution) or half (which would save it
+// back without what it did not read):
+//
+//   - format 1 engines read with encoding/json, which fails on a step that
+//     is an array but skips a key it does not know: so the arrays are
+//     under a new key, and the format number says newer;
+//   - format 2 engines read "steps" and skip other keys, then refuse a
+//     format above 2: so format 3's step log, whose steps may have 8
+//     items, is not under "steps", and the number is 3.
 //
 // The derived bits and the positions in a step's array are the stored
 // format: changing either is a new format number
-// (testdata/executions/format2-every-field.json pins them).
-//
-// Format 1 (and 0, before formats were numbered) is encoding/json's
-// output for Execution; UnmarshalExecution reads it too. Keys are matched
-// exactly, as the engine writes them.
+// (testdata/executions/format2-every-field.json and
+// format3-every-field.json pin them).
 
 // The context entries a frame may leave out ("derived").
 const (
@@ -81,7 +91,7 @@ func derivedValue(bit int, e *Execution, f *Frame) string {
 	return e.Contact
 }
 
-// appendExecution writes e in format 2.
+// appendExecution writes e in format 3.
 func appendExecution(b []byte, e *Execution) ([]byte, error) {
 	var err error
 	b = append(b, `{"id":`...)
@@ -437,7 +447,7 @@ func decodeExecution(data []byte) (*Execution, error) {
 			e.Frames, reads, err = decodeFrames(d)
 		case "wait":
 			e.Wait, err = decodeWait(d)
-		case "steps", "step_log": // formats 0 and 1, format 2
+		case "steps", "step_log": // formats 0 to 2, format 3
 			e.Steps, err = decodeSteps(d)
 		case "repeats":
 			n, err = d.Int(strconv.IntSize)
@@ -707,8 +717,8 @@ func decodeSteps(d *jsonutil.Decoder) ([]Step, error) {
 	return steps, err
 }
 
-// decodeStep reads a step written as an array (format 2) or an object
-// (format 1).
+// decodeStep reads a step written as an array (formats 2 and 3) or an
+// object (formats 0 and 1).
 func decodeStep(d *jsonutil.Decoder) (Step, error) {
 	var s Step
 	if d.Null() {

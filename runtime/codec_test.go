@@ -171,7 +171,7 @@ func TestDerivedEntriesComeBackExactly(t *testing.T) {
 // A damaged record is refused as corrupt, with where it broke, and never
 // panics.
 func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
-	good := `{"id":"FN1","flow_sid":"FW1","revision":1,"status":"active","trigger":"call","frames":[{"kind":"flow","state":"s","derived":1,"context":{"flow":{}}}],"step_log":[],"format":2,"created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-01T09:00:00Z","version":1}`
+	good := `{"id":"FN1","flow_sid":"FW1","revision":1,"status":"active","trigger":"call","frames":[{"kind":"flow","state":"s","derived":1,"context":{"flow":{}}}],"step_log":[],"format":3,"created_at":"2026-03-01T09:00:00Z","updated_at":"2026-03-01T09:00:00Z","version":1}`
 	x, err := runtime.UnmarshalExecution([]byte(good))
 	require.NoError(t, err)
 	assert.Equal(t, "FN1", x.Context()["flow"].(map[string]any)["sid"])
@@ -193,16 +193,18 @@ func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
 	}
 	// A newer format that does not read as this one is not corrupt: an
 	// older engine leaves it alone.
-	newer := strings.Replace(strings.Replace(good, `"step_log":[]`, `"step_log":{"new":"shape"}`, 1), `"format":2`, `"format":3`, 1)
+	newer := strings.Replace(strings.Replace(good, `"step_log":[]`, `"step_log":{"new":"shape"}`, 1), `"format":3`, `"format":4`, 1)
 	_, err = runtime.UnmarshalExecution([]byte(newer))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, runtime.ErrCorrupt)
-	assert.Contains(t, err.Error(), "format 3")
+	assert.Contains(t, err.Error(), "format 4")
 }
 
-// everyField is an execution with every field set, and every entry format
-// 2 may leave out left to be derived: testdata/executions/format2-every-field.json
-// holds it as format 2 writes it.
+// everyField is an execution with every field set, and every entry the
+// format may leave out left to be derived:
+// testdata/executions/format3-every-field.json holds it as format 3
+// writes it, and format2-every-field.json its first three steps (format 2
+// kept no published outputs) as format 2 wrote it.
 func everyField() *runtime.Execution {
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 500, time.UTC)
 	deadline := t0.Add(30 * time.Second)
@@ -240,26 +242,33 @@ func everyField() *runtime.Execution {
 	}
 }
 
-// Format 2 as it is stored: the record this engine writes of everyField
-// reads back as everyField, and is written again byte for byte. A change
-// to the derived bits or to a step's positions fails here: it needs a new
+// Formats 2 and 3 as they are stored: each fixture reads back as
+// everyField, and format 3's is written again byte for byte. A change to
+// the derived bits or to a step's positions fails here: it needs a new
 // format number.
-func TestFormat2RecordLoads(t *testing.T) {
-	data, err := os.ReadFile("testdata/executions/format2-every-field.json")
-	require.NoError(t, err)
-	data = bytes.TrimSpace(data)
-	got, err := runtime.UnmarshalExecution(data)
-	require.NoError(t, err)
-	want := everyField()
-	want.Format = 2
-	assert.Equal(t, want, got)
-	again, err := runtime.MarshalExecution(got)
-	require.NoError(t, err)
-	assert.Equal(t, string(data), string(again))
-	// Every entry the format may leave out was left out.
-	assert.Contains(t, string(data), `"derived":15`)
-	assert.NotContains(t, string(data), `"sid":"FNall"`)
-	assert.NotContains(t, string(data), `"due_at"`)
+func TestStoredFormatsLoad(t *testing.T) {
+	for format, file := range map[int]string{2: "format2-every-field.json", 3: "format3-every-field.json"} {
+		data, err := os.ReadFile("testdata/executions/" + file)
+		require.NoError(t, err)
+		data = bytes.TrimSpace(data)
+		got, err := runtime.UnmarshalExecution(data)
+		require.NoError(t, err, file)
+		want := everyField()
+		want.Format = format
+		if format == 2 {
+			want.Steps = want.Steps[:3]
+		}
+		assert.Equal(t, want, got, file)
+		// Every entry the format may leave out was left out.
+		assert.Contains(t, string(data), `"derived":15`, file)
+		assert.NotContains(t, string(data), `"sid":"FNall"`, file)
+		assert.NotContains(t, string(data), `"due_at"`, file)
+		if format == runtime.ExecutionFormat {
+			again, err := runtime.MarshalExecution(got)
+			require.NoError(t, err)
+			assert.Equal(t, string(data), string(again))
+		}
+	}
 }
 
 // previousExecution is runtime.Execution as the previous release (format
@@ -321,12 +330,15 @@ type previousExecution struct {
 	Version   int64          `json:"version"`
 }
 
-// During a rolling upgrade, an engine of the previous release (format 1,
-// read with encoding/json) meets records this one wrote. It must read
-// them far enough to see the newer format and refuse them as newer, never
-// fail to decode them: that would call the record corrupt and end the
-// execution.
-func TestThePreviousEngineSeesTheCurrentFormatAsNewer(t *testing.T) {
+// During a rolling upgrade, engines of the previous releases meet
+// records this one wrote. They must read them far enough to see the newer
+// format and refuse them as newer, never fail to decode them (that would
+// call the record corrupt and end the execution) nor read them in part
+// (that would save them back without what they skipped): format 1
+// engines decode with encoding/json, into previousExecution; format 2
+// engines read "steps" and skip keys they do not know, then refuse a
+// format above 2.
+func TestThePreviousEnginesSeeTheCurrentFormatAsNewer(t *testing.T) {
 	minimal := &runtime.Execution{ID: "FNmin", FlowSid: "FW1", Revision: 1, Status: runtime.StatusActive, Trigger: runtime.TriggerCall,
 		Frames: []runtime.Frame{{Kind: runtime.FrameFlow, Ref: "FW1", Sid: "FW1", Revision: 1, State: "s",
 			Context: map[string]any{"flow": map[string]any{"sid": "FNmin", "flow_sid": "FW1"}}}},
@@ -337,6 +349,7 @@ func TestThePreviousEngineSeesTheCurrentFormatAsNewer(t *testing.T) {
 		var previous previousExecution
 		require.NoError(t, json.Unmarshal(data, &previous), "%s", data)
 		assert.Equal(t, x.ID, previous.ID)
-		assert.Greater(t, previous.Format, 1, "format 1 engines refuse a format above 1 as newer")
+		assert.Greater(t, previous.Format, 2, "format 1 and 2 engines refuse a format above theirs as newer")
+		assert.NotContains(t, string(data), `"steps"`, "format 2 engines would read steps of 8 items as corrupt")
 	}
 }

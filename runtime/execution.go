@@ -387,7 +387,7 @@ const maxPooledBuffer = 1 << 20
 // UnmarshalExecution reads it and every older one; a record of a newer
 // format is refused with an error that does not wrap ErrCorrupt, so an
 // older engine leaves it alone rather than ending it.
-const ExecutionFormat = 2
+const ExecutionFormat = 3
 
 // UnmarshalExecution reads an execution serialized by MarshalExecution, in
 // any format up to ExecutionFormat. A record that does not decode, or
