@@ -262,8 +262,9 @@ type Step struct {
 	// the event alone does not tell it (a split's `match` branches), else 0.
 	Transition int `json:"transition,omitempty"`
 	// Published is what the step's widget published (its widgets.NAME)
-	// once the widget ran again and replaced it in the context; nil while
-	// the context still holds it (see Execution.Published).
+	// once the widget ran again and replaced it in the context, or its
+	// module or subflow returned; nil while the context still holds it
+	// (see Execution.Published).
 	Published map[string]any `json:"published,omitempty"`
 }
 
@@ -334,10 +335,11 @@ func (e *Execution) Widgets() map[string]any {
 }
 
 // Published returns what the widget of step i published: the step's own
-// record of it once the widget ran again (Step.Published), else the
-// widget's outputs as its frame's context holds them (widgets.NAME). It is
-// nil for a step whose widget published nothing, and for a step in a
-// module or subflow that has returned.
+// record of it once the widget ran again or its module or subflow
+// returned (Step.Published), else the widget's outputs as its frame's
+// context holds them (widgets.NAME). It is nil or empty for a step whose
+// widget published nothing, and empty for one of the oldest steps once
+// more than MaxPublishedSteps keep outputs.
 func (e *Execution) Published(i int) map[string]any {
 	if i < 0 || i >= len(e.Steps) {
 		return nil

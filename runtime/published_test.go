@@ -55,3 +55,76 @@ func TestEachStepKeepsWhatItPublished(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, x.Steps, back.Steps)
 }
+
+// A subflow run twice: while the second run waits, the steps of the
+// first still tell what the first published, not what the second did.
+func TestASubflowRunTwiceKeepsEachRunsOutputs(t *testing.T) {
+	parent := `{"description": "parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "first"}], "properties": {}},
+	  {"name": "first", "type": "run-subflow", "transitions": [{"event": "completed", "next": "second"}, {"event": "failed"}], "properties": {"flow_sid": "FWchild"}},
+	  {"name": "second", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}], "properties": {"flow_sid": "FWchild"}}]}`
+	child := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "ask"}], "properties": {}},
+	  {"name": "ask", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "note"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+	   "properties": {"body": "Yes?", "timeout": "60"}},
+	  {"name": "note", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "said", "value": "{{widgets.ask.inbound.Body}}"}]}}]}`
+	h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	x, err := h.engine.Resume(context.Background(), x.ID, widgets.Event{Name: "incomingMessage", Token: x.Wait.Token, Data: map[string]any{"Body": "first"}})
+	require.NoError(t, err)
+	require.NotNil(t, x.Wait, "the second run waits: %s", x.Reason)
+
+	var asked []any
+	for i, st := range x.Steps {
+		if st.From == "ask" {
+			in, _ := x.Published(i)["inbound"].(map[string]any)
+			asked = append(asked, in["Body"])
+		}
+	}
+	assert.Equal(t, []any{"first"}, asked, "the first run's reply, not the second's (none yet)")
+	// Steps of the first run whose widget published nothing say so, and
+	// do not read the live second run's context.
+	for i, st := range x.Steps {
+		if st.Frame != "" && st.From == "Trigger" {
+			assert.Empty(t, x.Published(i), "step %d", i)
+		}
+	}
+}
+
+// At most MaxPublishedSteps steps keep their outputs: a flow that loops
+// does not grow its record without bound.
+func TestPublishedOutputsAreBounded(t *testing.T) {
+	h := newHarness(t, map[string]string{"FW": askAgain})
+	x := h.start(t, rest)
+	ctx := context.Background()
+	turns := runtime.MaxPublishedSteps + 10
+	for range turns {
+		var err error
+		x, err = h.engine.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Token: x.Wait.Token, Data: map[string]any{"Body": "again"}})
+		require.NoError(t, err)
+	}
+	kept, emptied := 0, 0
+	for _, st := range x.Steps {
+		switch {
+		case len(st.Published) > 0:
+			kept++
+		case st.Published != nil:
+			emptied++
+		}
+	}
+	assert.Equal(t, runtime.MaxPublishedSteps, kept)
+	assert.Equal(t, turns-runtime.MaxPublishedSteps, emptied, "the oldest are emptied (ask ran again on every turn)")
+	// The newest step of ask keeps its outputs; the oldest does not.
+	first, last := -1, 0
+	for i, st := range x.Steps {
+		if st.From == "ask" {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	in, _ := x.Published(last)["inbound"].(map[string]any)
+	assert.Equal(t, "again", in["Body"])
+	assert.Empty(t, x.Published(first))
+}

@@ -906,10 +906,13 @@ type run struct {
 	// not the flow's, so the run stops without saving (finish refuses it)
 	// and a waiting execution stays as it was.
 	canceled error
+	// retired counts the steps that keep their widget's outputs
+	// (Step.Published), from the run's first retire on; -1 before.
+	retired int
 }
 
 func (e *Engine) newRun(ctx context.Context, x *Execution) *run {
-	r := &run{e: e, ctx: ctx, x: x}
+	r := &run{e: e, ctx: ctx, x: x, retired: -1}
 	r.step.r = r
 	return r
 }
@@ -1288,6 +1291,7 @@ func (r *run) pop(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
 			return widgets.Result{}, false
 		}
 	}
+	r.retireFrame()
 	x.Frames = x.Frames[:len(x.Frames)-1]
 	r.progs = r.progs[:len(r.progs)-1]
 	caller := x.top().State
@@ -1338,7 +1342,9 @@ func (r *run) storeOutputs(state string, out map[string]any) error {
 // retire keeps what state published before it runs again: old, the
 // widgets.STATE its last run left in the current frame, goes onto the
 // step that run took (Step.Published), so that the step log still tells
-// what each step published once the context holds the new run's.
+// what each step published once the context holds the new run's (or the
+// frame has returned). At most MaxPublishedSteps steps keep outputs: past
+// that, the oldest are emptied.
 func (r *run) retire(state string, old any) {
 	prev, ok := old.(map[string]any)
 	if !ok {
@@ -1347,10 +1353,70 @@ func (r *run) retire(state string, old any) {
 	label := r.x.top().Label()
 	for i := len(r.x.Steps) - 1; i >= 0; i-- {
 		if s := &r.x.Steps[i]; s.From == state && s.Frame == label {
-			if s.Published == nil {
-				s.Published = prev
+			if s.Published != nil {
+				return // that step's outputs were retired already
+			}
+			if r.retired < 0 {
+				r.retired = r.countPublished()
+			}
+			s.Published = prev
+			if len(prev) > 0 {
+				r.retired++
+			}
+			if r.retired > MaxPublishedSteps {
+				r.forgetOldestPublished()
 			}
 			return
+		}
+	}
+}
+
+// MaxPublishedSteps bounds the steps of an execution whose record keeps
+// what their widget published (Step.Published): a flow that loops would
+// otherwise grow its record by a copy of the outputs (an HTTP response,
+// say) on every turn. The oldest steps past it keep an empty map.
+const MaxPublishedSteps = 50
+
+// forgetOldestPublished empties the oldest steps' outputs until at most
+// MaxPublishedSteps keep some, and counts them again.
+func (r *run) forgetOldestPublished() {
+	n := r.countPublished()
+	for i := range r.x.Steps {
+		if n <= MaxPublishedSteps {
+			break
+		}
+		if s := &r.x.Steps[i]; len(s.Published) > 0 {
+			s.Published = map[string]any{}
+			n--
+		}
+	}
+	r.retired = n
+}
+
+// countPublished counts the steps that keep outputs.
+func (r *run) countPublished() int {
+	n := 0
+	for i := range r.x.Steps {
+		if len(r.x.Steps[i].Published) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// retireFrame keeps what the top frame's widgets published on their
+// steps, as the frame returns and its context goes; its other steps get
+// an empty map, so that none of them reads the context of a later frame
+// of the same module or subflow.
+func (r *run) retireFrame() {
+	ws, _ := r.x.top().Context["widgets"].(map[string]any)
+	for state, out := range ws {
+		r.retire(state, out)
+	}
+	label := r.x.top().Label()
+	for i := range r.x.Steps {
+		if s := &r.x.Steps[i]; s.Frame == label && s.Published == nil {
+			s.Published = map[string]any{}
 		}
 	}
 }
