@@ -62,6 +62,16 @@ func lostRace(err error) bool {
 // published before keeps serving. The actor needs OpImport to create,
 // OpSave to change and OpPublish to publish.
 func (c *Catalog) Sync(ctx context.Context, actor Actor, kind Kind, name string, def *flow.Definition) (*SyncResult, error) {
+	return c.SyncID(ctx, actor, kind, "", name, def)
+}
+
+// SyncID is Sync for an item whose id the host gives (a flow's sid from
+// Twilio, kept so that scripts naming it keep working); with id "" it is
+// Sync. The id must start with the kind's prefix (FW for a flow, MD for a
+// module). An item of that kind and name that exists under another id is
+// an error wrapping ErrInvalid: ids never change. (Sync itself updates the
+// item of that name whatever its id.)
+func (c *Catalog) SyncID(ctx context.Context, actor Actor, kind Kind, id, name string, def *flow.Definition) (*SyncResult, error) {
 	if !kind.valid() {
 		return nil, invalid("sync: unknown kind %q", kind)
 	}
@@ -72,25 +82,33 @@ func (c *Catalog) Sync(ctx context.Context, actor Actor, kind Kind, name string,
 	if def == nil {
 		return nil, invalid("sync %s %q: no definition", kind, name)
 	}
+	given := id != ""
+	if !given {
+		id = StableID(kind, name)
+	}
+	if prefix := idPrefix(kind); !strings.HasPrefix(id, prefix) || len(id) == len(prefix) {
+		return nil, invalid("sync %s %q: id %q does not start with %s", kind, name, id, prefix)
+	}
 	hash, err := Hash(def)
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		res, err := c.sync(ctx, actor, kind, name, def, hash)
+		res, err := c.sync(ctx, actor, kind, id, given, name, def, hash)
 		if err == nil || attempt == syncAttempts || !lostRace(err) {
 			return res, err
 		}
 	}
 }
 
-func (c *Catalog) sync(ctx context.Context, actor Actor, kind Kind, name string, def *flow.Definition, hash string) (*SyncResult, error) {
+// sync is one attempt of SyncID; given says the host gave id.
+func (c *Catalog) sync(ctx context.Context, actor Actor, kind Kind, id string, given bool, name string, def *flow.Definition, hash string) (*SyncResult, error) {
 	cur, err := c.store.GetByName(ctx, kind, name)
 	if errors.Is(err, ErrNotFound) {
 		if err := c.authorize(ctx, actor, OpImport, kind); err != nil {
 			return nil, err
 		}
-		it, v, err := c.createWithID(ctx, actor, OpImport, StableID(kind, name), kind, name, def.Description, def.Clone(), "Synced", Origin{Op: OpImport})
+		it, v, err := c.createWithID(ctx, actor, OpImport, id, kind, name, def.Description, def.Clone(), "Synced", Origin{Op: OpImport})
 		if err != nil {
 			return nil, err
 		}
@@ -98,6 +116,9 @@ func (c *Catalog) sync(ctx context.Context, actor Actor, kind Kind, name string,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if given && cur.ID != id {
+		return nil, invalid("sync %s %q: it exists as %s, not %s", kind, name, cur.ID, id)
 	}
 	if err := c.authorize(ctx, actor, OpRead, kind); err != nil {
 		return nil, err
@@ -146,9 +167,14 @@ func (c *Catalog) publishSynced(ctx context.Context, actor Actor, id string, rev
 // one file the same id.
 func StableID(kind Kind, name string) string {
 	sum := sha256.Sum256([]byte(string(kind) + "\x00" + name))
-	prefix := "FW"
+	return idPrefix(kind) + hex.EncodeToString(sum[:16])
+}
+
+// idPrefix is the prefix of the ids of kind: FW for a flow, MD for a
+// module.
+func idPrefix(kind Kind) string {
 	if kind == KindModule {
-		prefix = "MD"
+		return "MD"
 	}
-	return prefix + hex.EncodeToString(sum[:16])
+	return "FW"
 }

@@ -172,3 +172,28 @@ func TestSyncRetriesAfterASaveOfTheDraft(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `"from the file"`, string(cur.Definition.States[1].Properties["say"]))
 }
+
+// SyncID keeps the id the host gives (a flow's Twilio sid) across boots,
+// and refuses an id of the wrong kind or one that would rename an item.
+func TestSyncIDKeepsTheGivenID(t *testing.T) {
+	store := version.NewMemoryStore()
+	boot := func() *version.Catalog { return newCatalog(version.WithStore(store)) }
+	const sid = "FW0123456789abcdef0123456789abcdef"
+	first, err := boot().SyncID(ctx, alice, version.KindFlow, sid, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err)
+	assert.Equal(t, sid, first.Item.ID)
+	again, err := boot().SyncID(ctx, alice, version.KindFlow, sid, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err)
+	assert.False(t, again.Changed)
+	assert.Equal(t, sid, again.Item.ID)
+
+	_, err = boot().SyncID(ctx, alice, version.KindFlow, "FWother", "IVR", sayFlow(t, "hello"))
+	assert.ErrorIs(t, err, version.ErrInvalid, "the item exists under another id")
+	synced, err := boot().Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
+	require.NoError(t, err, "Sync updates the item of the name, whatever its id")
+	assert.Equal(t, sid, synced.Item.ID)
+	for _, bad := range []string{"MD0123", "FW", "ZZ0123"} {
+		_, err = boot().SyncID(ctx, alice, version.KindFlow, bad, "Other", sayFlow(t, "hello"))
+		assert.ErrorIs(t, err, version.ErrInvalid, bad)
+	}
+}
