@@ -43,6 +43,19 @@ func main() {
 	}
 }
 
+// loopback reports whether addr (host:port) listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func run(args []string) error {
 	fs := flag.NewFlagSet("studioserver", flag.ContinueOnError)
 	var cfg config
@@ -64,8 +77,11 @@ func run(args []string) error {
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if cfg.AccountSid == "" || cfg.AuthToken == "" {
-		// A local try-out: the Studio API takes these credentials, and
-		// signatures are computed with the token.
+		// A local try-out only: with credentials anyone knows, the API is
+		// open and webhooks can be forged, so never beyond this machine.
+		if !loopback(*addr) {
+			return errors.New("studioserver: -account-sid and -auth-token (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN) are required to listen beyond 127.0.0.1")
+		}
 		cfg.AccountSid, cfg.AuthToken = "AC00000000000000000000000000000000", "00000000000000000000000000000000"
 		cfg.Logger.Warn("studioserver: no -account-sid and -auth-token (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): using placeholders; nothing can reach Twilio")
 	}

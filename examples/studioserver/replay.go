@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/studioflow/studioflow/adapters/sqlstore"
@@ -21,12 +22,18 @@ import (
 // A row is one delivery: its claim (claimed_until, Unix nanoseconds) and,
 // once kept, its response. Get sees only responses, Put leaves the claim
 // as it is, as twilio.ReplayClaimer asks. Rows older than replayKeep are
-// pruned (prune).
+// pruned (prune). Claims are timed by each instance's clock: instances
+// whose clocks differ by more than a claim's minute could both run a
+// retry, which the engine's wait tokens then make the second refuse (a
+// message's retry aside).
 type sqlReplay struct {
 	db    *sqlstore.DB
 	pool  *sql.DB
 	table string
 	now   func() time.Time
+	// claims are this instance's claims in force, by key: the
+	// claimed_until each wrote, so that Release frees only its own.
+	claims sync.Map
 }
 
 // replayKeep is how long a response is kept: longer than Twilio retries.
@@ -80,6 +87,7 @@ func (r *sqlReplay) Get(ctx context.Context, key string) (twilio.Response, bool,
 
 // Put implements twilio.ReplayStore; the row's claim stays.
 func (r *sqlReplay) Put(ctx context.Context, key string, resp twilio.Response) error {
+	r.claims.Delete(key) // done with: a kept response is never released
 	_, err := r.pool.ExecContext(ctx, r.q(`INSERT INTO {t} AS r (id, status, content_type, body, at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status, content_type = excluded.content_type, body = excluded.body, at = excluded.at`),
 		key, resp.Status, resp.ContentType, resp.Body, r.now().UnixNano())
@@ -90,20 +98,30 @@ func (r *sqlReplay) Put(ctx context.Context, key string, resp twilio.Response) e
 // claim in force is claimed, in one statement.
 func (r *sqlReplay) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	now := r.now()
+	until := now.Add(ttl).UnixNano()
 	res, err := r.pool.ExecContext(ctx, r.q(`INSERT INTO {t} AS r (id, claimed_until, at) VALUES (?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET claimed_until = excluded.claimed_until, at = excluded.at
 		WHERE r.status IS NULL AND r.claimed_until < ?`),
-		key, now.Add(ttl).UnixNano(), now.UnixNano(), now.UnixNano())
+		key, until, now.UnixNano(), now.UnixNano())
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil || n != 1 {
+		return false, err
+	}
+	r.claims.Store(key, until)
+	return true, nil
 }
 
-// Release implements twilio.ReplayClaimer.
+// Release implements twilio.ReplayClaimer: it frees this instance's
+// claim on key only, not one another instance took after it expired.
 func (r *sqlReplay) Release(ctx context.Context, key string) error {
-	_, err := r.pool.ExecContext(ctx, r.q("UPDATE {t} SET claimed_until = 0 WHERE id = ? AND status IS NULL"), key)
+	until, ok := r.claims.LoadAndDelete(key)
+	if !ok {
+		return nil
+	}
+	_, err := r.pool.ExecContext(ctx, r.q("UPDATE {t} SET claimed_until = 0 WHERE id = ? AND status IS NULL AND claimed_until = ?"), key, until)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,17 +53,36 @@ const manifestName = "studioflow.json"
 
 // manifest is studioflow.json:
 //
-//	{"flows": {"ivr": {"numbers": ["+15550001111"], "test_users": ["+15559990000"],
+//	{"flows": {"ivr": {"sid": "FW0123...", "numbers": ["+15550001111"],
+//	                   "draft": "ivr-next.json", "test_users": ["+15559990000"],
 //	                   "functions": {"ZH...": "https://fn.example.com/lookup"}}}}
 //
-// A flow's key is its file name without .json; its sid is derived from
-// that name (version.StableID), the same on every boot and instance.
+// A flow's key is its file name without .json. Its sid is the manifest's
+// (a flow's Twilio sid, so that scripts naming it keep working), else
+// derived from the name (version.StableID); either is the same on every
+// boot and instance. The manifest is what the server serves: a number or
+// test user it no longer lists is taken off the flow, and a draft it no
+// longer names is discarded.
 type manifest struct {
-	Flows map[string]struct {
-		Numbers   []string          `json:"numbers"`
-		TestUsers []string          `json:"test_users"`
-		Functions map[string]string `json:"functions"`
-	} `json:"flows"`
+	Flows map[string]manifestFlow `json:"flows"`
+}
+
+// manifestFlow is one flow's entry in the manifest.
+type manifestFlow struct {
+	// Sid is the flow's sid; "" derives it from the file name.
+	Sid string `json:"sid"`
+	// Numbers are the phone numbers and messaging addresses whose
+	// webhooks (without ?flow=) run the flow.
+	Numbers []string `json:"numbers"`
+	// Draft names a file, in the folder, saved as the flow's draft: the
+	// version its test users reach, while everyone else gets the
+	// published one.
+	Draft string `json:"draft"`
+	// TestUsers are the contacts who reach the draft.
+	TestUsers []string `json:"test_users"`
+	// Functions map run-function's function sids to the URLs that serve
+	// them (twilio.Config.FunctionURLs).
+	Functions map[string]string `json:"functions"`
 }
 
 // server is the program's parts, wired.
@@ -152,8 +172,10 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 }
 
 // load syncs every flow and module file in dir into the catalog, and
-// assigns the manifest's numbers and test users. It returns the
-// manifest's function URLs.
+// makes the catalog serve what the manifest says: numbers, drafts and
+// test users. It returns the manifest's function URLs. A flow file that
+// does not check stops the boot, unless the flow was published before:
+// then that version keeps serving, and the error is logged.
 func (s *server) load(ctx context.Context, dir string) (map[string]string, error) {
 	var m manifest
 	if data, err := os.ReadFile(filepath.Join(dir, manifestName)); err == nil {
@@ -163,31 +185,27 @@ func (s *server) load(ctx context.Context, dir string) (map[string]string, error
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("studioserver: %w", err)
 	}
+	drafts := map[string]bool{} // files that are drafts, not flows of their own
+	for _, e := range m.Flows {
+		if e.Draft != "" {
+			drafts[e.Draft] = true
+		}
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(files)
-	// Modules first: a flow's check resolves the modules it runs.
-	type parsed struct {
-		name string
-		def  *flow.Definition
-	}
 	var modules, flows []parsed
 	for _, f := range files {
-		if filepath.Base(f) == manifestName {
+		if base := filepath.Base(f); base == manifestName || drafts[base] {
 			continue
 		}
-		data, err := os.ReadFile(f)
+		p, err := parseFile(f)
 		if err != nil {
-			return nil, fmt.Errorf("studioserver: %w", err)
+			return nil, err
 		}
-		def, err := flow.Parse(data)
-		if err != nil {
-			return nil, fmt.Errorf("studioserver: %s: %w", f, err)
-		}
-		p := parsed{strings.TrimSuffix(filepath.Base(f), ".json"), def}
-		if def.IsModule() {
+		if p.def.IsModule() {
 			modules = append(modules, p)
 		} else {
 			flows = append(flows, p)
@@ -196,38 +214,22 @@ func (s *server) load(ctx context.Context, dir string) (map[string]string, error
 	if len(flows) == 0 {
 		return nil, fmt.Errorf("studioserver: no flows (*.json) in %s", dir)
 	}
+	// Modules first: a flow's check resolves the modules it runs.
 	for _, p := range modules {
-		if _, err := s.catalog.Sync(ctx, actor, version.KindModule, p.name, p.def); err != nil {
-			return nil, fmt.Errorf("studioserver: module %s: %w", p.name, err)
+		if _, err := s.sync(ctx, version.KindModule, "", p); err != nil {
+			return nil, err
 		}
 	}
 	functions := map[string]string{}
 	for _, p := range flows {
-		res, err := s.catalog.Sync(ctx, actor, version.KindFlow, p.name, p.def)
-		if err != nil {
-			return nil, fmt.Errorf("studioserver: flow %s: %w", p.name, err)
-		}
-		sid := res.Item.ID
-		s.flows[p.name] = sid
-		s.logger.Info("studioserver: flow", "file", p.name+".json", "sid", sid, "revision", res.Version.Revision, "changed", res.Changed)
 		entry := m.Flows[p.name]
-		for _, n := range entry.Numbers {
-			err := s.catalog.Assign(ctx, actor, n, sid)
-			if err != nil {
-				// The number moved to this flow in the manifest: take it
-				// from the flow that had it.
-				if uerr := s.catalog.Unassign(ctx, actor, n); uerr == nil {
-					err = s.catalog.Assign(ctx, actor, n, sid)
-				}
-			}
-			if err != nil {
-				return nil, fmt.Errorf("studioserver: flow %s: number %s: %w", p.name, n, err)
-			}
+		sid, err := s.sync(ctx, version.KindFlow, entry.Sid, p)
+		if err != nil {
+			return nil, err
 		}
-		if entry.TestUsers != nil {
-			if err := s.catalog.SetTestUsers(ctx, actor, sid, entry.TestUsers); err != nil {
-				return nil, fmt.Errorf("studioserver: flow %s: test users: %w", p.name, err)
-			}
+		s.flows[p.name] = sid
+		if err := s.serve(ctx, dir, p.name, sid, entry); err != nil {
+			return nil, err
 		}
 		for fn, u := range entry.Functions {
 			functions[fn] = u
@@ -238,7 +240,141 @@ func (s *server) load(ctx context.Context, dir string) (map[string]string, error
 			return nil, fmt.Errorf("studioserver: %s names flow %q, and there is no %s.json", manifestName, name, name)
 		}
 	}
-	return functions, nil
+	return functions, s.retireMissing(ctx)
+}
+
+// parsed is a flow or module file, read.
+type parsed struct {
+	name string // the file name without .json
+	def  *flow.Definition
+}
+
+func parseFile(path string) (parsed, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return parsed{}, fmt.Errorf("studioserver: %w", err)
+	}
+	def, err := flow.Parse(data)
+	if err != nil {
+		return parsed{}, fmt.Errorf("studioserver: %s: %w", path, err)
+	}
+	return parsed{strings.TrimSuffix(filepath.Base(path), ".json"), def}, nil
+}
+
+// sync publishes p as the item of its kind and name (under id, when the
+// manifest gives one), and returns the item's id. A file that does not
+// check leaves a published version serving, with the error logged and
+// the draft it made discarded; with none, it is an error.
+func (s *server) sync(ctx context.Context, kind version.Kind, id string, p parsed) (string, error) {
+	res, err := s.catalog.SyncID(ctx, actor, kind, id, p.name, p.def)
+	if err == nil {
+		s.logger.Info("studioserver: "+string(kind), "file", p.name+".json", "sid", res.Item.ID, "revision", res.Version.Revision, "changed", res.Changed)
+		return res.Item.ID, nil
+	}
+	if id == "" {
+		id = version.StableID(kind, p.name)
+	}
+	it, gerr := s.catalog.Get(ctx, actor, id)
+	if gerr != nil || it.Published() == nil {
+		return "", fmt.Errorf("studioserver: %s %s: %w", kind, p.name, err)
+	}
+	if d := it.Draft(); d != nil {
+		if derr := s.catalog.Discard(ctx, actor, id, d.Revision); derr != nil {
+			s.logger.Error("studioserver: could not discard the draft a file that does not check left", "file", p.name+".json", "error", derr)
+		}
+	}
+	s.logger.Error("studioserver: the file does not check; its published revision keeps serving",
+		"file", p.name+".json", "sid", id, "revision", it.Published().Revision, "error", err)
+	return id, nil
+}
+
+// serve makes flow sid's numbers, draft and test users what the
+// manifest's entry says.
+func (s *server) serve(ctx context.Context, dir, name, sid string, entry manifestFlow) error {
+	it, err := s.catalog.Get(ctx, actor, sid)
+	if err != nil {
+		return fmt.Errorf("studioserver: flow %s: %w", name, err)
+	}
+	for _, n := range entry.Numbers {
+		err := s.catalog.Assign(ctx, actor, n, sid)
+		if err != nil {
+			// The number moved to this flow in the manifest: take it
+			// from the flow that had it.
+			if uerr := s.catalog.Unassign(ctx, actor, n); uerr == nil {
+				err = s.catalog.Assign(ctx, actor, n, sid)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("studioserver: flow %s: number %s: %w", name, n, err)
+		}
+	}
+	for _, n := range it.Addresses {
+		if !slices.Contains(entry.Numbers, n) {
+			if err := s.catalog.Unassign(ctx, actor, n); err != nil {
+				return fmt.Errorf("studioserver: flow %s: number %s: %w", name, n, err)
+			}
+		}
+	}
+	if err := s.catalog.SetTestUsers(ctx, actor, sid, entry.TestUsers); err != nil {
+		return fmt.Errorf("studioserver: flow %s: test users: %w", name, err)
+	}
+	d := it.Draft()
+	if entry.Draft == "" {
+		if d != nil {
+			return s.catalog.Discard(ctx, actor, sid, d.Revision)
+		}
+		return nil
+	}
+	p, err := parseFile(filepath.Join(dir, entry.Draft))
+	if err != nil {
+		return err
+	}
+	hash, err := version.Hash(p.def)
+	if err != nil {
+		return err
+	}
+	if d != nil && d.Hash == hash {
+		return nil
+	}
+	if d == nil {
+		if d, err = s.catalog.Edit(ctx, actor, sid); err != nil {
+			return fmt.Errorf("studioserver: flow %s: draft: %w", name, err)
+		}
+	}
+	v, err := s.catalog.SaveDraft(ctx, actor, sid, d.Revision, p.def, "Synced draft "+entry.Draft)
+	if err != nil {
+		return fmt.Errorf("studioserver: flow %s: draft %s: %w", name, entry.Draft, err)
+	}
+	if v.Problems.HasErrors() {
+		s.logger.Warn("studioserver: the draft does not check: its test users reach a flow that fails", "file", entry.Draft, "problems", v.Problems.String())
+	}
+	return nil
+}
+
+// retireMissing takes the numbers off flows whose file is gone, so that
+// no webhook without ?flow= reaches them; they stay in the catalog for
+// the executions still running on them.
+func (s *server) retireMissing(ctx context.Context) error {
+	items, err := s.catalog.List(ctx, actor, version.KindFlow)
+	if err != nil {
+		return fmt.Errorf("studioserver: %w", err)
+	}
+	served := map[string]bool{}
+	for _, sid := range s.flows {
+		served[sid] = true
+	}
+	for _, it := range items {
+		if served[it.ID] || len(it.Addresses) == 0 {
+			continue
+		}
+		for _, n := range it.Addresses {
+			if err := s.catalog.Unassign(ctx, actor, n); err != nil {
+				return fmt.Errorf("studioserver: flow %s: number %s: %w", it.Name, n, err)
+			}
+		}
+		s.logger.Warn("studioserver: a flow's file is gone: its numbers were taken off it", "flow", it.Name, "sid", it.ID, "numbers", it.Addresses)
+	}
+	return nil
 }
 
 // ready answers 200 when the store answers and the engine is set up.

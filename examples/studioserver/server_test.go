@@ -191,3 +191,66 @@ func TestABadFlowsFolderIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// The manifest is what the server serves, boot after boot: a flow keeps
+// the sid it gives; test users reach the draft it names; numbers, test
+// users and drafts it drops are taken off; and a flow file that stops
+// checking leaves its published revision serving.
+func TestTheManifestIsWhatIsServed(t *testing.T) {
+	ctx := context.Background()
+	const sid, tester = "FW0123456789abcdef0123456789abcdef", "+15550009999"
+	dir, db := t.TempDir(), filepath.Join(t.TempDir(), "studioflow.db")
+	write := func(name, content string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600))
+	}
+	write("menu.json", menu)
+	write("menu-next.json", strings.Replace(menu, "Press a key.", "Press a key, beta.", 1))
+	write(manifestName, `{"flows": {"menu": {"sid": "`+sid+`", "numbers": ["`+number+`"], "draft": "menu-next.json", "test_users": ["`+tester+`"]}}}`)
+	callFrom := func(s *server, from, query string) (int, string) {
+		form := url.Values{"AccountSid": {account}, "CallSid": {"CA" + from[1:]}, "From": {from}, "To": {number}, "Direction": {"inbound"}, "CallStatus": {"ringing"}}
+		return post(t, s, public+"/voice/incoming"+query, form)
+	}
+
+	s, err := open(ctx, testConfig(dir, db))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"menu": sid}, s.flows, "the manifest's sid; the draft file is no flow of its own")
+	_, body := callFrom(s, caller, "")
+	assert.Contains(t, body, "Press a key.</Say>", "the number reaches the published flow")
+	_, body = callFrom(s, tester, "")
+	assert.Contains(t, body, "Press a key, beta.", "a test user reaches the draft")
+	require.NoError(t, s.close())
+
+	// Next boot: the manifest drops the number, the draft and the test
+	// user, and menu.json no longer checks.
+	write(manifestName, `{"flows": {"menu": {"sid": "`+sid+`"}}}`)
+	write("menu.json", strings.Replace(menu, `"next": "say"`, `"next": "nowhere"`, 1))
+	s, err = open(ctx, testConfig(dir, db))
+	require.NoError(t, err, "a published revision keeps serving")
+	t.Cleanup(func() { s.close() })
+	it, err := s.catalog.Get(ctx, actor, sid)
+	require.NoError(t, err)
+	assert.Empty(t, it.Addresses)
+	assert.Empty(t, it.TestUsers)
+	assert.Nil(t, it.Draft(), "neither the dropped draft nor the broken file's stays")
+	assert.Equal(t, 1, it.Published().Revision)
+	code, _ := callFrom(s, caller, "")
+	assert.NotEqual(t, http.StatusOK, code, "the number runs nothing any more")
+	code, body = callFrom(s, "+15550008888", "?flow="+sid)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, "Press a key.</Say>", "the published revision, not the broken file")
+}
+
+// Without real credentials the server listens on this machine only: its
+// placeholder ones are public.
+func TestCredentialsAreRequiredBeyondLoopback(t *testing.T) {
+	t.Setenv("TWILIO_ACCOUNT_SID", "")
+	t.Setenv("TWILIO_AUTH_TOKEN", "")
+	err := run([]string{"-flows", flowsDir(t), "-addr", "0.0.0.0:0", "-db", filepath.Join(t.TempDir(), "x.db")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-account-sid and -auth-token")
+	assert.True(t, loopback("127.0.0.1:8080"))
+	assert.True(t, loopback("[::1]:8080"))
+	assert.True(t, loopback("localhost:8080"))
+	assert.False(t, loopback(":8080"))
+	assert.False(t, loopback("10.0.0.1:8080"))
+}
