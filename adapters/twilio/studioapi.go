@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
@@ -53,7 +54,8 @@ import (
 //	GET /v2/Flows                         the flows, by name (PageSize, PageToken)
 //	GET /v2/Flows/{Sid}                   a flow: its latest revision, with its definition
 //	GET /v2/Flows/{Sid}/Revisions         its revisions, newest first
-//	GET /v2/Flows/{Sid}/Revisions/{Rev}   one revision ("LatestPublished" too)
+//	GET /v2/Flows/{Sid}/Revisions/{Rev}   one revision (LatestPublished, LatestRevision too)
+//	GET /v2/Flows/{Sid}/TestUsers         the contacts who reach its draft
 //
 // A revision's status is draft or published, as Twilio's are (an archived
 // version was published); valid, errors and warnings are the findings of
@@ -68,6 +70,7 @@ func (a *Adapter) StudioAPI(e *runtime.Engine, flows *version.Catalog, actor ver
 		mux.HandleFunc("GET /v2/Flows/{flow}", s.fetchFlow)
 		mux.HandleFunc("GET /v2/Flows/{flow}/Revisions", s.listRevisions)
 		mux.HandleFunc("GET /v2/Flows/{flow}/Revisions/{revision}", s.fetchRevision)
+		mux.HandleFunc("GET /v2/Flows/{flow}/TestUsers", s.testUsers)
 	}
 	mux.HandleFunc("POST /v2/Flows/{flow}/Executions", s.create)
 	mux.HandleFunc("GET /v2/Flows/{flow}/Executions", s.list)
@@ -368,9 +371,9 @@ func (s *studioAPI) list(w http.ResponseWriter, r *http.Request) {
 		if v == "" {
 			continue
 		}
-		t, err := time.Parse(time.RFC3339, v)
+		t, err := parseAPITime(v)
 		if err != nil {
-			writeAPIError(w, http.StatusBadRequest, 20001, p.name+" must be an ISO 8601 date and time, such as 2026-01-05T10:00:00Z")
+			writeAPIError(w, http.StatusBadRequest, 20001, p.name+" must be an ISO 8601 date and time, such as 2026-01-05T10:00:00Z, or a date")
 			return
 		}
 		*p.dst = t
@@ -390,25 +393,49 @@ func (s *studioAPI) list(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, 20001, fmt.Sprintf("status must be active or ended, not %q", status))
 		return
 	}
-	xs, next, err := s.e.Store().List(r.Context(), f)
-	if err != nil {
-		s.engineError(w, err)
-		return
-	}
-	out := struct {
-		Executions []apiExecution `json:"executions"`
-		Meta       apiMeta        `json:"meta"`
-	}{Executions: make([]apiExecution, 0, len(xs)), Meta: meta(r, "executions", size, page, next, keep)}
-	for _, x := range xs {
-		if err := x.Validate(); err != nil {
-			continue // a record no engine could have saved: Get reports it
+	// The store's pages are read until this one is full: with
+	// status=ended, active executions are left out of them, and the next
+	// page starts after the last execution read.
+	views := make([]apiExecution, 0, size)
+	next := ""
+	for {
+		xs, more, err := s.e.Store().List(r.Context(), f)
+		if err != nil {
+			s.engineError(w, err)
+			return
 		}
-		if status == "ended" && x.Status == runtime.StatusActive {
-			continue
+		next = more
+		for i, x := range xs {
+			if status == "ended" && x.Status == runtime.StatusActive {
+				continue
+			}
+			if err := x.Validate(); err != nil {
+				continue // a record no engine could have saved: Get reports it
+			}
+			views = append(views, s.execution(r, x))
+			if len(views) == size {
+				if i < len(xs)-1 || more != "" {
+					next = runtime.ListCursor(x.CreatedAt.UnixNano(), x.ID)
+				}
+				break
+			}
 		}
-		out.Executions = append(out.Executions, s.execution(r, x))
+		if len(views) == size || more == "" {
+			break
+		}
+		f.Cursor = more
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, map[string]any{"executions": views, "meta": meta(r, "executions", size, page, next, keep)})
+}
+
+// parseAPITime reads a date filter as Twilio's clients send it: RFC 3339
+// (a "+" that arrived unencoded, as a space, too), or a date.
+func parseAPITime(v string) (time.Time, error) {
+	v = strings.ReplaceAll(v, " ", "+")
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, v)
 }
 
 // stepSid is the sid of step i of execution id: FT and the first 32
@@ -486,11 +513,26 @@ func (s *studioAPI) steps(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	views := make([]apiStep, 0, len(x.Steps))
-	for i := len(x.Steps) - 1; i >= 0; i-- {
+	// The token is the index, in the step log, of the newest step the
+	// next page lists: steps taken meanwhile do not shift the pages.
+	from := len(x.Steps) - 1
+	if token != "" {
+		n, err := strconv.Atoi(token)
+		if err != nil || n < 0 || n >= len(x.Steps) {
+			writeAPIError(w, http.StatusBadRequest, 20001, "PageToken is not one this API gave")
+			return
+		}
+		from = n
+	}
+	views := make([]apiStep, 0, min(size, from+1))
+	for i := from; i >= 0 && len(views) < size; i-- {
 		views = append(views, s.apiStep(r, x, i))
 	}
-	writePage(w, r, "steps", views, size, page, token)
+	next := ""
+	if to := from - len(views); to >= 0 {
+		next = strconv.Itoa(to)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"steps": views, "meta": meta(r, "steps", size, page, next, nil)})
 }
 
 // engineError writes an engine error as Twilio's error body.
@@ -691,9 +733,17 @@ func (s *studioAPI) fetchRevision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v *version.Version
-	if rev := r.PathValue("revision"); rev == "LatestPublished" {
+	switch rev := r.PathValue("revision"); rev {
+	case "LatestPublished":
 		v = it.Published()
-	} else if n, err := strconv.Atoi(rev); err == nil {
+	case "LatestRevision":
+		v = latest(it)
+	default:
+		n, err := strconv.Atoi(rev)
+		if err != nil {
+			writeAPIError(w, http.StatusBadRequest, 81021, fmt.Sprintf("Revision must be a number, LatestPublished or LatestRevision, not %q", rev))
+			return
+		}
 		v = it.Version(n)
 	}
 	if v == nil {
@@ -722,4 +772,21 @@ func writePage[T any](w http.ResponseWriter, r *http.Request, key string, all []
 		next = strconv.Itoa(to)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{key: append(make([]T, 0, to-from), all[from:to]...), "meta": meta(r, key, size, page, next, nil)})
+}
+
+// testUsers answers Twilio's FlowTestUser resource: the contacts who
+// reach the flow's draft.
+func (s *studioAPI) testUsers(w http.ResponseWriter, r *http.Request) {
+	it, ok := s.flowItem(w, r)
+	if !ok {
+		return
+	}
+	users := it.TestUsers
+	if users == nil {
+		users = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sid": it.ID, "account_sid": s.a.cfg.AccountSid, "test_users": users,
+		"url": base(r) + "/v2/Flows/" + url.PathEscape(it.ID) + "/TestUsers",
+	})
 }

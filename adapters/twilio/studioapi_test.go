@@ -120,7 +120,9 @@ func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 	require.NoError(t, err)
 	flowData := (*ctx.Context).(map[string]any)["flow"].(map[string]any)["data"]
 	assert.Equal(t, map[string]any{"name": "Ada"}, flowData)
-	steps, err := client.ListExecutionStep("FWconfirm", id, &studio.ListExecutionStepParams{})
+	stepPages := &studio.ListExecutionStepParams{}
+	stepPages.SetPageSize(1)
+	steps, err := client.ListExecutionStep("FWconfirm", id, stepPages)
 	require.NoError(t, err)
 	var path []string
 	for _, s := range steps {
@@ -139,6 +141,19 @@ func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 	assert.Equal(t, "YES", published["inbound"].(map[string]any)["Body"], "what the step's widget published: %v", published)
 	assert.NotContains(t, published, "flow", "not the whole execution context")
 	assert.Equal(t, *ask.Sid, *sc.StepSid)
+
+	// Listed by status, in pages of one: the ended one only.
+	byStatus := &studio.ListExecutionParams{}
+	byStatus.SetStatus("ended").SetPageSize(1)
+	endedOnes, err := client.ListExecution("FWconfirm", byStatus)
+	require.NoError(t, err)
+	require.Len(t, endedOnes, 1)
+	assert.Equal(t, id, *endedOnes[0].Sid)
+	byStatus.SetStatus("active")
+	activeOnes, err := client.ListExecution("FWconfirm", byStatus)
+	require.NoError(t, err)
+	require.Len(t, activeOnes, 1)
+	assert.Equal(t, *y.Sid, *activeOnes[0].Sid)
 
 	// End the other one, then delete it.
 	end := &studio.UpdateExecutionParams{}
@@ -238,6 +253,17 @@ func TestTheHelperLibraryReadsFlows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, pub.Revision)
 	assert.Equal(t, "first", *pub.CommitMessage)
+	newest, err := client.FetchFlowRevision(it.ID, "LatestRevision")
+	require.NoError(t, err)
+	assert.Equal(t, 3, newest.Revision)
+	_, err = client.FetchFlowRevision(it.ID, "newest")
+	var bad *twclient.TwilioRestError
+	require.True(t, errors.As(err, &bad), "%v", err)
+	assert.Equal(t, http.StatusBadRequest, bad.Status)
+	require.NoError(t, catalog.SetTestUsers(ctx, admin, it.ID, []string{"+15550009999"}))
+	users, err := client.FetchTestUser(it.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"+15550009999"}, *users.TestUsers)
 
 	_, err = client.FetchFlow("FWnowhere")
 	var rest *twclient.TwilioRestError
