@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -105,12 +106,16 @@ func run(args []string) error {
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	worker := &runtime.ExpiryWorker{Engine: s.engine, OnChanged: s.adapter.PushAfterExpiry(s.engine),
 		OnError: func(err error) { cfg.Logger.Error("studioserver: expiry", "error", err) }}
-	done := make(chan struct{})
+	var background sync.WaitGroup
+	background.Add(2)
 	go func() {
-		defer close(done)
+		defer background.Done()
 		worker.Run(ctx)
 	}()
-	go s.pruneReplays(ctx, time.Hour)
+	go func() {
+		defer background.Done()
+		s.pruneReplays(ctx, time.Hour)
+	}()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	cfg.Logger.Info("studioserver: serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "flows", s.flows)
@@ -118,13 +123,19 @@ func run(args []string) error {
 	select {
 	case err = <-served:
 	case <-ctx.Done():
+		// Not ready from now on, so that load balancers stop sending;
+		// the requests in flight finish (within 30 s, then they are cut),
+		// and only then is the store closed.
 		cfg.Logger.Info("studioserver: shutting down")
+		s.draining.Store(true)
 		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		err = srv.Shutdown(shutdown)
+		if err = srv.Shutdown(shutdown); err != nil {
+			srv.Close()
+		}
 	}
 	stop()
-	<-done
+	background.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/studioflow/studioflow/adapters/sqlstore"
@@ -93,8 +94,10 @@ type server struct {
 	adapter *twilio.Adapter
 	replay  *sqlReplay
 	handler http.Handler
-	flows   map[string]string // file name (without .json) to flow sid
-	logger  *slog.Logger
+	// draining is set when the server shuts down: /readyz answers 503.
+	draining atomic.Bool
+	flows    map[string]string // file name (without .json) to flow sid
+	logger   *slog.Logger
 }
 
 // actor is who the server acts as on its catalog.
@@ -377,8 +380,13 @@ func (s *server) retireMissing(ctx context.Context) error {
 	return nil
 }
 
-// ready answers 200 when the store answers and the engine is set up.
+// ready answers 200 when the store answers and the engine is set up, and
+// 503 once the server shuts down.
 func (s *server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	if err := s.engine.Err(); err != nil {
 		http.Error(w, "the engine is misconfigured", http.StatusServiceUnavailable)
 		return
