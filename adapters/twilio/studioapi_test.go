@@ -81,7 +81,8 @@ func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 	assert.Equal(t, 20409, rest.Code)
 	assert.Contains(t, rest.Message, id)
 
-	// Another contact's execution, to end through the API.
+	// Another contact's execution, a minute later, to end through the API.
+	h.clock.Advance(time.Minute)
 	other := &studio.CreateExecutionParams{}
 	other.SetTo("+15550007777").SetFrom(number).SetParameters(map[string]any{"name": "Grace"})
 	y, err := client.CreateExecution("FWconfirm", other)
@@ -92,12 +93,11 @@ func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 	list.SetPageSize(1).SetDateCreatedFrom(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
 	all, err := client.ListExecution("FWconfirm", list)
 	require.NoError(t, err)
-	require.Len(t, all, 2)
-	got := map[string]string{}
+	var got []string
 	for _, e := range all {
-		got[*e.Sid] = *e.ContactChannelAddress
+		got = append(got, *e.Sid+" "+*e.ContactChannelAddress)
 	}
-	assert.Equal(t, map[string]string{id: caller, *y.Sid: "+15550007777"}, got)
+	assert.Equal(t, []string{*y.Sid + " +15550007777", id + " " + caller}, got, "newest first, across pages of one")
 	list = &studio.ListExecutionParams{}
 	list.SetDateCreatedTo(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
 	none, err := client.ListExecution("FWconfirm", list)
