@@ -86,8 +86,8 @@ func (c *Catalog) SyncID(ctx context.Context, actor Actor, kind Kind, id, name s
 	if !given {
 		id = StableID(kind, name)
 	}
-	if prefix := idPrefix(kind); !strings.HasPrefix(id, prefix) || len(id) == len(prefix) {
-		return nil, invalid("sync %s %q: id %q does not start with %s", kind, name, id, prefix)
+	if !validID(kind, id) {
+		return nil, invalid("sync %s %q: id %q is not %s and 32 hexadecimal digits", kind, name, id, idPrefix(kind))
 	}
 	hash, err := Hash(def)
 	if err != nil {
@@ -107,6 +107,9 @@ func (c *Catalog) sync(ctx context.Context, actor Actor, kind Kind, id string, g
 	if errors.Is(err, ErrNotFound) {
 		if err := c.authorize(ctx, actor, OpImport, kind); err != nil {
 			return nil, err
+		}
+		if other, err := c.store.Get(ctx, id); err == nil {
+			return nil, invalid("sync %s %q: id %s is %s %q's", kind, name, id, other.Kind, other.Name)
 		}
 		it, v, err := c.createWithID(ctx, actor, OpImport, id, kind, name, def.Description, def.Clone(), "Synced", Origin{Op: OpImport})
 		if err != nil {
@@ -168,6 +171,17 @@ func (c *Catalog) publishSynced(ctx context.Context, actor Actor, id string, rev
 func StableID(kind Kind, name string) string {
 	sum := sha256.Sum256([]byte(string(kind) + "\x00" + name))
 	return idPrefix(kind) + hex.EncodeToString(sum[:16])
+}
+
+// validID reports whether id is an id of kind: its prefix and 32
+// hexadecimal digits, as Twilio's sids and StableID's are.
+func validID(kind Kind, id string) bool {
+	digits, ok := strings.CutPrefix(id, idPrefix(kind))
+	if !ok || len(digits) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(digits)
+	return err == nil
 }
 
 // idPrefix is the prefix of the ids of kind: FW for a flow, MD for a

@@ -187,12 +187,15 @@ func TestSyncIDKeepsTheGivenID(t *testing.T) {
 	assert.False(t, again.Changed)
 	assert.Equal(t, sid, again.Item.ID)
 
-	_, err = boot().SyncID(ctx, alice, version.KindFlow, "FWother", "IVR", sayFlow(t, "hello"))
+	_, err = boot().SyncID(ctx, alice, version.KindFlow, "FWffffffffffffffffffffffffffffffff", "IVR", sayFlow(t, "hello"))
 	assert.ErrorIs(t, err, version.ErrInvalid, "the item exists under another id")
 	synced, err := boot().Sync(ctx, alice, version.KindFlow, "IVR", sayFlow(t, "hello"))
 	require.NoError(t, err, "Sync updates the item of the name, whatever its id")
 	assert.Equal(t, sid, synced.Item.ID)
-	for _, bad := range []string{"MD0123", "FW", "ZZ0123"} {
+	_, err = boot().SyncID(ctx, alice, version.KindFlow, sid, "Renamed", sayFlow(t, "hello"))
+	assert.ErrorIs(t, err, version.ErrInvalid, "the id is another item's")
+	assert.ErrorContains(t, err, `"IVR"`)
+	for _, bad := range []string{"MD0123456789abcdef0123456789abcdef", "FW", "FW0123", "FW a/b?c0123456789abcdef0123456789", "ZZ0123456789abcdef0123456789abcdef"} {
 		_, err = boot().SyncID(ctx, alice, version.KindFlow, bad, "Other", sayFlow(t, "hello"))
 		assert.ErrorIs(t, err, version.ErrInvalid, bad)
 	}
