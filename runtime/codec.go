@@ -45,9 +45,11 @@ import (
 //   - format 1 engines read with encoding/json, which fails on a step that
 //     is an array but skips a key it does not know: so the arrays are
 //     under a new key, and the format number says newer;
-//   - format 2 engines read "steps" and skip other keys, then refuse a
-//     format above 2: so format 3's step log, whose steps may have 8
-//     items, is not under "steps", and the number is 3.
+//   - the format 2 engine as released reads "steps" and skips other
+//     keys, then refuses a format above 2: so format 3's step log, whose
+//     steps may have 8 items, is not under "steps", and the number is 3.
+//     (Unreleased builds wrote format 2 under "step_log" for a while;
+//     this reader takes those too.)
 //
 // The derived bits and the positions in a step's array are the stored
 // format: changing either is a new format number

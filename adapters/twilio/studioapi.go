@@ -394,18 +394,21 @@ func (s *studioAPI) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The store's pages are read until this one is full: with
-	// status=ended, active executions are left out of them, and the next
-	// page starts after the last execution read.
+	// status=ended, active executions are left out of them. Each read
+	// asks for what is missing, so the store's own cursor is where the
+	// next page starts; a request reads at most maxStorePages of them,
+	// and then answers a short page with its next link.
 	views := make([]apiExecution, 0, size)
 	next := ""
-	for {
+	for reads := 0; ; reads++ {
+		f.Limit = size - len(views)
 		xs, more, err := s.e.Store().List(r.Context(), f)
 		if err != nil {
 			s.engineError(w, err)
 			return
 		}
 		next = more
-		for i, x := range xs {
+		for _, x := range xs {
 			if status == "ended" && x.Status == runtime.StatusActive {
 				continue
 			}
@@ -413,20 +416,17 @@ func (s *studioAPI) list(w http.ResponseWriter, r *http.Request) {
 				continue // a record no engine could have saved: Get reports it
 			}
 			views = append(views, s.execution(r, x))
-			if len(views) == size {
-				if i < len(xs)-1 || more != "" {
-					next = runtime.ListCursor(x.CreatedAt.UnixNano(), x.ID)
-				}
-				break
-			}
 		}
-		if len(views) == size || more == "" {
+		if len(views) >= size || more == "" || more == f.Cursor || len(xs) == 0 || reads+1 == maxStorePages {
 			break
 		}
 		f.Cursor = more
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"executions": views, "meta": meta(r, "executions", size, page, next, keep)})
 }
+
+// maxStorePages bounds the store pages one list request reads.
+const maxStorePages = 20
 
 // parseAPITime reads a date filter as Twilio's clients send it: RFC 3339
 // (a "+" that arrived unencoded, as a space, too), or a date.

@@ -44,6 +44,10 @@ func main() {
 	}
 }
 
+// drainNotice is how long /readyz answers 503 before the server stops
+// accepting connections.
+const drainNotice = 2 * time.Second
+
 // loopback reports whether addr (host:port) listens on this machine only.
 func loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
@@ -124,13 +128,17 @@ func run(args []string) error {
 	case err = <-served:
 	case <-ctx.Done():
 		// Not ready from now on, so that load balancers stop sending;
-		// the requests in flight finish (within 30 s, then they are cut),
-		// and only then is the store closed.
+		// then the requests in flight finish (within 30 s), and the
+		// store is closed.
 		cfg.Logger.Info("studioserver: shutting down")
 		s.draining.Store(true)
+		time.Sleep(drainNotice) // load balancers' probes see 503 before the listener closes
 		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err = srv.Shutdown(shutdown); err != nil {
+			// Requests still running past 30 s are cut off; their
+			// handlers may still be finishing when the store closes,
+			// and a replay claim one of them held expires in a minute.
 			srv.Close()
 		}
 	}

@@ -274,6 +274,12 @@ func (s *server) sync(ctx context.Context, kind version.Kind, id string, p parse
 		s.logger.Info("studioserver: "+string(kind), "file", p.name+".json", "sid", res.Item.ID, "revision", res.Version.Revision, "changed", res.Changed)
 		return res.Item.ID, nil
 	}
+	var te *version.TransitionError
+	if !errors.As(err, &te) || te.Rule != version.RulePublishErrors {
+		// Not a file that does not check (a renamed file whose sid is
+		// another flow's, the store failing): nothing keeps serving.
+		return "", fmt.Errorf("studioserver: %s %s: %w", kind, p.name, err)
+	}
 	if id == "" {
 		id = version.StableID(kind, p.name)
 	}
@@ -294,11 +300,18 @@ func (s *server) sync(ctx context.Context, kind version.Kind, id string, p parse
 // serve makes flow sid's numbers, draft and test users what the
 // manifest's entry says.
 func (s *server) serve(ctx context.Context, dir, name, sid string, entry manifestFlow) error {
+	// Addresses are kept trimmed (Assign trims them): compare them so.
+	numbers := make([]string, 0, len(entry.Numbers))
+	for _, n := range entry.Numbers {
+		if n = strings.TrimSpace(n); n != "" {
+			numbers = append(numbers, n)
+		}
+	}
 	it, err := s.catalog.Get(ctx, actor, sid)
 	if err != nil {
 		return fmt.Errorf("studioserver: flow %s: %w", name, err)
 	}
-	for _, n := range entry.Numbers {
+	for _, n := range numbers {
 		err := s.catalog.Assign(ctx, actor, n, sid)
 		if err != nil {
 			// The number moved to this flow in the manifest: take it
@@ -312,7 +325,7 @@ func (s *server) serve(ctx context.Context, dir, name, sid string, entry manifes
 		}
 	}
 	for _, n := range it.Addresses {
-		if !slices.Contains(entry.Numbers, n) {
+		if !slices.Contains(numbers, n) {
 			if err := s.catalog.Unassign(ctx, actor, n); err != nil {
 				return fmt.Errorf("studioserver: flow %s: number %s: %w", name, n, err)
 			}

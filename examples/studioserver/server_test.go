@@ -209,13 +209,16 @@ func TestTheManifestIsWhatIsServed(t *testing.T) {
 	}
 	write("menu.json", menu)
 	write("menu-next.json", strings.Replace(menu, "Press a key.", "Press a key, beta.", 1))
-	write(manifestName, `{"flows": {"menu": {"sid": "`+sid+`", "numbers": ["`+number+`"], "draft": "menu-next.json", "test_users": ["`+tester+`"]}}}`)
+	write(manifestName, `{"flows": {"menu": {"sid": "`+sid+`", "numbers": [" `+number+` "], "draft": "menu-next.json", "test_users": ["`+tester+`"]}}}`)
 	callFrom := func(s *server, from, query string) (int, string) {
 		form := url.Values{"AccountSid": {account}, "CallSid": {"CA" + from[1:]}, "From": {from}, "To": {number}, "Direction": {"inbound"}, "CallStatus": {"ringing"}}
 		return post(t, s, public+"/voice/incoming"+query, form)
 	}
 
 	s, err := open(ctx, testConfig(dir, db))
+	require.NoError(t, err)
+	require.NoError(t, s.close())
+	s, err = open(ctx, testConfig(dir, db)) // the same manifest again changes nothing
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"menu": sid}, s.flows, "the manifest's sid; the draft file is no flow of its own")
 	_, body := callFrom(s, caller, "")
@@ -230,7 +233,6 @@ func TestTheManifestIsWhatIsServed(t *testing.T) {
 	write("menu.json", strings.Replace(menu, `"next": "say"`, `"next": "nowhere"`, 1))
 	s, err = open(ctx, testConfig(dir, db))
 	require.NoError(t, err, "a published revision keeps serving")
-	t.Cleanup(func() { s.close() })
 	it, err := s.catalog.Get(ctx, actor, sid)
 	require.NoError(t, err)
 	assert.Empty(t, it.Addresses)
@@ -242,6 +244,16 @@ func TestTheManifestIsWhatIsServed(t *testing.T) {
 	code, body = callFrom(s, "+15550008888", "?flow="+sid)
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Contains(t, body, "Press a key.</Say>", "the published revision, not the broken file")
+	require.NoError(t, s.close())
+
+	// A renamed file that keeps the sid is another flow under a taken
+	// sid: the boot stops, rather than serve the old file's content.
+	require.NoError(t, os.Rename(filepath.Join(dir, "menu.json"), filepath.Join(dir, "main.json")))
+	write("main.json", menu)
+	write(manifestName, `{"flows": {"main": {"sid": "`+sid+`"}}}`)
+	_, err = open(ctx, testConfig(dir, db))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "flow main")
 }
 
 // Without real credentials the server listens on this machine only: its
