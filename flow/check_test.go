@@ -521,3 +521,21 @@ func TestValidStateName(t *testing.T) {
 		assert.Equal(t, tt.want, flow.ValidStateName(tt.name), "ValidStateName(%q)", tt.name)
 	}
 }
+
+// RenameState renames a state and every transition and the initial state
+// that name it, and refuses a missing state or a taken name.
+func TestRenameStateRewiresReferences(t *testing.T) {
+	d, err := flow.Parse([]byte(`{"description": "r", "initial_state": "a", "states": [
+	  {"name": "a", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "b"}], "properties": {}},
+	  {"name": "b", "type": "say-play", "transitions": [{"event": "audioComplete", "next": "b"}], "properties": {"say": "{{widgets.b.x}}"}}]}`))
+	require.NoError(t, err)
+	require.NoError(t, d.RenameState("b", "c"))
+	assert.Equal(t, "c", d.States[1].Name)
+	assert.Equal(t, "c", d.States[0].Transitions[0].Next)
+	assert.Equal(t, "c", d.States[1].Transitions[0].Next)
+	require.NoError(t, d.RenameState("a", "start"))
+	assert.Equal(t, "start", d.InitialState)
+	assert.ErrorIs(t, d.RenameState("nope", "x"), flow.ErrInvalid)
+	assert.ErrorIs(t, d.RenameState("c", "start"), flow.ErrInvalid)
+	assert.ErrorIs(t, d.RenameState("c", ""), flow.ErrInvalid)
+}

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -237,6 +238,32 @@ func (s *State) SetProperty(key string, v any) error {
 		s.Properties = map[string]json.RawMessage{}
 	}
 	s.Properties[key] = raw
+	return nil
+}
+
+// RenameState renames the state called from to to, and every reference to
+// it: the transitions that lead to it and the initial state. It refuses a
+// from that names no state and a to that another state has (ErrInvalid).
+// Templates that read the old name (widgets.NAME) are not rewritten.
+func (d *Definition) RenameState(from, to string) error {
+	i := d.StateIndex(from)
+	if i < 0 {
+		return fmt.Errorf("flow: rename: no state %q: %w", from, ErrInvalid)
+	}
+	if to == "" || (to != from && d.StateIndex(to) >= 0) {
+		return fmt.Errorf("flow: rename %q: the name %q is empty or taken: %w", from, to, ErrInvalid)
+	}
+	d.States[i].Name = to
+	if d.InitialState == from {
+		d.InitialState = to
+	}
+	for j := range d.States {
+		for k := range d.States[j].Transitions {
+			if t := &d.States[j].Transitions[k]; t.Next == from {
+				t.Next = to
+			}
+		}
+	}
 	return nil
 }
 

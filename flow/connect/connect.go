@@ -1,0 +1,570 @@
+// Package connect reads and writes Amazon Connect's flow language: a flow
+// or flow module document ("Version": "2019-10-30", StartAction, Actions
+// with Identifier, Type, Parameters and Transitions, Metadata for the
+// canvas) becomes a flow.Definition the library checks, edits and runs,
+// and the definition is written back as the document it was read from.
+//
+//	d, err := connect.Parse(data) // a bare document, or a resource description
+//	d.States[0].SetProperty("Text", "Welcome to Acme.")
+//	out, err := connect.Marshal(d) // the same shape: bare, or the resource with Content
+//
+// # Mapping
+//
+// A document maps onto a definition so that an edit through the flow
+// package's API (rename a state, change a property, rewire a transition)
+// is the edit a person would make in Connect:
+//
+//   - StartAction is the initial state; each action is a state named by
+//     its Identifier, of its Type ("MessageParticipant", ...), with its
+//     Parameters as the state's properties. Connect's references inside
+//     them ($.Attributes.x, $.External.x ...) are kept as written: they are
+//     resolved when the flow runs, with Connect's semantics, and never
+//     translated.
+//   - Transitions become the state's transitions: NextAction is the event
+//     "NextAction"; each of Conditions is the event "Condition", its
+//     condition kept as the transition's "Condition"; each of Errors is the
+//     event of its ErrorType ("NoMatchingError", "InputTimeLimitExceeded",
+//     ...). A transition without NextAction ends its branch.
+//   - Metadata.ActionMetadata[Identifier] (the action's place on the
+//     canvas) travels with its state (the state's "Metadata"), so a renamed
+//     state keeps its place; the rest of Metadata, Version and every key
+//     the library does not model are kept where they were.
+//   - A resource description (Name, Type, Description, Tags and Content,
+//     the document as a JSON string, at the top level or under ContactFlow
+//     or ContactFlowModule, as Connect's DescribeContactFlow answers) is
+//     kept around the document, and written back around it.
+//
+// Marshal writes the values it read as they were (numbers and strings
+// keep their JSON text), with the keys of each object in a fixed order: a
+// written document equals the one read when both are compared as JSON,
+// Content parsed too.
+package connect
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/studioflow/studioflow/flow"
+)
+
+// ErrInvalid is wrapped by the errors of documents that are not Connect
+// flows: what and where (a JSON path such as #/Actions/3/Identifier).
+var ErrInvalid = errors.New("connect: invalid document")
+
+// Events of the transitions a document's Transitions become.
+const (
+	// EventNext is an action's NextAction.
+	EventNext = "NextAction"
+	// EventCondition is one of an action's Conditions; the transition
+	// keeps the condition as its "Condition".
+	EventCondition = "Condition"
+)
+
+// Keys this package keeps in a definition's and its states' and
+// transitions' Extra, beside the document's own unmodelled keys. They
+// start with "$": no Connect key does.
+const (
+	// keyResource (definition) holds the resource description around the
+	// document: {"wrapper": "", "ContactFlow" or "ContactFlowModule",
+	// "resource": the description without Content, "outer": the object
+	// around the wrapper key, "actionMetadata": whether Metadata had it}.
+	keyResource = "$connect"
+	// keyNoParameters and keyNoTransitions (state) record an action
+	// without the key, so that none is written back.
+	keyNoParameters  = "$noParameters"
+	keyNoTransitions = "$noTransitions"
+	// keyTransitions (state) holds the Transitions keys the library does
+	// not model, empty Conditions and Errors among them.
+	keyTransitions = "$transitions"
+	// keyMetadata (state) is the action's Metadata.ActionMetadata entry.
+	keyMetadata = "Metadata"
+)
+
+// resource is what keyResource holds.
+type resource struct {
+	Wrapper        string                     `json:"wrapper,omitempty"`
+	Resource       map[string]json.RawMessage `json:"resource,omitempty"`
+	Outer          map[string]json.RawMessage `json:"outer,omitempty"`
+	ActionMetadata bool                       `json:"actionMetadata,omitempty"`
+}
+
+// Detect reports whether data looks like a Connect document: a flow
+// language document, or a resource description holding one.
+func Detect(data []byte) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return false
+	}
+	if _, ok := top["Actions"]; ok {
+		_, ok = top["StartAction"]
+		return ok
+	}
+	for _, k := range []string{"ContactFlow", "ContactFlowModule"} {
+		if inner, ok := top[k]; ok {
+			var m map[string]json.RawMessage
+			if json.Unmarshal(inner, &m) == nil {
+				top = m
+			}
+		}
+	}
+	var content string
+	return json.Unmarshal(top["Content"], &content) == nil && Detect([]byte(content))
+}
+
+// Parse reads a Connect document: a bare flow language document, or a
+// resource description holding one as Content (at the top level, or
+// under ContactFlow or ContactFlowModule). The definition's Vendor is
+// flow.VendorConnect. What is malformed is an error wrapping ErrInvalid
+// that says what and where.
+func Parse(data []byte) (*flow.Definition, error) {
+	var top map[string]json.RawMessage
+	if err := decode(data, &top, "#"); err != nil {
+		return nil, err
+	}
+	if _, bare := top["Actions"]; bare {
+		return parseDocument(data, "#", resource{})
+	}
+	res := resource{Resource: top}
+	prefix := "#"
+	for _, k := range []string{"ContactFlow", "ContactFlowModule"} {
+		raw, ok := top[k]
+		if !ok {
+			continue
+		}
+		var inner map[string]json.RawMessage
+		if err := decode(raw, &inner, "#/"+k); err != nil {
+			return nil, err
+		}
+		res = resource{Wrapper: k, Resource: inner, Outer: without(top, k)}
+		prefix = "#/" + k
+		break
+	}
+	raw, ok := res.Resource["Content"]
+	if !ok {
+		return nil, invalid(prefix, "neither Actions (a flow language document) nor Content (a resource description)")
+	}
+	var content string
+	if err := json.Unmarshal(raw, &content); err != nil {
+		return nil, invalid(prefix+"/Content", "not a string holding the flow language document")
+	}
+	res.Resource = without(res.Resource, "Content")
+	d, err := parseDocument([]byte(content), prefix+"/Content", res)
+	if err != nil {
+		return nil, err
+	}
+	var name string
+	if json.Unmarshal(res.Resource["Name"], &name) == nil {
+		d.Description = name
+	}
+	return d, nil
+}
+
+// parseDocument reads a flow language document; path locates it in what
+// was read (inside Content, it is that string's path).
+func parseDocument(data []byte, path string, res resource) (*flow.Definition, error) {
+	var doc map[string]json.RawMessage
+	if err := decode(data, &doc, path); err != nil {
+		return nil, err
+	}
+	d := &flow.Definition{Vendor: flow.VendorConnect, States: []flow.State{}, Extra: map[string]json.RawMessage{}}
+	if err := str(doc, "StartAction", path, &d.InitialState); err != nil {
+		return nil, err
+	}
+	var actions []json.RawMessage
+	if err := decode(doc["Actions"], &actions, path+"/Actions"); err != nil {
+		return nil, err
+	}
+	if actions == nil {
+		return nil, invalid(path+"/Actions", "not an array of actions")
+	}
+	var actionMetadata map[string]json.RawMessage
+	for k, v := range doc {
+		switch k {
+		case "StartAction", "Actions":
+		case "Metadata":
+			var meta map[string]json.RawMessage
+			if json.Unmarshal(v, &meta) == nil && meta != nil {
+				if am, ok := meta["ActionMetadata"]; ok {
+					if err := decode(am, &actionMetadata, path+"/Metadata/ActionMetadata"); err != nil {
+						return nil, err
+					}
+					res.ActionMetadata = true
+					v = marshal(without(meta, "ActionMetadata"))
+				}
+			}
+			d.Extra[k] = v
+		default:
+			d.Extra[k] = v
+		}
+	}
+	for i, raw := range actions {
+		s, err := parseAction(raw, fmt.Sprintf("%s/Actions/%d", path, i))
+		if err != nil {
+			return nil, err
+		}
+		if m, ok := actionMetadata[s.Name]; ok {
+			s.Extra[keyMetadata] = m
+		}
+		d.States = append(d.States, s)
+	}
+	if res.Wrapper != "" || res.Resource != nil || res.ActionMetadata {
+		d.Extra[keyResource] = marshal(res)
+	}
+	return d, nil
+}
+
+// parseAction reads one action into a state.
+func parseAction(raw json.RawMessage, path string) (flow.State, error) {
+	var a map[string]json.RawMessage
+	s := flow.State{Transitions: []flow.Transition{}, Properties: map[string]json.RawMessage{}, Extra: map[string]json.RawMessage{}}
+	if err := decode(raw, &a, path); err != nil {
+		return s, err
+	}
+	if a == nil {
+		return s, invalid(path, "not an action object")
+	}
+	if err := str(a, "Identifier", path, &s.Name); err != nil {
+		return s, err
+	}
+	if err := str(a, "Type", path, &s.Type); err != nil {
+		return s, err
+	}
+	for k, v := range a {
+		switch k {
+		case "Identifier", "Type":
+		case "Parameters":
+			var params map[string]json.RawMessage
+			if json.Unmarshal(v, &params) != nil || params == nil {
+				s.Extra[k] = v // null, or not an object: kept as it is
+				continue
+			}
+			s.Properties = params
+		case "Transitions":
+			if err := parseTransitions(&s, v, path+"/Transitions"); err != nil {
+				return s, err
+			}
+		default:
+			s.Extra[k] = v
+		}
+	}
+	if _, ok := a["Parameters"]; !ok {
+		s.Extra[keyNoParameters] = json.RawMessage("true")
+	}
+	if _, ok := a["Transitions"]; !ok {
+		s.Extra[keyNoTransitions] = json.RawMessage("true")
+	}
+	return s, nil
+}
+
+// parseTransitions reads an action's Transitions into s's transitions:
+// NextAction, then Conditions, then Errors.
+func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
+	var t map[string]json.RawMessage
+	if err := decode(raw, &t, path); err != nil {
+		return err
+	}
+	if t == nil {
+		s.Extra[keyTransitions+"Raw"] = raw // null: kept as it is
+		return nil
+	}
+	rest := map[string]json.RawMessage{}
+	for k, v := range t {
+		if k != "NextAction" && k != "Conditions" && k != "Errors" {
+			rest[k] = v
+		}
+	}
+	if v, ok := t["NextAction"]; ok {
+		var next string
+		if json.Unmarshal(v, &next) != nil {
+			return invalid(path+"/NextAction", "not an action identifier")
+		}
+		s.Transitions = append(s.Transitions, flow.Transition{Event: EventNext, Next: next})
+	}
+	for _, list := range []struct{ key, event string }{{"Conditions", EventCondition}, {"Errors", ""}} {
+		v, ok := t[list.key]
+		if !ok {
+			continue
+		}
+		var items []map[string]json.RawMessage
+		if err := decode(v, &items, path+"/"+list.key); err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			rest[list.key] = v // [] or null: kept as it is
+			continue
+		}
+		for i, item := range items {
+			at := fmt.Sprintf("%s/%s/%d", path, list.key, i)
+			if item == nil {
+				return invalid(at, "not an object")
+			}
+			tr := flow.Transition{Event: list.event, Extra: map[string]json.RawMessage{}}
+			for k, v := range item {
+				switch k {
+				case "NextAction":
+					if json.Unmarshal(v, &tr.Next) != nil {
+						return invalid(at+"/NextAction", "not an action identifier")
+					}
+				case "ErrorType":
+					if list.key != "Errors" {
+						tr.Extra[k] = v
+						continue
+					}
+					if json.Unmarshal(v, &tr.Event) != nil || tr.Event == "" {
+						return invalid(at+"/ErrorType", "not an error type")
+					}
+				default:
+					tr.Extra[k] = v
+				}
+			}
+			if tr.Event == "" {
+				return invalid(at, "an error without ErrorType")
+			}
+			if len(tr.Extra) == 0 {
+				tr.Extra = nil
+			}
+			s.Transitions = append(s.Transitions, tr)
+		}
+	}
+	if len(rest) > 0 {
+		s.Extra[keyTransitions] = marshal(rest)
+	}
+	return nil
+}
+
+// Marshal writes d as the Connect document it was read from: bare, or
+// the resource description around it, with Content the document as a
+// string. A definition that Parse did not make is written as a bare
+// document. The values are written as they were read.
+func Marshal(d *flow.Definition) ([]byte, error) {
+	var res resource
+	if raw, ok := d.Extra[keyResource]; ok {
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, fmt.Errorf("connect: the definition's %s: %w", keyResource, err)
+		}
+	}
+	doc, err := writeDocument(d, res)
+	if err != nil {
+		return nil, err
+	}
+	if res.Resource == nil {
+		return doc, nil
+	}
+	inner := cloneMap(res.Resource)
+	inner["Content"] = marshal(string(doc))
+	if res.Wrapper == "" {
+		return writeObject(inner, resourceOrder), nil
+	}
+	outer := cloneMap(res.Outer)
+	outer[res.Wrapper] = writeObject(inner, resourceOrder)
+	return writeObject(outer, nil), nil
+}
+
+// The orders Marshal writes keys in, as Connect writes them; other keys
+// follow, sorted.
+var (
+	documentOrder    = []string{"Version", "StartAction", "Metadata", "Actions"}
+	actionOrder      = []string{"Parameters", "Identifier", "Type", "Transitions"}
+	transitionsOrder = []string{"NextAction", "Conditions", "Errors"}
+	resourceOrder    = []string{"Arn", "Id", "Name", "Type", "State", "Status", "Description", "Content", "Tags"}
+)
+
+func writeDocument(d *flow.Definition, res resource) ([]byte, error) {
+	doc := map[string]json.RawMessage{}
+	for k, v := range d.Extra {
+		if k != keyResource {
+			doc[k] = v
+		}
+	}
+	doc["StartAction"] = marshal(d.InitialState)
+	if res.ActionMetadata {
+		meta := map[string]json.RawMessage{}
+		if raw, ok := doc["Metadata"]; ok {
+			if err := json.Unmarshal(raw, &meta); err != nil || meta == nil {
+				return nil, fmt.Errorf("connect: the definition's Metadata is not an object")
+			}
+		}
+		am := map[string]json.RawMessage{}
+		for i := range d.States {
+			if m, ok := d.States[i].Extra[keyMetadata]; ok {
+				am[d.States[i].Name] = m
+			}
+		}
+		meta["ActionMetadata"] = writeObject(am, nil)
+		doc["Metadata"] = writeObject(meta, nil)
+	}
+	var actions bytes.Buffer
+	actions.WriteByte('[')
+	for i := range d.States {
+		if i > 0 {
+			actions.WriteByte(',')
+		}
+		a, err := writeAction(&d.States[i])
+		if err != nil {
+			return nil, err
+		}
+		actions.Write(a)
+	}
+	actions.WriteByte(']')
+	doc["Actions"] = actions.Bytes()
+	return writeObject(doc, documentOrder), nil
+}
+
+func writeAction(s *flow.State) ([]byte, error) {
+	a := map[string]json.RawMessage{}
+	for k, v := range s.Extra {
+		switch k {
+		case keyNoParameters, keyNoTransitions, keyTransitions, keyTransitions + "Raw", keyMetadata:
+		default:
+			a[k] = v
+		}
+	}
+	a["Identifier"] = marshal(s.Name)
+	a["Type"] = marshal(s.Type)
+	if _, kept := a["Parameters"]; len(s.Properties) > 0 || !kept && s.Extra[keyNoParameters] == nil {
+		a["Parameters"] = writeObject(s.Properties, nil)
+	}
+	t, err := writeTransitions(s)
+	if err != nil {
+		return nil, err
+	}
+	if t != nil {
+		a["Transitions"] = t
+	}
+	return writeObject(a, actionOrder), nil
+}
+
+// writeTransitions writes s's transitions as Connect's Transitions, nil
+// when the action had none and has none.
+func writeTransitions(s *flow.State) (json.RawMessage, error) {
+	if raw, ok := s.Extra[keyTransitions+"Raw"]; ok && len(s.Transitions) == 0 {
+		return raw, nil
+	}
+	t := map[string]json.RawMessage{}
+	if raw, ok := s.Extra[keyTransitions]; ok {
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return nil, fmt.Errorf("connect: state %q: its %s: %w", s.Name, keyTransitions, err)
+		}
+	}
+	var conditions, errs [][]byte
+	for _, tr := range s.Transitions {
+		item := cloneMap(tr.Extra)
+		if tr.Next != "" {
+			item["NextAction"] = marshal(tr.Next)
+		}
+		switch tr.Event {
+		case EventNext:
+			if tr.Next != "" {
+				t["NextAction"] = marshal(tr.Next)
+			}
+		case EventCondition:
+			conditions = append(conditions, writeObject(item, []string{"NextAction", "Condition"}))
+		default:
+			item["ErrorType"] = marshal(tr.Event)
+			errs = append(errs, writeObject(item, []string{"NextAction", "ErrorType"}))
+		}
+	}
+	for _, list := range []struct {
+		key   string
+		items [][]byte
+	}{{"Conditions", conditions}, {"Errors", errs}} {
+		if len(list.items) > 0 {
+			t[list.key] = append(append([]byte{'['}, bytes.Join(list.items, []byte{','})...), ']')
+		}
+	}
+	if len(t) == 0 && s.Extra[keyNoTransitions] != nil {
+		return nil, nil
+	}
+	return writeObject(t, transitionsOrder), nil
+}
+
+// writeObject writes m's entries as a JSON object: the keys of order
+// first, in that order, then the others sorted.
+func writeObject(m map[string]json.RawMessage, order []string) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if !slices.Contains(order, k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for _, k := range append(slices.Clone(order), keys...) {
+		v, ok := m[k]
+		if !ok {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.Write(marshal(k))
+		b.WriteByte(':')
+		if json.Compact(&b, v) != nil {
+			b.Write(v) // not JSON: written as it is, for the reader to refuse
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// decode is json.Unmarshal into v, an error wrapping ErrInvalid naming
+// path when data does not decode.
+func decode(data []byte, v any, path string) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return invalid(path, fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err))
+		}
+		return invalid(path, fmt.Sprintf("not the shape expected: %v", err))
+	}
+	return nil
+}
+
+// str reads m[key] as a non-empty string.
+func str(m map[string]json.RawMessage, key, path string, dst *string) error {
+	raw, ok := m[key]
+	if !ok {
+		return invalid(path+"/"+key, "missing")
+	}
+	if json.Unmarshal(raw, dst) != nil || *dst == "" {
+		return invalid(path+"/"+key, "not a non-empty string")
+	}
+	return nil
+}
+
+func invalid(path, msg string) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, path, msg)
+}
+
+// marshal is json.Marshal of values that always encode (strings, maps of
+// raw JSON, resource), without HTML escaping.
+func marshal(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("connect: encode %T: %v", v, err))
+	}
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+func without(m map[string]json.RawMessage, key string) map[string]json.RawMessage {
+	out := cloneMap(m)
+	delete(out, key)
+	return out
+}
+
+func cloneMap(m map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package connect_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/flow/connect"
+)
+
+// asJSON decodes a document for comparison, Content strings (a resource
+// description's document) decoded too.
+func asJSON(t *testing.T, data []byte) any {
+	t.Helper()
+	var v any
+	require.NoError(t, json.Unmarshal(data, &v))
+	var walk func(v any) any
+	walk = func(v any) any {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		for k, x := range m {
+			if s, ok := x.(string); ok && k == "Content" {
+				var inner any
+				if json.Unmarshal([]byte(s), &inner) == nil {
+					m[k] = inner
+				}
+				continue
+			}
+			m[k] = walk(x)
+		}
+		return m
+	}
+	return walk(v)
+}
+
+// Every real Connect export imports, and exports back to an equal
+// document.
+func TestRealExportsRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/testdata/connect/*.json")
+	if len(files) == 0 {
+		t.Skip("the shared Connect exports are not here (../../../shared/testdata/connect)")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		name := filepath.Base(f)
+		require.True(t, connect.Detect(data), name)
+		d, err := connect.Parse(data)
+		require.NoError(t, err, name)
+		assert.Equal(t, flow.VendorConnect, d.Vendor, name)
+		assert.NotEmpty(t, d.States, name)
+		assert.NotNil(t, d.State(d.InitialState), "%s: the start action is a state", name)
+		out, err := connect.Marshal(d)
+		require.NoError(t, err, name)
+		assert.Equal(t, asJSON(t, data), asJSON(t, out), name)
+		// Written again, the same bytes.
+		d2, err := connect.Parse(out)
+		require.NoError(t, err, name)
+		again, err := connect.Marshal(d2)
+		require.NoError(t, err, name)
+		assert.Equal(t, string(out), string(again), name)
+	}
+}
+
+// menu is a small Connect flow: a prompt, a DTMF menu with a condition
+// and its errors, and two ends, with the canvas metadata Connect writes.
+const menu = `{"Version": "2019-10-30", "StartAction": "greet",
+  "Metadata": {"entryPointPosition": {"x": 40, "y": 40}, "ActionMetadata": {
+    "greet": {"position": {"x": 150, "y": 40}}, "menu": {"position": {"x": 400, "y": 40}, "conditionMetadata": [{"id": "c1", "value": "1"}]},
+    "sales": {"position": {"x": 700, "y": 40}}, "bye": {"position": {"x": 700, "y": 300}}}},
+  "Actions": [
+    {"Identifier": "greet", "Type": "MessageParticipant", "Parameters": {"Text": "Hello $.CustomerEndpoint.Address"},
+     "Transitions": {"NextAction": "menu", "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}]}},
+    {"Identifier": "menu", "Type": "GetParticipantInput", "Parameters": {"Text": "Press 1 for sales.", "StoreInput": "False", "InputTimeLimitSeconds": "5"},
+     "Transitions": {"NextAction": "bye", "Conditions": [{"NextAction": "sales", "Condition": {"Operator": "Equals", "Operands": ["1"]}}],
+       "Errors": [{"NextAction": "bye", "ErrorType": "InputTimeLimitExceeded"}, {"NextAction": "bye", "ErrorType": "NoMatchingCondition"}, {"NextAction": "bye", "ErrorType": "NoMatchingError"}]}},
+    {"Identifier": "sales", "Type": "TransferContactToQueue", "Parameters": null, "Transitions": {"NextAction": "bye", "Errors": [{"NextAction": "bye", "ErrorType": "QueueAtCapacity"}]}},
+    {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}`
+
+// The mapping the library's API edits: states, their properties, and
+// transitions with Connect's events.
+func TestAnImportIsAGraph(t *testing.T) {
+	d, err := connect.Parse([]byte(menu))
+	require.NoError(t, err)
+	assert.Equal(t, "greet", d.InitialState)
+	m := d.State("menu")
+	require.NotNil(t, m)
+	assert.Equal(t, "GetParticipantInput", m.Type)
+	var text string
+	ok, err := m.Property("Text", &text)
+	require.True(t, ok)
+	require.NoError(t, err)
+	assert.Equal(t, "Press 1 for sales.", text)
+	var events []string
+	for _, tr := range m.Transitions {
+		events = append(events, tr.Event+"->"+tr.Next)
+	}
+	assert.Equal(t, []string{"NextAction->bye", "Condition->sales", "InputTimeLimitExceeded->bye", "NoMatchingCondition->bye", "NoMatchingError->bye"}, events)
+	assert.JSONEq(t, `{"Operator": "Equals", "Operands": ["1"]}`, string(m.Transitions[1].Extra["Condition"]))
+	var greet string
+	_, _ = d.State("greet").Property("Text", &greet)
+	assert.Equal(t, "Hello $.CustomerEndpoint.Address", greet, "Connect's references are kept as written")
+}
+
+// An import, edits through the flow package's API, and an export give
+// the document a person making those edits in Connect would get: a state
+// renamed (its references and canvas place follow), a prompt changed, a
+// transition rewired.
+func TestAnEditedRoundTrip(t *testing.T) {
+	d, err := connect.Parse([]byte(menu))
+	require.NoError(t, err)
+	require.NoError(t, d.RenameState("menu", "main menu"))
+	require.NoError(t, d.State("greet").SetProperty("Text", "Welcome to Acme."))
+	d.State("sales").Transitions[1].Next = "greet" // a full queue starts over
+	out, err := connect.Marshal(d)
+	require.NoError(t, err)
+
+	want := strings.NewReplacer(
+		`"StartAction": "greet"`, `"StartAction": "greet"`,
+		`"menu": {"position"`, `"main menu": {"position"`,
+		`"Identifier": "menu"`, `"Identifier": "main menu"`,
+		`"NextAction": "menu"`, `"NextAction": "main menu"`,
+		`"Hello $.CustomerEndpoint.Address"`, `"Welcome to Acme."`,
+		`{"NextAction": "bye", "ErrorType": "QueueAtCapacity"}`, `{"NextAction": "greet", "ErrorType": "QueueAtCapacity"}`,
+	).Replace(menu)
+	assert.Equal(t, asJSON(t, []byte(want)), asJSON(t, out))
+}
+
+// A resource description keeps its fields around the document, at the
+// top level or under ContactFlow, and its Content is the document.
+func TestAResourceDescriptionIsKeptAround(t *testing.T) {
+	content, err := json.Marshal(menu)
+	require.NoError(t, err)
+	for _, doc := range []string{
+		`{"Name": "Acme main", "Type": "CONTACT_FLOW", "Description": "IVR", "Tags": {"team": "cx"}, "Content": ` + string(content) + `}`,
+		`{"ContactFlow": {"Arn": "arn:aws:connect:eu-west-2:1:instance/x/contact-flow/y", "Id": "y", "Name": "Acme main", "Type": "CONTACT_FLOW", "Content": ` + string(content) + `}, "ResponseMetadata": {"RequestId": "r"}}`,
+	} {
+		d, err := connect.Parse([]byte(doc))
+		require.NoError(t, err, doc)
+		assert.Equal(t, "Acme main", d.Description)
+		assert.Len(t, d.States, 4)
+		out, err := connect.Marshal(d)
+		require.NoError(t, err)
+		assert.Equal(t, asJSON(t, []byte(doc)), asJSON(t, out))
+	}
+}
+
+// What is not a Connect document is refused, saying what and where.
+func TestMalformedDocumentsSayWhatAndWhere(t *testing.T) {
+	for name, tt := range map[string]struct{ doc, where string }{
+		"not JSON":             {`{"Actions": [`, "#: malformed JSON"},
+		"no start":             {`{"Actions": []}`, "#/StartAction: missing"},
+		"actions not a list":   {`{"StartAction": "a", "Actions": {}}`, "#/Actions"},
+		"an action not object": {`{"StartAction": "a", "Actions": [1]}`, "#/Actions/0"},
+		"no identifier":        {`{"StartAction": "a", "Actions": [{"Type": "Wait"}]}`, "#/Actions/0/Identifier: missing"},
+		"a type not a string":  {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": 3}]}`, "#/Actions/0/Type"},
+		"a next not a string":  {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "Transitions": {"NextAction": 1}}]}`, "#/Actions/0/Transitions/NextAction"},
+		"an error without type": {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "Transitions": {"Errors": [{"NextAction": "a"}]}}]}`,
+			"#/Actions/0/Transitions/Errors/0"},
+		"content not a string":   {`{"Name": "x", "Content": {}}`, "#/Content"},
+		"content not a flow":     {`{"Name": "x", "Content": "{\"Actions\": 1, \"StartAction\": \"a\"}"}`, "#/Content/Actions"},
+		"neither":                {`{"Name": "x"}`, "#: neither Actions"},
+		"ContactFlow not object": {`{"ContactFlow": 3}`, "#/ContactFlow"},
+	} {
+		_, err := connect.Parse([]byte(tt.doc))
+		require.Error(t, err, name)
+		assert.ErrorIs(t, err, connect.ErrInvalid, name)
+		assert.Contains(t, err.Error(), tt.where, name)
+	}
+	assert.False(t, connect.Detect([]byte(`{"description": "a Twilio flow", "states": []}`)))
+}
