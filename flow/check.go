@@ -174,7 +174,8 @@ func (c *structureCheck) checkStates() {
 
 // checkStateName checks that a state name is at most MaxStateNameBytes
 // long, holds no unsafe character (findUnsafe) and is otherwise a valid
-// name (ValidStateName). It reports only the first of these that fails.
+// name (ValidStateName; for a Connect definition, any non-empty
+// identifier). It reports only the first of these that fails.
 func (c *structureCheck) checkStateName(path, name string) {
 	if len(name) > MaxStateNameBytes {
 		c.add(path, name, CodeStateNameTooLong,
@@ -184,6 +185,14 @@ func (c *structureCheck) checkStateName(path, name string) {
 	if f, bad := findUnsafe(name); bad {
 		c.add(path, name, CodeStateNameUnsafe,
 			fmt.Sprintf("state name %s holds %s; a state name must hold no control, invisible, bidirectional-control or non-ASCII space character and be valid UTF-8", quoteName(name), f), SeverityError)
+		return
+	}
+	if c.d.Vendor == VendorConnect {
+		// Connect's identifiers are opaque keys (UUIDs, "Set Customer
+		// Whisper"), never read as widgets.NAME: length and safety only.
+		if name == "" {
+			c.add(path, name, CodeStateNameInvalid, "the state has no name (Identifier)", SeverityError)
+		}
 		return
 	}
 	if !ValidStateName(name) {
@@ -232,7 +241,8 @@ func (c *structureCheck) checkStateType(path string, s *State) {
 }
 
 // checkInitialState checks that initial_state is set, names a state, and
-// that this state is an entry: a trigger (flow) or a begin-module (module).
+// that this state is an entry: a trigger (flow) or a begin-module (module);
+// a Connect flow's StartAction may be any action.
 func (c *structureCheck) checkInitialState() {
 	name := c.d.InitialState
 	if name == "" {
@@ -244,6 +254,9 @@ func (c *structureCheck) checkInitialState() {
 		c.add("#/initial_state", name, CodeInitialStateUnknown,
 			fmt.Sprintf("initial_state names %s, which is not a state of this definition", quoteName(name)), SeverityError)
 		return
+	}
+	if c.d.Vendor == VendorConnect {
+		return // a Connect flow starts at any action (StartAction)
 	}
 	if typ := c.d.States[i].Type; typ != TypeTrigger && typ != TypeBeginModule {
 		c.add("#/initial_state", name, CodeInitialStateType,
@@ -268,9 +281,13 @@ func (c *structureCheck) checkTransitions() {
 	}
 }
 
+// connectCondition is the event of a Connect action's conditions
+// (flow/connect.EventCondition).
+const connectCondition = "Condition"
+
 // checkEvent checks that transition j of s has an event and that no earlier
 // transition of s wires the same event, except match on a split-based-on,
-// whose every condition is a match. wired holds the events of the earlier
+// whose every condition is a match, and a Connect action's Condition. wired holds the events of the earlier
 // transitions; checkEvent adds event j.
 func (c *structureCheck) checkEvent(path string, s *State, j int, wired map[string]int) {
 	event := s.Transitions[j].Event
@@ -285,6 +302,9 @@ func (c *structureCheck) checkEvent(path string, s *State, j int, wired map[stri
 	}
 	if event == "match" && s.Type == TypeSplitBasedOn {
 		return
+	}
+	if event == connectCondition && c.d.Vendor == VendorConnect {
+		return // one transition per condition, as a split's matches
 	}
 	c.add(path, s.Name, CodeEventDuplicate,
 		fmt.Sprintf("event %q is already wired by transition %d of this state", event, first), SeverityError)

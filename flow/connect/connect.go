@@ -47,6 +47,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/studioflow/studioflow/flow"
 )
@@ -567,4 +569,86 @@ func cloneMap(m map[string]json.RawMessage) map[string]json.RawMessage {
 		out[k] = v
 	}
 	return out
+}
+
+// DocumentPath turns the path of a problem flow.Check found in d (such as
+// "#/states/3/transitions/1/next") into the path of the same place in the
+// Connect document d was read from ("#/Actions/3/Transitions/Conditions/0/NextAction";
+// under "#/Content" or "#/ContactFlow/Content" for a resource description).
+// A path it does not know is returned as it is.
+func DocumentPath(d *flow.Definition, path string) string {
+	prefix := "#"
+	if raw, ok := d.Extra[keyResource]; ok {
+		var res resource
+		if json.Unmarshal(raw, &res) == nil && res.Resource != nil {
+			prefix = "#/Content"
+			if res.Wrapper != "" {
+				prefix = "#/" + res.Wrapper + "/Content"
+			}
+		}
+	}
+	rest, ok := strings.CutPrefix(path, "#")
+	if !ok {
+		return path
+	}
+	if rest == "/initial_state" {
+		return prefix + "/StartAction"
+	}
+	parts := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	if len(parts) < 2 || parts[0] != "states" {
+		return path
+	}
+	i, err := strconv.Atoi(parts[1])
+	if err != nil || i < 0 || i >= len(d.States) {
+		return path
+	}
+	out := fmt.Sprintf("%s/Actions/%d", prefix, i)
+	if len(parts) == 2 {
+		return out
+	}
+	switch parts[2] {
+	case "name":
+		return out + "/Identifier"
+	case "type":
+		return out + "/Type"
+	case "properties":
+		return out + "/Parameters/" + strings.Join(parts[3:], "/")
+	case "transitions":
+		if len(parts) < 4 {
+			return out + "/Transitions"
+		}
+		j, err := strconv.Atoi(parts[3])
+		s := &d.States[i]
+		if err != nil || j < 0 || j >= len(s.Transitions) {
+			return path
+		}
+		field := ""
+		if len(parts) > 4 {
+			field = parts[4]
+		}
+		ev := s.Transitions[j].Event
+		if ev == EventNext {
+			return out + "/Transitions/NextAction"
+		}
+		list, k := "Errors", 0
+		for _, t := range s.Transitions[:j] {
+			if (t.Event == EventCondition) == (ev == EventCondition) && t.Event != EventNext {
+				k++
+			}
+		}
+		if ev == EventCondition {
+			list = "Conditions"
+		}
+		out = fmt.Sprintf("%s/Transitions/%s/%d", out, list, k)
+		switch field {
+		case "next":
+			return out + "/NextAction"
+		case "event":
+			if list == "Errors" {
+				return out + "/ErrorType"
+			}
+		}
+		return out
+	}
+	return path
 }

@@ -177,3 +177,48 @@ func TestMalformedDocumentsSayWhatAndWhere(t *testing.T) {
 	}
 	assert.False(t, connect.Detect([]byte(`{"description": "a Twilio flow", "states": []}`)))
 }
+
+// Every real export checks with no errors (flow.Check knows Connect's
+// rules: any action may start a flow, identifiers are opaque, an action
+// has one transition per condition).
+func TestRealExportsCheck(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/testdata/connect/*.json")
+	if len(files) == 0 {
+		t.Skip("the shared Connect exports are not here (../../../shared/testdata/connect)")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		d, err := connect.Parse(data)
+		require.NoError(t, err)
+		errs := flow.Check(d).Errors()
+		assert.Empty(t, errs, "%s: %v", filepath.Base(f), errs)
+	}
+}
+
+// A problem flow.Check finds is located in the Connect document.
+func TestProblemsAreLocatedInTheDocument(t *testing.T) {
+	broken := strings.Replace(menu, `{"NextAction": "bye", "ErrorType": "NoMatchingCondition"}`, `{"NextAction": "nowhere", "ErrorType": "NoMatchingCondition"}`, 1)
+	broken = strings.Replace(broken, `"Conditions": [{"NextAction": "sales"`, `"Conditions": [{"NextAction": "sails"`, 1)
+	broken = strings.Replace(broken, `"StartAction": "greet"`, `"StartAction": "hello"`, 1)
+	d, err := connect.Parse([]byte(broken))
+	require.NoError(t, err)
+	var where []string
+	for _, p := range flow.Check(d).Errors() {
+		where = append(where, connect.DocumentPath(d, p.Path))
+	}
+	assert.ElementsMatch(t, []string{
+		"#/StartAction",
+		"#/Actions/1/Transitions/Conditions/0/NextAction",
+		"#/Actions/1/Transitions/Errors/1/NextAction",
+	}, where)
+
+	content, err := json.Marshal(broken)
+	require.NoError(t, err)
+	d, err = connect.Parse([]byte(`{"ContactFlow": {"Name": "x", "Content": ` + string(content) + `}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "#/ContactFlow/Content/Actions/1/Transitions/NextAction", connect.DocumentPath(d, "#/states/1/transitions/0/next"))
+	assert.Equal(t, "#/ContactFlow/Content/Actions/1/Parameters/Text", connect.DocumentPath(d, "#/states/1/properties/Text"))
+	assert.Equal(t, "#/ContactFlow/Content/Actions/0/Identifier", connect.DocumentPath(d, "#/states/0/name"))
+	assert.Equal(t, "#/flags", connect.DocumentPath(d, "#/flags"))
+}
