@@ -44,14 +44,7 @@ func asJSON(t *testing.T, data []byte) any {
 // Every real Connect export imports, and exports back to an equal
 // document.
 func TestRealExportsRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("../../../shared/testdata/connect/*.json")
-	if len(files) == 0 {
-		t.Skip("the shared Connect exports are not here (../../../shared/testdata/connect)")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		require.NoError(t, err)
-		name := filepath.Base(f)
+	for name, data := range realExports(t) {
 		require.True(t, connect.Detect(data), name)
 		d, err := connect.Parse(data)
 		require.NoError(t, err, name)
@@ -182,18 +175,29 @@ func TestMalformedDocumentsSayWhatAndWhere(t *testing.T) {
 // rules: any action may start a flow, identifiers are opaque, an action
 // has one transition per condition).
 func TestRealExportsCheck(t *testing.T) {
+	for name, data := range realExports(t) {
+		d, err := connect.Parse(data)
+		require.NoError(t, err)
+		errs := flow.Check(d).Errors()
+		assert.Empty(t, errs, "%s: %v", name, errs)
+	}
+}
+
+// realExports are the shared real Connect exports by file name; the test
+// skips when they are not here.
+func realExports(t *testing.T) map[string][]byte {
+	t.Helper()
 	files, _ := filepath.Glob("../../../shared/testdata/connect/*.json")
 	if len(files) == 0 {
 		t.Skip("the shared Connect exports are not here (../../../shared/testdata/connect)")
 	}
+	out := map[string][]byte{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
-		d, err := connect.Parse(data)
-		require.NoError(t, err)
-		errs := flow.Check(d).Errors()
-		assert.Empty(t, errs, "%s: %v", filepath.Base(f), errs)
+		out[filepath.Base(f)] = data
 	}
+	return out
 }
 
 // A problem flow.Check finds is located in the Connect document.
