@@ -73,6 +73,12 @@ func WithCheckers(cs ...Checker) CheckOption {
 // every state is reachable from the entry (a warning otherwise); and the
 // size bounds hold. The codes are the Code constants.
 //
+// A Connect definition (Vendor VendorConnect, see package flow/connect)
+// follows Connect's rules instead where they differ: its entry may be any
+// action, its state names are opaque identifiers (only length and safety
+// are checked), and EventConnectCondition may repeat. Its size is
+// measured as Twilio's JSON, not as Connect's document.
+//
 // Check itself does not modify d.
 func Check(d *Definition, opts ...CheckOption) Problems {
 	cfg := checkConfig{}
@@ -281,9 +287,10 @@ func (c *structureCheck) checkTransitions() {
 	}
 }
 
-// connectCondition is the event of a Connect action's conditions
-// (flow/connect.EventCondition).
-const connectCondition = "Condition"
+// EventConnectCondition is the event of each of a Connect action's
+// Conditions (see package flow/connect): a Connect definition's state may
+// wire it several times, as a split-based-on its match.
+const EventConnectCondition = "Condition"
 
 // checkEvent checks that transition j of s has an event and that no earlier
 // transition of s wires the same event, except match on a split-based-on,
@@ -303,7 +310,7 @@ func (c *structureCheck) checkEvent(path string, s *State, j int, wired map[stri
 	if event == "match" && s.Type == TypeSplitBasedOn {
 		return
 	}
-	if event == connectCondition && c.d.Vendor == VendorConnect {
+	if event == EventConnectCondition && c.d.Vendor == VendorConnect {
 		return // one transition per condition, as a split's matches
 	}
 	c.add(path, s.Name, CodeEventDuplicate,

@@ -26,9 +26,15 @@
 //     event of its ErrorType ("NoMatchingError", "InputTimeLimitExceeded",
 //     ...). A transition without NextAction ends its branch.
 //   - Metadata.ActionMetadata[Identifier] (the action's place on the
-//     canvas) travels with its state (the state's "Metadata"), so a renamed
-//     state keeps its place; the rest of Metadata, Version and every key
-//     the library does not model are kept where they were.
+//     canvas) travels with its state, so a renamed state keeps its place;
+//     the rest of Metadata (entries of identifiers that are no action
+//     among them), Version and every key the library does not model are
+//     kept where they were. References to an identifier inside other
+//     actions' metadata (a canvas fragment's or group's members) are not
+//     rewritten by a rename.
+//   - Marshal writes any event other than NextAction and Condition as an
+//     error of that ErrorType; it refuses a transition without an event, a
+//     second NextAction, and a Condition without its condition.
 //   - A resource description (Name, Type, Description, Tags and Content,
 //     the document as a JSON string, at the top level or under ContactFlow
 //     or ContactFlowModule, as Connect's DescribeContactFlow answers) is
@@ -63,31 +69,38 @@ const (
 	EventNext = "NextAction"
 	// EventCondition is one of an action's Conditions; the transition
 	// keeps the condition as its "Condition".
-	EventCondition = "Condition"
+	EventCondition = flow.EventConnectCondition
 )
 
-// Keys this package keeps in a definition's and its states' and
-// transitions' Extra, beside the document's own unmodelled keys. They
-// start with "$": no Connect key does.
+// Keys this package keeps in a definition's and its states' Extra,
+// beside the document's own unmodelled keys. They start with
+// reservedPrefix, which Parse refuses in a document's own keys.
 const (
+	// reservedPrefix starts every bookkeeping key.
+	reservedPrefix = "$studioflow."
 	// keyResource (definition) holds the resource description around the
 	// document: {"wrapper": "", "ContactFlow" or "ContactFlowModule",
 	// "resource": the description without Content, "outer": the object
 	// around the wrapper key, "actionMetadata": whether Metadata had it}.
-	keyResource = "$connect"
+	keyResource = reservedPrefix + "connect"
 	// keyNoParameters and keyNoTransitions (state) record an action
 	// without the key, so that none is written back.
-	keyNoParameters  = "$noParameters"
-	keyNoTransitions = "$noTransitions"
+	keyNoParameters  = reservedPrefix + "noParameters"
+	keyNoTransitions = reservedPrefix + "noTransitions"
 	// keyTransitions (state) holds the Transitions keys the library does
 	// not model, empty Conditions and Errors among them.
-	keyTransitions = "$transitions"
+	keyTransitions = reservedPrefix + "transitions"
+	// keyTransitionsRaw (state) is Transitions when it is not an object
+	// (null).
+	keyTransitionsRaw = reservedPrefix + "transitionsRaw"
 	// keyMetadata (state) is the action's Metadata.ActionMetadata entry.
-	keyMetadata = "Metadata"
+	keyMetadata = reservedPrefix + "metadata"
 )
 
 // resource is what keyResource holds.
 type resource struct {
+	// Described says the document was a resource description's Content.
+	Described      bool                       `json:"described,omitempty"`
 	Wrapper        string                     `json:"wrapper,omitempty"`
 	Resource       map[string]json.RawMessage `json:"resource,omitempty"`
 	Outer          map[string]json.RawMessage `json:"outer,omitempty"`
@@ -114,15 +127,33 @@ func Detect(data []byte) bool {
 		}
 	}
 	var content string
-	return json.Unmarshal(top["Content"], &content) == nil && Detect([]byte(content))
+	if json.Unmarshal(top["Content"], &content) != nil {
+		return false
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal([]byte(content), &doc) != nil {
+		return false
+	}
+	_, actions := doc["Actions"]
+	_, start := doc["StartAction"]
+	return actions && start
 }
 
 // Parse reads a Connect document: a bare flow language document, or a
 // resource description holding one as Content (at the top level, or
 // under ContactFlow or ContactFlowModule). The definition's Vendor is
-// flow.VendorConnect. What is malformed is an error wrapping ErrInvalid
-// that says what and where.
+// flow.VendorConnect, and its Description the resource's Name (read only:
+// Marshal writes the resource as it was read). A key of the document that
+// starts with "$studioflow." is refused: that is this package's own
+// bookkeeping. What is malformed is an error wrapping ErrInvalid that says
+// what and where.
+//
+// Keep a Connect definition as Connect's document (Marshal): flow.Marshal
+// writes Twilio's Flow JSON, which does not keep the vendor.
 func Parse(data []byte) (*flow.Definition, error) {
+	if len(data) > flow.DefaultMaxReadBytes {
+		return nil, invalid("#", fmt.Sprintf("%d bytes, more than the %d a definition may be", len(data), flow.DefaultMaxReadBytes))
+	}
 	var top map[string]json.RawMessage
 	if err := decode(data, &top, "#"); err != nil {
 		return nil, err
@@ -130,7 +161,7 @@ func Parse(data []byte) (*flow.Definition, error) {
 	if _, bare := top["Actions"]; bare {
 		return parseDocument(data, "#", resource{})
 	}
-	res := resource{Resource: top}
+	res := resource{Described: true, Resource: top}
 	prefix := "#"
 	for _, k := range []string{"ContactFlow", "ContactFlowModule"} {
 		raw, ok := top[k]
@@ -141,7 +172,7 @@ func Parse(data []byte) (*flow.Definition, error) {
 		if err := decode(raw, &inner, "#/"+k); err != nil {
 			return nil, err
 		}
-		res = resource{Wrapper: k, Resource: inner, Outer: without(top, k)}
+		res = resource{Described: true, Wrapper: k, Resource: inner, Outer: without(top, k)}
 		prefix = "#/" + k
 		break
 	}
@@ -183,22 +214,22 @@ func parseDocument(data []byte, path string, res resource) (*flow.Definition, er
 	if actions == nil {
 		return nil, invalid(path+"/Actions", "not an array of actions")
 	}
+	if err := reserved(doc, path); err != nil {
+		return nil, err
+	}
 	var actionMetadata map[string]json.RawMessage
+	var meta map[string]json.RawMessage
 	for k, v := range doc {
 		switch k {
 		case "StartAction", "Actions":
 		case "Metadata":
-			var meta map[string]json.RawMessage
-			if json.Unmarshal(v, &meta) == nil && meta != nil {
-				if am, ok := meta["ActionMetadata"]; ok {
-					if err := decode(am, &actionMetadata, path+"/Metadata/ActionMetadata"); err != nil {
-						return nil, err
-					}
-					res.ActionMetadata = true
-					v = marshal(without(meta, "ActionMetadata"))
-				}
-			}
 			d.Extra[k] = v
+			if json.Unmarshal(v, &meta) != nil || meta == nil {
+				continue // not an object: kept as it is
+			}
+			if am, ok := meta["ActionMetadata"]; ok && json.Unmarshal(am, &actionMetadata) == nil && actionMetadata != nil {
+				res.ActionMetadata = true
+			}
 		default:
 			d.Extra[k] = v
 		}
@@ -210,10 +241,16 @@ func parseDocument(data []byte, path string, res resource) (*flow.Definition, er
 		}
 		if m, ok := actionMetadata[s.Name]; ok {
 			s.Extra[keyMetadata] = m
+			delete(actionMetadata, s.Name) // the state carries it
 		}
 		d.States = append(d.States, s)
 	}
-	if res.Wrapper != "" || res.Resource != nil || res.ActionMetadata {
+	if res.ActionMetadata {
+		// What is left are entries no action has: kept where they were.
+		meta["ActionMetadata"] = marshal(actionMetadata)
+		d.Extra["Metadata"] = marshal(meta)
+	}
+	if res.Described || res.ActionMetadata {
 		d.Extra[keyResource] = marshal(res)
 	}
 	return d, nil
@@ -228,6 +265,9 @@ func parseAction(raw json.RawMessage, path string) (flow.State, error) {
 	}
 	if a == nil {
 		return s, invalid(path, "not an action object")
+	}
+	if err := reserved(a, path); err != nil {
+		return s, err
 	}
 	if err := str(a, "Identifier", path, &s.Name); err != nil {
 		return s, err
@@ -270,8 +310,11 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 		return err
 	}
 	if t == nil {
-		s.Extra[keyTransitions+"Raw"] = raw // null: kept as it is
+		s.Extra[keyTransitionsRaw] = raw // null: kept as it is
 		return nil
+	}
+	if err := reserved(t, path); err != nil {
+		return err
 	}
 	rest := map[string]json.RawMessage{}
 	for k, v := range t {
@@ -280,18 +323,18 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 		}
 	}
 	if v, ok := t["NextAction"]; ok {
-		var next string
-		if json.Unmarshal(v, &next) != nil {
-			return invalid(path+"/NextAction", "not an action identifier")
+		tr := flow.Transition{Event: EventNext}
+		if err := readNext(&tr, v, path+"/NextAction"); err != nil {
+			return err
 		}
-		s.Transitions = append(s.Transitions, flow.Transition{Event: EventNext, Next: next})
+		s.Transitions = append(s.Transitions, tr)
 	}
 	for _, list := range []struct{ key, event string }{{"Conditions", EventCondition}, {"Errors", ""}} {
 		v, ok := t[list.key]
 		if !ok {
 			continue
 		}
-		var items []map[string]json.RawMessage
+		var items []json.RawMessage
 		if err := decode(v, &items, path+"/"+list.key); err != nil {
 			return err
 		}
@@ -299,25 +342,31 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 			rest[list.key] = v // [] or null: kept as it is
 			continue
 		}
-		for i, item := range items {
+		for i, raw := range items {
 			at := fmt.Sprintf("%s/%s/%d", path, list.key, i)
+			var item map[string]json.RawMessage
+			if err := decode(raw, &item, at); err != nil {
+				return err
+			}
 			if item == nil {
 				return invalid(at, "not an object")
 			}
+			if err := reserved(item, at); err != nil {
+				return err
+			}
 			tr := flow.Transition{Event: list.event, Extra: map[string]json.RawMessage{}}
 			for k, v := range item {
-				switch k {
-				case "NextAction":
-					if json.Unmarshal(v, &tr.Next) != nil {
-						return invalid(at+"/NextAction", "not an action identifier")
+				switch {
+				case k == "NextAction":
+					if err := readNext(&tr, v, at+"/NextAction"); err != nil {
+						return err
 					}
-				case "ErrorType":
-					if list.key != "Errors" {
-						tr.Extra[k] = v
-						continue
-					}
+				case k == "ErrorType" && list.key == "Errors":
 					if json.Unmarshal(v, &tr.Event) != nil || tr.Event == "" {
 						return invalid(at+"/ErrorType", "not an error type")
+					}
+					if tr.Event == EventNext || tr.Event == EventCondition {
+						return invalid(at+"/ErrorType", fmt.Sprintf("%q is not an error type (it names a transition of another kind here)", tr.Event))
 					}
 				default:
 					tr.Extra[k] = v
@@ -325,6 +374,9 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 			}
 			if tr.Event == "" {
 				return invalid(at, "an error without ErrorType")
+			}
+			if _, ok := tr.Extra["Condition"]; tr.Event == EventCondition && !ok {
+				return invalid(at, "a condition without its Condition")
 			}
 			if len(tr.Extra) == 0 {
 				tr.Extra = nil
@@ -343,6 +395,9 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 // string. A definition that Parse did not make is written as a bare
 // document. The values are written as they were read.
 func Marshal(d *flow.Definition) ([]byte, error) {
+	if err := writable(d); err != nil {
+		return nil, err
+	}
 	var res resource
 	if raw, ok := d.Extra[keyResource]; ok {
 		if err := json.Unmarshal(raw, &res); err != nil {
@@ -353,7 +408,7 @@ func Marshal(d *flow.Definition) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Resource == nil {
+	if !res.Described {
 		return doc, nil
 	}
 	inner := cloneMap(res.Resource)
@@ -391,6 +446,12 @@ func writeDocument(d *flow.Definition, res resource) ([]byte, error) {
 			}
 		}
 		am := map[string]json.RawMessage{}
+		if raw, ok := meta["ActionMetadata"]; ok {
+			_ = json.Unmarshal(raw, &am) // entries no action has, kept as read
+			if am == nil {
+				am = map[string]json.RawMessage{}
+			}
+		}
 		for i := range d.States {
 			if m, ok := d.States[i].Extra[keyMetadata]; ok {
 				am[d.States[i].Name] = m
@@ -420,7 +481,7 @@ func writeAction(s *flow.State) ([]byte, error) {
 	a := map[string]json.RawMessage{}
 	for k, v := range s.Extra {
 		switch k {
-		case keyNoParameters, keyNoTransitions, keyTransitions, keyTransitions + "Raw", keyMetadata:
+		case keyNoParameters, keyNoTransitions, keyTransitions, keyTransitionsRaw, keyMetadata:
 		default:
 			a[k] = v
 		}
@@ -443,7 +504,7 @@ func writeAction(s *flow.State) ([]byte, error) {
 // writeTransitions writes s's transitions as Connect's Transitions, nil
 // when the action had none and has none.
 func writeTransitions(s *flow.State) (json.RawMessage, error) {
-	if raw, ok := s.Extra[keyTransitions+"Raw"]; ok && len(s.Transitions) == 0 {
+	if raw, ok := s.Extra[keyTransitionsRaw]; ok && len(s.Transitions) == 0 {
 		return raw, nil
 	}
 	t := map[string]json.RawMessage{}
@@ -460,8 +521,8 @@ func writeTransitions(s *flow.State) (json.RawMessage, error) {
 		}
 		switch tr.Event {
 		case EventNext:
-			if tr.Next != "" {
-				t["NextAction"] = marshal(tr.Next)
+			if raw, ok := item["NextAction"]; ok {
+				t["NextAction"] = raw
 			}
 		case EventCondition:
 			conditions = append(conditions, writeObject(item, []string{"NextAction", "Condition"}))
@@ -482,6 +543,58 @@ func writeTransitions(s *flow.State) (json.RawMessage, error) {
 		return nil, nil
 	}
 	return writeObject(t, transitionsOrder), nil
+}
+
+// writable checks that d can be written as a Connect document: its raw
+// values are JSON, and each state's transitions are ones Connect has (at
+// most one NextAction, which keeps nothing else; a Condition with its
+// condition; any other event is an error of that ErrorType).
+func writable(d *flow.Definition) error {
+	bad := func(where string, raw json.RawMessage) error {
+		return fmt.Errorf("connect: %s is not JSON: %w", where, ErrInvalid)
+	}
+	for k, v := range d.Extra {
+		if !json.Valid(v) {
+			return bad("the definition's "+k, v)
+		}
+	}
+	for i := range d.States {
+		s := &d.States[i]
+		for _, m := range []map[string]json.RawMessage{s.Properties, s.Extra} {
+			for k, v := range m {
+				if !json.Valid(v) {
+					return bad(fmt.Sprintf("state %q's %s", s.Name, k), v)
+				}
+			}
+		}
+		next := 0
+		for j, tr := range s.Transitions {
+			at := fmt.Sprintf("connect: state %q, transition %d", s.Name, j)
+			for k, v := range tr.Extra {
+				if !json.Valid(v) {
+					return bad(fmt.Sprintf("state %q, transition %d's %s", s.Name, j, k), v)
+				}
+			}
+			switch tr.Event {
+			case "":
+				return fmt.Errorf("%s: no event: %w", at, ErrInvalid)
+			case EventNext:
+				if next++; next > 1 {
+					return fmt.Errorf("%s: a second NextAction: %w", at, ErrInvalid)
+				}
+				for k := range tr.Extra {
+					if k != "NextAction" {
+						return fmt.Errorf("%s: a NextAction keeps no %q: %w", at, k, ErrInvalid)
+					}
+				}
+			case EventCondition:
+				if _, ok := tr.Extra["Condition"]; !ok {
+					return fmt.Errorf("%s: a Condition without its condition: %w", at, ErrInvalid)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // writeObject writes m's entries as a JSON object: the keys of order
@@ -516,6 +629,35 @@ func writeObject(m map[string]json.RawMessage, order []string) []byte {
 	return b.Bytes()
 }
 
+// readNext reads a NextAction into tr: an identifier, or (an empty one,
+// null) kept as written on the transition, which then ends its branch.
+func readNext(tr *flow.Transition, v json.RawMessage, path string) error {
+	var next *string
+	if json.Unmarshal(v, &next) != nil {
+		return invalid(path, "not an action identifier")
+	}
+	if next != nil && *next != "" {
+		tr.Next = *next
+		return nil
+	}
+	if tr.Extra == nil {
+		tr.Extra = map[string]json.RawMessage{}
+	}
+	tr.Extra["NextAction"] = v
+	return nil
+}
+
+// reserved refuses a document's key that starts with reservedPrefix:
+// this package's bookkeeping would read it as its own.
+func reserved(m map[string]json.RawMessage, path string) error {
+	for k := range m {
+		if strings.HasPrefix(k, reservedPrefix) {
+			return invalid(path+"/"+k, "a key starting with "+reservedPrefix+" is reserved")
+		}
+	}
+	return nil
+}
+
 // decode is json.Unmarshal into v, an error wrapping ErrInvalid naming
 // path when data does not decode.
 func decode(data []byte, v any, path string) error {
@@ -524,7 +666,11 @@ func decode(data []byte, v any, path string) error {
 		if errors.As(err, &se) {
 			return invalid(path, fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, err))
 		}
-		return invalid(path, fmt.Sprintf("not the shape expected: %v", err))
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return invalid(path, fmt.Sprintf("a JSON %s where another kind of value belongs", te.Value))
+		}
+		return invalid(path, "not the value expected")
 	}
 	return nil
 }
@@ -580,7 +726,7 @@ func DocumentPath(d *flow.Definition, path string) string {
 	prefix := "#"
 	if raw, ok := d.Extra[keyResource]; ok {
 		var res resource
-		if json.Unmarshal(raw, &res) == nil && res.Resource != nil {
+		if json.Unmarshal(raw, &res) == nil && res.Described {
 			prefix = "#/Content"
 			if res.Wrapper != "" {
 				prefix = "#/" + res.Wrapper + "/Content"

@@ -226,3 +226,74 @@ func TestProblemsAreLocatedInTheDocument(t *testing.T) {
 	assert.Equal(t, "#/ContactFlow/Content/Actions/0/Identifier", connect.DocumentPath(d, "#/states/0/name"))
 	assert.Equal(t, "#/flags", connect.DocumentPath(d, "#/flags"))
 }
+
+// Edge cases a lossless round trip must keep: an empty or null
+// NextAction, entries of ActionMetadata that no action has, Parameters
+// that are not an object, extra keys on conditions and errors.
+func TestEdgeCasesRoundTrip(t *testing.T) {
+	doc := `{"Version": "2019-10-30", "StartAction": "a",
+	  "Metadata": {"ActionMetadata": {"a": {"position": {"x": 1}}, "gone": {"position": {"x": 2}}}},
+	  "Actions": [
+	    {"Identifier": "a", "Type": "Compare", "Parameters": {"ComparisonValue": "$.Attributes.x"},
+	     "Transitions": {"NextAction": "", "Conditions": [{"NextAction": null, "Condition": {"Operator": "Equals", "Operands": ["1"]}, "Note": "kept"}],
+	       "Errors": [{"NextAction": "b", "ErrorType": "NoMatchingCondition", "Extra": 1}]}},
+	    {"Identifier": "b", "Type": "TransferContactToQueue", "Parameters": ["odd"], "Transitions": null}]}`
+	d, err := connect.Parse([]byte(doc))
+	require.NoError(t, err)
+	out, err := connect.Marshal(d)
+	require.NoError(t, err)
+	assert.Equal(t, asJSON(t, []byte(doc)), asJSON(t, out))
+	// Rewiring an edge whose NextAction was null writes the new one.
+	d.State("a").Transitions[1].Next = "b"
+	out, err = connect.Marshal(d)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"Conditions":[{"NextAction":"b"`)
+}
+
+// Keys this package keeps its own bookkeeping under, and error types that
+// name another kind of transition, are refused at import.
+func TestReservedNamesAreRefused(t *testing.T) {
+	for name, tt := range map[string]struct{ doc, where string }{
+		"a document key":            {`{"StartAction": "a", "$studioflow.connect": {}, "Actions": [{"Identifier": "a", "Type": "Wait"}]}`, "#/$studioflow.connect"},
+		"an action key":             {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "$studioflow.metadata": 1}]}`, "#/Actions/0/$studioflow.metadata"},
+		"a transitions key":         {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "Transitions": {"$studioflow.x": 1}}]}`, "#/Actions/0/Transitions/$studioflow.x"},
+		"ErrorType Condition":       {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "Transitions": {"Errors": [{"ErrorType": "Condition"}]}}]}`, "#/Actions/0/Transitions/Errors/0/ErrorType"},
+		"ErrorType NextAction":      {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "Transitions": {"Errors": [{"ErrorType": "NextAction"}]}}]}`, "#/Actions/0/Transitions/Errors/0/ErrorType"},
+		"a condition not an object": {`{"StartAction": "a", "Actions": [{"Identifier": "a", "Type": "Wait", "Transitions": {"Conditions": [1]}}]}`, "#/Actions/0/Transitions/Conditions/0: a JSON number"},
+	} {
+		_, err := connect.Parse([]byte(tt.doc))
+		require.Error(t, err, name)
+		assert.ErrorIs(t, err, connect.ErrInvalid, name)
+		assert.Contains(t, err.Error(), tt.where, name)
+	}
+}
+
+// Edits Connect cannot hold are refused by Marshal, not written wrong; any
+// other event is written as an error of that type.
+func TestMarshalRefusesWhatConnectCannotHold(t *testing.T) {
+	parse := func() *flow.Definition {
+		d, err := connect.Parse([]byte(menu))
+		require.NoError(t, err)
+		return d
+	}
+	for name, edit := range map[string]func(d *flow.Definition){
+		"no event":                func(d *flow.Definition) { d.States[0].Transitions[0].Event = "" },
+		"a second NextAction":     func(d *flow.Definition) { d.States[0].Transitions[1].Event = connect.EventNext },
+		"a condition without one": func(d *flow.Definition) { d.States[1].Transitions[1].Extra = nil },
+		"a NextAction with extras": func(d *flow.Definition) {
+			d.States[0].Transitions[0].Extra = map[string]json.RawMessage{"Condition": json.RawMessage(`{}`)}
+		},
+		"a value that is not JSON": func(d *flow.Definition) { d.States[0].Properties["Text"] = json.RawMessage(`{`) },
+	} {
+		d := parse()
+		edit(d)
+		_, err := connect.Marshal(d)
+		assert.ErrorIs(t, err, connect.ErrInvalid, name)
+	}
+	d := parse()
+	d.States[0].Transitions = append(d.States[0].Transitions, flow.Transition{Event: "InvalidPhoneNumber", Next: "bye"})
+	out, err := connect.Marshal(d)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `{"NextAction":"bye","ErrorType":"InvalidPhoneNumber"}`)
+	assert.Equal(t, "#/Actions/1/Transitions/Errors/0/ErrorType", connect.DocumentPath(parse(), "#/states/1/transitions/2/event"))
+}
