@@ -20,25 +20,7 @@ func asJSON(t *testing.T, data []byte) any {
 	t.Helper()
 	var v any
 	require.NoError(t, json.Unmarshal(data, &v))
-	var walk func(v any) any
-	walk = func(v any) any {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v
-		}
-		for k, x := range m {
-			if s, ok := x.(string); ok && k == "Content" {
-				var inner any
-				if json.Unmarshal([]byte(s), &inner) == nil {
-					m[k] = inner
-				}
-				continue
-			}
-			m[k] = walk(x)
-		}
-		return m
-	}
-	return walk(v)
+	return contentParsed(v)
 }
 
 // Every real Connect export imports, and exports back to an equal
