@@ -460,6 +460,7 @@ func (s *MemoryStore) List(_ context.Context, f ListFilter) ([]*Execution, strin
 			switch {
 			case f.FlowSid != "" && r.flow != f.FlowSid,
 				f.Status != "" && r.status != f.Status,
+				f.Done && r.status == StatusActive,
 				from != 0 && r.created < from,
 				to != 0 && r.created >= to,
 				f.Cursor != "" && (r.created > after || r.created == after && id >= afterID):

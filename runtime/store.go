@@ -120,6 +120,9 @@ type ListFilter struct {
 	CreatedFrom, CreatedTo time.Time
 	// Status selects one status; "" selects all.
 	Status Status
+	// Done selects the executions no longer active, whatever their status
+	// (ended, failed ...): Twilio's "ended".
+	Done bool
 	// Limit is the page size: DefaultListLimit when 0, at most
 	// MaxListLimit.
 	Limit int

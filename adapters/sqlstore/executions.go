@@ -322,6 +322,9 @@ func (s *Executions) List(ctx context.Context, f runtime.ListFilter) ([]*runtime
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
+	if f.Done {
+		where, args = append(where, "status <> ?"), append(args, string(runtime.StatusActive))
+	}
 	if !f.CreatedFrom.IsZero() {
 		where, args = append(where, "created_at >= ?"), append(args, nanos(f.CreatedFrom))
 	}

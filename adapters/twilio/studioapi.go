@@ -381,52 +381,32 @@ func (s *studioAPI) list(w http.ResponseWriter, r *http.Request) {
 	}
 	// status (twilio-go writes it so; Twilio's statuses are active and
 	// ended, which is every other status here).
-	status := r.URL.Query().Get("status")
-	switch status {
+	switch status := r.URL.Query().Get("status"); status {
 	case "":
 	case "active":
 		f.Status = runtime.StatusActive
 		keep.Set("status", status)
 	case "ended":
-		keep.Set("status", status) // filtered below: a page may come short
+		f.Done = true
+		keep.Set("status", status)
 	default:
 		writeAPIError(w, http.StatusBadRequest, 20001, fmt.Sprintf("status must be active or ended, not %q", status))
 		return
 	}
-	// The store's pages are read until this one is full: with
-	// status=ended, active executions are left out of them. Each read
-	// asks for what is missing, so the store's own cursor is where the
-	// next page starts; a request reads at most maxStorePages of them,
-	// and then answers a short page with its next link.
-	views := make([]apiExecution, 0, size)
-	next := ""
-	for reads := 0; ; reads++ {
-		f.Limit = size - len(views)
-		xs, more, err := s.e.Store().List(r.Context(), f)
-		if err != nil {
-			s.engineError(w, err)
-			return
+	xs, next, err := s.e.Store().List(r.Context(), f)
+	if err != nil {
+		s.engineError(w, err)
+		return
+	}
+	views := make([]apiExecution, 0, len(xs))
+	for _, x := range xs {
+		if err := x.Validate(); err != nil {
+			continue // a record no engine could have saved: Get reports it
 		}
-		next = more
-		for _, x := range xs {
-			if status == "ended" && x.Status == runtime.StatusActive {
-				continue
-			}
-			if err := x.Validate(); err != nil {
-				continue // a record no engine could have saved: Get reports it
-			}
-			views = append(views, s.execution(r, x))
-		}
-		if len(views) >= size || more == "" || more == f.Cursor || len(xs) == 0 || reads+1 == maxStorePages {
-			break
-		}
-		f.Cursor = more
+		views = append(views, s.execution(r, x))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"executions": views, "meta": meta(r, "executions", size, page, next, keep)})
 }
-
-// maxStorePages bounds the store pages one list request reads.
-const maxStorePages = 20
 
 // parseAPITime reads a date filter as Twilio's clients send it: RFC 3339
 // (a "+" that arrived unencoded, as a space, too), or a date.

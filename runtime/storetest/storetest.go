@@ -304,8 +304,11 @@ func listPages(t *checker, s runtime.Store) {
 		if i == 4 {
 			x.FlowSid = "FWother"
 		}
-		if i == 1 {
+		switch i {
+		case 1:
 			x.Status = runtime.StatusEnded
+		case 2:
+			x.Status = runtime.StatusFailed
 		}
 		mustCreate(t, s, x)
 	}
@@ -343,6 +346,10 @@ func listPages(t *checker, s runtime.Store) {
 	page, _, err = s.List(ctx, runtime.ListFilter{Status: runtime.StatusEnded})
 	if err != nil || ids(page) != "[FNlist1]" {
 		t.Errorf("ended: %s, %v; want [FNlist1]", ids(page), err)
+	}
+	page, _, err = s.List(ctx, runtime.ListFilter{Done: true})
+	if err != nil || ids(page) != "[FNlist2 FNlist1]" {
+		t.Errorf("done (any status but active): %s, %v; want [FNlist2 FNlist1]", ids(page), err)
 	}
 	if _, _, err := s.List(ctx, runtime.ListFilter{Cursor: "not a cursor"}); err == nil {
 		t.Errorf("a cursor List never gave was taken")
