@@ -136,3 +136,23 @@ func TestSettledFromInsideAStepIsRefused(t *testing.T) {
 	require.ErrorIs(t, err, runtime.ErrRefused)
 	assert.Contains(t, err.Error(), "settled called from inside a step")
 }
+
+// Delete deletes an execution whatever its status, frees its session for
+// a new start, says when there is none, and is refused from inside a step.
+func TestDeleteFreesTheSession(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	x := h.start(t, call("FWmenu"))
+	require.NoError(t, h.engine.Delete(ctx, x.ID))
+	_, err := h.engine.Get(ctx, x.ID)
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+	assert.ErrorIs(t, h.engine.Delete(ctx, x.ID), runtime.ErrNotFound)
+	_, err = h.engine.FindActive(ctx, call("FWmenu"))
+	assert.ErrorIs(t, err, runtime.ErrNotFound, "the session is free")
+
+	_, err = startCallingFromAStep(t, func(ctx context.Context, e *runtime.Engine, id string) error {
+		return e.Delete(ctx, id)
+	})
+	require.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), "delete called from inside a step")
+}

@@ -738,6 +738,26 @@ func (e *Engine) Settled(ctx context.Context, id string) (_ *Execution, err erro
 	return e.load(ctx, id)
 }
 
+// Delete deletes an execution, whatever its status, under its lock so
+// that no run saves it meanwhile; its session is free afterwards. It
+// returns an error wrapping ErrNotFound when there is none, and is
+// refused from inside a step, as Resume is.
+func (e *Engine) Delete(ctx context.Context, id string) (err error) {
+	defer e.contain("delete", &err)
+	if err := e.Err(); err != nil {
+		return err
+	}
+	if err := fromStep(ctx, "delete"); err != nil {
+		return err
+	}
+	release, err := e.lock(ctx, "execution "+id)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return storeCall("delete", func() error { return e.store.Delete(ctx, id) })
+}
+
 // Expire delivers timeout to waits past their deadline and ends executions
 // past their lifetime. It returns how many executions it changed. An
 // execution resumed by someone else meanwhile is skipped; one that cannot

@@ -277,21 +277,12 @@ func (s *studioAPI) update(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.execution(r, x))
 }
 
-// delete deletes an execution, active or not, under its lock, so that no
-// run is saving it meanwhile.
+// delete deletes an execution, active or not (runtime.Engine.Delete).
 func (s *studioAPI) delete(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.load(w, r); !ok {
 		return
 	}
-	id := r.PathValue("sid")
-	store := s.e.Store()
-	release, err := store.Lock(r.Context(), "execution "+id)
-	if err != nil {
-		s.engineError(w, err)
-		return
-	}
-	defer release()
-	if err := store.Delete(r.Context(), id); err != nil {
+	if err := s.e.Delete(r.Context(), r.PathValue("sid")); err != nil {
 		s.engineError(w, err)
 		return
 	}
