@@ -294,8 +294,9 @@ const EventConnectCondition = "Condition"
 
 // checkEvent checks that transition j of s has an event and that no earlier
 // transition of s wires the same event, except match on a split-based-on,
-// whose every condition is a match, and a Connect action's Condition. wired holds the events of the earlier
-// transitions; checkEvent adds event j.
+// whose every condition is a match, and a Connect action's Condition.
+// wired holds the events of the earlier transitions; checkEvent adds
+// event j.
 func (c *structureCheck) checkEvent(path string, s *State, j int, wired map[string]int) {
 	event := s.Transitions[j].Event
 	if event == "" {

@@ -265,6 +265,12 @@ func (resp response) kept() bool {
 	return resp.status < 500 && !resp.transient
 }
 
+// transient marks resp as a refusal a retry may not get: it is not kept.
+func transient(resp response) response {
+	resp.transient = true
+	return resp
+}
+
 func textResponse(status int, msg string) response {
 	return response{status: status, contentType: "text/plain; charset=utf-8", body: []byte(msg + "\n")}
 }
@@ -364,22 +370,17 @@ func formData(r *http.Request) map[string]any {
 // retry runs again.
 func (a *Adapter) engineError(op string, err error) response {
 	a.logger.Warn("adapters/twilio: webhook refused", "op", op, "error", err)
-	var resp response
 	switch {
 	case errors.Is(err, runtime.ErrStale):
 		return textResponse(http.StatusConflict, op+": the callback answers a wait that is no longer current")
 	case errors.Is(err, runtime.ErrNotFound):
 		return textResponse(http.StatusNotFound, op+": "+err.Error())
 	case errors.Is(err, runtime.ErrConflict):
-		resp = textResponse(http.StatusConflict, op+": "+err.Error())
-		resp.transient = true
-		return resp
+		return transient(textResponse(http.StatusConflict, op+": "+err.Error()))
 	case errors.Is(err, runtime.ErrRefused):
 		return textResponse(http.StatusConflict, op+": "+err.Error())
 	case errors.Is(err, runtime.ErrRateLimited):
-		resp = textResponse(http.StatusTooManyRequests, op+": "+err.Error())
-		resp.transient = true
-		return resp
+		return transient(textResponse(http.StatusTooManyRequests, op+": "+err.Error()))
 	}
 	return textResponse(http.StatusInternalServerError, op+": the flow could not run")
 }

@@ -186,6 +186,7 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 	if ok {
 		return response{status: kept.Status, contentType: kept.ContentType, body: kept.Body}, nil
 	}
+	keep := false // resp is kept: the claim stays with it
 	if claimer, ok := c.shared.(ReplayClaimer); ok {
 		claimed, err := claimer.Claim(ctx, key, replayClaimTTL)
 		if err != nil {
@@ -194,9 +195,8 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 		if !claimed {
 			return textResponse(http.StatusServiceUnavailable, "the first delivery of this webhook is still running"), nil
 		}
-		kept := false
 		defer func() {
-			if !kept { // not kept, or f panicked: the retry runs again
+			if !keep { // not kept, or f panicked: the retry runs again
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replayPutTimeout)
 				defer cancel()
 				if err := claimer.Release(rctx, key); err != nil {
@@ -204,15 +204,9 @@ func (c *replayCache) sharedOrRun(ctx context.Context, key string, f func() resp
 				}
 			}
 		}()
-		resp := f()
-		if !resp.kept() {
-			return resp, nil
-		}
-		kept = true
-		return resp, c.put(ctx, key, resp)
 	}
 	resp := f()
-	if !resp.kept() {
+	if keep = resp.kept(); !keep {
 		return resp, nil
 	}
 	return resp, c.put(ctx, key, resp)
