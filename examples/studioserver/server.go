@@ -42,10 +42,8 @@ type config struct {
 	// Now is the clock of the engine, the store and the replay table
 	// (time.Now when nil).
 	Now func() time.Time
-	// EngineOptions and DBOptions are added to the engine's and the
-	// store's (tests give ids, a schema).
-	EngineOptions []runtime.Option
-	DBOptions     []sqlstore.Option
+	// DBOptions are added to the store's (tests give a schema).
+	DBOptions []sqlstore.Option
 }
 
 // manifestName is the optional file in the flows folder that maps
@@ -110,11 +108,12 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	var db *sqlstore.DB
-	dbOpts := cfg.DBOptions
-	if cfg.Now != nil {
-		dbOpts = append([]sqlstore.Option{sqlstore.WithClock(cfg.Now)}, dbOpts...)
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
 	}
+	var db *sqlstore.DB
+	dbOpts := append([]sqlstore.Option{sqlstore.WithClock(now)}, cfg.DBOptions...)
 	if cfg.Postgres != "" {
 		db, err = postgres.Open(ctx, cfg.Postgres, dbOpts...)
 	} else {
@@ -135,10 +134,6 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 		return nil, err
 	}
 
-	now := time.Now
-	if cfg.Now != nil {
-		now = cfg.Now
-	}
 	if s.replay, err = newSQLReplay(ctx, db, now); err != nil {
 		return nil, err
 	}
@@ -155,10 +150,10 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 	// never reaches the server's own network.
 	base := &widgets.Services{HTTP: safehttp.NewClient()}
 	source := runtime.CatalogSource{Catalog: s.catalog}
-	s.engine = runtime.New(append([]runtime.Option{
+	s.engine = runtime.New(
 		runtime.WithSource(source), runtime.WithModules(source), runtime.WithStore(db.Executions()),
 		runtime.WithServices(s.adapter.Services(base)), runtime.WithLogger(logger), runtime.WithClock(now),
-	}, cfg.EngineOptions...)...)
+	)
 	if err := s.engine.Err(); err != nil {
 		return nil, fmt.Errorf("studioserver: %w", err)
 	}
