@@ -32,6 +32,10 @@ import (
 //     before it);
 //   - "due_at" is left out when it is the wait's deadline.
 //
+// Format 4 is format 3 with "shared" (Execution.Shared). An execution
+// with no shared values is still written as format 3: only records that
+// hold what a format 3 engine would skip, and save back without, say 4.
+//
 // Format 2 is format 3 with the step log under "steps", and steps of at
 // most 7 items (no published). Format 1 (and 0, before formats were
 // numbered) is encoding/json's output for Execution. UnmarshalExecution
@@ -93,7 +97,16 @@ func derivedValue(bit int, e *Execution, f *Frame) string {
 	return e.Contact
 }
 
-// appendExecution writes e in format 3.
+// formatOf is the format e is written in: 4 when it has shared values,
+// which a format 3 engine would skip, 3 otherwise.
+func formatOf(e *Execution) int {
+	if len(e.Shared) > 0 {
+		return ExecutionFormat
+	}
+	return 3
+}
+
+// appendExecution writes e in format 3, or 4 when it has shared values.
 func appendExecution(b []byte, e *Execution) ([]byte, error) {
 	var err error
 	b = append(b, `{"id":`...)
@@ -159,6 +172,12 @@ func appendExecution(b []byte, e *Execution) ([]byte, error) {
 	if len(e.Exposed) > 0 {
 		b = append(b, `,"exposed":`...)
 		if b, err = jsonutil.AppendValue(b, e.Exposed); err != nil {
+			return nil, err
+		}
+	}
+	if len(e.Shared) > 0 {
+		b = append(b, `,"shared":`...)
+		if b, err = jsonutil.AppendValue(b, e.Shared); err != nil {
 			return nil, err
 		}
 	}
@@ -462,6 +481,8 @@ func decodeExecution(data []byte) (*Execution, error) {
 			e.Waits = int(n)
 		case "exposed":
 			e.Exposed, err = d.Map()
+		case "shared":
+			e.Shared, err = d.Map()
 		case "due_at":
 			hasDueAt = true
 			e.DueAt, err = d.Time()

@@ -52,7 +52,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 		require.NoError(t, err, name)
 		now, err := runtime.MarshalExecution(x)
 		require.NoError(t, err, name)
-		assert.Equal(t, runtime.ExecutionFormat, x.Format)
+		assert.Equal(t, 3, x.Format, "no shared values: format 3, which format 3 engines read")
 		assert.Less(t, len(now), len(data), "%s: the current format is smaller", name)
 		y, err := runtime.UnmarshalExecution(now)
 		require.NoError(t, err, name)
@@ -64,7 +64,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 		// writes of the execution.
 		var plain runtime.Execution
 		require.NoError(t, json.Unmarshal(data, &plain), name)
-		plain.Format = runtime.ExecutionFormat
+		plain.Format = 3
 		assert.Equal(t, &plain, y, name)
 	}
 }
@@ -163,7 +163,7 @@ func TestDerivedEntriesComeBackExactly(t *testing.T) {
 		// Writing never changes the execution written.
 		fresh := base()
 		edit(fresh)
-		fresh.Format = runtime.ExecutionFormat
+		fresh.Format = 3
 		assert.Equal(t, fresh, x, name)
 	}
 }
@@ -193,11 +193,11 @@ func TestDamagedFormat2RecordsAreCorrupt(t *testing.T) {
 	}
 	// A newer format that does not read as this one is not corrupt: an
 	// older engine leaves it alone.
-	newer := strings.Replace(strings.Replace(good, `"step_log":[]`, `"step_log":{"new":"shape"}`, 1), `"format":3`, `"format":4`, 1)
+	newer := strings.Replace(strings.Replace(good, `"step_log":[]`, `"step_log":{"new":"shape"}`, 1), `"format":3`, `"format":5`, 1)
 	_, err = runtime.UnmarshalExecution([]byte(newer))
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, runtime.ErrCorrupt)
-	assert.Contains(t, err.Error(), "format 4")
+	assert.Contains(t, err.Error(), "format 5")
 }
 
 // everyField is an execution with every field set, and every entry the
@@ -247,7 +247,7 @@ func everyField() *runtime.Execution {
 // the derived bits or to a step's positions fails here: it needs a new
 // format number.
 func TestStoredFormatsLoad(t *testing.T) {
-	for format, file := range map[int]string{2: "format2-every-field.json", 3: "format3-every-field.json"} {
+	for format, file := range map[int]string{2: "format2-every-field.json", 3: "format3-every-field.json", 4: "format4-every-field.json"} {
 		data, err := os.ReadFile("testdata/executions/" + file)
 		require.NoError(t, err)
 		data = bytes.TrimSpace(data)
@@ -258,17 +258,25 @@ func TestStoredFormatsLoad(t *testing.T) {
 		if format == 2 {
 			want.Steps = want.Steps[:3]
 		}
+		if format == 4 {
+			want.Shared = everyShared()
+		}
 		assert.Equal(t, want, got, file)
 		// Every entry the format may leave out was left out.
 		assert.Contains(t, string(data), `"derived":15`, file)
 		assert.NotContains(t, string(data), `"sid":"FNall"`, file)
 		assert.NotContains(t, string(data), `"due_at"`, file)
-		if format == runtime.ExecutionFormat {
+		if format >= 3 {
 			again, err := runtime.MarshalExecution(got)
 			require.NoError(t, err)
 			assert.Equal(t, string(data), string(again))
 		}
 	}
+}
+
+// everyShared is what format 4 adds to everyField: shared values.
+func everyShared() map[string]any {
+	return map[string]any{"Attributes": map[string]any{"tier": "gold"}, "Channel": "VOICE", "Tries": 2.0}
 }
 
 // previousExecution is runtime.Execution as the previous release (format

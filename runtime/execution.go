@@ -112,6 +112,13 @@ type Execution struct {
 	Waits int `json:"waits,omitempty"`
 	// Exposed holds module variables exposed to hosts (what agents see).
 	Exposed map[string]any `json:"exposed,omitempty"`
+	// Shared holds the values every frame of the execution shares, which
+	// widgets read and write through widgets.StepContext's Shared and
+	// SetShared: an Amazon Connect contact (its attributes, the latest
+	// Lambda result, the stored customer input ...), kept across modules
+	// and flows it is transferred to. flow.variables, by contrast, belong
+	// to one frame.
+	Shared map[string]any `json:"shared,omitempty"`
 	// DueAt is when the expiry pass must look at the execution: the wait's
 	// deadline or the end of its lifetime, whichever comes first.
 	DueAt time.Time `json:"due_at"`
@@ -362,10 +369,12 @@ func (e *Execution) Published(i int) map[string]any {
 // Done reports whether the execution has ended.
 func (e *Execution) Done() bool { return e.Status != StatusActive }
 
-// MarshalExecution serializes e as JSON, in format ExecutionFormat (see
-// runtime/codec.go for what it leaves out); it sets e.Format.
+// MarshalExecution serializes e as JSON (see runtime/codec.go for what it
+// leaves out); it sets e.Format. It writes format ExecutionFormat for an
+// execution with shared values, and format 3 for the others, which every
+// engine since format 3 reads.
 func MarshalExecution(e *Execution) ([]byte, error) {
-	e.Format = ExecutionFormat
+	e.Format = formatOf(e)
 	buf := codecBuffers.Get().(*[]byte)
 	defer codecBuffers.Put(buf)
 	b, err := appendExecution((*buf)[:0], e)
@@ -389,7 +398,7 @@ const maxPooledBuffer = 1 << 20
 // UnmarshalExecution reads it and every older one; a record of a newer
 // format is refused with an error that does not wrap ErrCorrupt, so an
 // older engine leaves it alone rather than ending it.
-const ExecutionFormat = 3
+const ExecutionFormat = 4
 
 // UnmarshalExecution reads an execution serialized by MarshalExecution, in
 // any format up to ExecutionFormat. A record that does not decode, or

@@ -49,6 +49,10 @@ const (
 	// FailureWidgetPanic: a widget panicked; the panic is logged, not
 	// stored.
 	FailureWidgetPanic FailureCode = "widget_panic"
+	// FailureUnsupported: a step's state type is one the library loads
+	// but cannot run (an Amazon Connect action type it does not know;
+	// widgets.ErrUnsupported).
+	FailureUnsupported FailureCode = "unsupported"
 	// FailureNoCall: a voice step ran where no live call exists (the
 	// caller hung up, or the flow never had a call).
 	FailureNoCall FailureCode = "no_live_call"
@@ -109,6 +113,8 @@ func codeOf(err error) FailureCode {
 		return FailureValue
 	case errors.As(err, &se):
 		return FailureService
+	case errors.Is(err, widgets.ErrUnsupported):
+		return FailureUnsupported
 	}
 	return FailureWidget
 }

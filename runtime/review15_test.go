@@ -155,10 +155,17 @@ func TestANewerFormatIsLeftAlone(t *testing.T) {
 	y := h.start(t, call("FWmenu"))
 	data, err := runtime.MarshalExecution(y)
 	require.NoError(t, err)
+	// Without shared values the record is format 3, which every engine
+	// since format 3 reads; with them it is the newest format.
+	assert.Contains(t, string(data), `"format":3`)
+	y.Shared = map[string]any{"Attributes": map[string]any{"tier": "gold"}}
+	data, err = runtime.MarshalExecution(y)
+	require.NoError(t, err)
 	assert.Contains(t, string(data), fmt.Sprintf(`"format":%d`, runtime.ExecutionFormat))
 	back, err := runtime.UnmarshalExecution(data)
 	require.NoError(t, err)
 	assert.Equal(t, runtime.ExecutionFormat, back.Format)
+	assert.Equal(t, y.Shared, back.Shared)
 }
 
 // Begin and Advance run an execution without a store, as a durable

@@ -1666,6 +1666,29 @@ func (s *stepCtx) Render(t widgets.Text) (string, error) {
 	return out, nil
 }
 
+func (s *stepCtx) Shared(key string) (any, bool) {
+	v, ok := s.r.x.Shared[key]
+	return v, ok
+}
+
+func (s *stepCtx) SetShared(key string, value any) {
+	if value == nil {
+		delete(s.r.x.Shared, key)
+		return
+	}
+	v, err := s.r.e.bounds().value(value, 1)
+	if err != nil {
+		if s.r.valueErr == nil {
+			s.r.valueErr = err.within("shared." + key)
+		}
+		return
+	}
+	if s.r.x.Shared == nil {
+		s.r.x.Shared = map[string]any{}
+	}
+	s.r.x.Shared[key] = v
+}
+
 func (s *stepCtx) SetVariable(key string, value any) {
 	fl, _ := s.r.x.top().Context["flow"].(map[string]any)
 	if fl == nil {

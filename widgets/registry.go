@@ -14,8 +14,39 @@ import (
 // registering on a registry afterwards never changes an engine built with
 // it.
 type Registry struct {
-	mu    sync.RWMutex
-	types map[string]*Type
+	mu      sync.RWMutex
+	types   map[string]*Type
+	vendors map[flow.Vendor]*VendorRules
+}
+
+// VendorRules are what a vendor's widget set adds to a registry for the
+// definitions of that vendor (flow.Definition's Vendor), beside its types.
+type VendorRules struct {
+	// Fallback, when set, compiles a state whose type the registry does
+	// not know, instead of the unknown type being an error: Amazon
+	// Connect's flows load with an action type the library lacks (its
+	// Compile reports a warning) and fail that step when it runs.
+	Fallback func(p *Props) Node
+	// Check, when set, reports what the vendor forbids in a whole
+	// definition (which flow types may hold which states, say).
+	Check func(d *flow.Definition) flow.Problems
+}
+
+// SetVendorRules sets the rules of vendor's definitions, replacing any set
+// before.
+func (r *Registry) SetVendorRules(vendor flow.Vendor, rules VendorRules) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.vendors == nil {
+		r.vendors = map[flow.Vendor]*VendorRules{}
+	}
+	r.vendors[vendor] = &rules
+}
+
+func (r *Registry) vendorRules(v flow.Vendor) *VendorRules {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.vendors[v]
 }
 
 // NewRegistry returns a registry holding the given types. A type without a
@@ -86,6 +117,12 @@ func (r *Registry) Clone() *Registry {
 	for name, t := range r.types {
 		c.types[name] = t
 	}
+	if r.vendors != nil {
+		c.vendors = make(map[flow.Vendor]*VendorRules, len(r.vendors))
+		for v, rules := range r.vendors {
+			c.vendors[v] = rules
+		}
+	}
 	return c
 }
 
@@ -142,14 +179,22 @@ type Compiled struct {
 }
 
 // Compile compiles every state of d and returns the nodes with every problem
-// found: unknown types, property problems, and transitions on events the
-// widget does not emit.
+// found: unknown types, property problems, transitions on events the
+// widget does not emit, and what the rules of d's vendor forbid
+// (SetVendorRules).
 func (r *Registry) Compile(d *flow.Definition) (*Compiled, flow.Problems) {
 	c := &Compiled{Definition: d, Nodes: make([]Node, len(d.States)), Types: make([]*Type, len(d.States))}
 	var ps flow.Problems
+	vendor := r.vendorRules(d.Vendor)
+	if vendor != nil && vendor.Check != nil {
+		ps = append(ps, vendor.Check(d)...)
+	}
 	for i := range d.States {
 		s := &d.States[i]
 		t, ok := r.lookup(s.Type)
+		if !ok && s.Type != "" && vendor != nil && vendor.Fallback != nil {
+			t, ok = &Type{Name: s.Type, Compile: vendor.Fallback, Vendor: d.Vendor}, true
+		}
 		if !ok {
 			if s.Type != "" {
 				ps = append(ps, flow.Problem{

@@ -39,6 +39,41 @@ type Services struct {
 	Payments Payments
 	// Streams starts and stops media streams for fork-stream.
 	Streams Streams
+	// ContactCenter answers what a flow asks of the contact center itself
+	// rather than of the call or the conversation: Amazon Connect's Lambda
+	// functions, hours of operation, queues and their metrics, Lex bots,
+	// customer profiles, cases, tasks and callbacks (package
+	// widgets/connect lists each request and what its answer holds).
+	// Without it those actions take their error branch.
+	ContactCenter ContactCenter
+}
+
+// ContactCenterRequest is one question or command a flow sends to the
+// contact center.
+type ContactCenterRequest struct {
+	// Action is the type of the state asking, such as
+	// "InvokeLambdaFunction" or "CheckHoursOfOperation".
+	Action string `json:"action"`
+	// Resource names what is asked, as the flow wrote it after its
+	// references were resolved: a Lambda function's ARN, the id or ARN of
+	// hours of operation, of a queue, of a Lex bot alias; empty when the
+	// action names none.
+	Resource string `json:"resource,omitempty"`
+	// Parameters are the state's parameters, references resolved (a
+	// Lambda's invocation attributes, a profile's request data ...).
+	Parameters map[string]any `json:"parameters,omitempty"`
+	// Contact is the contact as the flow sees it: ContactId, Channel,
+	// Attributes, CustomerEndpoint ... (what Connect sends a Lambda
+	// function as its event's ContactData).
+	Contact map[string]any `json:"contact,omitempty"`
+}
+
+// ContactCenter answers ContactCenterRequests. An error takes the
+// action's error branch; package widgets/connect gives the errors that
+// pick a particular one (a full queue, say).
+type ContactCenter interface {
+	// Request sends r and returns the answer, JSON-like.
+	Request(ctx context.Context, r ContactCenterRequest) (map[string]any, error)
 }
 
 // Prompt is what a voice widget says, plays or sends as tones.

@@ -318,6 +318,16 @@ type StepContext interface {
 	Lookup(path string) (any, bool)
 	// SetVariable writes flow.variables.KEY of the current frame.
 	SetVariable(key string, value any)
+	// Shared reads the execution-wide value called key: a value every
+	// frame of the execution shares (Amazon Connect's contact attributes,
+	// kept across modules and transfers to other flows), unlike
+	// flow.variables, which belong to one frame. Treat it as read-only:
+	// write a new value with SetShared.
+	Shared(key string) (any, bool)
+	// SetShared writes the execution-wide value called key; nil removes
+	// it. A value past the engine's limits fails the step, as an output
+	// would.
+	SetShared(key string, value any)
 	// TriggerEvent is the event the execution was started with.
 	TriggerEvent() string
 	// ContactAddress is the contact's address (contact.channel.address).
@@ -335,6 +345,12 @@ type Call struct {
 	// Live is true while the call is connected.
 	Live bool
 }
+
+// ErrUnsupported is wrapped by the error of a step whose state type the
+// library loads but cannot run (an Amazon Connect action type it does not
+// know): the engine fails the execution with a failure code of its own
+// (runtime.FailureUnsupported).
+var ErrUnsupported = errors.New("not supported by this library")
 
 // TimeoutEvent is the event a wait's timeout delivers by default.
 const TimeoutEvent = "timeout"

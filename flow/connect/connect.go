@@ -798,3 +798,94 @@ func DocumentPath(d *flow.Definition, path string) string {
 	}
 	return path
 }
+
+// Flow types: the Type of a flow's resource description (Connect's
+// ContactFlowType).
+const (
+	TypeContactFlow     = "CONTACT_FLOW" // an inbound flow
+	TypeCustomerQueue   = "CUSTOMER_QUEUE"
+	TypeCustomerHold    = "CUSTOMER_HOLD"
+	TypeCustomerWhisper = "CUSTOMER_WHISPER"
+	TypeAgentHold       = "AGENT_HOLD"
+	TypeAgentWhisper    = "AGENT_WHISPER"
+	TypeOutboundWhisper = "OUTBOUND_WHISPER"
+	TypeAgentTransfer   = "AGENT_TRANSFER"
+	TypeQueueTransfer   = "QUEUE_TRANSFER"
+	TypeCampaign        = "CAMPAIGN"
+)
+
+// FlowType returns the flow type d's resource description names (its
+// Type, such as CUSTOMER_QUEUE). A flow read without one (a bare
+// document) is an inbound flow, TypeContactFlow, as the flow language's
+// own documents are unless they say otherwise; a module has no flow type
+// and gives "".
+func FlowType(d *flow.Definition) string {
+	if IsModule(d) {
+		return ""
+	}
+	var res resource
+	if raw, ok := d.Extra[keyResource]; ok && json.Unmarshal(raw, &res) == nil {
+		var t string
+		if json.Unmarshal(res.Resource["Type"], &t) == nil && t != "" {
+			return t
+		}
+	}
+	return TypeContactFlow
+}
+
+// IsModule reports whether d is a flow module: read from a
+// ContactFlowModule description; else, unless its description names a
+// flow type, a document with a module's Settings or an
+// EndFlowModuleExecution action (Connect's modules return through it).
+func IsModule(d *flow.Definition) bool {
+	var res resource
+	if raw, ok := d.Extra[keyResource]; ok && json.Unmarshal(raw, &res) == nil {
+		if res.Wrapper == "ContactFlowModule" {
+			return true
+		}
+		var t string
+		if json.Unmarshal(res.Resource["Type"], &t) == nil && t != "" {
+			return false
+		}
+	}
+	if _, ok := d.Extra["Settings"]; ok {
+		return true
+	}
+	for i := range d.States {
+		if d.States[i].Type == "EndFlowModuleExecution" {
+			return true
+		}
+	}
+	return false
+}
+
+// References returns the keys under which a host may hold the flow or
+// module that ref (a ContactFlowId or FlowModuleId as the flow resolved
+// it) names, most exact first: ref itself; for an ARN
+// (arn:aws:connect:REGION:ACCOUNT:instance/INSTANCE/contact-flow/ID), its
+// last part, the id; and for a deployment placeholder standing for it
+// (${F:name:F}, as pipelines write them), the name inside.
+func References(ref string) []string {
+	out := []string{ref}
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	last := ref
+	if strings.HasPrefix(ref, "arn:") {
+		if i := strings.LastIndexByte(ref, '/'); i >= 0 {
+			last = ref[i+1:]
+			add(last)
+		}
+	}
+	if strings.HasPrefix(last, "${") && strings.HasSuffix(last, "}") {
+		inner := strings.Split(strings.TrimSuffix(strings.TrimPrefix(last, "${"), "}"), ":")
+		if len(inner) == 3 && inner[0] == inner[2] {
+			add(inner[1])
+		} else if len(inner) == 1 {
+			add(inner[0])
+		}
+	}
+	return out
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
+	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
@@ -139,8 +140,8 @@ func New(opts ...Option) *Sim {
 		fn(s.Fakes)
 	}
 	base := []runtime.Option{
-		runtime.WithSource(c.flows),
-		runtime.WithModules(c.modules),
+		runtime.WithSource(references{c.flows}),
+		runtime.WithModules(moduleReferences{c.modules}),
 		runtime.WithServices(s.Fakes.Services()),
 		runtime.WithClock(s.Clock.Now),
 		runtime.WithIDs(runtime.SequentialIDs()),
@@ -187,6 +188,10 @@ type Start struct {
 	// Payload adds fields to the trigger (trigger.call.*,
 	// trigger.message.* ...).
 	Payload map[string]any
+	// Channel is an Amazon Connect contact's channel: VOICE, CHAT or
+	// TASK. It goes into the payload as "Channel", and, when Trigger is
+	// empty, picks it: a call, a message, a REST request.
+	Channel string
 }
 
 // Run starts a session for st, delivers the script's actions one per wait,
@@ -253,6 +258,18 @@ func (s *Sim) request(st Start) (runtime.StartRequest, error) {
 		}
 		req.FlowSid = s.order[0]
 	}
+	if req.Trigger == "" && st.Channel != "" {
+		switch strings.ToUpper(st.Channel) {
+		case "VOICE":
+			req.Trigger = runtime.TriggerCall
+		case "CHAT":
+			req.Trigger = runtime.TriggerMessage
+		case "TASK", "EMAIL":
+			req.Trigger = runtime.TriggerRequest
+		default:
+			return req, fmt.Errorf("sim: start: channel %q is not VOICE, CHAT or TASK", st.Channel)
+		}
+	}
 	if req.Trigger == "" {
 		def, ok := s.flows[req.FlowSid]
 		if !ok {
@@ -285,6 +302,9 @@ func (s *Sim) request(st Start) (runtime.StartRequest, error) {
 	for k, v := range st.Payload {
 		payload[k] = v
 	}
+	if st.Channel != "" {
+		payload["Channel"] = strings.ToUpper(st.Channel)
+	}
 	if req.Trigger == runtime.TriggerMessage || req.Trigger == runtime.TriggerConversation {
 		if _, ok := payload["Body"]; !ok {
 			payload["Body"] = st.Body
@@ -307,6 +327,11 @@ func (s *Sim) messageSid() string {
 // DefaultTrigger is the trigger kind of the first trigger event def wires
 // (a transition of its trigger state that leads somewhere).
 func DefaultTrigger(def *flow.Definition) (runtime.TriggerKind, error) {
+	if def.Vendor == flow.VendorConnect {
+		// A Connect flow has no trigger: it answers a call unless told
+		// otherwise (Start.Channel).
+		return runtime.TriggerCall, nil
+	}
 	for _, ev := range def.WiredTriggerEvents() {
 		if k, ok := runtime.TriggerKindOf(ev); ok {
 			return k, nil
@@ -597,4 +622,30 @@ func (r *Run) String() string {
 	}
 	fmt.Fprintf(&b, ": %s", strings.Join(r.Path(), " > "))
 	return b.String()
+}
+
+// references finds a flow by any key Amazon Connect's references may use
+// for it (package flow/connect's References): a TransferToFlow naming an
+// ARN reaches the flow given under its id or name.
+type references struct{ defs runtime.Definitions }
+
+func (r references) Flow(ctx context.Context, sid, revision string) (*runtime.Resolved, error) {
+	return r.defs.Flow(ctx, known(r.defs, sid), revision)
+}
+
+// known is the first of ref's keys that defs holds, else ref.
+func known[M ~map[string]*flow.Definition](defs M, ref string) string {
+	for _, key := range fconnect.References(ref) {
+		if _, ok := defs[key]; ok {
+			return key
+		}
+	}
+	return ref
+}
+
+// moduleReferences is references for modules (InvokeFlowModule).
+type moduleReferences struct{ defs runtime.ModuleDefinitions }
+
+func (r moduleReferences) Module(ctx context.Context, name, revision string) (*runtime.Resolved, error) {
+	return r.defs.Module(ctx, known(r.defs, name), revision)
 }

@@ -143,6 +143,9 @@ type Fakes struct {
 	Payments *Payments
 	// Streams fakes widgets.Streams.
 	Streams *Streams
+	// ContactCenter fakes widgets.ContactCenter; set answers with Answer
+	// and Fail.
+	ContactCenter *ContactCenter
 }
 
 // New returns a fake of every service, sharing one Transcript.
@@ -157,6 +160,8 @@ func New() *Fakes {
 		Actions:   &Actions{T: t},
 		Payments:  &Payments{T: t},
 		Streams:   &Streams{T: t},
+
+		ContactCenter: &ContactCenter{T: t},
 	}
 }
 
@@ -170,6 +175,8 @@ func (f *Fakes) Services() *widgets.Services {
 		Actions:   f.Actions,
 		Payments:  f.Payments,
 		Streams:   f.Streams,
+
+		ContactCenter: f.ContactCenter,
 	}
 }
 

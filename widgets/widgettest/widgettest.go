@@ -43,6 +43,7 @@ type Step struct {
 	contact, address string
 	ids              int
 	intn             int
+	shared           map[string]any
 }
 
 // NewStep returns a Step on a live call, with services s.
@@ -126,6 +127,21 @@ func (s *Step) Services() *widgets.Services { return s.services }
 
 // SetVariable implements widgets.StepContext: it sets flow.variables.key.
 func (s *Step) SetVariable(key string, v any) { s.Set("flow.variables."+key, v) }
+
+// Shared implements widgets.StepContext: the value SetShared wrote.
+func (s *Step) Shared(key string) (any, bool) { v, ok := s.shared[key]; return v, ok }
+
+// SetShared implements widgets.StepContext; nil removes the value.
+func (s *Step) SetShared(key string, v any) {
+	if v == nil {
+		delete(s.shared, key)
+		return
+	}
+	if s.shared == nil {
+		s.shared = map[string]any{}
+	}
+	s.shared[key] = v
+}
 
 // TriggerEvent implements widgets.StepContext.
 func (s *Step) TriggerEvent() string { return s.trigger }

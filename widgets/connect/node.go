@@ -1,0 +1,251 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Error types of Connect's error branches that the library takes itself.
+const (
+	ErrorNoMatchingError       = "NoMatchingError"
+	ErrorNoMatchingCondition   = "NoMatchingCondition"
+	ErrorInputTimeLimit        = "InputTimeLimitExceeded"
+	ErrorQueueAtCapacity       = "QueueAtCapacity"
+	ErrorInvalidPhoneNumber    = "InvalidPhoneNumber"
+	ErrorCallFailed            = "CallFailed"
+	ErrorConnectionTimeLimit   = "ConnectionTimeLimitExceeded"
+	ErrorInvalidCallbackNumber = "InvalidCallbackNumber"
+	ErrorTimeLimitExceeded     = "TimeLimitExceeded"
+)
+
+// Error is an answer of the host's widgets.ContactCenter that picks an
+// error branch: a queue at capacity is &Error{Type: ErrorQueueAtCapacity}.
+// The action takes the branch of that type when its state has one, and
+// NoMatchingError otherwise. Any other error takes NoMatchingError.
+type Error struct {
+	// Type is the ErrorType of the branch, such as "QueueAtCapacity".
+	Type string
+	// Message says what happened, for the step's outputs.
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return e.Type
+	}
+	return e.Type + ": " + e.Message
+}
+
+// spec is what one action type does.
+type spec struct {
+	// errors are the ErrorTypes Connect documents for the type.
+	errors []string
+	// conditions: the type branches on Conditions.
+	conditions bool
+	// compile reads what the type needs beyond its parameters.
+	compile func(n *node, p *widgets.Props)
+	run     func(n *node, sc widgets.StepContext) (widgets.Result, error)
+	resume  func(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error)
+	ret     func(n *node, sc widgets.StepContext, r widgets.Returned) (widgets.Result, error)
+}
+
+// node is a compiled Connect action.
+type node struct {
+	typ    string
+	spec   *spec
+	params map[string]value
+	conds  []condition
+	own    map[string]bool // the events the state has transitions for
+	events []string
+	// timeout is the type's time limit, where it has one.
+	timeout time.Duration
+	// flag is a type's boolean setting (StoreInput,
+	// ContinueFlowExecution ...).
+	flag bool
+	// count is a type's number setting (LoopCount, digits to read).
+	count int
+}
+
+func compileNode(typ string, sp *spec) func(p *widgets.Props) widgets.Node {
+	return func(p *widgets.Props) widgets.Node {
+		n := &node{typ: typ, spec: sp, params: map[string]value{}, own: map[string]bool{}}
+		for k, raw := range p.State.Properties {
+			n.params[k] = compileValue(raw)
+		}
+		events := []string{EventNext}
+		if sp.conditions {
+			events = append(events, EventCondition)
+			n.conds = readConditions(p)
+		}
+		events = append(events, sp.errors...)
+		for _, tr := range p.State.Transitions {
+			n.own[tr.Event] = true
+			if tr.Event != "" && !slices.Contains(events, tr.Event) {
+				// An error branch the library does not document for the
+				// type is kept: the host's ContactCenter may name it.
+				events = append(events, tr.Event)
+			}
+		}
+		n.events = events
+		if sp.compile != nil {
+			sp.compile(n, p)
+		}
+		return n
+	}
+}
+
+func (n *node) Events() []string { return n.events }
+
+func (n *node) Run(sc widgets.StepContext) (widgets.Result, error) { return n.spec.run(n, sc) }
+
+func (n *node) Resume(sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	if ev.Name == "hangup" {
+		return widgets.EndExecution(false, "the customer disconnected"), nil
+	}
+	if n.spec.resume == nil {
+		return widgets.Outcome(ev), nil
+	}
+	return n.spec.resume(n, sc, ev)
+}
+
+func (n *node) Return(sc widgets.StepContext, r widgets.Returned) (widgets.Result, error) {
+	if n.spec.ret == nil {
+		return widgets.Result{}, fmt.Errorf("%s entered no flow or module", n.typ)
+	}
+	return n.spec.ret(n, sc, r)
+}
+
+// next takes NextAction.
+func (n *node) next(out map[string]any) widgets.Result { return widgets.Take(EventNext, out) }
+
+// fail takes the error branch of errType when the state has one, else
+// NoMatchingError (Connect's catch-all), with the reason as the step's
+// Error output. Without either, the branch ends the flow.
+func (n *node) fail(errType, reason string) widgets.Result {
+	ev := errType
+	if !n.own[ev] && n.own[ErrorNoMatchingError] {
+		ev = ErrorNoMatchingError
+	}
+	out := map[string]any{"ErrorType": errType}
+	if reason != "" {
+		out["Error"] = reason
+	}
+	return widgets.Take(ev, out)
+}
+
+// failWith takes the branch an error from the host picks.
+func (n *node) failWith(err error) widgets.Result {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return n.fail(ce.Type, ce.Message)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return n.fail(ErrorNoMatchingError, "the time limit passed: "+err.Error())
+	}
+	return n.fail(ErrorNoMatchingError, err.Error())
+}
+
+// choose takes the first condition v passes, else NoMatchingCondition.
+func (n *node) choose(sc widgets.StepContext, v any, out map[string]any) widgets.Result {
+	for _, c := range n.conds {
+		if c.holds(sc, v) {
+			return widgets.TakeTransition(c.transition, EventCondition, out)
+		}
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	res := n.fail(ErrorNoMatchingCondition, "")
+	for k, v := range out {
+		res.Outputs[k] = v
+	}
+	return res
+}
+
+// param resolves parameter key (nil when absent).
+func (n *node) param(sc widgets.StepContext, key string) any {
+	v, ok := n.params[key]
+	if !ok {
+		return nil
+	}
+	return v.resolve(sc)
+}
+
+// str resolves parameter key as text ("" when absent).
+func (n *node) str(sc widgets.StepContext, key string) string {
+	return stringOf(n.param(sc, key))
+}
+
+// has reports whether parameter key is present.
+func (n *node) has(key string) bool {
+	_, ok := n.params[key]
+	return ok
+}
+
+// ask sends the host's contact center a request for this action.
+func (n *node) ask(sc widgets.StepContext, resource string, params map[string]any) (map[string]any, error) {
+	cc := sc.Services().ContactCenter
+	if cc == nil {
+		return nil, errors.New("no contact center service is configured (widgets.Services.ContactCenter)")
+	}
+	ctx := sc.Context()
+	if n.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, n.timeout)
+		defer cancel()
+	}
+	return cc.Request(ctx, widgets.ContactCenterRequest{Action: n.typ, Resource: resource, Parameters: params, Contact: contactView(sc)})
+}
+
+// seconds reads a time limit property: a number or a string holding one,
+// between 1 and max seconds, def when absent. A templated value or a
+// reference cannot be checked: the default applies, with a warning.
+func seconds(p *widgets.Props, key string, def, max int) time.Duration {
+	for _, k := range []string{key} {
+		if !p.Has(k) {
+			continue
+		}
+		return p.Seconds(k, def, 1, max)
+	}
+	return widgets.Seconds(def)
+}
+
+// firstKey returns the first of keys the state has as a property.
+func firstKey(p *widgets.Props, keys ...string) string {
+	for _, k := range keys {
+		if p.Has(k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// unsupported compiles an action type the library does not know: the
+// flow loads, with a warning, and the step fails when it runs.
+func unsupported(p *widgets.Props) widgets.Node {
+	p.Add(flow.Problem{Path: flow.StatePath(p.Index) + "/type", State: p.State.Name, Code: CodeActionUnsupported, Severity: flow.SeverityWarning,
+		Message: fmt.Sprintf("action type %q is not one this library runs: the flow loads, and a contact reaching it fails", p.State.Type)})
+	n := &node{typ: p.State.Type, own: map[string]bool{}}
+	for _, tr := range p.State.Transitions {
+		if tr.Event != "" && !slices.Contains(n.events, tr.Event) {
+			n.events = append(n.events, tr.Event)
+		}
+	}
+	n.spec = &spec{run: func(n *node, sc widgets.StepContext) (widgets.Result, error) {
+		return widgets.Result{}, fmt.Errorf("action type %q: %w", n.typ, widgets.ErrUnsupported)
+	}}
+	return n
+}
+
+// rawString decodes a property that may be a JSON string or a scalar.
+func rawString(raw json.RawMessage) string {
+	s, _ := widgets.Scalar(raw)
+	return s
+}

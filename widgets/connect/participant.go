@@ -1,0 +1,365 @@
+package connect
+
+import (
+	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Participant actions: what the customer hears or reads, and what they
+// key in or say.
+
+// say plays or sends the action's prompt (Text, SSML, PromptId or
+// Media.Uri) on the contact's channel. ok is false, with the result to
+// take, when the channel cannot take it.
+func (n *node) say(sc widgets.StepContext, prompt widgets.Prompt, chatText string) (widgets.Result, bool, error) {
+	switch channelOf(sc) {
+	case ChannelVoice:
+		v, res, ok, err := n.voice(sc)
+		if !ok || err != nil {
+			return res, ok, err
+		}
+		if prompt.Say == "" && prompt.Play == "" {
+			return widgets.Result{}, true, nil
+		}
+		if err := v.Say(sc.Context(), sc.Call().Sid, prompt); err != nil {
+			return n.failWith(err), false, nil
+		}
+	case ChannelChat:
+		if chatText == "" {
+			if prompt.Say != "" || prompt.Play != "" {
+				// PromptId and SSML are voice only.
+				return n.fail(ErrorNoMatchingError, "a chat contact takes only Text"), false, nil
+			}
+			return widgets.Result{}, true, nil
+		}
+		m := sc.Services().Messaging
+		if m == nil {
+			return widgets.Result{}, false, widgets.NotConfigured("messaging", "no messaging service is configured")
+		}
+		if _, err := m.Send(sc.Context(), widgets.Message{From: sc.FlowAddress(), To: sc.ContactAddress(), Body: chatText}); err != nil {
+			return n.failWith(err), false, nil
+		}
+	default:
+		return n.fail(ErrorNoMatchingError, "a "+channelOf(sc)+" contact has nobody to speak to"), false, nil
+	}
+	return widgets.Result{}, true, nil
+}
+
+// prompt builds the voice prompt of parameters (an action's, or one of
+// MessageParticipantIteratively's Messages), and the text a chat takes.
+func promptOf(sc widgets.StepContext, get func(string) any) (widgets.Prompt, string) {
+	p := widgets.Prompt{Voice: sharedString(sc, keyTextToSpeechVoiceID), Language: sharedString(sc, keyLanguageCode)}
+	chat := ""
+	if v := get("Text"); v != nil {
+		p.Say = stringOf(v)
+		chat = p.Say
+	} else if v := get("SSML"); v != nil {
+		p.Say = stringOf(v)
+	} else if v := get("PromptId"); v != nil {
+		p.Play = stringOf(v)
+	} else if m, ok := get("Media").(map[string]any); ok {
+		p.Play = stringOf(m["Uri"])
+	}
+	return p, chat
+}
+
+func (n *node) prompt(sc widgets.StepContext) (widgets.Prompt, string) {
+	return promptOf(sc, func(k string) any { return n.param(sc, k) })
+}
+
+func runMessage(n *node, sc widgets.StepContext) (widgets.Result, error) {
+	p, chat := n.prompt(sc)
+	if res, ok, err := n.say(sc, p, chat); !ok || err != nil {
+		return res, err
+	}
+	return n.next(nil), nil
+}
+
+// MessageParticipantIteratively plays its messages in order, over and
+// over, while the contact waits in a queue or on hold: the flow waits,
+// and leaves through MessagesInterrupted when InterruptFrequencySeconds
+// pass, or ends when the contact leaves the queue (event "dequeued", an
+// agent took it) or hangs up.
+func runIterative(n *node, sc widgets.StepContext) (widgets.Result, error) {
+	if channelOf(sc) != ChannelVoice {
+		return n.fail(ErrorNoMatchingError, "messages loop only on a voice contact"), nil
+	}
+	msgs, _ := n.param(sc, "Messages").([]any)
+	for _, m := range msgs {
+		mm, _ := m.(map[string]any)
+		p, _ := promptOf(sc, func(k string) any { return mm[k] })
+		if res, ok, err := n.say(sc, p, ""); !ok || err != nil {
+			return res, err
+		}
+	}
+	w := widgets.Wait{Events: []string{"dequeued", "hangup"}, Prompt: map[string]any{"hold": true}}
+	if n.timeout > 0 {
+		w.Events = append(w.Events, widgets.TimeoutEvent)
+		w.Timeout = n.timeout
+	}
+	return widgets.Suspend(w, nil), nil
+}
+
+func resumeIterative(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	if ev.Name == widgets.TimeoutEvent {
+		return n.choose(sc, "MessagesInterrupted", nil), nil
+	}
+	return widgets.EndExecution(false, "the contact left the queue"), nil
+}
+
+// GetParticipantInput: a menu (conditions on one key) or, with
+// StoreInput "True", input stored as $.StoredCustomerInput. A voice
+// contact keys it in (DTMF); a chat contact's reply is the entered
+// string. With no input before InputTimeLimitSeconds, a menu takes
+// InputTimeLimitExceeded, and stored input is "Timeout" on the success
+// branch, as Connect documents.
+func compileInput(n *node, p *widgets.Props) {
+	n.timeout = seconds(p, firstKey(p, "InputTimeLimitSeconds", "TimeLimitSeconds"), 5, 180)
+	n.flag = strings.EqualFold(rawString(p.State.Properties["StoreInput"]), "true")
+	n.count = 1
+	if n.flag {
+		n.count = 20
+		var v struct {
+			CustomValidation struct{ MaximumLength json.RawMessage }
+		}
+		if p.Has("InputValidation") && p.Decode("InputValidation", &v) {
+			if max, err := strconv.Atoi(rawString(v.CustomValidation.MaximumLength)); err == nil && max > 0 {
+				n.count = max
+			}
+		}
+	}
+}
+
+func runInput(n *node, sc widgets.StepContext) (widgets.Result, error) {
+	p, chat := n.prompt(sc)
+	ch := channelOf(sc)
+	if ch != ChannelVoice && ch != ChannelChat {
+		return n.fail(ErrorNoMatchingError, "a "+ch+" contact cannot give input"), nil
+	}
+	w := widgets.Wait{Timeout: n.timeout, Prompt: map[string]any{"input": "dtmf", "max_digits": n.count}}
+	if ch == ChannelVoice {
+		g := widgets.Gather{Prompt: p, Input: "dtmf", Timeout: n.timeout, NumDigits: n.count, FinishOnKey: "#"}
+		if seq := n.dtmf(sc, "InputTerminationSequence"); seq != "" {
+			g.FinishOnKey = seq
+		}
+		if res, ok, err := n.gather(sc, g); !ok || err != nil {
+			return res, err
+		}
+		w.Events = []string{"keypress", widgets.TimeoutEvent, "hangup"}
+	} else {
+		if res, ok, err := n.say(sc, p, chat); !ok || err != nil {
+			return res, err
+		}
+		w.Events = []string{"incomingMessage", widgets.TimeoutEvent}
+		w.Prompt["input"] = "text"
+	}
+	return widgets.Suspend(w, nil), nil
+}
+
+// gather asks the live call for input while the prompt plays. ok is
+// false, with the result to take, when it cannot.
+func (n *node) gather(sc widgets.StepContext, g widgets.Gather) (widgets.Result, bool, error) {
+	v, res, ok, err := n.voice(sc)
+	if !ok || err != nil {
+		return res, ok, err
+	}
+	if err := v.Gather(sc.Context(), sc.Call().Sid, g); err != nil {
+		return n.failWith(err), false, nil
+	}
+	return widgets.Result{}, true, nil
+}
+
+// voice is the voice service, when the call is live and there is one;
+// ok is false, with the result to take or the error, when not.
+func (n *node) voice(sc widgets.StepContext) (widgets.Voice, widgets.Result, bool, error) {
+	if !sc.Call().Live {
+		return nil, n.fail(ErrorNoMatchingError, "the customer is no longer on the call"), false, nil
+	}
+	v := sc.Services().Voice
+	if v == nil {
+		return nil, widgets.Result{}, false, widgets.NotConfigured("voice", "no voice service is configured")
+	}
+	return v, widgets.Result{}, true, nil
+}
+
+// dtmf reads a DTMFConfiguration setting.
+func (n *node) dtmf(sc widgets.StepContext, key string) string {
+	m, _ := n.param(sc, "DTMFConfiguration").(map[string]any)
+	return stringOf(m[key])
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+
+func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	var input string
+	switch ev.Name {
+	case widgets.TimeoutEvent:
+		if n.flag {
+			sc.SetShared(keyStoredInput, "Timeout")
+			return n.next(nil), nil
+		}
+		return n.fail(ErrorInputTimeLimit, "no input before the time limit"), nil
+	case "keypress":
+		input = widgets.DataString(ev.Data, "Digits")
+	case "incomingMessage":
+		input = widgets.DataString(ev.Data, "Body")
+	}
+	if !n.flag {
+		if len(input) > 1 && ev.Name == "keypress" {
+			input = input[:1] // a menu reads one key
+		}
+		return n.choose(sc, input, map[string]any{"Input": input}), nil
+	}
+	if n.count > 0 && len(input) > n.count {
+		input = input[:n.count]
+	}
+	var v struct{ PhoneNumberValidation map[string]any }
+	if m, ok := n.param(sc, "InputValidation").(map[string]any); ok {
+		v.PhoneNumberValidation, _ = m["PhoneNumberValidation"].(map[string]any)
+	}
+	if v.PhoneNumberValidation != nil {
+		number, ok := phoneNumber(input, stringOf(v.PhoneNumberValidation["NumberFormat"]), stringOf(v.PhoneNumberValidation["CountryCode"]))
+		if !ok {
+			return n.fail(ErrorInvalidPhoneNumber, "the input is not a phone number"), nil
+		}
+		input = number
+	}
+	sc.SetShared(keyStoredInput, input)
+	return n.next(nil), nil
+}
+
+// phoneNumber checks a phone number keyed in: E164 wants "+" and the
+// country code (keyed as "*" on a phone pad, or left out), Local a
+// national number of the country, made E.164 with its calling code.
+func phoneNumber(input, format, country string) (string, bool) {
+	digits := strings.TrimPrefix(strings.TrimPrefix(input, "*"), "+")
+	if strings.EqualFold(format, "Local") {
+		code, ok := callingCodes[strings.ToUpper(country)]
+		if !ok {
+			return "", false
+		}
+		digits = code + strings.TrimPrefix(digits, "0")
+	}
+	number := "+" + digits
+	return number, e164.MatchString(number)
+}
+
+// callingCodes are the calling codes of the countries whose local
+// numbers Store customer input reads most often; another country's
+// local number is refused as invalid.
+var callingCodes = map[string]string{
+	"US": "1", "CA": "1", "GB": "44", "IE": "353", "AU": "61", "NZ": "64", "DE": "49", "FR": "33", "ES": "34",
+	"IT": "39", "NL": "31", "BE": "32", "SE": "46", "NO": "47", "DK": "45", "FI": "358", "PT": "351", "CH": "41",
+	"AT": "43", "PL": "48", "JP": "81", "IN": "91", "SG": "65", "ZA": "27", "BR": "55", "MX": "52",
+}
+
+// ConnectParticipantWithLexBot: the customer's words (speech or keys on
+// a call, a message on chat) go to the Lex bot through the host's
+// ContactCenter, whose answer (IntentName, Slots, SessionAttributes,
+// DialogState ...) becomes $.Lex; the conditions test the intent's name.
+// When no bot names an intent (no contact center, or an answer without
+// IntentName) the words themselves are the intent if they equal one of
+// the conditions' (case aside), which is enough to simulate a bot.
+func runLex(n *node, sc widgets.StepContext) (widgets.Result, error) {
+	p, chat := n.prompt(sc)
+	ch := channelOf(sc)
+	w := widgets.Wait{Timeout: n.timeout, Prompt: map[string]any{"input": "lex"}}
+	switch ch {
+	case ChannelVoice:
+		if res, ok, err := n.gather(sc, widgets.Gather{Prompt: p, Input: "dtmf speech", Timeout: n.timeout}); !ok || err != nil {
+			return res, err
+		}
+		w.Events = []string{"speech", "keypress", widgets.TimeoutEvent, "hangup"}
+	case ChannelChat:
+		if res, ok, err := n.say(sc, p, chat); !ok || err != nil {
+			return res, err
+		}
+		w.Events = []string{"incomingMessage", widgets.TimeoutEvent}
+	default:
+		return n.fail(ErrorNoMatchingError, "a "+ch+" contact cannot talk to a bot"), nil
+	}
+	return widgets.Suspend(w, nil), nil
+}
+
+func resumeLex(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	var words string
+	switch ev.Name {
+	case widgets.TimeoutEvent:
+		return n.fail(ErrorInputTimeLimit, "the customer said nothing before the time limit"), nil
+	case "speech":
+		words = widgets.DataString(ev.Data, "SpeechResult")
+	case "keypress":
+		words = widgets.DataString(ev.Data, "Digits")
+	case "incomingMessage":
+		words = widgets.DataString(ev.Data, "Body")
+	}
+	bot := ""
+	if m, ok := n.param(sc, "LexV2Bot").(map[string]any); ok {
+		bot = stringOf(m["AliasArn"])
+	} else if m, ok := n.param(sc, "LexBot").(map[string]any); ok {
+		bot = stringOf(m["Name"])
+	}
+	lex := map[string]any{}
+	if sc.Services().ContactCenter != nil {
+		params := map[string]any{"Text": words}
+		if s := n.param(sc, "LexSessionAttributes"); s != nil {
+			params["SessionAttributes"] = s
+		}
+		ans, err := n.ask(sc, bot, params)
+		if err != nil {
+			return n.failWith(err), nil
+		}
+		if ans != nil {
+			lex = ans
+		}
+	}
+	if stringOf(lex["IntentName"]) == "" {
+		// No bot named an intent: the words are one when they are an
+		// intent's name.
+		lex["IntentName"], lex["DialogState"] = "", "Failed"
+		for _, c := range n.conds {
+			for _, o := range c.operands {
+				if name := o.render(sc); strings.EqualFold(strings.TrimSpace(words), name) {
+					lex["IntentName"], lex["DialogState"] = name, "Fulfilled"
+				}
+			}
+		}
+	}
+	lex["InputTranscript"] = words
+	sc.SetShared(keyLex, lex)
+	return n.choose(sc, lex["IntentName"], nil), nil
+}
+
+// Wait waits for TimeoutSeconds (TimeLimitSeconds in exports) or for one
+// of its Events (CustomerReturned): its conditions test "WaitCompleted"
+// or the event's name.
+func compileWait(n *node, p *widgets.Props) {
+	n.timeout = seconds(p, firstKey(p, "TimeoutSeconds", "TimeLimitSeconds"), 60, 604800)
+}
+
+func runWait(n *node, sc widgets.StepContext) (widgets.Result, error) {
+	w := widgets.Wait{Events: []string{widgets.TimeoutEvent}, Timeout: n.timeout, Prompt: map[string]any{"wait": true}}
+	if evs, ok := n.param(sc, "Events").([]any); ok {
+		for _, e := range evs {
+			if s := stringOf(e); s != "" {
+				w.Events = append(w.Events, s)
+			}
+		}
+	}
+	if sc.Call().Live {
+		w.Events = append(w.Events, "hangup")
+	}
+	return widgets.Suspend(w, nil), nil
+}
+
+func resumeWait(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	result := ev.Name
+	if result == widgets.TimeoutEvent {
+		result = "WaitCompleted"
+	}
+	return n.choose(sc, result, nil), nil
+}
