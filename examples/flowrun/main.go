@@ -1,17 +1,40 @@
-// Command flowrun runs any Flow JSON in the terminal as a simulated call or
-// chat: it asks for each wait's input (digits, speech, a reply, a call
-// outcome), or reads it from a script, and prints what the contact hears
-// and receives and each step taken.
+// Command flowrun runs any Flow JSON, or an Amazon Connect flow, in the
+// terminal as a simulated call or chat: it asks for each wait's input
+// (digits, speech, a reply, a call outcome), or reads it from a script,
+// and prints what the contact hears and receives and each step taken.
 //
 //	go run ./examples/flowrun -flow examples/ivr/menu.json
 //	go run ./examples/flowrun -flow examples/ivr/menu.json -script examples/ivr/menu.script
 //	go run ./examples/flowrun -flow flow.json -trigger request -param name=Ada -http-mocks mocks.json -json
+//	go run ./examples/flowrun -flow connect-export.json -channel CHAT -lambda arn:aws:lambda:...:function:lookup=answer.json
 //
 // Flags:
 //
 //	-flow FILE            the flow to run (required)
-//	-module NAME=FILE     a published module run-module steps reach (repeatable)
+//	-format FORMAT        twilio (Flow JSON) or connect (Amazon Connect's flow
+//	                      language, bare or in a resource description);
+//	                      default: what the file looks like
+//	-module NAME=FILE     a published module run-module steps reach, or a
+//	                      Connect module InvokeFlowModule reaches by its ARN,
+//	                      id or name (repeatable)
 //	-subflow SID=FILE     a published flow run-subflow steps reach (repeatable)
+//	-flow-ref ARN_OR_NAME=FILE
+//	                      a Connect flow TransferToFlow reaches (repeatable)
+//	-channel CHANNEL      a Connect contact's channel: VOICE (a call, the
+//	                      default), CHAT (a message) or TASK
+//	-lambda ARN_OR_NAME=FILE
+//	                      what InvokeLambdaFunction naming that function
+//	                      answers: FILE holds a JSON object ($.External), or
+//	                      {"errorMessage": "..."} for a failed invocation
+//	                      (repeatable); an unanswered function fails
+//	-hours open|closed    what CheckHoursOfOperation finds (default open)
+//	-queue ARN_OR_NAME=full
+//	                      a queue at capacity: TransferContactToQueue takes
+//	                      QueueAtCapacity (repeatable)
+//	-contact-center FILE  a JSON array of {"action", "resource", "answer"} or
+//	                      {"action", "resource", "error_type"}: any request
+//	                      to the contact center (hours by id, metrics, Lex,
+//	                      profiles, cases ...); resource "" answers any
 //	-trigger KIND         call, message, conversation, request or parent
 //	                      (default: the first trigger event the flow wires)
 //	-from ADDR, -to ADDR  Twilio's From and To: for a call, message or
@@ -72,9 +95,11 @@ import (
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
+	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/runtime/sim"
 	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/connect"
 	"github.com/studioflow/studioflow/widgets/fake"
 	"github.com/studioflow/studioflow/widgets/twilio"
 )
@@ -114,10 +139,12 @@ func (p *pairs) Set(s string) error {
 // options are the parsed command line.
 type options struct {
 	flowFile, trigger, from, to, body, mocks, now, script, sid string
+	format, channel, hours, contactCenter                      string
 	jsonOut                                                    bool
 	seed                                                       uint64
 	maxSteps                                                   int
 	modules, subflows, params, functions                       pairs
+	flowRefs, lambdas, queues                                  pairs
 }
 
 // errUsage marks a command-line error (exit status 2).
@@ -129,6 +156,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 		subflows:  pairs{name: "SID=FILE"},
 		params:    pairs{name: "key=value"},
 		functions: pairs{name: "SID_OR_NAME=FILE"},
+		flowRefs:  pairs{name: "ARN_OR_NAME=FILE"},
+		lambdas:   pairs{name: "ARN_OR_NAME=FILE"},
+		queues:    pairs{name: "ARN_OR_NAME=full"},
 	}
 	fs := flag.NewFlagSet("flowrun", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -146,6 +176,13 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.script, "script", "", "read the contact's actions from `FILE` instead of asking")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the finished execution as one JSON object on stdout")
 	fs.StringVar(&o.sid, "sid", "FWflowrun", "the flow's `SID`")
+	fs.StringVar(&o.format, "format", "", "`FORMAT` of the files: twilio or connect (default: what each file looks like)")
+	fs.Var(&o.flowRefs, "flow-ref", "a Connect flow TransferToFlow reaches: `ARN_OR_NAME=FILE` (repeatable)")
+	fs.StringVar(&o.channel, "channel", "", "a Connect contact's `CHANNEL`: VOICE, CHAT or TASK (default VOICE)")
+	fs.Var(&o.lambdas, "lambda", "what a Lambda function answers: `ARN_OR_NAME=FILE`, FILE a JSON object, or {\"errorMessage\": ...} (repeatable)")
+	fs.StringVar(&o.hours, "hours", "open", "what CheckHoursOfOperation finds: `open` or closed")
+	fs.Var(&o.queues, "queue", "a queue at capacity: `ARN_OR_NAME=full` (repeatable)")
+	fs.StringVar(&o.contactCenter, "contact-center", "", "a JSON `FILE`: an array of {\"action\", \"resource\", \"answer\"} or {\"action\", \"resource\", \"error_type\"}")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the engine's randomness")
 	fs.IntVar(&o.maxSteps, "max-steps", runtime.DefaultMaxSteps, "the most steps the execution may take")
 	fs.Usage = func() {
@@ -166,6 +203,14 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	if o.flowFile == "" {
 		fmt.Fprintln(stderr, "flowrun: -flow FILE is required")
 		fs.Usage()
+		return nil, errUsage
+	}
+	if o.format != "" && o.format != "twilio" && o.format != "connect" {
+		fmt.Fprintf(stderr, "flowrun: -format %q: want twilio or connect\n", o.format)
+		return nil, errUsage
+	}
+	if o.hours != "open" && o.hours != "closed" {
+		fmt.Fprintf(stderr, "flowrun: -hours %q: want open or closed\n", o.hours)
 		return nil, errUsage
 	}
 	return o, nil
@@ -215,26 +260,31 @@ func (r *runner) run(ctx context.Context) error {
 	if o.jsonOut {
 		r.out, r.ask = io.Discard, r.stderr
 	}
-	main, err := load(o.flowFile)
+	main, err := load(o.flowFile, o.format)
 	if err != nil {
 		return err
 	}
 	r.defs[o.sid] = main
 	opts := []sim.Option{sim.WithFlow(o.sid, main.def), sim.WithSeed(o.seed), sim.WithLimits(runtime.Limits{MaxSteps: o.maxSteps})}
-	for _, sid := range o.subflows.keys {
-		l, err := load(o.subflows.vals[sid])
-		if err != nil {
-			return err
+	for _, refs := range []*pairs{&o.subflows, &o.flowRefs} {
+		for _, sid := range refs.keys {
+			l, err := load(refs.vals[sid], o.format)
+			if err != nil {
+				return err
+			}
+			r.defs[sid] = l
+			opts = append(opts, sim.WithFlow(sid, l.def))
 		}
-		r.defs[sid] = l
-		opts = append(opts, sim.WithFlow(sid, l.def))
 	}
 	for _, name := range o.modules.keys {
-		l, err := load(o.modules.vals[name])
+		l, err := load(o.modules.vals[name], o.format)
 		if err != nil {
 			return err
 		}
-		if !l.def.IsModule() {
+		if l.def.Vendor == flow.VendorConnect && !fconnect.IsModule(l.def) {
+			return fmt.Errorf("%s: -module %s: not a Connect flow module", l.file, name)
+		}
+		if l.def.Vendor != flow.VendorConnect && !l.def.IsModule() {
 			return fmt.Errorf("%s: -module %s: not a module (its initial state is not a begin-module)", l.file, name)
 		}
 		r.defs["module:"+name] = l
@@ -268,6 +318,11 @@ func (r *runner) run(ctx context.Context) error {
 			f.Functions.Handle(key, func(context.Context, widgets.FunctionCall) (widgets.FunctionResult, error) { return res, nil })
 		}))
 	}
+	cc, err := r.contactCenter()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, sim.WithFakes(cc))
 	var script sim.Script
 	if o.script != "" {
 		f, err := os.Open(o.script)
@@ -321,17 +376,94 @@ func describe(d *flow.Definition) string {
 	return fmt.Sprintf("%q", d.Description)
 }
 
-// load reads and parses one Flow JSON file.
-func load(file string) (*loaded, error) {
+// load reads and parses one flow file: Flow JSON, or Connect's flow
+// language when format says so or, with no format, the file looks like it.
+func load(file, format string) (*loaded, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	def, err := flow.Parse(data)
+	var def *flow.Definition
+	if format == "connect" || (format == "" && fconnect.Detect(data)) {
+		def, err = fconnect.Parse(data)
+	} else {
+		def, err = flow.Parse(data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return &loaded{file: file, def: def}, nil
+}
+
+// contactCenter reads what the contact center answers: -lambda, -hours,
+// -queue and -contact-center.
+func (r *runner) contactCenter() (func(*fake.Fakes), error) {
+	o := r.o
+	type answer struct {
+		action, resource string
+		answer           map[string]any
+		err              error
+	}
+	var answers []answer
+	if o.contactCenter != "" {
+		data, err := os.ReadFile(o.contactCenter)
+		if err != nil {
+			return nil, err
+		}
+		var list []struct {
+			Action    string         `json:"action"`
+			Resource  string         `json:"resource"`
+			Answer    map[string]any `json:"answer"`
+			ErrorType string         `json:"error_type"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&list); err != nil {
+			return nil, fmt.Errorf("%s: want an array of {\"action\", \"resource\", \"answer\" or \"error_type\"}: %w", o.contactCenter, err)
+		}
+		for i, a := range list {
+			if a.Action == "" {
+				return nil, fmt.Errorf("%s: entry %d names no action", o.contactCenter, i)
+			}
+			e := answer{action: a.Action, resource: a.Resource, answer: a.Answer}
+			if a.ErrorType != "" {
+				e.err = &connect.Error{Type: a.ErrorType, Message: "as " + o.contactCenter + " says"}
+			}
+			answers = append(answers, e)
+		}
+	}
+	for _, key := range o.lambdas.keys {
+		data, err := os.ReadFile(o.lambdas.vals[key])
+		if err != nil {
+			return nil, fmt.Errorf("-lambda %s: %w", key, err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil || m == nil {
+			return nil, fmt.Errorf("-lambda %s: %s: want a JSON object", key, o.lambdas.vals[key])
+		}
+		e := answer{action: "InvokeLambdaFunction", resource: key, answer: m}
+		if msg, ok := m["errorMessage"].(string); ok {
+			e.err = errors.New(msg)
+		}
+		answers = append(answers, e)
+	}
+	answers = append(answers, answer{action: "CheckHoursOfOperation", answer: map[string]any{"InHours": o.hours == "open"}})
+	for _, key := range o.queues.keys {
+		if o.queues.vals[key] != "full" {
+			return nil, fmt.Errorf("-queue %s=%s: the state of a queue is full", key, o.queues.vals[key])
+		}
+		answers = append(answers, answer{action: "TransferContactToQueue", resource: key,
+			err: &connect.Error{Type: connect.ErrorQueueAtCapacity, Message: "queue " + key + " is full"}})
+	}
+	return func(f *fake.Fakes) {
+		for _, a := range answers {
+			if a.err != nil {
+				f.ContactCenter.Fail(a.action, a.resource, a.err)
+			} else {
+				f.ContactCenter.Answer(a.action, a.resource, a.answer)
+			}
+		}
+	}, nil
 }
 
 // check runs the engine's full check on every definition: errors stop the
@@ -369,17 +501,18 @@ func plural(n int) string {
 // start builds the simulated contact's start from the flags.
 func (r *runner) start(def *flow.Definition) (sim.Start, error) {
 	o := r.o
-	st := sim.Start{Flow: o.sid, Body: o.body}
-	if o.trigger == "" {
-		k, err := sim.DefaultTrigger(def)
-		if err != nil {
-			return st, fmt.Errorf("%s: %w", o.flowFile, err)
-		}
-		st.Trigger = k
-	} else {
+	st := sim.Start{Flow: o.sid, Body: o.body, Channel: o.channel}
+	switch {
+	case o.trigger != "":
 		k, ok := runtime.TriggerKindOf(runtime.TriggerKind(o.trigger).Event())
 		if !ok {
 			return st, fmt.Errorf("-trigger %q: want call, message, conversation, request or parent", o.trigger)
+		}
+		st.Trigger = k
+	case o.channel == "": // a channel picks the trigger itself (sim.Start)
+		k, err := sim.DefaultTrigger(def)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", o.flowFile, err)
 		}
 		st.Trigger = k
 	}
