@@ -16,9 +16,10 @@ import (
 
 const exportsDir = "../../../shared/testdata/connect"
 
-// Every real export runs with no script (every wait takes its default) to
-// a normal end: no action type it holds is missing, and its error
-// branches catch what the fakes do not answer.
+// Every real export checks with no errors on the engine (widgets, flow
+// types, templates) and runs with no script (every wait takes its
+// default) to a normal end: no action type it holds is missing, and its
+// error branches catch what the fakes do not answer.
 func TestEveryExportRunsToItsEnd(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(exportsDir, "*.json"))
 	if len(files) == 0 {
@@ -31,6 +32,7 @@ func TestEveryExportRunsToItsEnd(t *testing.T) {
 			d, err := fconnect.Parse(data)
 			require.NoError(t, err)
 			s := sim.New(sim.WithFlow("main", d))
+			assert.Empty(t, s.Engine.Check(d).Errors(), "the engine's full check")
 			run, err := s.Run(context.Background(), sim.Start{}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, runtime.StatusEnded, run.Status(), "%s\n%s", run.Execution.Reason, run)
