@@ -753,6 +753,7 @@ type result struct {
 	Context    resultContext       `json:"context"`
 	Transcript []fake.Entry        `json:"transcript"`
 	Exposed    map[string]any      `json:"exposed,omitempty"`
+	Shared     map[string]any      `json:"shared,omitempty"`
 	Wait       *runtime.WaitState  `json:"wait,omitempty"`
 }
 
@@ -782,7 +783,7 @@ func (r *runner) finish() error {
 	}
 	res := result{
 		ID: x.ID, FlowSid: x.FlowSid, Status: x.Status, Reason: x.Reason, Code: x.FailureCode, Trigger: x.Trigger.Event(),
-		Steps: x.Steps, Transcript: run.Transcript, Exposed: x.Exposed, Wait: x.Wait,
+		Steps: x.Steps, Transcript: run.Transcript, Exposed: x.Exposed, Shared: x.Shared, Wait: x.Wait,
 		Context: resultContext{Flow: resultFlow{Variables: x.Variables()}, Widgets: x.Widgets()},
 	}
 	if res.Context.Flow.Variables == nil {

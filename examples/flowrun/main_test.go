@@ -419,3 +419,81 @@ func TestGatherDeadlineExplainsTheGrace(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "(its timeout, plus 1m0s the engine waits for the host to report it)")
 }
+
+// Every Amazon Connect export runs with an empty script to a normal end;
+// the format is detected.
+func TestEveryConnectExport(t *testing.T) {
+	files, _ := filepath.Glob("../../../shared/testdata/connect/*.json")
+	if len(files) == 0 {
+		t.Skip("../shared/testdata/connect is not beside the checkout")
+	}
+	empty := write(t, "empty.script", "")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			code, stdout, stderr := flowrun(t, "", "-flow", f, "-script", empty, "-json", "-now", "2026-01-05T10:00:00Z")
+			require.Equal(t, 0, code, stderr)
+			o := decode(t, stdout)
+			assert.Equal(t, "ended", o.Status, o.Reason)
+			require.NotEmpty(t, o.Steps)
+		})
+	}
+}
+
+const connectMenu = `{"Version": "2019-10-30", "StartAction": "Menu", "Actions": [
+ {"Identifier": "Menu", "Type": "GetParticipantInput",
+  "Parameters": {"Text": "Press 1 for sales.", "StoreInput": "False", "InputTimeLimitSeconds": "5"},
+  "Transitions": {"NextAction": "Bye", "Conditions": [{"NextAction": "Lookup", "Condition": {"Operator": "Equals", "Operands": ["1"]}}],
+   "Errors": [{"NextAction": "Bye", "ErrorType": "NoMatchingCondition"}, {"NextAction": "Bye", "ErrorType": "InputTimeLimitExceeded"}]}},
+ {"Identifier": "Lookup", "Type": "InvokeLambdaFunction", "Parameters": {"LambdaFunctionARN": "arn:aws:lambda:eu-west-1:1:function:crm"},
+  "Transitions": {"NextAction": "Hours", "Errors": [{"NextAction": "Bye", "ErrorType": "NoMatchingError"}]}},
+ {"Identifier": "Hours", "Type": "CheckHoursOfOperation", "Parameters": {},
+  "Transitions": {"NextAction": "Bye", "Conditions": [{"NextAction": "Queue", "Condition": {"Operator": "Equals", "Operands": ["True"]}},
+   {"NextAction": "Closed", "Condition": {"Operator": "Equals", "Operands": ["False"]}}], "Errors": [{"NextAction": "Bye", "ErrorType": "NoMatchingError"}]}},
+ {"Identifier": "Closed", "Type": "MessageParticipant", "Parameters": {"Text": "Closed, $.External.name."}, "Transitions": {"NextAction": "Bye"}},
+ {"Identifier": "Queue", "Type": "UpdateContactTargetQueue", "Parameters": {"QueueId": "arn:aws:connect:eu-west-1:1:instance/i/queue/sales"},
+  "Transitions": {"NextAction": "Transfer", "Errors": [{"NextAction": "Bye", "ErrorType": "NoMatchingError"}]}},
+ {"Identifier": "Transfer", "Type": "TransferContactToQueue", "Parameters": null,
+  "Transitions": {"NextAction": "Bye", "Errors": [{"NextAction": "Full", "ErrorType": "QueueAtCapacity"}, {"NextAction": "Bye", "ErrorType": "NoMatchingError"}]}},
+ {"Identifier": "Full", "Type": "MessageParticipant", "Parameters": {"Text": "Sales is busy, $.External.name."}, "Transitions": {"NextAction": "Bye"}},
+ {"Identifier": "Bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}`
+
+// The Connect flags answer what the flow asks: -lambda, -hours and -queue.
+func TestConnectFlags(t *testing.T) {
+	flow := write(t, "menu.json", connectMenu)
+	lambda := write(t, "crm.json", `{"name": "Ada"}`)
+	script := write(t, "press.script", "press 1\n")
+
+	code, stdout, stderr := flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-script", script, "-lambda", "crm="+lambda, "-hours", "closed")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `voice.say "Closed, Ada."`)
+
+	code, stdout, stderr = flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-script", script, "-lambda", "crm="+lambda, "-queue", "sales=full", "-json")
+	require.Equal(t, 0, code, stderr)
+	o := decode(t, stdout)
+	assert.Equal(t, []string{"Transfer", "QueueAtCapacity", "Full"}, []string{o.Steps[len(o.Steps)-3].From, o.Steps[len(o.Steps)-3].Name, o.Steps[len(o.Steps)-3].To})
+	assert.Equal(t, "Sales is busy, Ada.", o.Transcript[len(o.Transcript)-2].Text)
+
+	code, stdout, stderr = flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-script", script, "-json")
+	require.Equal(t, 0, code, stderr)
+	o = decode(t, stdout)
+	assert.Equal(t, []string{"Lookup", "Bye"}, []string{o.Steps[1].From, o.Steps[1].To}, "no answer for the function: its error branch")
+
+	failed := write(t, "failed.json", `{"errorMessage": "crm is down"}`)
+	code, stdout, stderr = flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-script", script, "-lambda", "crm="+failed, "-json")
+	require.Equal(t, 0, code, stderr)
+	o = decode(t, stdout)
+	assert.Equal(t, []string{"Lookup", "Bye"}, []string{o.Steps[1].From, o.Steps[1].To})
+
+	code, stdout, stderr = flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-channel", "CHAT", "-format", "connect", "-script", write(t, "r.script", "reply 2\n"), "-json")
+	require.Equal(t, 0, code, stderr)
+	o = decode(t, stdout)
+	assert.Equal(t, "incomingMessage", o.Trigger)
+	assert.Equal(t, "messaging", o.Transcript[0].Service)
+
+	code, _, stderr = flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-hours", "maybe")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-hours")
+	code, _, stderr = flowrun(t, "", "-now", "2026-01-05T10:00:00Z", "-flow", flow, "-format", "twilio")
+	assert.Equal(t, 1, code, "a Connect document is no Flow JSON")
+	assert.NotEmpty(t, stderr)
+}

@@ -874,10 +874,14 @@ func References(ref string) []string {
 	}
 	last := ref
 	if strings.HasPrefix(ref, "arn:") {
-		if i := strings.LastIndexByte(ref, '/'); i >= 0 {
+		// The id ends the ARN, after a "/" (flows, modules, queues) or a
+		// ":" (function:NAME), unless a placeholder stands for it.
+		if i := strings.LastIndex(ref, "${"); i >= 0 && strings.HasSuffix(ref, "}") {
+			last = ref[i:]
+		} else if i := strings.LastIndexAny(ref, "/:"); i >= 0 {
 			last = ref[i+1:]
-			add(last)
 		}
+		add(last)
 	}
 	if strings.HasPrefix(last, "${") && strings.HasSuffix(last, "}") {
 		inner := strings.Split(strings.TrimSuffix(strings.TrimPrefix(last, "${"), "}"), ":")
