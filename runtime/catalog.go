@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
+	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/version"
 )
 
@@ -26,17 +28,41 @@ type CatalogSource struct {
 	Catalog *version.Catalog
 }
 
-// Flow implements Source.
+// Flow implements Source. sid is a flow's id, or its name; an Amazon
+// Connect reference (an ARN, or a deployment placeholder) is also tried
+// by the id or name it ends with (package flow/connect's References).
 func (s CatalogSource) Flow(ctx context.Context, sid, revision string) (*Resolved, error) {
 	sel, err := version.ParseSelector(revision)
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.Catalog.Shared().Resolve(ctx, sid, sel)
-	if err != nil {
-		return nil, err
+	return s.find(ctx, version.KindFlow, sid, sel)
+}
+
+// find resolves ref, an item's id or name, or any key Connect's
+// references give for one.
+func (s CatalogSource) find(ctx context.Context, kind version.Kind, ref string, sel version.Selector) (*Resolved, error) {
+	cat := s.Catalog.Shared()
+	var first error
+	for _, key := range fconnect.References(ref) {
+		r, err := cat.Resolve(ctx, key, sel)
+		if err == nil && r.Kind != kind {
+			err = fmt.Errorf("version: %s is not a %s: %w", key, kind, version.ErrNotFound)
+		}
+		if errors.Is(err, version.ErrNotFound) {
+			r, err = cat.ResolveName(ctx, kind, key, sel)
+		}
+		if err == nil {
+			return fromCatalog(r), nil
+		}
+		if !errors.Is(err, version.ErrNotFound) {
+			return nil, err
+		}
+		if first == nil {
+			first = err
+		}
 	}
-	return fromCatalog(r), nil
+	return nil, first
 }
 
 // FlowAt implements AddressResolver.
@@ -49,9 +75,14 @@ func (s CatalogSource) FlowAt(ctx context.Context, address, contact string) (*Re
 }
 
 // Module implements ModuleSource: the published version of the module
-// called name, or an exact revision when revision is a number.
+// called name (or of id name, or of the id or name a Connect reference
+// ends with, as Flow), or an exact revision when revision is a number.
 func (s CatalogSource) Module(ctx context.Context, name, revision string) (*Resolved, error) {
-	r, err := s.Catalog.Shared().ResolveModule(ctx, name)
+	found, err := s.find(ctx, version.KindModule, name, version.LatestPublished)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Catalog.Shared().Resolve(ctx, found.Sid, version.LatestPublished)
 	if err != nil {
 		return nil, err
 	}

@@ -89,3 +89,32 @@ func TestCatalogAddressesTestUsersAndRevisions(t *testing.T) {
 	_, err = engine.Start(ctx, runtime.StartRequest{Trigger: runtime.TriggerCall, Contact: "+1", FlowAddress: "+19999999999", CallSid: "CA9"})
 	assert.ErrorIs(t, err, version.ErrNotFound)
 }
+
+// A catalog finds what an Amazon Connect flow names by ARN: a flow or a
+// module by the id or the name the ARN ends with; and a plain name finds
+// a flow too.
+func TestCatalogResolvesConnectReferences(t *testing.T) {
+	ctx := context.Background()
+	admin := version.Actor{ID: "ada", Roles: []version.Role{version.RoleAdmin}}
+	cat := version.NewCatalog(version.WithClock(runtime.NewFixedClock(t0).Now))
+	item, v1, err := cat.Create(ctx, admin, version.KindFlow, "queue-transfer", "", greeting("Queue"), "first")
+	require.NoError(t, err)
+	_, err = cat.Publish(ctx, admin, item.ID, v1.Revision)
+	require.NoError(t, err)
+	src := runtime.CatalogSource{Catalog: cat}
+
+	for _, ref := range []string{
+		item.ID, "queue-transfer",
+		"arn:aws:connect:eu-west-1:1:instance/i/contact-flow/" + item.ID,
+		"arn:aws:connect:eu-west-1:1:instance/i/contact-flow/queue-transfer",
+		"arn:aws:connect:${REGION}:${ACCT_ID}:instance/${INSTANCE_ID}/contact-flow/${F:queue-transfer:F}",
+	} {
+		r, err := src.Flow(ctx, ref, "")
+		require.NoError(t, err, ref)
+		assert.Equal(t, item.ID, r.Sid, ref)
+	}
+	_, err = src.Flow(ctx, "arn:aws:connect:eu-west-1:1:instance/i/contact-flow/nowhere", "")
+	assert.ErrorIs(t, err, version.ErrNotFound)
+	_, err = src.Module(ctx, "queue-transfer", "")
+	assert.ErrorIs(t, err, version.ErrNotFound, "a flow is no module")
+}

@@ -77,6 +77,15 @@ func (s Shared) ResolveAddress(ctx context.Context, address, contact string) (*R
 	return resolve(it, addressSelector(it, contact), false)
 }
 
+// ResolveName is Resolve for the item of kind called name.
+func (s Shared) ResolveName(ctx context.Context, kind Kind, name string, sel Selector) (*Resolved, error) {
+	it, err := s.c.store.GetByName(ctx, kind, name)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(it, sel, false)
+}
+
 // ResolveModule is Catalog.ResolveModule without the copy.
 func (s Shared) ResolveModule(ctx context.Context, name string) (*Resolved, error) {
 	it, err := s.c.store.GetByName(ctx, KindModule, name)
