@@ -26,10 +26,11 @@ type Kind struct {
 //
 //  1. The host's word: d.Vendor, when set, is the vendor.
 //  2. The document: a state whose type comes from one vendor's set (its
-//     widgets.Type's Vendor in reg) makes the definition that vendor's;
-//     Talkdesk's components are the only vendor-specific types that can
-//     stand in this library's JSON beside Twilio's, so any of them makes a
-//     Talkdesk flow.
+//     widgets.Type's Vendor in reg) makes the definition that vendor's:
+//     any of Talkdesk's components makes a Talkdesk flow (they stand in
+//     this library's JSON beside Twilio's), and any of Amazon Connect's
+//     actions a Connect flow (a Connect definition kept as Flow JSON, which
+//     does not hold the vendor, is still one).
 //  3. Otherwise Twilio: Flow JSON is Twilio Studio's format, and module
 //     state types and a host's own types belong to no vendor.
 //
@@ -45,12 +46,7 @@ func Classify(reg *widgets.Registry, d *flow.Definition) Kind {
 	if reg == nil {
 		return k
 	}
-	for _, s := range d.States {
-		if t, ok := reg.Lookup(s.Type); ok && t.Vendor == flow.VendorTalkdesk {
-			k.Vendor = flow.VendorTalkdesk
-			break
-		}
-	}
+	k.Vendor = reg.VendorOf(d)
 	return k
 }
 

@@ -74,8 +74,11 @@ type Definition struct {
 	// Extra holds top-level keys the library does not model, as compact JSON.
 	Extra map[string]json.RawMessage
 	// Vendor is whose rules the definition follows, when the host declares
-	// it (a Talkdesk flow imported from a Talkdesk account, say). It is not
-	// part of the document; empty lets compat.Classify infer it.
+	// it (a Talkdesk flow imported from a Talkdesk account, say; package
+	// flow/connect sets it on what it reads). It is not part of a vendor's
+	// document; the Flow JSON this library writes keeps it as "vendor",
+	// so that a definition stored and read back follows the same rules.
+	// Empty lets compat.Classify infer it.
 	Vendor Vendor
 }
 

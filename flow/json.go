@@ -148,6 +148,13 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 		}
 	}
 	d.Extra = extra(obj)
+	if raw, ok := d.Extra["vendor"]; ok {
+		var v Vendor
+		if json.Unmarshal(raw, &v) == nil && (v == VendorTwilio || v == VendorTalkdesk || v == VendorConnect) {
+			d.Vendor = v
+			delete(d.Extra, "vendor")
+		}
+	}
 	return d, nil
 }
 
@@ -215,6 +222,9 @@ func (d *Definition) MarshalJSON() ([]byte, error) {
 	}
 	if d.ExposedVariables != nil {
 		w.field("exposed_variables", d.ExposedVariables)
+	}
+	if d.Vendor != "" {
+		w.field("vendor", string(d.Vendor))
 	}
 	w.extras(d.Extra)
 	return w.close(), nil

@@ -576,3 +576,24 @@ func TestParsedRawValuesAreTheirOwn(t *testing.T) {
 	assert.Equal(t, `2`, string(props["loop"]))
 	assert.Equal(t, `"hi"`, string(props["say"]))
 }
+
+// The vendor a host declared survives Flow JSON: a Connect definition
+// stored and read back still follows Connect's rules. A "vendor" the
+// library does not know is an unknown key like any other.
+func TestTheVendorSurvivesFlowJSON(t *testing.T) {
+	d, err := flow.Parse([]byte(`{"description":"x","initial_state":"a","states":[]}`))
+	require.NoError(t, err)
+	d.Vendor = flow.VendorConnect
+	data, err := flow.Marshal(d)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `"vendor":"connect"`)
+	back, err := flow.Parse(data)
+	require.NoError(t, err)
+	assert.Equal(t, flow.VendorConnect, back.Vendor)
+	assert.NotContains(t, back.Extra, "vendor")
+
+	odd, err := flow.Parse([]byte(`{"description":"x","initial_state":"a","states":[],"vendor":"genesys"}`))
+	require.NoError(t, err)
+	assert.Equal(t, flow.Vendor(""), odd.Vendor)
+	assert.JSONEq(t, `"genesys"`, string(odd.Extra["vendor"]))
+}

@@ -43,6 +43,24 @@ func (r *Registry) SetVendorRules(vendor flow.Vendor, rules VendorRules) {
 	r.vendors[vendor] = &rules
 }
 
+// VendorOf is whose rules d follows: d.Vendor when the host set it;
+// otherwise the vendor of the first state whose registered type belongs
+// to Talkdesk or Amazon Connect (types that cannot stand in a Twilio
+// flow); otherwise Twilio's.
+func (r *Registry) VendorOf(d *flow.Definition) flow.Vendor {
+	if d.Vendor != "" {
+		return d.Vendor
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for i := range d.States {
+		if t, ok := r.types[d.States[i].Type]; ok && (t.Vendor == flow.VendorTalkdesk || t.Vendor == flow.VendorConnect) {
+			return t.Vendor
+		}
+	}
+	return flow.VendorTwilio
+}
+
 func (r *Registry) vendorRules(v flow.Vendor) *VendorRules {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -185,7 +203,8 @@ type Compiled struct {
 func (r *Registry) Compile(d *flow.Definition) (*Compiled, flow.Problems) {
 	c := &Compiled{Definition: d, Nodes: make([]Node, len(d.States)), Types: make([]*Type, len(d.States))}
 	var ps flow.Problems
-	vendor := r.vendorRules(d.Vendor)
+	vendorName := r.VendorOf(d)
+	vendor := r.vendorRules(vendorName)
 	if vendor != nil && vendor.Check != nil {
 		ps = append(ps, vendor.Check(d)...)
 	}
@@ -193,7 +212,7 @@ func (r *Registry) Compile(d *flow.Definition) (*Compiled, flow.Problems) {
 		s := &d.States[i]
 		t, ok := r.lookup(s.Type)
 		if !ok && s.Type != "" && vendor != nil && vendor.Fallback != nil {
-			t, ok = &Type{Name: s.Type, Compile: vendor.Fallback, Vendor: d.Vendor}, true
+			t, ok = &Type{Name: s.Type, Compile: vendor.Fallback, Vendor: vendorName}, true
 		}
 		if !ok {
 			if s.Type != "" {

@@ -148,8 +148,11 @@ func Detect(data []byte) bool {
 // bookkeeping. What is malformed is an error wrapping ErrInvalid that says
 // what and where.
 //
-// Keep a Connect definition as Connect's document (Marshal): flow.Marshal
-// writes Twilio's Flow JSON, which does not keep the vendor.
+// Marshal writes the definition back as Connect's document. flow.Marshal
+// writes it as Flow JSON (what a version catalog stores), which keeps the
+// vendor and everything Marshal needs: read back with flow.Parse, the
+// definition still runs as a Connect flow and still marshals to the same
+// document.
 func Parse(data []byte) (*flow.Definition, error) {
 	if len(data) > flow.DefaultMaxReadBytes {
 		return nil, invalid("#", fmt.Sprintf("%d bytes, more than the %d a definition may be", len(data), flow.DefaultMaxReadBytes))

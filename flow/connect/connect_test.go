@@ -279,3 +279,20 @@ func TestMarshalRefusesWhatConnectCannotHold(t *testing.T) {
 	assert.Contains(t, string(out), `{"NextAction":"bye","ErrorType":"InvalidPhoneNumber"}`)
 	assert.Equal(t, "#/Actions/1/Transitions/Errors/0/ErrorType", connect.DocumentPath(parse(), "#/states/1/transitions/2/event"))
 }
+
+// A Connect definition kept as Flow JSON (as a catalog stores it) and read
+// back is still Connect's: its vendor, flow type and document.
+func TestAConnectDefinitionSurvivesFlowJSON(t *testing.T) {
+	src := []byte(`{"Name":"q","Type":"CUSTOMER_QUEUE","Content":"{\"Version\":\"2019-10-30\",\"StartAction\":\"a\",\"Metadata\":{\"ActionMetadata\":{\"a\":{\"position\":{\"x\":1,\"y\":2}}}},\"Actions\":[{\"Identifier\":\"a\",\"Type\":\"DisconnectParticipant\",\"Parameters\":{},\"Transitions\":{}}]}"}`)
+	d, err := connect.Parse(src)
+	require.NoError(t, err)
+	stored, err := flow.Marshal(d)
+	require.NoError(t, err)
+	back, err := flow.Parse(stored)
+	require.NoError(t, err)
+	assert.Equal(t, flow.VendorConnect, back.Vendor)
+	assert.Equal(t, connect.TypeCustomerQueue, connect.FlowType(back))
+	out, err := connect.Marshal(back)
+	require.NoError(t, err)
+	assert.Equal(t, asJSON(t, src), asJSON(t, out))
+}

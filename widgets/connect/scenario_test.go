@@ -188,7 +188,8 @@ func TestAModuleIsRefusedOutsideAnInboundFlow(t *testing.T) {
 	invoke := `Invoke|InvokeFlowModule|{"FlowModuleId":"m"}|{"NextAction":"Bye","Errors":[{"NextAction":"Bye","ErrorType":"NoMatchingError"}]}`
 	queue := doc(t, fconnect.TypeCustomerQueue, invoke, bye)
 	reg := standard.New()
-	e := runtime.New(runtime.WithWidgets(reg), runtime.WithSource(runtime.Definitions{"q": queue}))
+	e := runtime.New(runtime.WithWidgets(reg), runtime.WithSource(runtime.Definitions{"q": queue}),
+		runtime.WithClock(runtime.NewFixedClock(sim.DefaultNow).Now), runtime.WithServices(fake.New().Services()))
 	ps := e.Check(queue)
 	require.Len(t, ps.Errors(), 1, ps)
 	assert.Equal(t, connect.CodeModuleNotAllowed, ps.Errors()[0].Code)
