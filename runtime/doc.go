@@ -6,7 +6,9 @@
 // An Execution is plain data that serializes to JSON and back with nothing
 // lost: its flow and revision, status, call stack of frames (the flow, and
 // subflows and modules entered from it) each with its template context
-// (flow, trigger, widgets, contact), the current wait, and the step log.
+// (flow, trigger, widgets, contact), the values every frame shares
+// (Execution.Shared: an Amazon Connect contact, whose attributes outlive
+// the module or flow that set them), the current wait, and the step log.
 // A Store keeps executions with a compare-and-swap save, so any process
 // holding the store can resume any execution and two racing resumes never
 // both win; MemoryStore is the in-memory default.
