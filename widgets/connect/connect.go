@@ -160,7 +160,7 @@ var specs = map[string]*spec{
 
 func compileIterative(n *node, p *widgets.Props) {
 	if p.Has("InterruptFrequencySeconds") {
-		n.timeout = p.Seconds("InterruptFrequencySeconds", 60, 1, 604800)
+		n.limit(p, "InterruptFrequencySeconds", 60, 1, 604800)
 	}
 }
 

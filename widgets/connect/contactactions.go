@@ -196,7 +196,7 @@ func runTransferToQueue(n *node, sc widgets.StepContext) (widgets.Result, error)
 // and ConnectionTimeLimitExceeded when nobody answers in
 // ThirdPartyConnectionTimeLimitSeconds.
 func compileThirdParty(n *node, p *widgets.Props) {
-	n.timeout = seconds(p, firstKey(p, "ThirdPartyConnectionTimeLimitSeconds"), 30, 600)
+	n.limit(p, "ThirdPartyConnectionTimeLimitSeconds", 30, 0, 600)
 	n.flag = !strings.EqualFold(rawString(p.State.Properties["ContinueFlowExecution"]), "false")
 }
 
@@ -209,7 +209,7 @@ func runThirdParty(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if v == nil {
 		return widgets.Result{}, widgets.NotConfigured("voice", "no voice service is configured")
 	}
-	d := widgets.Dial{Noun: "number", To: n.str(sc, "ThirdPartyPhoneNumber"), Timeout: n.timeout}
+	d := widgets.Dial{Noun: "number", To: n.str(sc, "ThirdPartyPhoneNumber"), Timeout: n.limitOf(sc)}
 	if m, ok := n.param(sc, "CallerId").(map[string]any); ok {
 		d.CallerID = stringOf(m["Number"])
 	}

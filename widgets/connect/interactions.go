@@ -17,7 +17,7 @@ import (
 // object, each value made text; JSON keeps it as it is. A failure, a
 // timeout or an answer that does not validate takes NoMatchingError.
 func compileLambda(n *node, p *widgets.Props) {
-	n.timeout = seconds(p, firstKey(p, "InvocationTimeLimitSeconds"), 8, 8)
+	n.limit(p, "InvocationTimeLimitSeconds", 8, 1, 8)
 	var rv struct{ ResponseType string }
 	n.flag = true // STRING_MAP
 	if p.Has("ResponseValidation") && p.Decode("ResponseValidation", &rv) && rv.ResponseType == "JSON" {

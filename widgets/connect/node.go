@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/studioflow/studioflow/flow"
@@ -64,8 +66,11 @@ type node struct {
 	conds  []condition
 	own    map[string]bool // the events the state has transitions for
 	events []string
-	// timeout is the type's time limit, where it has one.
-	timeout time.Duration
+	// timeout is the type's time limit, where it has one; timeoutRef,
+	// when the flow gives it as a reference, and the bounds it is held to.
+	timeout            time.Duration
+	timeoutRef         *text
+	limitMin, limitMax int
 	// flag is a type's boolean setting (StoreInput,
 	// ContinueFlowExecution ...).
 	flag bool
@@ -196,25 +201,43 @@ func (n *node) ask(sc widgets.StepContext, resource string, params map[string]an
 		return nil, errors.New("no contact center service is configured (widgets.Services.ContactCenter)")
 	}
 	ctx := sc.Context()
-	if n.timeout > 0 {
+	if d := n.limitOf(sc); d > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, n.timeout)
+		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
 	return cc.Request(ctx, widgets.ContactCenterRequest{Action: n.typ, Resource: resource, Parameters: params, Contact: contactView(sc)})
 }
 
-// seconds reads a time limit property: a number or a string holding one,
-// between 1 and max seconds, def when absent. A templated value or a
-// reference cannot be checked: the default applies, with a warning.
-func seconds(p *widgets.Props, key string, def, max int) time.Duration {
-	for _, k := range []string{key} {
-		if !p.Has(k) {
-			continue
-		}
-		return p.Seconds(k, def, 1, max)
+// limit reads a time limit property into n: a number, or a string
+// holding one, from min to max seconds, def when absent. A Connect
+// reference ("$.Attributes.wait") is resolved when the step runs (limitOf);
+// a Liquid template cannot be checked, so the default applies, with a
+// warning.
+func (n *node) limit(p *widgets.Props, key string, def, min, max int) {
+	n.timeout, n.limitMin, n.limitMax = widgets.Seconds(def), min, max
+	if key == "" || !p.Has(key) {
+		return
 	}
-	return widgets.Seconds(def)
+	if t := parseText(rawString(p.State.Properties[key])); len(t.parts) == 1 && t.parts[0].path != nil {
+		n.timeoutRef = &t
+		return
+	}
+	n.timeout = p.Seconds(key, def, min, max)
+}
+
+// limitOf is the step's time limit: the fixed one, or what its reference
+// resolves to, within the property's bounds (the fixed default when it
+// resolves to no number).
+func (n *node) limitOf(sc widgets.StepContext) time.Duration {
+	if n.timeoutRef == nil {
+		return n.timeout
+	}
+	secs, err := strconv.Atoi(strings.TrimSpace(n.timeoutRef.render(sc)))
+	if err != nil {
+		return n.timeout
+	}
+	return widgets.Seconds(min(max(secs, n.limitMin), n.limitMax))
 }
 
 // firstKey returns the first of keys the state has as a property.

@@ -97,9 +97,9 @@ func runIterative(n *node, sc widgets.StepContext) (widgets.Result, error) {
 		}
 	}
 	w := widgets.Wait{Events: []string{"dequeued", "hangup"}, Prompt: map[string]any{"hold": true}}
-	if n.timeout > 0 {
+	if d := n.limitOf(sc); d > 0 {
 		w.Events = append(w.Events, widgets.TimeoutEvent)
-		w.Timeout = n.timeout
+		w.Timeout = d
 	}
 	return widgets.Suspend(w, nil), nil
 }
@@ -118,7 +118,7 @@ func resumeIterative(n *node, sc widgets.StepContext, ev widgets.Event) (widgets
 // InputTimeLimitExceeded, and stored input is "Timeout" on the success
 // branch, as Connect documents.
 func compileInput(n *node, p *widgets.Props) {
-	n.timeout = seconds(p, firstKey(p, "InputTimeLimitSeconds", "TimeLimitSeconds"), 5, 180)
+	n.limit(p, firstKey(p, "InputTimeLimitSeconds", "TimeLimitSeconds"), 5, 1, 86400)
 	n.flag = strings.EqualFold(rawString(p.State.Properties["StoreInput"]), "true")
 	n.count = 1
 	if n.flag {
@@ -140,9 +140,9 @@ func runInput(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if ch != ChannelVoice && ch != ChannelChat {
 		return n.fail(ErrorNoMatchingError, "a "+ch+" contact cannot give input"), nil
 	}
-	w := widgets.Wait{Timeout: n.timeout, Prompt: map[string]any{"input": "dtmf", "max_digits": n.count}}
+	w := widgets.Wait{Timeout: n.limitOf(sc), Prompt: map[string]any{"input": "dtmf", "max_digits": n.count}}
 	if ch == ChannelVoice {
-		g := widgets.Gather{Prompt: p, Input: "dtmf", Timeout: n.timeout, NumDigits: n.count, FinishOnKey: "#"}
+		g := widgets.Gather{Prompt: p, Input: "dtmf", Timeout: w.Timeout, NumDigits: n.count, FinishOnKey: "#"}
 		if seq := n.dtmf(sc, "InputTerminationSequence"); seq != "" {
 			g.FinishOnKey = seq
 		}
@@ -267,10 +267,10 @@ var callingCodes = map[string]string{
 func runLex(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	p, chat := n.prompt(sc)
 	ch := channelOf(sc)
-	w := widgets.Wait{Timeout: n.timeout, Prompt: map[string]any{"input": "lex"}}
+	w := widgets.Wait{Timeout: n.limitOf(sc), Prompt: map[string]any{"input": "lex"}}
 	switch ch {
 	case ChannelVoice:
-		if res, ok, err := n.gather(sc, widgets.Gather{Prompt: p, Input: "dtmf speech", Timeout: n.timeout}); !ok || err != nil {
+		if res, ok, err := n.gather(sc, widgets.Gather{Prompt: p, Input: "dtmf speech", Timeout: w.Timeout}); !ok || err != nil {
 			return res, err
 		}
 		w.Events = []string{"speech", "keypress", widgets.TimeoutEvent, "hangup"}
@@ -338,11 +338,11 @@ func resumeLex(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Resul
 // of its Events (CustomerReturned): its conditions test "WaitCompleted"
 // or the event's name.
 func compileWait(n *node, p *widgets.Props) {
-	n.timeout = seconds(p, firstKey(p, "TimeoutSeconds", "TimeLimitSeconds"), 60, 604800)
+	n.limit(p, firstKey(p, "TimeoutSeconds", "TimeLimitSeconds"), 60, 1, 604800)
 }
 
 func runWait(n *node, sc widgets.StepContext) (widgets.Result, error) {
-	w := widgets.Wait{Events: []string{widgets.TimeoutEvent}, Timeout: n.timeout, Prompt: map[string]any{"wait": true}}
+	w := widgets.Wait{Events: []string{widgets.TimeoutEvent}, Timeout: n.limitOf(sc), Prompt: map[string]any{"wait": true}}
 	if evs, ok := n.param(sc, "Events").([]any); ok {
 		for _, e := range evs {
 			if s := stringOf(e); s != "" {

@@ -316,3 +316,23 @@ func TestAChatContact(t *testing.T) {
 		assert.NotEqual(t, "voice", e.Service, "a chat has no call")
 	}
 }
+
+// A time limit Connect allows as a reference (Wait's TimeoutSeconds) is
+// read when the step runs, within its bounds.
+func TestATimeLimitGivenAsAReference(t *testing.T) {
+	d := doc(t, "",
+		`Set|UpdateContactAttributes|{"Attributes":{"wait":"30"}}|{"NextAction":"Hold"}`,
+		`Hold|Wait|{"TimeoutSeconds":"$.Attributes.wait","Events":["CustomerReturned"]}|{"NextAction":"Bye","Conditions":[{"NextAction":"Back","Condition":{"Operator":"Equals","Operands":["CustomerReturned"]}},{"NextAction":"Bye","Condition":{"Operator":"Equals","Operands":["WaitCompleted"]}}]}`,
+		`Back|MessageParticipant|{"Text":"Welcome back."}|{"NextAction":"Bye"}`,
+		bye)
+	s := sim.New(sim.WithFlow("main", d))
+	assert.Empty(t, s.Engine.Check(d).Errors())
+	ss, err := s.Start(context.Background(), sim.Start{Channel: "CHAT"})
+	require.NoError(t, err)
+	w := ss.Waiting()
+	require.NotNil(t, w)
+	require.NotNil(t, w.Deadline)
+	assert.Equal(t, sim.DefaultNow.Add(30e9), *w.Deadline)
+	require.NoError(t, ss.Do(context.Background(), sim.Event("CustomerReturned", nil)))
+	assert.Equal(t, []string{"Set", "Hold", "Back", "Bye"}, ss.Run().Path())
+}
