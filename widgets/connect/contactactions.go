@@ -194,10 +194,16 @@ func runTransferToQueue(n *node, sc widgets.StepContext) (widgets.Result, error)
 // ContinueFlowExecution "False" a connected call ends the flow; otherwise
 // the flow goes on, through CallFailed when the call fails or is busy,
 // and ConnectionTimeLimitExceeded when nobody answers in
-// ThirdPartyConnectionTimeLimitSeconds.
+// ThirdPartyConnectionTimeoutSeconds (the console has written
+// ThirdPartyConnectionTimeLimitSeconds; both are read).
 func compileThirdParty(n *node, p *widgets.Props) {
-	n.limit(p, "ThirdPartyConnectionTimeLimitSeconds", 30, 0, 600)
 	n.flag = !strings.EqualFold(rawString(p.State.Properties["ContinueFlowExecution"]), "false")
+	if n.flag {
+		// AWS's reference names it ThirdPartyConnectionTimeoutSeconds;
+		// the console has written ...TimeLimitSeconds. It applies only
+		// when the flow goes on after the call.
+		n.limit(p, firstKey(p, "ThirdPartyConnectionTimeoutSeconds", "ThirdPartyConnectionTimeLimitSeconds"), 30, 0, 600)
+	}
 }
 
 func runThirdParty(n *node, sc widgets.StepContext) (widgets.Result, error) {

@@ -212,15 +212,21 @@ func (n *node) ask(sc widgets.StepContext, resource string, params map[string]an
 // limit reads a time limit property into n: a number, or a string
 // holding one, from min to max seconds, def when absent. A Connect
 // reference ("$.Attributes.wait") is resolved when the step runs (limitOf);
-// a Liquid template cannot be checked, so the default applies, with a
-// warning.
+// a deployment placeholder (${TIMEOUT}) or a Liquid template cannot be
+// checked, so the default applies, with a warning.
 func (n *node) limit(p *widgets.Props, key string, def, min, max int) {
 	n.timeout, n.limitMin, n.limitMax = widgets.Seconds(def), min, max
 	if key == "" || !p.Has(key) {
 		return
 	}
-	if t := parseText(rawString(p.State.Properties[key])); len(t.parts) == 1 && t.parts[0].path != nil {
+	raw := rawString(p.State.Properties[key])
+	if t := parseText(raw); len(t.parts) == 1 && t.parts[0].path != nil {
 		n.timeoutRef = &t
+		return
+	}
+	if strings.Contains(raw, "${") {
+		p.Report(key, widgets.CodePropertyTemplate, flow.SeverityWarning,
+			"%s is a deployment placeholder (%s): the default of %d seconds applies until it is replaced", key, raw, def)
 		return
 	}
 	n.timeout = p.Seconds(key, def, min, max)

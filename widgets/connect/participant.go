@@ -44,7 +44,8 @@ func (n *node) say(sc widgets.StepContext, prompt widgets.Prompt, chatText strin
 			return n.failWith(err), false, nil
 		}
 	default:
-		return n.fail(ErrorNoMatchingError, "a "+channelOf(sc)+" contact has nobody to speak to"), false, nil
+		// A task has nobody to speak to: Connect takes the success branch
+		// with no effect.
 	}
 	return widgets.Result{}, true, nil
 }
@@ -118,7 +119,7 @@ func resumeIterative(n *node, sc widgets.StepContext, ev widgets.Event) (widgets
 // InputTimeLimitExceeded, and stored input is "Timeout" on the success
 // branch, as Connect documents.
 func compileInput(n *node, p *widgets.Props) {
-	n.limit(p, firstKey(p, "InputTimeLimitSeconds", "TimeLimitSeconds"), 5, 1, 86400)
+	n.limit(p, firstKey(p, "InputTimeLimitSeconds", "InputTimeoutSeconds", "TimeLimitSeconds"), 5, 1, 86400)
 	n.flag = strings.EqualFold(rawString(p.State.Properties["StoreInput"]), "true")
 	n.count = 1
 	if n.flag {

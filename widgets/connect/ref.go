@@ -139,7 +139,9 @@ func parseRef(s string, i int) ([]string, int) {
 		for k < len(s) && nameByte(s[k]) {
 			k++
 		}
-		if k == j {
+		if k == j || (path == nil && !letter(s[j])) {
+			// A reference starts with a namespace's name ("$.50" is a
+			// price).
 			break
 		}
 		path, i = append(path, s[j:k]), k
@@ -159,6 +161,8 @@ func bracket(s string, i int) (string, int, bool) {
 	}
 	return s[i+2 : i+2+end], i + 2 + end + 2, true
 }
+
+func letter(c byte) bool { return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
 
 func nameByte(c byte) bool {
 	return c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
