@@ -313,6 +313,11 @@ func (s Step) MarshalJSON() ([]byte, error) {
 // StepEnded is the To of a step whose transition has no next state.
 const StepEnded = "Ended"
 
+// StepTransferName is the Name of the step of a state that hands the
+// contact to another flow for good (widgets.Enter.Replace, Connect's
+// TransferToFlow); its To is that flow's first state.
+const StepTransferName = "transfer"
+
 // StepEndName is the Name of the step of a state that ends the whole
 // execution (end-flow), which takes no event.
 const StepEndName = "end"

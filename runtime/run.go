@@ -1215,7 +1215,10 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 		r.fail(FailureLimitDepth, fmt.Sprintf("state %q: %s %q would nest deeper than %d levels", st.name, en.Kind, en.Ref, r.e.limits.MaxDepth))
 		return out, false, false
 	}
-	for _, f := range x.Frames {
+	for i, f := range x.Frames {
+		if en.Replace && i == len(x.Frames)-1 {
+			break // the frame being replaced
+		}
 		if r.forbidsModuleNesting() && f.Kind == FrameModule && en.Kind == widgets.FrameModule {
 			r.fail(FailureModuleNesting, fmt.Sprintf("state %q: module %q runs inside module %q, and nesting modules is forbidden", st.name, en.Ref, f.Ref))
 			return out, false, false
@@ -1255,6 +1258,9 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 		out, ok = r.returnTo(st, widgets.Returned{Failed: true, Reason: cleanReason(err.Error())})
 		return out, false, ok
 	}
+	if en.Replace {
+		return out, true, r.replace(st, p, en)
+	}
 	x.top().State = st.name
 	kind := FrameKind(en.Kind)
 	trigger := map[string]any{}
@@ -1275,6 +1281,32 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	r.progs = append(r.progs, p)
 	r.cur = p.entry
 	return out, true, true
+}
+
+// replace puts p in the place of the top frame for good (Enter.Replace),
+// recording st's step into it. It reports false when the execution has
+// failed.
+func (r *run) replace(st *pstate, p *program, en *widgets.Enter) bool {
+	if !r.record(st, StepTransferName, p.def.InitialState, 0) {
+		return false
+	}
+	x := r.x
+	top := x.top()
+	kind := top.Kind
+	if kind != FrameFlow {
+		kind = FrameKind(en.Kind)
+	}
+	trigger, _ := top.Context["trigger"].(map[string]any)
+	data := frameMap(top.Context, "flow", "data")
+	if data == nil {
+		data = map[string]any{}
+	}
+	r.retireFrame()
+	*top = Frame{Kind: kind, Ref: en.Ref, Sid: p.sid, Revision: p.revision, State: p.def.InitialState,
+		Context: frameContext(x, p.sid, data, trigger)}
+	r.progs[len(r.progs)-1] = p
+	r.cur = p.entry
+	return true
 }
 
 // forbidsModuleNesting reports whether a module may not run inside a

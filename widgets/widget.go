@@ -242,6 +242,13 @@ type Enter struct {
 	// Parameters reach a subflow as trigger.parent.parameters.*, or a
 	// module's begin-module as its arguments.
 	Parameters map[string]any
+	// Replace puts the subflow in the place of the frame that enters it,
+	// for good: that flow does not resume, its context goes, and the
+	// subflow sees the same trigger (Amazon Connect's TransferToFlow).
+	// The entering state's Return is called only if the subflow cannot
+	// start. A flow may thus pass the contact back to a flow it came
+	// from, which a nested subflow may not.
+	Replace bool
 }
 
 // Return pops a module frame through the named exit, or as failed (a

@@ -224,21 +224,21 @@ func runEndModule(n *node, sc widgets.StepContext) (widgets.Result, error) {
 
 // TransferToFlow ends the current flow and runs the one ContactFlowId
 // names (an id, an ARN or a name, which the engine's flow source
-// resolves): the contact, its attributes included, goes with it; the
-// flow's own attributes do not. The execution ends when that flow does.
-// A flow that cannot run takes NoMatchingError.
+// resolves) in its place (widgets.Enter.Replace): the contact, its
+// attributes included, goes with it; the flow's own attributes do not.
+// A flow may transfer the contact back to one it came from. A flow that
+// cannot run takes NoMatchingError.
 func runTransferToFlow(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	ensureContact(sc)
 	ref := n.str(sc, "ContactFlowId")
 	if ref == "" {
 		return n.fail(ErrorNoMatchingError, "ContactFlowId names no flow"), nil
 	}
-	return widgets.EnterFrame(widgets.Enter{Kind: widgets.FrameSubflow, Ref: ref}), nil
+	return widgets.EnterFrame(widgets.Enter{Kind: widgets.FrameSubflow, Ref: ref, Replace: true}), nil
 }
 
+// returnTransfer takes the error branch of a flow that could not start
+// (one that starts replaces this one for good and never returns).
 func returnTransfer(n *node, sc widgets.StepContext, r widgets.Returned) (widgets.Result, error) {
-	if r.Failed {
-		return n.fail(ErrorNoMatchingError, r.Reason), nil
-	}
-	return widgets.EndExecution(false, "the flow transferred to ended"), nil
+	return n.fail(ErrorNoMatchingError, r.Reason), nil
 }

@@ -225,8 +225,9 @@ func TestTransferToFlowKeepsContactAttributesAndDropsFlowAttributes(t *testing.T
 	run := runFlow(t, s, sim.Start{})
 	require.Equal(t, runtime.StatusEnded, run.Status(), run.Execution.Reason)
 	assert.Equal(t, []string{"lang=fr secret="}, said(run))
-	const into = "subflow:arn:aws:connect:eu-west-1:1:instance/i/contact-flow/second-flow/"
-	assert.Equal(t, []string{"Set", "Mine", into + "Hi", into + "Bye"}, path(run))
+	assert.Equal(t, []string{"Set", "Mine", "Go", "Hi", "Bye"}, path(run))
+	assert.Equal(t, runtime.StepTransferName, run.Steps()[2].Name)
+	assert.Equal(t, "Hi", run.Steps()[2].To)
 
 	alone := sim.New(sim.WithFlow("main", first)) // the flow is nowhere
 	run = runFlow(t, alone, sim.Start{})
@@ -335,4 +336,45 @@ func TestATimeLimitGivenAsAReference(t *testing.T) {
 	assert.Equal(t, sim.DefaultNow.Add(30e9), *w.Deadline)
 	require.NoError(t, ss.Do(context.Background(), sim.Event("CustomerReturned", nil)))
 	assert.Equal(t, []string{"Set", "Hold", "Back", "Bye"}, ss.Run().Path())
+}
+
+// A flow may hand the contact back to the flow it came from: the second
+// flow takes the first one's place rather than running inside it.
+func TestTransferToFlowAndBack(t *testing.T) {
+	first := doc(t, fconnect.TypeContactFlow,
+		`Check|Compare|{"ComparisonValue":"$.Attributes.back"}|{"NextAction":"Go","Conditions":[{"NextAction":"Home","Condition":{"Operator":"Equals","Operands":["yes"]}}],"Errors":[{"NextAction":"Go","ErrorType":"NoMatchingCondition"}]}`,
+		`Go|TransferToFlow|{"ContactFlowId":"second"}|{"Errors":[{"NextAction":"Bye","ErrorType":"NoMatchingError"}]}`,
+		`Home|MessageParticipant|{"Text":"Back in the first flow."}|{"NextAction":"Bye"}`,
+		bye)
+	second := doc(t, fconnect.TypeContactFlow,
+		`Mark|UpdateContactAttributes|{"Attributes":{"back":"yes"}}|{"NextAction":"Return"}`,
+		`Return|TransferToFlow|{"ContactFlowId":"main"}|{"Errors":[{"NextAction":"Bye","ErrorType":"NoMatchingError"}]}`,
+		bye)
+	s := sim.New(sim.WithFlow("main", first), sim.WithFlow("second", second))
+	run := runFlow(t, s, sim.Start{})
+	require.Equal(t, runtime.StatusEnded, run.Status(), run.Execution.Reason)
+	assert.Equal(t, []string{"Check", "Go", "Mark", "Return", "Check", "Home", "Bye"}, path(run))
+	assert.Equal(t, []string{"Back in the first flow."}, said(run))
+	assert.Len(t, run.Execution.Frames, 1, "transfers replace the flow; they do not nest")
+}
+
+// A flow transferred to waits and resumes like the first: the execution
+// is saved and loaded with the new flow in the first one's place.
+func TestATransferredFlowWaitsAndResumes(t *testing.T) {
+	first := doc(t, "", `Go|TransferToFlow|{"ContactFlowId":"menu"}|{"Errors":[{"NextAction":"Bye","ErrorType":"NoMatchingError"}]}`, bye)
+	menu := doc(t, "",
+		`Ask|GetParticipantInput|{"Text":"Press 1.","StoreInput":"True","InputTimeLimitSeconds":"5"}|{"NextAction":"Said"}`,
+		`Said|MessageParticipant|{"Text":"You pressed $.StoredCustomerInput."}|{"NextAction":"Bye"}`,
+		bye)
+	s := sim.New(sim.WithFlow("main", first), sim.WithFlow("menu", menu))
+	ss, err := s.Start(context.Background(), sim.Start{})
+	require.NoError(t, err)
+	require.NotNil(t, ss.Waiting())
+	x, err := s.Engine.Get(context.Background(), ss.Execution().ID)
+	require.NoError(t, err)
+	assert.Equal(t, "menu", x.Frames[0].Sid, "the stored execution runs the flow transferred to")
+	assert.Equal(t, "main", x.FlowSid, "and still says which flow it started on")
+	require.NoError(t, ss.Do(context.Background(), sim.Press("1")))
+	assert.Equal(t, []string{"Press 1.", "You pressed 1."}, said(ss.Run()))
+	assert.Equal(t, runtime.StatusEnded, ss.Run().Status())
 }
