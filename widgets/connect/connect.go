@@ -56,9 +56,10 @@
 //     case actions: requests to the host's widgets.ContactCenter, whose
 //     request and answer each type's function documents. Without one they
 //     take their error branch.
-//   - InvokeFlowModule and EndFlowModuleExecution, TransferToFlow: a module
-//     or flow in a frame of its own, resolved by the engine's sources
-//     (an id, an ARN or a name, as the host registered it).
+//   - InvokeFlowModule and EndFlowModuleExecution: a module in a frame of
+//     its own, returning to the flow; TransferToFlow: another flow in the
+//     current one's place. Both are resolved by the engine's sources (an
+//     id, an ARN or a name, as the host registered it).
 //   - TransferContactToQueue (success ends the flow),
 //     TransferParticipantToThirdParty, DisconnectParticipant,
 //     EndFlowExecution.
