@@ -36,12 +36,16 @@ func (s CatalogSource) Flow(ctx context.Context, sid, revision string) (*Resolve
 	if err != nil {
 		return nil, err
 	}
-	return s.find(ctx, version.KindFlow, sid, sel)
+	r, err := s.find(ctx, version.KindFlow, sid, sel)
+	if err != nil {
+		return nil, err
+	}
+	return fromCatalog(r), nil
 }
 
 // find resolves ref, an item's id or name, or any key Connect's
 // references give for one.
-func (s CatalogSource) find(ctx context.Context, kind version.Kind, ref string, sel version.Selector) (*Resolved, error) {
+func (s CatalogSource) find(ctx context.Context, kind version.Kind, ref string, sel version.Selector) (*version.Resolved, error) {
 	cat := s.Catalog.Shared()
 	var first error
 	for _, key := range fconnect.References(ref) {
@@ -53,7 +57,7 @@ func (s CatalogSource) find(ctx context.Context, kind version.Kind, ref string, 
 			r, err = cat.ResolveName(ctx, kind, key, sel)
 		}
 		if err == nil {
-			return fromCatalog(r), nil
+			return r, nil
 		}
 		if !errors.Is(err, version.ErrNotFound) {
 			return nil, err
@@ -78,11 +82,7 @@ func (s CatalogSource) FlowAt(ctx context.Context, address, contact string) (*Re
 // called name (or of id name, or of the id or name a Connect reference
 // ends with, as Flow), or an exact revision when revision is a number.
 func (s CatalogSource) Module(ctx context.Context, name, revision string) (*Resolved, error) {
-	found, err := s.find(ctx, version.KindModule, name, version.LatestPublished)
-	if err != nil {
-		return nil, err
-	}
-	r, err := s.Catalog.Shared().Resolve(ctx, found.Sid, version.LatestPublished)
+	r, err := s.find(ctx, version.KindModule, name, version.LatestPublished)
 	if err != nil {
 		return nil, err
 	}

@@ -399,7 +399,9 @@ var codecBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); retur
 // maxPooledBuffer is the largest buffer codecBuffers keeps.
 const maxPooledBuffer = 1 << 20
 
-// ExecutionFormat is the format MarshalExecution writes (Execution.Format).
+// ExecutionFormat is the newest format, the one MarshalExecution writes
+// for an execution with shared values (Execution.Format); it writes
+// format 3 for the others.
 // UnmarshalExecution reads it and every older one; a record of a newer
 // format is refused with an error that does not wrap ErrCorrupt, so an
 // older engine leaves it alone rather than ending it.

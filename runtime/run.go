@@ -1252,6 +1252,12 @@ func (r *run) enter(st *pstate, en *widgets.Enter) (out widgets.Result, started,
 	if err == nil {
 		p, err = r.e.program(res)
 	}
+	if err == nil && en.Accept != nil {
+		err = en.Accept(p.def)
+	}
+	if err == nil && en.Replace && x.top().Kind == FrameModule {
+		err = errors.New("a module cannot hand its contact to another flow")
+	}
 	if err != nil {
 		// The node decides what a child that cannot run means (its failed
 		// event, usually).
@@ -1703,22 +1709,20 @@ func (s *stepCtx) Shared(key string) (any, bool) {
 	return v, ok
 }
 
-func (s *stepCtx) SetShared(key string, value any) {
+func (s *stepCtx) SetShared(key string, value any) error {
 	if value == nil {
 		delete(s.r.x.Shared, key)
-		return
+		return nil
 	}
 	v, err := s.r.e.bounds().value(value, 1)
 	if err != nil {
-		if s.r.valueErr == nil {
-			s.r.valueErr = err.within("shared." + key)
-		}
-		return
+		return err.within("shared." + key)
 	}
 	if s.r.x.Shared == nil {
 		s.r.x.Shared = map[string]any{}
 	}
 	s.r.x.Shared[key] = v
+	return nil
 }
 
 func (s *stepCtx) SetVariable(key string, value any) {

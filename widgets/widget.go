@@ -242,6 +242,12 @@ type Enter struct {
 	// Parameters reach a subflow as trigger.parent.parameters.*, or a
 	// module's begin-module as its arguments.
 	Parameters map[string]any
+	// Accept, when set, is asked about the definition found for Ref
+	// before the frame is entered: an error makes the child one that
+	// cannot start (the entering state's Return gets Failed, with the
+	// error as Reason). Connect's TransferToFlow refuses a module or a
+	// queue flow with it.
+	Accept func(d *flow.Definition) error
 	// Replace puts the subflow in the place of the frame that enters it,
 	// for good: that flow does not resume, its context goes, and the
 	// subflow sees the same trigger (Amazon Connect's TransferToFlow).
@@ -331,10 +337,12 @@ type StepContext interface {
 	// flow.variables, which belong to one frame. Treat it as read-only:
 	// write a new value with SetShared.
 	Shared(key string) (any, bool)
-	// SetShared writes the execution-wide value called key; nil removes
-	// it. A value past the engine's limits fails the step, as an output
-	// would.
-	SetShared(key string, value any)
+	// SetShared writes a copy of value as the execution-wide value called
+	// key; nil removes it. A value past the engine's limits (too large,
+	// too deep, not JSON-like) is refused with an error and nothing is
+	// written: the widget decides what that means (Connect's actions take
+	// their error branch).
+	SetShared(key string, value any) error
 	// TriggerEvent is the event the execution was started with.
 	TriggerEvent() string
 	// ContactAddress is the contact's address (contact.channel.address).

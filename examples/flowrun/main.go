@@ -21,7 +21,8 @@
 //	-flow-ref ARN_OR_NAME=FILE
 //	                      a Connect flow TransferToFlow reaches (repeatable)
 //	-channel CHANNEL      a Connect contact's channel: VOICE (a call, the
-//	                      default), CHAT (a message) or TASK
+//	                      default), CHAT (a message), TASK or EMAIL (a REST
+//	                      start)
 //	-lambda ARN_OR_NAME=FILE
 //	                      what InvokeLambdaFunction naming that function
 //	                      answers: FILE holds a JSON object ($.External), or
@@ -178,7 +179,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.sid, "sid", "FWflowrun", "the flow's `SID`")
 	fs.StringVar(&o.format, "format", "", "`FORMAT` of the files: twilio or connect (default: what each file looks like)")
 	fs.Var(&o.flowRefs, "flow-ref", "a Connect flow TransferToFlow reaches: `ARN_OR_NAME=FILE` (repeatable)")
-	fs.StringVar(&o.channel, "channel", "", "a Connect contact's `CHANNEL`: VOICE, CHAT or TASK (default VOICE)")
+	fs.StringVar(&o.channel, "channel", "", "a Connect contact's `CHANNEL`: VOICE, CHAT, TASK or EMAIL (default VOICE)")
 	fs.Var(&o.lambdas, "lambda", "what a Lambda function answers: `ARN_OR_NAME=FILE`, FILE a JSON object, or {\"errorMessage\": ...} (repeatable)")
 	fs.StringVar(&o.hours, "hours", "open", "what CheckHoursOfOperation finds: `open` or closed")
 	fs.Var(&o.queues, "queue", "a queue at capacity: `ARN_OR_NAME=full` (repeatable)")

@@ -188,9 +188,10 @@ type Start struct {
 	// Payload adds fields to the trigger (trigger.call.*,
 	// trigger.message.* ...).
 	Payload map[string]any
-	// Channel is an Amazon Connect contact's channel: VOICE, CHAT or
-	// TASK. It goes into the payload as "Channel", and, when Trigger is
-	// empty, picks it: a call, a message, a REST request.
+	// Channel is an Amazon Connect contact's channel: VOICE, CHAT, TASK
+	// or EMAIL. It goes into the payload as "Channel", and, when Trigger
+	// is empty, picks it: a call, a message, a REST request (TASK and
+	// EMAIL).
 	Channel string
 }
 
@@ -267,7 +268,7 @@ func (s *Sim) request(st Start) (runtime.StartRequest, error) {
 		case "TASK", "EMAIL":
 			req.Trigger = runtime.TriggerRequest
 		default:
-			return req, fmt.Errorf("sim: start: channel %q is not VOICE, CHAT or TASK", st.Channel)
+			return req, fmt.Errorf("sim: start: channel %q is not VOICE, CHAT, TASK or EMAIL", st.Channel)
 		}
 	}
 	if req.Trigger == "" {

@@ -488,7 +488,7 @@ func TestWaitCompletesOrTheCustomerReturns(t *testing.T) {
 	require.NoError(t, err)
 	w := ss.Waiting()
 	require.NotNil(t, w)
-	assert.ElementsMatch(t, []string{"timeout", "CustomerReturned"}, w.Events, "a chat has no hang-up")
+	assert.ElementsMatch(t, []string{"timeout", "CustomerReturned", "incomingMessage"}, w.Events, "a chat has no hang-up; a message is the customer returning")
 	require.NotNil(t, w.Deadline)
 	assert.Equal(t, sim.DefaultNow.Add(3600e9), *w.Deadline)
 	require.NoError(t, ss.Do(context.Background(), sim.Timeout()))
@@ -500,6 +500,8 @@ func TestWaitCompletesOrTheCustomerReturns(t *testing.T) {
 	run = runFlow(t, s, sim.Start{Channel: "CHAT", Body: "hi"}, sim.Event("CustomerReturned", nil))
 	assert.Equal(t, []string{"Wait", "Returned"}, path(run))
 	assert.Equal(t, 3, run.Steps()[0].Transition)
+	run = runFlow(t, s, sim.Start{Channel: "CHAT", Body: "hi"}, sim.Reply("I'm back"))
+	assert.Equal(t, []string{"Wait", "Returned"}, path(run), "a reply is the customer returning")
 
 	ss, err = s.Start(context.Background(), sim.Start{})
 	require.NoError(t, err)

@@ -73,9 +73,10 @@
 //
 // A definition's flow type is its resource description's Type
 // (fconnect.FlowType). Only an inbound flow (CONTACT_FLOW) may invoke a
-// module; a module may not invoke one, and only a module may end with
+// module; a module may not invoke one; only inbound and transfer flows may
+// use TransferToFlow, and only a module may end with
 // EndFlowModuleExecution: each is a check error (CodeModuleNotAllowed,
-// CodeNotAModule). The engine refuses a module inside a module at run
+// CodeTransferNotAllowed, CodeNotAModule). The engine refuses a module inside a module at run
 // time too.
 package connect
 
@@ -104,6 +105,9 @@ const (
 	// CodeNotAModule: EndFlowModuleExecution in a flow that is not a
 	// module.
 	CodeNotAModule = "connect.not_a_module"
+	// CodeTransferNotAllowed: TransferToFlow in a module, or in a flow
+	// that is not an inbound or transfer flow (queue, hold, whisper).
+	CodeTransferNotAllowed = "connect.transfer_not_allowed"
 )
 
 // specs are the action types this package runs.
@@ -199,8 +203,15 @@ func Register(r *widgets.Registry) error {
 	return nil
 }
 
+// transfersAllowed reports whether flows of type typ may use TransferToFlow:
+// inbound flows and the transfer flows.
+func transfersAllowed(typ string) bool {
+	return typ == fconnect.TypeContactFlow || typ == fconnect.TypeAgentTransfer || typ == fconnect.TypeQueueTransfer
+}
+
 // Check reports what Connect forbids by flow type: InvokeFlowModule
-// outside an inbound flow (CONTACT_FLOW) or inside a module, and
+// outside an inbound flow (CONTACT_FLOW) or inside a module,
+// TransferToFlow outside inbound and transfer flows, and
 // EndFlowModuleExecution outside a module.
 func Check(d *flow.Definition) flow.Problems {
 	var ps flow.Problems
@@ -215,6 +226,13 @@ func Check(d *flow.Definition) flow.Problems {
 		case s.Type == "InvokeFlowModule" && typ != fconnect.TypeContactFlow:
 			ps = append(ps, flow.Problem{Path: flow.StatePath(i), State: s.Name, Code: CodeModuleNotAllowed, Severity: flow.SeverityError,
 				Message: fmt.Sprintf("only an inbound flow (CONTACT_FLOW) may invoke a module; this flow is %s", typ)})
+		case s.Type == "TransferToFlow" && (module || !transfersAllowed(typ)):
+			where := "a module"
+			if !module {
+				where = "a " + typ + " flow"
+			}
+			ps = append(ps, flow.Problem{Path: flow.StatePath(i), State: s.Name, Code: CodeTransferNotAllowed, Severity: flow.SeverityError,
+				Message: "TransferToFlow runs only in inbound and transfer flows, not in " + where})
 		case s.Type == "EndFlowModuleExecution" && !module:
 			ps = append(ps, flow.Problem{Path: flow.StatePath(i), State: s.Name, Code: CodeNotAModule, Severity: flow.SeverityError,
 				Message: "only a module can end with EndFlowModuleExecution"})

@@ -2,6 +2,7 @@ package connect
 
 import (
 	"maps"
+	"strings"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
@@ -49,8 +50,9 @@ const (
 //
 //   - $.ContactId and $.InitialContactId are the execution's id;
 //   - $.Channel is the start's "Channel" (a parameter of a REST start or
-//     a payload field of any start) when it names one, else VOICE for a
-//     call, CHAT for a message or conversation, TASK for the others;
+//     a payload field of any start, in any case) when it is VOICE, CHAT,
+//     TASK or EMAIL, else VOICE for a call, CHAT for a message or
+//     conversation, TASK for the others;
 //   - $.InitiationMethod is INBOUND for a call or message, API otherwise;
 //   - $.CustomerEndpoint.Address is the contact's address and
 //     $.SystemEndpoint.Address the flow's, both of Type TELEPHONE_NUMBER
@@ -72,7 +74,10 @@ func ensureContact(sc widgets.StepContext) {
 	}[trigger]
 	payload, _ := sc.Lookup("trigger." + kind)
 	data, _ := sc.Lookup("flow.data")
-	channel := firstString(payload, data, "Channel")
+	channel := strings.ToUpper(strings.TrimSpace(firstString(payload, data, "Channel")))
+	if channel != ChannelVoice && channel != ChannelChat && channel != ChannelTask && channel != ChannelEmail {
+		channel = "" // not one of Connect's: the trigger says
+	}
 	if channel == "" {
 		switch {
 		case trigger == flow.EventIncomingCall || sc.Call().Live:
@@ -166,5 +171,5 @@ func contactView(sc widgets.StepContext) map[string]any {
 			out[k] = v
 		}
 	}
-	return out
+	return widgets.CopyData(out)
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 
+	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -36,7 +37,9 @@ func runUpdateAttributes(n *node, sc widgets.StepContext) (widgets.Result, error
 	if b, _ := json.Marshal(attrs); len(b) > maxAttributeBytes {
 		return n.fail(ErrorNoMatchingError, "the contact's attributes would pass 32 KB"), nil
 	}
-	sc.SetShared(key, attrs)
+	if err := sc.SetShared(key, attrs); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 
@@ -79,7 +82,9 @@ func record(key string) func(n *node, sc widgets.StepContext) (widgets.Result, e
 			}
 			m[k] = v
 		}
-		sc.SetShared(key, m)
+		if err := sc.SetShared(key, m); err != nil {
+			return n.refused(err), nil
+		}
 		return n.next(nil), nil
 	}
 }
@@ -88,7 +93,9 @@ func record(key string) func(n *node, sc widgets.StepContext) (widgets.Result, e
 // ($.TextToSpeechVoiceId), and its engine and style.
 func runTTSVoice(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if v := n.str(sc, "TextToSpeechVoice"); v != "" {
-		sc.SetShared(keyTextToSpeechVoiceID, v)
+		if err := sc.SetShared(keyTextToSpeechVoiceID, v); err != nil {
+			return n.refused(err), nil
+		}
 	}
 	return record("TextToSpeech")(n, sc)
 }
@@ -106,7 +113,8 @@ func runTargetQueue(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if id == "" {
 		return n.fail(ErrorNoMatchingError, "neither QueueId nor AgentId names a queue"), nil
 	}
-	q["Id"], q["Name"] = id, lastSegment(id)
+	refs := fconnect.References(id)
+	q["Id"], q["Name"] = id, refs[len(refs)-1]
 	if strings.HasPrefix(id, "arn:") {
 		q["ARN"] = id
 	}
@@ -117,7 +125,9 @@ func runTargetQueue(n *node, sc widgets.StepContext) (widgets.Result, error) {
 		}
 		maps.Copy(q, ans)
 	}
-	sc.SetShared(keyQueue, q)
+	if err := sc.SetShared(keyQueue, q); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 
@@ -130,15 +140,6 @@ func queueID(sc widgets.StepContext) string {
 	return stringOf(q["Id"])
 }
 
-// lastSegment is the last part of an ARN or path ("queue/abc" gives
-// "abc").
-func lastSegment(s string) string {
-	if i := strings.LastIndexAny(s, "/:"); i >= 0 && i < len(s)-1 {
-		return s[i+1:]
-	}
-	return s
-}
-
 // UpdateContactCallbackNumber sets the number a callback calls
 // ($.CustomerCallbackNumber); one that is not E.164 takes
 // InvalidCallbackNumber.
@@ -147,7 +148,9 @@ func runCallbackNumber(n *node, sc widgets.StepContext) (widgets.Result, error) 
 	if !e164.MatchString(num) {
 		return n.fail(ErrorInvalidCallbackNumber, "the callback number is not an E.164 number"), nil
 	}
-	sc.SetShared(keyCallbackNumber, num)
+	if err := sc.SetShared(keyCallbackNumber, num); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 
@@ -157,7 +160,9 @@ func runCallbackNumber(n *node, sc widgets.StepContext) (widgets.Result, error) 
 func runContactData(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	for _, k := range []string{"Name", "Description", "LanguageCode", "CustomerId"} {
 		if n.has(k) {
-			sc.SetShared(k, n.str(sc, k))
+			if err := sc.SetShared(k, n.str(sc, k)); err != nil {
+				return n.refused(err), nil
+			}
 		}
 	}
 	return record("ContactData")(n, sc)
@@ -166,7 +171,9 @@ func runContactData(n *node, sc widgets.StepContext) (widgets.Result, error) {
 // UpdateFlowLoggingBehavior turns flow logs on or off
 // ($.FlowLoggingBehavior).
 func runLogging(n *node, sc widgets.StepContext) (widgets.Result, error) {
-	sc.SetShared(keyFlowLogging, n.str(sc, "FlowLoggingBehavior"))
+	if err := sc.SetShared(keyFlowLogging, n.str(sc, "FlowLoggingBehavior")); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 

@@ -1,11 +1,13 @@
 package connect
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/studioflow/studioflow/flow"
+	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -121,7 +123,9 @@ func runGetMetric(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return n.failWith(err), nil
 	}
-	sc.SetShared(keyMetrics, ans)
+	if err := sc.SetShared(keyMetrics, ans); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 
@@ -161,14 +165,18 @@ func runInvokeModule(n *node, sc widgets.StepContext) (widgets.Result, error) {
 			saved[k] = v
 		}
 	}
-	sc.SetShared(keyCallerLocal, saved)
+	if err := sc.SetShared(keyCallerLocal, saved); err != nil {
+		return n.refused(err), nil
+	}
 	input := n.param(sc, "Input")
-	sc.SetShared(keyModules, map[string]any{"Input": input})
+	if err := sc.SetShared(keyModules, map[string]any{"Input": input}); err != nil {
+		return n.refused(err), nil
+	}
 	params := map[string]any{}
 	if input != nil {
 		params["Input"] = input
 	}
-	return widgets.EnterFrame(widgets.Enter{Kind: widgets.FrameModule, Ref: ref, Parameters: params}), nil
+	return widgets.EnterFrame(widgets.Enter{Kind: widgets.FrameModule, Ref: ref, Parameters: params, Accept: acceptModule}), nil
 }
 
 // moduleLocal are the values a module's own actions set that Connect
@@ -176,7 +184,8 @@ func runInvokeModule(n *node, sc widgets.StepContext) (widgets.Result, error) {
 var moduleLocal = []string{keyExternal, keyLex, keyStoredInput, keyMetrics}
 
 // keyCallerLocal holds the caller's moduleLocal values while a module
-// runs (Connect runs no module inside a module, so one is enough).
+// runs (Connect runs no module inside a module, so one is enough). No
+// reference reaches it: a reference's first name starts with a letter.
 const keyCallerLocal = "$caller"
 
 func returnModule(n *node, sc widgets.StepContext, r widgets.Returned) (widgets.Result, error) {
@@ -194,7 +203,9 @@ func returnModule(n *node, sc widgets.StepContext, r widgets.Returned) (widgets.
 	if result == "" {
 		result = "Success"
 	}
-	sc.SetShared(keyModules, map[string]any{"Result": result, "ResultData": r.Outputs})
+	if err := sc.SetShared(keyModules, map[string]any{"Result": result, "ResultData": r.Outputs}); err != nil {
+		return n.refused(err), nil
+	}
 	if result == "Error" {
 		return n.fail(ErrorNoMatchingError, "the module returned Error"), nil
 	}
@@ -227,14 +238,35 @@ func runEndModule(n *node, sc widgets.StepContext) (widgets.Result, error) {
 // resolves) in its place (widgets.Enter.Replace): the contact, its
 // attributes included, goes with it; the flow's own attributes do not.
 // A flow may transfer the contact back to one it came from. A flow that
-// cannot run takes NoMatchingError.
+// cannot run, or is not an inbound, transfer to agent or transfer to
+// queue flow, takes NoMatchingError.
 func runTransferToFlow(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	ensureContact(sc)
 	ref := n.str(sc, "ContactFlowId")
 	if ref == "" {
 		return n.fail(ErrorNoMatchingError, "ContactFlowId names no flow"), nil
 	}
-	return widgets.EnterFrame(widgets.Enter{Kind: widgets.FrameSubflow, Ref: ref, Replace: true}), nil
+	return widgets.EnterFrame(widgets.Enter{Kind: widgets.FrameSubflow, Ref: ref, Replace: true, Accept: acceptTransfer}), nil
+}
+
+// acceptModule takes only a Connect flow module.
+func acceptModule(d *flow.Definition) error {
+	if d.Vendor != flow.VendorConnect || !fconnect.IsModule(d) {
+		return errors.New("FlowModuleId names no Connect flow module")
+	}
+	return nil
+}
+
+// acceptTransfer takes the flow types Connect transfers a contact to: an
+// inbound flow, a transfer to agent or a transfer to queue flow.
+func acceptTransfer(d *flow.Definition) error {
+	if d.Vendor != flow.VendorConnect || fconnect.IsModule(d) {
+		return errors.New("ContactFlowId names no Connect flow")
+	}
+	if t := fconnect.FlowType(d); !transfersAllowed(t) {
+		return fmt.Errorf("a contact cannot be transferred to a %s flow", t)
+	}
+	return nil
 }
 
 // returnTransfer takes the error branch of a flow that could not start

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,6 +13,7 @@ import (
 	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/runtime/sim"
+	"github.com/studioflow/studioflow/widgets/fake"
 )
 
 const exportsDir = "../../../shared/testdata/connect"
@@ -25,17 +27,52 @@ func TestEveryExportRunsToItsEnd(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no Connect exports beside the project (" + exportsDir + ")")
 	}
+	// Each export is also there under its resource Name, as the flows
+	// and modules the others reach (a pipeline's ${F:name:F} ARNs).
+	var others []sim.Option
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		d, err := fconnect.Parse(data)
+		require.NoError(t, err)
+		switch {
+		case d.Description == "":
+		case fconnect.IsModule(d):
+			others = append(others, sim.WithModule(d.Description, d))
+		default:
+			others = append(others, sim.WithFlow(d.Description, d))
+		}
+	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			data, err := os.ReadFile(f)
 			require.NoError(t, err)
 			d, err := fconnect.Parse(data)
 			require.NoError(t, err)
-			s := sim.New(sim.WithFlow("main", d))
+			s := sim.New(append([]sim.Option{sim.WithFlow("main", d)}, others...)...)
 			assert.Empty(t, s.Engine.Check(d).Errors(), "the engine's full check")
 			run, err := s.Run(context.Background(), sim.Start{}, nil)
 			require.NoError(t, err)
 			assert.Equal(t, runtime.StatusEnded, run.Status(), "%s\n%s", run.Execution.Reason, run)
+			if filepath.Base(f) == "gitlab-acme_main_AUTO.json" {
+				// A caller who says "sales": the module the flow invokes
+				// runs and returns, and the contact is transferred to
+				// the queue transfer flow.
+				answered := sim.New(append([]sim.Option{sim.WithFlow("main", d), sim.WithFakes(func(f *fake.Fakes) {
+					f.ContactCenter.Answer("InvokeLambdaFunction", "", map[string]any{"ok": "yes"})
+				})}, others...)...)
+				run, err := answered.Run(context.Background(), sim.Start{}, sim.Script{sim.Speak("sales")})
+				require.NoError(t, err)
+				p := strings.Join(run.Path(), " ")
+				assert.Contains(t, p, "module:")
+				steps := run.Steps()
+				var transferred bool
+				for _, st := range steps {
+					transferred = transferred || st.Name == runtime.StepTransferName
+				}
+				assert.True(t, transferred, p)
+				assert.Equal(t, runtime.StatusEnded, run.Status(), run.Execution.Reason)
+			}
 		})
 	}
 }

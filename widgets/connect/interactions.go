@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"encoding/json"
 	"maps"
 
 	"github.com/studioflow/studioflow/widgets"
@@ -12,10 +13,15 @@ import (
 
 // InvokeLambdaFunction calls the function LambdaFunctionARN names with
 // LambdaInvocationAttributes, within InvocationTimeLimitSeconds (at most
-// 8): the answer replaces $.External (the latest result only). With
+// 8): the answer replaces $.External (the latest result only). An answer
+// over 32 KB takes NoMatchingError, as in Connect. With
 // ResponseValidation STRING_MAP (the default) the answer must be a flat
 // object, each value made text; JSON keeps it as it is. A failure, a
 // timeout or an answer that does not validate takes NoMatchingError.
+// maxLambdaResponse is the largest answer Connect takes from a Lambda
+// function: 32 KB.
+const maxLambdaResponse = 32 * 1024
+
 func compileLambda(n *node, p *widgets.Props) {
 	n.limit(p, "InvocationTimeLimitSeconds", 8, 1, 8)
 	var rv struct{ ResponseType string }
@@ -32,6 +38,9 @@ func runLambda(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if err != nil {
 		return n.failWith(err), nil
 	}
+	if b, err := json.Marshal(ans); err != nil || len(b) > maxLambdaResponse {
+		return n.fail(ErrorNoMatchingError, "the function's answer is not a JSON object under 32 KB"), nil
+	}
 	if n.flag {
 		flat := make(map[string]any, len(ans))
 		for k, v := range ans {
@@ -43,7 +52,9 @@ func runLambda(n *node, sc widgets.StepContext) (widgets.Result, error) {
 		}
 		ans = flat
 	}
-	sc.SetShared(keyExternal, ans)
+	if err := sc.SetShared(keyExternal, ans); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 
@@ -76,7 +87,9 @@ func ask(key string) func(n *node, sc widgets.StepContext) (widgets.Result, erro
 				m = map[string]any{}
 			}
 			maps.Copy(m, ans)
-			sc.SetShared(key, m)
+			if err := sc.SetShared(key, m); err != nil {
+				return n.refused(err), nil
+			}
 		}
 		if len(n.conds) > 0 {
 			return n.choose(sc, ans["Result"], nil), nil

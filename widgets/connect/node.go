@@ -145,6 +145,12 @@ func (n *node) fail(errType, reason string) widgets.Result {
 	return widgets.Take(ev, out)
 }
 
+// refused takes NoMatchingError for a value the engine would not keep
+// (StepContext.SetShared): an answer too large or too deep, say.
+func (n *node) refused(err error) widgets.Result {
+	return n.fail(ErrorNoMatchingError, "the contact cannot keep it: "+err.Error())
+}
+
 // failWith takes the branch an error from the host picks.
 func (n *node) failWith(err error) widgets.Result {
 	var ce *Error
@@ -200,14 +206,23 @@ func (n *node) ask(sc widgets.StepContext, resource string, params map[string]an
 	if cc == nil {
 		return nil, errors.New("no contact center service is configured (widgets.Services.ContactCenter)")
 	}
-	ctx := sc.Context()
-	if d := n.limitOf(sc); d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
+	d := n.limitOf(sc)
+	if d <= 0 {
+		d = RequestTimeout
 	}
-	return cc.Request(ctx, widgets.ContactCenterRequest{Action: n.typ, Resource: resource, Parameters: params, Contact: contactView(sc)})
+	ctx, cancel := context.WithTimeout(sc.Context(), d)
+	defer cancel()
+	// The host gets copies: what it does with them never reaches the
+	// execution but through the answer, which the engine bounds.
+	return cc.Request(ctx, widgets.ContactCenterRequest{Action: n.typ, Resource: resource,
+		Parameters: widgets.CopyData(params), Contact: contactView(sc)})
 }
+
+// RequestTimeout bounds a contact-center request whose action gives no
+// time limit of its own (InvokeLambdaFunction's InvocationTimeLimitSeconds
+// does): 8 seconds, Connect's longest for a Lambda function. The host's
+// ContactCenter must honour its context.
+const RequestTimeout = 8 * time.Second
 
 // limit reads a time limit property into n: a number, or a string
 // holding one, from min to max seconds, def when absent. A Connect

@@ -3,6 +3,7 @@ package connect
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -200,7 +201,9 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 	switch ev.Name {
 	case widgets.TimeoutEvent:
 		if n.flag {
-			sc.SetShared(keyStoredInput, "Timeout")
+			if err := sc.SetShared(keyStoredInput, "Timeout"); err != nil {
+				return n.refused(err), nil
+			}
 			return n.next(nil), nil
 		}
 		return n.fail(ErrorInputTimeLimit, "no input before the time limit"), nil
@@ -229,7 +232,9 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 		}
 		input = number
 	}
-	sc.SetShared(keyStoredInput, input)
+	if err := sc.SetShared(keyStoredInput, input); err != nil {
+		return n.refused(err), nil
+	}
 	return n.next(nil), nil
 }
 
@@ -315,7 +320,7 @@ func resumeLex(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Resul
 			return n.failWith(err), nil
 		}
 		if ans != nil {
-			lex = ans
+			lex = widgets.CopyData(ans) // the host's map stays the host's
 		}
 	}
 	if stringOf(lex["IntentName"]) == "" {
@@ -331,13 +336,15 @@ func resumeLex(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Resul
 		}
 	}
 	lex["InputTranscript"] = words
-	sc.SetShared(keyLex, lex)
+	if err := sc.SetShared(keyLex, lex); err != nil {
+		return n.refused(err), nil
+	}
 	return n.choose(sc, lex["IntentName"], nil), nil
 }
 
 // Wait waits for TimeoutSeconds (TimeLimitSeconds in exports) or for one
-// of its Events (CustomerReturned): its conditions test "WaitCompleted"
-// or the event's name.
+// of its Events (CustomerReturned, which a chat customer's message is):
+// its conditions test "WaitCompleted" or the event's name.
 func compileWait(n *node, p *widgets.Props) {
 	n.limit(p, firstKey(p, "TimeoutSeconds", "TimeLimitSeconds"), 60, 1, 604800)
 }
@@ -354,13 +361,24 @@ func runWait(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if sc.Call().Live {
 		w.Events = append(w.Events, "hangup")
 	}
+	if slices.Contains(w.Events, eventCustomerReturned) && channelOf(sc) == ChannelChat {
+		// A chat customer returns by writing.
+		w.Events = append(w.Events, "incomingMessage")
+	}
 	return widgets.Suspend(w, nil), nil
 }
 
+// eventCustomerReturned is the Wait event of a chat customer who comes
+// back (a message, on this library's chats).
+const eventCustomerReturned = "CustomerReturned"
+
 func resumeWait(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
 	result := ev.Name
-	if result == widgets.TimeoutEvent {
+	switch result {
+	case widgets.TimeoutEvent:
 		result = "WaitCompleted"
+	case "incomingMessage":
+		result = eventCustomerReturned
 	}
 	return n.choose(sc, result, nil), nil
 }

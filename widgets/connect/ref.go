@@ -127,7 +127,9 @@ func parseRef(s string, i int) ([]string, int) {
 		if j < len(s) && s[j] == '[' {
 			seg, end, ok := bracket(s, j)
 			if !ok {
-				break
+				// A reference that breaks off ("['a b" unclosed, "[0]")
+				// is text: never the object it had reached so far.
+				return nil, i
 			}
 			path, i = append(path, seg), end
 			continue
@@ -227,8 +229,10 @@ func stringOf(v any) string {
 func lookup(sc widgets.StepContext, path []string) any {
 	var v any
 	var ok bool
-	switch path[0] {
-	case "FlowAttributes":
+	switch {
+	case path[0] == "" || !letter(path[0][0]):
+		return nil // "$['$caller']": the package's own, or nothing
+	case path[0] == "FlowAttributes":
 		v, ok = sc.Lookup("flow.variables")
 	default:
 		ensureContact(sc)

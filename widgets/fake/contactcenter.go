@@ -44,7 +44,7 @@ var _ widgets.ContactCenter = (*ContactCenter)(nil)
 
 // Answer sets what requests of action for resource ("" for any) get.
 func (c *ContactCenter) Answer(action, resource string, answer map[string]any) *ContactCenter {
-	return c.set(action, resource, ccAnswer{answer: answer})
+	return c.set(action, resource, ccAnswer{answer: widgets.CopyData(answer)})
 }
 
 // Fail makes requests of action for resource ("" for any) fail with err:

@@ -61,7 +61,7 @@ func (s *tdStep) NewID(prefix string) string     { return prefix + "0001" }
 func (s *tdStep) Services() *widgets.Services    { return s.services }
 func (s *tdStep) SetVariable(string, any)        {}
 func (s *tdStep) Shared(string) (any, bool)      { return nil, false }
-func (s *tdStep) SetShared(string, any)          {}
+func (s *tdStep) SetShared(string, any) error    { return nil }
 func (s *tdStep) TriggerEvent() string           { return flow.EventIncomingRequest }
 func (s *tdStep) ContactAddress() string         { return s.contact }
 func (s *tdStep) FlowAddress() string            { return s.address }

@@ -131,16 +131,29 @@ func (s *Step) SetVariable(key string, v any) { s.Set("flow.variables."+key, v) 
 // Shared implements widgets.StepContext: the value SetShared wrote.
 func (s *Step) Shared(key string) (any, bool) { v, ok := s.shared[key]; return v, ok }
 
-// SetShared implements widgets.StepContext; nil removes the value.
-func (s *Step) SetShared(key string, v any) {
+// SetShared implements widgets.StepContext; nil removes the value. It
+// keeps a copy of v and refuses nothing.
+func (s *Step) SetShared(key string, v any) error {
 	if v == nil {
 		delete(s.shared, key)
-		return
+		return nil
 	}
 	if s.shared == nil {
 		s.shared = map[string]any{}
 	}
-	s.shared[key] = v
+	s.shared[key] = copyValue(v)
+	return nil
+}
+
+// copyValue copies maps and slices of a JSON-like value.
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return widgets.CopyData(v)
+	case []any:
+		return widgets.CopyData(map[string]any{"": v})[""]
+	}
+	return v
 }
 
 // TriggerEvent implements widgets.StepContext.
