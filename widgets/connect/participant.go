@@ -116,7 +116,9 @@ func resumeIterative(n *node, sc widgets.StepContext, ev widgets.Event) (widgets
 // GetParticipantInput: a menu (conditions on one key) or, with
 // StoreInput "True", input stored as $.StoredCustomerInput. A voice
 // contact keys it in (DTMF); a chat contact's reply is the entered
-// string. With no input before InputTimeLimitSeconds, a menu takes
+// string, as the flow language reference has it ("an entered string for
+// other channels"; the console's block pages send chat to the error
+// branch unless a Lex bot answers). A task takes NoMatchingError. With no input before InputTimeLimitSeconds, a menu takes
 // InputTimeLimitExceeded, and stored input is "Timeout" on the success
 // branch, as Connect documents.
 func compileInput(n *node, p *widgets.Props) {
