@@ -97,10 +97,9 @@ import (
 
 	"github.com/studioflow/studioflow/flow"
 	fconnect "github.com/studioflow/studioflow/flow/connect"
+	"github.com/studioflow/studioflow/flowtest"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/runtime/sim"
-	"github.com/studioflow/studioflow/widgets"
-	"github.com/studioflow/studioflow/widgets/connect"
 	"github.com/studioflow/studioflow/widgets/fake"
 	"github.com/studioflow/studioflow/widgets/twilio"
 )
@@ -219,6 +218,11 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 
 // run is the whole command: it returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if cmd, ok := commands[args[0]]; ok {
+			return cmd(args[1:], stdout, stderr)
+		}
+	}
 	o, err := parseArgs(args, stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -298,32 +302,11 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	opts = append(opts, sim.WithNow(now))
-	if o.mocks != "" {
-		f, err := os.Open(o.mocks)
-		if err != nil {
-			return err
-		}
-		mocks, err := sim.ReadHTTPMocks(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", o.mocks, err)
-		}
-		opts = append(opts, sim.WithHTTPMocks(mocks...))
-	}
-	for _, key := range o.functions.keys {
-		res, err := readFunctionAnswer(o.functions.vals[key])
-		if err != nil {
-			return fmt.Errorf("-function %s: %w", key, err)
-		}
-		opts = append(opts, sim.WithFakes(func(f *fake.Fakes) {
-			f.Functions.Handle(key, func(context.Context, widgets.FunctionCall) (widgets.FunctionResult, error) { return res, nil })
-		}))
-	}
-	cc, err := r.contactCenter()
+	mocks, err := r.mocks()
 	if err != nil {
 		return err
 	}
-	opts = append(opts, sim.WithFakes(cc))
+	opts = append(opts, mocks.Options()...)
 	var script sim.Script
 	if o.script != "" {
 		f, err := os.Open(o.script)
@@ -377,94 +360,80 @@ func describe(d *flow.Definition) string {
 	return fmt.Sprintf("%q", d.Description)
 }
 
-// load reads and parses one flow file: Flow JSON, or Connect's flow
-// language when format says so or, with no format, the file looks like it.
+// load reads and parses one flow file (flowtest.LoadDefinition).
 func load(file, format string) (*loaded, error) {
-	data, err := os.ReadFile(file)
+	def, err := flowtest.LoadDefinition(file, format)
 	if err != nil {
 		return nil, err
-	}
-	var def *flow.Definition
-	if format == "connect" || (format == "" && fconnect.Detect(data)) {
-		def, err = fconnect.Parse(data)
-	} else {
-		def, err = flow.Parse(data)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return &loaded{file: file, def: def}, nil
 }
 
-// contactCenter reads what the contact center answers: -lambda, -hours,
-// -queue and -contact-center.
-func (r *runner) contactCenter() (func(*fake.Fakes), error) {
+// mocks reads what the world answers: -http-mocks, -function, -lambda,
+// -hours, -queue and -contact-center.
+func (r *runner) mocks() (flowtest.Mocks, error) {
 	o := r.o
-	type answer struct {
-		action, resource string
-		answer           map[string]any
-		err              error
-	}
-	var answers []answer
-	if o.contactCenter != "" {
-		data, err := os.ReadFile(o.contactCenter)
+	m := flowtest.Mocks{Hours: o.hours}
+	if o.mocks != "" {
+		f, err := os.Open(o.mocks)
 		if err != nil {
-			return nil, err
+			return m, err
 		}
-		var list []struct {
-			Action    string         `json:"action"`
-			Resource  string         `json:"resource"`
-			Answer    map[string]any `json:"answer"`
-			ErrorType string         `json:"error_type"`
+		m.HTTP, err = sim.ReadHTTPMocks(f)
+		f.Close()
+		if err != nil {
+			return m, fmt.Errorf("%s: %w", o.mocks, err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&list); err != nil {
-			return nil, fmt.Errorf("%s: want an array of {\"action\", \"resource\", \"answer\" or \"error_type\"}: %w", o.contactCenter, err)
-		}
-		for i, a := range list {
-			if a.Action == "" {
-				return nil, fmt.Errorf("%s: entry %d names no action", o.contactCenter, i)
+	}
+	for _, key := range o.functions.keys {
+		data, err := os.ReadFile(o.functions.vals[key])
+		if err == nil {
+			var a flowtest.FunctionAnswer
+			if a, err = flowtest.ReadFunctionAnswer(data); err == nil {
+				m.Functions = addTo(m.Functions, key, a)
+				continue
 			}
-			e := answer{action: a.Action, resource: a.Resource, answer: a.Answer}
-			if a.ErrorType != "" {
-				e.err = &connect.Error{Type: a.ErrorType, Message: "as " + o.contactCenter + " says"}
-			}
-			answers = append(answers, e)
+			err = fmt.Errorf("%s: %w", o.functions.vals[key], err)
 		}
+		return m, fmt.Errorf("-function %s: %w", key, err)
 	}
 	for _, key := range o.lambdas.keys {
 		data, err := os.ReadFile(o.lambdas.vals[key])
 		if err != nil {
-			return nil, fmt.Errorf("-lambda %s: %w", key, err)
+			return m, fmt.Errorf("-lambda %s: %w", key, err)
 		}
-		var m map[string]any
-		if err := json.Unmarshal(data, &m); err != nil || m == nil {
-			return nil, fmt.Errorf("-lambda %s: %s: want a JSON object", key, o.lambdas.vals[key])
+		var answer map[string]any
+		if err := json.Unmarshal(data, &answer); err != nil || answer == nil {
+			return m, fmt.Errorf("-lambda %s: %s: want a JSON object", key, o.lambdas.vals[key])
 		}
-		e := answer{action: "InvokeLambdaFunction", resource: key, answer: m}
-		if msg, ok := m["errorMessage"].(string); ok {
-			e.err = errors.New(msg)
-		}
-		answers = append(answers, e)
+		m.Lambdas = addTo(m.Lambdas, key, answer)
 	}
-	answers = append(answers, answer{action: "CheckHoursOfOperation", answer: map[string]any{"InHours": o.hours == "open"}})
 	for _, key := range o.queues.keys {
 		if o.queues.vals[key] != "full" {
-			return nil, fmt.Errorf("-queue %s=%s: the state of a queue is full", key, o.queues.vals[key])
+			return m, fmt.Errorf("-queue %s=%s: the state of a queue is full", key, o.queues.vals[key])
 		}
-		answers = append(answers, answer{action: "TransferContactToQueue", resource: key,
-			err: &connect.Error{Type: connect.ErrorQueueAtCapacity, Message: "queue " + key + " is full"}})
+		m.FullQueues = append(m.FullQueues, key)
 	}
-	return func(f *fake.Fakes) {
-		for _, a := range answers {
-			if a.err != nil {
-				f.ContactCenter.Fail(a.action, a.resource, a.err)
-			} else {
-				f.ContactCenter.Answer(a.action, a.resource, a.answer)
-			}
+	if o.contactCenter != "" {
+		data, err := os.ReadFile(o.contactCenter)
+		if err != nil {
+			return m, err
 		}
-	}, nil
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m.ContactCenter); err != nil {
+			return m, fmt.Errorf("%s: want an array of {\"action\", \"resource\", \"answer\" or \"error_type\"}: %w", o.contactCenter, err)
+		}
+	}
+	return m, m.Check()
+}
+
+func addTo[V any](m map[string]V, k string, v V) map[string]V {
+	if m == nil {
+		m = map[string]V{}
+	}
+	m[k] = v
+	return m
 }
 
 // check runs the engine's full check on every definition: errors stop the
@@ -547,47 +516,6 @@ func (r *runner) flush() {
 		fmt.Fprintf(r.out, "    step %s%s\n", sim.FormatStep(s), stepError(x, s))
 	}
 	r.steps = len(x.Steps)
-}
-
-// readFunctionAnswer reads a -function FILE: a JSON object with
-// status_code (default 200), body (text, or any JSON value, which is the
-// body as JSON) and content_type (default application/json for a JSON
-// body, text/plain for text).
-func readFunctionAnswer(file string) (widgets.FunctionResult, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return widgets.FunctionResult{}, err
-	}
-	var a struct {
-		StatusCode  int             `json:"status_code"`
-		Body        json.RawMessage `json:"body"`
-		ContentType string          `json:"content_type"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields() // {"status": 500} must not pass as a 200
-	if err := dec.Decode(&a); err != nil {
-		return widgets.FunctionResult{}, fmt.Errorf("%s: want {\"status_code\", \"body\", \"content_type\"}: %w", file, err)
-	}
-	res := widgets.FunctionResult{StatusCode: a.StatusCode, ContentType: a.ContentType}
-	if res.StatusCode == 0 {
-		res.StatusCode = 200
-	}
-	var text string
-	if json.Unmarshal(a.Body, &text) == nil {
-		res.Body = text
-		if res.ContentType == "" {
-			res.ContentType = "text/plain"
-			if t := strings.TrimSpace(text); t != "" && (t[0] == '{' || t[0] == '[') && json.Valid([]byte(t)) {
-				res.ContentType = "application/json" // JSON given as a string
-			}
-		}
-	} else if len(a.Body) > 0 {
-		res.Body = string(a.Body)
-		if res.ContentType == "" {
-			res.ContentType = "application/json"
-		}
-	}
-	return res, nil
 }
 
 // stepError is ": why" for a step of the root flow whose widget failed

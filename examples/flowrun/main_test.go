@@ -497,3 +497,41 @@ func TestConnectFlags(t *testing.T) {
 	assert.Equal(t, 1, code, "a Connect document is no Flow JSON")
 	assert.NotEmpty(t, stderr)
 }
+
+// flowrun test runs test files: a summary and coverage, exit 1 on a
+// failure or a flow under -min-coverage, JUnit XML and JSON for tools.
+func TestTestCommand(t *testing.T) {
+	code, stdout, stderr := flowrun(t, "", "test", "../ivr")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "5 passed, 0 failed in ")
+	assert.Contains(t, stdout, "% ../ivr/menu.json (9/9 states, ")
+
+	code, stdout, _ = flowrun(t, "", "test", "-min-coverage", "99", "../ivr")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "coverage of ../ivr/menu.json is ")
+
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	code, stdout, stderr = flowrun(t, "", "test", "-json", "-junit", junit, "../../flowtest/testdata/fail")
+	assert.Equal(t, 1, code, stderr)
+	var out struct {
+		Passed  int `json:"passed"`
+		Failed  int `json:"failed"`
+		Results []struct {
+			Name     string   `json:"name"`
+			Failures []string `json:"failures"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
+	assert.Equal(t, 1, out.Passed)
+	assert.Equal(t, 2, out.Failed)
+	assert.Equal(t, "status: want failed, got ended", out.Results[1].Failures[0])
+	xmlOut, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(xmlOut), `<testsuite name="../../flowtest/testdata/fail/wrong.test.json" tests="3" failures="1" errors="1"`)
+
+	code, _, stderr = flowrun(t, "", "test", t.TempDir())
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "no test files")
+	code, _, _ = flowrun(t, "", "test", "-bogus")
+	assert.Equal(t, 2, code)
+}
