@@ -1,9 +1,9 @@
 package sim
 
 import (
+	"fmt"
+	"slices"
 	"strings"
-
-	"github.com/stretchr/testify/assert"
 )
 
 // T is the part of testing.TB the assertion helpers use; *testing.T and
@@ -27,7 +27,7 @@ type T interface {
 //	})
 func AssertTranscript(t T, r *Run, want []string) bool {
 	t.Helper()
-	return equalLines(t, "transcript", want, r.Lines(), r)
+	return equalLines(t, "the run's transcript differs (- want, + got)", want, r.Lines(), r)
 }
 
 // AssertPath fails t, with a line-by-line diff, unless the states the run
@@ -36,23 +36,73 @@ func AssertTranscript(t T, r *Run, want []string) bool {
 //	sim.AssertPath(t, run, []string{"Trigger", "greet", "menu", "route", "sales"})
 func AssertPath(t T, r *Run, want []string) bool {
 	t.Helper()
-	return equalLines(t, "path", want, r.Path(), r)
+	return equalLines(t, "the run's path differs (- want, + got)", want, r.Path(), r)
 }
 
 // AssertSteps fails t, with a line-by-line diff, unless the run's steps
 // (Run.StepLines, "FROM -EVENT-> TO") are want.
 func AssertSteps(t T, r *Run, want []string) bool {
 	t.Helper()
-	return equalLines(t, "steps", want, r.StepLines(), r)
+	return equalLines(t, "the run's steps differ (- want, + got)", want, r.StepLines(), r)
+}
+
+// AssertTranscriptContains fails t unless lines appear in the run's
+// transcript (Run.Lines) in this order, each a whole line; other lines may
+// come before, between and after them. The failure names the first line
+// not found after the ones before it, and lists the transcript. It
+// reports whether it passed.
+//
+//	sim.AssertTranscriptContains(t, run,
+//		`voice.gather.say "For sales press 1. For support press 2."`,
+//		`messaging.send to=+15551230000 "Support: https://acme.example/help"`)
+func AssertTranscriptContains(t T, r *Run, lines ...string) bool {
+	t.Helper()
+	got := r.Lines()
+	at := make([]int, 0, len(lines)) // where each line matched
+	next := 0
+	for _, want := range lines {
+		i := slices.Index(got[next:], want)
+		if i < 0 {
+			break
+		}
+		at = append(at, next+i)
+		next += i + 1
+	}
+	if len(at) == len(lines) {
+		return true
+	}
+	k := len(at)
+	var b strings.Builder
+	fmt.Fprintf(&b, "the run's transcript lacks line %d of %d, in order: %s", k+1, len(lines), lines[k])
+	if i := slices.Index(got, lines[k]); i >= 0 {
+		fmt.Fprintf(&b, " (it is transcript line %d, before line %d matched at %d)", i+1, k, at[k-1]+1)
+	}
+	b.WriteString("\nwant, in order:\n")
+	for j, l := range lines {
+		switch {
+		case j < k:
+			fmt.Fprintf(&b, "  %4d %s\n", at[j]+1, l)
+		case j == k:
+			fmt.Fprintf(&b, "  MISS %s\n", l)
+		default:
+			fmt.Fprintf(&b, "     ? %s\n", l)
+		}
+	}
+	b.WriteString("transcript:\n")
+	for i, l := range got {
+		fmt.Fprintf(&b, "  %4d %s\n", i+1, l)
+	}
+	t.Errorf("%srun: %s", b.String(), r)
+	return false
 }
 
 // equalLines compares two lists as text, one item a line, so a failure
-// shows testify's unified diff of the lines that differ.
-func equalLines(t T, what string, want, got []string, r *Run) bool {
+// shows a diff of the lines that differ.
+func equalLines(t T, title string, want, got []string, r *Run) bool {
 	t.Helper()
-	w, g := strings.Join(want, "\n")+"\n", strings.Join(got, "\n")+"\n"
-	if w == g {
+	if slices.Equal(want, got) {
 		return true
 	}
-	return assert.Equal(t, w, g, "the run's %s differs (- want, + got); run: %s", what, r)
+	t.Errorf("%s:\n%srun: %s", title, lineDiff(want, got), r)
+	return false
 }

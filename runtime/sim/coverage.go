@@ -23,6 +23,18 @@ import (
 // A step is matched to the transition it records (runtime.Step.Transition,
 // set for a split's `match` branches), else to the transition of its state
 // with the same event and target.
+//
+// A trigger's events wired to nothing (a transition of the trigger state
+// with no next, such as incomingMessage in a flow only calls start) are
+// not measured: no execution can take them, so they are never missed.
+// DefinitionCoverage.Transitions still lists them, marked Unwired, so that
+// it keeps every transition of the definition in document order.
+//
+// Percent, Below and AssertMin give a test suite a threshold:
+//
+//	cov := sim.NewCoverage()
+//	// ... every simulator built with sim.WithCoverage(cov) runs its scripts ...
+//	cov.AssertMin(t, 80) // every flow and module at least 80%
 type Coverage struct {
 	mu    sync.Mutex
 	defs  map[string]*defCoverage
@@ -210,6 +222,10 @@ type TransitionCoverage struct {
 	// Repeated is true when the state has another transition on the same
 	// event, so Index tells them apart.
 	Repeated bool `json:"repeated,omitempty"`
+	// Unwired is true for a trigger event wired to nothing (a transition
+	// of the trigger state with no next): no execution can take it, so it
+	// is not measured (see DefinitionCoverage.Measured).
+	Unwired bool `json:"unwired,omitempty"`
 }
 
 // String formats the transition as "STATE -EVENT-> NEXT", with "#INDEX"
@@ -233,11 +249,10 @@ type DefinitionCoverage struct {
 	Key string `json:"key"`
 	// Description is the definition's description, if any.
 	Description string `json:"description,omitempty"`
-	// States lists every state in document order; Transitions every
-	// transition, state by state.
+	// States lists every state in document order.
 	States []StateCoverage `json:"states"`
 	// Transitions lists every transition, state by state, each state's in
-	// document order.
+	// document order; those marked Unwired are not measured.
 	Transitions []TransitionCoverage `json:"transitions"`
 }
 
@@ -252,11 +267,12 @@ func (d DefinitionCoverage) Unreached() []string {
 	return out
 }
 
-// Untaken lists the transitions no execution took, in document order.
+// Untaken lists the measured transitions no execution took, in document
+// order: a trigger event wired to nothing is never untaken.
 func (d DefinitionCoverage) Untaken() []TransitionCoverage {
 	var out []TransitionCoverage
 	for _, t := range d.Transitions {
-		if t.Taken == 0 {
+		if t.Taken == 0 && !t.Unwired {
 			out = append(out, t)
 		}
 	}
@@ -266,13 +282,89 @@ func (d DefinitionCoverage) Untaken() []TransitionCoverage {
 // Reached counts the states reached, of len(States).
 func (d DefinitionCoverage) Reached() int { return len(d.States) - len(d.Unreached()) }
 
-// Taken counts the transitions taken, of len(Transitions).
-func (d DefinitionCoverage) Taken() int { return len(d.Transitions) - len(d.Untaken()) }
+// Measured counts the transitions measured: those of Transitions not
+// marked Unwired.
+func (d DefinitionCoverage) Measured() int {
+	n := 0
+	for _, t := range d.Transitions {
+		if !t.Unwired {
+			n++
+		}
+	}
+	return n
+}
 
-// Complete reports whether every state was reached and every transition
-// taken.
+// Taken counts the transitions taken, of Measured.
+func (d DefinitionCoverage) Taken() int { return d.Measured() - len(d.Untaken()) }
+
+// Complete reports whether every state was reached and every measured
+// transition taken.
 func (d DefinitionCoverage) Complete() bool {
-	return d.Reached() == len(d.States) && d.Taken() == len(d.Transitions)
+	return d.Reached() == len(d.States) && len(d.Untaken()) == 0
+}
+
+// Percent is the share, from 0 to 100, of the states reached and the
+// measured transitions taken: (Reached+Taken)*100 / (len(States)+Measured),
+// 100 for a definition with neither.
+func (d DefinitionCoverage) Percent() float64 {
+	return share(d.Reached()+d.Taken(), len(d.States)+d.Measured())
+}
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 100
+	}
+	return float64(n) * 100 / float64(of)
+}
+
+// Percent is the share, from 0 to 100, of the states reached and the
+// transitions taken over every measured definition together; 100 when
+// nothing is measured.
+func (c *Coverage) Percent() float64 {
+	n, of := 0, 0
+	for _, d := range c.Definitions() {
+		n += d.Reached() + d.Taken()
+		of += len(d.States) + d.Measured()
+	}
+	return share(n, of)
+}
+
+// Below lists the measured definitions whose Percent is under min, in the
+// order they were added.
+func (c *Coverage) Below(min float64) []DefinitionCoverage {
+	var out []DefinitionCoverage
+	for _, d := range c.Definitions() {
+		if d.Percent() < min {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// AssertMin fails t unless every measured definition has a Percent of at
+// least min, or when nothing is measured (a Coverage no simulator was
+// given). The failure names each definition below min and adds the
+// Report. It reports whether it passed.
+//
+//	cov.AssertMin(t, 80)
+func (c *Coverage) AssertMin(t T, min float64) bool {
+	t.Helper()
+	if len(c.Definitions()) == 0 {
+		t.Errorf("coverage: nothing measured (give the Coverage to a simulator with WithCoverage, or AddFlow)")
+		return false
+	}
+	below := c.Below(min)
+	if len(below) == 0 {
+		return true
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "coverage below %g%%:\n", min)
+	for _, d := range below {
+		fmt.Fprintf(&b, "  %s: %.1f%%\n", d.Key, d.Percent())
+	}
+	b.WriteString(c.Report())
+	t.Errorf("%s", b.String())
+	return false
 }
 
 // Definitions returns the coverage of every measured definition, in the
@@ -309,7 +401,7 @@ func (c *Coverage) of(key string) DefinitionCoverage {
 		for j, t := range s.Transitions {
 			out.Transitions = append(out.Transitions, TransitionCoverage{
 				State: s.Name, Index: j + 1, Event: t.Event, Next: t.Next, Taken: d.trans[i][j],
-				Repeated: events[t.Event] > 1,
+				Repeated: events[t.Event] > 1, Unwired: t.Next == "" && s.Type == flow.TypeTrigger,
 			})
 		}
 	}
@@ -321,10 +413,9 @@ func (c *Coverage) of(key string) DefinitionCoverage {
 // every transition not taken.
 //
 //	coverage of 3 executions
-//	FWacme "Acme main IVR": states 8/9 (89%), transitions 10/16 (62%)
+//	FWacme "Acme main IVR": states 8/9 (88%), transitions 10/14 (71%)
 //	  unreached states: goodbye
 //	  untaken transitions:
-//	    Trigger -incomingMessage-> Ended
 //	    menu -timeout-> goodbye
 func (c *Coverage) Report() string {
 	var b strings.Builder
@@ -337,7 +428,7 @@ func (c *Coverage) Report() string {
 		}
 		fmt.Fprintf(&b, ": states %d/%d (%s), transitions %d/%d (%s)\n",
 			d.Reached(), len(d.States), percent(d.Reached(), len(d.States)),
-			d.Taken(), len(d.Transitions), percent(d.Taken(), len(d.Transitions)))
+			d.Taken(), d.Measured(), percent(d.Taken(), d.Measured()))
 		if un := d.Unreached(); len(un) > 0 {
 			fmt.Fprintf(&b, "  unreached states: %s\n", strings.Join(un, ", "))
 		}
@@ -351,12 +442,7 @@ func (c *Coverage) Report() string {
 	return b.String()
 }
 
-func percent(n, of int) string {
-	if of == 0 {
-		return "100%"
-	}
-	return fmt.Sprintf("%d%%", n*100/of)
-}
+func percent(n, of int) string { return fmt.Sprintf("%d%%", int(share(n, of))) }
 
 func plural(n int) string {
 	if n == 1 {

@@ -1,6 +1,9 @@
 package sim_test
 
 import (
+	"errors"
+	"strings"
+
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -153,4 +156,94 @@ func TestCoverageTellsSplitBranchesToOneStateApart(t *testing.T) {
 	}
 	// The second match branch ran, so the first is the untaken one.
 	assert.Equal(t, []string{"split -noMatch-> Ended", "split -match#2-> same"}, untaken)
+}
+
+func TestCoverageLeavesOutTriggerEventsWiredToNothing(t *testing.T) {
+	cov := sim.NewCoverage()
+	s := sim.New(sim.WithFlow("FWacme", menu(t)), sim.WithCoverage(cov))
+	for _, digits := range []string{"1", "2", "7"} {
+		_, err := s.Run(ctx, sim.Start{}, sim.Script{sim.Press(digits)})
+		require.NoError(t, err)
+	}
+	d, ok := cov.Of("FWacme")
+	require.True(t, ok)
+	// Trigger has five events; only incomingCall leads anywhere.
+	var unwired []string
+	for _, tr := range d.Transitions {
+		if tr.Unwired {
+			unwired = append(unwired, tr.String())
+		}
+	}
+	assert.Equal(t, []string{"Trigger -incomingMessage-> Ended", "Trigger -incomingConversationMessage-> Ended",
+		"Trigger -incomingRequest-> Ended", "Trigger -incomingParent-> Ended"}, unwired)
+	assert.Len(t, d.Transitions, 19, "every transition is listed, in document order")
+	assert.Equal(t, 15, d.Measured())
+	assert.Equal(t, []string{"menu -speech-> route", "route -match#4-> menu", "support_sms -failed-> support_bye"}, untakenStrings(d))
+	assert.Equal(t, 12, d.Taken())
+	assert.Equal(t, `coverage of 3 executions
+FWacme "Acme main IVR": states 9/9 (100%), transitions 12/15 (80%)
+  untaken transitions:
+    menu -speech-> route
+    route -match#4-> menu
+    support_sms -failed-> support_bye
+`, cov.Report())
+
+	_, err := s.Run(ctx, sim.Start{}, sim.Script{sim.Speak("nine"), sim.Press("9")})
+	require.NoError(t, err)
+	d, _ = cov.Of("FWacme")
+	assert.Equal(t, []string{"support_sms -failed-> support_bye"}, untakenStrings(d))
+	assert.False(t, d.Complete())
+
+	// The second message sent fails: every measured transition is taken,
+	// so the coverage is complete, unwired trigger events aside.
+	require.NoError(t, s.Fakes.FailNth("messaging", 2, errors.New("carrier down")))
+	_, err = s.Run(ctx, sim.Start{}, sim.Script{sim.Press("2")})
+	require.NoError(t, err)
+	d, _ = cov.Of("FWacme")
+	assert.Empty(t, d.Untaken())
+	assert.True(t, d.Complete())
+	assert.Equal(t, 100.0, d.Percent())
+}
+
+func untakenStrings(d sim.DefinitionCoverage) []string {
+	var out []string
+	for _, tr := range d.Untaken() {
+		out = append(out, tr.String())
+	}
+	return out
+}
+
+func TestCoverageThreshold(t *testing.T) {
+	cov := sim.NewCoverage()
+	rec := &recorder{}
+	assert.False(t, cov.AssertMin(rec, 0), "nothing measured")
+	require.Len(t, rec.errors, 1)
+	assert.Contains(t, rec.errors[0], "coverage: nothing measured")
+	assert.Equal(t, 100.0, cov.Percent())
+
+	s := sim.New(sim.WithFlow("FWparent", parse(t, parent)), sim.WithFlow("FWchild", parse(t, child)),
+		sim.WithModule("hours", parse(t, hoursModule)), sim.WithCoverage(cov))
+	_, err := s.Run(ctx, sim.Start{Payload: map[string]any{"vip": "false"}}, sim.Script{sim.Press("1")})
+	require.NoError(t, err)
+	// FWparent 10/14, FWchild 4/6, module:hours 5/8 (see the report above).
+	byKey := map[string]float64{}
+	for _, d := range cov.Definitions() {
+		byKey[d.Key] = d.Percent()
+	}
+	assert.InDelta(t, 1000.0/14, byKey["FWparent"], 1e-9)
+	assert.InDelta(t, 400.0/6, byKey["FWchild"], 1e-9)
+	assert.InDelta(t, 62.5, byKey["module:hours"], 1e-9)
+	assert.InDelta(t, 1900.0/28, cov.Percent(), 1e-9)
+
+	assert.True(t, cov.AssertMin(rec, 62.5), "the lowest is exactly 62.5%")
+	assert.Len(t, rec.errors, 1)
+	var below []string
+	for _, d := range cov.Below(70) {
+		below = append(below, d.Key)
+	}
+	assert.Equal(t, []string{"FWchild", "module:hours"}, below)
+	assert.False(t, cov.AssertMin(rec, 70))
+	require.Len(t, rec.errors, 2)
+	assert.True(t, strings.HasPrefix(rec.errors[1], "coverage below 70%:\n  FWchild: 66.7%\n  module:hours: 62.5%\ncoverage of 1 execution\n"), rec.errors[1])
+	assert.Equal(t, 100.0, sim.DefinitionCoverage{}.Percent())
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -64,4 +65,48 @@ func Example() {
 	//     route -match#2-> order
 	//     order -audioComplete-> Ended
 	//     bye -audioComplete-> Ended
+}
+
+// The second message the simulator sends fails, whichever session sends
+// it: the first contact is texted, the second takes the failed branch.
+func ExampleWithFailures() {
+	def, err := flow.Parse([]byte(`{"description": "notify", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "sms"}], "properties": {}},
+	  {"name": "sms", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed", "next": "retry_later"}],
+	   "properties": {"to": "{{contact.channel.address}}", "body": "Your order is ready."}},
+	  {"name": "retry_later", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": []}}]}`))
+	if err != nil {
+		panic(err)
+	}
+	s := sim.New(sim.WithFlow("FWnotify", def),
+		sim.WithFailures(sim.FailCall("messaging", 2, errors.New("carrier down"))))
+	for _, contact := range []string{"+15550000001", "+15550000002"} {
+		run, err := s.Run(context.Background(), sim.Start{Contact: contact}, nil)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(contact, run.Path(), run.Lines())
+	}
+	// Output:
+	// +15550000001 [Trigger sms] [messaging.send to=+15550000001 "Your order is ready."]
+	// +15550000002 [Trigger sms retry_later] []
+}
+
+// A caller who hangs up during the menu: the path ends in the state that
+// waited.
+func ExampleRun_Path() {
+	def, err := flow.Parse([]byte(pizzaIVR))
+	if err != nil {
+		panic(err)
+	}
+	s := sim.New(sim.WithFlow("FWpizza", def))
+	run, err := s.Run(context.Background(), sim.Start{}, sim.Script{sim.Hangup()})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(run.Path())
+	fmt.Println(run.Execution.Reason)
+	// Output:
+	// [Trigger menu]
+	// the caller hung up while "menu" waited
 }

@@ -64,6 +64,7 @@ type config struct {
 	mocks       []HTTPMock
 	coverage    *Coverage
 	fakes       []func(*fake.Fakes)
+	failures    []Failure
 }
 
 // WithFlow adds a flow under sid: a flow to start, or a subflow run-subflow
@@ -136,6 +137,7 @@ func New(opts ...Option) *Sim {
 	for _, m := range c.mocks {
 		m.install(s.Fakes.HTTP)
 	}
+	injectFailures(s.Fakes, c.failures)
 	for _, fn := range c.fakes {
 		fn(s.Fakes)
 	}
@@ -230,6 +232,7 @@ type Session struct {
 	cursor   int // fakes' transcript entries already taken
 	auto     int // actions delivered on the session's own
 	recorded bool
+	stopped  string // the state the session ended the execution in, qualified
 }
 
 // Start starts an execution as st describes and runs it until it waits or
@@ -373,7 +376,7 @@ func (ss *Session) TranscriptSince(n int) []fake.Entry {
 
 // Run returns a snapshot of the session.
 func (ss *Session) Run() *Run {
-	return &Run{Execution: ss.x, Transcript: ss.Transcript()}
+	return &Run{Execution: ss.x, Transcript: ss.Transcript(), stopped: ss.stopped}
 }
 
 // Do delivers one action to the waiting execution and runs it until it
@@ -401,7 +404,7 @@ func (ss *Session) do(ctx context.Context, a Action, auto bool) error {
 	var err error
 	if name == "" {
 		// The caller leaves a call whose wait has no hang-up of its own.
-		x, err = ss.sim.Engine.End(ctx, x.ID, fmt.Sprintf("the caller hung up while %q waited", w.State))
+		x, err = ss.end(ctx, fmt.Sprintf("the caller hung up while %q waited", w.State))
 	} else {
 		if a.Verb == VerbTimeout && w.Deadline != nil {
 			if d := w.Deadline.Sub(ss.sim.Clock.Now()); d > 0 {
@@ -524,12 +527,23 @@ func (ss *Session) Close(ctx context.Context) error {
 	if ss.Done() {
 		return nil
 	}
-	x, err := ss.sim.Engine.End(ctx, ss.x.ID, "simulation stopped")
+	x, err := ss.end(ctx, "simulation stopped")
 	if err != nil {
 		return err
 	}
 	ss.update(x)
 	return nil
+}
+
+// end ends the execution for reason, noting the state it waited in, if
+// any, for Run.Path.
+func (ss *Session) end(ctx context.Context, reason string) (*runtime.Execution, error) {
+	at := waitingAt(ss.x)
+	x, err := ss.sim.Engine.End(ctx, ss.x.ID, reason)
+	if err == nil {
+		ss.stopped = at
+	}
+	return x, err
 }
 
 // Run is the outcome of one simulated session.
@@ -540,6 +554,8 @@ type Run struct {
 	// played, sent, dialled, requested) and every action of the contact
 	// (service "caller"), in order.
 	Transcript []fake.Entry
+
+	stopped string // the state the session ended the execution in, qualified
 }
 
 // Status is the execution's status.
@@ -571,20 +587,31 @@ func (r *Run) Said(service string) []string {
 }
 
 // Path returns the states the execution ran through, in order: the state
-// of each step and, while it waits, the waiting state. States of subflows
-// and modules are prefixed with their frame, as in
+// of each step, then the state the execution waits in while it waits, or
+// the state it waited in when the session ended it there (the caller hung
+// up where the wait takes no hangup event, or Close stopped it). States of
+// subflows and modules are prefixed with their frame, as in
 // "module:hours/calendar".
 func (r *Run) Path() []string {
 	var out []string
 	for _, s := range r.Execution.Steps {
 		out = append(out, qualify(s.Frame, s.From))
 	}
-	x := r.Execution
-	if !x.Done() && x.Wait != nil && len(x.Frames) > 0 {
-		top := x.Frames[len(x.Frames)-1]
-		out = append(out, qualify(top.Label(), x.Wait.State))
+	if at := waitingAt(r.Execution); at != "" {
+		out = append(out, at)
+	} else if r.Execution.Done() && r.stopped != "" {
+		out = append(out, r.stopped)
 	}
 	return out
+}
+
+// waitingAt is the state x waits in, prefixed with its frame, or "" when x
+// does not wait.
+func waitingAt(x *runtime.Execution) string {
+	if x.Done() || x.Wait == nil || len(x.Frames) == 0 {
+		return ""
+	}
+	return qualify(x.Frames[len(x.Frames)-1].Label(), x.Wait.State)
 }
 
 // StepLines returns each step as "FROM -EVENT-> TO", states of subflows and

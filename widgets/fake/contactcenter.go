@@ -26,10 +26,15 @@ import (
 // last part of an ARN) or for the name in a deployment placeholder
 // (package flow/connect's References); an answer set for resource ""
 // matches any.
+//
+// FailNth fails one request (recorded, like every request) with its error,
+// whatever Answer or Fail set.
 type ContactCenter struct {
 	// T is the transcript every request is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
+	// Failures counts the requests and fails those FailNth chooses.
+	Failures
 
 	mu      sync.Mutex
 	answers map[string]ccAnswer
@@ -71,6 +76,9 @@ func (c *ContactCenter) Request(ctx context.Context, r widgets.ContactCenterRequ
 		detail["parameters"] = widgets.CopyData(r.Parameters)
 	}
 	c.T.Add(Entry{Service: "contactcenter", Op: r.Action, Text: r.Resource, Detail: detail, Effect: effectOf(ctx)})
+	if err := c.next(); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	a, ok := c.lookup(r.Action, r.Resource)
 	c.mu.Unlock()

@@ -18,10 +18,16 @@ type FunctionHandler func(ctx context.Context, c widgets.FunctionCall) (widgets.
 // URL, and records each invocation. A call with no handler reports
 // handled false (the widget then falls back to HTTP) and is not recorded
 // here.
+//
+// FailNth counts every invocation, handled or not, and fails one as its
+// handler would: handled, with the error, recorded; the function's handler
+// (if any) does not run, and no HTTP fallback happens.
 type Functions struct {
 	// T is the transcript every invocation is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
+	// Failures counts the invocations and fails those FailNth chooses.
+	Failures
 
 	mu       sync.Mutex
 	handlers map[string]FunctionHandler
@@ -43,6 +49,7 @@ func (f *Functions) Handle(sidOrURL string, h FunctionHandler) *Functions {
 
 // Invoke implements widgets.Functions.
 func (f *Functions) Invoke(ctx context.Context, c widgets.FunctionCall) (widgets.FunctionResult, bool, error) {
+	injected := f.next()
 	f.mu.Lock()
 	key := c.Sid
 	h, ok := f.handlers[c.Sid]
@@ -51,12 +58,18 @@ func (f *Functions) Invoke(ctx context.Context, c widgets.FunctionCall) (widgets
 		h, ok = f.handlers[c.URL]
 	}
 	if (!ok || key == "") && c.URL != "" {
-		// The function's name: the last element of its URL's path.
-		key = path.Base(strings.TrimRight(strings.SplitN(c.URL, "?", 2)[0], "/"))
+		key = urlName(c.URL)
 		h, ok = f.handlers[key]
 	}
 	f.mu.Unlock()
-	if !ok || key == "" {
+	if injected != nil {
+		if key == "" || !ok {
+			key = functionName(c)
+		}
+		h = func(context.Context, widgets.FunctionCall) (widgets.FunctionResult, error) {
+			return widgets.FunctionResult{}, injected
+		}
+	} else if !ok || key == "" {
 		return widgets.FunctionResult{}, false, nil
 	}
 	params := make(map[string]any, len(c.Parameters))
@@ -79,6 +92,20 @@ func (f *Functions) Invoke(ctx context.Context, c widgets.FunctionCall) (widgets
 	return res, true, err
 }
 
+// urlName is a function's name: the last element of its URL's path.
+func urlName(url string) string {
+	return path.Base(strings.TrimRight(strings.SplitN(url, "?", 2)[0], "/"))
+}
+
+// functionName names a call no handler answers: its sid, else the name
+// in its URL.
+func functionName(c widgets.FunctionCall) string {
+	if c.Sid != "" || c.URL == "" {
+		return c.Sid
+	}
+	return urlName(c.URL)
+}
+
 // JSONResult is a 200 function result whose body is v as JSON.
 func JSONResult(v any) widgets.FunctionResult {
 	b, err := json.Marshal(v)
@@ -92,11 +119,14 @@ func JSONResult(v any) widgets.FunctionResult {
 type ActionHandler func(ctx context.Context, params map[string]string) (map[string]any, error)
 
 // Actions runs named action handlers and records each execution. An
-// unknown action is an error.
+// unknown action is an error. FailNth fails one execution, recorded with
+// the error, without running its handler.
 type Actions struct {
 	// T is the transcript every execution is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
+	// Failures counts the executions and fails those FailNth chooses.
+	Failures
 
 	mu       sync.Mutex
 	handlers map[string]ActionHandler
@@ -127,7 +157,9 @@ func (a *Actions) Execute(ctx context.Context, action string, params map[string]
 	e := Entry{Service: "actions", Op: "execute", Text: action, Detail: map[string]any{"parameters": p}}
 	var out map[string]any
 	var err error
-	switch {
+	switch injected := a.next(); {
+	case injected != nil:
+		err = injected
 	case !ok:
 		err = &UnknownActionError{Action: action}
 	case ctx.Err() != nil:

@@ -50,10 +50,15 @@ type HTTPResponse struct {
 // has no query string, the request's URL without its query. The latest
 // matching mock wins, so a test may override an earlier one. An empty
 // method matches any method.
+//
+// FailNth fails one request as a network error would: the request is
+// recorded, with the error, and no mock answers it.
 type HTTP struct {
 	// T is the transcript every request is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
+	// Failures counts the requests and fails those FailNth chooses.
+	Failures
 
 	mu    sync.Mutex
 	mocks []httpMock
@@ -110,6 +115,7 @@ func (h *HTTP) find(method, url string) (func(HTTPRequest) HTTPResponse, bool) {
 
 // Do implements widgets.HTTPDoer.
 func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
+	injected := h.next()
 	if err := req.Context().Err(); err != nil {
 		return nil, err
 	}
@@ -137,13 +143,15 @@ func (h *HTTP) Do(req *http.Request) (*http.Response, error) {
 		e.Detail["body"] = r.Body
 	}
 	fn, ok := h.find(r.Method, r.URL)
-	if !ok {
-		err := fmt.Errorf("fake: no HTTP mock for %s %s", r.Method, r.URL)
-		e.Detail["error"] = err.Error()
-		h.T.Add(e)
-		return nil, err
+	var resp HTTPResponse
+	switch {
+	case injected != nil:
+		resp.Err = injected
+	case !ok:
+		resp.Err = fmt.Errorf("fake: no HTTP mock for %s %s", r.Method, r.URL)
+	default:
+		resp = fn(r)
 	}
-	resp := fn(r)
 	if resp.Err != nil {
 		e.Detail["error"] = resp.Err.Error()
 		h.T.Add(e)

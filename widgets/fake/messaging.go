@@ -7,13 +7,15 @@ import (
 )
 
 // Messaging records sent messages and gives each a sid SM00000001, ...
-// Set Fail to make sends fail.
+// Set Fail to make sends fail, or call FailNth to fail one.
 type Messaging struct {
 	// T is the transcript every sent message is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
 	// Fail, if set, is returned by every Send, and nothing is recorded.
 	Fail error
+	// Failures counts the sends and fails those FailNth chooses.
+	Failures
 	sids counter
 }
 
@@ -21,8 +23,8 @@ var _ widgets.Messaging = (*Messaging)(nil)
 
 // Send implements widgets.Messaging.
 func (m *Messaging) Send(ctx context.Context, msg widgets.Message) (widgets.Sent, error) {
-	if m.Fail != nil {
-		return widgets.Sent{}, m.Fail
+	if err := m.check(m.Fail); err != nil {
+		return widgets.Sent{}, err
 	}
 	sid := m.sids.next("SM")
 	e := Entry{Service: "messaging", Op: "send", To: msg.To, From: msg.From, Text: msg.Body, Effect: effectOf(ctx)}

@@ -6,23 +6,26 @@ import (
 	"github.com/studioflow/studioflow/widgets"
 )
 
-// Payments records capture requests. Set Fail to make captures fail. The
-// request carries no card data: the outcome (token, last four digits...)
-// comes back as the event the host resumes the execution with.
+// Payments records capture requests. Set Fail to make captures fail, or
+// call FailNth to fail one. The request carries no card data: the outcome
+// (token, last four digits...) comes back as the event the host resumes
+// the execution with.
 type Payments struct {
 	// T is the transcript every capture request is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
 	// Fail, if set, is returned by every Capture, and nothing is recorded.
 	Fail error
+	// Failures counts the captures and fails those FailNth chooses.
+	Failures
 }
 
 var _ widgets.Payments = (*Payments)(nil)
 
 // Capture implements widgets.Payments.
 func (p *Payments) Capture(_ context.Context, call string, r widgets.PaymentRequest) error {
-	if p.Fail != nil {
-		return p.Fail
+	if err := p.check(p.Fail); err != nil {
+		return err
 	}
 	detail := map[string]any{
 		"connector": r.Connector, "currency": r.Currency, "max_attempts": r.MaxAttempts,
@@ -45,21 +48,24 @@ func (p *Payments) Capture(_ context.Context, call string, r widgets.PaymentRequ
 }
 
 // Streams records media stream starts and stops. Set Fail to make them
-// fail.
+// fail, or call FailNth to fail one.
 type Streams struct {
 	// T is the transcript every start and stop is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
 	// Fail, if set, is returned by every Stream, and nothing is recorded.
 	Fail error
+	// Failures counts the starts and stops and fails those FailNth
+	// chooses.
+	Failures
 }
 
 var _ widgets.Streams = (*Streams)(nil)
 
 // Stream implements widgets.Streams.
 func (s *Streams) Stream(_ context.Context, call string, st widgets.Stream) error {
-	if s.Fail != nil {
-		return s.Fail
+	if err := s.check(s.Fail); err != nil {
+		return err
 	}
 	detail := map[string]any{}
 	if st.Name != "" {

@@ -8,15 +8,18 @@ import (
 )
 
 // Voice records voice operations. Set Fail to make every call return an
-// error. Outbound calls get sids CA00000001, CA00000002 ...; call
-// recordings RE00000001 ... Voice also implements widgets.CallRecorder.
+// error, or call FailNth to fail one. Outbound calls get sids CA00000001,
+// CA00000002 ...; call recordings RE00000001 ... Voice also implements
+// widgets.CallRecorder.
 type Voice struct {
 	// T is the transcript every operation is recorded in. It must not be nil
 	// (New sets it).
 	T *Transcript
 	// Fail, if set, is returned by every operation, and nothing is
-	// recorded.
+	// recorded. To fail one operation, use FailNth.
 	Fail error
+	// Failures counts the operations and fails those FailNth chooses.
+	Failures
 
 	calls, recordings counter
 }
@@ -44,8 +47,8 @@ func promptEntry(op string, call string, p widgets.Prompt) Entry {
 
 // Say implements widgets.Voice.
 func (v *Voice) Say(_ context.Context, call string, p widgets.Prompt) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	v.T.Add(promptEntry("prompt", call, p))
 	return nil
@@ -53,8 +56,8 @@ func (v *Voice) Say(_ context.Context, call string, p widgets.Prompt) error {
 
 // Gather implements widgets.Voice.
 func (v *Voice) Gather(_ context.Context, call string, g widgets.Gather) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	e := promptEntry("gather", call, g.Prompt)
 	e.Detail = map[string]any{"timeout": g.Timeout.Seconds(), "finish_on_key": g.FinishOnKey, "number_of_digits": g.NumDigits}
@@ -64,8 +67,8 @@ func (v *Voice) Gather(_ context.Context, call string, g widgets.Gather) error {
 
 // Hangup implements widgets.Voice.
 func (v *Voice) Hangup(_ context.Context, call string) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	v.T.Add(Entry{Service: "voice", Op: "hangup", CallSid: call})
 	return nil
@@ -73,8 +76,8 @@ func (v *Voice) Hangup(_ context.Context, call string) error {
 
 // Connect implements widgets.Voice. The sip password is never recorded.
 func (v *Voice) Connect(_ context.Context, call string, d widgets.Dial) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	detail := map[string]any{"noun": d.Noun, "timeout": d.Timeout.Seconds(), "record": d.Record}
 	if d.SipUsername != "" {
@@ -86,8 +89,8 @@ func (v *Voice) Connect(_ context.Context, call string, d widgets.Dial) error {
 
 // Record implements widgets.Voice.
 func (v *Voice) Record(_ context.Context, call string, r widgets.Recording) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	v.T.Add(recordEntry(call, r))
 	return nil
@@ -114,8 +117,8 @@ func recordEntry(call string, r widgets.Recording) Entry {
 // RecordCall implements widgets.CallRecorder: a started recording gets a
 // fresh sid and status in-progress, a stopped one status stopped.
 func (v *Voice) RecordCall(_ context.Context, call string, r widgets.Recording) (widgets.RecordingInfo, error) {
-	if v.Fail != nil {
-		return widgets.RecordingInfo{}, v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return widgets.RecordingInfo{}, err
 	}
 	e := recordEntry(call, r)
 	info := widgets.RecordingInfo{Status: "stopped"}
@@ -129,8 +132,8 @@ func (v *Voice) RecordCall(_ context.Context, call string, r widgets.Recording) 
 
 // Enqueue implements widgets.Voice.
 func (v *Voice) Enqueue(_ context.Context, call string, q widgets.Enqueue) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	detail := map[string]any{"priority": q.Priority, "timeout": q.Timeout.Seconds()}
 	if q.Channel != "" {
@@ -145,8 +148,8 @@ func (v *Voice) Enqueue(_ context.Context, call string, q widgets.Enqueue) error
 
 // Redirect implements widgets.Voice.
 func (v *Voice) Redirect(_ context.Context, call string, r widgets.Redirect) error {
-	if v.Fail != nil {
-		return v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return err
 	}
 	v.T.Add(Entry{Service: "voice", Op: "redirect", CallSid: call, Text: r.URL,
 		Detail: map[string]any{"method": r.Method, "timeout": r.Timeout.Seconds()}})
@@ -156,8 +159,8 @@ func (v *Voice) Redirect(_ context.Context, call string, r widgets.Redirect) err
 // Call implements widgets.Voice. Calls get sids CA00000001, CA00000002...
 // The sip password is never recorded.
 func (v *Voice) Call(_ context.Context, c widgets.OutboundCall) (string, error) {
-	if v.Fail != nil {
-		return "", v.Fail
+	if err := v.check(v.Fail); err != nil {
+		return "", err
 	}
 	sid := v.calls.next("CA")
 	detail := map[string]any{"timeout": c.Timeout.Seconds(), "record": c.Record}
