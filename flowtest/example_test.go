@@ -21,5 +21,5 @@ func Example() {
 	// Output:
 	// 6 passed, 0 failed in 0s
 	// coverage  64.3% testdata/pass/connect_menu.json (9/9 states, 9/19 transitions)
-	// coverage  46.4% ../examples/ivr/menu.json (6/9 states, 7/19 transitions)
+	// coverage  54.2% ../examples/ivr/menu.json (6/9 states, 7/15 transitions)
 }

@@ -99,9 +99,12 @@ func TestCoverage(t *testing.T) {
 	assert.Equal(t, "../examples/ivr/menu.json", menu.Key)
 	assert.Equal(t, 9, menu.States)
 	assert.Equal(t, 6, menu.Reached)
+	assert.Equal(t, 15, menu.Transitions, "the four trigger events wired to nothing are not measured")
+	assert.Equal(t, 7, menu.Taken)
 	assert.Contains(t, menu.Missed, "invalid")
-	assert.Len(t, rep.BelowCoverage(50), 1)
-	assert.Empty(t, rep.BelowCoverage(10))
+	require.Len(t, rep.BelowCoverage(60), 1)
+	assert.Equal(t, "../examples/ivr/menu.json", rep.BelowCoverage(60)[0].Key)
+	assert.Empty(t, rep.BelowCoverage(50))
 }
 
 // Files that cannot mean anything are refused with what and where.

@@ -42,7 +42,7 @@ type FlowCoverage struct {
 	Transitions int `json:"transitions"`
 	Taken       int `json:"taken"`
 	// Percent is (Reached+Taken) / (States+Transitions), 100 for an empty
-	// definition.
+	// definition; Transitions leaves out trigger events wired to nothing.
 	Percent float64 `json:"percent"`
 	// Missed lists the states never reached and the transitions never
 	// taken ("menu -keypress-> sales").
@@ -54,10 +54,8 @@ type FlowCoverage struct {
 func (r *Report) Coverages() []FlowCoverage {
 	var out []FlowCoverage
 	for _, d := range r.Coverage.Definitions() {
-		fc := FlowCoverage{Key: d.Key, States: len(d.States), Reached: d.Reached(), Transitions: len(d.Transitions), Taken: d.Taken(), Percent: 100}
-		if n := fc.States + fc.Transitions; n > 0 {
-			fc.Percent = float64(fc.Reached+fc.Taken) * 100 / float64(n)
-		}
+		// Trigger events wired to nothing are not measured (runtime/sim).
+		fc := FlowCoverage{Key: d.Key, States: len(d.States), Reached: d.Reached(), Transitions: d.Measured(), Taken: d.Taken(), Percent: d.Percent()}
 		fc.Missed = append(fc.Missed, d.Unreached()...)
 		for _, t := range d.Untaken() {
 			fc.Missed = append(fc.Missed, t.String())
