@@ -1,6 +1,10 @@
 package lint
 
-import "strings"
+import (
+	"strings"
+
+	fconnect "github.com/studioflow/studioflow/flow/connect"
+)
 
 // liquidRefs returns the variable paths read inside the Liquid tags and
 // outputs of src ({{ widgets.menu.Digits }}, {% if flow.variables.x %}),
@@ -119,43 +123,12 @@ func identStart(c byte) bool { return c == '_' || 'a' <= c && c <= 'z' || 'A' <=
 
 func identByte(c byte) bool { return identStart(c) || c == '-' || '0' <= c && c <= '9' }
 
-// connectRefs returns the references of a Connect parameter text
-// ($.Attributes.x, $.External.['a b'], $['x']), each as its names
-// without the "$". "$" followed by anything else (${REGION}, $5) is text.
+// connectRefs returns the paths of the Connect references in a parameter
+// text ($.Attributes.x, $.External.['a b']), as flow/connect reads them.
 func connectRefs(s string) [][]string {
 	var out [][]string
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' {
-			continue
-		}
-		var path []string
-		j := i + 1
-		for j < len(s) {
-			k := j
-			if s[k] == '.' {
-				k++
-			}
-			if k < len(s) && s[k] == '[' {
-				seg, end, ok := literalIndex(s, k)
-				if !ok {
-					break
-				}
-				path, j = append(path, seg), end
-				continue
-			}
-			if k == j || k >= len(s) || !identStart(s[k]) && (path == nil || !identByte(s[k])) {
-				break
-			}
-			e := k
-			for e < len(s) && identByte(s[e]) {
-				e++
-			}
-			path, j = append(path, s[k:e]), e
-		}
-		if path != nil {
-			out = append(out, path)
-			i = j - 1
-		}
+	for _, r := range fconnect.FindReferences(s) {
+		out = append(out, r.Path)
 	}
 	return out
 }

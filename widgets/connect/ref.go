@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/widgets"
 )
 
@@ -85,89 +86,22 @@ func compileAny(v any) value {
 	return scalar{v}
 }
 
-// parseText splits s into literals and references. A reference is "$"
-// followed by segments: ".name" (letters, digits, "_" and "-") or
-// "['name']" / "[\"name\"]" (Connect's syntax for names with spaces),
-// optionally after a dot ("$.Attributes.['a b']"). "$" followed by
-// anything else ("${REGION}", "$5") is literal text, and a dot that ends
-// a sentence after a reference is not part of it.
+// parseText splits s into literals and the Connect references in it
+// (flow/connect's FindReferences says what one is).
 func parseText(s string) text {
 	var t text
 	lit := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' {
-			continue
+	for _, r := range fconnect.FindReferences(s) {
+		if r.Start > lit {
+			t.parts = append(t.parts, part{lit: s[lit:r.Start]})
 		}
-		path, end := parseRef(s, i+1)
-		if path == nil {
-			continue
-		}
-		if i > lit {
-			t.parts = append(t.parts, part{lit: s[lit:i]})
-		}
-		t.parts = append(t.parts, part{path: path})
-		lit = end
-		i = end - 1
+		t.parts = append(t.parts, part{path: r.Path})
+		lit = r.End
 	}
 	if lit < len(s) || len(t.parts) == 0 {
 		t.parts = append(t.parts, part{lit: s[lit:]})
 	}
 	return t
-}
-
-// parseRef reads the segments of a reference from s[i:], just after its
-// "$"; nil when there are none.
-func parseRef(s string, i int) ([]string, int) {
-	var path []string
-	for i < len(s) {
-		j := i
-		if s[j] == '.' {
-			j++
-		}
-		if j < len(s) && s[j] == '[' {
-			seg, end, ok := bracket(s, j)
-			if !ok {
-				// A reference that breaks off ("['a b" unclosed, "[0]")
-				// is text: never the object it had reached so far.
-				return nil, i
-			}
-			path, i = append(path, seg), end
-			continue
-		}
-		if j == i { // a name needs its dot
-			break
-		}
-		k := j
-		for k < len(s) && nameByte(s[k]) {
-			k++
-		}
-		if k == j || (path == nil && !letter(s[j])) {
-			// A reference starts with a namespace's name ("$.50" is a
-			// price).
-			break
-		}
-		path, i = append(path, s[j:k]), k
-	}
-	return path, i
-}
-
-// bracket reads ['name'] or ["name"] at s[i].
-func bracket(s string, i int) (string, int, bool) {
-	if i+1 >= len(s) || (s[i+1] != '\'' && s[i+1] != '"') {
-		return "", 0, false
-	}
-	q := s[i+1]
-	end := strings.IndexByte(s[i+2:], q)
-	if end < 0 || i+2+end+1 >= len(s) || s[i+2+end+1] != ']' {
-		return "", 0, false
-	}
-	return s[i+2 : i+2+end], i + 2 + end + 2, true
-}
-
-func letter(c byte) bool { return c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
-
-func nameByte(c byte) bool {
-	return c == '_' || c == '-' || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
 // literal reports whether t holds no reference, and its text.
@@ -230,7 +164,7 @@ func lookup(sc widgets.StepContext, path []string) any {
 	var v any
 	var ok bool
 	switch {
-	case path[0] == "" || !letter(path[0][0]):
+	case !fconnect.ValidRoot(path[0]):
 		return nil // "$['$caller']": the package's own, or nothing
 	case path[0] == "FlowAttributes":
 		v, ok = sc.Lookup("flow.variables")
