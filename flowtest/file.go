@@ -206,6 +206,20 @@ func LoadDefinition(path, format string) (*flow.Definition, error) {
 // Discover lists the test files in paths: a file as given, a directory's
 // files ending in Suffix, at any depth, in lexical order.
 func Discover(paths ...string) ([]string, error) {
+	return discover(paths, func(name string) bool { return strings.HasSuffix(name, Suffix) }, false)
+}
+
+// DiscoverFlows lists the flow files in paths, as flowrun check reads
+// them: a file as given, a directory's *.json files at any depth but its
+// test files (ending in Suffix), in lexical order. A directory without
+// any is an error.
+func DiscoverFlows(paths ...string) ([]string, error) {
+	return discover(paths, func(name string) bool {
+		return strings.HasSuffix(name, ".json") && !strings.HasSuffix(name, Suffix)
+	}, true)
+}
+
+func discover(paths []string, match func(name string) bool, notEmpty bool) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -216,17 +230,21 @@ func Discover(paths ...string) ([]string, error) {
 			out = append(out, p)
 			continue
 		}
+		n := len(out)
 		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && strings.HasSuffix(d.Name(), Suffix) {
+			if !d.IsDir() && match(d.Name()) {
 				out = append(out, path)
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
+		}
+		if notEmpty && len(out) == n {
+			return nil, fmt.Errorf("%s: no *.json flow files", p)
 		}
 	}
 	return out, nil

@@ -17,7 +17,8 @@ import (
 // for people or, with -json, one JSON object for tools, and exits 0 when
 // all is well, 1 when what it checks does not hold, 2 on a usage error.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"test": testCommand,
+	"check": checkCommand,
+	"test":  testCommand,
 }
 
 // newFlags returns a flag set for a subcommand, printing its usage to
