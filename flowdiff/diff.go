@@ -47,20 +47,25 @@ func WithUsers(module string, users map[string]*flow.Definition) Option {
 // similarity is the share of their features that agree, counting each
 // property, each state key, each transition (its event, guard and target)
 // and each incoming transition (its source state and event), targets and
-// sources compared modulo the renames already found. Similarity 1 (the
-// same content modulo renames) always pairs; otherwise it must reach the
-// threshold (DefaultRenameThreshold, or WithRenameThreshold), and the two
-// states must be anchored in the graph: a transition to or from a state
-// paired already (or to itself) agrees, or both are the initial state.
-// The most alike pairs are taken first, and pairing repeats while it
-// finds more, as each pair may anchor others. A renamed state is reported as renamed, followed by
-// its other changes.
+// sources compared modulo the renames already found. Two states always
+// pair when their similarity is 1, or when their own content is the same
+// (every property and state key, and every transition with its event,
+// guard and target modulo renames: only where they are reached from
+// changed, as when a state is put before the renamed one). Otherwise the
+// similarity must reach the threshold (DefaultRenameThreshold, or
+// WithRenameThreshold), and the two states must be anchored in the graph:
+// a transition to or from a state paired already (or to itself) agrees,
+// or both are the initial state. The most alike pairs are taken first,
+// and pairing repeats while it finds more, as each pair may anchor
+// others. A renamed state is reported as renamed, followed by its other
+// changes.
 //
 // Not semantic, and never reported: the canvas offset of Twilio states,
 // the canvas metadata and other bookkeeping package flow/connect keeps
 // ($studioflow.* keys, Connect's top-level Metadata), JSON formatting,
 // key order, property order, whether the flags object is written, and
-// transitions or references that only follow a rename.
+// transitions or references that only follow a rename (a template's
+// widgets.OLD, widgets['OLD'] or widgets["OLD"] now naming the new name).
 //
 // When either version is a module, its contract (module.ContractOf) is
 // compared too, and any change comes with the verdict of module.Breaks:
@@ -84,6 +89,7 @@ func Diff(old, new *flow.Definition, opts ...Option) *Changes {
 	}
 	d := &differ{opt: o, old: newSide(old), new: newSide(new)}
 	d.match()
+	d.renamed = d.renames()
 	c := &Changes{List: []Change{}}
 	c.List = d.top(c.List)
 	c.List = d.states(c.List)
@@ -141,6 +147,9 @@ type differ struct {
 	toNew, toOld []int
 	// similarity of each renamed pair, by old index.
 	similarity map[int]float64
+	// renamed maps the old name of each renamed state to its new one,
+	// once states are paired.
+	renamed map[string]string
 }
 
 // match pairs states by name, then renamed states by content.
@@ -167,7 +176,7 @@ func (d *differ) match() {
 				if d.toOld[j] >= 0 || on.s.Type != nn.s.Type {
 					continue
 				}
-				if s, anchored := d.score(i, j); s >= 1 || (anchored && s >= d.opt.threshold) {
+				if s, anchored, own := d.score(i, j); s >= 1 || own || (anchored && s >= d.opt.threshold) {
 					cands = append(cands, cand{i, j, s})
 				}
 			}
@@ -217,22 +226,28 @@ func (d *differ) sameTarget(oldNext, newNext string, i, j int, loose bool) bool 
 	return loose && d.toOld[nj] < 0
 }
 
-// score is the similarity of old state i and new state j, and whether
-// they are anchored in the graph: a transition to a paired state (or
-// itself) or from one agrees, or both are the initial state.
-func (d *differ) score(i, j int) (score float64, anchored bool) {
+// score is the similarity of old state i and new state j; whether they
+// are anchored in the graph: a transition to a paired state (or itself)
+// or from one agrees, or both are the initial state; and whether their
+// own content is the same: every property and state key, and at least one
+// of them or a transition, with every transition leading to the same
+// state modulo the renames found so far.
+func (d *differ) score(i, j int) (score float64, anchored, own bool) {
 	on, nn := d.old.norm[i], d.new.norm[j]
 	same, total := agree(on.props, nn.props)
 	s2, t2 := agree(on.keys, nn.keys)
 	same, total = same+s2, total+t2
 	pairs, oldLeft, newLeft := pairTransitions(on.s, nn.s)
+	own = same == total && len(oldLeft) == 0 && len(newLeft) == 0 && total+len(pairs) > 0
 	total += len(pairs) + len(oldLeft) + len(newLeft)
 	for _, p := range pairs {
 		ot, nt := &on.s.Transitions[p[0]], &nn.s.Transitions[p[1]]
-		if guard(ot) == guard(nt) && d.sameTarget(ot.Next, nt.Next, i, j, true) {
+		agrees := guard(ot) == guard(nt)
+		if agrees && d.sameTarget(ot.Next, nt.Next, i, j, true) {
 			same++
 			anchored = anchored || (ot.Next != "" && d.sameTarget(ot.Next, nt.Next, i, j, false))
 		}
+		own = own && agrees && d.sameTarget(ot.Next, nt.Next, i, j, false)
 	}
 	in := map[string]int{}
 	for _, e := range d.old.incoming[i] {
@@ -251,9 +266,9 @@ func (d *differ) score(i, j int) (score float64, anchored bool) {
 	}
 	anchored = anchored || (on.s.Name == d.old.def.InitialState && nn.s.Name == d.new.def.InitialState)
 	if total == 0 {
-		return 1, anchored
+		return 1, anchored, own
 	}
-	return float64(same) / float64(total), anchored
+	return float64(same) / float64(total), anchored, own
 }
 
 // sourceKey names the source of an old incoming transition in new terms:
@@ -392,10 +407,10 @@ func (d *differ) state(out []Change, i, j int) []Change {
 	if on.s.Type != nn.s.Type {
 		out = append(out, Change{Kind: KindType, State: name, Before: jsonString(on.s.Type), After: jsonString(nn.s.Type)})
 	}
-	out = diffMaps(out, on.props, nn.props, func(k string, b, a json.RawMessage) Change {
+	out = diffMaps(out, followed(on.props, nn.props, d.renamed), nn.props, func(k string, b, a json.RawMessage) Change {
 		return Change{Kind: KindProperty, State: name, Key: k, Before: b, After: a}
 	})
-	out = diffMaps(out, on.keys, nn.keys, func(k string, b, a json.RawMessage) Change {
+	out = diffMaps(out, followed(on.keys, nn.keys, d.renamed), nn.keys, func(k string, b, a json.RawMessage) Change {
 		return Change{Kind: KindStateKey, State: name, Key: k, Before: b, After: a}
 	})
 	repeated := repeatedEvents(on.s, nn.s)
@@ -426,7 +441,7 @@ func (d *differ) state(out []Change, i, j int) []Change {
 			c.Before, c.After = jsonString(ot.Next), jsonString(nt.Next)
 			out = append(out, c)
 		}
-		if g, h := guard(ot), guard(nt); g != h {
+		if g, h := guard(ot), guard(nt); g != h && follow(g, d.renamed) != h {
 			c := tr(KindTransitionChanged, nt)
 			c.Before, c.After = guardJSON(g), guardJSON(h)
 			out = append(out, c)

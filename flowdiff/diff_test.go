@@ -246,6 +246,36 @@ func TestEdits(t *testing.T) {
 ~ flag allow_concurrent_calls: true -> false
 `},
 		{"canvas only", func(d *flow.Definition) { moveCanvas(d) }, ""},
+		{"rename a state templates read", func(d *flow.Definition) {
+			must(d.RenameState("menu", "main_menu"))
+			for i := range d.States {
+				for k, v := range d.States[i].Properties {
+					d.States[i].Properties[k] = json.RawMessage(strings.ReplaceAll(string(v), "widgets.menu.", "widgets.main_menu."))
+				}
+				for _, tr := range d.States[i].Transitions {
+					for c := range tr.Conditions {
+						for a := range tr.Conditions[c].Arguments {
+							tr.Conditions[c].Arguments[a] = strings.ReplaceAll(tr.Conditions[c].Arguments[a], "widgets.menu.", "widgets.main_menu.")
+						}
+					}
+				}
+			}
+		}, `> state "menu" renamed to "main_menu"` + "\n"},
+		{"templates that read a renamed state, and more", func(d *flow.Definition) {
+			must(d.RenameState("menu", "main_menu"))
+			must(d.State("invalid").SetProperty("say", "Sorry, {{widgets['main_menu'].Digits}} is not an option, {{widgets.menu_x.Digits}}."))
+		}, `> state "menu" renamed to "main_menu"
+~ state "invalid": property say: "Sorry, {{widgets.menu.Digits}} is not an option." -> "Sorry, {{widgets['main_menu'].Digits}} is not an option, {{widgets.menu_x.Digits}}."
+`},
+		{"a state put before a renamed one", func(d *flow.Definition) {
+			must(d.RenameState("greet", "welcome"))
+			d.States = append(d.States, flow.State{Name: "note", Type: "set-variables", Transitions: []flow.Transition{{Event: "next", Next: "welcome"}},
+				Properties: map[string]json.RawMessage{"variables": json.RawMessage(`[{"key": "seen", "value": "yes"}]`)}})
+			d.State("Trigger").Transition("incomingCall").Next = "note"
+		}, `~ state "Trigger": transition incomingCall -> "note" (was "greet")
+> state "greet" renamed to "welcome"
++ state "note" (set-variables)
+`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			edited := menu.Clone()
@@ -431,6 +461,23 @@ func TestUnrelatedFlows(t *testing.T) {
 		}
 		if again := Diff(a, b).Text(); again != c.Text() {
 			t.Errorf("%s and %s: unstable order", files[k-1], files[k])
+		}
+	}
+}
+
+func TestFollowRenames(t *testing.T) {
+	renames := map[string]string{"menu": "main_menu", "a b": "c"}
+	for in, want := range map[string]string{
+		`"{{widgets.menu.Digits}}"`:             `"{{widgets.main_menu.Digits}}"`,
+		`"{{widgets['menu'].Digits}}"`:          `"{{widgets['main_menu'].Digits}}"`,
+		`"{{widgets[\"a b\"].x}}"`:              `"{{widgets[\"c\"].x}}"`,
+		`"{{widgets.menu_x.Digits}}"`:           `"{{widgets.menu_x.Digits}}"`,
+		`"{{widgets.menu-x}}"`:                  `"{{widgets.menu-x}}"`,
+		`"{{mywidgets.menu}} {{widgets.menu}}"`: `"{{mywidgets.menu}} {{widgets.main_menu}}"`,
+		`"widgets.menu"`:                        `"widgets.main_menu"`,
+	} {
+		if got := follow(in, renames); got != want {
+			t.Errorf("follow(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 // all is well, 1 when what it checks does not hold, 2 on a usage error.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check": checkCommand,
+	"diff":  diffCommand,
 	"test":  testCommand,
 }
 
