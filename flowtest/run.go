@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -53,6 +55,9 @@ type Report struct {
 	// Coverage is the states and transitions reached, per flow (keyed
 	// by the flow file's path) and module.
 	Coverage *sim.Coverage `json:"-"`
+	// Sources maps each key of Coverage to the file its definition was
+	// read from (the first, when test files read one key from several).
+	Sources map[string]string `json:"-"`
 	// Duration is how long the run took.
 	Duration time.Duration `json:"duration_ns"`
 }
@@ -87,7 +92,7 @@ func Run(ctx context.Context, paths []string, o Options) (*Report, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("flowtest: no test files (*%s) in %s", Suffix, strings.Join(paths, ", "))
 	}
-	rep := &Report{Coverage: sim.NewCoverage()}
+	rep := &Report{Coverage: sim.NewCoverage(), Sources: map[string]string{}}
 	type job struct {
 		suite *suite
 		c     int
@@ -100,6 +105,7 @@ func Run(ctx context.Context, paths []string, o Options) (*Report, error) {
 			rep.Results = append(rep.Results, Result{File: path, Name: "(load)", Error: err.Error()})
 			continue
 		}
+		s.sources(rep.Sources)
 		for i := range s.file.Tests {
 			jobs = append(jobs, job{s, i, len(rep.Results)})
 			rep.Results = append(rep.Results, Result{File: path, Name: s.file.Tests[i].Name})
@@ -160,6 +166,38 @@ func loadSuite(path string, cov *sim.Coverage) (*suite, error) {
 	}
 	s.now, _ = f.now()
 	return s, nil
+}
+
+// sources adds the file of each definition the suite measures, by its
+// coverage key, to m.
+func (s *suite) sources(m map[string]string) {
+	add := func(key, path string) {
+		if _, ok := m[key]; !ok {
+			m[key] = s.file.rel(path)
+		}
+	}
+	add(s.file.rel(s.file.Flow), s.file.Flow)
+	for sid, p := range s.file.Flows {
+		add(sid, p)
+	}
+	for name, p := range s.file.Modules {
+		add("module:"+name, p)
+	}
+}
+
+// CoverageOf returns the coverage of the flow or module read from the
+// file at path, however the path is written (relative or absolute).
+func (r *Report) CoverageOf(path string) (sim.DefinitionCoverage, bool) {
+	want, err := filepath.Abs(path)
+	if err != nil || r.Coverage == nil {
+		return sim.DefinitionCoverage{}, false
+	}
+	for _, key := range slices.Sorted(maps.Keys(r.Sources)) {
+		if got, err := filepath.Abs(r.Sources[key]); err == nil && got == want {
+			return r.Coverage.Of(key)
+		}
+	}
+	return sim.DefinitionCoverage{}, false
 }
 
 // run runs case i.

@@ -54,6 +54,8 @@
 //	-now RFC3339          the clock (default: now), for time and calendar rules
 //	-script FILE          read the contact's actions from FILE instead of asking
 //	-json                 print the finished execution as one JSON object
+//	                      (its "path", the states it ran through, is what
+//	                      flowrun graph -path highlights)
 //	-sid SID              the flow's sid (default FWflowrun)
 //	-seed N               seed of the traffic splitter's randomness (default 1)
 //	-max-steps N          the most steps the execution may take (default 1000)
@@ -679,6 +681,7 @@ type result struct {
 	Code       runtime.FailureCode `json:"failure_code,omitempty"`
 	Trigger    string              `json:"trigger"`
 	Steps      []runtime.Step      `json:"steps"`
+	Path       []string            `json:"path"`
 	Context    resultContext       `json:"context"`
 	Transcript []fake.Entry        `json:"transcript"`
 	Exposed    map[string]any      `json:"exposed,omitempty"`
@@ -712,7 +715,7 @@ func (r *runner) finish() error {
 	}
 	res := result{
 		ID: x.ID, FlowSid: x.FlowSid, Status: x.Status, Reason: x.Reason, Code: x.FailureCode, Trigger: x.Trigger.Event(),
-		Steps: x.Steps, Transcript: run.Transcript, Exposed: x.Exposed, Shared: x.Shared, Wait: x.Wait,
+		Steps: x.Steps, Path: run.Path(), Transcript: run.Transcript, Exposed: x.Exposed, Shared: x.Shared, Wait: x.Wait,
 		Context: resultContext{Flow: resultFlow{Variables: x.Variables()}, Widgets: x.Widgets()},
 	}
 	if res.Context.Flow.Variables == nil {
@@ -723,6 +726,9 @@ func (r *runner) finish() error {
 	}
 	if res.Transcript == nil {
 		res.Transcript = []fake.Entry{}
+	}
+	if res.Path == nil {
+		res.Path = []string{}
 	}
 	enc := json.NewEncoder(r.stdout)
 	enc.SetIndent("", "  ")
