@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -286,5 +287,36 @@ func TestTwilioExportsPlaceholders(t *testing.T) {
 	}
 	if len(got) != 4 {
 		t.Errorf("got %v", got)
+	}
+}
+
+func TestUnusedAndRewrites(t *testing.T) {
+	d, err := flow.Parse([]byte(`{"description": "x", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "fetch"}], "properties": {}},
+  {"name": "fetch", "type": "make-http-request", "transitions": [{"event": "success"}, {"event": "failed"}],
+   "properties": {"method": "GET", "url": "https://${HOST}/ZS0123456789abcdef0123456789abcdef/x?q=ZS0123"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &Vars{
+		Values: map[string]string{"HOST": "api.example", "HSOT": "typo"},
+		IDs:    map[string]string{"ZS0123456789abcdef0123456789abcdef": "ZSffff", "ZS0123456789": "ZSeeee", "WW1": "WW2"},
+	}
+	values, ids := v.Unused(d)
+	if !slices.Equal(values, []string{"HSOT"}) || !slices.Equal(ids, []string{"WW1", "ZS0123456789"}) {
+		t.Errorf("Unused = %q, %q", values, ids)
+	}
+	filled, err := Fill(d, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := Rewrites(d, filled)
+	want := Rewrite{Path: "#/states/1/properties/url", Index: 1, State: "fetch",
+		Before: "https://${HOST}/ZS0123456789abcdef0123456789abcdef/x?q=ZS0123", After: "https://api.example/ZSffff/x?q=ZS0123"}
+	if len(rw) != 1 || rw[0] != want {
+		t.Errorf("Rewrites = %+v", rw)
+	}
+	if len(Rewrites(d, d)) != 0 {
+		t.Error("Rewrites of a definition and itself")
 	}
 }

@@ -19,6 +19,7 @@ import (
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"check": checkCommand,
 	"diff":  diffCommand,
+	"env":   envCommand,
 	"graph": graphCommand,
 	"test":  testCommand,
 }
