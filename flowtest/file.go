@@ -204,7 +204,9 @@ func LoadDefinition(path, format string) (*flow.Definition, error) {
 }
 
 // Discover lists the test files in paths: a file as given, a directory's
-// files ending in Suffix, at any depth, in lexical order.
+// files ending in Suffix, at any depth, in lexical order. Directories
+// below the one given that are named testdata or start with "." or "_"
+// are left out, as the go command leaves them out.
 func Discover(paths ...string) ([]string, error) {
 	return discover(paths, func(name string) bool { return strings.HasSuffix(name, Suffix) }, false)
 }
@@ -212,11 +214,18 @@ func Discover(paths ...string) ([]string, error) {
 // DiscoverFlows lists the flow files in paths, as flowrun check reads
 // them: a file as given, a directory's *.json files at any depth but its
 // test files (ending in Suffix), in lexical order. A directory without
-// any is an error.
+// any is an error. As Discover does, and as the go command does, it
+// leaves out the directories below the one given that are named testdata
+// or start with "." or "_".
 func DiscoverFlows(paths ...string) ([]string, error) {
 	return discover(paths, func(name string) bool {
 		return strings.HasSuffix(name, ".json") && !strings.HasSuffix(name, Suffix)
 	}, true)
+}
+
+// skipDir reports whether a directory met while walking is left out.
+func skipDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
 func discover(paths []string, match func(name string) bool, notEmpty bool) ([]string, error) {
@@ -234,6 +243,9 @@ func discover(paths []string, match func(name string) bool, notEmpty bool) ([]st
 		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if d.IsDir() && path != p && skipDir(d.Name()) {
+				return filepath.SkipDir
 			}
 			if !d.IsDir() && match(d.Name()) {
 				out = append(out, path)

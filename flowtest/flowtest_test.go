@@ -155,3 +155,31 @@ func BenchmarkHundredFiles(b *testing.B) {
 		}
 	}
 }
+
+// DiscoverFlows finds the flow files of a tree, leaving out test files and
+// the directories the go command leaves out; Discover the test files.
+func TestDiscover(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range []string{"a/flow.json", "a/flow.test.json", "b/c/module.json", "notes.txt",
+		"testdata/broken.json", "a/testdata/broken.test.json", ".git/x.json", "_old/y.json"} {
+		p := filepath.Join(root, f)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("{}"), 0o600))
+	}
+	flows, err := flowtest.DiscoverFlows(root)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(root, "a/flow.json"), filepath.Join(root, "b/c/module.json")}, flows)
+	tests, err := flowtest.Discover(root)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(root, "a/flow.test.json")}, tests)
+
+	// A directory named as an argument is walked whatever its name.
+	flows, err = flowtest.DiscoverFlows(filepath.Join(root, "testdata"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(root, "testdata/broken.json")}, flows)
+	_, err = flowtest.DiscoverFlows(filepath.Join(root, "_old"), filepath.Join(root, "b", "c"), filepath.Join(root, ".git"))
+	require.NoError(t, err)
+	require.NoError(t, os.Mkdir(filepath.Join(root, "empty"), 0o755))
+	_, err = flowtest.DiscoverFlows(filepath.Join(root, "empty"))
+	assert.ErrorContains(t, err, "no *.json flow files")
+}

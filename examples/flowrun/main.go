@@ -80,6 +80,33 @@
 // accept, an unknown verb) is reported on stderr with exit status 1; a
 // usage error exits with 2. A flow that fails is a finished run: its
 // status is printed, and the exit status is 0.
+//
+// # Flows as code
+//
+// Subcommands put flows in a pipeline, Twilio and Connect alike. Each
+// prints text for people, or one JSON object with -json, and exits 0 when
+// all is well, 1 when what it checks does not hold, 2 on a usage error
+// (diff: 1 when the flows differ, 2 on any trouble). The logic lives in
+// library packages, named beside each.
+//
+//	flowrun check [-strict] [-module NAME=FILE]... FILE|DIR...
+//	    every check at once: the engine's (structure, widgets, templates,
+//	    compat), module contracts (package module) and the linter's
+//	    (package lint); exit 1 on any error
+//	flowrun diff [-user LABEL=FILE -module NAME] OLD NEW
+//	    what changed in meaning (package flowdiff), with the
+//	    breaking-change verdict of a module's contract
+//	flowrun test [-junit FILE] [-min-coverage N] [DIR|FILE...]
+//	    the test files beside the flows (package flowtest), in parallel,
+//	    with coverage per flow
+//	flowrun graph [-format mermaid|dot] [-path RUN.json] [-coverage DIR] FILE
+//	    the flow as a Mermaid flowchart or a Graphviz digraph (package
+//	    graph), a run's path or the tests' coverage highlighted
+//	flowrun env -vars FILE [-o FILE] FLOW
+//	    the flow filled for one environment (package deploy); refused
+//	    while a placeholder is left
+//
+// flowrun SUBCOMMAND -h lists each one's flags.
 package main
 
 import (
@@ -189,6 +216,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.maxSteps, "max-steps", runtime.DefaultMaxSteps, "the most steps the execution may take")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: flowrun -flow FILE [-script FILE] [-trigger KIND] [-param key=value]... [flags]")
+		fmt.Fprintln(stderr, "       flowrun check|diff|test|graph|env [-json] [flags] ... (flowrun SUBCOMMAND -h)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -223,6 +251,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if cmd, ok := commands[args[0]]; ok {
 			return cmd(args[1:], stdout, stderr)
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "flowrun: unknown subcommand %q: want one of %s, or -flow FILE to run a flow\n",
+				args[0], strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
+			return 2
 		}
 	}
 	o, err := parseArgs(args, stderr)

@@ -166,6 +166,7 @@ func TestBadInput(t *testing.T) {
 		{"no -flow", nil, 2, []string{"flowrun: -flow FILE is required\n", "usage: flowrun -flow FILE"}},
 		{"bad -param", []string{"-flow", menu, "-param", "novalue"}, 2, []string{`want key=value, got "novalue"`}},
 		{"stray argument", []string{"-flow", menu, "extra"}, 2, []string{`flowrun: unexpected argument "extra"`}},
+		{"unknown subcommand", []string{"lint", menu}, 2, []string{`flowrun: unknown subcommand "lint": want one of check, diff, env, graph, test, or -flow FILE`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := flowrun(t, "", tc.args...)
