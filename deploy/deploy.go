@@ -115,9 +115,12 @@ type Vars struct {
 func ReadVars(r io.Reader) (*Vars, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
-	var v Vars
+	var v *Vars
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("deploy: reading vars: %w", err)
+	}
+	if v == nil {
+		return nil, errors.New("deploy: reading vars: want a JSON object, got null")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("deploy: reading vars: data after the object")
@@ -127,7 +130,7 @@ func ReadVars(r io.Reader) (*Vars, error) {
 			return nil, fmt.Errorf("deploy: reading vars: %s has an empty name", what)
 		}
 	}
-	return &v, nil
+	return v, nil
 }
 
 // UnfilledError is Fill's refusal: placeholders no value fills.

@@ -260,6 +260,7 @@ func TestReadVarsRefuses(t *testing.T) {
 		`{"ids": {"": "x"}}`,
 		`{"values": {}} {}`,
 		`[]`,
+		`null`,
 	} {
 		if _, err := ReadVars(strings.NewReader(in)); err == nil {
 			t.Errorf("%s: accepted", in)
@@ -302,7 +303,19 @@ func TestUnusedAndRewrites(t *testing.T) {
 		Values: map[string]string{"HOST": "api.example", "HSOT": "typo"},
 		IDs:    map[string]string{"ZS0123456789abcdef0123456789abcdef": "ZSffff", "ZS0123456789": "ZSeeee", "WW1": "WW2"},
 	}
+	// An id that stands only in a value filled in is used, and of two
+	// ids at one place only the longest is.
+	v.Values["HOST"] = "api.example/AC11111111111111111111111111111111"
+	v.IDs["AC11111111111111111111111111111111"] = "AC22222222222222222222222222222222"
+	v.IDs["ZS0123456789abcdef0123456789abcde"] = "ZSshorter"
 	values, ids := v.Unused(d)
+	if !slices.Equal(ids, []string{"WW1", "ZS0123456789", "ZS0123456789abcdef0123456789abcde"}) {
+		t.Errorf("Unused ids = %q", ids)
+	}
+	delete(v.IDs, "AC11111111111111111111111111111111")
+	delete(v.IDs, "ZS0123456789abcdef0123456789abcde")
+	v.Values["HOST"] = "api.example"
+	values, ids = v.Unused(d)
 	if !slices.Equal(values, []string{"HSOT"}) || !slices.Equal(ids, []string{"WW1", "ZS0123456789"}) {
 		t.Errorf("Unused = %q, %q", values, ids)
 	}

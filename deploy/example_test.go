@@ -54,3 +54,30 @@ func Example() {
 	// deploy: 1 placeholder(s) left unfilled:
 	//   #/states/1/properties/channel: ${VOICE_CHANNEL_SID} (state "queue")
 }
+
+// Review a deployment: what the environment's file gives and the flow does
+// not use (often a typo), and every string the fill changed.
+func ExampleRewrites() {
+	d, err := flow.Parse([]byte(`{"description": "Lookup", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "fetch"}], "properties": {}},
+  {"name": "fetch", "type": "make-http-request", "transitions": [{"event": "success"}, {"event": "failed"}],
+   "properties": {"method": "GET", "url": "https://${API_HOST}/v1/lookup"}}]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	vars := &deploy.Vars{Values: map[string]string{"API_HOST": "api.staging.example", "API_HOTS": "typo"}}
+	values, ids := vars.Unused(d)
+	fmt.Println("unused:", values, ids)
+	filled, err := deploy.Fill(d, vars)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range deploy.Rewrites(d, filled) {
+		fmt.Printf("%s (%s): %s -> %s\n", r.Path, r.State, r.Before, r.After)
+	}
+	// Output:
+	// unused: [API_HOTS] []
+	// #/states/1/properties/url (fetch): https://${API_HOST}/v1/lookup -> https://api.staging.example/v1/lookup
+}

@@ -7,8 +7,8 @@ import (
 )
 
 // Unused returns what v gives and d does not use, each sorted: the names
-// of values no placeholder of d has, and the ids that stand nowhere in d
-// (as Fill matches them). A name or id here is often a typo in the
+// of values no placeholder of d has, and the ids Fill maps nowhere (it
+// looks for them once the values are filled, the longest first). A name or id here is often a typo in the
 // environment's file, or a file meant for another flow.
 func (v *Vars) Unused(d *flow.Definition) (values, ids []string) {
 	if v == nil {
@@ -23,17 +23,23 @@ func (v *Vars) Unused(d *flow.Definition) (values, ids []string) {
 			values = append(values, name)
 		}
 	}
-	strs := Strings(d)
-	for id := range v.IDs {
-		used := slices.ContainsFunc(strs, func(s String) bool {
-			for i := range len(s.Value) {
-				if idAt(s.Value, i, []string{id}) != "" {
-					return true
-				}
+	// As Fill does: values first, then the ids, longest first, from left
+	// to right.
+	keys := sortedIDs(v.IDs)
+	seen := map[string]bool{}
+	for _, str := range Strings(d) {
+		s := fillValues(str.Value, v.Values)
+		for i := 0; i < len(s); {
+			if k := idAt(s, i, keys); k != "" {
+				seen[k] = true
+				i += len(k)
+				continue
 			}
-			return false
-		})
-		if !used {
+			i++
+		}
+	}
+	for id := range v.IDs {
+		if !seen[id] {
 			ids = append(ids, id)
 		}
 	}

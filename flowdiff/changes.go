@@ -55,6 +55,13 @@ const (
 	// a key the library does not model, such as Connect's Condition)
 	// changed; Before and After are the guard as JSON.
 	KindTransitionChanged Kind = "transition-changed"
+	// KindTransitionOrder: the transitions a state wires to one event
+	// more than once (a split's match, Connect's Condition), which are
+	// tried in order and the first that holds taken, are in another
+	// order; Event names the event, and Before and After are JSON arrays
+	// of their labels, in the old and in the new order (those kept in
+	// both).
+	KindTransitionOrder Kind = "transition-order-changed"
 	// KindContract: one item of a module's contract was added, removed or
 	// changed; Key is "argument", "exit", "output" or "exposed" and Name
 	// the item's name. An argument's Before and After are its declaration
@@ -126,8 +133,9 @@ type Verdict struct {
 // List holds, in this order: the description, initial state, flag and
 // other top-level changes; then, for each state of the new definition in
 // document order, its changes (renamed or added, type, properties by
-// key, state keys by key, transitions in the new state's order and then
-// the removed ones in the old state's order); then the removed states, in
+// key, state keys by key, transitions in the new state's order, the
+// removed ones in the old state's order, then the order of repeated
+// events); then the removed states, in
 // the old definition's order; then the contract changes (arguments,
 // exits, outputs, exposed variables; in each, the items added or changed
 // in the new contract's order, then the removed ones in the old one's).
@@ -230,6 +238,8 @@ func (ch Change) line() string {
 		return "~ " + state + ": " + tr + " -> " + target(ch.After) + " (was " + target(ch.Before) + ")"
 	case KindTransitionChanged:
 		return "~ " + state + ": " + tr + ": guard " + show(ch.Before) + " -> " + show(ch.After)
+	case KindTransitionOrder:
+		return "~ " + state + ": order of " + ch.Event + ": " + show(ch.Before) + " -> " + show(ch.After)
 	case KindContract:
 		item := "contract: " + ch.Key + " " + strconv.Quote(ch.Name)
 		switch {

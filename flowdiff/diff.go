@@ -48,14 +48,15 @@ func WithUsers(module string, users map[string]*flow.Definition) Option {
 // property, each state key, each transition (its event, guard and target)
 // and each incoming transition (its source state and event), targets and
 // sources compared modulo the renames already found. Two states always
-// pair when their similarity is 1, or when their own content is the same
-// (every property and state key, and every transition with its event,
-// guard and target modulo renames: only where they are reached from
-// changed, as when a state is put before the renamed one). Otherwise the
-// similarity must reach the threshold (DefaultRenameThreshold, or
-// WithRenameThreshold), and the two states must be anchored in the graph:
-// a transition to or from a state paired already (or to itself) agrees,
-// or both are the initial state. The most alike pairs are taken first,
+// pair when their similarity is 1. Otherwise they must be anchored in the
+// graph (a transition to or from a state paired already, or to itself,
+// agrees; or both are the initial state) and either their similarity must
+// reach the threshold (DefaultRenameThreshold, or WithRenameThreshold) or,
+// with a threshold of at most 1, their own content must be the same:
+// every property and state key, and every transition with its event,
+// guard and target modulo renames, only where they are reached from having
+// changed (as when a state is put before the renamed one; two such states
+// count as anchored when both are reached from some state). The most alike pairs are taken first,
 // and pairing repeats while it finds more, as each pair may anchor
 // others. A renamed state is reported as renamed, followed by its other
 // changes.
@@ -176,7 +177,8 @@ func (d *differ) match() {
 				if d.toOld[j] >= 0 || on.s.Type != nn.s.Type {
 					continue
 				}
-				if s, anchored, own := d.score(i, j); s >= 1 || own || (anchored && s >= d.opt.threshold) {
+				s, anchored, own := d.score(i, j)
+				if s >= 1 || (anchored && (s >= d.opt.threshold || own && d.opt.threshold <= 1)) {
 					cands = append(cands, cand{i, j, s})
 				}
 			}
@@ -228,10 +230,11 @@ func (d *differ) sameTarget(oldNext, newNext string, i, j int, loose bool) bool 
 
 // score is the similarity of old state i and new state j; whether they
 // are anchored in the graph: a transition to a paired state (or itself)
-// or from one agrees, or both are the initial state; and whether their
-// own content is the same: every property and state key, and at least one
-// of them or a transition, with every transition leading to the same
-// state modulo the renames found so far.
+// or from one agrees, both are the initial state, or (their own content
+// being the same) both are still reached from some state; and whether
+// their own content is the same: every property and state key, and at
+// least one of them or a transition, with every transition leading to the
+// same state modulo the renames found so far.
 func (d *differ) score(i, j int) (score float64, anchored, own bool) {
 	on, nn := d.old.norm[i], d.new.norm[j]
 	same, total := agree(on.props, nn.props)
@@ -264,7 +267,8 @@ func (d *differ) score(i, j int) (score float64, anchored, own bool) {
 			total++
 		}
 	}
-	anchored = anchored || (on.s.Name == d.old.def.InitialState && nn.s.Name == d.new.def.InitialState)
+	anchored = anchored || (on.s.Name == d.old.def.InitialState && nn.s.Name == d.new.def.InitialState) ||
+		(own && len(d.old.incoming[i]) > 0 && len(d.new.incoming[j]) > 0)
 	if total == 0 {
 		return 1, anchored, own
 	}
@@ -452,6 +456,42 @@ func (d *differ) state(out []Change, i, j int) []Change {
 		c := tr(KindTransitionRemoved, ot)
 		c.Before = jsonString(ot.Next)
 		out = append(out, c)
+	}
+	return append(out, d.order(on.s, nn.s, pairs, repeated)...)
+}
+
+// order reports, for each event a state wires more than once, whether
+// the transitions kept in both versions are tried in another order: the
+// first that holds is taken, so the order is meaning. pairs are in the
+// new state's order.
+func (d *differ) order(o, n *flow.State, pairs [][2]int, repeated map[string]bool) []Change {
+	var out []Change
+	done := map[string]bool{}
+	for _, p := range pairs {
+		ev := n.Transitions[p[1]].Event
+		if !repeated[ev] || done[ev] {
+			continue
+		}
+		done[ev] = true
+		var kept [][2]int
+		for _, q := range pairs {
+			if n.Transitions[q[1]].Event == ev {
+				kept = append(kept, q)
+			}
+		}
+		if slices.IsSortedFunc(kept, func(a, b [2]int) int { return a[0] - b[0] }) {
+			continue
+		}
+		after := make([]string, len(kept))
+		for i, q := range kept {
+			after[i] = label(&n.Transitions[q[1]])
+		}
+		slices.SortFunc(kept, func(a, b [2]int) int { return a[0] - b[0] })
+		before := make([]string, len(kept))
+		for i, q := range kept {
+			before[i] = label(&o.Transitions[q[0]])
+		}
+		out = append(out, Change{Kind: KindTransitionOrder, State: n.Name, Event: ev, Before: encode(before), After: encode(after)})
 	}
 	return out
 }

@@ -246,6 +246,14 @@ func TestEdits(t *testing.T) {
 ~ flag allow_concurrent_calls: true -> false
 `},
 		{"canvas only", func(d *flow.Definition) { moveCanvas(d) }, ""},
+		{"reorder a split's conditions", func(d *flow.Definition) {
+			r := d.State("route")
+			r.Transitions[1], r.Transitions[2] = r.Transitions[2], r.Transitions[1]
+		}, `~ state "route": order of match: ["sales","support","repeat"] -> ["support","sales","repeat"]` + "\n"},
+		{"reorder events wired once", func(d *flow.Definition) {
+			m := d.State("menu")
+			m.Transitions[0], m.Transitions[2] = m.Transitions[2], m.Transitions[0]
+		}, ""},
 		{"rename a state templates read", func(d *flow.Definition) {
 			must(d.RenameState("menu", "main_menu"))
 			for i := range d.States {
@@ -445,6 +453,37 @@ func TestRenameNeedsAnchor(t *testing.T) {
 `)
 	wantText(t, Diff(menu, replace(true), WithRenameThreshold(0.4)), `> state "goodbye" renamed to "promo"
 ~ state "promo": property loop: (absent) -> "2"
+`)
+}
+
+// A state whose own content is unchanged pairs when only where it is
+// reached from changed, but not when nothing reaches it any more, and not
+// when only exact renames are asked for.
+func TestRenameOwnContent(t *testing.T) {
+	menu := parseFile(t, "../examples/ivr/menu.json")
+	unconnected := menu.Clone()
+	bye := *unconnected.State("goodbye")
+	i := unconnected.StateIndex("goodbye")
+	unconnected.States = append(unconnected.States[:i], unconnected.States[i+1:]...)
+	bye.Name = "promo"
+	unconnected.States = append(unconnected.States, bye)
+	unconnected.State("menu").Transition("timeout").Next = ""
+	wantText(t, Diff(menu, unconnected), `~ state "menu": transition timeout -> end (was "goodbye")
++ state "promo" (say-play)
+- state "goodbye"
+`)
+
+	inserted := menu.Clone()
+	if err := inserted.RenameState("greet", "welcome"); err != nil {
+		t.Fatal(err)
+	}
+	inserted.States = append(inserted.States, flow.State{Name: "note", Type: "set-variables", Transitions: []flow.Transition{{Event: "next", Next: "welcome"}},
+		Properties: map[string]json.RawMessage{"variables": json.RawMessage(`[{"key": "seen", "value": "yes"}]`)}})
+	inserted.State("Trigger").Transition("incomingCall").Next = "note"
+	wantText(t, Diff(menu, inserted, WithRenameThreshold(2)), `~ state "Trigger": transition incomingCall -> "note" (was "greet")
++ state "welcome" (say-play)
++ state "note" (set-variables)
+- state "greet"
 `)
 }
 

@@ -8,7 +8,7 @@ import (
 // widgetRef finds the references of Liquid templates to a state, in the
 // canonical JSON of a value: widgets.NAME, and widgets["NAME"] or
 // widgets['NAME'] (the double quotes escaped, as JSON writes them).
-var widgetRef = regexp.MustCompile(`(^|[^A-Za-z0-9_.])widgets(?:\.([A-Za-z0-9_-]+)|\[(\\"|')([^"'\\]+)(\\"|')\])`)
+var widgetRef = regexp.MustCompile(`(^|[^\pL\pN_.])widgets(?:\.([\pL\pN_-]+)|\[(\\"|')([^"'\\]+)(\\"|')\])`)
 
 // renames returns the new name of each state of the old version paired
 // with a state of another name; nil when there is none.

@@ -2,6 +2,7 @@ package flowtest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -22,4 +23,23 @@ func Example() {
 	// 6 passed, 0 failed in 0s
 	// coverage  64.3% testdata/pass/connect_menu.json (9/9 states, 9/19 transitions)
 	// coverage  54.2% ../examples/ivr/menu.json (6/9 states, 7/15 transitions)
+}
+
+// Find the flows of a folder, as flowrun check does, and what the test
+// files beside them leave untested in one of them.
+func ExampleReport_CoverageOf() {
+	flows, err := flowtest.DiscoverFlows("testdata/pass")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(flows)
+	rep, err := flowtest.Run(context.Background(), []string{"testdata/pass"}, flowtest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	cov, _ := rep.CoverageOf("../examples/ivr/menu.json")
+	fmt.Println(cov.Unreached())
+	// Output:
+	// [testdata/pass/connect_menu.json]
+	// [support_sms support_bye invalid]
 }

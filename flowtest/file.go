@@ -2,6 +2,7 @@ package flowtest
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,9 +124,10 @@ type Expect struct {
 }
 
 // Load reads a test file. Unknown keys are refused: a misspelled
-// expectation must not pass as no expectation.
+// expectation must not pass as no expectation. As with LoadDefinition,
+// only a regular file of at most flow.DefaultMaxReadBytes is read.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFlowFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +185,12 @@ func (f *File) rel(p string) string {
 // LoadDefinition reads a flow file: Flow JSON, or Amazon Connect's flow
 // language when format is "connect" or, empty, when the file looks like
 // it.
+//
+// Only a regular file is read (a FIFO or a device such as /dev/zero is
+// refused before it is opened), and at most flow.DefaultMaxReadBytes of
+// it: a larger file is refused.
 func LoadDefinition(path, format string) (*flow.Definition, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFlowFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -203,24 +209,46 @@ func LoadDefinition(path, format string) (*flow.Definition, error) {
 	return d, nil
 }
 
+// readFlowFile reads a regular file of at most flow.DefaultMaxReadBytes.
+func readFlowFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, flow.DefaultMaxReadBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > flow.DefaultMaxReadBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes, the most a flow may be", path, flow.DefaultMaxReadBytes)
+	}
+	return data, nil
+}
+
 // Discover lists the test files in paths: a file as given, a directory's
-// files ending in Suffix, at any depth, in lexical order. Directories
-// below the one given that are named testdata or start with "." or "_"
-// are left out, as the go command leaves them out.
+// files ending in Suffix, at any depth, in lexical order.
 func Discover(paths ...string) ([]string, error) {
-	return discover(paths, func(name string) bool { return strings.HasSuffix(name, Suffix) }, false)
+	return discover(paths, func(name string) bool { return strings.HasSuffix(name, Suffix) }, false, false)
 }
 
 // DiscoverFlows lists the flow files in paths, as flowrun check reads
 // them: a file as given, a directory's *.json files at any depth but its
 // test files (ending in Suffix), in lexical order. A directory without
-// any is an error. As Discover does, and as the go command does, it
-// leaves out the directories below the one given that are named testdata
-// or start with "." or "_".
+// any is an error. As the go command does, it leaves out the directories
+// below the one given that are named testdata or start with "." or "_",
+// where broken flows kept as fixtures and tools' files live.
 func DiscoverFlows(paths ...string) ([]string, error) {
 	return discover(paths, func(name string) bool {
 		return strings.HasSuffix(name, ".json") && !strings.HasSuffix(name, Suffix)
-	}, true)
+	}, true, true)
 }
 
 // skipDir reports whether a directory met while walking is left out.
@@ -228,7 +256,10 @@ func skipDir(name string) bool {
 	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
 }
 
-func discover(paths []string, match func(name string) bool, notEmpty bool) ([]string, error) {
+// discover walks paths for the files match accepts; skip leaves out the
+// directories skipDir names, and notEmpty makes a directory without any
+// such file an error.
+func discover(paths []string, match func(name string) bool, notEmpty, skip bool) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -244,7 +275,7 @@ func discover(paths []string, match func(name string) bool, notEmpty bool) ([]st
 			if err != nil {
 				return err
 			}
-			if d.IsDir() && path != p && skipDir(d.Name()) {
+			if skip && d.IsDir() && path != p && skipDir(d.Name()) {
 				return filepath.SkipDir
 			}
 			if !d.IsDir() && match(d.Name()) {

@@ -14,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/flowtest"
+	"github.com/studioflow/studioflow/runtime/sim"
 )
 
 func fixed() time.Time { return time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC) }
@@ -157,7 +159,7 @@ func BenchmarkHundredFiles(b *testing.B) {
 }
 
 // DiscoverFlows finds the flow files of a tree, leaving out test files and
-// the directories the go command leaves out; Discover the test files.
+// the directories the go command leaves out; Discover all the test files.
 func TestDiscover(t *testing.T) {
 	root := t.TempDir()
 	for _, f := range []string{"a/flow.json", "a/flow.test.json", "b/c/module.json", "notes.txt",
@@ -171,7 +173,7 @@ func TestDiscover(t *testing.T) {
 	assert.Equal(t, []string{filepath.Join(root, "a/flow.json"), filepath.Join(root, "b/c/module.json")}, flows)
 	tests, err := flowtest.Discover(root)
 	require.NoError(t, err)
-	assert.Equal(t, []string{filepath.Join(root, "a/flow.test.json")}, tests)
+	assert.Equal(t, []string{filepath.Join(root, "a/flow.test.json"), filepath.Join(root, "a/testdata/broken.test.json")}, tests)
 
 	// A directory named as an argument is walked whatever its name.
 	flows, err = flowtest.DiscoverFlows(filepath.Join(root, "testdata"))
@@ -182,4 +184,58 @@ func TestDiscover(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(root, "empty"), 0o755))
 	_, err = flowtest.DiscoverFlows(filepath.Join(root, "empty"))
 	assert.ErrorContains(t, err, "no *.json flow files")
+}
+
+// Only a regular file of at most flow.DefaultMaxReadBytes is read: a
+// directory, a FIFO or /dev/zero is refused before it is opened.
+func TestLoadDefinitionRefusesWhatIsNoFile(t *testing.T) {
+	dir := t.TempDir()
+	_, err := flowtest.LoadDefinition(dir, "")
+	assert.ErrorContains(t, err, "not a regular file")
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, err = flowtest.LoadDefinition("/dev/zero", "")
+		assert.ErrorContains(t, err, "not a regular file")
+	}
+	big := filepath.Join(dir, "big.json")
+	require.NoError(t, os.WriteFile(big, bytes.Repeat([]byte(" "), flow.DefaultMaxReadBytes+1), 0o600))
+	_, err = flowtest.LoadDefinition(big, "")
+	assert.ErrorContains(t, err, "larger than")
+	_, err = flowtest.Load(big)
+	assert.ErrorContains(t, err, "larger than")
+}
+
+// CoverageOf finds a file's coverage however the path is written, and
+// adds up what test files measured of it under different keys: here the
+// survey, run as the reminder's subflow (FWsurvey) and on its own.
+func TestCoverageOf(t *testing.T) {
+	survey, err := filepath.Abs("../examples/reminder/survey.json")
+	require.NoError(t, err)
+	own := filepath.Join(t.TempDir(), "survey.test.json")
+	require.NoError(t, os.WriteFile(own, []byte(`{"flow": "`+filepath.ToSlash(survey)+`", "tests": [
+  {"name": "no answer", "start": {"trigger": "parent", "to": "+15551230000"}, "script": ["timeout"],
+   "expect": {"status": "ended", "path": ["Trigger", "rate"]}}]}`), 0o600))
+
+	rep, err := flowtest.Run(context.Background(), []string{"../examples/reminder/reminder.test.json"}, flowtest.Options{})
+	require.NoError(t, err)
+	sub, ok := rep.CoverageOf("../examples/reminder/survey.json")
+	require.True(t, ok)
+	assert.Equal(t, "FWsurvey", sub.Key)
+	_, ok = rep.CoverageOf("../examples/ivr/menu.json")
+	assert.False(t, ok)
+
+	rep, err = flowtest.Run(context.Background(), []string{"../examples/reminder/reminder.test.json", own}, flowtest.Options{})
+	require.NoError(t, err)
+	require.Zero(t, rep.Failed(), rep.Results)
+	both, ok := rep.CoverageOf(survey)
+	require.True(t, ok)
+	untaken := func(d sim.DefinitionCoverage) []string {
+		var out []string
+		for _, tr := range d.Untaken() {
+			out = append(out, tr.String())
+		}
+		return out
+	}
+	assert.Equal(t, []string{"rate -timeout-> Ended", "rate -deliveryFailure-> Ended"}, untaken(sub))
+	assert.Equal(t, []string{"rate -deliveryFailure-> Ended"}, untaken(both), "the timeout is taken only on its own")
+	assert.Equal(t, sub.States[0].Visits+1, both.States[0].Visits)
 }

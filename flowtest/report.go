@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/studioflow/studioflow/runtime/sim"
 )
 
 // WriteSummary writes one line per failed case with what did not hold,
@@ -54,15 +56,20 @@ type FlowCoverage struct {
 func (r *Report) Coverages() []FlowCoverage {
 	var out []FlowCoverage
 	for _, d := range r.Coverage.Definitions() {
-		// Trigger events wired to nothing are not measured (runtime/sim).
-		fc := FlowCoverage{Key: d.Key, States: len(d.States), Reached: d.Reached(), Transitions: d.Measured(), Taken: d.Taken(), Percent: d.Percent()}
-		fc.Missed = append(fc.Missed, d.Unreached()...)
-		for _, t := range d.Untaken() {
-			fc.Missed = append(fc.Missed, t.String())
-		}
-		out = append(out, fc)
+		out = append(out, Summarize(d))
 	}
 	return out
+}
+
+// Summarize counts what one definition's coverage reached and missed.
+func Summarize(d sim.DefinitionCoverage) FlowCoverage {
+	// Trigger events wired to nothing are not measured (runtime/sim).
+	fc := FlowCoverage{Key: d.Key, States: len(d.States), Reached: d.Reached(), Transitions: d.Measured(), Taken: d.Taken(), Percent: d.Percent()}
+	fc.Missed = append(fc.Missed, d.Unreached()...)
+	for _, t := range d.Untaken() {
+		fc.Missed = append(fc.Missed, t.String())
+	}
+	return fc
 }
 
 // WriteCoverage writes one line per flow and module: its key, the share

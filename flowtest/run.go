@@ -186,18 +186,39 @@ func (s *suite) sources(m map[string]string) {
 }
 
 // CoverageOf returns the coverage of the flow or module read from the
-// file at path, however the path is written (relative or absolute).
+// file at path, however the path is written (relative or absolute). When
+// test files measured it under several keys (as a flow of its own, as a
+// module or as a subflow), their counts are added up, under the first key
+// in sorted order.
 func (r *Report) CoverageOf(path string) (sim.DefinitionCoverage, bool) {
 	want, err := filepath.Abs(path)
 	if err != nil || r.Coverage == nil {
 		return sim.DefinitionCoverage{}, false
 	}
+	var out sim.DefinitionCoverage
+	found := false
 	for _, key := range slices.Sorted(maps.Keys(r.Sources)) {
-		if got, err := filepath.Abs(r.Sources[key]); err == nil && got == want {
-			return r.Coverage.Of(key)
+		got, err := filepath.Abs(r.Sources[key])
+		if err != nil || got != want {
+			continue
+		}
+		dc, ok := r.Coverage.Of(key)
+		switch {
+		case !ok:
+		case !found:
+			out, found = dc, true
+			out.States = slices.Clone(dc.States)
+			out.Transitions = slices.Clone(dc.Transitions)
+		case len(dc.States) == len(out.States) && len(dc.Transitions) == len(out.Transitions):
+			for i := range dc.States {
+				out.States[i].Visits += dc.States[i].Visits
+			}
+			for i := range dc.Transitions {
+				out.Transitions[i].Taken += dc.Transitions[i].Taken
+			}
 		}
 	}
-	return sim.DefinitionCoverage{}, false
+	return out, found
 }
 
 // run runs case i.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/studioflow/studioflow/flow"
 	fconnect "github.com/studioflow/studioflow/flow/connect"
@@ -35,7 +36,8 @@ type checkedFile struct {
 // against the contract of the module -module gives; a module named but not
 // given is not checked) and package lint's as extra checkers, on each
 // file; a directory stands for the *.json files in it
-// and below, test files (*.test.json) left out. A Connect flow's paths are
+// and below, test files (*.test.json) and testdata, "." and "_"
+// directories left out (flowtest.DiscoverFlows). A Connect flow's paths are
 // those of its own document (flow/connect.DocumentPath). It exits 1 when
 // any file has an error (or cannot be read), 0 when there are only
 // warnings.
@@ -49,8 +51,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fset, args); !ok {
 		return code
 	}
-	if *format != "" && *format != "twilio" && *format != "connect" {
-		fmt.Fprintf(stderr, "flowrun check: -format %q: want twilio or connect\n", *format)
+	if !validFormat("check", "format", *format, stderr) {
 		return 2
 	}
 	if fset.NArg() == 0 {
@@ -58,18 +59,12 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return 2
 	}
-	files, err := flowtest.DiscoverFlows(fset.Args()...)
-	if err != nil {
-		fmt.Fprintf(stderr, "flowrun check: %v\n", err)
-		return 1
-	}
-
 	mods := map[string]*flow.Definition{}
 	simOpts := []sim.Option{}
 	for _, name := range modules.keys {
-		l, err := load(modules.vals[name], *format)
+		l, err := loadModule(name, modules.vals[name], *format)
 		if err != nil {
-			fmt.Fprintf(stderr, "flowrun check: -module %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "flowrun check: %v\n", err)
 			return 1
 		}
 		mods[name] = l.def
@@ -90,11 +85,21 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		Errors   int           `json:"errors"`
 		Warnings int           `json:"warnings"`
 	}
-	for _, file := range files {
-		c := checkFile(engine, file, *format)
-		out.Files = append(out.Files, c)
-		out.Errors += c.Errors
-		out.Warnings += c.Warnings
+	for _, arg := range fset.Args() {
+		// An argument that names nothing, or a directory without flows,
+		// is an error of its own; the others are still checked.
+		files, err := flowtest.DiscoverFlows(arg)
+		if err != nil {
+			out.Files = append(out.Files, checkedFile{File: arg, Error: err.Error(), Errors: 1, Problems: flow.Problems{}})
+			out.Errors++
+			continue
+		}
+		for _, file := range files {
+			c := checkFile(engine, file, *format)
+			out.Files = append(out.Files, c)
+			out.Errors += c.Errors
+			out.Warnings += c.Warnings
+		}
 	}
 	if *jsonOut {
 		if err := writeJSON(stdout, out); err != nil {
@@ -102,16 +107,22 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
+		var b strings.Builder
 		for _, c := range out.Files {
 			if c.Error != "" {
-				fmt.Fprintf(stdout, "%s: error: %s\n", c.File, c.Error)
+				// Errors of the file system and of parsing name the file.
+				fmt.Fprintf(&b, "%s: error: %s\n", c.File, strings.TrimPrefix(c.Error, c.File+": "))
 			}
 			for _, p := range c.Problems {
-				fmt.Fprintf(stdout, "%s: %s\n", c.File, p)
+				fmt.Fprintf(&b, "%s: %s\n", c.File, p)
 			}
 		}
-		fmt.Fprintf(stdout, "%d file%s checked: %d error%s, %d warning%s\n",
+		fmt.Fprintf(&b, "%d file%s checked: %d error%s, %d warning%s\n",
 			len(out.Files), plural(len(out.Files)), out.Errors, plural(out.Errors), out.Warnings, plural(out.Warnings))
+		if _, err := io.WriteString(stdout, b.String()); err != nil {
+			fmt.Fprintf(stderr, "flowrun check: %v\n", err)
+			return 1
+		}
 	}
 	if out.Errors > 0 {
 		return 1
@@ -136,12 +147,9 @@ func checkFile(e *runtime.Engine, file, format string) checkedFile {
 			ps[i].Path = fconnect.DocumentPath(l.def, ps[i].Path)
 		}
 	}
-	// Errors first, then by place in the document.
+	// Errors first, each group in the order the checks found them.
 	sort.SliceStable(ps, func(i, j int) bool {
-		if ps[i].Severity != ps[j].Severity {
-			return ps[i].Severity == flow.SeverityError
-		}
-		return false
+		return ps[i].Severity == flow.SeverityError && ps[j].Severity != flow.SeverityError
 	})
 	c.Problems = append(c.Problems, ps...)
 	c.Errors = len(ps.Errors())

@@ -147,12 +147,24 @@ func TestCheckFilesAndBadInput(t *testing.T) {
 	assert.Contains(t, stderr, "usage: flowrun check")
 	code, _, _ = flowrun(t, "", "check", "-format", "xml", "../ivr")
 	assert.Equal(t, 2, code)
-	code, _, stderr = flowrun(t, "", "check", "no/such/file.json")
+	// A name that is no file, and a directory without flows, are errors
+	// of their own, in the JSON too; the rest is still checked.
+	empty := t.TempDir()
+	out = checkJSON(t, 1, "no/such/file.json", empty, "../ivr/menu.json")
+	require.Len(t, out.Files, 3)
+	assert.Equal(t, "no/such/file.json", out.Files[0].File)
+	assert.Contains(t, out.Files[0].Error, "no such file")
+	assert.Contains(t, out.Files[1].Error, "no *.json flow files")
+	assert.Equal(t, "../ivr/menu.json", out.Files[2].File)
+	assert.Equal(t, 2, out.Errors)
+	code, stdout, _ := flowrun(t, "", "check", "no/such/file.json")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "no/such/file.json")
-	code, _, stderr = flowrun(t, "", "check", t.TempDir())
+	assert.Equal(t, "no/such/file.json: error: stat no/such/file.json: no such file or directory\n1 file checked: 1 error, 0 warnings\n", stdout)
+
+	// -module must name a module.
+	code, _, stderr = flowrun(t, "", "check", "-module", "Send SMS=../ivr/menu.json", "../sms")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "no *.json flow files")
+	assert.Contains(t, stderr, "-module Send SMS: not a module")
 }
 
 // No file of the shared exports has an error.

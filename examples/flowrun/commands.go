@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/studioflow/studioflow/flowtest"
 )
@@ -46,6 +47,17 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 		return 2, false
 	}
 	return 0, true
+}
+
+// validFormat reports whether a flow format flag's value is twilio,
+// connect or empty (what the file looks like), printing a usage error
+// when it is not.
+func validFormat(cmd, flagName, format string, stderr io.Writer) bool {
+	if format == "" || format == "twilio" || format == "connect" {
+		return true
+	}
+	fmt.Fprintf(stderr, "flowrun %s: -%s %q: want twilio or connect\n", cmd, flagName, format)
+	return false
 }
 
 // writeJSON writes v as one indented JSON object.
@@ -106,10 +118,15 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
-		_ = rep.WriteSummary(stdout)
-		_ = rep.WriteCoverage(stdout)
+		var b strings.Builder
+		_ = rep.WriteSummary(&b)
+		_ = rep.WriteCoverage(&b)
 		for _, c := range below {
-			fmt.Fprintf(stdout, "coverage of %s is %.1f%%, under -min-coverage %g\n", c.Key, c.Percent, *minCov)
+			fmt.Fprintf(&b, "coverage of %s is %.1f%%, under -min-coverage %g\n", c.Key, c.Percent, *minCov)
+		}
+		if _, err := io.WriteString(stdout, b.String()); err != nil {
+			fmt.Fprintf(stderr, "flowrun test: %v\n", err)
+			return 1
 		}
 	}
 	if rep.Failed() > 0 || len(below) > 0 {

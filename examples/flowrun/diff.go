@@ -25,6 +25,9 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fset, args); !ok {
 		return code
 	}
+	if !validFormat("diff", "format", *format, stderr) {
+		return 2
+	}
 	if fset.NArg() != 2 {
 		fmt.Fprintln(stderr, "flowrun diff: name two files, OLD and NEW")
 		fset.Usage()
@@ -66,8 +69,9 @@ func diffCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "flowrun diff: %v\n", err)
 			return 2
 		}
-	} else {
-		io.WriteString(stdout, c.Text())
+	} else if _, err := io.WriteString(stdout, c.Text()); err != nil {
+		fmt.Fprintf(stderr, "flowrun diff: %v\n", err)
+		return 2
 	}
 	if c.Empty() {
 		return 0

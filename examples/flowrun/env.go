@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -55,10 +56,17 @@ func envCommand(args []string, stdout, stderr io.Writer) int {
 		fset.Usage()
 		return 2
 	}
+	if !validFormat("env", "format", *format, stderr) {
+		return 2
+	}
 	file := fset.Arg(0)
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "flowrun env: %v\n", err)
 		return 1
+	}
+	if *outFile != "" && sameFile(*outFile, file) {
+		fmt.Fprintf(stderr, "flowrun env: -o %s is the flow itself: keep the flow with its placeholders, and write each environment's elsewhere\n", *outFile)
+		return 2
 	}
 	l, err := load(file, *format)
 	if err != nil {
@@ -124,21 +132,31 @@ func envCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		switch {
 		case filled == nil:
-			fmt.Fprintf(stderr, "flowrun env: %s: %d placeholder%s without a value in %s; nothing written:\n", file, len(rep.Unfilled), plural(len(rep.Unfilled)), *varsFile)
+			fmt.Fprintf(stderr, "flowrun env: %s: %d placeholder%s left unfilled by %s; nothing written:\n", file, len(rep.Unfilled), plural(len(rep.Unfilled)), *varsFile)
 			for _, p := range rep.Unfilled {
 				fmt.Fprintf(stderr, "  %s: %s", p.Path, p.Text)
 				if p.State != "" {
 					fmt.Fprintf(stderr, " (state %q)", p.State)
 				}
+				if _, ok := vars.Values[p.Name]; ok {
+					fmt.Fprint(stderr, ": a value filled in holds it, and values are filled once")
+				}
 				fmt.Fprintln(stderr)
 			}
 		case *outFile != "":
-			fmt.Fprintf(stdout, "%s: %d string%s filled or mapped, written to %s\n", file, len(rep.Rewrites), plural(len(rep.Rewrites)), *outFile)
+			var b bytes.Buffer
+			fmt.Fprintf(&b, "%s: %d string%s filled or mapped, written to %s\n", file, len(rep.Rewrites), plural(len(rep.Rewrites)), *outFile)
 			for _, r := range rep.Rewrites {
-				fmt.Fprintf(stdout, "  %s: %q -> %q\n", r.Path, r.Before, r.After)
+				fmt.Fprintf(&b, "  %s: %q -> %q\n", r.Path, r.Before, r.After)
+			}
+			if _, err := stdout.Write(b.Bytes()); err != nil {
+				return fail(err)
 			}
 		default:
-			stdout.Write(doc)
+			// A flow half written to a full disk must not pass.
+			if _, err := stdout.Write(doc); err != nil {
+				return fail(fmt.Errorf("writing the flow: %w", err))
+			}
 		}
 	}
 	if filled == nil {
@@ -168,15 +186,24 @@ func document(d *flow.Definition) ([]byte, error) {
 }
 
 // writeFile writes data to path through a temporary file in the same
-// directory, so that a reader never sees half a flow.
+// directory, so that a reader never sees half a flow. A symbolic link is
+// followed: its target is replaced. An existing file keeps its
+// permissions; a new one is 0644.
 func writeFile(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+		if info, err := os.Stat(path); err == nil {
+			mode = info.Mode().Perm()
+		}
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		return err
+		return fmt.Errorf("-o %s: %w", path, unwrapPath(err))
 	}
 	_, err = tmp.Write(data)
 	if err == nil {
-		err = tmp.Chmod(0o644)
+		err = tmp.Chmod(mode)
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -186,6 +213,30 @@ func writeFile(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
+		return fmt.Errorf("-o %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+// unwrapPath drops the temporary file's name from a file system error.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
+}
+
+// sameFile reports whether a and b name one existing file.
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }

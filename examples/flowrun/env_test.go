@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +84,7 @@ func TestEnvRefusesWhatIsLeft(t *testing.T) {
 	code, stdout, stderr := flowrun(t, "", "env", "-vars", envPartial, "-o", out, envFlow)
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, envFlow+": 1 placeholder without a value in "+envPartial+"; nothing written:\n  #/states/1/properties/url: ${FUNCTIONS_HOST} (state \"lookup\")\n")
+	assert.Contains(t, stderr, envFlow+": 1 placeholder left unfilled by "+envPartial+"; nothing written:\n  #/states/1/properties/url: ${FUNCTIONS_HOST} (state \"lookup\")\n")
 	assert.Contains(t, stderr, `warning: `+envPartial+`: value "FUNCTION_HOST" fills no placeholder of `+envFlow)
 	assert.Contains(t, stderr, `warning: `+envPartial+`: id "WQ0123456789abcdef0123456789abcdef" stands nowhere in `+envFlow)
 	assert.Equal(t, "previous", readFile(t, out))
@@ -106,6 +107,59 @@ func TestEnvRefusesWhatIsLeft(t *testing.T) {
 	assert.Nil(t, rep.Flow)
 }
 
+// -o follows a symbolic link, keeps an existing file's permissions, and
+// refuses to overwrite the flow itself; a value holding a placeholder is
+// not filled again, and says so.
+func TestEnvOutput(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.json")
+	require.NoError(t, os.WriteFile(target, []byte("old"), 0o600))
+	link := filepath.Join(dir, "link.json")
+	require.NoError(t, os.Symlink(target, link))
+	code, _, stderr := flowrun(t, "", "env", "-vars", envStaging, "-o", link, envFlow)
+	require.Equal(t, 0, code, stderr)
+	info, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.NotZero(t, info.Mode()&os.ModeSymlink, "the link stays a link")
+	info, err = os.Stat(target)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	assert.Contains(t, readFile(t, target), "WW11111111111111111111111111111111")
+
+	copied := filepath.Join(dir, "support.json")
+	require.NoError(t, os.WriteFile(copied, []byte(readFile(t, envFlow)), 0o644))
+	code, _, stderr = flowrun(t, "", "env", "-vars", envStaging, "-o", copied, copied)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "is the flow itself")
+	assert.Equal(t, readFile(t, envFlow), readFile(t, copied))
+
+	vars := write(t, "vars.json", `{"values": {"FUNCTIONS_HOST": "${WORKFLOW_SID}", "WORKFLOW_SID": "WW1"}}`)
+	code, _, stderr = flowrun(t, "", "env", "-vars", vars, envFlow)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "#/states/1/properties/url: ${WORKFLOW_SID} (state \"lookup\"): a value filled in holds it, and values are filled once\n")
+}
+
+// A write that fails (a full disk) fails the command: a pipeline must not
+// go green on half a flow.
+func TestWriteErrorsFail(t *testing.T) {
+	for _, args := range [][]string{
+		{"env", "-vars", envStaging, envFlow},
+		{"graph", "../ivr/menu.json"},
+		{"diff", "../versions/support_v1.json", "../versions/support_v2.json"},
+		{"check", "../ivr/menu.json"},
+		{"test", "../ivr"},
+	} {
+		var errOut strings.Builder
+		code := run(args, strings.NewReader(""), failingWriter{}, &errOut)
+		assert.NotZero(t, code, "%v", args)
+		assert.Contains(t, errOut.String(), "no space left", "%v", args)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
 func TestEnvBadInput(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -117,7 +171,8 @@ func TestEnvBadInput(t *testing.T) {
 		{[]string{"env", "-vars", "no/vars.json", envFlow}, 1, "no/vars.json"},
 		{[]string{"env", "-vars", envStaging, "no/flow.json"}, 1, "no/flow.json"},
 		{[]string{"env", "-vars", envFlow, envFlow}, 1, "unknown field"},
-		{[]string{"env", "-vars", envStaging, "-o", "no/such/dir/out.json", envFlow}, 1, "no/such/dir"},
+		{[]string{"env", "-vars", envStaging, "-o", "no/such/dir/out.json", envFlow}, 1, "-o no/such/dir/out.json: no such file or directory"},
+		{[]string{"env", "-vars", envStaging, "-format", "xml", envFlow}, 2, `-format "xml"`},
 	} {
 		code, _, stderr := flowrun(t, "", tc.args...)
 		assert.Equal(t, tc.code, code, "%v", tc.args)

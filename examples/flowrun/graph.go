@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/studioflow/studioflow/flowtest"
 	"github.com/studioflow/studioflow/graph"
@@ -41,6 +42,9 @@ func graphCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flowrun graph: -format %q: want mermaid or dot\n", *format)
 		return 2
 	}
+	if !validFormat("graph", "flow-format", *flowFormat, stderr) {
+		return 2
+	}
 	file := fset.Arg(0)
 	l, err := load(file, *flowFormat)
 	if err != nil {
@@ -52,6 +56,13 @@ func graphCommand(args []string, stdout, stderr io.Writer) int {
 		if opts.Path, err = readPath(*pathFile); err != nil {
 			fmt.Fprintf(stderr, "flowrun graph: -path: %v\n", err)
 			return 1
+		}
+		// A run of another flow would highlight nothing, silently.
+		for _, name := range opts.Path {
+			if !strings.HasPrefix(name, "module:") && !strings.HasPrefix(name, "subflow:") && l.def.StateIndex(name) < 0 {
+				fmt.Fprintf(stderr, "flowrun graph: -path: %s ran through %q, which is no state of %s: a run of another flow?\n", *pathFile, name, file)
+				return 1
+			}
 		}
 	}
 	var coverage *flowtest.FlowCoverage
@@ -67,11 +78,9 @@ func graphCommand(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		opts.Coverage = graph.CoverageFrom(dc)
-		for _, c := range rep.Coverages() {
-			if c.Key == dc.Key {
-				coverage = &c
-			}
-		}
+		summary := flowtest.Summarize(dc)
+		summary.Key = file
+		coverage = &summary
 		if failed := rep.Failed(); failed > 0 {
 			fmt.Fprintf(stderr, "flowrun graph: -coverage: %d test case%s failed (flowrun test %s says which); drawn with what they reached\n", failed, plural(failed), *covPath)
 		}
@@ -90,10 +99,13 @@ func graphCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	text := graph.Mermaid
 	if *format == "dot" {
-		io.WriteString(stdout, graph.DOT(l.def, opts))
-	} else {
-		io.WriteString(stdout, graph.Mermaid(l.def, opts))
+		text = graph.DOT
+	}
+	if _, err := io.WriteString(stdout, text(l.def, opts)); err != nil {
+		fmt.Fprintf(stderr, "flowrun graph: %v\n", err)
+		return 1
 	}
 	return 0
 }

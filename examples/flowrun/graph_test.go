@@ -104,6 +104,8 @@ func TestGraphBadInput(t *testing.T) {
 		{[]string{"graph", "-path", "no/run.json", "../ivr/menu.json"}, 1, "no/run.json"},
 		{[]string{"graph", "-path", "../ivr/menu.json", "../ivr/menu.json"}, 1, `no "path"`},
 		{[]string{"graph", "-coverage", "../sms", "../ivr/menu.json"}, 1, "no test file under ../sms runs ../ivr/menu.json"},
+		{[]string{"graph", "-flow-format", "xml", "../ivr/menu.json"}, 2, `-flow-format "xml"`},
+		{[]string{"graph", "-path", write(t, "other.json", `["Trigger", "ask"]`), "../ivr/menu.json"}, 1, `ran through "ask", which is no state of ../ivr/menu.json`},
 	} {
 		code, _, stderr := flowrun(t, "", tc.args...)
 		assert.Equal(t, tc.code, code, "%v", tc.args)

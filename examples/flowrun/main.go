@@ -317,15 +317,9 @@ func (r *runner) run(ctx context.Context) error {
 		}
 	}
 	for _, name := range o.modules.keys {
-		l, err := load(o.modules.vals[name], o.format)
+		l, err := loadModule(name, o.modules.vals[name], o.format)
 		if err != nil {
 			return err
-		}
-		if l.def.Vendor == flow.VendorConnect && !fconnect.IsModule(l.def) {
-			return fmt.Errorf("%s: -module %s: not a Connect flow module", l.file, name)
-		}
-		if l.def.Vendor != flow.VendorConnect && !l.def.IsModule() {
-			return fmt.Errorf("%s: -module %s: not a module (its initial state is not a begin-module)", l.file, name)
 		}
 		r.defs["module:"+name] = l
 		opts = append(opts, sim.WithModule(name, l.def))
@@ -402,6 +396,23 @@ func load(file, format string) (*loaded, error) {
 		return nil, err
 	}
 	return &loaded{file: file, def: def}, nil
+}
+
+// loadModule reads the file of -module NAME=FILE, which must hold a
+// module: a Twilio-style module (its initial state a begin-module) or a
+// Connect flow module.
+func loadModule(name, file, format string) (*loaded, error) {
+	l, err := load(file, format)
+	if err != nil {
+		return nil, err
+	}
+	if l.def.Vendor == flow.VendorConnect && !fconnect.IsModule(l.def) {
+		return nil, fmt.Errorf("%s: -module %s: not a Connect flow module", l.file, name)
+	}
+	if l.def.Vendor != flow.VendorConnect && !l.def.IsModule() {
+		return nil, fmt.Errorf("%s: -module %s: not a module (its initial state is not a begin-module)", l.file, name)
+	}
+	return l, nil
 }
 
 // mocks reads what the world answers: -http-mocks, -function, -lambda,

@@ -140,7 +140,7 @@ func TestBadInput(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"missing flow file", []string{"-flow", "nope.json"}, 1, []string{"flowrun: open nope.json: no such file or directory\n"}},
+		{"missing flow file", []string{"-flow", "nope.json"}, 1, []string{"flowrun: stat nope.json: no such file or directory\n"}},
 		{"missing script file", []string{"-flow", menu, "-script", "nope.script"}, 1, []string{"flowrun: open nope.script: no such file or directory\n"}},
 		{"not JSON", []string{"-flow", write(t, "f.json", "{\"states\": [}")}, 1, []string{"f.json: flow: ", "line 1"}},
 		{"invalid flow lists every problem", []string{"-flow", write(t, "broken.json", invalidFlow)}, 1, []string{
