@@ -256,3 +256,50 @@ func TestExpiryWorkersDeliverEachTimeoutOnce(t *testing.T) {
 	}
 	assert.Equal(t, n, sent, "one 'Still there?' per execution")
 }
+
+// Admit says what Advance would refuse before anything runs, changing
+// nothing; Elapse delivers what time owes an execution kept without a
+// store: its wait's timeout past the deadline, its end past the lifetime.
+func TestAdmitAndElapseNeedNoStore(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	ctx := context.Background()
+	x, _, err := h.engine.Begin(ctx, call("FWmenu"))
+	require.NoError(t, err)
+	before, _ := runtime.MarshalExecution(x)
+
+	assert.NoError(t, h.engine.Admit(x, widgets.Event{Name: "keypress", Token: x.Wait.Token}))
+	assert.NoError(t, h.engine.Admit(x, widgets.Event{Name: "keypress"}))
+	err = h.engine.Admit(x, widgets.Event{Name: "incomingMessage"})
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+	assert.Contains(t, err.Error(), `state "menu" waits for one of`)
+	err = h.engine.Admit(x, widgets.Event{Name: "keypress", Token: "99"})
+	assert.ErrorIs(t, err, runtime.ErrStale)
+	assert.ErrorIs(t, h.engine.Admit(nil, widgets.Event{Name: "keypress"}), runtime.ErrRefused)
+
+	y, events, err := h.engine.Elapse(ctx, x)
+	require.NoError(t, err)
+	assert.Nil(t, y, "nothing is due before the deadline")
+	assert.Nil(t, events)
+
+	require.NotNil(t, x.Wait.Deadline)
+	h.clock.Advance(x.Wait.Deadline.Sub(h.clock.Now()))
+	y, events, err = h.engine.Elapse(ctx, x)
+	require.NoError(t, err)
+	require.NotNil(t, y, "the deadline has come")
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Equal(t, []string{"incomingCall:Trigger>menu", "timeout:menu>bye", "audioComplete:bye>Ended"}, path(y), "the timeout led to bye")
+	assert.NotEmpty(t, events)
+	after, _ := runtime.MarshalExecution(x)
+	assert.JSONEq(t, string(before), string(after), "the value handed in is unchanged")
+	assert.ErrorIs(t, h.engine.Admit(y, widgets.Event{Name: "keypress"}), runtime.ErrRefused, "an ended execution takes nothing")
+	y, _, err = h.engine.Elapse(ctx, y)
+	assert.NoError(t, err)
+	assert.Nil(t, y, "nothing is due to an ended execution")
+
+	h.clock.Advance(31 * 24 * time.Hour)
+	y, events, err = h.engine.Elapse(ctx, x)
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Equal(t, runtime.FailureExpired, y.FailureCode)
+	assert.Equal(t, runtime.EventExecutionEnded, events[len(events)-1].Type)
+}

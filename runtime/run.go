@@ -529,26 +529,9 @@ func (e *Engine) resume(ctx context.Context, id string, ev widgets.Event) (*Exec
 // have changed x: save the run, then return refused).
 func (e *Engine) advance(ctx context.Context, x *Execution, ev widgets.Event) (r *run, refused error) {
 	id := x.ID
-	if ev.Token != "" && (x.Status != StatusActive || x.Wait == nil || ev.Token != x.Wait.Token) {
-		now := "it no longer waits"
-		if x.Status == StatusActive && x.Wait != nil {
-			now = fmt.Sprintf("it waits at %q (wait %s)", x.Wait.State, x.Wait.Token)
-		}
-		return nil, fmt.Errorf("runtime: resume %s with %q: the event answers wait %s, and %s: %w: %w", id, ev.Name, ev.Token, now, ErrStale, ErrRefused)
-	}
-	if x.Status != StatusActive {
-		return nil, fmt.Errorf("runtime: resume %s with %q: the execution has %s: %w", id, ev.Name, x.Status, ErrRefused)
-	}
-	if x.Wait == nil {
-		return nil, fmt.Errorf("runtime: resume %s with %q: the execution is not waiting: %w", id, ev.Name, ErrRefused)
-	}
-	if !x.Wait.Accepts(ev.Name) {
-		return nil, fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
-	}
 	now := e.clock()
-	if g := x.Wait.Guard; g != nil && now.Before(g.Until) && slices.Contains(g.Events, ev.Name) {
-		return nil, fmt.Errorf("runtime: resume %s with %q: it came within %s of a sensitive wait's timeout, and may be the input meant for that wait: %w",
-			id, ev.Name, e.limits.SensitiveGrace, ErrRefused)
+	if err := e.admit(x, ev, now); err != nil {
+		return nil, err
 	}
 	if e.expired(x, now) {
 		return e.expiredRun(ctx, x), fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
@@ -578,6 +561,89 @@ func (e *Engine) advance(ctx context.Context, x *Execution, ev widgets.Event) (r
 	return r, nil
 }
 
+// admit is what advance checks before anything runs: the event's token,
+// the execution's status, its wait and the events it accepts, and the
+// guard after a sensitive wait.
+func (e *Engine) admit(x *Execution, ev widgets.Event, now time.Time) error {
+	id := x.ID
+	if ev.Token != "" && (x.Status != StatusActive || x.Wait == nil || ev.Token != x.Wait.Token) {
+		where := "it no longer waits"
+		if x.Status == StatusActive && x.Wait != nil {
+			where = fmt.Sprintf("it waits at %q (wait %s)", x.Wait.State, x.Wait.Token)
+		}
+		return fmt.Errorf("runtime: resume %s with %q: the event answers wait %s, and %s: %w: %w", id, ev.Name, ev.Token, where, ErrStale, ErrRefused)
+	}
+	if x.Status != StatusActive {
+		return fmt.Errorf("runtime: resume %s with %q: the execution has %s: %w", id, ev.Name, x.Status, ErrRefused)
+	}
+	if x.Wait == nil {
+		return fmt.Errorf("runtime: resume %s with %q: the execution is not waiting: %w", id, ev.Name, ErrRefused)
+	}
+	if !x.Wait.Accepts(ev.Name) {
+		return fmt.Errorf("runtime: resume %s: state %q waits for one of %v, not %q: %w", id, x.Wait.State, x.Wait.Events, ev.Name, ErrRefused)
+	}
+	if g := x.Wait.Guard; g != nil && now.Before(g.Until) && slices.Contains(g.Events, ev.Name) {
+		return fmt.Errorf("runtime: resume %s with %q: it came within %s of a sensitive wait's timeout, and may be the input meant for that wait: %w",
+			id, ev.Name, e.limits.SensitiveGrace, ErrRefused)
+	}
+	return nil
+}
+
+// Admit reports whether Advance would take ev for x now, without running
+// anything or changing x: nil, or the error (wrapping ErrRefused, and
+// ErrStale for an event that answers another wait) Advance would refuse
+// it with before any step runs. A host validates an event with it before
+// recording the event (a Temporal update's validator). An event Admit
+// takes may still be refused by Advance when time owed the execution
+// something first (see Elapse).
+func (e *Engine) Admit(x *Execution, ev widgets.Event) error {
+	if x == nil {
+		return fmt.Errorf("runtime: admit: no execution: %w", ErrRefused)
+	}
+	return e.admit(x, ev, e.clock())
+}
+
+// Elapse delivers what time owes x at the engine's clock, without a
+// store, as the expiry pass does for stored executions: an execution
+// past its lifetime (Limits.Lifetime) ends, failed as expired; a wait
+// past its deadline gets its timeout event. It returns the execution
+// advanced (x itself is not changed) and the events to publish; nil and
+// no error when nothing is due. A host that keeps executions itself (a
+// Temporal workflow) calls it when its timer for the wait's deadline or
+// for the lifetime fires.
+func (e *Engine) Elapse(ctx context.Context, x *Execution) (_ *Execution, _ []Event, err error) {
+	defer e.contain("elapse", &err)
+	if err := e.Err(); err != nil {
+		return nil, nil, err
+	}
+	if x == nil || x.Status != StatusActive {
+		return nil, nil, nil
+	}
+	now := e.clock()
+	if e.expired(x, now) {
+		cp, err := copyExecution(x)
+		if err != nil {
+			return nil, nil, err
+		}
+		r := e.expiredRun(ctx, cp)
+		e.settle(r)
+		return r.x, r.events, nil
+	}
+	if x.Wait == nil || x.Wait.Deadline == nil || now.Before(*x.Wait.Deadline) {
+		return nil, nil, nil
+	}
+	return e.Advance(ctx, x, widgets.Event{Name: x.Wait.TimeoutEventName()})
+}
+
+// copyExecution returns a deep copy of x, as a store would give it.
+func copyExecution(x *Execution) (*Execution, error) {
+	data, err := MarshalExecution(x)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: copy %s: %w", x.ID, err)
+	}
+	return UnmarshalExecution(data)
+}
+
 // Advance delivers ev to x without a store, for a host that keeps
 // executions itself (a durable-execution engine such as Temporal): it
 // returns the execution advanced (x itself is not changed) and the events
@@ -598,11 +664,7 @@ func (e *Engine) Advance(ctx context.Context, x *Execution, ev widgets.Event) (_
 		return nil, nil, fmt.Errorf("runtime: advance %s with %q: %w: %w", x.ID, ev.Name, err, ErrRefused)
 	}
 	// A copy, as a store would give: the caller's value stays as it was.
-	data, err := MarshalExecution(x)
-	if err != nil {
-		return nil, nil, fmt.Errorf("runtime: advance %s: %w", x.ID, err)
-	}
-	cp, err := UnmarshalExecution(data)
+	cp, err := copyExecution(x)
 	if err != nil {
 		return nil, nil, err
 	}
