@@ -367,6 +367,13 @@ func (e *Engine) forceEnd(ctx context.Context, id string, cause error) error {
 	return nil
 }
 
+// SessionKey returns the key that makes an execution its session's only
+// active one, as the engine computes it for a start of definition d:
+// a host that keeps executions itself (one Temporal workflow per session)
+// names the session with it. It is empty for a parent start (a subflow),
+// which has no session of its own.
+func SessionKey(req StartRequest, d *flow.Definition) string { return sessionKey(req, d) }
+
 // sessionKey is the key that makes an execution its session's only active
 // one. Calls are keyed by call sid when the flow allows concurrent calls,
 // conversations by conversation sid, everything else by the contact and

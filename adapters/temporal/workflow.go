@@ -1,0 +1,335 @@
+package temporal
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+)
+
+// Names the workflow is reached by.
+const (
+	// WorkflowName is the workflow type of an execution.
+	WorkflowName = "studioflow.Execution"
+	// UpdateEvent delivers one event (widgets.Event) to the execution:
+	// its validator refuses, without touching the history, an event the
+	// current wait does not accept or one that answers another wait.
+	// Its result is the execution advanced (a Snapshot).
+	UpdateEvent = "event"
+	// QueryExecution returns the execution as it is now (a Snapshot).
+	QueryExecution = "execution"
+)
+
+// engineVersionID and engineVersion mark, in each history, the engine
+// behaviour the workflow was recorded with (workflow.GetVersion).
+const (
+	engineVersionID = "studioflow.engine"
+	engineVersion   = 1
+)
+
+// DefaultHistoryLimit is the number of history events after which an
+// execution continues as new, carrying itself; Temporal's own suggestion
+// (far larger histories) also makes it continue.
+const DefaultHistoryLimit = 5000
+
+// Input starts an execution's workflow, or continues one as new.
+type Input struct {
+	// Request is the start request.
+	Request runtime.StartRequest `json:"request"`
+	// Execution, set when continuing as new, is the execution carried
+	// over (runtime.MarshalExecution).
+	Execution json.RawMessage `json:"execution,omitempty"`
+	// Pinned are the definitions resolved so far, carried over.
+	Pinned map[string]Pinned `json:"pinned,omitempty"`
+	// IDs counts the ids made so far, and Seed seeds the engine's
+	// randomness (recorded once, at the first start).
+	IDs  int    `json:"ids,omitempty"`
+	Seed uint64 `json:"seed,omitempty"`
+}
+
+// Snapshot is an execution as updates and queries return it.
+type Snapshot struct {
+	// Execution is runtime.MarshalExecution's record.
+	Execution json.RawMessage `json:"execution"`
+}
+
+// Decode returns the execution the snapshot holds.
+func (s Snapshot) Decode() (*runtime.Execution, error) {
+	return runtime.UnmarshalExecution(s.Execution)
+}
+
+func snapshot(x *runtime.Execution) (Snapshot, error) {
+	data, err := runtime.MarshalExecution(x)
+	return Snapshot{Execution: data}, err
+}
+
+// Worker hosts executions on a Temporal worker: the workflow and the
+// activities it calls.
+type Worker struct {
+	// Activities are the host's services and sources.
+	Activities *Activities
+	// Options are the engine's options inside the workflow: widget types
+	// (runtime.WithWidgets, WithWidget), limits, template settings. The
+	// clock, ids, randomness, services, sources and sink are the
+	// workflow's own and must not be given here.
+	Options []runtime.Option
+	// ActivityTimeout bounds one service call (StartToCloseTimeout);
+	// default 30 s. Service calls are not retried by Temporal: a failed
+	// call takes the widget's failure branch, as in process.
+	ActivityTimeout time.Duration
+	// HistoryLimit is the history length after which an execution
+	// continues as new; default DefaultHistoryLimit.
+	HistoryLimit int
+}
+
+// Register registers the workflow and the activities on w.
+func (wk *Worker) Register(w worker.Registry) {
+	w.RegisterWorkflowWithOptions(wk.Execution, workflow.RegisterOptions{Name: WorkflowName})
+	a := wk.Activities
+	for name, fn := range map[string]any{
+		activityVoice: a.Voice, activityMessaging: a.Messaging, activityHTTP: a.HTTP, activityFunction: a.Function,
+		activityAction: a.Action, activityPayment: a.Payment, activityStream: a.Stream, activityContactCenter: a.ContactCenter,
+		activityResolve: a.Resolve, activityPublish: a.Publish,
+	} {
+		w.RegisterActivityWithOptions(fn, activityOptions(name))
+	}
+}
+
+// run is one run of the workflow: the engine and the execution.
+type run struct {
+	wk     *Worker
+	k      *calls
+	pins   *pins
+	engine *runtime.Engine
+	x      *runtime.Execution
+	ids    int
+	seed   uint64
+	// changed counts the updates that changed x, so the main loop wakes.
+	changed int
+}
+
+// Execution is the workflow: it starts (or carries over) one execution
+// and advances it with the engine, event by event (UpdateEvent), timeout
+// by timeout (a timer for the wait's deadline and one for the lifetime),
+// until it ends; it returns the ended execution.
+func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
+	timeout := wk.ActivityTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	// The engine's behaviour as of this version: a change that would make
+	// an old history decide otherwise branches on a new version here.
+	_ = workflow.GetVersion(ctx, engineVersionID, workflow.DefaultVersion, engineVersion)
+	r := &run{wk: wk, ids: in.IDs, seed: in.Seed}
+	r.k = &calls{wctx: ctx, opts: workflow.ActivityOptions{StartToCloseTimeout: timeout,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}}}
+	r.pins = &pins{k: r.k, kept: in.Pinned}
+	if r.pins.kept == nil {
+		r.pins.kept = map[string]Pinned{}
+	}
+	if in.Execution == nil {
+		// The randomness is recorded once, and carried over.
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newSeed() }).Get(&r.seed); err != nil {
+			return Snapshot{}, err
+		}
+	}
+	r.engine = wk.engine(ctx, r)
+
+	if err := workflow.SetQueryHandler(ctx, QueryExecution, func() (Snapshot, error) {
+		if r.x == nil {
+			return Snapshot{}, errors.New("studioflow: the execution has not started yet")
+		}
+		return snapshot(r.x)
+	}); err != nil {
+		return Snapshot{}, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent, r.deliver, workflow.UpdateHandlerOptions{Validator: r.admit}); err != nil {
+		return Snapshot{}, err
+	}
+
+	if in.Execution != nil {
+		x, err := runtime.UnmarshalExecution(in.Execution)
+		if err != nil {
+			return Snapshot{}, temporal.NewNonRetryableApplicationError(err.Error(), "studioflow.Corrupt", err)
+		}
+		r.x = x
+	} else {
+		r.k.wctx = ctx
+		x, events, err := r.engine.Begin(context.Background(), in.Request)
+		if err != nil {
+			return Snapshot{}, temporal.NewNonRetryableApplicationError(err.Error(), "studioflow.StartRefused", err)
+		}
+		r.x = x
+		r.publish(ctx, events)
+	}
+
+	limit := wk.HistoryLimit
+	if limit <= 0 {
+		limit = DefaultHistoryLimit
+	}
+	for r.x.Status == runtime.StatusActive {
+		info := workflow.GetInfo(ctx)
+		if info.GetCurrentHistoryLength() >= limit || info.GetContinueAsNewSuggested() {
+			// Let a running update finish first: its caller waits on it.
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return Snapshot{}, err
+			}
+			data, err := runtime.MarshalExecution(r.x)
+			if err != nil {
+				return Snapshot{}, err
+			}
+			return Snapshot{}, workflow.NewContinueAsNewError(ctx, WorkflowName,
+				Input{Request: in.Request, Execution: data, Pinned: r.pins.kept, IDs: r.ids, Seed: r.seed})
+		}
+		seen := r.changed
+		due, ok := r.due()
+		woken := func() bool { return r.changed != seen }
+		if !ok {
+			if err := workflow.Await(ctx, woken); err != nil {
+				return Snapshot{}, err
+			}
+			continue
+		}
+		wait := due.Sub(workflow.Now(ctx))
+		if wait > 0 {
+			updated, err := workflow.AwaitWithTimeout(ctx, wait, woken)
+			if err != nil {
+				return Snapshot{}, err
+			}
+			if updated {
+				continue
+			}
+		}
+		r.k.wctx = ctx
+		x, events, err := r.engine.Elapse(context.Background(), r.x)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("studioflow: a timeout could not be delivered", "error", err)
+		}
+		if x != nil {
+			r.x = x
+			r.publish(ctx, events)
+		} else if err != nil {
+			return Snapshot{}, err
+		}
+	}
+	// Updates that were admitted finish before the workflow ends.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return Snapshot{}, err
+	}
+	return snapshot(r.x)
+}
+
+// due is when time next owes the execution something: its wait's
+// deadline, or the end of its lifetime.
+func (r *run) due() (time.Time, bool) {
+	end := r.x.CreatedAt.Add(r.engine.Limits().Lifetime)
+	if r.x.Wait != nil && r.x.Wait.Deadline != nil && r.x.Wait.Deadline.Before(end) {
+		return *r.x.Wait.Deadline, true
+	}
+	return end, r.engine.Limits().Lifetime > 0
+}
+
+// admit is UpdateEvent's validator: it observes and changes nothing.
+func (r *run) admit(ev widgets.Event) error {
+	err := fmt.Errorf("studioflow: the execution has not started yet: %w", runtime.ErrRefused)
+	if r.x != nil {
+		err = r.engine.Admit(r.x, ev)
+	}
+	if err != nil {
+		return temporal.NewApplicationErrorWithOptions(err.Error(), refusedType(err), temporal.ApplicationErrorOptions{NonRetryable: true})
+	}
+	return nil
+}
+
+// deliver is UpdateEvent's handler.
+func (r *run) deliver(ctx workflow.Context, ev widgets.Event) (Snapshot, error) {
+	r.k.wctx = ctx
+	x, events, err := r.engine.Advance(context.Background(), r.x, ev)
+	if x != nil {
+		r.x = x
+		r.changed++
+		r.publish(ctx, events)
+	}
+	if err != nil {
+		return Snapshot{}, temporal.NewApplicationErrorWithOptions(err.Error(), refusedType(err), temporal.ApplicationErrorOptions{NonRetryable: true})
+	}
+	return snapshot(r.x)
+}
+
+// Error types of a refused update, for the client to turn back.
+const (
+	errTypeRefused = "studioflow.Refused"
+	errTypeStale   = "studioflow.Stale"
+)
+
+func refusedType(err error) string {
+	switch {
+	case errors.Is(err, runtime.ErrStale):
+		return errTypeStale
+	case errors.Is(err, runtime.ErrRefused):
+		return errTypeRefused
+	}
+	return errTypeService
+}
+
+// publish hands events to the host's sink through an activity.
+func (r *run) publish(ctx workflow.Context, events []runtime.Event) {
+	if len(events) == 0 || r.wk.Activities == nil || r.wk.Activities.Sink == nil {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: r.k.opts.StartToCloseTimeout,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}})
+	if err := workflow.ExecuteActivity(actx, activityPublish, events).Get(actx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("studioflow: events not published", "error", err)
+	}
+}
+
+// engine builds the engine a workflow run advances its execution with:
+// the workflow's clock, ids made from the workflow's id and a count
+// carried over, the recorded seed, services that call activities, and
+// the pinned definitions.
+func (wk *Worker) engine(ctx workflow.Context, r *run) *runtime.Engine {
+	var host *widgets.Services
+	if wk.Activities != nil {
+		host = wk.Activities.Services
+	}
+	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
+	opts := append([]runtime.Option{}, wk.Options...)
+	return runtime.New(append(opts,
+		runtime.WithClock(func() time.Time { return workflow.Now(r.k.wctx).UTC() }),
+		runtime.WithIDs(func(prefix string) string {
+			r.ids++
+			sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", wfID, r.ids))
+			return prefix + hex.EncodeToString(sum[:16])
+		}),
+		runtime.WithSeed(r.seed),
+		runtime.WithServices(r.k.services(host)),
+		runtime.WithSource(r.pins),
+		runtime.WithModules(r.pins),
+	)...)
+}
+
+// newSeed draws the engine's seed, outside the workflow's determinism
+// (workflow.SideEffect records it).
+func newSeed() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint64(b[:])
+}
+
+func activityOptions(name string) activity.RegisterOptions {
+	return activity.RegisterOptions{Name: name}
+}

@@ -1,0 +1,430 @@
+package temporal_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/studioflow/studioflow/adapters/temporal"
+	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/fake"
+)
+
+// start is when every test's clock starts.
+var start = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+
+// modules is a ModuleSource of fixed modules, each at revision 1.
+type modules map[string]*flow.Definition
+
+func (m modules) Module(_ context.Context, name, revision string) (*runtime.Resolved, error) {
+	d, ok := m[name]
+	if !ok || (revision != "" && revision != "1") {
+		return nil, fmt.Errorf("module %q: %w", name, runtime.ErrNotFound)
+	}
+	return &runtime.Resolved{Sid: "module:" + name, Revision: 1, Definition: d}, nil
+}
+
+// step is one thing the contact does: an event, or (wait) nothing until
+// the current wait times out.
+type step struct {
+	ev   widgets.Event
+	wait bool
+}
+
+func ev(name string, kv ...any) step {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[kv[i].(string)] = kv[i+1]
+	}
+	return step{ev: widgets.Event{Name: name, Data: data}}
+}
+
+var timeout = step{wait: true}
+
+// scenario is a flow, what starts it and what the contact does.
+type scenario struct {
+	name    string
+	flows   map[string]string // sid -> file
+	modules map[string]string // name -> file
+	req     runtime.StartRequest
+	steps   []step
+	http    []httpMock
+}
+
+type httpMock struct {
+	method, url string
+	status      int
+	body        string
+}
+
+func load(t *testing.T, file string) *flow.Definition {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	d, err := flow.Parse(data)
+	require.NoError(t, err)
+	return d
+}
+
+// world is what a scenario runs against: its definitions and fresh fakes.
+func (sc scenario) world(t *testing.T) (runtime.Definitions, modules, *fake.Fakes) {
+	defs := runtime.Definitions{}
+	for sid, f := range sc.flows {
+		defs[sid] = load(t, f)
+	}
+	mods := modules{}
+	for name, f := range sc.modules {
+		mods[name] = load(t, f)
+	}
+	fakes := fake.New()
+	for _, m := range sc.http {
+		fakes.HTTP.Mock(m.method, m.url, m.status, m.body)
+	}
+	return defs, mods, fakes
+}
+
+// inMemory runs the scenario on the engine in process, without a store,
+// as the reference: one second passes before each event, and a wait that
+// is let time out is advanced to its deadline.
+func inMemory(t *testing.T, sc scenario) (*runtime.Execution, []fake.Entry) {
+	defs, mods, fakes := sc.world(t)
+	clock := runtime.NewFixedClock(start)
+	e := runtime.New(runtime.WithSource(defs), runtime.WithModules(mods), runtime.WithServices(fakes.Services()), runtime.WithClock(clock.Now))
+	ctx := context.Background()
+	x, _, err := e.Begin(ctx, sc.req)
+	require.NoError(t, err)
+	for i, s := range sc.steps {
+		require.Equal(t, runtime.StatusActive, x.Status, "step %d: the execution ended early", i)
+		if s.wait {
+			require.NotNil(t, x.Wait.Deadline, "step %d: the wait has no deadline", i)
+			clock.Advance(x.Wait.Deadline.Sub(clock.Now()) + time.Second)
+			y, _, err := e.Elapse(ctx, x)
+			require.NoError(t, err)
+			require.NotNil(t, y)
+			x = y
+			continue
+		}
+		clock.Advance(time.Second)
+		y, _, err := e.Advance(ctx, x, s.ev)
+		require.NoError(t, err, "step %d", i)
+		x = y
+	}
+	return x, fakes.T.Entries()
+}
+
+// onTemporal runs the scenario as a workflow on the SDK's test
+// environment (time skipping): each event is an update sent one second
+// after the previous one finished; a wait let time out is left to the
+// workflow's timer.
+func onTemporal(t *testing.T, sc scenario) (*runtime.Execution, []fake.Entry) {
+	defs, mods, fakes := sc.world(t)
+	env := newEnv()
+	env.SetStartTime(start)
+	wk := &temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}
+	wk.Register(env)
+
+	i := 0
+	var next func()
+	next = func() {
+		if i >= len(sc.steps) {
+			return
+		}
+		s := sc.steps[i]
+		i++
+		if s.wait {
+			x := query(t, env)
+			if !assert.NotNil(t, x.Wait) || !assert.NotNil(t, x.Wait.Deadline) {
+				return
+			}
+			env.RegisterDelayedCallback(next, x.Wait.Deadline.Sub(env.Now())+time.Second)
+			return
+		}
+		env.UpdateWorkflow(temporal.UpdateEvent, fmt.Sprint("update-", i), &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("step %d: %s refused: %v", i, s.ev.Name, err) },
+			OnAccept: func() {},
+			OnComplete: func(_ any, err error) {
+				assert.NoError(t, err, "step %d", i)
+				env.RegisterDelayedCallback(next, time.Second)
+			},
+		}, s.ev)
+	}
+	env.RegisterDelayedCallback(next, time.Second)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var snap temporal.Snapshot
+	require.NoError(t, env.GetWorkflowResult(&snap))
+	x, err := snap.Decode()
+	require.NoError(t, err)
+	return x, fakes.T.Entries()
+}
+
+// newEnv returns a test environment whose SDK logging stays quiet.
+func newEnv() *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	return suite.NewTestWorkflowEnvironment()
+}
+
+func query(t *testing.T, env *testsuite.TestWorkflowEnvironment) *runtime.Execution {
+	t.Helper()
+	v, err := env.QueryWorkflow(temporal.QueryExecution)
+	require.NoError(t, err)
+	var snap temporal.Snapshot
+	require.NoError(t, v.Get(&snap))
+	x, err := snap.Decode()
+	require.NoError(t, err)
+	return x
+}
+
+// steps formats the path an execution took.
+func steps(x *runtime.Execution) []string {
+	out := make([]string, len(x.Steps))
+	for i, s := range x.Steps {
+		out[i] = fmt.Sprintf("%s/%s -%s-> %s", s.Frame, s.From, s.Name, s.To)
+	}
+	return out
+}
+
+// lines formats a transcript without its ids.
+func lines(entries []fake.Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = fmt.Sprintf("%s.%s to=%s %q effect=%v", e.Service, e.Op, e.To, e.Text, e.Effect != "")
+	}
+	return out
+}
+
+const twilioDir = "../../../shared/testdata/twilio/"
+
+func scenarios(t *testing.T) []scenario {
+	call := runtime.StartRequest{Trigger: runtime.TriggerCall, Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA0001"}
+	with := func(req runtime.StartRequest, sid string) runtime.StartRequest { req.FlowSid = sid; return req }
+	request := runtime.StartRequest{Trigger: runtime.TriggerRequest, Contact: "+15551230000", FlowAddress: "+15559870000"}
+	message := runtime.StartRequest{Trigger: runtime.TriggerMessage, Contact: "+15551230000", FlowAddress: "+15559870000",
+		Payload: map[string]any{"Body": "sit down"}}
+	out := []scenario{
+		{name: "ivr menu", flows: map[string]string{"FWmenu": "../../examples/ivr/menu.json"}, req: with(call, "FWmenu"),
+			steps: []step{ev("keypress", "Digits", "7"), ev("keypress", "Digits", "2")}},
+		{name: "ivr menu, silence", flows: map[string]string{"FWmenu": "../../examples/ivr/menu.json"}, req: with(call, "FWmenu"),
+			steps: []step{timeout}},
+		{name: "reminder with its survey subflow", flows: map[string]string{"FWreminder": "../../examples/reminder/reminder.json", "FWsurvey": "../../examples/reminder/survey.json"},
+			req: func() runtime.StartRequest {
+				r := with(request, "FWreminder")
+				r.Parameters = map[string]any{"first_name": "Ada", "date": "Friday"}
+				return r
+			}(),
+			steps: []step{ev("incomingMessage", "Body", "yes"), ev("incomingMessage", "Body", "5")}},
+		{name: "password reset with the SMS module", flows: map[string]string{"FWreset": "../../examples/sms/password_reset.json"},
+			modules: map[string]string{"Send SMS": "../../examples/sms/send_sms_module.json"},
+			req: func() runtime.StartRequest {
+				r := with(request, "FWreset")
+				r.Parameters = map[string]any{"phone": "+15551230000", "sms_opt_in": "true", "code": "4711"}
+				return r
+			}()},
+		{name: "holiday check module", flows: map[string]string{"FWsales": "../../examples/holiday/sales_line.json"},
+			modules: map[string]string{"Holiday check": "../../examples/holiday/holiday_check_v1.json"}, req: with(call, "FWsales")},
+	}
+	if _, err := os.Stat(twilioDir); err != nil {
+		t.Log("../shared/testdata/twilio is not beside the checkout: the real exports are left out")
+		return out
+	}
+	return append(out,
+		scenario{name: "06 daily sit-down with its 07 child", req: with(message, "FWparent"),
+			flows: map[string]string{"FWparent": twilioDir + "06_daily-sit-down-parent.json",
+				"FW50120385f4d1e8dcf30c0bcd83695969": twilioDir + "07_daily-sit-down-child.json"},
+			http: []httpMock{
+				{"POST", "https://ngrok.anthonydellavecchia.com/v1/users/validate", 200, `{"valid": true}`},
+				{"GET", "https://ngrok.anthonydellavecchia.com/v1/users/names", 200, `{"name": "ada"}`},
+				{"POST", "https://daily-sit-down-4177.twil.io/write-to-airtable", 200, `{"ok": true}`},
+			},
+			steps: []step{ev("incomingMessage", "Body", "fixed the login bug"), ev("incomingMessage", "Body", "write tests"),
+				ev("incomingMessage", "Body", "none"), ev("incomingMessage", "Body", "1")}},
+		scenario{name: "17 IVR to support", flows: map[string]string{"FWivr": twilioDir + "17_ivr-studio-enqueue.json"}, req: with(call, "FWivr"),
+			steps: []step{ev("keypress", "Digits", "2"), ev("callCompleted", "DialCallStatus", "completed", "DialCallDuration", "42")}},
+		scenario{name: "34 direct extension, silence then an extension", flows: map[string]string{"FWext": twilioDir + "34_direct-extension-ivr.json"},
+			req: with(call, "FWext"), steps: []step{timeout, ev("keypress", "Digits", "1234"), ev("callComplete")}},
+	)
+}
+
+// Each scenario takes the same path and makes the same calls as a
+// workflow as it does in process.
+func TestWorkflowMatchesTheEngine(t *testing.T) {
+	for _, sc := range scenarios(t) {
+		t.Run(sc.name, func(t *testing.T) {
+			want, wantCalls := inMemory(t, sc)
+			got, gotCalls := onTemporal(t, sc)
+			assert.Equal(t, steps(want), steps(got))
+			assert.Equal(t, want.Status, got.Status)
+			assert.Equal(t, want.Variables(), got.Variables())
+			assert.Equal(t, lines(wantCalls), lines(gotCalls))
+			assert.NotEmpty(t, got.Steps)
+		})
+	}
+}
+
+// An event the wait does not accept, or one that answers another wait, is
+// refused by the update's validator: the execution still waits where it
+// waited, and takes the right event after.
+func TestRefusedEventsLeaveTheExecutionWaiting(t *testing.T) {
+	sc := scenarios(t)[0]
+	defs, mods, fakes := sc.world(t)
+	env := newEnv()
+	env.SetStartTime(start)
+	(&temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
+	var rejected []string
+	var mid *runtime.Execution
+	update := func(id string, ev widgets.Event, then func()) {
+		env.UpdateWorkflow(temporal.UpdateEvent, id, &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { rejected = append(rejected, err.Error()); then() },
+			OnComplete: func(_ any, err error) {
+				assert.NoError(t, err)
+				then()
+			},
+		}, ev)
+	}
+	env.RegisterDelayedCallback(func() {
+		mid = query(t, env)
+		update("wrong-event", widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "hi"}}, func() {
+			update("stale", widgets.Event{Name: "keypress", Token: "99", Data: map[string]any{"Digits": "1"}}, func() {
+				x := query(t, env)
+				assert.Equal(t, mid.Wait, x.Wait, "still waiting where it waited")
+				assert.Equal(t, len(mid.Steps), len(x.Steps))
+				update("right", widgets.Event{Name: "keypress", Token: x.Wait.Token, Data: map[string]any{"Digits": "1"}}, func() {})
+			})
+		})
+	}, time.Second)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
+	require.NoError(t, env.GetWorkflowError())
+	require.Len(t, rejected, 2)
+	assert.Contains(t, rejected[0], `state "menu" waits for one of`)
+	assert.Contains(t, rejected[1], "stale event")
+	require.NotNil(t, mid)
+	assert.Equal(t, "menu", mid.Wait.State, "a query mid-conversation returns the current wait")
+	var snap temporal.Snapshot
+	require.NoError(t, env.GetWorkflowResult(&snap))
+	x, err := snap.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, "sales", x.Steps[len(x.Steps)-1].From)
+}
+
+// A wait with no deadline ends with the execution's lifetime (30 days),
+// through the workflow's timer: no expiry worker runs on Temporal.
+func TestLifetimeEndsASilentExecution(t *testing.T) {
+	if _, err := os.Stat(twilioDir); err != nil {
+		t.Skip("../shared/testdata/twilio is not beside the checkout")
+	}
+	sc := scenario{flows: map[string]string{"FWivr": twilioDir + "17_ivr-studio-enqueue.json"},
+		req:   runtime.StartRequest{FlowSid: "FWivr", Trigger: runtime.TriggerCall, Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA1"},
+		steps: []step{ev("keypress", "Digits", "2")}}
+	defs, mods, fakes := sc.world(t)
+	env := newEnv()
+	env.SetStartTime(start)
+	(&temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
+	var waiting *runtime.Execution
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(temporal.UpdateEvent, "press", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
+			OnComplete: func(_ any, err error) {
+				assert.NoError(t, err)
+				env.RegisterDelayedCallback(func() { waiting = query(t, env) }, 24*time.Hour)
+			}}, sc.steps[0].ev)
+	}, time.Second)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
+	require.NoError(t, env.GetWorkflowError())
+	require.NotNil(t, waiting)
+	assert.Equal(t, "connect_call_to_support", waiting.Wait.State)
+	assert.Nil(t, waiting.Wait.Deadline)
+	var snap temporal.Snapshot
+	require.NoError(t, env.GetWorkflowResult(&snap))
+	x, err := snap.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, runtime.FailureExpired, x.FailureCode)
+	assert.Equal(t, start.Add(30*24*time.Hour), env.Now().UTC().Truncate(time.Second), "it ended at its lifetime")
+}
+
+// A conversation long enough to continue as new keeps its state across
+// each boundary: the same execution, the same path and calls as in
+// process, its pinned definitions and its ids carried over.
+func TestContinueAsNewKeepsTheConversation(t *testing.T) {
+	sc := scenarios(t)[2] // the reminder and its survey subflow
+	sc.steps = []step{ev("incomingMessage", "Body", "maybe"), ev("incomingMessage", "Body", "perhaps"), ev("incomingMessage", "Body", "yes"), ev("incomingMessage", "Body", "5")}
+	want, wantCalls := inMemory(t, sc)
+
+	defs, mods, fakes := sc.world(t)
+	wk := &temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}, HistoryLimit: 15}
+	in := temporal.Input{Request: sc.req}
+	delivered, runs := 0, 0
+	var firstID string
+	now := start
+	for {
+		runs++
+		require.Less(t, runs, 20, "the conversation never ends")
+		env := newEnv()
+		env.SetStartTime(now)
+		wk.Register(env)
+		inRun := 0
+		var next func()
+		next = func() {
+			if delivered >= len(sc.steps) {
+				return
+			}
+			env.UpdateWorkflow(temporal.UpdateEvent, fmt.Sprint("u", delivered), &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
+				OnComplete: func(_ any, err error) {
+					assert.NoError(t, err)
+					delivered++
+					inRun++
+					// As a server would count it: each event adds to the
+					// history.
+					env.SetCurrentHistoryLength(inRun * 10)
+					env.RegisterDelayedCallback(next, time.Second)
+				}}, sc.steps[delivered].ev)
+		}
+		env.RegisterDelayedCallback(next, time.Second)
+		env.ExecuteWorkflow(temporal.WorkflowName, in)
+		now = env.Now()
+		err := env.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if errors.As(err, &can) {
+			in = temporal.Input{}
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &in))
+			x, err := runtime.UnmarshalExecution(in.Execution)
+			require.NoError(t, err)
+			if firstID == "" {
+				firstID = x.ID
+			}
+			assert.Equal(t, firstID, x.ID, "the same execution goes on")
+			assert.Equal(t, runtime.StatusActive, x.Status)
+			assert.NotEmpty(t, in.Pinned)
+			assert.NotZero(t, in.Seed)
+			continue
+		}
+		require.NoError(t, err)
+		var snap temporal.Snapshot
+		require.NoError(t, env.GetWorkflowResult(&snap))
+		got, err := snap.Decode()
+		require.NoError(t, err)
+		assert.Greater(t, runs, 1, "it continued as new at least once")
+		assert.Equal(t, firstID, got.ID)
+		assert.Equal(t, steps(want), steps(got))
+		assert.Equal(t, want.Variables(), got.Variables())
+		assert.Equal(t, lines(wantCalls), lines(fakes.T.Entries()))
+		return
+	}
+}
