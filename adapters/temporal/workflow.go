@@ -119,7 +119,25 @@ type run struct {
 	seed   uint64
 	// changed counts the updates that changed x, so the main loop wakes.
 	changed int
+	// busy is set while the engine runs (an update's delivery, or a
+	// timeout): the engine blocks on activities, and another update or
+	// the main loop must wait for it rather than advance the execution
+	// as it was before.
+	busy bool
 }
+
+// lock waits until no engine run is in progress and takes the engine for
+// the code running in ctx; unlock gives it back.
+func (r *run) lock(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return !r.busy }); err != nil {
+		return err
+	}
+	r.busy = true
+	r.k.wctx = ctx
+	return nil
+}
+
+func (r *run) unlock() { r.busy = false }
 
 // Execution is the workflow: it starts (or carries over) one execution
 // and advances it with the engine, event by event (UpdateEvent), timeout
@@ -213,8 +231,16 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 				continue
 			}
 		}
-		r.k.wctx = ctx
+		if err := r.lock(ctx); err != nil {
+			return Snapshot{}, err
+		}
+		if r.changed != seen {
+			// An update took the execution first; look again.
+			r.unlock()
+			continue
+		}
 		x, events, err := r.engine.Elapse(context.Background(), r.x)
+		r.unlock()
 		if err != nil {
 			workflow.GetLogger(ctx).Warn("studioflow: a timeout could not be delivered", "error", err)
 		}
@@ -256,7 +282,10 @@ func (r *run) admit(ev widgets.Event) error {
 
 // deliver is UpdateEvent's handler.
 func (r *run) deliver(ctx workflow.Context, ev widgets.Event) (Snapshot, error) {
-	r.k.wctx = ctx
+	if err := r.lock(ctx); err != nil {
+		return Snapshot{}, err
+	}
+	defer r.unlock()
 	x, events, err := r.engine.Advance(context.Background(), r.x, ev)
 	if x != nil {
 		r.x = x

@@ -428,3 +428,34 @@ func TestContinueAsNewKeepsTheConversation(t *testing.T) {
 		return
 	}
 }
+
+// Two updates at once are delivered one after the other: the second waits
+// while the first's service calls (activities) run, and answers the wait
+// the first left, as two events in turn do in process.
+func TestConcurrentUpdatesTakeTurns(t *testing.T) {
+	sc := scenarios(t)[0]
+	sc.steps = []step{ev("keypress", "Digits", "9"), ev("keypress", "Digits", "2")}
+	want, wantCalls := inMemory(t, sc)
+
+	defs, mods, fakes := sc.world(t)
+	env := newEnv()
+	env.SetStartTime(start)
+	(&temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
+	completed := 0
+	env.RegisterDelayedCallback(func() {
+		for i, s := range sc.steps {
+			env.UpdateWorkflow(temporal.UpdateEvent, fmt.Sprint("at-once-", i), &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { t.Errorf("update %d refused: %v", i, err) },
+				OnComplete: func(_ any, err error) { assert.NoError(t, err); completed++ }}, s.ev)
+		}
+	}, time.Second)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, 2, completed)
+	var snap temporal.Snapshot
+	require.NoError(t, env.GetWorkflowResult(&snap))
+	got, err := snap.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, steps(want), steps(got))
+	assert.Equal(t, lines(wantCalls), lines(fakes.T.Entries()))
+}
