@@ -303,3 +303,20 @@ func TestAdmitAndElapseNeedNoStore(t *testing.T) {
 	assert.Equal(t, runtime.FailureExpired, y.FailureCode)
 	assert.Equal(t, runtime.EventExecutionEnded, events[len(events)-1].Type)
 }
+
+// Stop ends an execution kept without a store, as End does a stored one.
+func TestStopNeedsNoStore(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWmenu": menuFlow})
+	ctx := context.Background()
+	x, _, err := h.engine.Begin(ctx, call("FWmenu"))
+	require.NoError(t, err)
+	y, events, err := h.engine.Stop(ctx, x, "the caller was transferred")
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Equal(t, "the caller was transferred", y.Reason)
+	assert.Nil(t, y.Wait)
+	assert.Equal(t, runtime.EventExecutionEnded, events[len(events)-1].Type)
+	assert.Equal(t, runtime.StatusActive, x.Status, "the value handed in is unchanged")
+	_, _, err = h.engine.Stop(ctx, y, "again")
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+}

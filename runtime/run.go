@@ -642,6 +642,31 @@ func (e *Engine) Elapse(ctx context.Context, x *Execution) (_ *Execution, _ []Ev
 	return e.Advance(ctx, x, widgets.Event{Name: x.Wait.TimeoutEventName()})
 }
 
+// Stop ends x on request, with reason recorded, without a store: End for
+// a host that keeps executions itself. It returns the execution ended (x
+// itself is not changed) and the events to publish; an execution that is
+// not active is refused with ErrRefused.
+func (e *Engine) Stop(ctx context.Context, x *Execution, reason string) (_ *Execution, _ []Event, err error) {
+	defer e.contain("stop", &err)
+	if err := e.Err(); err != nil {
+		return nil, nil, err
+	}
+	if x == nil {
+		return nil, nil, fmt.Errorf("runtime: stop: no execution: %w", ErrRefused)
+	}
+	if x.Status != StatusActive {
+		return nil, nil, fmt.Errorf("runtime: end %s: the execution has already %s: %w", x.ID, x.Status, ErrRefused)
+	}
+	cp, err := copyExecution(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := e.newRun(ctx, cp)
+	r.end(StatusEnded, "", reason)
+	e.settle(r)
+	return r.x, r.events, nil
+}
+
 // copyExecution returns a deep copy of x, as a store would give it.
 func copyExecution(x *Execution) (*Execution, error) {
 	data, err := MarshalExecution(x)

@@ -35,12 +35,16 @@
 //   - A long conversation continues as new before its history grows too
 //     long (Worker.HistoryLimit, or when Temporal suggests it), carrying
 //     the execution, its pinned definitions, its id count and its seed.
-//   - Runner is the host's side: Start derives the workflow id from the
-//     execution's session (runtime.SessionKey) and starts with the
-//     conflict policy FAIL, so a contact has at most one running
-//     execution (a second start gets runtime.ErrConflict); Deliver sends
-//     an update and turns a refusal back into runtime.ErrRefused or
-//     runtime.ErrStale; Get queries.
+//   - Runner is the host's side, a runtime.Runner like *runtime.Engine,
+//     so the Twilio adapter serves a number with either: Start derives the
+//     workflow id from the execution's session (runtime.SessionKey) and
+//     starts with the conflict policy FAIL, so a contact has at most one
+//     running execution (a second start gets runtime.ErrConflict). An
+//     execution's id carries its workflow's, so Resume, Get and End find
+//     the workflow from the id alone; a refusal comes back as
+//     runtime.ErrRefused or runtime.ErrStale. Updates (UpdateEvent,
+//     UpdateEnd) are addressed to an execution: one meant for an earlier
+//     execution of the session is refused.
 //
 // # Running a worker
 //
@@ -56,8 +60,9 @@
 // and, in the web process that takes the webhooks:
 //
 //	r := &temporal.Runner{Client: c, TaskQueue: "flows", Source: source}
-//	x, id, err := r.Start(ctx, req)                 // a call, a message, a REST start
-//	x, err = r.Deliver(ctx, id, widgets.Event{...}) // the caller pressed a key
+//	x, err := r.Start(ctx, req)                      // a call, a message, a REST start
+//	x, err = r.Resume(ctx, x.ID, widgets.Event{...}) // the caller pressed a key
+//	http.Handle("/twilio/", twilioAdapter.Handler(r)) // or serve a number with it
 //
 // # What lands in the history
 //

@@ -28,7 +28,7 @@ func Example() {
 	env.SetStartTime(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	(&temporal.Worker{Activities: &temporal.Activities{Services: services, Source: runtime.Definitions{"FWmenu": def}}}).Register(env)
 	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(temporal.UpdateEvent, "press-1", noCallbacks{}, widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}})
+		env.UpdateWorkflow(temporal.UpdateEvent, "press-1", noCallbacks{}, temporal.Delivery{Event: widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}}})
 	}, time.Second)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: runtime.StartRequest{
 		FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA1"}})

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -16,12 +17,17 @@ import (
 	"github.com/studioflow/studioflow/widgets"
 )
 
-// Runner starts executions on Temporal and delivers their events: what a
-// host's webhooks call instead of runtime.Engine's Start and Resume when
-// its executions live on Temporal. Each execution is a workflow whose id
-// is derived from the execution's session (runtime.SessionKey), started
-// with the conflict policy FAIL, so that a contact has at most one
-// running execution.
+// Runner runs executions on Temporal for a host's webhooks: a
+// runtime.Runner, so the Twilio adapter (and anything else written for
+// runtime.Engine's Start, Resume, Get, Settled, FindActive and End) serves
+// a number with it unchanged.
+//
+// Each execution is a workflow whose id is derived from the execution's
+// session (runtime.SessionKey), started with the conflict policy FAIL, so
+// that a contact has at most one running execution. An execution's id
+// carries its workflow's: "FN", 16 hex digits naming the session's
+// workflow, then 16 unique to the execution; so Resume, Get and End find
+// the workflow from the id alone, on any instance.
 type Runner struct {
 	// Client reaches the Temporal service.
 	Client client.Client
@@ -31,6 +37,11 @@ type Runner struct {
 	// it allows concurrent calls); the workers' Activities.Source.
 	Source runtime.Source
 }
+
+var _ runtime.Runner = (*Runner)(nil)
+
+// workflowPrefix starts the id of every execution's workflow.
+const workflowPrefix = "studioflow-"
 
 // WorkflowID returns the id of the workflow req's execution runs as: one
 // per session, so that a second start for a contact with a running
@@ -46,16 +57,38 @@ func (r *Runner) WorkflowID(ctx context.Context, req runtime.StartRequest) (stri
 		key = fmt.Sprintf("%s|parent|%v|%v", req.FlowSid, req.Parameters, req.Payload)
 	}
 	sum := sha256.Sum256([]byte(key))
-	return "studioflow-" + hex.EncodeToString(sum[:16]), nil
+	return workflowPrefix + hex.EncodeToString(sum[:8]), nil
+}
+
+// sessionPart is the part of execution ids that names the workflow id:
+// its 16 hex digits, or, for a workflow started under another id, a hash
+// of it (such an execution's id does not lead back to its workflow).
+func sessionPart(workflowID string) string {
+	if p, ok := strings.CutPrefix(workflowID, workflowPrefix); ok && len(p) == 16 {
+		return p
+	}
+	sum := sha256.Sum256([]byte(workflowID))
+	return hex.EncodeToString(sum[:8])
+}
+
+// workflowOf returns the workflow id an execution id names.
+func workflowOf(id string) (string, error) {
+	if len(id) != 34 {
+		return "", fmt.Errorf("temporal: %q is no execution id of this runner: %w", id, runtime.ErrNotFound)
+	}
+	if _, err := hex.DecodeString(id[2:]); err != nil {
+		return "", fmt.Errorf("temporal: %q is no execution id of this runner: %w", id, runtime.ErrNotFound)
+	}
+	return workflowPrefix + id[2:18], nil
 }
 
 // Start starts req's execution and returns it as its first run left it
 // (waiting, or ended). A start for a session with a running execution
 // fails with an error wrapping runtime.ErrConflict, as Engine.Start does.
-func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.Execution, string, error) {
+func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.Execution, error) {
 	id, err := r.WorkflowID(ctx, req)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	_, err = r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: r.TaskQueue,
@@ -64,63 +97,126 @@ func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.
 	}, WorkflowName, Input{Request: req})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
-		return nil, id, fmt.Errorf("temporal: start %s: the session has a running execution (workflow %s): %w", req.FlowSid, id, runtime.ErrConflict)
+		return nil, fmt.Errorf("temporal: start %s: the session has a running execution (workflow %s): %w", req.FlowSid, id, runtime.ErrConflict)
 	}
 	if err != nil {
-		return nil, id, fmt.Errorf("temporal: start %s: %w", req.FlowSid, err)
+		return nil, fmt.Errorf("temporal: start %s: %w", req.FlowSid, err)
 	}
-	x, err := r.Get(ctx, id)
-	return x, id, err
+	return r.query(ctx, id)
 }
 
-// Deliver delivers ev to the execution of workflow id and returns it
-// advanced. An event the wait does not take is refused before it reaches
-// the history: the error wraps runtime.ErrRefused (and runtime.ErrStale
-// for an event that answers another wait), and the execution still waits.
-func (r *Runner) Deliver(ctx context.Context, id string, ev widgets.Event) (*runtime.Execution, error) {
+// Resume delivers ev to execution id and returns it advanced. An event
+// the wait does not take is refused before it reaches the history: the
+// error wraps runtime.ErrRefused (and runtime.ErrStale for an event that
+// answers another wait), and the execution still waits.
+func (r *Runner) Resume(ctx context.Context, id string, ev widgets.Event) (*runtime.Execution, error) {
+	return r.update(ctx, id, UpdateEvent, Delivery{Execution: id, Event: ev})
+}
+
+// End ends execution id, with reason recorded.
+func (r *Runner) End(ctx context.Context, id, reason string) (*runtime.Execution, error) {
+	return r.update(ctx, id, UpdateEnd, Delivery{Execution: id, Reason: reason})
+}
+
+func (r *Runner) update(ctx context.Context, id, name string, d Delivery) (*runtime.Execution, error) {
+	wf, err := workflowOf(id)
+	if err != nil {
+		return nil, err
+	}
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: id, UpdateName: UpdateEvent, Args: []any{ev}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		WorkflowID: wf, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
-		return nil, fromUpdate(id, ev, err)
+		return nil, fromUpdate(id, name, err)
 	}
 	var snap Snapshot
 	if err := h.Get(ctx, &snap); err != nil {
-		return nil, fromUpdate(id, ev, err)
+		return nil, fromUpdate(id, name, err)
 	}
 	return snap.Decode()
 }
 
-// Get returns the execution of workflow id as it is now, running or
-// ended.
+// Get returns execution id as it is now, running or ended. Of a
+// session's executions, Temporal's latest run is asked: an earlier one is
+// not found here (its workflow's history keeps it).
 func (r *Runner) Get(ctx context.Context, id string) (*runtime.Execution, error) {
-	v, err := r.Client.QueryWorkflow(ctx, id, "", QueryExecution)
+	wf, err := workflowOf(id)
+	if err != nil {
+		return nil, err
+	}
+	x, err := r.query(ctx, wf)
+	if err != nil {
+		return nil, err
+	}
+	if x.ID != id {
+		return nil, fmt.Errorf("temporal: execution %s: its session's workflow runs %s now: %w", id, x.ID, runtime.ErrNotFound)
+	}
+	return x, nil
+}
+
+// Settled is Get: an update returns once its run is recorded, so no run
+// is ever half done when Get answers.
+func (r *Runner) Settled(ctx context.Context, id string) (*runtime.Execution, error) {
+	return r.Get(ctx, id)
+}
+
+// FindActive returns the id of the session's running execution, or an
+// error wrapping runtime.ErrNotFound.
+func (r *Runner) FindActive(ctx context.Context, req runtime.StartRequest) (string, error) {
+	wf, err := r.WorkflowID(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("temporal: find active: %v: %w", err, runtime.ErrRefused)
+	}
+	desc, err := r.Client.DescribeWorkflowExecution(ctx, wf, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return nil, fmt.Errorf("temporal: workflow %s: %w", id, runtime.ErrNotFound)
+		return "", fmt.Errorf("temporal: find active in flow %s: %w", req.FlowSid, runtime.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("temporal: workflow %s: %w", id, err)
+		return "", fmt.Errorf("temporal: find active in flow %s: %w", req.FlowSid, err)
+	}
+	if info := desc.GetWorkflowExecutionInfo(); info == nil || info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return "", fmt.Errorf("temporal: find active in flow %s: %w", req.FlowSid, runtime.ErrNotFound)
+	}
+	x, err := r.query(ctx, wf)
+	if err != nil {
+		return "", err
+	}
+	if x.Status != runtime.StatusActive {
+		return "", fmt.Errorf("temporal: find active in flow %s: %w", req.FlowSid, runtime.ErrNotFound)
+	}
+	return x.ID, nil
+}
+
+// query asks workflow wf's latest run for its execution.
+func (r *Runner) query(ctx context.Context, wf string) (*runtime.Execution, error) {
+	v, err := r.Client.QueryWorkflow(ctx, wf, "", QueryExecution)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return nil, fmt.Errorf("temporal: workflow %s: %w", wf, runtime.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("temporal: workflow %s: %w", wf, err)
 	}
 	var snap Snapshot
 	if err := v.Get(&snap); err != nil {
-		return nil, fmt.Errorf("temporal: workflow %s: %w", id, err)
+		return nil, fmt.Errorf("temporal: workflow %s: %w", wf, err)
 	}
 	return snap.Decode()
 }
 
 // fromUpdate turns a refused or failed update back into the engine's
 // errors.
-func fromUpdate(id string, ev widgets.Event, err error) error {
+func fromUpdate(id, name string, err error) error {
 	var ae *temporal.ApplicationError
 	var nf *serviceerror.NotFound
 	switch {
 	case errors.As(err, &ae) && ae.Type() == errTypeStale:
-		return fmt.Errorf("temporal: %s to workflow %s: %s: %w: %w", ev.Name, id, ae.Message(), runtime.ErrStale, runtime.ErrRefused)
+		return fmt.Errorf("temporal: %s to execution %s: %s: %w: %w", name, id, ae.Message(), runtime.ErrStale, runtime.ErrRefused)
 	case errors.As(err, &ae) && ae.Type() == errTypeRefused:
-		return fmt.Errorf("temporal: %s to workflow %s: %s: %w", ev.Name, id, ae.Message(), runtime.ErrRefused)
-	case errors.As(err, &nf):
-		return fmt.Errorf("temporal: %s to workflow %s: %w", ev.Name, id, runtime.ErrNotFound)
+		return fmt.Errorf("temporal: %s to execution %s: %s: %w", name, id, ae.Message(), runtime.ErrRefused)
+	case errors.As(err, &ae) && ae.Type() == errTypeNotFound, errors.As(err, &nf):
+		return fmt.Errorf("temporal: %s to execution %s: %w", name, id, runtime.ErrNotFound)
 	}
-	return fmt.Errorf("temporal: %s to workflow %s: %w", ev.Name, id, err)
+	return fmt.Errorf("temporal: %s to execution %s: %w", name, id, err)
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/mocks"
 	sdktemporal "go.temporal.io/sdk/temporal"
@@ -26,6 +28,27 @@ func runner(t *testing.T) (*temporal.Runner, *mocks.Client, runtime.StartRequest
 	defs := runtime.Definitions{"FWmenu": load(t, "../../examples/ivr/menu.json")}
 	req := runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA1"}
 	return &temporal.Runner{Client: c, TaskQueue: "flows", Source: defs}, c, req
+}
+
+// queried makes workflow wf's query answer with x.
+func queried(t *testing.T, c *mocks.Client, wf string, x *runtime.Execution) {
+	data, err := runtime.MarshalExecution(x)
+	require.NoError(t, err)
+	v := &mocks.Value{}
+	v.On("Get", mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(0).(*temporal.Snapshot) = temporal.Snapshot{Execution: data}
+	}).Return(nil).Once()
+	c.On("QueryWorkflow", mock.Anything, wf, "", temporal.QueryExecution).Return(v, nil).Once()
+}
+
+// executionOn makes an execution as the workflow with id wf would: its id
+// carries the workflow's.
+func executionOn(t *testing.T, r *temporal.Runner, req runtime.StartRequest, wf string) *runtime.Execution {
+	ids := func(prefix string) string { return prefix + wf[len("studioflow-"):] + "0123456789abcdef" }
+	services, _ := fake.Services()
+	x, _, err := runtime.New(runtime.WithSource(r.Source), runtime.WithServices(services), runtime.WithIDs(ids)).Begin(context.Background(), req)
+	require.NoError(t, err)
+	return x
 }
 
 // One workflow id per session: the same call, the same id; another call
@@ -46,19 +69,62 @@ func TestRunnerStartsOneWorkflowPerSession(t *testing.T) {
 	c.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
 		return o.ID == id && o.TaskQueue == "flows" && o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
 	}), temporal.WorkflowName, temporal.Input{Request: req}).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run1")).Once()
-	_, gotID, err := r.Start(ctx, req)
-	assert.Equal(t, id, gotID)
+	_, err = r.Start(ctx, req)
 	assert.ErrorIs(t, err, runtime.ErrConflict)
 
 	req.FlowSid = "FWnone"
-	_, _, err = r.Start(ctx, req)
+	_, err = r.Start(ctx, req)
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+}
+
+// A start returns the execution as its first run left it; its id leads
+// back to the workflow, for Get, Resume and End on any instance.
+func TestRunnerFindsTheWorkflowFromTheExecutionID(t *testing.T) {
+	r, c, req := runner(t)
+	ctx := context.Background()
+	wf, _ := r.WorkflowID(ctx, req)
+	x := executionOn(t, r, req, wf)
+
+	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, temporal.WorkflowName, mock.Anything).Return(&mocks.WorkflowRun{}, nil).Once()
+	queried(t, c, wf, x)
+	got, err := r.Start(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, x.ID, got.ID)
+	assert.Equal(t, "menu", got.Wait.State)
+
+	queried(t, c, wf, x)
+	got, err = r.Get(ctx, x.ID)
+	require.NoError(t, err)
+	assert.Equal(t, x.ID, got.ID)
+
+	// The session's workflow runs a later execution now.
+	later := executionOn(t, r, req, wf)
+	later.ID = later.ID[:18] + "fedcba9876543210"
+	queried(t, c, wf, later)
+	_, err = r.Get(ctx, x.ID)
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+
+	_, err = r.Get(ctx, "FNnot-an-id")
+	assert.ErrorIs(t, err, runtime.ErrNotFound)
+
+	c.On("DescribeWorkflowExecution", mock.Anything, wf, "").Return(&workflowservice.DescribeWorkflowExecutionResponse{
+		WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{Status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}}, nil).Once()
+	queried(t, c, wf, x)
+	active, err := r.FindActive(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, x.ID, active)
+	c.On("DescribeWorkflowExecution", mock.Anything, wf, "").Return(&workflowservice.DescribeWorkflowExecutionResponse{
+		WorkflowExecutionInfo: &workflowpb.WorkflowExecutionInfo{Status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED}}, nil).Once()
+	_, err = r.FindActive(ctx, req)
 	assert.ErrorIs(t, err, runtime.ErrNotFound)
 }
 
 // A refused update comes back as the engine's errors.
-func TestRunnerDeliverMapsRefusals(t *testing.T) {
-	r, c, _ := runner(t)
+func TestRunnerResumeMapsRefusals(t *testing.T) {
+	r, c, req := runner(t)
 	ctx := context.Background()
+	wf, _ := r.WorkflowID(ctx, req)
+	x := executionOn(t, r, req, wf)
 	ev := widgets.Event{Name: "keypress", Token: "3", Data: map[string]any{"Digits": "1"}}
 	for _, tc := range []struct {
 		err  error
@@ -66,46 +132,22 @@ func TestRunnerDeliverMapsRefusals(t *testing.T) {
 	}{
 		{sdktemporal.NewNonRetryableApplicationError("state \"menu\" waits for one of [keypress], not \"x\"", "studioflow.Refused", nil), []error{runtime.ErrRefused}},
 		{sdktemporal.NewNonRetryableApplicationError("the event answers wait 3", "studioflow.Stale", nil), []error{runtime.ErrStale, runtime.ErrRefused}},
+		{sdktemporal.NewNonRetryableApplicationError("not the one this workflow runs", "studioflow.NotFound", nil), []error{runtime.ErrNotFound}},
 		{serviceerror.NewNotFound("workflow not found"), []error{runtime.ErrNotFound}},
 	} {
 		c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
-			return o.WorkflowID == "wf" && o.UpdateName == temporal.UpdateEvent && o.WaitForStage == client.WorkflowUpdateStageCompleted && assert.ObjectsAreEqual(o.Args[0], ev)
+			return o.WorkflowID == wf && o.UpdateName == temporal.UpdateEvent && o.WaitForStage == client.WorkflowUpdateStageCompleted &&
+				assert.ObjectsAreEqual(o.Args[0], temporal.Delivery{Execution: x.ID, Event: ev})
 		})).Return(nil, tc.err).Once()
-		_, err := r.Deliver(ctx, "wf", ev)
+		_, err := r.Resume(ctx, x.ID, ev)
 		for _, w := range tc.want {
 			assert.ErrorIs(t, err, w)
 		}
 	}
-	c.On("UpdateWorkflow", mock.Anything, mock.Anything).Return(nil, errors.New("unavailable")).Once()
-	_, err := r.Deliver(ctx, "wf", ev)
+	c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
+		return o.UpdateName == temporal.UpdateEnd && assert.ObjectsAreEqual(o.Args[0], temporal.Delivery{Execution: x.ID, Reason: "transferred"})
+	})).Return(nil, errors.New("unavailable")).Once()
+	_, err := r.End(ctx, x.ID, "transferred")
 	assert.NotErrorIs(t, err, runtime.ErrRefused)
 	assert.ErrorContains(t, err, "unavailable")
-}
-
-// A start returns the execution as its first run left it, from the
-// workflow's query.
-func TestRunnerStartReturnsTheExecution(t *testing.T) {
-	r, c, req := runner(t)
-	ctx := context.Background()
-	id, _ := r.WorkflowID(ctx, req)
-	services, _ := fake.Services()
-	x, _, err := runtime.New(runtime.WithSource(r.Source), runtime.WithServices(services)).Begin(ctx, req)
-	require.NoError(t, err)
-	data, err := runtime.MarshalExecution(x)
-	require.NoError(t, err)
-	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, temporal.WorkflowName, mock.Anything).Return(&mocks.WorkflowRun{}, nil).Once()
-	v := &mocks.Value{}
-	v.On("Get", mock.Anything).Run(func(args mock.Arguments) {
-		*args.Get(0).(*temporal.Snapshot) = temporal.Snapshot{Execution: data}
-	}).Return(nil).Once()
-	c.On("QueryWorkflow", mock.Anything, id, "", temporal.QueryExecution).Return(v, nil).Once()
-	got, gotID, err := r.Start(ctx, req)
-	require.NoError(t, err)
-	assert.Equal(t, id, gotID)
-	assert.Equal(t, x.ID, got.ID)
-	assert.Equal(t, "menu", got.Wait.State)
-
-	c.On("QueryWorkflow", mock.Anything, "gone", "", temporal.QueryExecution).Return(nil, serviceerror.NewNotFound("no such workflow")).Once()
-	_, err = r.Get(ctx, "gone")
-	assert.ErrorIs(t, err, runtime.ErrNotFound)
 }

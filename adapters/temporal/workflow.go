@@ -24,11 +24,15 @@ import (
 const (
 	// WorkflowName is the workflow type of an execution.
 	WorkflowName = "studioflow.Execution"
-	// UpdateEvent delivers one event (widgets.Event) to the execution:
-	// its validator refuses, without touching the history, an event the
-	// current wait does not accept or one that answers another wait.
-	// Its result is the execution advanced (a Snapshot).
+	// UpdateEvent delivers one event (a Delivery) to the execution: its
+	// validator refuses, without touching the history, an event the
+	// current wait does not accept, one that answers another wait, and
+	// one addressed to another execution of the session. Its result is
+	// the execution advanced (a Snapshot).
 	UpdateEvent = "event"
+	// UpdateEnd ends the execution on request (a Delivery whose Reason
+	// is recorded; its Event is not used).
+	UpdateEnd = "end"
 	// QueryExecution returns the execution as it is now (a Snapshot).
 	QueryExecution = "execution"
 )
@@ -58,6 +62,15 @@ type Input struct {
 	// randomness (recorded once, at the first start).
 	IDs  int    `json:"ids,omitempty"`
 	Seed uint64 `json:"seed,omitempty"`
+}
+
+// Delivery is an update's argument: the event, and the execution it is
+// for (empty: whichever the workflow runs).
+type Delivery struct {
+	Execution string        `json:"execution,omitempty"`
+	Event     widgets.Event `json:"event"`
+	// Reason is why UpdateEnd ends the execution.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Snapshot is an execution as updates and queries return it.
@@ -177,6 +190,9 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEvent, r.deliver, workflow.UpdateHandlerOptions{Validator: r.admit}); err != nil {
 		return Snapshot{}, err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEnd, r.stop, workflow.UpdateHandlerOptions{Validator: r.admitEnd}); err != nil {
+		return Snapshot{}, err
+	}
 
 	if in.Execution != nil {
 		x, err := runtime.UnmarshalExecution(in.Execution)
@@ -269,31 +285,71 @@ func (r *run) due() (time.Time, bool) {
 }
 
 // admit is UpdateEvent's validator: it observes and changes nothing.
-func (r *run) admit(ev widgets.Event) error {
-	err := fmt.Errorf("studioflow: the execution has not started yet: %w", runtime.ErrRefused)
-	if r.x != nil {
-		err = r.engine.Admit(r.x, ev)
+func (r *run) admit(d Delivery) error {
+	err := r.addressed(d)
+	if err == nil {
+		err = r.engine.Admit(r.x, d.Event)
 	}
-	if err != nil {
-		return temporal.NewApplicationErrorWithOptions(err.Error(), refusedType(err), temporal.ApplicationErrorOptions{NonRetryable: true})
+	return refusal(err)
+}
+
+// admitEnd is UpdateEnd's validator.
+func (r *run) admitEnd(d Delivery) error {
+	err := r.addressed(d)
+	if err == nil && r.x.Status != runtime.StatusActive {
+		err = fmt.Errorf("runtime: end %s: the execution has already %s: %w", r.x.ID, r.x.Status, runtime.ErrRefused)
+	}
+	return refusal(err)
+}
+
+// addressed checks that d is for the execution the workflow runs.
+func (r *run) addressed(d Delivery) error {
+	switch {
+	case r.x == nil:
+		return fmt.Errorf("studioflow: the execution has not started yet: %w", runtime.ErrRefused)
+	case d.Execution != "" && d.Execution != r.x.ID:
+		return fmt.Errorf("studioflow: execution %s is not the one this workflow runs (%s): %w", d.Execution, r.x.ID, runtime.ErrNotFound)
 	}
 	return nil
 }
 
+// refusal is err as an update's failure, its type telling the client
+// which of the engine's errors it is.
+func refusal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return temporal.NewApplicationErrorWithOptions(err.Error(), refusedType(err), temporal.ApplicationErrorOptions{NonRetryable: true})
+}
+
 // deliver is UpdateEvent's handler.
-func (r *run) deliver(ctx workflow.Context, ev widgets.Event) (Snapshot, error) {
+func (r *run) deliver(ctx workflow.Context, d Delivery) (Snapshot, error) {
+	return r.apply(ctx, func() (*runtime.Execution, []runtime.Event, error) {
+		return r.engine.Advance(context.Background(), r.x, d.Event)
+	})
+}
+
+// stop is UpdateEnd's handler.
+func (r *run) stop(ctx workflow.Context, d Delivery) (Snapshot, error) {
+	return r.apply(ctx, func() (*runtime.Execution, []runtime.Event, error) {
+		return r.engine.Stop(context.Background(), r.x, d.Reason)
+	})
+}
+
+// apply runs f on the engine, its turn taken, and keeps what it returns.
+func (r *run) apply(ctx workflow.Context, f func() (*runtime.Execution, []runtime.Event, error)) (Snapshot, error) {
 	if err := r.lock(ctx); err != nil {
 		return Snapshot{}, err
 	}
 	defer r.unlock()
-	x, events, err := r.engine.Advance(context.Background(), r.x, ev)
+	x, events, err := f()
 	if x != nil {
 		r.x = x
 		r.changed++
 		r.publish(ctx, events)
 	}
 	if err != nil {
-		return Snapshot{}, temporal.NewApplicationErrorWithOptions(err.Error(), refusedType(err), temporal.ApplicationErrorOptions{NonRetryable: true})
+		return Snapshot{}, refusal(err)
 	}
 	return snapshot(r.x)
 }
@@ -310,6 +366,8 @@ func refusedType(err error) string {
 		return errTypeStale
 	case errors.Is(err, runtime.ErrRefused):
 		return errTypeRefused
+	case errors.Is(err, runtime.ErrNotFound):
+		return errTypeNotFound
 	}
 	return errTypeService
 }
@@ -335,14 +393,19 @@ func (wk *Worker) engine(ctx workflow.Context, r *run) *runtime.Engine {
 	if wk.Activities != nil {
 		host = wk.Activities.Services
 	}
-	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
+	info := workflow.GetInfo(ctx)
+	session := sessionPart(info.WorkflowExecution.ID)
+	chain := info.FirstRunID
 	opts := append([]runtime.Option{}, wk.Options...)
 	return runtime.New(append(opts,
 		runtime.WithClock(func() time.Time { return workflow.Now(r.k.wctx).UTC() }),
 		runtime.WithIDs(func(prefix string) string {
+			// The session's part names the workflow (Runner finds it
+			// from an execution's id); the rest is unique to this
+			// execution (its first run) and this id.
 			r.ids++
-			sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", wfID, r.ids))
-			return prefix + hex.EncodeToString(sum[:16])
+			sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", chain, r.ids))
+			return prefix + session + hex.EncodeToString(sum[:8])
 		}),
 		runtime.WithSeed(r.seed),
 		runtime.WithServices(r.k.services(host)),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
@@ -160,7 +161,7 @@ func onTemporal(t *testing.T, sc scenario) (*runtime.Execution, []fake.Entry) {
 				assert.NoError(t, err, "step %d", i)
 				env.RegisterDelayedCallback(next, time.Second)
 			},
-		}, s.ev)
+		}, temporal.Delivery{Event: s.ev})
 	}
 	env.RegisterDelayedCallback(next, time.Second)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
@@ -288,7 +289,7 @@ func TestRefusedEventsLeaveTheExecutionWaiting(t *testing.T) {
 	(&temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
 	var rejected []string
 	var mid *runtime.Execution
-	update := func(id string, ev widgets.Event, then func()) {
+	update := func(id string, d temporal.Delivery, then func()) {
 		env.UpdateWorkflow(temporal.UpdateEvent, id, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { rejected = append(rejected, err.Error()); then() },
@@ -296,24 +297,27 @@ func TestRefusedEventsLeaveTheExecutionWaiting(t *testing.T) {
 				assert.NoError(t, err)
 				then()
 			},
-		}, ev)
+		}, d)
 	}
 	env.RegisterDelayedCallback(func() {
 		mid = query(t, env)
-		update("wrong-event", widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "hi"}}, func() {
-			update("stale", widgets.Event{Name: "keypress", Token: "99", Data: map[string]any{"Digits": "1"}}, func() {
-				x := query(t, env)
-				assert.Equal(t, mid.Wait, x.Wait, "still waiting where it waited")
-				assert.Equal(t, len(mid.Steps), len(x.Steps))
-				update("right", widgets.Event{Name: "keypress", Token: x.Wait.Token, Data: map[string]any{"Digits": "1"}}, func() {})
+		update("wrong-event", temporal.Delivery{Event: widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "hi"}}}, func() {
+			update("stale", temporal.Delivery{Event: widgets.Event{Name: "keypress", Token: "99", Data: map[string]any{"Digits": "1"}}}, func() {
+				update("another-execution", temporal.Delivery{Execution: "FN00000000000000000000000000000000", Event: widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}}}, func() {
+					x := query(t, env)
+					assert.Equal(t, mid.Wait, x.Wait, "still waiting where it waited")
+					assert.Equal(t, len(mid.Steps), len(x.Steps))
+					update("right", temporal.Delivery{Execution: x.ID, Event: widgets.Event{Name: "keypress", Token: x.Wait.Token, Data: map[string]any{"Digits": "1"}}}, func() {})
+				})
 			})
 		})
 	}, time.Second)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
 	require.NoError(t, env.GetWorkflowError())
-	require.Len(t, rejected, 2)
+	require.Len(t, rejected, 3)
 	assert.Contains(t, rejected[0], `state "menu" waits for one of`)
 	assert.Contains(t, rejected[1], "stale event")
+	assert.Contains(t, rejected[2], "is not the one this workflow runs")
 	require.NotNil(t, mid)
 	assert.Equal(t, "menu", mid.Wait.State, "a query mid-conversation returns the current wait")
 	var snap temporal.Snapshot
@@ -342,7 +346,7 @@ func TestLifetimeEndsASilentExecution(t *testing.T) {
 			OnComplete: func(_ any, err error) {
 				assert.NoError(t, err)
 				env.RegisterDelayedCallback(func() { waiting = query(t, env) }, 24*time.Hour)
-			}}, sc.steps[0].ev)
+			}}, temporal.Delivery{Event: sc.steps[0].ev})
 	}, time.Second)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
 	require.NoError(t, env.GetWorkflowError())
@@ -394,7 +398,7 @@ func TestContinueAsNewKeepsTheConversation(t *testing.T) {
 					// history.
 					env.SetCurrentHistoryLength(inRun * 10)
 					env.RegisterDelayedCallback(next, time.Second)
-				}}, sc.steps[delivered].ev)
+				}}, temporal.Delivery{Event: sc.steps[delivered].ev})
 		}
 		env.RegisterDelayedCallback(next, time.Second)
 		env.ExecuteWorkflow(temporal.WorkflowName, in)
@@ -446,7 +450,7 @@ func TestConcurrentUpdatesTakeTurns(t *testing.T) {
 		for i, s := range sc.steps {
 			env.UpdateWorkflow(temporal.UpdateEvent, fmt.Sprint("at-once-", i), &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(err error) { t.Errorf("update %d refused: %v", i, err) },
-				OnComplete: func(_ any, err error) { assert.NoError(t, err); completed++ }}, s.ev)
+				OnComplete: func(_ any, err error) { assert.NoError(t, err); completed++ }}, temporal.Delivery{Event: s.ev})
 		}
 	}, time.Second)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
@@ -458,4 +462,37 @@ func TestConcurrentUpdatesTakeTurns(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, steps(want), steps(got))
 	assert.Equal(t, lines(wantCalls), lines(fakes.T.Entries()))
+}
+
+// UpdateEnd ends the execution with its reason; the execution's id
+// carries its workflow's, as Runner reads it back.
+func TestEndUpdateAndExecutionIDs(t *testing.T) {
+	sc := scenarios(t)[0]
+	defs, mods, fakes := sc.world(t)
+	env := newEnv()
+	env.SetStartTime(start)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "studioflow-0123456789abcdef", TaskQueue: "flows"})
+	(&temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
+	var rejected error
+	env.RegisterDelayedCallback(func() {
+		x := query(t, env)
+		assert.Regexp(t, `^FN0123456789abcdef[0-9a-f]{16}$`, x.ID)
+		env.UpdateWorkflow(temporal.UpdateEnd, "end-other", &testsuite.TestUpdateCallback{OnAccept: func() {},
+			OnReject: func(err error) { rejected = err }, OnComplete: func(any, error) { t.Error("another execution's end was taken") }},
+			temporal.Delivery{Execution: "FN0123456789abcdefffffffffffffffff", Reason: "no"})
+		env.UpdateWorkflow(temporal.UpdateEnd, "end", &testsuite.TestUpdateCallback{OnAccept: func() {},
+			OnReject: func(err error) { t.Error(err) }, OnComplete: func(_ any, err error) { assert.NoError(t, err) }},
+			temporal.Delivery{Execution: x.ID, Reason: "the caller was transferred"})
+	}, time.Second)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
+	require.NoError(t, env.GetWorkflowError())
+	require.Error(t, rejected)
+	assert.Contains(t, rejected.Error(), "is not the one this workflow runs")
+	var snap temporal.Snapshot
+	require.NoError(t, env.GetWorkflowResult(&snap))
+	x, err := snap.Decode()
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+	assert.Equal(t, "the caller was transferred", x.Reason)
+	assert.Equal(t, "menu", x.Steps[len(x.Steps)-1].To, "it ended where it waited")
 }

@@ -231,10 +231,11 @@ func (a *Adapter) Services(base *widgets.Services) *widgets.Services {
 }
 
 // Handler serves Twilio's webhooks (see the package documentation for the
-// paths) for engine e, which must run with the adapter's Services. Only
-// POST is served. Mount it at the path of Config.PublicURL (with
+// paths) for the executions e runs: a *runtime.Engine, which must run with
+// the adapter's Services, or any other runtime.Runner (adapters/temporal's
+// Runner, whose workers run with them). Only POST is served. Mount it at the path of Config.PublicURL (with
 // http.StripPrefix when that has a path).
-func (a *Adapter) Handler(e *runtime.Engine) http.Handler {
+func (a *Adapter) Handler(e runtime.Runner) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+PathVoiceIncoming, a.webhook(func(r *http.Request) response { return a.voiceIncoming(e, r) }))
 	mux.Handle("POST "+PathVoiceGather, a.webhook(func(r *http.Request) response { return a.voiceGather(e, r) }))

@@ -104,7 +104,7 @@ func (s *Messaging) post(ctx context.Context, token string, m widgets.Message) (
 // rules (one execution per conversation), delivers the message to its
 // active one. Other events, and the messages the flow itself posted
 // (Config.ConversationsAuthor), are acknowledged and run nothing.
-func (a *Adapter) conversationsEvent(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) conversationsEvent(e runtime.Runner, r *http.Request) response {
 	if r.PostForm.Get("EventType") != "onMessageAdded" {
 		return textResponse(http.StatusOK, "ok: not a message")
 	}
@@ -129,7 +129,7 @@ func (a *Adapter) conversationsEvent(e *runtime.Engine, r *http.Request) respons
 // session's active one. A session whose execution is not waiting for a
 // message (it is on a call, or between steps) drops it, as Twilio Studio
 // does, and the webhook is answered 200 so that Twilio does not retry.
-func (a *Adapter) deliverMessage(e *runtime.Engine, r *http.Request, req runtime.StartRequest) error {
+func (a *Adapter) deliverMessage(e runtime.Runner, r *http.Request, req runtime.StartRequest) error {
 	_, err := e.Start(r.Context(), req)
 	var ce *runtime.ConflictError
 	if errors.As(err, &ce) {
@@ -144,7 +144,7 @@ func (a *Adapter) deliverMessage(e *runtime.Engine, r *http.Request, req runtime
 // the engine's session rules, resumes the contact's active execution with
 // incomingMessage. It answers an empty TwiML <Response/>: replies go
 // through the REST API.
-func (a *Adapter) messagingIncoming(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) messagingIncoming(e runtime.Runner, r *http.Request) response {
 	from, to := r.PostForm.Get("From"), r.PostForm.Get("To")
 	if from == "" || to == "" {
 		return textResponse(http.StatusBadRequest, "From and To are required")

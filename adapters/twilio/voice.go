@@ -326,7 +326,7 @@ func placedCallWait(x *runtime.Execution, callSid string) *runtime.WaitState {
 // when answering-machine detection says a machine answered), and the
 // flow's voice steps after it are the call's TwiML. A call whose
 // execution no longer waits for it is hung up.
-func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceAnswer(e runtime.Runner, r *http.Request) response {
 	id, callSid := r.URL.Query().Get("execution"), r.PostForm.Get("CallSid")
 	if id == "" || callSid == "" {
 		return textResponse(http.StatusBadRequest, "the answer URL must carry execution, and the request CallSid")
@@ -368,7 +368,7 @@ func (a *Adapter) voiceAnswer(e *runtime.Engine, r *http.Request) response {
 const settleTimeout = 10 * time.Second
 
 // settled is e.Settled(ctx, id), waiting at most settleTimeout.
-func settled(ctx context.Context, e *runtime.Engine, id string) (*runtime.Execution, error) {
+func settled(ctx context.Context, e runtime.Runner, id string) (*runtime.Execution, error) {
 	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 	defer cancel()
 	return e.Settled(ctx, id)
@@ -612,7 +612,7 @@ func twimlResponse(verbs []twiml.Element) response {
 // ended, or whose call ended, hangs up; a flow that waits on the call
 // for something this adapter cannot deliver is ended, with a reason that
 // says so, and hangs up.
-func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runtime.Execution) response {
+func (a *Adapter) voiceResponse(ctx context.Context, e runtime.Runner, x *runtime.Execution) response {
 	var out []twiml.Element
 	gathering := false // the document ends with the verb whose callback answers the wait
 	hungUp := false
@@ -680,7 +680,7 @@ func (a *Adapter) voiceResponse(ctx context.Context, e *runtime.Engine, x *runti
 }
 
 // voiceIncoming starts an execution for an incoming call.
-func (a *Adapter) voiceIncoming(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceIncoming(e runtime.Runner, r *http.Request) response {
 	callSid := r.PostForm.Get("CallSid")
 	if callSid == "" {
 		return textResponse(http.StatusBadRequest, "CallSid is required")
@@ -711,7 +711,7 @@ func gatherEvent(r *http.Request) string {
 }
 
 // voiceGather resumes the wait a <Gather> action answers.
-func (a *Adapter) voiceGather(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceGather(e runtime.Runner, r *http.Request) response {
 	return a.answerWait(e, r, "gather", gatherEvent(r))
 }
 
@@ -720,7 +720,7 @@ func (a *Adapter) voiceGather(e *runtime.Engine, r *http.Request) response {
 // parameters as the event's data, and answers with the TwiML of what the
 // flow does next. A refused event (stale, or not accepted) runs nothing
 // and says nothing.
-func (a *Adapter) answerWait(e *runtime.Engine, r *http.Request, op, name string) response {
+func (a *Adapter) answerWait(e runtime.Runner, r *http.Request, op, name string) response {
 	q := r.URL.Query()
 	id, token := q.Get("execution"), q.Get("token")
 	if id == "" || token == "" {
@@ -745,7 +745,7 @@ func (a *Adapter) answerWait(e *runtime.Engine, r *http.Request, op, name string
 // its own events: noAnswer when the number was busy or did not answer,
 // invalidNumber when Twilio could not route to it (DialCallStatus
 // failed), completed otherwise, and whenever the caller's call is over.
-func (a *Adapter) voiceDial(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceDial(e runtime.Runner, r *http.Request) response {
 	callOver := endedCallStatus[r.PostForm.Get("CallStatus")]
 	if r.URL.Query().Get("forward") == "true" {
 		name := forwardEvents[r.PostForm.Get("DialCallStatus")]
@@ -770,7 +770,7 @@ var forwardEvents = map[string]string{"busy": "noAnswer", "no-answer": "noAnswer
 // and Digits; hangup when the caller hung up (the recording so far is
 // the data); noAudio when Twilio followed the <Redirect> after an empty
 // recording.
-func (a *Adapter) voiceRecord(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceRecord(e runtime.Runner, r *http.Request) response {
 	name := "recordingComplete"
 	switch {
 	case r.URL.Query().Get("empty") == "true":
@@ -793,7 +793,7 @@ var enqueueEvents = map[string]string{"queue-full": "failedToEnqueue", "system-e
 // the data. A caller still on the line (CallStatus in-progress: it left
 // through <Leave>, or the agent hung up first) stays with the flow after
 // callComplete, as Studio regains control of the call.
-func (a *Adapter) voiceEnqueue(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceEnqueue(e runtime.Runner, r *http.Request) response {
 	name := enqueueEvents[r.PostForm.Get("QueueResult")]
 	if name == "" {
 		name = "callComplete"
@@ -806,7 +806,7 @@ func (a *Adapter) voiceEnqueue(e *runtime.Engine, r *http.Request) response {
 // engine as the call's session, as the status callback finds it) takes
 // return, with the request's query and form parameters as the data, if it
 // still waits for one; a call it no longer waits for is hung up.
-func (a *Adapter) voiceReturn(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceReturn(e runtime.Runner, r *http.Request) response {
 	ctx := r.Context()
 	id, err := a.callExecution(ctx, e, r)
 	if errors.Is(err, runtime.ErrNotFound) {
@@ -844,7 +844,7 @@ func (a *Adapter) voiceReturn(e *runtime.Engine, r *http.Request) response {
 // execution) is the session of its To, the contact, and its From, the
 // flow's number: the execution is found when the call's From is the
 // number the execution was started from.
-func (a *Adapter) callExecution(ctx context.Context, e *runtime.Engine, r *http.Request) (string, error) {
+func (a *Adapter) callExecution(ctx context.Context, e runtime.Runner, r *http.Request) (string, error) {
 	if id := r.URL.Query().Get("execution"); id != "" {
 		return id, nil
 	}
@@ -864,7 +864,7 @@ func (a *Adapter) callExecution(ctx context.Context, e *runtime.Engine, r *http.
 // add-twiml-redirect handed it to, say), so the adapter updates the call
 // through the REST API (POST /Calls/{sid}.json with the TwiML). An
 // execution without a live call is left alone.
-func (a *Adapter) PushAfterExpiry(e *runtime.Engine) func(ctx context.Context, id string) {
+func (a *Adapter) PushAfterExpiry(e runtime.Runner) func(ctx context.Context, id string) {
 	return func(ctx context.Context, id string) {
 		x, err := e.Get(ctx, id)
 		if err != nil || x.Call.Sid == "" || !x.Call.Live {
@@ -897,7 +897,7 @@ var payEvents = map[string]string{
 // voicePay resumes the wait a <Pay> action answers. The widget keeps
 // only the outcome's safe parameters (the token, the masked card number
 // ...); an unknown Result is a provider error.
-func (a *Adapter) voicePay(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voicePay(e runtime.Runner, r *http.Request) response {
 	name := payEvents[r.PostForm.Get("Result")]
 	if name == "" {
 		name = "providerError"
@@ -912,7 +912,7 @@ var endedCallStatus = map[string]bool{"completed": true, "busy": true, "failed":
 // delivers hangup where the execution's wait accepts it, and otherwise
 // ends the execution; an execution already done with the call (a flow
 // going on after hangup, with messages, say) is left alone.
-func (a *Adapter) voiceStatus(e *runtime.Engine, r *http.Request) response {
+func (a *Adapter) voiceStatus(e runtime.Runner, r *http.Request) response {
 	callSid, status := r.PostForm.Get("CallSid"), r.PostForm.Get("CallStatus")
 	if callSid == "" {
 		return textResponse(http.StatusBadRequest, "CallSid is required")
