@@ -341,3 +341,22 @@ type recorder struct{ errors []string }
 func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
+
+// runnerOnly hides the engine behind runtime.Runner: the adapter must need
+// nothing else of it, as with adapters/temporal's Runner.
+type runnerOnly struct{ runtime.Runner }
+
+// The adapter serves a call through any runtime.Runner, not only an
+// engine.
+func TestVoiceThroughARunner(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWivr": ivr})
+	h.server.Config.Handler = h.adapter.Handler(runnerOnly{h.engine})
+	c := h.dial("CA0001", "FWivr")
+	assert.Equal(t, append([]string{`Say language=en-US voice=Polly.Joanna "Thanks for calling Acme."`}, menuVerbs...), lines(c.doc))
+	assert.Equal(t, append([]string{`Say "Sorry, 7 is not an option."`}, menuVerbs...), c.press("7"))
+	assert.Equal(t, []string{`Say "We have texted you a link. Goodbye."`, "Hangup"}, c.press("2"))
+	assert.True(t, c.done)
+	x, err := h.engine.Get(context.Background(), "FN00000001")
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusEnded, x.Status)
+}
