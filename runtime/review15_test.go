@@ -275,6 +275,14 @@ func TestAdmitAndElapseNeedNoStore(t *testing.T) {
 	err = h.engine.Admit(x, widgets.Event{Name: "keypress", Token: "99"})
 	assert.ErrorIs(t, err, runtime.ErrStale)
 	assert.ErrorIs(t, h.engine.Admit(nil, widgets.Event{Name: "keypress"}), runtime.ErrRefused)
+	deep := map[string]any{}
+	for cur, i := deep, 0; i < 100; i++ {
+		next := map[string]any{}
+		cur["d"] = next
+		cur = next
+	}
+	err = h.engine.Admit(x, widgets.Event{Name: "keypress", Data: deep})
+	assert.ErrorIs(t, err, runtime.ErrRefused, "data over the value limits is refused before it is recorded")
 
 	y, events, err := h.engine.Elapse(ctx, x)
 	require.NoError(t, err)

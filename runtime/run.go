@@ -599,13 +599,18 @@ func (e *Engine) admit(x *Execution, ev widgets.Event, now time.Time) error {
 // Admit reports whether Advance would take ev for x now, without running
 // anything or changing x: nil, or the error (wrapping ErrRefused, and
 // ErrStale for an event that answers another wait) Advance would refuse
-// it with before any step runs. A host validates an event with it before
+// it with before any step runs, its data over the engine's value limits
+// included. A host validates an event with it before
 // recording the event (a Temporal update's validator). An event Admit
 // takes may still be refused by Advance when time owed the execution
 // something first (see Elapse).
-func (e *Engine) Admit(x *Execution, ev widgets.Event) error {
+func (e *Engine) Admit(x *Execution, ev widgets.Event) (err error) {
+	defer e.contain("admit", &err)
 	if x == nil {
 		return fmt.Errorf("runtime: admit: no execution: %w", ErrRefused)
+	}
+	if _, err := e.boundMap(ev.Data, "event data"); err != nil {
+		return fmt.Errorf("runtime: resume %s with %q: %w: %w", x.ID, ev.Name, err, ErrRefused)
 	}
 	return e.admit(x, ev, e.clock())
 }

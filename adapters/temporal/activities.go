@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/connect"
+	"github.com/studioflow/studioflow/widgets/twilio"
 )
 
 // Activities are the host's side of an execution on Temporal: its
@@ -65,6 +67,7 @@ const (
 	errTypeNotFound    = "studioflow.NotFound"
 	errTypeService     = "studioflow.ServiceError"
 	errTypeNoService   = "studioflow.NoService"
+	errTypeTimeout     = "studioflow.Timeout"
 )
 
 // Call is one service call, as the workflow hands it to an activity.
@@ -79,6 +82,11 @@ type Call struct {
 	CallSid string `json:"call_sid,omitempty"`
 	// Args is the method's argument, as JSON.
 	Args json.RawMessage `json:"args,omitempty"`
+	// Timeout is the step's own time limit for the call (an HTTP
+	// request's timeout, a Connect action's limit), from the deadline of
+	// the context the widget gave the service; 0 for none. The activity
+	// applies it to the service's context.
+	Timeout time.Duration `json:"timeout,omitempty"`
 	// Secret carries what the argument's JSON leaves out (a SIP
 	// password). It is recorded in the workflow's history like the rest:
 	// a host that uses SIP credentials sets a payload codec that
@@ -92,11 +100,16 @@ type Reply struct {
 	Handled bool            `json:"handled,omitempty"`
 }
 
-func (a *Activities) ctx(ctx context.Context, c Call) context.Context {
-	if c.Effect.Key == "" {
-		return ctx
+// ctx is the service's context: the activity's, with the call's
+// idempotency key and the step's time limit.
+func (a *Activities) ctx(ctx context.Context, c Call) (context.Context, context.CancelFunc) {
+	if c.Effect.Key != "" {
+		ctx = context.WithValue(ctx, widgets.EffectContextKey, c.Effect)
 	}
-	return context.WithValue(ctx, widgets.EffectContextKey, c.Effect)
+	if c.Timeout > 0 {
+		return context.WithTimeout(ctx, c.Timeout)
+	}
+	return ctx, func() {}
 }
 
 // Voice runs one call of widgets.Voice.
@@ -105,7 +118,8 @@ func (a *Activities) Voice(ctx context.Context, c Call) (Reply, error) {
 	if v == nil {
 		return Reply{}, noService("Voice")
 	}
-	ctx = a.ctx(ctx, c)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
 	var err error
 	switch c.Op {
 	case "say":
@@ -171,7 +185,9 @@ func (a *Activities) Messaging(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &m); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	sent, err := a.Services.Messaging.Send(a.ctx(ctx, c), m)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
+	sent, err := a.Services.Messaging.Send(ctx, m)
 	if err != nil {
 		return Reply{}, serviceError(err)
 	}
@@ -196,8 +212,10 @@ type HTTPResponse struct {
 	Body       []byte      `json:"body,omitempty"`
 }
 
-// maxHTTPBody bounds what an HTTP answer brings into the history.
-const maxHTTPBody = 1 << 20
+// maxHTTPBody bounds what an HTTP answer brings into the history: one
+// byte more than a widget reads (twilio.MaxResponseBytes), so that it
+// still sees an answer that is too long.
+const maxHTTPBody = twilio.MaxResponseBytes + 1
 
 // HTTP sends one request with widgets.Services.HTTP.
 func (a *Activities) HTTP(ctx context.Context, c Call) (Reply, error) {
@@ -208,11 +226,15 @@ func (a *Activities) HTTP(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &r); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	req, err := http.NewRequestWithContext(a.ctx(ctx, c), r.Method, r.URL, bytes.NewReader(r.Body))
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		return Reply{}, serviceError(err)
 	}
-	req.Header = r.Header
+	if r.Header != nil {
+		req.Header = r.Header
+	}
 	resp, err := a.Services.HTTP.Do(req)
 	if err != nil {
 		return Reply{}, serviceError(err)
@@ -234,7 +256,9 @@ func (a *Activities) Function(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &fc); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	res, handled, err := a.Services.Functions.Invoke(a.ctx(ctx, c), fc)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
+	res, handled, err := a.Services.Functions.Invoke(ctx, fc)
 	if err != nil {
 		return Reply{}, serviceError(err)
 	}
@@ -255,7 +279,9 @@ func (a *Activities) Action(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &args); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	out, err := a.Services.Actions.Execute(a.ctx(ctx, c), args.Action, args.Params)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
+	out, err := a.Services.Actions.Execute(ctx, args.Action, args.Params)
 	if err != nil {
 		return Reply{}, serviceError(err)
 	}
@@ -267,7 +293,8 @@ func (a *Activities) Payment(ctx context.Context, c Call) (Reply, error) {
 	if a.Services.Payments == nil {
 		return Reply{}, noService("Payments")
 	}
-	ctx = a.ctx(ctx, c)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
 	return Reply{}, serviceError(call(c, func(p widgets.PaymentRequest) error { return a.Services.Payments.Capture(ctx, c.CallSid, p) }))
 }
 
@@ -276,7 +303,8 @@ func (a *Activities) Stream(ctx context.Context, c Call) (Reply, error) {
 	if a.Services.Streams == nil {
 		return Reply{}, noService("Streams")
 	}
-	ctx = a.ctx(ctx, c)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
 	return Reply{}, serviceError(call(c, func(s widgets.Stream) error { return a.Services.Streams.Stream(ctx, c.CallSid, s) }))
 }
 
@@ -289,7 +317,9 @@ func (a *Activities) ContactCenter(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &r); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	out, err := a.Services.ContactCenter.Request(a.ctx(ctx, c), r)
+	ctx, cancel := a.ctx(ctx, c)
+	defer cancel()
+	out, err := a.Services.ContactCenter.Request(ctx, r)
 	if err != nil {
 		return Reply{}, serviceError(err)
 	}
@@ -369,6 +399,8 @@ func serviceError(err error) error {
 	}
 	var ce *connect.Error
 	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return temporal.NewNonRetryableApplicationError(err.Error(), errTypeTimeout, nil)
 	case errors.Is(err, widgets.ErrUnsupported):
 		return temporal.NewNonRetryableApplicationError(err.Error(), errTypeUnsupported, nil)
 	case errors.As(err, &ce):

@@ -15,18 +15,26 @@
 //   - Every service call (voice, messaging, HTTP, functions, actions,
 //     payments, streams, the contact center) is an activity (Activities),
 //     made with the engine's idempotency key back on the service's
-//     context (widgets.EffectOf). A failed call is not retried by
-//     Temporal: the widget takes its failure branch, as it does in
-//     process.
+//     context (widgets.EffectOf) and the step's own time limit (an HTTP
+//     request's timeout) applied to it. A service's failure is not
+//     retried: the widget takes its failure branch, as in process, and
+//     its error keeps what it wraps (context.DeadlineExceeded,
+//     widgets.ErrUnsupported, *connect.Error). A call whose worker is
+//     lost is tried again, under the same key.
 //   - Flows and modules are resolved once per execution (a local
 //     activity on Activities.Source and Modules) and pinned: an execution
 //     runs the revision it started on to its end, and a replay never
 //     reads the catalog.
 //   - An event is an update (UpdateEvent) with a validator
-//     (runtime.Engine.Admit): an event the wait does not accept, or one
-//     that answers another wait, is refused without touching the history,
-//     and the execution still waits. The update's result is the execution
-//     advanced (a Snapshot).
+//     (runtime.Engine.Admit): an event the wait does not accept, one that
+//     answers another wait, or one whose data is over the engine's value
+//     limits is refused without touching the history, and the execution
+//     still waits. Updates take turns on the engine, as Resume calls do
+//     in process: an event admitted while another update runs is judged
+//     again when its turn comes, and may then be refused (stale, say),
+//     that refusal recorded. The update's result is the execution
+//     advanced (a Snapshot). UpdateStarted, sent with the start, answers
+//     with the execution once its first run is recorded.
 //   - A wait's deadline and the execution's lifetime (runtime.Limits,
 //     30 days by default) are workflow timers; no expiry worker runs on
 //     Temporal.
@@ -67,8 +75,18 @@
 // # What lands in the history
 //
 // The start request, every event, every service call's arguments and
-// answers (an HTTP answer at most 1 MB), the pinned definitions and the
-// execution carried over at each continue-as-new. A SIP password a
-// connect-call-to or an outbound call uses travels in the call's Secret:
-// a host that uses them sets a payload codec that encrypts.
+// answers (an HTTP answer at most 64 KB, as the widgets read), the pinned
+// definitions, and the execution with every update's result and at each
+// continue-as-new. Credentials a flow sends (an Authorization header, a
+// password in a URL, a SIP password a connect-call-to or an outbound call
+// uses, carried in the call's Secret) are in it too: a host that sends
+// them sets a payload codec that encrypts. An execution whose context
+// nears Temporal's payload limit (2 MB by default) cannot be carried:
+// keep runtime.Limits' value sizes well below it.
+//
+// # Not yet
+//
+// Cancelling the workflow stops it without ending the execution (no
+// execution.ended event). Resume of an execution whose workflow has
+// completed gets runtime.ErrNotFound where the engine says ErrRefused.
 package temporal

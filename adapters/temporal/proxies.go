@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -33,7 +34,17 @@ func (k *calls) do(ctx context.Context, name string, c Call, out any) (Reply, er
 	if e, ok := widgets.EffectOf(ctx); ok {
 		c.Effect = e
 	}
-	actx := workflow.WithActivityOptions(k.wctx, k.opts)
+	opts := k.opts
+	if deadline, ok := ctx.Deadline(); ok {
+		// The step's limit, in whole seconds: the widget made the
+		// context just before the call. (Temporal does not compare an
+		// activity's input on replay, so the reading does not have to
+		// repeat.)
+		c.Timeout = max(time.Until(deadline).Round(time.Second), time.Second)
+		opts.StartToCloseTimeout = c.Timeout + 5*time.Second
+		opts.ScheduleToCloseTimeout = 3*opts.StartToCloseTimeout + 10*time.Second
+	}
+	actx := workflow.WithActivityOptions(k.wctx, opts)
 	var r Reply
 	if err := workflow.ExecuteActivity(actx, name, c).Get(actx, &r); err != nil {
 		return r, fromActivity(err)
@@ -48,13 +59,19 @@ func (k *calls) do(ctx context.Context, name string, c Call, out any) (Reply, er
 
 // fromActivity turns an activity's failure back into the service's error.
 func fromActivity(err error) error {
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		return fmt.Errorf("%v: %w", err, context.DeadlineExceeded)
+	}
 	var ae *temporal.ApplicationError
 	if !errors.As(err, &ae) {
 		return err
 	}
 	switch ae.Type() {
+	case errTypeTimeout:
+		return serviceErr{ae.Message(), context.DeadlineExceeded}
 	case errTypeUnsupported:
-		return fmt.Errorf("%s: %w", ae.Message(), widgets.ErrUnsupported)
+		return serviceErr{ae.Message(), widgets.ErrUnsupported}
 	case errTypeConnect:
 		var typ, msg string
 		if ae.HasDetails() {
@@ -64,6 +81,16 @@ func fromActivity(err error) error {
 	}
 	return errors.New(ae.Message())
 }
+
+// serviceErr is a service's error back from its activity: the message
+// the service gave, and the sentinel it wrapped.
+type serviceErr struct {
+	msg  string
+	kind error
+}
+
+func (e serviceErr) Error() string { return e.msg }
+func (e serviceErr) Unwrap() error { return e.kind }
 
 func args(v any) json.RawMessage {
 	data, _ := json.Marshal(v)

@@ -2,6 +2,7 @@ package temporal
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -46,7 +47,7 @@ const workflowPrefix = "studioflow-"
 // WorkflowID returns the id of the workflow req's execution runs as: one
 // per session, so that a second start for a contact with a running
 // execution conflicts. A parent start (a subflow) has no session; its id
-// is unique to the request's parameters and payload.
+// is drawn at random, new for every start.
 func (r *Runner) WorkflowID(ctx context.Context, req runtime.StartRequest) (string, error) {
 	res, err := r.Source.Flow(ctx, req.FlowSid, req.Revision)
 	if err != nil {
@@ -54,7 +55,12 @@ func (r *Runner) WorkflowID(ctx context.Context, req runtime.StartRequest) (stri
 	}
 	key := runtime.SessionKey(req, res.Definition)
 	if key == "" {
-		key = fmt.Sprintf("%s|parent|%v|%v", req.FlowSid, req.Parameters, req.Payload)
+		// No session: every parent start is an execution of its own.
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		return workflowPrefix + hex.EncodeToString(b[:]), nil
 	}
 	sum := sha256.Sum256([]byte(key))
 	return workflowPrefix + hex.EncodeToString(sum[:8]), nil
@@ -90,19 +96,29 @@ func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.
 	if err != nil {
 		return nil, err
 	}
-	_, err = r.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	// Update-with-start: the workflow starts, and the update answers once
+	// the first run is recorded (or with the start's refusal).
+	op := r.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID: id, TaskQueue: r.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	}, WorkflowName, Input{Request: req})
+	h, err := r.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: op,
+		UpdateOptions:          client.UpdateWorkflowOptions{UpdateName: UpdateStarted, WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil, fmt.Errorf("temporal: start %s: the session has a running execution (workflow %s): %w", req.FlowSid, id, runtime.ErrConflict)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("temporal: start %s: %w", req.FlowSid, err)
+		return nil, fromUpdate(id, "start of "+req.FlowSid, err)
 	}
-	return r.query(ctx, id)
+	var snap Snapshot
+	if err := h.Get(ctx, &snap); err != nil {
+		return nil, fromUpdate(id, "start of "+req.FlowSid, err)
+	}
+	return snap.Decode()
 }
 
 // Resume delivers ev to execution id and returns it advanced. An event
@@ -123,8 +139,15 @@ func (r *Runner) update(ctx context.Context, id, name string, d Delivery) (*runt
 	if err != nil {
 		return nil, err
 	}
+	// An event that names its wait is one update however often a webhook
+	// is retried: Temporal answers a repeated update id with the first
+	// one's outcome.
+	var updateID string
+	if d.Event.Token != "" {
+		updateID = d.Execution + "/" + d.Event.Token + "/" + d.Event.Name
+	}
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: wf, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		UpdateID: updateID, WorkflowID: wf, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err != nil {
 		return nil, fromUpdate(id, name, err)

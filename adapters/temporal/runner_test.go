@@ -66,11 +66,29 @@ func TestRunnerStartsOneWorkflowPerSession(t *testing.T) {
 	otherID, _ := r.WorkflowID(ctx, other)
 	assert.NotEqual(t, id, otherID)
 
-	c.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+	c.On("NewWithStartWorkflowOperation", mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
 		return o.ID == id && o.TaskQueue == "flows" && o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
-	}), temporal.WorkflowName, temporal.Input{Request: req}).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run1")).Once()
+	}), temporal.WorkflowName, temporal.Input{Request: req}).Return(nil).Once()
+	c.On("UpdateWithStartWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWithStartWorkflowOptions) bool {
+		return o.UpdateOptions.UpdateName == temporal.UpdateStarted && o.UpdateOptions.WaitForStage == client.WorkflowUpdateStageCompleted
+	})).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run1")).Once()
 	_, err = r.Start(ctx, req)
 	assert.ErrorIs(t, err, runtime.ErrConflict)
+
+	// A start the engine refuses comes back as its error.
+	c.On("NewWithStartWorkflowOperation", mock.Anything, temporal.WorkflowName, mock.Anything).Return(nil).Once()
+	refused := &mocks.WorkflowUpdateHandle{}
+	refused.On("Get", mock.Anything, mock.Anything).Return(sdktemporal.NewNonRetryableApplicationError("the flow does not check", "studioflow.Refused", nil)).Once()
+	c.On("UpdateWithStartWorkflow", mock.Anything, mock.Anything).Return(refused, nil).Once()
+	_, err = r.Start(ctx, req)
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+
+	// Two parent starts are two executions.
+	parent := runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerParent}
+	a, err := r.WorkflowID(ctx, parent)
+	require.NoError(t, err)
+	b, _ := r.WorkflowID(ctx, parent)
+	assert.NotEqual(t, a, b)
 
 	req.FlowSid = "FWnone"
 	_, err = r.Start(ctx, req)
@@ -85,8 +103,14 @@ func TestRunnerFindsTheWorkflowFromTheExecutionID(t *testing.T) {
 	wf, _ := r.WorkflowID(ctx, req)
 	x := executionOn(t, r, req, wf)
 
-	c.On("ExecuteWorkflow", mock.Anything, mock.Anything, temporal.WorkflowName, mock.Anything).Return(&mocks.WorkflowRun{}, nil).Once()
-	queried(t, c, wf, x)
+	data, err := runtime.MarshalExecution(x)
+	require.NoError(t, err)
+	c.On("NewWithStartWorkflowOperation", mock.Anything, temporal.WorkflowName, mock.Anything).Return(nil).Once()
+	h := &mocks.WorkflowUpdateHandle{}
+	h.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(1).(*temporal.Snapshot) = temporal.Snapshot{Execution: data}
+	}).Return(nil).Once()
+	c.On("UpdateWithStartWorkflow", mock.Anything, mock.Anything).Return(h, nil).Once()
 	got, err := r.Start(ctx, req)
 	require.NoError(t, err)
 	assert.Equal(t, x.ID, got.ID)
@@ -137,6 +161,7 @@ func TestRunnerResumeMapsRefusals(t *testing.T) {
 	} {
 		c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 			return o.WorkflowID == wf && o.UpdateName == temporal.UpdateEvent && o.WaitForStage == client.WorkflowUpdateStageCompleted &&
+				o.UpdateID == x.ID+"/3/keypress" &&
 				assert.ObjectsAreEqual(o.Args[0], temporal.Delivery{Execution: x.ID, Event: ev})
 		})).Return(nil, tc.err).Once()
 		_, err := r.Resume(ctx, x.ID, ev)

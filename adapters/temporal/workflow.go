@@ -33,6 +33,11 @@ const (
 	// UpdateEnd ends the execution on request (a Delivery whose Reason
 	// is recorded; its Event is not used).
 	UpdateEnd = "end"
+	// UpdateStarted returns the execution once its first run is recorded
+	// (a Snapshot), or the start's refusal: Runner.Start sends it with
+	// the start (update-with-start), so the caller gets the execution as
+	// its first run left it. Its argument is not used.
+	UpdateStarted = "started"
 	// QueryExecution returns the execution as it is now (a Snapshot).
 	QueryExecution = "execution"
 )
@@ -99,9 +104,12 @@ type Worker struct {
 	// clock, ids, randomness, services, sources and sink are the
 	// workflow's own and must not be given here.
 	Options []runtime.Option
-	// ActivityTimeout bounds one service call (StartToCloseTimeout);
-	// default 30 s. Service calls are not retried by Temporal: a failed
-	// call takes the widget's failure branch, as in process.
+	// ActivityTimeout bounds one service call (StartToCloseTimeout) when
+	// its step gives no time limit of its own (an HTTP request's timeout,
+	// a Connect action's limit); default 30 s. A service's failure is not
+	// retried: the widget takes its failure branch, as in process. A
+	// call whose worker is lost is tried again, at most 3 times, under
+	// the same idempotency key.
 	ActivityTimeout time.Duration
 	// HistoryLimit is the history length after which an execution
 	// continues as new; default DefaultHistoryLimit.
@@ -132,6 +140,8 @@ type run struct {
 	seed   uint64
 	// changed counts the updates that changed x, so the main loop wakes.
 	changed int
+	// startErr is why the engine refused to start the execution.
+	startErr error
 	// busy is set while the engine runs (an update's delivery, or a
 	// timeout): the engine blocks on activities, and another update or
 	// the main loop must wait for it rather than advance the execution
@@ -165,8 +175,12 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 	// an old history decide otherwise branches on a new version here.
 	_ = workflow.GetVersion(ctx, engineVersionID, workflow.DefaultVersion, engineVersion)
 	r := &run{wk: wk, ids: in.IDs, seed: in.Seed}
-	r.k = &calls{wctx: ctx, opts: workflow.ActivityOptions{StartToCloseTimeout: timeout,
-		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1}}}
+	// A service's own failure is never retried (the activities fail
+	// non-retryably: the widget takes its failure branch, as in
+	// process); a worker lost mid-call is, under the call's idempotency
+	// key.
+	r.k = &calls{wctx: ctx, opts: workflow.ActivityOptions{StartToCloseTimeout: timeout, ScheduleToCloseTimeout: 3*timeout + 10*time.Second,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 3, InitialInterval: time.Second}}}
 	r.pins = &pins{k: r.k, kept: in.Pinned}
 	if r.pins.kept == nil {
 		r.pins.kept = map[string]Pinned{}
@@ -193,6 +207,9 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateEnd, r.stop, workflow.UpdateHandlerOptions{Validator: r.admitEnd}); err != nil {
 		return Snapshot{}, err
 	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateStarted, r.started); err != nil {
+		return Snapshot{}, err
+	}
 
 	if in.Execution != nil {
 		x, err := runtime.UnmarshalExecution(in.Execution)
@@ -201,10 +218,18 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 		}
 		r.x = x
 	} else {
-		r.k.wctx = ctx
+		if err := r.lock(ctx); err != nil {
+			return Snapshot{}, err
+		}
 		x, events, err := r.engine.Begin(context.Background(), in.Request)
+		r.unlock()
 		if err != nil {
-			return Snapshot{}, temporal.NewNonRetryableApplicationError(err.Error(), "studioflow.StartRefused", err)
+			// The start's caller (UpdateStarted) hears why first.
+			r.startErr = refusal(err)
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return Snapshot{}, err
+			}
+			return Snapshot{}, r.startErr
 		}
 		r.x = x
 		r.publish(ctx, events)
@@ -336,22 +361,39 @@ func (r *run) stop(ctx workflow.Context, d Delivery) (Snapshot, error) {
 	})
 }
 
+// started is UpdateStarted's handler: the execution once its first run
+// is recorded, or why it did not start.
+func (r *run) started(ctx workflow.Context) (Snapshot, error) {
+	if err := workflow.Await(ctx, func() bool { return r.startErr != nil || (r.x != nil && !r.busy) }); err != nil {
+		return Snapshot{}, err
+	}
+	if r.startErr != nil {
+		return Snapshot{}, r.startErr
+	}
+	return snapshot(r.x)
+}
+
 // apply runs f on the engine, its turn taken, and keeps what it returns.
+// The events are published once the engine is free again: a slow sink
+// holds up no other update.
 func (r *run) apply(ctx workflow.Context, f func() (*runtime.Execution, []runtime.Event, error)) (Snapshot, error) {
 	if err := r.lock(ctx); err != nil {
 		return Snapshot{}, err
 	}
-	defer r.unlock()
 	x, events, err := f()
 	if x != nil {
 		r.x = x
 		r.changed++
+	}
+	snap, serr := snapshot(r.x)
+	r.unlock()
+	if x != nil {
 		r.publish(ctx, events)
 	}
 	if err != nil {
 		return Snapshot{}, refusal(err)
 	}
-	return snapshot(r.x)
+	return snap, serr
 }
 
 // Error types of a refused update, for the client to turn back.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 	"time"
@@ -495,4 +496,95 @@ func TestEndUpdateAndExecutionIDs(t *testing.T) {
 	assert.Equal(t, runtime.StatusEnded, x.Status)
 	assert.Equal(t, "the caller was transferred", x.Reason)
 	assert.Equal(t, "menu", x.Steps[len(x.Steps)-1].To, "it ended where it waited")
+}
+
+// UpdateStarted, sent with the start, answers once the first run is
+// recorded: the execution waiting where its first run left it; a start
+// the engine refuses answers with the refusal, and the workflow fails.
+func TestStartedUpdate(t *testing.T) {
+	sc := scenarios(t)[0]
+	for _, tc := range []struct {
+		name    string
+		flowSid string
+	}{{"started", "FWmenu"}, {"refused", "FWnone"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			defs, mods, fakes := sc.world(t)
+			env := newEnv()
+			env.SetStartTime(start)
+			(&temporal.Worker{Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
+			var first *runtime.Execution
+			var refused error
+			env.RegisterDelayedCallback(func() {
+				env.UpdateWorkflow(temporal.UpdateStarted, "started", &testsuite.TestUpdateCallback{OnAccept: func() {},
+					OnReject: func(err error) { t.Error(err) },
+					OnComplete: func(v any, err error) {
+						if err != nil {
+							refused = err
+							return
+						}
+						snap := v.(temporal.Snapshot)
+						x, derr := snap.Decode()
+						assert.NoError(t, derr)
+						first = x
+						env.UpdateWorkflow(temporal.UpdateEvent, "press", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
+							OnComplete: func(_ any, err error) { assert.NoError(t, err) }}, temporal.Delivery{Execution: x.ID, Event: widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "1"}}})
+					}}, nil)
+			}, 0)
+			req := sc.req
+			req.FlowSid = tc.flowSid
+			env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: req})
+			if tc.flowSid == "FWnone" {
+				require.Error(t, refused)
+				assert.Contains(t, refused.Error(), "FWnone")
+				assert.Error(t, env.GetWorkflowError())
+				return
+			}
+			require.NoError(t, env.GetWorkflowError())
+			require.NotNil(t, first)
+			assert.Equal(t, "menu", first.Wait.State)
+		})
+	}
+}
+
+// slowHTTP answers every request with a timeout, as a host's client does
+// when the step's limit passes; it records the limit it was given.
+type slowHTTP struct{ limits []time.Duration }
+
+func (s *slowHTTP) Do(req *http.Request) (*http.Response, error) {
+	if d, ok := req.Context().Deadline(); ok {
+		s.limits = append(s.limits, time.Until(d).Round(time.Second))
+	}
+	return nil, fmt.Errorf("Get %q: %w", req.URL, context.DeadlineExceeded)
+}
+
+// A service's timeout survives the trip through the activity: the widget
+// gets an error wrapping context.DeadlineExceeded, with the step's own
+// limit applied to the service's context, as in process.
+func TestServiceErrorsSurviveTheActivity(t *testing.T) {
+	def, err := flow.Parse([]byte(`{"description": "fetch", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "fetch"}], "properties": {}},
+  {"name": "fetch", "type": "make-http-request", "transitions": [{"event": "success"}, {"event": "failed"}],
+   "properties": {"method": "GET", "url": "https://api.example/slow", "timeout": 7}}]}`))
+	require.NoError(t, err)
+	req := runtime.StartRequest{FlowSid: "FWfetch", Trigger: runtime.TriggerRequest, Contact: "+15551230000", FlowAddress: "+15559870000"}
+
+	inProcess := &slowHTTP{}
+	want, _, err := runtime.New(runtime.WithSource(runtime.Definitions{"FWfetch": def}), runtime.WithServices(&widgets.Services{HTTP: inProcess})).Begin(context.Background(), req)
+	require.NoError(t, err)
+
+	onWorker := &slowHTTP{}
+	env := newEnv()
+	env.SetStartTime(start)
+	(&temporal.Worker{Activities: &temporal.Activities{Services: &widgets.Services{HTTP: onWorker}, Source: runtime.Definitions{"FWfetch": def}}}).Register(env)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: req})
+	require.NoError(t, env.GetWorkflowError())
+	var snap temporal.Snapshot
+	require.NoError(t, env.GetWorkflowResult(&snap))
+	got, err := snap.Decode()
+	require.NoError(t, err)
+
+	assert.Equal(t, steps(want), steps(got))
+	assert.Equal(t, want.Widgets()["fetch"], got.Widgets()["fetch"])
+	assert.Contains(t, fmt.Sprint(got.Widgets()["fetch"]), "timeout")
+	assert.Equal(t, []time.Duration{7 * time.Second}, onWorker.limits, "the step's limit reached the service")
 }
