@@ -46,7 +46,8 @@ func queried(t *testing.T, c *mocks.Client, wf string, x *runtime.Execution) {
 func executionOn(t *testing.T, r *temporal.Runner, req runtime.StartRequest, wf string) *runtime.Execution {
 	ids := func(prefix string) string { return prefix + wf[len("studioflow-"):] + "0123456789abcdef" }
 	services, _ := fake.Services()
-	x, _, err := runtime.New(runtime.WithSource(r.Source), runtime.WithServices(services), runtime.WithIDs(ids)).Begin(context.Background(), req)
+	x, _, err := runtime.New(runtime.WithSource(r.Source), runtime.WithServices(services), runtime.WithIDs(ids),
+		runtime.WithClock(runtime.NewFixedClock(start).Now)).Begin(context.Background(), req)
 	require.NoError(t, err)
 	return x
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
@@ -547,13 +548,12 @@ func TestStartedUpdate(t *testing.T) {
 }
 
 // slowHTTP answers every request with a timeout, as a host's client does
-// when the step's limit passes; it records the limit it was given.
-type slowHTTP struct{ limits []time.Duration }
+// when the step's limit passes; it records whether its context had one.
+type slowHTTP struct{ limited []bool }
 
 func (s *slowHTTP) Do(req *http.Request) (*http.Response, error) {
-	if d, ok := req.Context().Deadline(); ok {
-		s.limits = append(s.limits, time.Until(d).Round(time.Second))
-	}
+	_, ok := req.Context().Deadline()
+	s.limited = append(s.limited, ok)
 	return nil, fmt.Errorf("Get %q: %w", req.URL, context.DeadlineExceeded)
 }
 
@@ -569,12 +569,20 @@ func TestServiceErrorsSurviveTheActivity(t *testing.T) {
 	req := runtime.StartRequest{FlowSid: "FWfetch", Trigger: runtime.TriggerRequest, Contact: "+15551230000", FlowAddress: "+15559870000"}
 
 	inProcess := &slowHTTP{}
-	want, _, err := runtime.New(runtime.WithSource(runtime.Definitions{"FWfetch": def}), runtime.WithServices(&widgets.Services{HTTP: inProcess})).Begin(context.Background(), req)
+	want, _, err := runtime.New(runtime.WithSource(runtime.Definitions{"FWfetch": def}), runtime.WithServices(&widgets.Services{HTTP: inProcess}),
+		runtime.WithClock(runtime.NewFixedClock(start).Now)).Begin(context.Background(), req)
 	require.NoError(t, err)
 
 	onWorker := &slowHTTP{}
 	env := newEnv()
 	env.SetStartTime(start)
+	var limits []time.Duration
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var c temporal.Call
+		if info.ActivityType.Name == "studioflow.HTTP" && args.Get(&c) == nil {
+			limits = append(limits, c.Timeout)
+		}
+	})
 	(&temporal.Worker{Activities: &temporal.Activities{Services: &widgets.Services{HTTP: onWorker}, Source: runtime.Definitions{"FWfetch": def}}}).Register(env)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: req})
 	require.NoError(t, env.GetWorkflowError())
@@ -586,5 +594,6 @@ func TestServiceErrorsSurviveTheActivity(t *testing.T) {
 	assert.Equal(t, steps(want), steps(got))
 	assert.Equal(t, want.Widgets()["fetch"], got.Widgets()["fetch"])
 	assert.Contains(t, fmt.Sprint(got.Widgets()["fetch"]), "timeout")
-	assert.Equal(t, []time.Duration{7 * time.Second}, onWorker.limits, "the step's limit reached the service")
+	assert.Equal(t, []time.Duration{7 * time.Second}, limits, "the step's limit went with the call")
+	assert.Equal(t, []bool{true}, onWorker.limited, "and reached the service's context")
 }
