@@ -233,13 +233,27 @@ func (r *Runner) query(ctx context.Context, wf string) (*runtime.Execution, erro
 func fromUpdate(id, name string, err error) error {
 	var ae *temporal.ApplicationError
 	var nf *serviceerror.NotFound
+	// The engine's message says what and where, and names the error it
+	// wraps already; the error keeps that message and wraps the same.
 	switch {
 	case errors.As(err, &ae) && ae.Type() == errTypeStale:
-		return fmt.Errorf("temporal: %s to execution %s: %s: %w: %w", name, id, ae.Message(), runtime.ErrStale, runtime.ErrRefused)
+		return refused{"temporal: " + name + " to execution " + id + ": " + ae.Message(), []error{runtime.ErrStale, runtime.ErrRefused}}
 	case errors.As(err, &ae) && ae.Type() == errTypeRefused:
-		return fmt.Errorf("temporal: %s to execution %s: %s: %w", name, id, ae.Message(), runtime.ErrRefused)
-	case errors.As(err, &ae) && ae.Type() == errTypeNotFound, errors.As(err, &nf):
+		return refused{"temporal: " + name + " to execution " + id + ": " + ae.Message(), []error{runtime.ErrRefused}}
+	case errors.As(err, &ae) && ae.Type() == errTypeNotFound:
+		return refused{"temporal: " + name + " to execution " + id + ": " + ae.Message(), []error{runtime.ErrNotFound}}
+	case errors.As(err, &nf):
 		return fmt.Errorf("temporal: %s to execution %s: %w", name, id, runtime.ErrNotFound)
 	}
 	return fmt.Errorf("temporal: %s to execution %s: %w", name, id, err)
 }
+
+// refused is an update the workflow refused, back at the caller: the
+// engine's message, wrapping the engine's errors.
+type refused struct {
+	msg  string
+	errs []error
+}
+
+func (e refused) Error() string   { return e.msg }
+func (e refused) Unwrap() []error { return e.errs }
