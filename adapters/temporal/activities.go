@@ -103,6 +103,11 @@ type Reply struct {
 // ctx is the service's context: the activity's, with the call's
 // idempotency key and the step's time limit.
 func (a *Activities) ctx(ctx context.Context, c Call) (context.Context, context.CancelFunc) {
+	return callContext(ctx, c)
+}
+
+// callContext is ctx with c's idempotency key and time limit.
+func callContext(ctx context.Context, c Call) (context.Context, context.CancelFunc) {
 	if c.Effect.Key != "" {
 		ctx = context.WithValue(ctx, widgets.EffectContextKey, c.Effect)
 	}
@@ -114,11 +119,17 @@ func (a *Activities) ctx(ctx context.Context, c Call) (context.Context, context.
 
 // Voice runs one call of widgets.Voice.
 func (a *Activities) Voice(ctx context.Context, c Call) (Reply, error) {
-	v := a.Services.Voice
-	if v == nil {
+	if a.Services.Voice == nil {
 		return Reply{}, noService("Voice")
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	return playVoice(ctx, a.Services.Voice, c)
+}
+
+// playVoice makes voice call c with v: in the Voice activity, or, for a
+// call the workflow handed back with an update's result (Worker.
+// VoiceInReply), in the web process (Runner.Voice).
+func playVoice(ctx context.Context, v widgets.Voice, c Call) (Reply, error) {
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	var err error
 	switch c.Op {

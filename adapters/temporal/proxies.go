@@ -26,6 +26,12 @@ import (
 type calls struct {
 	wctx workflow.Context
 	opts workflow.ActivityOptions
+	// deferVoice, while an update's run is on the engine (Worker.
+	// VoiceInReply), keeps the voice calls that answer with nothing in
+	// voice instead of making them: they go back with the update's
+	// result, for the webhook that waits for them.
+	deferVoice bool
+	voice      []Call
 }
 
 // do runs activity name with c and decodes its value into out (when not
@@ -100,7 +106,15 @@ func args(v any) json.RawMessage {
 type voiceProxy struct{ *calls }
 
 func (p voiceProxy) op(ctx context.Context, op, callSid string, v any, secret string) error {
-	_, err := p.do(ctx, activityVoice, Call{Op: op, CallSid: callSid, Args: args(v), Secret: secret}, nil)
+	c := Call{Op: op, CallSid: callSid, Args: args(v), Secret: secret}
+	if p.deferVoice {
+		if e, ok := widgets.EffectOf(ctx); ok {
+			c.Effect = e
+		}
+		p.voice = append(p.voice, c)
+		return nil
+	}
+	_, err := p.do(ctx, activityVoice, c, nil)
 	return err
 }
 

@@ -37,6 +37,12 @@ type Runner struct {
 	// Source finds the flow a start names, for its session key (whether
 	// it allows concurrent calls); the workers' Activities.Source.
 	Source runtime.Source
+	// Voice, with workers that set Worker.VoiceInReply, makes the voice
+	// calls a start's or an update's run handed back, in this process,
+	// before Start, Resume or End returns: the Twilio adapter's voice
+	// service (Adapter.Services(nil).Voice), whose TwiML the webhook that
+	// called then answers with.
+	Voice widgets.Voice
 }
 
 var _ runtime.Runner = (*Runner)(nil)
@@ -118,7 +124,24 @@ func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.
 	if err := h.Get(ctx, &snap); err != nil {
 		return nil, fromUpdate(id, "start of "+req.FlowSid, err)
 	}
-	return snap.Decode()
+	return r.play(ctx, snap)
+}
+
+// play makes the voice calls snap hands back and returns its execution.
+func (r *Runner) play(ctx context.Context, snap Snapshot) (*runtime.Execution, error) {
+	x, err := snap.Decode()
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Voice) > 0 && r.Voice == nil {
+		return x, fmt.Errorf("temporal: execution %s: the run made %d voice calls for the webhook, and the Runner has no Voice to make them", x.ID, len(snap.Voice))
+	}
+	for _, c := range snap.Voice {
+		if _, err := playVoice(ctx, r.Voice, c); err != nil {
+			return x, fmt.Errorf("temporal: execution %s: voice %s: %w", x.ID, c.Op, err)
+		}
+	}
+	return x, nil
 }
 
 // Resume delivers ev to execution id and returns it advanced. An event
@@ -156,7 +179,7 @@ func (r *Runner) update(ctx context.Context, id, name string, d Delivery) (*runt
 	if err := h.Get(ctx, &snap); err != nil {
 		return nil, fromUpdate(id, name, err)
 	}
-	return snap.Decode()
+	return r.play(ctx, snap)
 }
 
 // Get returns execution id as it is now, running or ended. Of a

@@ -82,6 +82,11 @@ type Delivery struct {
 type Snapshot struct {
 	// Execution is runtime.MarshalExecution's record.
 	Execution json.RawMessage `json:"execution"`
+	// Voice, with Worker.VoiceInReply, are the voice calls of the
+	// update's run (say, gather, dial ...), in order, for the web process
+	// to make with its own voice service (Runner.Voice): a webhook that
+	// must answer with TwiML gets it from them.
+	Voice []Call `json:"voice,omitempty"`
 }
 
 // Decode returns the execution the snapshot holds.
@@ -114,6 +119,17 @@ type Worker struct {
 	// HistoryLimit is the history length after which an execution
 	// continues as new; default DefaultHistoryLimit.
 	HistoryLimit int
+	// VoiceInReply hands the voice calls of a start's or an update's run
+	// back with its result (Snapshot.Voice) instead of making them in the
+	// Voice activity, but for an outbound call and a call recording,
+	// which answer with what the flow reads. The web process that serves
+	// Twilio's voice webhooks makes them (Runner.Voice, the adapter's
+	// voice service), so the TwiML of the run answers the webhook that
+	// waits for it, whichever process the workflow ran on. A run no
+	// webhook waits for (a timer's) makes its voice calls in the Voice
+	// activity. Changing it changes what a workflow does: set it once,
+	// for every worker of a task queue.
+	VoiceInReply bool
 }
 
 // Register registers the workflow and the activities on w.
@@ -142,6 +158,8 @@ type run struct {
 	changed int
 	// startErr is why the engine refused to start the execution.
 	startErr error
+	// startVoice are the voice calls of the first run (VoiceInReply).
+	startVoice []Call
 	// busy is set while the engine runs (an update's delivery, or a
 	// timeout): the engine blocks on activities, and another update or
 	// the main loop must wait for it rather than advance the execution
@@ -221,7 +239,9 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 		if err := r.lock(ctx); err != nil {
 			return Snapshot{}, err
 		}
+		r.k.deferVoice, r.k.voice = wk.VoiceInReply, nil
 		x, events, err := r.engine.Begin(context.Background(), in.Request)
+		r.startVoice, r.k.deferVoice, r.k.voice = r.k.voice, false, nil
 		r.unlock()
 		if err != nil {
 			// The start's caller (UpdateStarted) hears why first.
@@ -370,7 +390,10 @@ func (r *run) started(ctx workflow.Context) (Snapshot, error) {
 	if r.startErr != nil {
 		return Snapshot{}, r.startErr
 	}
-	return snapshot(r.x)
+	snap, err := snapshot(r.x)
+	// The first run's voice calls go to the start's caller only once.
+	snap.Voice, r.startVoice = r.startVoice, nil
+	return snap, err
 }
 
 // apply runs f on the engine, its turn taken, and keeps what it returns.
@@ -380,12 +403,16 @@ func (r *run) apply(ctx workflow.Context, f func() (*runtime.Execution, []runtim
 	if err := r.lock(ctx); err != nil {
 		return Snapshot{}, err
 	}
+	r.k.deferVoice, r.k.voice = r.wk.VoiceInReply, nil
 	x, events, err := f()
+	voice := r.k.voice
+	r.k.deferVoice, r.k.voice = false, nil
 	if x != nil {
 		r.x = x
 		r.changed++
 	}
 	snap, serr := snapshot(r.x)
+	snap.Voice = voice
 	r.unlock()
 	if x != nil {
 		r.publish(ctx, events)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -596,4 +597,75 @@ func TestServiceErrorsSurviveTheActivity(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(got.Widgets()["fetch"]), "timeout")
 	assert.Equal(t, []time.Duration{7 * time.Second}, limits, "the step's limit went with the call")
 	assert.Equal(t, []bool{true}, onWorker.limited, "and reached the service's context")
+}
+
+// With VoiceInReply, a run's voice calls come back with the update's
+// result instead of running as activities: made in order by the web
+// process's voice service, they are the calls the engine makes in process.
+func TestVoiceInReply(t *testing.T) {
+	sc := scenarios(t)[0]
+	sc.steps = []step{ev("keypress", "Digits", "7"), ev("keypress", "Digits", "2")}
+	_, wantCalls := inMemory(t, sc)
+
+	defs, mods, fakes := sc.world(t)
+	web := fake.New() // the web process's services: its voice makes the handed-back calls
+	env := newEnv()
+	env.SetStartTime(start)
+	(&temporal.Worker{VoiceInReply: true, Activities: &temporal.Activities{Services: fakes.Services(), Source: defs, Modules: mods}}).Register(env)
+	activities := map[string]int{}
+	env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		activities[info.ActivityType.Name]++
+	})
+	play := func(v any) {
+		snap := v.(temporal.Snapshot)
+		for _, c := range snap.Voice {
+			_, err := temporal.PlayVoice(context.Background(), web.Services().Voice, c)
+			assert.NoError(t, err)
+		}
+	}
+	i := 0
+	var next func(x *runtime.Execution)
+	next = func(x *runtime.Execution) {
+		if i >= len(sc.steps) {
+			return
+		}
+		s := sc.steps[i]
+		i++
+		env.UpdateWorkflow(temporal.UpdateEvent, fmt.Sprint("u", i), &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
+			OnComplete: func(v any, err error) {
+				require.NoError(t, err)
+				play(v)
+				y, _ := v.(temporal.Snapshot).Decode()
+				next(y)
+			}}, temporal.Delivery{Execution: x.ID, Event: s.ev})
+	}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(temporal.UpdateStarted, "started", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
+			OnComplete: func(v any, err error) {
+				require.NoError(t, err)
+				assert.NotEmpty(t, v.(temporal.Snapshot).Voice, "the greeting and the menu come back with the start")
+				play(v)
+				x, _ := v.(temporal.Snapshot).Decode()
+				next(x)
+			}}, nil)
+	}, 0)
+	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
+	require.NoError(t, env.GetWorkflowError())
+	assert.Zero(t, activities["studioflow.Voice"], "no voice activity ran")
+	assert.Equal(t, 1, activities["studioflow.Messaging"], "other services are activities still")
+	// The worker's fakes made the SMS; the web process's, the voice calls.
+	got := append(fakes.T.Entries(), web.T.Entries()...)
+	var wantVoice, gotVoice []string
+	for _, l := range lines(wantCalls) {
+		if strings.HasPrefix(l, "voice.") {
+			wantVoice = append(wantVoice, l)
+		}
+	}
+	for _, l := range lines(got) {
+		if strings.HasPrefix(l, "voice.") {
+			gotVoice = append(gotVoice, l)
+		}
+	}
+	assert.Equal(t, wantVoice, gotVoice)
+	assert.Len(t, wantVoice, 5)
 }
