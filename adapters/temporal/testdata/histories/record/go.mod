@@ -3,8 +3,10 @@ module github.com/studioflow/studioflow/adapters/temporal/testdata/histories/rec
 go 1.26.10
 
 require (
+	github.com/stretchr/testify v1.11.1
 	github.com/studioflow/studioflow v0.0.0
 	github.com/studioflow/studioflow/adapters/temporal v0.0.0-00010101000000-000000000000
+	github.com/studioflow/studioflow/adapters/twilio v0.0.0
 	go.temporal.io/api v1.64.3
 	go.temporal.io/server v1.32.2
 	google.golang.org/protobuf v1.36.11
@@ -52,6 +54,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/ssooidc v1.35.20 // indirect
 	github.com/aws/aws-sdk-go-v2/service/sts v1.42.0 // indirect
 	github.com/aws/smithy-go v1.27.6 // indirect
+	github.com/beevik/etree v1.1.0 // indirect
 	github.com/benbjohnson/clock v1.3.5 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/blang/semver/v4 v4.0.0 // indirect
@@ -146,11 +149,11 @@ require (
 	github.com/spf13/pflag v1.0.10 // indirect
 	github.com/spiffe/go-spiffe/v2 v2.7.0 // indirect
 	github.com/stretchr/objx v0.5.3 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/temporalio/ringpop-go v0.1.0 // indirect
 	github.com/temporalio/sqlparser v0.1.0 // indirect
 	github.com/temporalio/tchannel-go v1.22.1 // indirect
 	github.com/tidwall/btree v1.8.1 // indirect
+	github.com/twilio/twilio-go v1.31.0 // indirect
 	github.com/twmb/murmur3 v1.1.8 // indirect
 	github.com/uber-common/bark v1.3.0 // indirect
 	github.com/uber-go/tally/v4 v4.1.17 // indirect
@@ -217,6 +220,8 @@ require (
 replace github.com/studioflow/studioflow => ../../../../..
 
 replace github.com/studioflow/studioflow/adapters/temporal => ../../..
+
+replace github.com/studioflow/studioflow/adapters/twilio => ../../../../twilio
 
 replace go.temporal.io/sdk => go.temporal.io/sdk v1.44.0
 

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/studioflow/studioflow/adapters/temporal"
+	"github.com/studioflow/studioflow/adapters/twilio"
+	"github.com/studioflow/studioflow/runtime"
+)
+
+const (
+	account = "AC00000000000000000000000000000001"
+	token   = "token"
+	public  = "https://ivr.example.com"
+)
+
+// messages imitates Twilio's Messages API.
+type messages struct {
+	mu   sync.Mutex
+	sent []url.Values
+}
+
+func (m *messages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	m.mu.Lock()
+	m.sent = append(m.sent, r.PostForm)
+	m.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{"sid": "SM00000000000000000000000000000001", "status": "queued"})
+}
+
+// The Twilio adapter serves a real number's voice webhooks with the
+// Temporal runner: a call to the IVR menu runs as a workflow on a Temporal
+// server, each webhook an update whose run's TwiML answers it
+// (Worker.VoiceInReply, Runner.Voice).
+func TestTwilioVoiceOnTemporal(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	api := &messages{}
+	apiServer := httptest.NewServer(api)
+	defer apiServer.Close()
+
+	adapter, err := twilio.New(twilio.Config{AccountSid: account, AuthToken: token, PublicURL: public, FlowSid: "FWmenu",
+		APIBaseURL: apiServer.URL, HTTPClient: apiServer.Client()})
+	require.NoError(t, err)
+	services := adapter.Services(nil)
+	defs := runtime.Definitions{"FWmenu": load("../../../../../examples/ivr/menu.json")}
+	wk := &temporal.Worker{VoiceInReply: true, Activities: &temporal.Activities{Services: services, Source: defs}}
+	defer ts.NewWorker("flows", wk.Register).Stop()
+	runner := &temporal.Runner{Client: ts.GetDefaultClient(), TaskQueue: "flows", Source: defs, Voice: services.Voice}
+	handler := adapter.Handler(runner)
+
+	post := func(path string, form url.Values) string {
+		t.Helper()
+		u, err := url.Parse(path)
+		require.NoError(t, err)
+		req := httptest.NewRequest(http.MethodPost, u.RequestURI(), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(twilio.HeaderSignature, twilio.Signature(token, public+u.RequestURI(), form))
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		body, _ := io.ReadAll(rec.Body)
+		require.Equal(t, http.StatusOK, rec.Code, string(body))
+		return string(body)
+	}
+	call := url.Values{"CallSid": {"CA0001"}, "AccountSid": {account}, "From": {"+15551230000"}, "To": {"+15559870000"}, "CallStatus": {"ringing"}}
+	gatherURL := func(twiml string) string {
+		t.Helper()
+		i := strings.Index(twiml, `action="`)
+		require.GreaterOrEqual(t, i, 0, twiml)
+		rest := twiml[i+len(`action="`):]
+		return strings.ReplaceAll(rest[:strings.Index(rest, `"`)], "&amp;", "&")[len(public):]
+	}
+
+	twiml := post(twilio.PathVoiceIncoming, call)
+	assert.Contains(t, twiml, "Thanks for calling Acme.")
+	assert.Contains(t, twiml, "<Gather")
+	assert.Contains(t, twiml, "For sales press 1.")
+
+	press := func(twiml, digits string) string {
+		form := url.Values{"CallSid": {"CA0001"}, "AccountSid": {account}, "From": {"+15551230000"}, "To": {"+15559870000"},
+			"CallStatus": {"in-progress"}, "Digits": {digits}}
+		return post(gatherURL(twiml), form)
+	}
+	twiml = press(twiml, "7")
+	assert.Contains(t, twiml, "Sorry, 7 is not an option.")
+	assert.Contains(t, twiml, "<Gather")
+	twiml = press(twiml, "2")
+	assert.Contains(t, twiml, "We have texted you a link to our help pages. Goodbye.")
+	assert.Contains(t, twiml, "<Hangup")
+
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	require.Len(t, api.sent, 1, "the SMS went once, from the worker's messaging activity")
+	assert.Equal(t, "Acme support: https://acme.example/help", api.sent[0].Get("Body"))
+}
