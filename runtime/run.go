@@ -290,8 +290,7 @@ func (e *Engine) resolveStart(ctx context.Context, req *StartRequest) (*Resolved
 // ahead.
 func (e *Engine) startOnActive(ctx context.Context, req StartRequest, activeID string, mayRetry bool) (*Execution, error) {
 	if req.Trigger == TriggerMessage || req.Trigger == TriggerConversation {
-		data := triggerPayload(req)
-		x, err := e.Resume(ctx, activeID, widgets.Event{Name: "incomingMessage", Data: data})
+		x, err := e.Resume(ctx, activeID, MessageEvent(req))
 		if err == nil || !errors.Is(err, ErrRefused) && !errors.Is(err, ErrCorrupt) {
 			return x, err
 		}
@@ -403,6 +402,13 @@ func TwilioAddresses(kind TriggerKind, from, to string) (contact, flowAddress st
 		return to, from
 	}
 	return from, to
+}
+
+// MessageEvent is the event a message or conversation start delivers to
+// its session's active execution (as Start does): incomingMessage, with
+// the values trigger.message would hold.
+func MessageEvent(req StartRequest) widgets.Event {
+	return widgets.Event{Name: "incomingMessage", Data: triggerPayload(req)}
 }
 
 func triggerPayload(req StartRequest) map[string]any {

@@ -12,8 +12,10 @@ import (
 // Runner is another, over Temporal workflows. The Twilio adapter serves a
 // number with either.
 type Runner interface {
-	// Start starts an execution (Engine.Start): a second active execution
-	// for a session is refused with ErrConflict.
+	// Start starts an execution (Engine.Start). A message or a
+	// conversation message for a session with an active execution is
+	// delivered to it (MessageEvent); any other second start for a session
+	// is refused with a *ConflictError naming the active execution.
 	Start(ctx context.Context, req StartRequest) (*Execution, error)
 	// Resume delivers an event to a waiting execution (Engine.Resume):
 	// an event the wait does not take is refused with ErrRefused (and

@@ -147,6 +147,14 @@ func playVoice(ctx context.Context, v widgets.Voice, c Call) (Reply, error) {
 		err = call(c, func(r widgets.Redirect) error { return v.Redirect(ctx, c.CallSid, r) })
 	case "hangup":
 		err = v.Hangup(ctx, c.CallSid)
+	case "capture":
+		// A payment handed back with the calls (Worker.VoiceInReply): the
+		// voice service that answers the webhook takes it.
+		pay, ok := v.(widgets.Payments)
+		if !ok {
+			return Reply{}, badCall(c, errors.New("the voice service takes no payments"))
+		}
+		err = call(c, func(p widgets.PaymentRequest) error { return pay.Capture(ctx, c.CallSid, p) })
 	case "record_call":
 		cr, ok := v.(widgets.CallRecorder)
 		if !ok {

@@ -107,7 +107,10 @@ type voiceProxy struct{ *calls }
 
 func (p voiceProxy) op(ctx context.Context, op, callSid string, v any, secret string) error {
 	c := Call{Op: op, CallSid: callSid, Args: args(v), Secret: secret}
-	if p.deferVoice {
+	// Without a call, the service refuses (an enqueue from a message):
+	// the activity makes it, so the widget sees the refusal as in
+	// process.
+	if p.deferVoice && callSid != "" {
 		if e, ok := widgets.EffectOf(ctx); ok {
 			c.Effect = e
 		}
@@ -202,7 +205,16 @@ func (p actionsProxy) Execute(ctx context.Context, action string, params map[str
 type paymentsProxy struct{ *calls }
 
 func (p paymentsProxy) Capture(ctx context.Context, callSid string, pr widgets.PaymentRequest) error {
-	_, err := p.do(ctx, activityPayment, Call{Op: "capture", CallSid: callSid, Args: args(pr)}, nil)
+	c := Call{Op: "capture", CallSid: callSid, Args: args(pr)}
+	if p.deferVoice && callSid != "" {
+		// A <Pay> is TwiML for the webhook, as a voice call is.
+		if e, ok := widgets.EffectOf(ctx); ok {
+			c.Effect = e
+		}
+		p.voice = append(p.voice, c)
+		return nil
+	}
+	_, err := p.do(ctx, activityPayment, c, nil)
 	return err
 }
 

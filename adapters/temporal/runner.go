@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -115,7 +117,7 @@ func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
-		return nil, fmt.Errorf("temporal: start %s: the session has a running execution (workflow %s): %w", req.FlowSid, id, runtime.ErrConflict)
+		return r.startOnActive(ctx, req, id)
 	}
 	if err != nil {
 		return nil, fromUpdate(id, "start of "+req.FlowSid, err)
@@ -125,6 +127,24 @@ func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.
 		return nil, fromUpdate(id, "start of "+req.FlowSid, err)
 	}
 	return r.play(ctx, snap)
+}
+
+// startOnActive is Start for a session whose workflow runs, as
+// Engine.Start does it: a message goes to the active execution; any other
+// start is a conflict naming it.
+func (r *Runner) startOnActive(ctx context.Context, req runtime.StartRequest, wf string) (*runtime.Execution, error) {
+	x, err := r.query(ctx, wf)
+	if err != nil {
+		return nil, fmt.Errorf("temporal: start %s: the session has a running execution (workflow %s): %w", req.FlowSid, wf, runtime.ErrConflict)
+	}
+	if req.Trigger == runtime.TriggerMessage || req.Trigger == runtime.TriggerConversation {
+		y, err := r.Resume(ctx, x.ID, runtime.MessageEvent(req))
+		if err == nil || !errors.Is(err, runtime.ErrRefused) {
+			return y, err
+		}
+		return nil, &runtime.ConflictError{ActiveID: x.ID, Msg: "the session's active execution is not waiting for a message"}
+	}
+	return nil, &runtime.ConflictError{ActiveID: x.ID, Msg: fmt.Sprintf("a %s start for a session that already has an active execution", req.Trigger)}
 }
 
 // play makes the voice calls snap hands back and returns its execution.
@@ -167,7 +187,11 @@ func (r *Runner) update(ctx context.Context, id, name string, d Delivery) (*runt
 	// one's outcome.
 	var updateID string
 	if d.Event.Token != "" {
-		updateID = d.Execution + "/" + d.Event.Token + "/" + d.Event.Name
+		// The event's data too: two callbacks may answer one wait with
+		// the same event (a dial's action and its status callback).
+		data, _ := json.Marshal(d.Event.Data)
+		sum := sha256.Sum256(data)
+		updateID = d.Execution + "/" + d.Event.Token + "/" + d.Event.Name + "/" + hex.EncodeToString(sum[:8])
 	}
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		UpdateID: updateID, WorkflowID: wf, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -200,10 +224,32 @@ func (r *Runner) Get(ctx context.Context, id string) (*runtime.Execution, error)
 	return x, nil
 }
 
-// Settled is Get: an update returns once its run is recorded, so no run
-// is ever half done when Get answers.
+// Settled is Get once no run of the execution is on the engine (an
+// update's, a timer's): it asks again, every 50 ms, until the workflow
+// says it is free or ctx ends.
 func (r *Runner) Settled(ctx context.Context, id string) (*runtime.Execution, error) {
-	return r.Get(ctx, id)
+	wf, err := workflowOf(id)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		snap, err := r.snapshot(ctx, wf)
+		if err != nil {
+			return nil, err
+		}
+		if !snap.Busy {
+			x, err := snap.Decode()
+			if err == nil && x.ID != id {
+				return nil, fmt.Errorf("temporal: execution %s: its session's workflow runs %s now: %w", id, x.ID, runtime.ErrNotFound)
+			}
+			return x, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("temporal: execution %s: still running: %w", id, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // FindActive returns the id of the session's running execution, or an
@@ -236,19 +282,27 @@ func (r *Runner) FindActive(ctx context.Context, req runtime.StartRequest) (stri
 
 // query asks workflow wf's latest run for its execution.
 func (r *Runner) query(ctx context.Context, wf string) (*runtime.Execution, error) {
+	snap, err := r.snapshot(ctx, wf)
+	if err != nil {
+		return nil, err
+	}
+	return snap.Decode()
+}
+
+func (r *Runner) snapshot(ctx context.Context, wf string) (Snapshot, error) {
 	v, err := r.Client.QueryWorkflow(ctx, wf, "", QueryExecution)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return nil, fmt.Errorf("temporal: workflow %s: %w", wf, runtime.ErrNotFound)
+		return Snapshot{}, fmt.Errorf("temporal: workflow %s: %w", wf, runtime.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("temporal: workflow %s: %w", wf, err)
+		return Snapshot{}, fmt.Errorf("temporal: workflow %s: %w", wf, err)
 	}
 	var snap Snapshot
 	if err := v.Get(&snap); err != nil {
-		return nil, fmt.Errorf("temporal: workflow %s: %w", wf, err)
+		return Snapshot{}, fmt.Errorf("temporal: workflow %s: %w", wf, err)
 	}
-	return snap.Decode()
+	return snap, nil
 }
 
 // fromUpdate turns a refused or failed update back into the engine's

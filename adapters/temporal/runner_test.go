@@ -3,6 +3,7 @@ package temporal_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -73,8 +74,13 @@ func TestRunnerStartsOneWorkflowPerSession(t *testing.T) {
 	c.On("UpdateWithStartWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWithStartWorkflowOptions) bool {
 		return o.UpdateOptions.UpdateName == temporal.UpdateStarted && o.UpdateOptions.WaitForStage == client.WorkflowUpdateStageCompleted
 	})).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run1")).Once()
+	active := executionOn(t, r, req, id)
+	queried(t, c, id, active)
 	_, err = r.Start(ctx, req)
 	assert.ErrorIs(t, err, runtime.ErrConflict)
+	var conflict *runtime.ConflictError
+	require.ErrorAs(t, err, &conflict)
+	assert.Equal(t, active.ID, conflict.ActiveID, "the conflict names the active execution, as the engine's does")
 
 	// A start the engine refuses comes back as its error.
 	c.On("NewWithStartWorkflowOperation", mock.Anything, temporal.WorkflowName, mock.Anything).Return(nil).Once()
@@ -162,7 +168,7 @@ func TestRunnerResumeMapsRefusals(t *testing.T) {
 	} {
 		c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 			return o.WorkflowID == wf && o.UpdateName == temporal.UpdateEvent && o.WaitForStage == client.WorkflowUpdateStageCompleted &&
-				o.UpdateID == x.ID+"/3/keypress" &&
+				strings.HasPrefix(o.UpdateID, x.ID+"/3/keypress/") &&
 				assert.ObjectsAreEqual(o.Args[0], temporal.Delivery{Execution: x.ID, Event: ev})
 		})).Return(nil, tc.err).Once()
 		_, err := r.Resume(ctx, x.ID, ev)
@@ -176,4 +182,31 @@ func TestRunnerResumeMapsRefusals(t *testing.T) {
 	_, err := r.End(ctx, x.ID, "transferred")
 	assert.NotErrorIs(t, err, runtime.ErrRefused)
 	assert.ErrorContains(t, err, "unavailable")
+}
+
+// A message for a session whose execution runs is delivered to it, as
+// Engine.Start does: the reply a send-and-wait-for-reply waits for.
+func TestRunnerDeliversAMessageToTheActiveExecution(t *testing.T) {
+	r, c, _ := runner(t)
+	ctx := context.Background()
+	msg := runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerMessage, Contact: "+15551230000", FlowAddress: "+15559870000",
+		Payload: map[string]any{"Body": "yes"}}
+	wf, _ := r.WorkflowID(ctx, msg)
+	x := executionOn(t, r, runtime.StartRequest{FlowSid: "FWmenu", Trigger: runtime.TriggerCall, Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA1"}, wf)
+	c.On("NewWithStartWorkflowOperation", mock.Anything, temporal.WorkflowName, mock.Anything).Return(nil).Once()
+	c.On("UpdateWithStartWorkflow", mock.Anything, mock.Anything).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run1")).Once()
+	queried(t, c, wf, x)
+	data, err := runtime.MarshalExecution(x)
+	require.NoError(t, err)
+	h := &mocks.WorkflowUpdateHandle{}
+	h.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
+		*args.Get(1).(*temporal.Snapshot) = temporal.Snapshot{Execution: data}
+	}).Return(nil).Once()
+	c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
+		d := o.Args[0].(temporal.Delivery)
+		return o.WorkflowID == wf && d.Execution == x.ID && assert.ObjectsAreEqual(d.Event, runtime.MessageEvent(msg))
+	})).Return(h, nil).Once()
+	got, err := r.Start(ctx, msg)
+	require.NoError(t, err)
+	assert.Equal(t, x.ID, got.ID)
 }

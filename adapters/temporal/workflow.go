@@ -82,6 +82,9 @@ type Delivery struct {
 type Snapshot struct {
 	// Execution is runtime.MarshalExecution's record.
 	Execution json.RawMessage `json:"execution"`
+	// Busy, in a query's answer, says that a run of the execution is on
+	// the engine: Execution is as it was before that run.
+	Busy bool `json:"busy,omitempty"`
 	// Voice, with Worker.VoiceInReply, are the voice calls of the
 	// update's run (say, gather, dial ...), in order, for the web process
 	// to make with its own voice service (Runner.Voice): a webhook that
@@ -158,8 +161,15 @@ type run struct {
 	changed int
 	// startErr is why the engine refused to start the execution.
 	startErr error
-	// startVoice are the voice calls of the first run (VoiceInReply).
+	// startVoice are the voice calls of the first run (VoiceInReply),
+	// first the execution as that run left it.
 	startVoice []Call
+	first      Snapshot
+	// root is the workflow's own context; outbox queues events for the
+	// sink, publishing counts the batches not yet handed over.
+	root       workflow.Context
+	outbox     workflow.Channel
+	publishing int
 	// busy is set while the engine runs (an update's delivery, or a
 	// timeout): the engine blocks on activities, and another update or
 	// the main loop must wait for it rather than advance the execution
@@ -192,7 +202,7 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 	// The engine's behaviour as of this version: a change that would make
 	// an old history decide otherwise branches on a new version here.
 	_ = workflow.GetVersion(ctx, engineVersionID, workflow.DefaultVersion, engineVersion)
-	r := &run{wk: wk, ids: in.IDs, seed: in.Seed}
+	r := &run{wk: wk, ids: in.IDs, seed: in.Seed, root: ctx}
 	// A service's own failure is never retried (the activities fail
 	// non-retryably: the widget takes its failure branch, as in
 	// process); a worker lost mid-call is, under the call's idempotency
@@ -215,7 +225,9 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 		if r.x == nil {
 			return Snapshot{}, errors.New("studioflow: the execution has not started yet")
 		}
-		return snapshot(r.x)
+		snap, err := snapshot(r.x)
+		snap.Busy = r.busy
+		return snap, err
 	}); err != nil {
 		return Snapshot{}, err
 	}
@@ -243,6 +255,9 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 		x, events, err := r.engine.Begin(context.Background(), in.Request)
 		r.startVoice, r.k.deferVoice, r.k.voice = r.k.voice, false, nil
 		r.unlock()
+		if err == nil {
+			r.first, r.startErr = snapshot(x)
+		}
 		if err != nil {
 			// The start's caller (UpdateStarted) hears why first.
 			r.startErr = refusal(err)
@@ -264,6 +279,9 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 		if info.GetCurrentHistoryLength() >= limit || info.GetContinueAsNewSuggested() {
 			// Let a running update finish first: its caller waits on it.
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return Snapshot{}, err
+			}
+			if err := r.published(ctx); err != nil {
 				return Snapshot{}, err
 			}
 			data, err := runtime.MarshalExecution(r.x)
@@ -312,8 +330,12 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 			return Snapshot{}, err
 		}
 	}
-	// Updates that were admitted finish before the workflow ends.
+	// Updates that were admitted finish, and the events are handed
+	// over, before the workflow ends.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return Snapshot{}, err
+	}
+	if err := r.published(ctx); err != nil {
 		return Snapshot{}, err
 	}
 	return snapshot(r.x)
@@ -384,16 +406,20 @@ func (r *run) stop(ctx workflow.Context, d Delivery) (Snapshot, error) {
 // started is UpdateStarted's handler: the execution once its first run
 // is recorded, or why it did not start.
 func (r *run) started(ctx workflow.Context) (Snapshot, error) {
-	if err := workflow.Await(ctx, func() bool { return r.startErr != nil || (r.x != nil && !r.busy) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return r.startErr != nil || r.first.Execution != nil || r.x != nil }); err != nil {
 		return Snapshot{}, err
 	}
 	if r.startErr != nil {
 		return Snapshot{}, r.startErr
 	}
-	snap, err := snapshot(r.x)
+	snap := r.first
+	if snap.Execution == nil {
+		// Carried over a continue-as-new: the start was long ago.
+		return snapshot(r.x)
+	}
 	// The first run's voice calls go to the start's caller only once.
 	snap.Voice, r.startVoice = r.startVoice, nil
-	return snap, err
+	return snap, nil
 }
 
 // apply runs f on the engine, its turn taken, and keeps what it returns.
@@ -441,16 +467,36 @@ func refusedType(err error) string {
 	return errTypeService
 }
 
-// publish hands events to the host's sink through an activity.
+// publish queues events for the host's sink: one coroutine hands them to
+// the Publish activity in the order the runs made them, so that a slow
+// sink holds up no run and execution.ended never overtakes a step.
 func (r *run) publish(ctx workflow.Context, events []runtime.Event) {
 	if len(events) == 0 || r.wk.Activities == nil || r.wk.Activities.Sink == nil {
 		return
 	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: r.k.opts.StartToCloseTimeout,
-		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}})
-	if err := workflow.ExecuteActivity(actx, activityPublish, events).Get(actx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("studioflow: events not published", "error", err)
+	if r.outbox == nil {
+		r.outbox = workflow.NewBufferedChannel(ctx, 1<<16)
+		root := r.root
+		workflow.Go(root, func(gctx workflow.Context) {
+			actx := workflow.WithActivityOptions(gctx, workflow.ActivityOptions{StartToCloseTimeout: r.k.opts.StartToCloseTimeout,
+				RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5}})
+			for {
+				var batch []runtime.Event
+				r.outbox.Receive(gctx, &batch)
+				if err := workflow.ExecuteActivity(actx, activityPublish, batch).Get(actx, nil); err != nil {
+					workflow.GetLogger(gctx).Warn("studioflow: events not published", "error", err)
+				}
+				r.publishing--
+			}
+		})
 	}
+	r.publishing++
+	r.outbox.SendAsync(events)
+}
+
+// published waits until the queued events are handed over.
+func (r *run) published(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return r.publishing == 0 })
 }
 
 // engine builds the engine a workflow run advances its execution with:

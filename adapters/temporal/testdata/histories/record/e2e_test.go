@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"github.com/studioflow/studioflow/adapters/temporal"
 	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets/fake"
 )
 
 const (
@@ -104,4 +106,32 @@ func TestTwilioVoiceOnTemporal(t *testing.T) {
 	defer api.mu.Unlock()
 	require.Len(t, api.sent, 1, "the SMS went once, from the worker's messaging activity")
 	assert.Equal(t, "Acme support: https://acme.example/help", api.sent[0].Get("Body"))
+}
+
+// A message for a contact whose execution waits for a reply is delivered
+// to it, as Engine.Start does: the Twilio adapter's messaging webhook
+// starts with every incoming message.
+func TestAReplyReachesTheWaitingExecution(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	services, transcript := fake.Services()
+	defs := runtime.Definitions{"FWreminder": load("../../../../../examples/reminder/reminder.json"),
+		"FWsurvey": load("../../../../../examples/reminder/survey.json")}
+	wk := &temporal.Worker{Activities: &temporal.Activities{Services: services, Source: defs}}
+	defer ts.NewWorker("flows", wk.Register).Stop()
+	r := &temporal.Runner{Client: ts.GetDefaultClient(), TaskQueue: "flows", Source: defs}
+	ctx := context.Background()
+	x, err := r.Start(ctx, runtime.StartRequest{FlowSid: "FWreminder", Trigger: runtime.TriggerRequest, Contact: "+15551230000", FlowAddress: "+15559870000",
+		Parameters: map[string]any{"first_name": "Ada", "date": "Friday"}})
+	require.NoError(t, err)
+	reply := func(body string) *runtime.Execution {
+		y, err := r.Start(ctx, runtime.StartRequest{FlowSid: "FWreminder", Trigger: runtime.TriggerMessage, Contact: "+15551230000", FlowAddress: "+15559870000",
+			Payload: map[string]any{"Body": body}})
+		require.NoError(t, err)
+		assert.Equal(t, x.ID, y.ID, "the reply went to the waiting execution")
+		return y
+	}
+	reply("yes")
+	y := reply("4")
+	assert.Equal(t, runtime.StatusEnded, y.Status)
+	assert.Contains(t, transcript.Lines(), `messaging.send to=+15551230000 "Thanks Ada, see you on Friday. You rated us 4/5."`)
 }
