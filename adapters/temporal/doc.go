@@ -46,8 +46,11 @@
 //   - Runner is the host's side, a runtime.Runner like *runtime.Engine,
 //     so the Twilio adapter serves a number with either: Start derives the
 //     workflow id from the execution's session (runtime.SessionKey) and
-//     starts with the conflict policy FAIL, so a contact has at most one
-//     running execution (a second start gets runtime.ErrConflict). An
+//     starts it with update-with-start and the conflict policy FAIL, so a
+//     contact has at most one running execution: a message for a session
+//     whose execution runs is delivered to it (runtime.MessageEvent), as
+//     Engine.Start does, and any other second start gets a
+//     *runtime.ConflictError naming the active execution. An
 //     execution's id carries its workflow's, so Resume, Get and End find
 //     the workflow from the id alone; a refusal comes back as
 //     runtime.ErrRefused or runtime.ErrStale. Updates (UpdateEvent,
@@ -84,9 +87,20 @@
 // nears Temporal's payload limit (2 MB by default) cannot be carried:
 // keep runtime.Limits' value sizes well below it.
 //
+// # Voice webhooks
+//
+// With Worker.VoiceInReply, the voice calls (and a <Pay>) of a start's or
+// an update's run come back with its result, and Runner.Voice (the Twilio
+// adapter's voice service) makes them in the web process, so the webhook
+// answers with its run's TwiML whichever process ran the workflow. A run
+// a timer starts has no webhook waiting: its voice calls go to the Voice
+// activity on the worker.
+//
 // # Not yet
 //
 // Cancelling the workflow stops it without ending the execution (no
 // execution.ended event). Resume of an execution whose workflow has
 // completed gets runtime.ErrNotFound where the engine says ErrRefused.
+// A timer's run on a live call is not pushed to the call (the engine's
+// ExpiryWorker has twilio.Adapter.PushAfterExpiry for that).
 package temporal
