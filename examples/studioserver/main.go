@@ -18,6 +18,12 @@
 // {public URL}/v2 (https://studio.twilio.com/v2 for Twilio's helper
 // libraries, through their HTTP client or a proxy). /healthz and /readyz
 // answer for load balancers.
+//
+// With -temporal HOST:PORT the executions run on Temporal instead
+// (adapters/temporal): the server is a worker of -task-queue, its
+// webhooks start and advance executions as workflows, waits are workflow
+// timers, and the Studio REST API (which reads executions from the SQL
+// store) answers 501. Several servers may share the task queue.
 package main
 
 import (
@@ -73,6 +79,9 @@ func run(args []string) error {
 	fs.StringVar(&cfg.AuthToken, "auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the Twilio auth token")
 	fs.StringVar(&cfg.APIBaseURL, "twilio-api", "https://api.twilio.com", "Twilio's REST API base URL")
 	fs.BoolVar(&cfg.InsecureSkipSignature, "insecure-skip-signature", false, "accept webhooks without a valid X-Twilio-Signature (local testing only)")
+	fs.StringVar(&cfg.Temporal, "temporal", os.Getenv("STUDIOFLOW_TEMPORAL"), "run the executions on Temporal at `HOST:PORT` instead of the SQL store (the catalog stays in the database)")
+	fs.StringVar(&cfg.TemporalNamespace, "temporal-namespace", "default", "the Temporal namespace (with -temporal)")
+	fs.StringVar(&cfg.TaskQueue, "task-queue", "studioflow", "the Temporal task queue this server works on (with -temporal)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -108,14 +117,23 @@ func run(args []string) error {
 	}
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	worker := &runtime.ExpiryWorker{Engine: s.engine, OnChanged: s.adapter.PushAfterExpiry(s.engine),
-		OnError: func(err error) { cfg.Logger.Error("studioserver: expiry", "error", err) }}
 	var background sync.WaitGroup
 	background.Add(2)
-	go func() {
-		defer background.Done()
-		worker.Run(ctx)
-	}()
+	if s.worker != nil {
+		// On Temporal, waits are workflow timers: this process works on
+		// the task queue instead of running the expiry worker.
+		if err := s.worker.Start(); err != nil {
+			return fmt.Errorf("studioserver: temporal worker: %w", err)
+		}
+		background.Done()
+	} else {
+		worker := &runtime.ExpiryWorker{Engine: s.engine, OnChanged: s.adapter.PushAfterExpiry(s.engine),
+			OnError: func(err error) { cfg.Logger.Error("studioserver: expiry", "error", err) }}
+		go func() {
+			defer background.Done()
+			worker.Run(ctx)
+		}()
+	}
 	go func() {
 		defer background.Done()
 		s.pruneReplays(ctx, time.Hour)

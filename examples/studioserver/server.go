@@ -15,9 +15,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
 	"github.com/studioflow/studioflow/adapters/sqlstore"
 	"github.com/studioflow/studioflow/adapters/sqlstore/postgres"
 	"github.com/studioflow/studioflow/adapters/sqlstore/sqlite"
+	"github.com/studioflow/studioflow/adapters/temporal"
 	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
@@ -44,6 +49,14 @@ type config struct {
 	Now func() time.Time
 	// DBOptions are added to the store's (tests give a schema).
 	DBOptions []sqlstore.Option
+	// Temporal, when set (host:port), runs the executions on Temporal
+	// (adapters/temporal) instead of the SQL store: this process is a
+	// worker of TaskQueue in TemporalNamespace, and its webhooks start
+	// and advance executions through a temporal.Runner. The catalog stays
+	// in the database; no expiry worker runs (waits are workflow timers);
+	// the Studio REST API, which reads executions from the SQL store, is
+	// not served.
+	Temporal, TemporalNamespace, TaskQueue string
 }
 
 // manifestName is the optional file in the flows folder that maps
@@ -92,6 +105,9 @@ type server struct {
 	adapter *twilio.Adapter
 	replay  *sqlReplay
 	handler http.Handler
+	// temporal and worker are set when the executions run on Temporal.
+	temporal client.Client
+	worker   worker.Worker
 	// draining is set when the server shuts down: /readyz answers 503.
 	draining atomic.Bool
 	flows    map[string]string // file name (without .json) to flow sid
@@ -159,14 +175,46 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/v2/", s.adapter.StudioAPI(s.engine, s.catalog, actor))
 	mux.Handle("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	}))
 	mux.Handle("/readyz", http.HandlerFunc(s.ready))
-	mux.Handle("/", s.adapter.Handler(s.engine))
+	if cfg.Temporal == "" {
+		mux.Handle("/v2/", s.adapter.StudioAPI(s.engine, s.catalog, actor))
+		mux.Handle("/", s.adapter.Handler(s.engine))
+		s.handler = mux
+		return s, nil
+	}
+	runner, err := s.onTemporal(cfg, base, source)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/v2/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "studioserver runs its executions on Temporal: the Studio REST API, which reads them from the SQL store, is not served", http.StatusNotImplemented)
+	}))
+	mux.Handle("/", s.adapter.Handler(runner))
 	s.handler = mux
 	return s, nil
+}
+
+// onTemporal makes this process a Temporal worker for the executions
+// (adapters/temporal), and returns the runner its webhooks use. The
+// worker starts with the server (run).
+func (s *server) onTemporal(cfg config, base *widgets.Services, source runtime.CatalogSource) (*temporal.Runner, error) {
+	queue := cfg.TaskQueue
+	if queue == "" {
+		queue = "studioflow"
+	}
+	c, err := client.NewLazyClient(client.Options{HostPort: cfg.Temporal, Namespace: cfg.TemporalNamespace,
+		Logger: tlog.NewStructuredLogger(s.logger)})
+	if err != nil {
+		return nil, fmt.Errorf("studioserver: temporal %s: %w", cfg.Temporal, err)
+	}
+	services := s.adapter.Services(base)
+	s.temporal = c
+	s.worker = worker.New(c, queue, worker.Options{})
+	(&temporal.Worker{VoiceInReply: true, Activities: &temporal.Activities{Services: services, Source: source, Modules: source}}).Register(s.worker)
+	return &temporal.Runner{Client: c, TaskQueue: queue, Source: source, Voice: services.Voice}, nil
 }
 
 // load syncs every flow and module file in dir into the catalog, and
@@ -426,4 +474,12 @@ func (s *server) pruneReplays(ctx context.Context, period time.Duration) {
 }
 
 // close closes the store.
-func (s *server) close() error { return s.db.Close() }
+func (s *server) close() error {
+	if s.worker != nil {
+		s.worker.Stop()
+	}
+	if s.temporal != nil {
+		s.temporal.Close()
+	}
+	return s.db.Close()
+}

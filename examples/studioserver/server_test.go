@@ -270,3 +270,42 @@ func TestCredentialsAreRequiredBeyondLoopback(t *testing.T) {
 	assert.False(t, loopback(":8080"))
 	assert.False(t, loopback("10.0.0.1:8080"))
 }
+
+// With -temporal, the executions run on Temporal: the webhooks go to the
+// Temporal runner (here a server nobody answers at, so the call is refused
+// within its deadline and nothing starts in the SQL store), the Studio
+// REST API is not served, and health answers as before.
+func TestTheServerRunsOnTemporal(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig(flowsDir(t), filepath.Join(t.TempDir(), "studioflow.db"))
+	cfg.Temporal = "127.0.0.1:1"
+	s, err := open(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.close() })
+	require.NotNil(t, s.worker)
+
+	req := httptest.NewRequest(http.MethodGet, "/v2/Flows", nil)
+	req.SetBasicAuth(account, token)
+	w := httptest.NewRecorder()
+	s.handler.ServeHTTP(w, req)
+	assert.Equal(t, http.StatusNotImplemented, w.Code)
+	assert.Contains(t, w.Body.String(), "Temporal")
+	w = httptest.NewRecorder()
+	s.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	assert.Equal(t, http.StatusOK, w.Code)
+
+	form := url.Values{"CallSid": {"CA0001"}, "AccountSid": {account}, "From": {"+15551230000"}, "To": {"+15559870000"}, "CallStatus": {"ringing"}}
+	u := public + twilio.PathVoiceIncoming
+	post := httptest.NewRequest(http.MethodPost, twilio.PathVoiceIncoming, strings.NewReader(form.Encode()))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.Header.Set(twilio.HeaderSignature, twilio.Signature(token, u, form))
+	rctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	w = httptest.NewRecorder()
+	s.handler.ServeHTTP(w, post.WithContext(rctx))
+	assert.Equal(t, http.StatusInternalServerError, w.Code, "no execution ran: Temporal did not answer")
+	assert.Contains(t, w.Body.String(), "the flow could not run")
+	_, err = s.engine.FindActive(ctx, runtime.StartRequest{FlowSid: version.StableID(version.KindFlow, "menu"), Trigger: runtime.TriggerCall,
+		Contact: "+15551230000", FlowAddress: "+15559870000", CallSid: "CA0001"})
+	assert.ErrorIs(t, err, runtime.ErrNotFound, "nothing started in the SQL store")
+}
