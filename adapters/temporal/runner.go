@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,9 +58,9 @@ const workflowPrefix = "studioflow-"
 // execution conflicts. A parent start (a subflow) has no session; its id
 // is drawn at random, new for every start.
 func (r *Runner) WorkflowID(ctx context.Context, req runtime.StartRequest) (string, error) {
-	res, err := r.Source.Flow(ctx, req.FlowSid, req.Revision)
+	res, err := r.resolve(ctx, &req)
 	if err != nil {
-		return "", fmt.Errorf("temporal: start %s: %w", req.FlowSid, err)
+		return "", err
 	}
 	key := runtime.SessionKey(req, res.Definition)
 	if key == "" {
@@ -72,6 +73,29 @@ func (r *Runner) WorkflowID(ctx context.Context, req runtime.StartRequest) (stri
 	}
 	sum := sha256.Sum256([]byte(key))
 	return workflowPrefix + hex.EncodeToString(sum[:8]), nil
+}
+
+// resolve finds the flow req starts, as Engine.Start does: by its sid,
+// or, when it names none, by the address called or texted (a source that
+// is a runtime.AddressResolver: numbers, test users and their drafts).
+// It pins req to that flow and revision, so that the workflow runs the
+// version the session was resolved to.
+func (r *Runner) resolve(ctx context.Context, req *runtime.StartRequest) (*runtime.Resolved, error) {
+	var res *runtime.Resolved
+	var err error
+	if req.FlowSid == "" {
+		ar, ok := r.Source.(runtime.AddressResolver)
+		if !ok {
+			return nil, fmt.Errorf("temporal: start: no flow named and the source cannot resolve address %q: %w", req.FlowAddress, runtime.ErrRefused)
+		}
+		if res, err = ar.FlowAt(ctx, req.FlowAddress, req.Contact); err != nil {
+			return nil, fmt.Errorf("temporal: start at address %s: %w", req.FlowAddress, err)
+		}
+	} else if res, err = r.Source.Flow(ctx, req.FlowSid, req.Revision); err != nil {
+		return nil, fmt.Errorf("temporal: start %s: %w", req.FlowSid, err)
+	}
+	req.FlowSid, req.Revision = res.Sid, strconv.Itoa(res.Revision)
+	return res, nil
 }
 
 // sessionPart is the part of execution ids that names the workflow id:
@@ -100,6 +124,9 @@ func workflowOf(id string) (string, error) {
 // (waiting, or ended). A start for a session with a running execution
 // fails with an error wrapping runtime.ErrConflict, as Engine.Start does.
 func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.Execution, error) {
+	if _, err := r.resolve(ctx, &req); err != nil {
+		return nil, err
+	}
 	id, err := r.WorkflowID(ctx, req)
 	if err != nil {
 		return nil, err
@@ -255,6 +282,9 @@ func (r *Runner) Settled(ctx context.Context, id string) (*runtime.Execution, er
 // FindActive returns the id of the session's running execution, or an
 // error wrapping runtime.ErrNotFound.
 func (r *Runner) FindActive(ctx context.Context, req runtime.StartRequest) (string, error) {
+	if _, err := r.resolve(ctx, &req); err != nil {
+		return "", fmt.Errorf("temporal: find active: %v: %w", err, runtime.ErrRefused)
+	}
 	wf, err := r.WorkflowID(ctx, req)
 	if err != nil {
 		return "", fmt.Errorf("temporal: find active: %v: %w", err, runtime.ErrRefused)

@@ -68,9 +68,12 @@ func TestRunnerStartsOneWorkflowPerSession(t *testing.T) {
 	otherID, _ := r.WorkflowID(ctx, other)
 	assert.NotEqual(t, id, otherID)
 
+	// The start is pinned to the revision the session resolved to.
+	pinned := req
+	pinned.Revision = "1"
 	c.On("NewWithStartWorkflowOperation", mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
 		return o.ID == id && o.TaskQueue == "flows" && o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
-	}), temporal.WorkflowName, temporal.Input{Request: req}).Return(nil).Once()
+	}), temporal.WorkflowName, temporal.Input{Request: pinned}).Return(nil).Once()
 	c.On("UpdateWithStartWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWithStartWorkflowOptions) bool {
 		return o.UpdateOptions.UpdateName == temporal.UpdateStarted && o.UpdateOptions.WaitForStage == client.WorkflowUpdateStageCompleted
 	})).Return(nil, serviceerror.NewWorkflowExecutionAlreadyStarted("running", "", "run1")).Once()
@@ -209,4 +212,27 @@ func TestRunnerDeliversAMessageToTheActiveExecution(t *testing.T) {
 	got, err := r.Start(ctx, msg)
 	require.NoError(t, err)
 	assert.Equal(t, x.ID, got.ID)
+}
+
+// byAddress resolves every address to the menu, as a catalog with a
+// number does.
+type byAddress struct{ runtime.Definitions }
+
+func (b byAddress) FlowAt(ctx context.Context, _, _ string) (*runtime.Resolved, error) {
+	return b.Flow(ctx, "FWmenu", "")
+}
+
+// A start that names no flow is resolved by the number called, as
+// Engine.Start resolves it: the same session, the same workflow.
+func TestRunnerResolvesTheFlowByAddress(t *testing.T) {
+	r, _, req := runner(t)
+	ctx := context.Background()
+	named, err := r.WorkflowID(ctx, req)
+	require.NoError(t, err)
+	_, err = r.WorkflowID(ctx, runtime.StartRequest{Trigger: req.Trigger, Contact: req.Contact, FlowAddress: req.FlowAddress, CallSid: req.CallSid})
+	assert.ErrorIs(t, err, runtime.ErrRefused, "a source that cannot resolve addresses")
+	r.Source = byAddress{r.Source.(runtime.Definitions)}
+	byNumber, err := r.WorkflowID(ctx, runtime.StartRequest{Trigger: req.Trigger, Contact: req.Contact, FlowAddress: req.FlowAddress, CallSid: req.CallSid})
+	require.NoError(t, err)
+	assert.Equal(t, named, byNumber)
 }
