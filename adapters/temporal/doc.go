@@ -99,8 +99,6 @@
 // # Not yet
 //
 // Cancelling the workflow stops it without ending the execution (no
-// execution.ended event). Resume of an execution whose workflow has
-// completed gets runtime.ErrNotFound where the engine says ErrRefused.
-// A timer's run on a live call is not pushed to the call (the engine's
+// execution.ended event). A timer's run on a live call is not pushed to the call (the engine's
 // ExpiryWorker has twilio.Adapter.PushAfterExpiry for that).
 package temporal

@@ -223,6 +223,15 @@ func (r *Runner) update(ctx context.Context, id, name string, d Delivery) (*runt
 	h, err := r.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		UpdateID: updateID, WorkflowID: wf, UpdateName: name, Args: []any{d}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		// A workflow that has completed takes no update: if it ran this
+		// execution, the execution has ended, and the event is refused,
+		// as the engine refuses it.
+		if x, qerr := r.query(ctx, wf); qerr == nil && x.ID == id && x.Status != runtime.StatusActive {
+			return nil, refused{fmt.Sprintf("temporal: %s to execution %s: the execution has already %s", name, id, x.Status), []error{runtime.ErrRefused}}
+		}
+	}
 	if err != nil {
 		return nil, fromUpdate(id, name, err)
 	}

@@ -169,6 +169,9 @@ func TestRunnerResumeMapsRefusals(t *testing.T) {
 		{sdktemporal.NewNonRetryableApplicationError("not the one this workflow runs", "studioflow.NotFound", nil), []error{runtime.ErrNotFound}},
 		{serviceerror.NewNotFound("workflow not found"), []error{runtime.ErrNotFound}},
 	} {
+		if _, ok := tc.err.(*serviceerror.NotFound); ok {
+			c.On("QueryWorkflow", mock.Anything, wf, "", temporal.QueryExecution).Return(nil, serviceerror.NewNotFound("no workflow")).Once()
+		}
 		c.On("UpdateWorkflow", mock.Anything, mock.MatchedBy(func(o client.UpdateWorkflowOptions) bool {
 			return o.WorkflowID == wf && o.UpdateName == temporal.UpdateEvent && o.WaitForStage == client.WorkflowUpdateStageCompleted &&
 				strings.HasPrefix(o.UpdateID, x.ID+"/3/keypress/") &&
@@ -235,4 +238,21 @@ func TestRunnerResolvesTheFlowByAddress(t *testing.T) {
 	byNumber, err := r.WorkflowID(ctx, runtime.StartRequest{Trigger: req.Trigger, Contact: req.Contact, FlowAddress: req.FlowAddress, CallSid: req.CallSid})
 	require.NoError(t, err)
 	assert.Equal(t, named, byNumber)
+}
+
+// An event for an execution whose workflow has completed is refused, as
+// the engine refuses an event for an ended execution.
+func TestRunnerRefusesAnEndedExecution(t *testing.T) {
+	r, c, req := runner(t)
+	ctx := context.Background()
+	wf, _ := r.WorkflowID(ctx, req)
+	x := executionOn(t, r, req, wf)
+	x.Status = runtime.StatusEnded
+	x.Wait = nil
+	c.On("UpdateWorkflow", mock.Anything, mock.Anything).Return(nil, serviceerror.NewNotFound("workflow execution already completed")).Once()
+	queried(t, c, wf, x)
+	_, err := r.Resume(ctx, x.ID, widgets.Event{Name: "keypress"})
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+	assert.NotErrorIs(t, err, runtime.ErrNotFound)
+	assert.ErrorContains(t, err, "has already ended")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/studioflow/studioflow/adapters/temporal"
 	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/fake"
 )
 
@@ -134,4 +135,10 @@ func TestAReplyReachesTheWaitingExecution(t *testing.T) {
 	y := reply("4")
 	assert.Equal(t, runtime.StatusEnded, y.Status)
 	assert.Contains(t, transcript.Lines(), `messaging.send to=+15551230000 "Thanks Ada, see you on Friday. You rated us 4/5."`)
+
+	// The execution has ended, and its workflow completed: an event for it
+	// is refused, as the engine refuses it.
+	_, err = r.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "late"}})
+	assert.ErrorIs(t, err, runtime.ErrRefused)
+	assert.NotErrorIs(t, err, runtime.ErrNotFound)
 }
