@@ -100,13 +100,8 @@ type Reply struct {
 	Handled bool            `json:"handled,omitempty"`
 }
 
-// ctx is the service's context: the activity's, with the call's
-// idempotency key and the step's time limit.
-func (a *Activities) ctx(ctx context.Context, c Call) (context.Context, context.CancelFunc) {
-	return callContext(ctx, c)
-}
-
-// callContext is ctx with c's idempotency key and time limit.
+// callContext is the service's context: ctx with c's idempotency key and
+// the step's time limit.
 func callContext(ctx context.Context, c Call) (context.Context, context.CancelFunc) {
 	if c.Effect.Key != "" {
 		ctx = context.WithValue(ctx, widgets.EffectContextKey, c.Effect)
@@ -204,7 +199,7 @@ func (a *Activities) Messaging(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &m); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	sent, err := a.Services.Messaging.Send(ctx, m)
 	if err != nil {
@@ -245,7 +240,7 @@ func (a *Activities) HTTP(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &r); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
@@ -275,7 +270,7 @@ func (a *Activities) Function(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &fc); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	res, handled, err := a.Services.Functions.Invoke(ctx, fc)
 	if err != nil {
@@ -298,7 +293,7 @@ func (a *Activities) Action(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &args); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	out, err := a.Services.Actions.Execute(ctx, args.Action, args.Params)
 	if err != nil {
@@ -312,7 +307,7 @@ func (a *Activities) Payment(ctx context.Context, c Call) (Reply, error) {
 	if a.Services.Payments == nil {
 		return Reply{}, noService("Payments")
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	return Reply{}, serviceError(call(c, func(p widgets.PaymentRequest) error { return a.Services.Payments.Capture(ctx, c.CallSid, p) }))
 }
@@ -322,7 +317,7 @@ func (a *Activities) Stream(ctx context.Context, c Call) (Reply, error) {
 	if a.Services.Streams == nil {
 		return Reply{}, noService("Streams")
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	return Reply{}, serviceError(call(c, func(s widgets.Stream) error { return a.Services.Streams.Stream(ctx, c.CallSid, s) }))
 }
@@ -336,7 +331,7 @@ func (a *Activities) ContactCenter(ctx context.Context, c Call) (Reply, error) {
 	if err := json.Unmarshal(c.Args, &r); err != nil {
 		return Reply{}, badCall(c, err)
 	}
-	ctx, cancel := a.ctx(ctx, c)
+	ctx, cancel := callContext(ctx, c)
 	defer cancel()
 	out, err := a.Services.ContactCenter.Request(ctx, r)
 	if err != nil {

@@ -34,6 +34,22 @@ type calls struct {
 	voice      []Call
 }
 
+// deferred keeps c in voice, with its idempotency key, when an update's
+// run hands its voice calls back (deferVoice), and reports whether it
+// did. A call without a call sid is not kept: the service refuses it (an
+// enqueue from a message), so the activity makes it, and the widget sees
+// the refusal as in process.
+func (k *calls) deferred(ctx context.Context, c Call) bool {
+	if !k.deferVoice || c.CallSid == "" {
+		return false
+	}
+	if e, ok := widgets.EffectOf(ctx); ok {
+		c.Effect = e
+	}
+	k.voice = append(k.voice, c)
+	return true
+}
+
 // do runs activity name with c and decodes its value into out (when not
 // nil), turning the activity's error back into what the service returned.
 func (k *calls) do(ctx context.Context, name string, c Call, out any) (Reply, error) {
@@ -107,14 +123,7 @@ type voiceProxy struct{ *calls }
 
 func (p voiceProxy) op(ctx context.Context, op, callSid string, v any, secret string) error {
 	c := Call{Op: op, CallSid: callSid, Args: args(v), Secret: secret}
-	// Without a call, the service refuses (an enqueue from a message):
-	// the activity makes it, so the widget sees the refusal as in
-	// process.
-	if p.deferVoice && callSid != "" {
-		if e, ok := widgets.EffectOf(ctx); ok {
-			c.Effect = e
-		}
-		p.voice = append(p.voice, c)
+	if p.deferred(ctx, c) {
 		return nil
 	}
 	_, err := p.do(ctx, activityVoice, c, nil)
@@ -205,13 +214,9 @@ func (p actionsProxy) Execute(ctx context.Context, action string, params map[str
 type paymentsProxy struct{ *calls }
 
 func (p paymentsProxy) Capture(ctx context.Context, callSid string, pr widgets.PaymentRequest) error {
+	// A <Pay> is TwiML for the webhook, as a voice call is.
 	c := Call{Op: "capture", CallSid: callSid, Args: args(pr)}
-	if p.deferVoice && callSid != "" {
-		// A <Pay> is TwiML for the webhook, as a voice call is.
-		if e, ok := widgets.EffectOf(ctx); ok {
-			c.Effect = e
-		}
-		p.voice = append(p.voice, c)
+	if p.deferred(ctx, c) {
 		return nil
 	}
 	_, err := p.do(ctx, activityPayment, c, nil)
@@ -278,6 +283,10 @@ func (k *calls) services(host *widgets.Services) *widgets.Services {
 type pins struct {
 	k    *calls
 	kept map[string]Pinned // by pinKey
+	// parsed holds each kept definition parsed, by pinKey, so that the
+	// engine's every run (it asks its source each time) parses none
+	// again. The engine does not modify a definition it is given.
+	parsed map[string]*runtime.Resolved
 }
 
 func pinKey(r ResolveRequest) string {
@@ -289,6 +298,9 @@ func pinKey(r ResolveRequest) string {
 
 func (p *pins) resolve(r ResolveRequest) (*runtime.Resolved, error) {
 	key := pinKey(r)
+	if res, ok := p.parsed[key]; ok {
+		return res, nil
+	}
 	pin, ok := p.kept[key]
 	if !ok {
 		lctx := workflow.WithLocalActivityOptions(p.k.wctx, workflow.LocalActivityOptions{StartToCloseTimeout: p.k.opts.StartToCloseTimeout,
@@ -311,7 +323,12 @@ func (p *pins) resolve(r ResolveRequest) (*runtime.Resolved, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runtime.Resolved{Sid: pin.Sid, Revision: pin.Revision, Definition: d}, nil
+	res := &runtime.Resolved{Sid: pin.Sid, Revision: pin.Revision, Definition: d}
+	if p.parsed == nil {
+		p.parsed = map[string]*runtime.Resolved{}
+	}
+	p.parsed[key] = res
+	return res, nil
 }
 
 // Flow implements runtime.Source.

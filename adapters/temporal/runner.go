@@ -62,6 +62,11 @@ func (r *Runner) WorkflowID(ctx context.Context, req runtime.StartRequest) (stri
 	if err != nil {
 		return "", err
 	}
+	return workflowID(req, res)
+}
+
+// workflowID is WorkflowID for a request resolve pinned to res.
+func workflowID(req runtime.StartRequest, res *runtime.Resolved) (string, error) {
 	key := runtime.SessionKey(req, res.Definition)
 	if key == "" {
 		// No session: every parent start is an execution of its own.
@@ -124,10 +129,11 @@ func workflowOf(id string) (string, error) {
 // (waiting, or ended). A start for a session with a running execution
 // fails with an error wrapping runtime.ErrConflict, as Engine.Start does.
 func (r *Runner) Start(ctx context.Context, req runtime.StartRequest) (*runtime.Execution, error) {
-	if _, err := r.resolve(ctx, &req); err != nil {
+	res, err := r.resolve(ctx, &req)
+	if err != nil {
 		return nil, err
 	}
-	id, err := r.WorkflowID(ctx, req)
+	id, err := workflowID(req, res)
 	if err != nil {
 		return nil, err
 	}
@@ -254,8 +260,8 @@ func (r *Runner) Get(ctx context.Context, id string) (*runtime.Execution, error)
 	if err != nil {
 		return nil, err
 	}
-	if x.ID != id {
-		return nil, fmt.Errorf("temporal: execution %s: its session's workflow runs %s now: %w", id, x.ID, runtime.ErrNotFound)
+	if err := runs(x, id); err != nil {
+		return nil, err
 	}
 	return x, nil
 }
@@ -275,10 +281,13 @@ func (r *Runner) Settled(ctx context.Context, id string) (*runtime.Execution, er
 		}
 		if !snap.Busy {
 			x, err := snap.Decode()
-			if err == nil && x.ID != id {
-				return nil, fmt.Errorf("temporal: execution %s: its session's workflow runs %s now: %w", id, x.ID, runtime.ErrNotFound)
+			if err == nil {
+				err = runs(x, id)
 			}
-			return x, err
+			if err != nil {
+				return nil, err
+			}
+			return x, nil
 		}
 		select {
 		case <-ctx.Done():
@@ -291,10 +300,11 @@ func (r *Runner) Settled(ctx context.Context, id string) (*runtime.Execution, er
 // FindActive returns the id of the session's running execution, or an
 // error wrapping runtime.ErrNotFound.
 func (r *Runner) FindActive(ctx context.Context, req runtime.StartRequest) (string, error) {
-	if _, err := r.resolve(ctx, &req); err != nil {
+	res, err := r.resolve(ctx, &req)
+	if err != nil {
 		return "", fmt.Errorf("temporal: find active: %v: %w", err, runtime.ErrRefused)
 	}
-	wf, err := r.WorkflowID(ctx, req)
+	wf, err := workflowID(req, res)
 	if err != nil {
 		return "", fmt.Errorf("temporal: find active: %v: %w", err, runtime.ErrRefused)
 	}
@@ -342,6 +352,15 @@ func (r *Runner) snapshot(ctx context.Context, wf string) (Snapshot, error) {
 		return Snapshot{}, fmt.Errorf("temporal: workflow %s: %w", wf, err)
 	}
 	return snap, nil
+}
+
+// runs checks that x, the execution a session's workflow runs now, is
+// execution id: an earlier execution of the session is not found here.
+func runs(x *runtime.Execution, id string) error {
+	if x.ID != id {
+		return fmt.Errorf("temporal: execution %s: its session's workflow runs %s now: %w", id, x.ID, runtime.ErrNotFound)
+	}
+	return nil
 }
 
 // fromUpdate turns a refused or failed update back into the engine's

@@ -144,7 +144,7 @@ func (wk *Worker) Register(w worker.Registry) {
 		activityAction: a.Action, activityPayment: a.Payment, activityStream: a.Stream, activityContactCenter: a.ContactCenter,
 		activityResolve: a.Resolve, activityPublish: a.Publish,
 	} {
-		w.RegisterActivityWithOptions(fn, activityOptions(name))
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
 }
 
@@ -161,10 +161,9 @@ type run struct {
 	changed int
 	// startErr is why the engine refused to start the execution.
 	startErr error
-	// startVoice are the voice calls of the first run (VoiceInReply),
-	// first the execution as that run left it.
-	startVoice []Call
-	first      Snapshot
+	// first is the execution as its first run left it, with that run's
+	// voice calls (VoiceInReply), for UpdateStarted.
+	first Snapshot
 	// root is the workflow's own context; outbox queues events for the
 	// sink, publishing counts the batches not yet handed over.
 	root       workflow.Context
@@ -253,10 +252,12 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 		}
 		r.k.deferVoice, r.k.voice = wk.VoiceInReply, nil
 		x, events, err := r.engine.Begin(context.Background(), in.Request)
-		r.startVoice, r.k.deferVoice, r.k.voice = r.k.voice, false, nil
+		voice := r.k.voice
+		r.k.deferVoice, r.k.voice = false, nil
 		r.unlock()
 		if err == nil {
 			r.first, r.startErr = snapshot(x)
+			r.first.Voice = voice
 		}
 		if err != nil {
 			// The start's caller (UpdateStarted) hears why first.
@@ -418,7 +419,7 @@ func (r *run) started(ctx workflow.Context) (Snapshot, error) {
 		return snapshot(r.x)
 	}
 	// The first run's voice calls go to the start's caller only once.
-	snap.Voice, r.startVoice = r.startVoice, nil
+	r.first.Voice = nil
 	return snap, nil
 }
 
@@ -535,8 +536,4 @@ func newSeed() uint64 {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return binary.BigEndian.Uint64(b[:])
-}
-
-func activityOptions(name string) activity.RegisterOptions {
-	return activity.RegisterOptions{Name: name}
 }
