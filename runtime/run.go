@@ -1070,7 +1070,7 @@ func (r *run) sc(st *pstate) widgets.StepContext { return r.scIn(st, phaseRun) }
 // (spelt "", "resume" and "return" in effect keys). The phase is in
 // its calls' effect keys, so that no two calls of one step share a key.
 func (r *run) scIn(st *pstate, phase stepPhase) widgets.StepContext {
-	r.step.state, r.step.phase, r.step.calls = st.name, phase, 0
+	r.step.state, r.step.name, r.step.phase, r.step.calls = st.name, &st.name, phase, 0
 	r.step.numbered = false // numbered afresh at the phase's first call
 	return &r.step
 }
@@ -1657,15 +1657,17 @@ func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err e
 type stepCtx struct {
 	r     *run
 	state string
+	// name is state as the program holds it, which outlives the run: the
+	// service-call contexts point to it rather than copy it.
+	name *string
 	// calls counts the step's service calls (Context calls) in its phase
 	// (see scIn), for their effect keys; steps, waits and frame are the
 	// execution's counts at the phase's first call, which all its calls'
 	// keys carry.
-	phase        stepPhase
-	calls        int
-	numbered     bool // steps, waits and frame are this phase's
-	steps        int
-	waits, frame int32
+	phase               stepPhase
+	calls               int
+	numbered            bool // steps, waits and frame are this phase's
+	steps, waits, frame int32
 }
 
 // Context returns the step's context for one service call, carrying the
@@ -1679,14 +1681,14 @@ func (s *stepCtx) Context() context.Context {
 	r := s.r
 	if !s.numbered { // the phase's first call: its numbers
 		s.numbered = true
-		s.steps, s.waits, s.frame = len(r.x.Steps), int32(r.x.Waits), int32(len(r.x.Frames))
+		s.steps, s.waits, s.frame = int32(len(r.x.Steps)), int32(r.x.Waits), int32(len(r.x.Frames))
 	}
 	// A context of its own for each call: a service may keep its context
 	// after the call returns (net/http does, in its transport), so no
 	// later call may change it. They are cut from blocks, the first of
 	// two contexts and the next of effectBlockSize, so that a long run
 	// allocates for one call in effectBlockSize; a kept context keeps its
-	// block alive (under a kilobyte).
+	// block alive (half a kilobyte).
 	if r.effects == nil {
 		r.effects = &effectRun{Context: r.ctx, id: r.x.ID}
 	}
@@ -1699,8 +1701,8 @@ func (s *stepCtx) Context() context.Context {
 	}
 	r.used = i + 1
 	c := &block[i]
-	*c = effectContext{effectRun: r.effects, state: s.state, steps: s.steps,
-		waits: s.waits, frame: s.frame, call: int32(s.calls), phase: s.phase}
+	*c = effectContext{effectRun: r.effects, state: s.name, steps: s.steps,
+		waits: s.waits, frame: s.frame, call: uint32(s.calls)&callMask | uint32(s.phase)<<callBits}
 	return c
 }
 
@@ -1731,18 +1733,27 @@ func fromStep(ctx context.Context, op string) error {
 }
 
 // effectContext is the step's context for one service call, with the
-// numbers its effect key is made of. It is kept small (48 bytes), since
-// a run makes one per service call: the phase is a code, and waits and
-// frames fit in 32 bits (there are no more of them than steps, and a
-// run's steps are held in memory); so do the calls of one step phase,
-// which would wrap only past two billion.
+// numbers its effect key is made of. It is kept small (32 bytes, no
+// more than its two pointers and four 32-bit numbers), since a run makes
+// one per service call and every byte of it is garbage to collect: the
+// state is the program's own name, steps, waits and frames fit in 32 bits
+// (a run's steps are held in memory, and there are no more waits or
+// frames than steps), and call holds the phase in its top two bits and
+// the call's number in the phase in the rest, which would wrap only past
+// a billion calls in one step.
 type effectContext struct {
 	*effectRun
-	state              string
-	steps              int
-	waits, frame, call int32
-	phase              stepPhase
+	state               *string
+	steps, waits, frame int32
+	call                uint32
 }
+
+// callBits is how many of effectContext.call's bits hold the call's
+// number; the phase is above them.
+const (
+	callBits = 30
+	callMask = 1<<callBits - 1
+)
 
 // stepPhase is the phase of a step its service calls are made in (see
 // run.scIn).
@@ -1763,15 +1774,15 @@ func (c *effectContext) Value(key any) any {
 		return c.id
 	}
 	if key == widgets.EffectContextKey {
-		call := strconv.Itoa(int(c.call))
-		if c.phase != phaseRun {
-			call = phaseNames[c.phase] + "-" + call
+		call := strconv.Itoa(int(c.call & callMask))
+		if phase := stepPhase(c.call >> callBits); phase != phaseRun {
+			call = phaseNames[phase] + "-" + call
 		}
 		// execution/step.wait/frame:state/call: a state waiting again, a
 		// child frame's first steps and the parent's entering step all
 		// differ.
-		return widgets.Effect{Execution: c.id, Key: c.id + "/" + strconv.Itoa(c.steps+1) + "." + strconv.Itoa(int(c.waits)) + "/" +
-			strconv.Itoa(int(c.frame)) + ":" + c.state + "/" + call}
+		return widgets.Effect{Execution: c.id, Key: c.id + "/" + strconv.Itoa(int(c.steps)+1) + "." + strconv.Itoa(int(c.waits)) + "/" +
+			strconv.Itoa(int(c.frame)) + ":" + *c.state + "/" + call}
 	}
 	return c.Context.Value(key)
 }

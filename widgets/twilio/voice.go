@@ -32,20 +32,20 @@ type promptProps struct {
 	loop              int
 }
 
-func (pp *promptProps) render(sc widgets.StepContext) (widgets.Prompt, error) {
-	var pr widgets.Prompt
-	var err error
+// render renders the prompt into pr, which it fills in place: a Prompt is
+// 88 bytes, and returning it by value copied it on every voice step.
+func (pp *promptProps) render(sc widgets.StepContext, pr *widgets.Prompt) (err error) {
 	if pr.Say, err = pp.say.Render(sc); err != nil {
-		return pr, err
+		return err
 	}
 	if pr.Play, err = pp.play.Render(sc); err != nil {
-		return pr, err
+		return err
 	}
 	if pr.Digits, err = pp.digits.Render(sc); err != nil {
-		return pr, err
+		return err
 	}
 	pr.Voice, pr.Language, pr.Loop = pp.voice, pp.language, pp.loop
-	return pr, nil
+	return nil
 }
 
 // SayPlay speaks text, plays audio or sends tones on the call (say, play or
@@ -82,8 +82,8 @@ func (n *sayPlayNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if v == nil {
 		return widgets.Result{}, errNoVoice
 	}
-	pr, err := n.prompt.render(sc)
-	if err != nil {
+	var pr widgets.Prompt
+	if err := n.prompt.render(sc, &pr); err != nil {
 		return widgets.Result{}, err
 	}
 	if err := v.Say(sc.Context(), sc.Call().Sid, pr); err != nil {
@@ -181,15 +181,14 @@ func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 	if v == nil {
 		return widgets.Result{}, errNoVoice
 	}
-	pr, err := n.prompt.render(sc)
-	if err != nil {
-		return widgets.Result{}, err
-	}
 	g := widgets.Gather{
-		Prompt: pr, Input: "dtmf speech", FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
+		Input: "dtmf speech", FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
 		StopGather: n.stopGather, Hints: n.hints, SpeechModel: n.speechModel, Language: n.language,
 		ProfanityFilter: n.profanity, SpeechTimeout: n.speechEnd,
 		Timeout: widgets.Seconds(n.timeout),
+	}
+	if err := n.prompt.render(sc, &g.Prompt); err != nil {
+		return widgets.Result{}, err
 	}
 	if err := v.Gather(sc.Context(), sc.Call().Sid, g); err != nil {
 		return widgets.Result{}, &widgets.ServiceError{Service: "voice", Err: err}
