@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -173,4 +174,64 @@ func BenchmarkResume(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(data)), "bytes-waiting")
 	b.ReportMetric(float64(fs.saved), "bytes-saved")
+}
+
+// nopMessaging accepts every message and keeps only the last body, so
+// that the benchmarks measure the engine, not a fake.
+type nopMessaging struct{ last *string }
+
+func (m nopMessaging) Send(_ context.Context, msg widgets.Message) (widgets.Sent, error) {
+	*m.last = msg.Body
+	return widgets.Sent{Sid: "SM1", Status: "queued"}, nil
+}
+
+// surveyFlow is a two-question SMS conversation: ask a name, ask a
+// rating, thank the contact by name.
+const surveyFlow = `{"description": "survey", "initial_state": "Trigger", "states": [
+  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingMessage", "next": "ask_name"}], "properties": {}},
+  {"name": "ask_name", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "keep_name"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+   "properties": {"from": "{{flow.channel.address}}", "body": "Hi! What is your name?", "timeout": "3600"}},
+  {"name": "keep_name", "type": "set-variables", "transitions": [{"event": "next", "next": "ask_rating"}],
+   "properties": {"variables": [{"key": "name", "value": "{{widgets.ask_name.inbound.Body}}"}]}},
+  {"name": "ask_rating", "type": "send-and-wait-for-reply", "transitions": [{"event": "incomingMessage", "next": "thanks"}, {"event": "timeout"}, {"event": "deliveryFailure"}],
+   "properties": {"from": "{{flow.channel.address}}", "body": "Thanks {{flow.variables.name}}. How did we do, from 1 to 5?", "timeout": "3600"}},
+  {"name": "thanks", "type": "send-message", "transitions": [{"event": "sent"}, {"event": "failed"}],
+   "properties": {"from": "{{flow.channel.address}}", "to": "{{contact.channel.address}}", "body": "Thanks, {{flow.variables.name}}: you gave us {{widgets.ask_rating.inbound.Body}}."}}]}`
+
+// BenchmarkConversation: a two-question SMS conversation through the
+// in-memory store, which keeps each execution as JSON, so that every
+// message after the first loads its execution from JSON and every message
+// saves it as JSON: the first message starts it and is asked a name, the
+// name is answered and a rating asked, the rating is answered and thanked.
+// The figure is per conversation, all three messages.
+func BenchmarkConversation(b *testing.B) {
+	def, err := flow.Parse([]byte(surveyFlow))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var last string
+	e := New(WithSource(Definitions{"FWsurvey": def}), WithServices(&widgets.Services{Messaging: nopMessaging{&last}}),
+		WithClock(NewFixedClock(benchNow).Now), WithIDs(SequentialIDs()))
+	ctx := context.Background()
+	req := StartRequest{FlowSid: "FWsurvey", Trigger: TriggerMessage, Contact: "+15551230000", FlowAddress: "+15559870000",
+		Payload: map[string]any{"Body": "hi"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		req.Contact = "+1555" + strconv.Itoa(1000000+i)
+		x, err := e.Start(ctx, req)
+		if err != nil || x.Wait == nil {
+			b.Fatalf("start: %v", err)
+		}
+		if x, err = e.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "Ada"}}); err != nil || x.Wait == nil {
+			b.Fatalf("name: %v", err)
+		}
+		if x, err = e.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "5"}}); err != nil || x.Status != StatusEnded {
+			b.Fatalf("rating: %v %+v", err, x)
+		}
+	}
+	b.StopTimer()
+	if last != "Thanks, Ada: you gave us 5." {
+		b.Fatalf("the last message was %q", last)
+	}
 }

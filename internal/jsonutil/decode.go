@@ -444,7 +444,15 @@ func (d *Decoder) stringBytes() ([]byte, error) {
 		case c == '"':
 			d.pos = i + 1
 			return data[start:i], nil
-		case c == '\\' || c < 0x20 || c >= utf8.RuneSelf:
+		case c >= utf8.RuneSelf:
+			// Valid UTF-8 reads as itself, with nothing to copy; anything
+			// else is unquote's to replace.
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return d.unquote(start, i)
+			}
+			i += size - 1
+		case c == '\\' || c < 0x20:
 			return d.unquote(start, i)
 		}
 	}

@@ -352,19 +352,21 @@ func condNumber(s string) (float64, bool) {
 	// A small integer, the common case (a counter, a digit pressed), is
 	// read here: exactly, and without strconv's cost.
 	if len(s) <= 15 {
-		digits, n := s, 0.0
+		// (Summed as an integer, which 15 digits cannot overflow, and
+		// converted once: exact, and quicker than a float per digit.)
+		digits, n := s, int64(0)
 		if s[0] == '-' && len(s) > 1 {
 			digits = s[1:]
 		}
 		i := 0
 		for ; i < len(digits) && digits[i] >= '0' && digits[i] <= '9'; i++ {
-			n = n*10 + float64(digits[i]-'0')
+			n = n*10 + int64(digits[i]-'0')
 		}
 		if i == len(digits) {
 			if digits != s {
 				n = -n
 			}
-			return n, true
+			return float64(n), true
 		}
 	}
 	// Reject what is plainly not a number before strconv, whose errors
@@ -568,6 +570,10 @@ type Condition struct {
 	arg   widgets.Text
 	value widgets.Text
 	re    *regexp.Regexp
+	// num is a fixed less_than or greater_than operand, read once here;
+	// hasNum says it is set.
+	num    float64
+	hasNum bool
 }
 
 // New compiles a condition of type typ whose operand is value. When arg is
@@ -576,6 +582,9 @@ func New(typ string, arg, value widgets.Text) Condition {
 	c := Condition{typ: typ, arg: arg, value: value}
 	if typ == Regex && !value.Dynamic {
 		c.re, _ = condRegexp(strings.TrimSpace(value.Src)) // a bad pattern is reported by the check
+	}
+	if (typ == LessThan || typ == GreaterThan) && !value.Dynamic {
+		c.num, c.hasNum = condNumber(strings.TrimSpace(value.Src)) // (not a number: Eval's error)
 	}
 	return c
 }
@@ -591,6 +600,10 @@ func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 	}
 	if c.re != nil {
 		return c.re.MatchString(strings.TrimSpace(input)), nil
+	}
+	if c.hasNum { // Eval's less_than and greater_than, the operand read
+		in, ok := condNumber(strings.TrimSpace(input))
+		return ok && (c.typ == LessThan && in < c.num || c.typ == GreaterThan && in > c.num), nil
 	}
 	value, err := c.value.Render(sc)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/studioflow/studioflow/widgets"
+	"github.com/studioflow/studioflow/widgets/widgettest"
 )
 
 func TestEval(t *testing.T) {
@@ -393,4 +395,28 @@ func BenchmarkEvalEqual(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A fixed less_than or greater_than operand is read once, when the
+// condition is made: the compiled condition decides as Eval does, for
+// inputs that are numbers, padded numbers and not numbers at all.
+func TestAFixedNumberOperandDecidesAsEval(t *testing.T) {
+	sc := widgettest.NewStep(nil)
+	for _, typ := range []string{LessThan, GreaterThan} {
+		for _, value := range []string{"10", " 10 ", "-2.5", "1e2", "100000000", "0"} {
+			c := New(typ, widgets.Text{}, widgets.NewText("value", value))
+			require.True(t, c.hasNum, "%s %q is read when made", typ, value)
+			for _, input := range []string{"5", " 5 ", "10", "-3", "1e3", "-2.5", "abc", "", "99999999", "-0", "1.5e"} {
+				want, err := Eval(typ, input, value)
+				require.NoError(t, err)
+				got, err := c.Eval(sc, input)
+				require.NoError(t, err)
+				assert.Equal(t, want, got, "%q %s %q", input, typ, value)
+			}
+		}
+	}
+	// An operand that is no number is not read: Eval's error stays.
+	c := New(LessThan, widgets.Text{}, widgets.NewText("value", "ten"))
+	_, err := c.Eval(sc, "5")
+	assert.ErrorContains(t, err, "is not a number")
 }

@@ -133,7 +133,8 @@ var lonePath = regexp.MustCompile(`^\s*\{\{-?\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\
 func (n *setVariablesNode) Events() []string { return slices.Clone(setVariablesEvents) }
 
 func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
-	for _, v := range n.vars {
+	for i := range n.vars {
+		v := &n.vars[i] // (not copied: a setVariable is over 100 bytes)
 		if v.fixed != nil {
 			sc.SetVariable(v.key, v.fixed)
 			continue
