@@ -203,7 +203,9 @@ const surveyFlow = `{"description": "survey", "initial_state": "Trigger", "state
 // message after the first loads its execution from JSON and every message
 // saves it as JSON: the first message starts it and is asked a name, the
 // name is answered and a rating asked, the rating is answered and thanked.
-// The figure is per conversation, all three messages.
+// The figure is per conversation, all three messages. The ended
+// conversations stay in the store, as they would in a host's until its
+// retention removes them.
 func BenchmarkConversation(b *testing.B) {
 	def, err := flow.Parse([]byte(surveyFlow))
 	if err != nil {
@@ -221,10 +223,10 @@ func BenchmarkConversation(b *testing.B) {
 		req.Contact = "+1555" + strconv.Itoa(1000000+i)
 		x, err := e.Start(ctx, req)
 		if err != nil || x.Wait == nil {
-			b.Fatalf("start: %v", err)
+			b.Fatalf("start: %v (waiting: %v)", err, x != nil && x.Wait != nil)
 		}
 		if x, err = e.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "Ada"}}); err != nil || x.Wait == nil {
-			b.Fatalf("name: %v", err)
+			b.Fatalf("name: %v (waiting: %v)", err, x != nil && x.Wait != nil)
 		}
 		if x, err = e.Resume(ctx, x.ID, widgets.Event{Name: "incomingMessage", Data: map[string]any{"Body": "5"}}); err != nil || x.Status != StatusEnded {
 			b.Fatalf("rating: %v %+v", err, x)

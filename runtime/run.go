@@ -1070,7 +1070,7 @@ func (r *run) sc(st *pstate) widgets.StepContext { return r.scIn(st, phaseRun) }
 // (spelt "", "resume" and "return" in effect keys). The phase is in
 // its calls' effect keys, so that no two calls of one step share a key.
 func (r *run) scIn(st *pstate, phase stepPhase) widgets.StepContext {
-	r.step.state, r.step.name, r.step.phase, r.step.calls = st.name, &st.name, phase, 0
+	r.step.name, r.step.phase, r.step.calls = &st.name, phase, 0
 	r.step.numbered = false // numbered afresh at the phase's first call
 	return &r.step
 }
@@ -1640,7 +1640,7 @@ func (p *panicError) Error() string { return fmt.Sprintf("widget panicked: %v", 
 func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.e.logger.Error("studioflow: a widget panicked", "execution", r.x.ID, "state", r.step.state, "panic", p, "stack", string(debug.Stack()))
+			r.e.logger.Error("studioflow: a widget panicked", "execution", r.x.ID, "state", r.step.StateName(), "panic", p, "stack", string(debug.Stack()))
 			err = &panicError{value: p}
 		}
 	}()
@@ -1655,10 +1655,10 @@ func (r *run) guard(f func() (widgets.Result, error)) (res widgets.Result, err e
 
 // stepCtx implements widgets.StepContext for the running state.
 type stepCtx struct {
-	r     *run
-	state string
-	// name is state as the program holds it, which outlives the run: the
-	// service-call contexts point to it rather than copy it.
+	r *run
+	// name is the state's name as the program holds it (pstate.name), which
+	// outlives the run: the service-call contexts point to it rather than
+	// copy it.
 	name *string
 	// calls counts the step's service calls (Context calls) in its phase
 	// (see scIn), for their effect keys; steps, waits and frame are the
@@ -1688,7 +1688,9 @@ func (s *stepCtx) Context() context.Context {
 	// later call may change it. They are cut from blocks, the first of
 	// two contexts and the next of effectBlockSize, so that a long run
 	// allocates for one call in effectBlockSize; a kept context keeps its
-	// block alive (half a kilobyte).
+	// block alive (half a kilobyte), and the compiled program its state
+	// belongs to (which the engine's cache keeps anyway while the flow
+	// runs).
 	if r.effects == nil {
 		r.effects = &effectRun{Context: r.ctx, id: r.x.ID}
 	}
@@ -1739,8 +1741,10 @@ func fromStep(ctx context.Context, op string) error {
 // state is the program's own name, steps, waits and frames fit in 32 bits
 // (a run's steps are held in memory, and there are no more waits or
 // frames than steps), and call holds the phase in its top two bits and
-// the call's number in the phase in the rest, which would wrap only past
-// a billion calls in one step.
+// the call's number in the phase in the rest: numbers, and so keys,
+// would repeat after 2^30 calls in one step phase, which no step makes
+// (a service call takes a microsecond at the least: that is a step of
+// twenty minutes, past every deadline).
 type effectContext struct {
 	*effectRun
 	state               *string
@@ -1754,6 +1758,9 @@ const (
 	callBits = 30
 	callMask = 1<<callBits - 1
 )
+
+// The phases must fit above callBits.
+var _ = [1]struct{}{}[len(phaseNames)>>(32-callBits)]
 
 // stepPhase is the phase of a step its service calls are made in (see
 // run.scIn).
@@ -1786,7 +1793,7 @@ func (c *effectContext) Value(key any) any {
 	}
 	return c.Context.Value(key)
 }
-func (s *stepCtx) StateName() string              { return s.state }
+func (s *stepCtx) StateName() string              { return *s.name }
 func (s *stepCtx) Now() time.Time                 { return s.r.e.clock() }
 func (s *stepCtx) Intn(n int) int                 { return s.r.e.intn(n) }
 func (s *stepCtx) NewID(prefix string) string     { return s.r.e.ids(prefix) }
@@ -1815,7 +1822,7 @@ func (s *stepCtx) Render(t widgets.Text) (string, error) {
 		out, err = s.r.e.renderer.render(s.r.ctx, t.Src, s.r.x.top().Context)
 	}
 	if err != nil {
-		return "", &TemplateError{State: s.state, Property: t.Prop, Err: err}
+		return "", &TemplateError{State: *s.name, Property: t.Prop, Err: err}
 	}
 	return out, nil
 }

@@ -19,6 +19,13 @@ var decodeCases = []string{
 	`""`, `"plain"`, `"esc \" \\ \/ \b \f \n \r \t"`, `"\u00e9\u2028\uD83D\uDE00"`, `"lone \uD83D x"`, `"lone \uDE00"`,
 	`"\uD83D\u0041"`, `"\uD83D\uD83D\uDE00"`, `"bad \xff utf8 \xc3"`, "\"raw é ✓ \U0001F600\"",
 	`{}`, `[]`, ` { "a" : [ 1 , { "b" : null } ] , "a" : "last" } `, `{"":1,"é":{"x":[[],{}]}}`,
+	// Bytes that are not UTF-8 (real bytes, in a Go string): each is read
+	// as U+FFFD, in values and in keys, as encoding/json does. Overlong
+	// forms, surrogates written in UTF-8, code points past U+10FFFF, a stray
+	// continuation byte, sequences cut short before the quote or the end.
+	"\"bad \xff utf8 \xc3\"", "\"overlong \xc0\xaf \xe0\x80\xaf \xf0\x80\x80\xaf\"", "\"surrogate \xed\xa0\x80 \xed\xbf\xbf\"",
+	"\"past max \xf4\x90\x80\x80\"", "\"stray \x80 byte\"", "\"real \xef\xbf\xbd\"", "\"cut \xe2\x9c\"", "\"cut at the end \xe2\x9c",
+	"{\"k\xff\": \"v\xe2\x9c\x93\"}", "[\"\xf0\x9f\x98\"]",
 	// Errors.
 	``, ` `, `nul`, `tru`, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `"abc`, `"ctl ` + "\x01" + `"`, `"\x"`, `"\u12"`, `"\u12G4"`,
 	`{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`, `[1,]`, `[,1]`, `{1:2}`, `[1 2]`, `{"a":1 "b":2}`, `{} {}`, `[] x`, `{"a":1}}`,

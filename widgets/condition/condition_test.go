@@ -406,7 +406,8 @@ func TestAFixedNumberOperandDecidesAsEval(t *testing.T) {
 		for _, value := range []string{"10", " 10 ", "-2.5", "1e2", "100000000", "0"} {
 			c := New(typ, widgets.Text{}, widgets.NewText("value", value))
 			require.True(t, c.hasNum, "%s %q is read when made", typ, value)
-			for _, input := range []string{"5", " 5 ", "10", "-3", "1e3", "-2.5", "abc", "", "99999999", "-0", "1.5e"} {
+			for _, input := range []string{"5", " 5 ", "10", "-3", "1e3", "-2.5", "abc", "", "99999999", "-0", "1.5e",
+				"+5", ".5", "5.", "0x10", "\u00a05\u3000", "\t7\n", "1e400", "9007199254740993", "NaN", "Inf"} {
 				want, err := Eval(typ, input, value)
 				require.NoError(t, err)
 				got, err := c.Eval(sc, input)
@@ -415,8 +416,14 @@ func TestAFixedNumberOperandDecidesAsEval(t *testing.T) {
 			}
 		}
 	}
+	// A templated operand is rendered on each step, never read ahead.
+	tc := New(LessThan, widgets.Text{}, widgets.NewText("value", "{{flow.variables.max}}"))
+	assert.False(t, tc.hasNum)
+	got, err := tc.Eval(widgettest.NewStep(nil).Set("flow.variables.max", "3"), "2")
+	require.NoError(t, err)
+	assert.True(t, got, "2 less_than {{flow.variables.max}} (3)")
 	// An operand that is no number is not read: Eval's error stays.
 	c := New(LessThan, widgets.Text{}, widgets.NewText("value", "ten"))
-	_, err := c.Eval(sc, "5")
+	_, err = c.Eval(sc, "5")
 	assert.ErrorContains(t, err, "is not a number")
 }
