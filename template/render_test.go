@@ -438,3 +438,40 @@ func TestSimpleTemplatesRenderAsTheFullRendererDoes(t *testing.T) {
 	})
 	assert.Equal(t, 1.0, allocs)
 }
+
+// A number a template writes goes straight into the output, as text
+// writes it: Twilio's counter costs the boxed sum and the output, no text
+// in between; and the output's budget holds to the byte.
+func TestNumbersAreWrittenInPlace(t *testing.T) {
+	r := testRenderer()
+	vars := map[string]any{"n": "1000000", "f": 2.5}
+	for src, want := range map[string]string{
+		"{{ n | plus: 1 }}": "1000001", "{{ n | minus: 2000000 }}": "-1000000", "{{ f | times: 2 }}": "5",
+		"{{ f | plus: 0.25 }}": "2.75", "{{ 0.1 | plus: 0.2 }}": "0.30000000000000004", "[{{ n | times: 1000000000000000 }}]": "[1000000000000000000000]",
+	} {
+		out, err := renderSrc(t, r, src, vars)
+		require.NoError(t, err)
+		assert.Equal(t, want, out, src)
+	}
+	counter, _ := Parse("{{ n | plus: 1 }}")
+	allocs := testing.AllocsPerRun(100, func() {
+		if out, _ := r.Render(context.Background(), counter, vars); out != "1000001" {
+			t.Fatalf("rendered %q", out)
+		}
+	})
+	assert.Equal(t, 2.0, allocs, "the boxed sum and the output")
+	for _, c := range []struct {
+		pad  int
+		src  string
+		fits bool
+	}{{1, "{{ 5 }}", true}, {1, "{{ 55 }}", false}, {3, "{{ 0.5 }}", true}, {3, "{{ 0.25 }}", false}} {
+		vars["h"] = strings.Repeat("y", MaxTextBytes-c.pad)
+		out, err := renderSrc(t, r, "{{ h }}"+c.src, vars)
+		if c.fits {
+			require.NoError(t, err, c.src)
+			assert.Len(t, out, MaxTextBytes)
+		} else {
+			assert.Equal(t, CodeBudget, CodeOf(err), "%s: %v", c.src, err)
+		}
+	}
+}
