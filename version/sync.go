@@ -108,14 +108,21 @@ func (c *Catalog) sync(ctx context.Context, actor Actor, kind Kind, id string, g
 		if err := c.authorize(ctx, actor, OpImport, kind); err != nil {
 			return nil, err
 		}
-		if other, err := c.store.Get(ctx, id); err == nil {
+		other, gerr := c.store.Get(ctx, id)
+		switch {
+		case gerr == nil && other.Kind == kind && other.Name == name:
+			// Another instance made it between the two reads: it is the
+			// item, as the name would have found it a moment later.
+			cur, err = other, nil
+		case gerr == nil:
 			return nil, invalid("sync %s %q: id %s is %s %q's", kind, name, id, other.Kind, other.Name)
+		default:
+			it, v, err := c.createWithID(ctx, actor, OpImport, id, kind, name, def.Description, def.Clone(), "Synced", Origin{Op: OpImport})
+			if err != nil {
+				return nil, err
+			}
+			return c.publishSynced(ctx, actor, it.ID, v.Revision)
 		}
-		it, v, err := c.createWithID(ctx, actor, OpImport, id, kind, name, def.Description, def.Clone(), "Synced", Origin{Op: OpImport})
-		if err != nil {
-			return nil, err
-		}
-		return c.publishSynced(ctx, actor, it.ID, v.Revision)
 	}
 	if err != nil {
 		return nil, err
