@@ -2,6 +2,7 @@ package template
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -460,18 +461,22 @@ func TestNumbersAreWrittenInPlace(t *testing.T) {
 		}
 	})
 	assert.Equal(t, 2.0, allocs, "the boxed sum and the output")
-	for _, c := range []struct {
-		pad  int
-		src  string
-		fits bool
-	}{{1, "{{ 5 }}", true}, {1, "{{ 55 }}", false}, {3, "{{ 0.5 }}", true}, {3, "{{ 0.25 }}", false}} {
-		vars["h"] = strings.Repeat("y", MaxTextBytes-c.pad)
-		out, err := renderSrc(t, r, "{{ h }}"+c.src, vars)
-		if c.fits {
-			require.NoError(t, err, c.src)
-			assert.Len(t, out, MaxTextBytes)
-		} else {
-			assert.Equal(t, CodeBudget, CodeOf(err), "%s: %v", c.src, err)
+	// The longest numbers (20 bytes for an int64, 327 for a float in 'f'
+	// form), with one byte fewer than they take left, as many, one more,
+	// and the bytes the in-place write wants free: the output is allowed
+	// exactly up to MaxTextBytes. (The if keeps the template off the
+	// text-and-paths renderer, which writes no numbers.)
+	for _, v := range []any{int64(5), int64(math.MinInt64), 0.5, -math.MaxFloat64, -9.999999999999994e-309, -5e-324} {
+		n := len(text(v))
+		for _, left := range []int{n - 1, n, n + 1, 19, 20, 329, 330} {
+			vars["h"], vars["v"] = strings.Repeat("y", MaxTextBytes-left), v
+			out, err := renderSrc(t, r, "{{ h }}{% if true %}{{ v }}{% endif %}", vars)
+			if left < n {
+				assert.Equal(t, CodeBudget, CodeOf(err), "%v with %d bytes left: %v", v, left, err)
+				continue
+			}
+			require.NoError(t, err, "%v with %d bytes left", v, left)
+			assert.Len(t, out, MaxTextBytes-left+n, "%v with %d bytes left", v, left)
 		}
 	}
 }

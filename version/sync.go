@@ -116,6 +116,8 @@ func (c *Catalog) sync(ctx context.Context, actor Actor, kind Kind, id string, g
 			cur, err = other, nil
 		case gerr == nil:
 			return nil, invalid("sync %s %q: id %s is %s %q's", kind, name, id, other.Kind, other.Name)
+		case !errors.Is(gerr, ErrNotFound): // a store failure is not "no such item"
+			return nil, gerr
 		default:
 			it, v, err := c.createWithID(ctx, actor, OpImport, id, kind, name, def.Description, def.Clone(), "Synced", Origin{Op: OpImport})
 			if err != nil {

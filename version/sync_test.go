@@ -1,6 +1,7 @@
 package version_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -199,4 +200,22 @@ func TestSyncIDKeepsTheGivenID(t *testing.T) {
 		_, err = boot().SyncID(ctx, alice, version.KindFlow, bad, "Other", sayFlow(t, "hello"))
 		assert.ErrorIs(t, err, version.ErrInvalid, bad)
 	}
+}
+
+// failingGet is a store whose Get fails: a store failure, not a missing
+// item.
+type failingGet struct{ version.Store }
+
+var errStoreDown = errors.New("store down")
+
+func (failingGet) Get(context.Context, string) (*version.Item, error) { return nil, errStoreDown }
+
+// A store that fails while Sync checks the id is a failure, not a sign
+// the item is new: Sync returns it and writes nothing.
+func TestSyncReturnsAStoreFailure(t *testing.T) {
+	store := version.NewMemoryStore()
+	_, err := newCatalog(version.WithStore(failingGet{store})).Sync(ctx, alice, version.KindModule, "hours", holidayModule(t))
+	require.ErrorIs(t, err, errStoreDown)
+	_, err = store.GetByName(ctx, version.KindModule, "hours")
+	assert.ErrorIs(t, err, version.ErrNotFound, "nothing was created")
 }
