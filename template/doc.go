@@ -82,4 +82,7 @@
 //     Liquid does (osteele/liquid allows it only inside a loop).
 //   - An output whose expression does not parse fails only the render that
 //     reaches it; osteele/liquid refuses the whole template.
+//   - A break or continue inside a capture ends the capture with what it
+//     has captured so far, then the loop, as Shopify's Liquid does;
+//     osteele/liquid leaves the variable as it was.
 package template

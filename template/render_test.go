@@ -75,6 +75,10 @@ func TestRender(t *testing.T) {
 		// assign and capture are the render's own
 		{"{% assign x = flow.data.first_name %}{{ x }}{% capture y %}[{{ x }}]{% endcapture %}{{ y }}", "Ada[Ada]"},
 		{"{% assign ok = flow.data.n > 1 %}{{ ok }}", "true"},
+		// a capture that a continue or break ends keeps what it took, as
+		// Shopify's Liquid does (its Capture assigns what the block wrote)
+		{"{% for x in flow.data.list %}{% capture y %}<{{ x }}{% continue %}>{% endcapture %}{% endfor %}{{ y }}", "<c"},
+		{"{% for x in flow.data.list %}{% capture y %}{{ x }}{% break %}{% endcapture %}{% endfor %}{{ y }}", "a"},
 		// loops
 		{"{% for x in flow.data.list %}{{ forloop.index }}{{ x }}{% unless forloop.last %},{% endunless %}{% endfor %}", "1a,2b,3c"},
 		{"{% for x in flow.data.list reversed %}{{ x }}{% endfor %}", "cba"},
