@@ -19,7 +19,7 @@ import (
 //   - and and or in one condition (Liquid evaluates them right to left),
 //   - reversed with limit or offset (cut first, then reversed),
 //   - numbers in text compared with numbers (Twilio reads them as numbers;
-//     the data holds none, and comparesNumberText finds those a template
+//     the data holds none, and usesNumbersItMade finds those a template
 //     makes),
 //   - empty and blank (osteele/liquid has neither),
 //   - a range whose end is a number from the data, a float (osteele/liquid
@@ -206,19 +206,18 @@ func skipDifferential(src string) bool {
 			return true // an integer computed by a filter, read as a date
 		}
 	}
-	return comparesNumberText(src)
+	return usesNumbersItMade(src)
 }
 
-// comparesNumberText reports whether a template of the generator's uses
-// what it makes of numbers where ours and osteele/liquid deliberately
-// differ: x or y compared where they may hold a number as text (captured,
+// usesNumbersItMade reports whether a template of the generator's uses
+// numbers it made where ours and osteele/liquid deliberately differ: x or y compared where they may hold a number as text (captured,
 // or assigned through a filter chain that starts from a number or makes
 // one: -3 | prepend: x is "-3"), which ours reads as a number (Twilio's
 // padded numbers); or x or y, assigned an integer a filter computed,
 // read by date (an epoch to ours; the reference reads only Go ints).
 // The generator's data holds no numbers as text, but its filters and tags
 // can make them.
-func comparesNumberText(src string) bool {
+func usesNumbersItMade(src string) bool {
 	texts, computed := map[string]bool{}, map[string]bool{}
 	for _, m := range pieces.FindAllStringSubmatch(src, -1) {
 		switch tag, args := m[2], m[3]; tag {
@@ -228,10 +227,10 @@ func comparesNumberText(src string) bool {
 			name, chain, _ := strings.Cut(args, "=")
 			name = strings.TrimSpace(name)
 			head, filters, piped := strings.Cut(strings.TrimSpace(chain), "|")
-			if piped && (numberSource(strings.TrimSpace(head)) || arithmeticBefore("| "+strings.TrimSpace(filters))) {
-				texts[name] = true
-			}
-			computed[name] = piped && arithmeticBefore("| "+strings.TrimSpace(filters))
+			// (Never unset: a later assign may sit in a branch not taken.)
+			made := piped && arithmeticBefore("| "+strings.TrimSpace(filters))
+			computed[name] = computed[name] || made
+			texts[name] = texts[name] || made || piped && numberSource(strings.TrimSpace(head))
 		case "case", "when": // compared for equality, as == does
 			if texts[strings.TrimSpace(args)] {
 				return true
@@ -337,8 +336,9 @@ func FuzzDifferential(f *testing.F) {
 }
 
 // The skip rule finds the templates that make a number into text and
-// compare it (the fuzzer found the first), and leaves the others in.
-func TestComparesNumberTextFindsThem(t *testing.T) {
+// compare it, or compute an integer and read it as a date (the fuzzer
+// found both), and leaves the others in.
+func TestUsesNumbersItMadeFindsThem(t *testing.T) {
 	for src, want := range map[string]bool{
 		`{% assign y = -3 | prepend: x %}{% unless 2 > y %}a{% endunless %}`:           true,
 		`{% assign y = -3 | prepend: x %}{% if y == -3 %}eq{% endif %}`:                true,
@@ -351,6 +351,6 @@ func TestComparesNumberTextFindsThem(t *testing.T) {
 		`{% assign y = 2 | plus: 1 %}{% assign x = y | date: "%Y" %}`:                  true,
 		`{% assign y = 2 %}{{ y | date: "%Y" }}`:                                       false,
 	} {
-		assert.Equal(t, want, comparesNumberText(src), src)
+		assert.Equal(t, want, usesNumbersItMade(src), src)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
 )
@@ -431,24 +430,17 @@ func outputNode(e expr, line int) node {
 		if err != nil {
 			return atLine(err, line)
 		}
-		switch v := v.(type) {
-		case string:
-			return atLine(s.write(v), line)
-		case int64:
-			// Numbers are written in place, as text(v) writes them: a
-			// counter's text is not worth a string of its own. An integer
-			// takes twenty bytes at most, a float in 'f' form 330.
-			if len(s.out)+20 > MaxTextBytes {
-				return atLine(s.write(text(v)), line)
+		if str, ok := v.(string); ok {
+			return atLine(s.write(str), line)
+		}
+		// A number is written in place, as text(v) writes it (a counter's
+		// text is not worth a string of its own), where the budget has room
+		// for the longest; near the budget, s.write decides to the byte.
+		if len(s.out)+maxNumberText <= MaxTextBytes {
+			if out, ok := appendNumber(s.out, v); ok {
+				s.out = out
+				return nil
 			}
-			s.out = strconv.AppendInt(s.out, v, 10)
-			return nil
-		case float64:
-			if len(s.out)+330 > MaxTextBytes {
-				return atLine(s.write(text(v)), line)
-			}
-			s.out = strconv.AppendFloat(s.out, v, 'f', -1, 64)
-			return nil
 		}
 		str, ok := cappedText(v)
 		if !ok {

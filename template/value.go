@@ -61,6 +61,22 @@ func writeText(b *strings.Builder, v any) bool {
 	return b.Len() <= MaxTextBytes
 }
 
+// maxNumberText is the longest text appendNumber writes: an int64 takes
+// 20 bytes, a float64 in 'f' form 327 (-5e-324 is "-0." and 324 digits).
+const maxNumberText = 330
+
+// appendNumber appends text(v) to b when v is a number, without making a
+// string of it first, and reports whether it was one.
+func appendNumber(b []byte, v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case int64:
+		return strconv.AppendInt(b, v, 10), true
+	case float64:
+		return strconv.AppendFloat(b, v, 'f', -1, 64), true
+	}
+	return b, false
+}
+
 // text formats v as Liquid writes it: nil as nothing, numbers without
 // exponent or trailing zeros, arrays as their elements one after another.
 // It is for values of bounded size; cappedText is for any.

@@ -146,14 +146,7 @@ func Eval(typ, input, value string) (bool, error) {
 		if !ok {
 			return false, condOperandError(typ, value, "is not a number")
 		}
-		in, ok := condNumber(input)
-		if !ok {
-			return false, nil
-		}
-		if typ == LessThan {
-			return in < v, nil
-		}
-		return in > v, nil
+		return numberMatches(typ, input, v), nil
 	case IsBeforeTime, IsAfterTime:
 		v, ok := Clock(value, false)
 		if !ok {
@@ -182,6 +175,19 @@ func Eval(typ, input, value string) (bool, error) {
 		return in > v, nil
 	}
 	return false, fmt.Errorf("unknown condition type %q", typ)
+}
+
+// numberMatches is less_than or greater_than (typ) of a trimmed input and
+// the operand v: an input that is not a number matches neither.
+func numberMatches(typ, input string, v float64) bool {
+	in, ok := condNumber(input)
+	if !ok {
+		return false
+	}
+	if typ == LessThan {
+		return in < v
+	}
+	return in > v
 }
 
 // CheckValue validates an operand at definition-check time: the type
@@ -601,9 +607,8 @@ func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 	if c.re != nil {
 		return c.re.MatchString(strings.TrimSpace(input)), nil
 	}
-	if c.hasNum { // Eval's less_than and greater_than, the operand read
-		in, ok := condNumber(strings.TrimSpace(input))
-		return ok && (c.typ == LessThan && in < c.num || c.typ == GreaterThan && in > c.num), nil
+	if c.hasNum { // the operand read already
+		return numberMatches(c.typ, strings.TrimSpace(input), c.num), nil
 	}
 	value, err := c.value.Render(sc)
 	if err != nil {
