@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -47,17 +48,16 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		if v == nil {
 			return append(dst, "null"...), nil
 		}
-		var buf [16]string
-		keys := sortedKeys(v, buf[:0])
+		var buf [16]entry
 		dst = append(dst, '{')
-		for i, k := range keys {
+		for i, e := range sortedEntries(v, buf[:0]) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendString(dst, k)
+			dst = AppendString(dst, e.key)
 			dst = append(dst, ':')
 			var err error
-			if dst, err = appendValue(dst, v[k], depth+1); err != nil {
+			if dst, err = appendValue(dst, e.value, depth+1); err != nil {
 				return dst, err
 			}
 		}
@@ -110,6 +110,20 @@ func appendFloat(dst []byte, f float64) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// writtenAsIs tells the ASCII bytes AppendString writes as they are: the
+// printable ones but the quote, the backslash and HTML's <, > and &. A
+// table, because AppendString's loop runs once per byte of every string an
+// execution saves.
+var writtenAsIs = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
 // AppendString appends s quoted as encoding/json quotes a string (with
 // its HTML escaping): control characters, <, > and & as \u00XX (\n, \r,
 // \t, \b and \f by their letters), invalid UTF-8 as \ufffd, and U+2028
@@ -119,7 +133,7 @@ func AppendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if writtenAsIs[c] {
 				i++
 				continue
 			}
@@ -206,12 +220,11 @@ func appendMapWithout(dst []byte, m map[string]any, omit [][]string, live uint64
 	if live == 0 || m == nil || d > maxAppendDepth {
 		return appendValue(dst, m, d)
 	}
-	var buf [16]string
-	keys := sortedKeys(m, buf[:0])
+	var buf [16]entry
 	dst = append(dst, '{')
 	n := 0
-	for _, k := range keys {
-		v := m[k]
+	for _, e := range sortedEntries(m, buf[:0]) {
+		k, v := e.key, e.value
 		leaf, sub := omitUnder(omit, live, d, k)
 		if leaf {
 			continue
@@ -274,11 +287,27 @@ func emptiedBy(m map[string]any, omit [][]string, live uint64, d int) bool {
 	return true
 }
 
-// sortedKeys appends m's keys to keys, sorted.
-func sortedKeys(m map[string]any, keys []string) []string {
-	for k := range m {
-		keys = append(keys, k)
+// entry is one entry of a map, as sortedEntries lists them.
+type entry struct {
+	key   string
+	value any
+}
+
+// sortedEntries appends m's entries to list, sorted by key: taken with
+// their values, so that writing them needs no lookup of each key again.
+func sortedEntries(m map[string]any, list []entry) []entry {
+	for k, v := range m {
+		list = append(list, entry{k, v})
 	}
-	slices.Sort(keys)
-	return keys
+	if len(list) <= 12 {
+		// An insertion sort: a context's maps hold a few entries each.
+		for i := 1; i < len(list); i++ {
+			for j := i; j > 0 && list[j].key < list[j-1].key; j-- {
+				list[j], list[j-1] = list[j-1], list[j]
+			}
+		}
+		return list
+	}
+	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+	return list
 }

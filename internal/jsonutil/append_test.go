@@ -22,6 +22,29 @@ var appendCases = []any{
 	map[string]any{}, map[string]any(nil), []any{}, []any(nil),
 	map[string]any{"b": 1.0, "a": []any{"x", nil, map[string]any{"z": true, "<": "&"}}, "": "empty key", "é": 2.0},
 	[]string{"a", "<"}, map[string]string{"k": "v"}, struct{ A int }{1},
+	manyKeys(20), map[string]any{"outer": manyKeys(13)},
+}
+
+// manyKeys is a map of n entries, more than the few sortedEntries sorts
+// by insertion.
+func manyKeys(n int) map[string]any {
+	m := map[string]any{}
+	for i := range n {
+		m[string(rune('z'-i))+"key"] = float64(i)
+	}
+	return m
+}
+
+// TestEveryByteIsWrittenAsMarshalWritesIt: AppendString's table of bytes
+// it writes as they are, byte by byte, alone and between others.
+func TestEveryByteIsWrittenAsMarshalWritesIt(t *testing.T) {
+	for c := range 256 {
+		for _, s := range []string{string([]byte{byte(c)}), "a" + string([]byte{byte(c)}) + "z"} {
+			want, err := json.Marshal(s)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(AppendString(nil, s)), "byte %#x", c)
+		}
+	}
 }
 
 func TestAppendValueWritesWhatMarshalWrites(t *testing.T) {

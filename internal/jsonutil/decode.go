@@ -434,13 +434,27 @@ func (d *Decoder) number() ([]byte, error) {
 	return data[start:i], nil
 }
 
+// readAsIs tells the bytes a string holds as they are: printable ASCII
+// but the quote and the backslash. A table, because stringBytes' loop runs
+// once per byte of every string an execution loads.
+var readAsIs = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // stringBytes reads a string, d.pos at its opening quote. A string with
 // nothing to unescape or replace is returned as a slice of the input.
 func (d *Decoder) stringBytes() ([]byte, error) {
 	data := d.data
 	start := d.pos + 1
 	for i := start; i < len(data); i++ {
-		switch c := data[i]; {
+		c := data[i]
+		if readAsIs[c] {
+			continue
+		}
+		switch {
 		case c == '"':
 			d.pos = i + 1
 			return data[start:i], nil

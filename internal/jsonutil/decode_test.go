@@ -43,6 +43,22 @@ func decodeLikeUnmarshal(data []byte) (any, error) {
 	return v, err
 }
 
+// TestEveryByteIsReadAsUnmarshalReadsIt: the decoder's table of bytes a
+// string holds as they are, byte by byte, alone and between others.
+func TestEveryByteIsReadAsUnmarshalReadsIt(t *testing.T) {
+	for c := range 256 {
+		for _, src := range []string{"\"" + string([]byte{byte(c)}) + "\"", "\"a" + string([]byte{byte(c)}) + "z\""} {
+			var want any
+			werr := json.Unmarshal([]byte(src), &want)
+			got, gerr := decodeLikeUnmarshal([]byte(src))
+			require.Equal(t, werr == nil, gerr == nil, "byte %#x: errors %v / %v", c, werr, gerr)
+			if werr == nil {
+				assert.Equal(t, want, got, "byte %#x", c)
+			}
+		}
+	}
+}
+
 func TestValueReadsWhatUnmarshalReads(t *testing.T) {
 	for _, src := range decodeCases {
 		var want any
