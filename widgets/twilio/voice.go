@@ -250,22 +250,29 @@ func stripFinishKey(digits, finishKeys, finished string, reported bool) string {
 
 // gatherCallKeys are the request parameters of a TwiML callback that
 // describe the call, which a gather's outputs carry.
-var gatherCallKeys = []string{
-	"CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "ApiVersion",
-	"ForwardedFrom", "CallerName", "ParentCallSid", "Caller", "Called",
-	"FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
-	"CallerCity", "CallerState", "CallerZip", "CallerCountry", "CalledCity", "CalledState", "CalledZip", "CalledCountry",
-}
+var gatherCallKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	for _, k := range []string{
+		"CallSid", "AccountSid", "From", "To", "CallStatus", "Direction", "ApiVersion",
+		"ForwardedFrom", "CallerName", "ParentCallSid", "Caller", "Called",
+		"FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry",
+		"CallerCity", "CallerState", "CallerZip", "CallerCountry", "CalledCity", "CalledState", "CalledZip", "CalledCountry",
+	} {
+		keys[k] = true
+	}
+	return keys
+}()
 
 // gatherCallParams returns the call's parameters of a <Gather> callback:
 // those the host reported in data, completed from the execution's call and
-// from trigger.call when that call started the execution.
+// from trigger.call when that call started the execution. It walks the
+// maps it is given rather than the keys it wants: a gather's event holds a
+// few parameters, and a resume should not cost two dozen lookups.
 func gatherCallParams(sc widgets.StepContext, data map[string]any) map[string]any {
 	out := map[string]any{}
-	for _, k := range gatherCallKeys {
-		switch v := data[k].(type) {
-		case string, float64, bool: // a call parameter is a scalar; nothing else hides here
-			out[k] = widgets.ValueString(v)
+	for k, v := range data {
+		if p, ok := callParam(v); ok && gatherCallKeys[k] {
+			out[k] = p
 		}
 	}
 	call := sc.Call()
@@ -282,19 +289,29 @@ func gatherCallParams(sc widgets.StepContext, data map[string]any) map[string]an
 	if trigger == nil || call.Sid == "" || widgets.DataString(trigger, "CallSid") != call.Sid {
 		return out
 	}
-	for _, k := range gatherCallKeys {
-		if k == "CallStatus" { // the status at the start is stale
+	for k, v := range trigger {
+		if k == "CallStatus" || !gatherCallKeys[k] { // the status at the start is stale
 			continue
 		}
 		if _, ok := out[k]; ok {
 			continue
 		}
-		if v, ok := trigger[k]; ok && v != nil {
-			switch v.(type) {
-			case string, float64, bool:
-				out[k] = widgets.ValueString(v)
-			}
+		if p, ok := callParam(v); ok {
+			out[k] = p
 		}
 	}
 	return out
+}
+
+// callParam is v as a call parameter, a text: a call parameter is a
+// scalar, and nothing else hides here. A text is returned as it was given,
+// not boxed again.
+func callParam(v any) (any, bool) {
+	switch v.(type) {
+	case string:
+		return v, true
+	case float64, bool:
+		return widgets.ValueString(v), true
+	}
+	return nil, false
 }
