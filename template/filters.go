@@ -171,6 +171,7 @@ func argAt(args []any, i int) any {
 // as the output writes it (without exponent). A text made of an array or a
 // map is refused past MaxTextBytes.
 func argText(v any) (string, error) {
+	v = fromGo(v)
 	switch v := v.(type) {
 	case nil, keyword:
 		return "", nil
@@ -190,6 +191,7 @@ func argText(v any) (string, error) {
 // numbers as text writes them. It stops, returning false, once b holds
 // more than MaxTextBytes.
 func sprint(b *strings.Builder, v any) bool {
+	v = fromGo(v)
 	switch v := v.(type) {
 	case nil, keyword:
 		b.WriteString("<nil>")
@@ -251,6 +253,7 @@ func sortedKeys(m map[string]any) []string {
 // false as 0, nil as 0; anything else is an error. It is clamped to
 // ±2^62, so that arithmetic on it cannot wrap.
 func argInt(name string, v any) (int, error) {
+	v = fromGo(v)
 	const limit = 1 << 62
 	switch v := v.(type) {
 	case nil, keyword:
@@ -346,6 +349,7 @@ func operand(v any) any {
 // intOperand is operand(v) when that is an integer, read without boxing
 // it (a counter's text, "41", is the common case).
 func intOperand(v any) (int64, bool) {
+	v = fromGo(v)
 	switch v := v.(type) {
 	case int64:
 		return v, true
@@ -364,6 +368,7 @@ func intOperand(v any) (int64, bool) {
 // floatOf reads v as osteele/liquid's sum and pluralize do: a number, or a
 // text strconv.ParseFloat reads; anything else is 0.
 func floatOf(v any) float64 {
+	v = fromGo(v)
 	if str, ok := v.(string); ok {
 		if f, err := strconv.ParseFloat(str, 64); err == nil {
 			return f
@@ -375,6 +380,7 @@ func floatOf(v any) float64 {
 
 // describeValue names v in an error message.
 func describeValue(v any) string {
+	v = fromGo(v)
 	switch v := v.(type) {
 	case nil, keyword:
 		return "nil"
@@ -487,6 +493,7 @@ type jsonEncoder struct {
 
 // value appends v.
 func (e *jsonEncoder) value(v any) error {
+	v = fromGo(v)
 	switch v := v.(type) {
 	case nil, keyword:
 		e.buf = append(e.buf, "null"...)
@@ -532,6 +539,10 @@ func (e *jsonEncoder) value(v any) error {
 			e.buf = strconv.AppendInt(e.buf, v.lo+i, 10)
 		}
 		e.buf = append(e.buf, ']')
+	default:
+		// A host's value of a Go type JSON has no text for here (a struct,
+		// a time, a []string): refused, never written as nothing.
+		return errorf(CodeRender, "%s: a %T has no JSON text", e.what, v)
 	}
 	if len(e.buf) > MaxTextBytes {
 		return tooLong(e.what, len(e.buf))
@@ -582,6 +593,7 @@ func (e *jsonEncoder) str(s string) error {
 // filterType is type: the Go type osteele/liquid gives the input (an
 // integer is an int there).
 func filterType(s *state, in any, _ []any, _ map[string]any) (any, error) {
+	in = fromGo(in)
 	switch in.(type) {
 	case bool:
 		return "bool", nil
@@ -827,6 +839,7 @@ func (x sorting[K]) Swap(i, j int) {
 // not less. (The template's < also reads a text holding a number as that
 // number; sort does not.)
 func osteeleLess(a, b any) bool {
+	a, b = fromGo(a), fromGo(b)
 	switch a := a.(type) {
 	case bool:
 		if b, ok := b.(bool); ok {
@@ -958,6 +971,7 @@ type keyer struct {
 
 // key appends the key of v to buf, reporting false if it gave up.
 func (k *keyer) key(v any) bool {
+	v = fromGo(v)
 	if k.nodes++; k.nodes > k.max {
 		return false
 	}
@@ -1060,6 +1074,7 @@ func filterSum(s *state, in any, args []any, _ map[string]any) (any, error) {
 		if key != "" {
 			x = property(x, key)
 		}
+		x = fromGo(x)
 		if allInts {
 			if i, ok := x.(int64); ok {
 				if r, ok := addInts(ints, i); ok {
@@ -1874,6 +1889,7 @@ var dateZoned = regexp.MustCompile(`(?:[+-]\d\d:?\d\d|\b[A-Za-z]{3,5})\s*$`)
 // Z), keeping its offset when it has one. Anything else, nil included, is
 // an error.
 func dateOf(s *state, v any) (time.Time, error) {
+	v = fromGo(v)
 	switch v := v.(type) {
 	case string:
 		str := strings.TrimSpace(v)

@@ -484,3 +484,40 @@ func TestNumbersAreWrittenInPlace(t *testing.T) {
 		}
 	}
 }
+
+// A host calling Render may nest Go's own numbers (int, uint8, float32...)
+// in its lists and maps: each is the number a top-level one is, to every
+// filter and tag that takes a value apart, and to_json never writes a
+// value it has no text for as nothing.
+func TestGoNumbersNestedInVarsAreNumbers(t *testing.T) {
+	vars := map[string]any{
+		"n":  7,
+		"l":  []any{1, uint8(2), int32(3)},
+		"m":  map[string]any{"y": 1, "f": float32(0.5)},
+		"ms": []any{map[string]any{"a": 1}, map[string]any{"a": 2.0}},
+		"u":  []any{1, int64(1), 1.0, 2},
+	}
+	r := testRenderer()
+	for src, want := range map[string]string{
+		`{{ n }} {{ n | plus: 1 }}`:                        "7 8",
+		`{{ l | to_json }}`:                                "[1,2,3]",
+		`{{ m | to_json }}`:                                `{"f":0.5,"y":1}`,
+		`{{ l | join: "," }}`:                              "1,2,3",
+		`{{ l | sum }}`:                                    "6",
+		`{{ ms | sum: "a" }}`:                              "3",
+		`{{ ms | map: "a" | join: "+" }}`:                  "1+2",
+		`{{ u | uniq | size }}`:                            "3", // 1 and 1.0 differ, as int64 and float64 do
+		`{{ l | sort | reverse | join }}`:                  "3 2 1",
+		`{{ l | first | type }}`:                           "int",
+		`{% for x in l %}{{ x | times: 10 }} {% endfor %}`: "10 20 30 ",
+		`{{ l | inspect }}`:                                "[1,2,3]",
+		`{% if m.y == 1 %}one{% endif %}`:                  "one",
+	} {
+		got, err := renderSrc(t, r, src, vars)
+		require.NoError(t, err, src)
+		assert.Equal(t, want, got, src)
+	}
+	_, err := renderSrc(t, r, `{{ t | to_json }}`, map[string]any{"t": []any{struct{ A int }{1}}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "has no JSON text")
+}

@@ -111,6 +111,23 @@ func text(v any) string {
 	return ""
 }
 
+// fromGo is v, but a Go number of another type than int64 and float64 (a
+// host's int, uint8, float32...) is read as one of those two, the numbers
+// templates compute with. The engine gives templates JSON's values only;
+// a host calling Render may nest Go's numbers in its lists and maps, and
+// each place that takes a value apart reads it through fromGo, so that a
+// nested int is the number a top-level one is.
+func fromGo(v any) any {
+	switch v.(type) {
+	case nil, string, bool, int64, float64, []any, map[string]any:
+		return v
+	}
+	if n, ok := goNumber(v); ok {
+		return n
+	}
+	return v
+}
+
 // goNumber reads Go's other number types (a host's int, uint8, float32...)
 // as int64 or float64.
 func goNumber(v any) (any, bool) {
