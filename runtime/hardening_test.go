@@ -768,6 +768,20 @@ func TestHostileTemplatesAreTemplateErrors(t *testing.T) {
 	}
 }
 
+// A template's failure names its state once, with the property and what
+// the template did: the reason is read by people.
+func TestATemplateFailureNamesItsStateOnce(t *testing.T) {
+	src := `{"description": "once", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "greet"}], "properties": {}},
+	  {"name": "greet", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "{{ 1 | divided_by: 0 }}"}]}}]}`
+	x := newHarness(t, map[string]string{"FW": src}).start(t, rest)
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, 1, strings.Count(x.Reason, `state "greet"`), x.Reason)
+	assert.Contains(t, x.Reason, `property "variables"`)
+	assert.Contains(t, x.Reason, "divided by 0")
+}
+
 // "now" in a template is shown in the engine's template zone: UTC by
 // default (whatever the host's zone), or what the host sets, such as
 // Twilio's Pacific time.

@@ -1599,6 +1599,12 @@ func (r *run) failStep(st *pstate, err error) {
 		r.canceled = fmt.Errorf("runtime: state %q stopped: %w", st.name, r.ctx.Err())
 		return
 	}
+	// A template's error names its state already (TemplateError): the
+	// reason says it once.
+	if te := (*TemplateError)(nil); errors.As(err, &te) && te.State == st.name {
+		r.fail(codeOf(err), err.Error())
+		return
+	}
 	r.fail(codeOf(err), fmt.Sprintf("state %q: %v", st.name, err))
 }
 
