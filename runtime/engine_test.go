@@ -327,7 +327,7 @@ func TestTemplateCapAndErrors(t *testing.T) {
 		want              string
 	}{
 		// reason: what the failure's reason must say, beyond its code.
-		{name: "bad syntax", tpl: "{{ flow.data.x | }}", code: runtime.FailureTemplate, reason: `state "set", property "variables"`},
+		{name: "bad syntax", tpl: "{{ flow.data.x | }}", code: runtime.FailureTemplate, reason: `state "set": variable "v": property "variables": template: line 1:`},
 		{name: "over 16 KB by loop", tpl: `{% for i in (1..20) %}{{ flow.data.big }}{% endfor %}`, data: map[string]any{"big": strings.Repeat("x", 1100)}, code: runtime.FailureTemplateBudget, reason: "more than 16384 bytes"},
 		{name: "over 16 KB by a lone path", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16385)}, code: runtime.FailureTemplateBudget, reason: "more than 16384 bytes"},
 		{name: "exactly 16 KB", tpl: `{{flow.data.big}}`, data: map[string]any{"big": strings.Repeat("x", 16384)}, want: strings.Repeat("x", 16384)},

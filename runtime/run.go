@@ -1599,13 +1599,13 @@ func (r *run) failStep(st *pstate, err error) {
 		r.canceled = fmt.Errorf("runtime: state %q stopped: %w", st.name, r.ctx.Err())
 		return
 	}
-	// A template's error names its state already (TemplateError): the
-	// reason says it once.
+	reason := fmt.Sprintf("state %q: %v", st.name, err)
 	if te := (*TemplateError)(nil); errors.As(err, &te) && te.State == st.name {
-		r.fail(codeOf(err), err.Error())
-		return
+		// A template's error names its state too (TemplateError): the
+		// reason names it once, first, as every step failure does.
+		reason = strings.Replace(reason, fmt.Sprintf(": state %q, ", st.name), ": ", 1)
 	}
-	r.fail(codeOf(err), fmt.Sprintf("state %q: %v", st.name, err))
+	r.fail(codeOf(err), reason)
 }
 
 // end ends the execution. The reason is stored and published, so it is

@@ -171,7 +171,6 @@ func argAt(args []any, i int) any {
 // as the output writes it (without exponent). A text made of an array or a
 // map is refused past MaxTextBytes.
 func argText(v any) (string, error) {
-	v = fromGo(v)
 	switch v := v.(type) {
 	case nil, keyword:
 		return "", nil
@@ -349,7 +348,6 @@ func operand(v any) any {
 // intOperand is operand(v) when that is an integer, read without boxing
 // it (a counter's text, "41", is the common case).
 func intOperand(v any) (int64, bool) {
-	v = fromGo(v)
 	switch v := v.(type) {
 	case int64:
 		return v, true
@@ -493,7 +491,6 @@ type jsonEncoder struct {
 
 // value appends v.
 func (e *jsonEncoder) value(v any) error {
-	v = fromGo(v)
 	switch v := v.(type) {
 	case nil, keyword:
 		e.buf = append(e.buf, "null"...)
@@ -540,9 +537,14 @@ func (e *jsonEncoder) value(v any) error {
 		}
 		e.buf = append(e.buf, ']')
 	default:
-		// A host's value of a Go type JSON has no text for here (a struct,
-		// a time, a []string): refused, never written as nothing.
-		return errorf(CodeRender, "%s: a %T has no JSON text", e.what, v)
+		// A host's value of another Go type (a struct, a time, a
+		// []string): encoding/json writes it, or it is refused, never
+		// written as nothing.
+		data, err := json.Marshal(v)
+		if err != nil {
+			return errorf(CodeRender, "%s: cannot encode a %T: %v", e.what, v, err)
+		}
+		e.buf = append(e.buf, data...)
 	}
 	if len(e.buf) > MaxTextBytes {
 		return tooLong(e.what, len(e.buf))

@@ -2,6 +2,7 @@ package template
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -487,37 +488,55 @@ func TestNumbersAreWrittenInPlace(t *testing.T) {
 
 // A host calling Render may nest Go's own numbers (int, uint8, float32...)
 // in its lists and maps: each is the number a top-level one is, to every
-// filter and tag that takes a value apart, and to_json never writes a
-// value it has no text for as nothing.
+// filter and tag that takes a value apart. Each template renders the same
+// with Go's numbers as with the int64 and float64 they stand for.
 func TestGoNumbersNestedInVarsAreNumbers(t *testing.T) {
-	vars := map[string]any{
+	goVars := map[string]any{
 		"n":  7,
-		"l":  []any{1, uint8(2), int32(3)},
-		"m":  map[string]any{"y": 1, "f": float32(0.5)},
-		"ms": []any{map[string]any{"a": 1}, map[string]any{"a": 2.0}},
-		"u":  []any{1, int64(1), 1.0, 2},
+		"l":  []any{3, uint8(1), int32(2)},
+		"m":  map[string]any{"y": 1, "f": float32(0.5), "1": "one"},
+		"ms": []any{map[string]any{"a": 2, "b": uint16(9)}, map[string]any{"a": 1, "b": 8.0}},
+		"u":  []any{1, int64(1), 1.0, 2, uint(2)},
+		"k":  1,
+		"e":  86400,
+		"f":  []any{float32(0.1), float32(1e20)},
+		"nl": []any{[]any{1, uint8(2)}, []any{3}},
+		"z":  0,
+	}
+	jsonVars := map[string]any{
+		"n":  int64(7),
+		"l":  []any{int64(3), int64(1), int64(2)},
+		"m":  map[string]any{"y": int64(1), "f": 0.5, "1": "one"},
+		"ms": []any{map[string]any{"a": int64(2), "b": int64(9)}, map[string]any{"a": int64(1), "b": 8.0}},
+		"u":  []any{int64(1), int64(1), 1.0, int64(2), int64(2)},
+		"k":  int64(1),
+		"e":  int64(86400),
+		"f":  []any{0.1, 1e20},
+		"nl": []any{[]any{int64(1), int64(2)}, []any{int64(3)}},
+		"z":  int64(0),
 	}
 	r := testRenderer()
-	for src, want := range map[string]string{
-		`{{ n }} {{ n | plus: 1 }}`:                        "7 8",
-		`{{ l | to_json }}`:                                "[1,2,3]",
-		`{{ m | to_json }}`:                                `{"f":0.5,"y":1}`,
-		`{{ l | join: "," }}`:                              "1,2,3",
-		`{{ l | sum }}`:                                    "6",
-		`{{ ms | sum: "a" }}`:                              "3",
-		`{{ ms | map: "a" | join: "+" }}`:                  "1+2",
-		`{{ u | uniq | size }}`:                            "3", // 1 and 1.0 differ, as int64 and float64 do
-		`{{ l | sort | reverse | join }}`:                  "3 2 1",
-		`{{ l | first | type }}`:                           "int",
-		`{% for x in l %}{{ x | times: 10 }} {% endfor %}`: "10 20 30 ",
-		`{{ l | inspect }}`:                                "[1,2,3]",
-		`{% if m.y == 1 %}one{% endif %}`:                  "one",
+	for _, src := range []string{
+		`{{ n }} {{ n | plus: 1 }}`, `{{ l | to_json }}`, `{{ m | to_json }}`, `{{ f | to_json }} {{ f | join }}`,
+		`{{ l | join: "," }}`, `{{ l | sum }} {{ l | sum | type }}`, `{{ ms | sum: "a" }}`, `{{ ms | map: "a" | join: "+" }}`,
+		`{{ u | uniq | size }}`, `{{ l | sort | join }}`, `{{ ms | sort: "a" | map: "b" | join }}`, `{{ l | sort_natural | join }}`,
+		`{{ l | first | type }} {{ l.last }} {{ l.size }}`, `{% for x in l %}{{ x | times: 10 }} {% endfor %}`,
+		`{% for x in l limit: 2 offset: 1 %}{{ x }}{% endfor %}`, `{{ l | inspect }}`, `{{ l | slice: 1, 2 | join }}`,
+		`{% if m.y == 1 %}one{% endif %} {% if l contains 2 %}has 2{% endif %}`, `{% case l[0] %}{% when 3 %}three{% endcase %}`,
+		`{{ l[l[1]] }} {{ m[k] }} {{ l[k] }}`, `{{ ms | where: "a", 1 | map: "b" | join }}`, `{{ l | compact | size }}`,
+		`{{ e | date: "%Y-%m-%d" }}`, `{{ "abc" | slice: k }}`, `{{ l | reverse | join }} {{ l | concat: u | size }}`,
+		`{{ l | uniq | size }}`, `{{ nl | join: ";" }}`, `{{ k | pluralize: "item", "items" }}`,
+		`{{ n | divided_by: z }}`, `{% include n %}`, `{{ "a" | split: "" | concat: l | sort | join }}`,
 	} {
-		got, err := renderSrc(t, r, src, vars)
-		require.NoError(t, err, src)
+		want, werr := renderSrc(t, r, src, jsonVars)
+		got, gerr := renderSrc(t, r, src, goVars)
 		assert.Equal(t, want, got, src)
+		assert.Equal(t, fmt.Sprint(werr), fmt.Sprint(gerr), src)
 	}
-	_, err := renderSrc(t, r, `{{ t | to_json }}`, map[string]any{"t": []any{struct{ A int }{1}}})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "has no JSON text")
+	// Other Go values are written as encoding/json writes them, or refused.
+	got, err := renderSrc(t, r, `{{ t | to_json }}`, map[string]any{"t": []any{struct{ A int }{1}, []string{"x"}}})
+	require.NoError(t, err)
+	assert.Equal(t, `[{"A":1},["x"]]`, got)
+	_, err = renderSrc(t, r, `{{ t | to_json }}`, map[string]any{"t": []any{make(chan int)}})
+	assert.ErrorContains(t, err, "cannot encode a chan int")
 }

@@ -157,7 +157,14 @@ func goNumber(v any) (any, bool) {
 		}
 		return float64(v), true
 	case float32:
-		return float64(v), true
+		// The float64 of the shortest text that reads back as v, as
+		// encoding/json writes it: a float32 0.1 is 0.1, not
+		// 0.10000000149011612.
+		f, err := strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
+		if err != nil {
+			return float64(v), true
+		}
+		return f, true
 	}
 	return nil, false
 }
@@ -484,6 +491,7 @@ func property(v any, name string) any {
 // index is v[i]: an array's element (negative from the end, a float
 // truncated), a map's entry by key.
 func index(v, i any) any {
+	i = fromGo(i)
 	switch v := v.(type) {
 	case []any:
 		n, ok := intIndex(i)

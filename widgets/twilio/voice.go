@@ -290,7 +290,8 @@ func gatherCallParams(sc widgets.StepContext, data map[string]any) map[string]an
 		return out
 	}
 	for k, v := range trigger {
-		if k == "CallStatus" || !gatherCallKeys[k] { // the status at the start is stale
+		// The status at the start is stale.
+		if k == "CallStatus" || !gatherCallKeys[k] {
 			continue
 		}
 		if _, ok := out[k]; ok {
