@@ -406,7 +406,9 @@ func (c *Condition) write(buf *bytes.Buffer) {
 }
 
 // decodeObject decodes a JSON object into its members, as slices of
-// data; a repeated key keeps its last value, as encoding/json's. data is
+// data. A key written twice is refused: encoding/json would keep the last
+// value and another reader the first, so the flow would run as one of
+// them and read as the other. data is
 // valid compact JSON (ParseLimit compacts the whole document once,
 // first), so that equal documents decode to equal bytes.
 func decodeObject(data []byte, path string) (map[string]json.RawMessage, error) {
@@ -427,6 +429,9 @@ func decodeObject(data []byte, path string) (map[string]json.RawMessage, error) 
 			return obj, nil
 		}
 		k := string(key)
+		if _, twice := obj[k]; twice {
+			return nil, &DecodeError{Path: path, Msg: fmt.Sprintf("key %q is written twice", k)}
+		}
 		v, err := d.Raw()
 		if err != nil {
 			return nil, &DecodeError{Path: path + "/" + k, Msg: err.Error()}

@@ -114,6 +114,12 @@ func TestParseDecodeErrorPath(t *testing.T) {
 		{"flags is an array", `{"flags":[]}`, "#/flags", "expected a JSON object"},
 		{"allow_concurrent_calls is not a boolean", `{"flags":{"allow_concurrent_calls":"maybe"}}`, "#/flags/allow_concurrent_calls", `expected a boolean, got "maybe"`},
 		{"exposed_variables is a string", `{"exposed_variables":"x"}`, "#/exposed_variables", "expected an array of strings"},
+		// A key written twice: encoding/json keeps the last value, other
+		// readers the first; the document is refused, not read as either.
+		{"states written twice", `{"states":[{"name":"a"}],"states":[]}`, "#", `key "states" is written twice`},
+		{"a state's name written twice", `{"states":[{"name":"a","n\u0061me":"b"}]}`, "#/states/0", `key "name" is written twice`},
+		{"a property written twice", `{"states":[{"name":"a","properties":{"say":"hi","say":"bye"}}]}`, "#/states/0/properties", `key "say" is written twice`},
+		{"an event written twice", `{"states":[{"transitions":[{"event":"a","next":"x","event":"b"}]}]}`, "#/states/0/transitions/0", `key "event" is written twice`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
