@@ -66,15 +66,23 @@ func (e *DecodeError) Error() string { return fmt.Sprintf("flow: %s: %s", e.Path
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *DecodeError) Unwrap() error { return ErrInvalid }
 
+// byteOrderMark is UTF-8's byte order mark, which JSON does not allow and
+// Parse skips.
+var byteOrderMark = []byte("\xef\xbb\xbf")
+
 // Parse reads a definition from JSON bytes. Malformed JSON gives a
 // *SyntaxError with line and column; a wrong shape gives a *DecodeError with
 // the JSON path. Parse does not check the graph: call Check for that.
 //
 // Parse is lenient where Twilio is: a null or absent field reads as its zero
 // value, allow_concurrent_calls may be "true" or "false", and a condition
-// value may be a bare number or boolean. When a key repeats in an object the
-// last one wins, as with encoding/json. Unknown keys and every property are
-// kept as compact JSON, byte for byte otherwise.
+// value may be a bare number or boolean, and a UTF-8 byte order mark before
+// the document (as Windows editors save one) is skipped. A key written
+// twice in the document, a state, its properties, a transition, a
+// condition or the flags is refused with its path; inside a property's
+// value the widget reads the JSON, and the last one wins, as with
+// encoding/json. Unknown keys and every property are kept as compact
+// JSON, byte for byte otherwise.
 //
 // Data longer than DefaultMaxReadBytes is refused, before it is decoded,
 // with an error wrapping ErrInvalid; ParseLimit takes another bound. JSON
@@ -93,6 +101,7 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 	if maxBytes > 0 && len(data) > maxBytes {
 		return nil, fmt.Errorf("flow: document is %d bytes, larger than the limit of %d bytes: %w", len(data), maxBytes, ErrInvalid)
 	}
+	data = bytes.TrimPrefix(data, byteOrderMark)
 	// One pass checks the whole document and compacts it into a copy:
 	// the definition's raw values are slices of that copy (never of the
 	// caller's buffer), already without white space between tokens.

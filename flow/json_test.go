@@ -360,6 +360,17 @@ func TestRead(t *testing.T) {
 	})
 }
 
+// A document a Windows editor saved with a UTF-8 byte order mark reads as
+// the same document without.
+func TestParseSkipsAByteOrderMark(t *testing.T) {
+	src := `{"description":"bom","initial_state":"Trigger","states":[{"name":"Trigger","type":"trigger","transitions":[],"properties":{}}]}`
+	want, err := flow.Parse([]byte(src))
+	require.NoError(t, err)
+	got, err := flow.Parse(append([]byte("\xef\xbb\xbf"), src...))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
+
 func TestParseLimit(t *testing.T) {
 	doc := `{"description":"max"}`
 	// padded returns doc followed by spaces up to n bytes.

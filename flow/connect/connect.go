@@ -157,6 +157,9 @@ func Parse(data []byte) (*flow.Definition, error) {
 	if len(data) > flow.DefaultMaxReadBytes {
 		return nil, invalid("#", fmt.Sprintf("%d bytes, more than the %d a definition may be", len(data), flow.DefaultMaxReadBytes))
 	}
+	// A UTF-8 byte order mark, as Windows editors save one, is skipped, as
+	// flow.Parse skips it.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var top map[string]json.RawMessage
 	if err := decode(data, &top, "#"); err != nil {
 		return nil, err

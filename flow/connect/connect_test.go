@@ -296,3 +296,13 @@ func TestAConnectDefinitionSurvivesFlowJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, asJSON(t, src), asJSON(t, out))
 }
+
+// A flow a Windows editor saved with a UTF-8 byte order mark reads as the
+// same flow without.
+func TestParseSkipsAByteOrderMark(t *testing.T) {
+	want, err := connect.Parse([]byte(menu))
+	require.NoError(t, err)
+	got, err := connect.Parse(append([]byte("\xef\xbb\xbf"), menu...))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
