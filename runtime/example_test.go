@@ -52,7 +52,7 @@ func Example() {
 	}
 	fmt.Println(x.Status)
 	// Output:
-	// FN00000001 active waiting at menu for [keypress speech timeout]
+	// FN00000001 active waiting at menu for [keypress timeout]
 	// voice.gather.say "Press 1 for sales."
 	// voice.say "You pressed 1, +15550001111."
 	// incomingCall: Trigger -> menu

@@ -101,11 +101,15 @@ type Gather struct {
 	Input string `json:"input,omitempty"`
 	// Timeout is how long to wait for input after the prompt.
 	Timeout time.Duration `json:"timeout,omitempty"`
-	// FinishOnKey ends the input; NumDigits stops after that many digits.
+	// FinishOnKey is the keys that end the input; empty for none (the
+	// widget's stop_gather false), when only the timeout or NumDigits
+	// does.
 	FinishOnKey string `json:"finish_on_key,omitempty"`
 	// NumDigits ends the input after that many digits; 0 sets no count.
 	NumDigits int `json:"number_of_digits,omitempty"`
-	// StopGather stops the prompt as soon as input starts.
+	// StopGather is the widget's stop_gather, Studio's "Stop Gathering On
+	// Keypress?": when false no key ends the input, and FinishOnKey is
+	// empty.
 	StopGather bool `json:"stop_gather,omitempty"`
 	// Hints, SpeechModel and Language tune speech recognition.
 	Hints string `json:"hints,omitempty"`

@@ -49,7 +49,10 @@
 //
 //   - gather-input-on-call: keypress, speech and timeout (the <Gather>
 //     posts its action even without input, actionOnEmptyResult), with
-//     Digits, SpeechResult, Confidence ... as the event's data.
+//     Digits, SpeechResult, Confidence ... as the event's data. The
+//     <Gather> listens for speech (input="dtmf speech") only when the
+//     widget's speech transition is wired, as Studio's does, and a widget
+//     with stop_gather false writes finishOnKey="" so that no key ends it.
 //   - say-play: say, play and digits.
 //   - connect-call-to: a <Dial> of the widget's noun (several <Number>s
 //     for number-multi, <Client>, <Sip>, <Conference>), whose action

@@ -53,7 +53,7 @@ func Example() {
 	// 200
 	// <?xml version="1.0" encoding="UTF-8"?>
 	// <Response>
-	// <Gather action="https://ivr.example.com/twilio/voice/gather?execution=FN00000001&amp;token=1" actionOnEmptyResult="true" finishOnKey="#" input="dtmf speech" method="POST" numDigits="1" profanityFilter="true" timeout="5">
+	// <Gather action="https://ivr.example.com/twilio/voice/gather?execution=FN00000001&amp;token=1" actionOnEmptyResult="true" finishOnKey="#" input="dtmf" method="POST" numDigits="1" profanityFilter="true" timeout="5">
 	// <Say>Press 1 for sales.</Say>
 	// </Gather>
 	// </Response>

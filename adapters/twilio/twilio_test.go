@@ -48,6 +48,30 @@ var menuVerbs = []string{
 	`  Say "For sales press 1. For support press 2."`,
 }
 
+// A gather with stop_gather false is ended by no key: the TwiML says
+// finishOnKey="" (without it Twilio's default, #, would end it). Its speech
+// transition leads nowhere, so it listens for keys only.
+func TestAGatherNoKeyEnds(t *testing.T) {
+	const src = `{"description": "code", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "code"}], "properties": {}},
+	  {"name": "code", "type": "gather-input-on-call", "transitions": [{"event": "keypress"}, {"event": "speech"}, {"event": "timeout"}],
+	   "properties": {"say": "Enter your code.", "stop_gather": false, "finish_on_key": "#", "number_of_digits": 4}}]}`
+	h := newHarness(t, map[string]string{"FWcode": src})
+	c := h.dial("CA0001", "FWcode")
+	g, ok := find(c.doc, "Gather")
+	require.True(t, ok)
+	var finish []string
+	for _, a := range g.Attrs {
+		if a.Name.Local == "finishOnKey" {
+			finish = append(finish, a.Value)
+		}
+	}
+	assert.Equal(t, []string{""}, finish, "one finishOnKey, empty")
+	assert.Equal(t, "dtmf", g.attr("input"))
+	assert.Equal(t, "4", g.attr("numDigits"))
+	assert.Empty(t, g.attr("bargeIn"), "barge-in is Twilio's default")
+}
+
 func TestVoiceIVR(t *testing.T) {
 	h := newHarness(t, map[string]string{"FWivr": ivr})
 

@@ -440,11 +440,18 @@ func (a *Adapter) gatherVerb(g widgets.Gather, id, token string) twiml.Element {
 	if g.NumDigits > 0 {
 		el.NumDigits = strconv.Itoa(g.NumDigits)
 	}
-	if !g.StopGather {
-		el.BargeIn = "false"
+	if g.FinishOnKey == "" {
+		// No key ends the input: TwiML says so with an empty finishOnKey,
+		// which twilio-go does not write (it drops empty attributes), and
+		// without which # would. renderTwiML writes it.
+		el.OptionalAttributes = map[string]string{noFinishKey: "true"}
 	}
 	return el
 }
+
+// noFinishKey marks a <Gather> that no key ends; renderTwiML replaces it
+// with finishOnKey="".
+const noFinishKey = "studioflowNoFinishKey"
 
 // dialVerb renders a <Dial> with action URL action: one noun for the
 // party (several <Number>s for number-multi, which Twilio rings at once).
@@ -586,9 +593,20 @@ func (a *Adapter) actionURL(path, id, token string) string {
 func renderTwiML(verbs []twiml.Element) ([]byte, error) {
 	doc, resp := twiml.CreateDocument()
 	twiml.AddAllVerbs(resp, verbs)
+	writeNoFinishKey(resp)
 	sortAttrs(resp)
 	doc.Indent(0)
 	return doc.WriteToBytes()
+}
+
+// writeNoFinishKey turns each noFinishKey mark into finishOnKey="".
+func writeNoFinishKey(e *etree.Element) {
+	if e.RemoveAttr(noFinishKey) != nil {
+		e.CreateAttr("finishOnKey", "")
+	}
+	for _, c := range e.ChildElements() {
+		writeNoFinishKey(c)
+	}
 }
 
 func sortAttrs(e *etree.Element) {

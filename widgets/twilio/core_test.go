@@ -509,53 +509,65 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 	ty := typeOf(t, "gather-input-on-call")
 	assert.True(t, ty.NeedsCall)
 	assert.Empty(t, ty.EndsCallOn)
+	// Speech recognition is on only when the speech transition leads
+	// somewhere; with stop_gather false no key ends the input (Twilio,
+	// Gather Input On Call widget).
 	tests := []struct {
 		name      string
 		props     map[string]any
+		wired     []string
 		want      widgets.Gather
+		events    []string
 		wait      time.Duration
 		sensitive bool
 	}{
 		{
-			name:  "defaults: timeout 5, finish on #, stop gather",
+			name:  "defaults: timeout 5, finish on #, stop gather, keys only",
 			props: map[string]any{"say": "Press 1 for sales"},
-			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Press 1 for sales", Loop: 1}, Input: "dtmf speech",
+			wired: []string{"keypress", "timeout"},
+			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Press 1 for sales", Loop: 1}, Input: "dtmf",
 				Timeout: 5 * time.Second, FinishOnKey: "#", StopGather: true, ProfanityFilter: true},
-			wait: 5*time.Second + twilio.GatherGrace,
+			events: []string{"keypress", "timeout"},
+			wait:   5*time.Second + twilio.GatherGrace,
 		},
 		{
-			name: "every property, string-encoded",
+			name: "every property, string-encoded, speech wired",
 			props: map[string]any{
 				"play": "https://cdn.example.com/{{flow.variables.file}}", "voice": "Polly.Mia", "language": "es-MX", "loop": "2",
 				"timeout": "12", "finish_on_key": "*", "number_of_digits": "4", "stop_gather": "False",
 				"gather_language": "es-MX", "speech_model": "numbers_and_commands", "hints": "uno, dos", "profanity_filter": "False",
 				"speech_timeout": "auto", "sensitive": "True"},
+			wired: []string{"speech"},
 			want: widgets.Gather{Prompt: widgets.Prompt{Play: "https://cdn.example.com/menu.mp3", Voice: "Polly.Mia", Language: "es-MX", Loop: 2},
-				Input: "dtmf speech", Timeout: 12 * time.Second, FinishOnKey: "*", NumDigits: 4, StopGather: false,
+				Input: "dtmf speech", Timeout: 12 * time.Second, FinishOnKey: "", NumDigits: 4, StopGather: false,
 				Language: "es-MX", SpeechModel: "numbers_and_commands", Hints: "uno, dos", SpeechTimeout: "auto"},
+			events:    []string{"keypress", "speech", "timeout"},
 			wait:      12*time.Second + twilio.GatherGrace,
 			sensitive: true,
 		},
 		{
 			name:  "stop_gather True, timeout 0, JSON numbers and booleans",
 			props: map[string]any{"say": "Enter your PIN", "stop_gather": "True", "timeout": 0, "number_of_digits": 6, "sensitive": true},
-			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Enter your PIN", Loop: 1}, Input: "dtmf speech",
+			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Enter your PIN", Loop: 1}, Input: "dtmf",
 				FinishOnKey: "#", NumDigits: 6, StopGather: true, ProfanityFilter: true},
+			events:    []string{"keypress", "timeout"},
 			wait:      twilio.GatherGrace,
 			sensitive: true,
 		},
 		{
-			name:  "timeout 30, empty finish_on_key kept",
+			name:  "timeout 30, empty finish_on_key kept, speech wired",
 			props: map[string]any{"say": "Say something", "timeout": "30", "finish_on_key": "", "stop_gather": false},
+			wired: []string{"keypress", "speech", "timeout"},
 			want: widgets.Gather{Prompt: widgets.Prompt{Say: "Say something", Loop: 1}, Input: "dtmf speech",
 				Timeout: 30 * time.Second, ProfanityFilter: true},
-			wait: 30*time.Second + twilio.GatherGrace,
+			events: []string{"keypress", "speech", "timeout"},
+			wait:   30*time.Second + twilio.GatherGrace,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, v := promptServices()
-			n := mustCompile(t, "gather-input-on-call", tt.props)
+			n := mustCompileWired(t, "gather-input-on-call", tt.props, tt.wired...)
 			res := run(t, n, newStep(s).Set("flow.variables.file", "menu.mp3"))
 			assert.Equal(t, []widgets.Gather{tt.want}, v.gathers)
 			assert.Empty(t, v.says)
@@ -564,13 +576,22 @@ func TestGatherInputOnCallRequests(t *testing.T) {
 			assert.Nil(t, res.Outputs)
 			require.NotNil(t, res.Wait)
 			assert.Equal(t, &widgets.Wait{
-				Events:    []string{"keypress", "speech", "timeout"},
+				Events:    tt.events,
 				Timeout:   tt.wait,
-				Prompt:    map[string]any{"input": "dtmf speech", "number_of_digits": float64(tt.want.NumDigits), "sensitive": tt.sensitive},
+				Prompt:    map[string]any{"input": tt.want.Input, "number_of_digits": float64(tt.want.NumDigits), "sensitive": tt.sensitive},
 				Sensitive: tt.sensitive,
 			}, res.Wait)
 		})
 	}
+}
+
+// With stop_gather false no key ends the input: a # the caller pressed is
+// one of the digits, not a finish key to strip.
+func TestGatherWithoutStopGatherKeepsEveryKey(t *testing.T) {
+	n := mustCompile(t, "gather-input-on-call", map[string]any{"say": "Enter your code", "stop_gather": false})
+	res := resume(t, n, newStep(&widgets.Services{}).WithCall(widgets.Call{Sid: "CA900", Live: true}),
+		widgets.Event{Name: "keypress", Data: map[string]any{"Digits": "12#"}})
+	assert.Equal(t, "12#", res.Outputs["Digits"])
 }
 
 func TestGatherInputOnCallOutcomes(t *testing.T) {

@@ -31,6 +31,15 @@ func mustCompile(t *testing.T, typ string, props map[string]any) widgets.Node {
 	return widgettest.MustCompile(t, registry, typ, props)
 }
 
+// mustCompileWired is mustCompile for a state whose transitions for
+// events lead somewhere.
+func mustCompileWired(t *testing.T, typ string, props map[string]any, events ...string) widgets.Node {
+	t.Helper()
+	n, ps := widgettest.CompileWired(t, registry, typ, props, events...)
+	require.Empty(t, ps.Errors())
+	return n
+}
+
 // check is one property-check case: props compile with an error (or, when
 // warn is set, a warning) of code on property key, or with no error at all
 // when key is empty.

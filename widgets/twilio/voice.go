@@ -112,6 +112,23 @@ const GatherGrace = time.Minute
 // timeout (reported by the voice service; the engine delivers it itself
 // one GatherGrace after the timeout if the host never does).
 //
+// Speech recognition is on only when the speech transition leads
+// somewhere, as in Studio: "Connecting a widget to the User Said
+// Something transition will enable Speech Recognition" (Twilio, Gather
+// Input On Call widget,
+// https://www.twilio.com/docs/studio/widget-library/gather-input-call;
+// with only User Pressed Keys connected "the widget will collect DTMF
+// only", Twilio support, "Speech Recognition Caveats in the Gather Input
+// on Call Widget"). Without it the gather asks for input "dtmf", and its
+// wait takes keypress and timeout only: a caller who speaks is not heard,
+// rather than sent down a speech branch that goes nowhere.
+//
+// stop_gather is Studio's "Stop Gathering On Keypress?": when false no key
+// ends the input, which is "gathered and submitted once the Stop
+// Gathering After timeout is reached or the expected Number of Digits are
+// collected" (same page), so finish_on_key is not used and a # is one of
+// the digits.
+//
 // Outputs are the parameters of Twilio's <Gather> action callback (Twilio,
 // TwiML Voice: <Gather>, https://www.twilio.com/docs/voice/twiml/gather,
 // and the request parameters every TwiML request carries,
@@ -158,6 +175,14 @@ func GatherInputOnCall() widgets.Type {
 				profanity:   p.Bool("profanity_filter", true),
 				speechEnd:   p.String("speech_timeout", ""),
 				sensitive:   p.Bool("sensitive", false),
+				input:       "dtmf",
+				events:      gatherKeyEvents,
+			}
+			if !n.stopGather {
+				n.finishOnKey = ""
+			}
+			if t := p.State.Transition("speech"); t != nil && t.Next != "" {
+				n.input, n.events = "dtmf speech", gatherEvents
 			}
 			return n
 		},
@@ -165,14 +190,23 @@ func GatherInputOnCall() widgets.Type {
 }
 
 type gatherNode struct {
-	prompt                                  promptProps
-	timeout, numDigits                      int
+	prompt             promptProps
+	timeout, numDigits int
+	// finishOnKey is the keys that end the input: none when stop_gather
+	// is false.
 	finishOnKey                             string
 	stopGather, sensitive, profanity        bool
 	language, speechModel, hints, speechEnd string
+	// input is what the gather listens for, "dtmf" or "dtmf speech", and
+	// events what its wait takes: speech only when its transition is wired.
+	input  string
+	events []string
 }
 
-var gatherEvents = []string{"keypress", "speech", "timeout"}
+var (
+	gatherEvents    = []string{"keypress", "speech", "timeout"}
+	gatherKeyEvents = []string{"keypress", "timeout"}
+)
 
 func (n *gatherNode) Events() []string { return slices.Clone(gatherEvents) }
 
@@ -182,7 +216,7 @@ func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, errNoVoice
 	}
 	g := widgets.Gather{
-		Input: "dtmf speech", FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
+		Input: n.input, FinishOnKey: n.finishOnKey, NumDigits: n.numDigits,
 		StopGather: n.stopGather, Hints: n.hints, SpeechModel: n.speechModel, Language: n.language,
 		ProfanityFilter: n.profanity, SpeechTimeout: n.speechEnd,
 		Timeout: widgets.Seconds(n.timeout),
@@ -194,11 +228,11 @@ func (n *gatherNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, &widgets.ServiceError{Service: "voice", Err: err}
 	}
 	return widgets.Result{Wait: &widgets.Wait{
-		Events: gatherEvents,
+		Events: n.events,
 		// The gather timeout runs after the prompt and between digits, so
 		// the host reports it; the engine's deadline is only a backstop.
 		Timeout:   widgets.Seconds(n.timeout) + GatherGrace,
-		Prompt:    map[string]any{"input": "dtmf speech", "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
+		Prompt:    map[string]any{"input": n.input, "number_of_digits": float64(n.numDigits), "sensitive": n.sensitive},
 		Sensitive: n.sensitive,
 	}}, nil
 }

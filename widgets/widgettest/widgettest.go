@@ -206,7 +206,19 @@ func (s *Step) Render(t widgets.Text) (string, error) {
 // node.
 func Compile(t testing.TB, reg *widgets.Registry, typ string, props map[string]any) (widgets.Node, flow.Problems) {
 	t.Helper()
+	return CompileWired(t, reg, typ, props)
+}
+
+// CompileWired is Compile for a state whose transitions for events lead
+// to a state named "next": for a type whose behaviour depends on what is
+// wired (a gather listens for speech only when its speech transition
+// leads somewhere).
+func CompileWired(t testing.TB, reg *widgets.Registry, typ string, props map[string]any, events ...string) (widgets.Node, flow.Problems) {
+	t.Helper()
 	st := flow.State{Name: "w", Type: typ, Transitions: []flow.Transition{}, Properties: map[string]json.RawMessage{}}
+	for _, ev := range events {
+		st.Transitions = append(st.Transitions, flow.Transition{Event: ev, Next: "next"})
+	}
 	for k, v := range props {
 		b, err := json.Marshal(v)
 		if err != nil {
