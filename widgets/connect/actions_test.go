@@ -241,6 +241,18 @@ func TestUpdateContactAttributes(t *testing.T) {
 	assert.Equal(t, []string{"Hi Ada: 5, vip=true, case=[]"}, said(run), "the related contact's attributes are not the contact's")
 }
 
+// "Both the key and value may be defined statically or dynamically" (AWS,
+// UpdateContactAttributes): a key that is a reference sets the attribute
+// it names; one that names nothing is left out.
+func TestUpdateContactAttributesDynamicKeys(t *testing.T) {
+	d := doc(t, "",
+		`Set|UpdateContactAttributes|{"Attributes":{"$.Attributes.field":"$.Attributes.value","pre_$.Attributes.field":"x","$.Attributes.nothing":"lost"}}|{"NextAction":"Done","Errors":[{"NextAction":"Failed","ErrorType":"NoMatchingError"}]}`,
+		end("Done"), end("Failed"))
+	run := runFlow(t, sim.New(sim.WithFlow("main", d)), sim.Start{Payload: map[string]any{"Attributes": map[string]any{"field": "tier", "value": "gold"}}})
+	assert.Equal(t, []string{"Set", "Done"}, path(run))
+	assert.Equal(t, map[string]any{"field": "tier", "value": "gold", "tier": "gold", "pre_tier": "x"}, shared(run, "Attributes"))
+}
+
 // Contact attributes are limited to 32 KB in all: an update past it takes
 // the error branch and sets nothing.
 func TestUpdateContactAttributesPast32KB(t *testing.T) {
@@ -758,6 +770,41 @@ func TestAnUnknownActionTypeLoadsAndFailsWhenReached(t *testing.T) {
 	assert.Contains(t, run.Execution.Reason, "FancyNewBlock")
 	assert.Equal(t, []string{"Hello."}, said(run), "the flow ran up to the block")
 	assert.Equal(t, "Hi", run.Steps()[0].From)
+}
+
+// A Compare with no NoMatchingCondition branch (nor NoMatchingError) ends
+// the flow for a contact no condition matches: the check warns, on that
+// action only.
+func TestACompareWithoutNoMatchIsWarned(t *testing.T) {
+	d := doc(t, "",
+		`Open|Compare|{"ComparisonValue":"$.Attributes.tier"}|{"NextAction":"Bye","Conditions":[{"NextAction":"Bye","Condition":{"Operator":"Equals","Operands":["gold"]}}]}`,
+		`Handled|Compare|{"ComparisonValue":"$.Attributes.tier"}|{"NextAction":"Bye","Conditions":[{"NextAction":"Bye","Condition":{"Operator":"Equals","Operands":["gold"]}}],"Errors":[{"NextAction":"Bye","ErrorType":"NoMatchingCondition"}]}`,
+		bye)
+	ps := sim.New(sim.WithFlow("main", d)).Engine.Check(d)
+	assert.Empty(t, ps.Errors(), ps)
+	ws := ps.WithCode(connect.CodeNoMatchEndsFlow)
+	require.Len(t, ws, 1, ps)
+	assert.Equal(t, flow.SeverityWarning, ws[0].Severity)
+	assert.Equal(t, "Open", ws[0].State)
+}
+
+// Identifiers Connect does not allow load here with a warning each: a
+// refused character, a reserved name, more than 50 characters.
+func TestIdentifiersConnectRefusesAreWarned(t *testing.T) {
+	long := strings.Repeat("é", 51)
+	d := doc(t, "",
+		`Say: hi|MessageParticipant|{"Text":"Hello."}|{"NextAction":"constructor"}`,
+		`constructor|MessageParticipant|{"Text":"Again."}|{"NextAction":"`+long+`"}`,
+		long+`|MessageParticipant|{"Text":"Bye."}|{"NextAction":"Fine name 1"}`,
+		`Fine name 1|DisconnectParticipant|{}|{}`)
+	ps := sim.New(sim.WithFlow("main", d)).Engine.Check(d)
+	assert.Empty(t, ps.Errors(), ps)
+	var states []string
+	for _, w := range ps.WithCode(connect.CodeIdentifierRefused) {
+		assert.Equal(t, flow.SeverityWarning, w.Severity)
+		states = append(states, w.State)
+	}
+	assert.ElementsMatch(t, []string{"Say: hi", "constructor", long}, states)
 }
 
 // --- References ---------------------------------------------------------

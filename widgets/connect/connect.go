@@ -108,6 +108,15 @@ const (
 	// CodeTransferNotAllowed: TransferToFlow in a module, or in a flow
 	// that is not an inbound or transfer flow (queue, hold, whisper).
 	CodeTransferNotAllowed = "connect.transfer_not_allowed"
+	// CodeNoMatchEndsFlow (a warning): an action with conditions and no
+	// NoMatchingCondition or NoMatchingError branch, where a contact no
+	// condition matches ends the flow ("NoMatchingCondition - if no other
+	// Condition matches", AWS, Compare).
+	CodeNoMatchEndsFlow = "connect.no_match_ends_flow"
+	// CodeIdentifierRefused (a warning): an action Identifier Amazon
+	// Connect does not allow (a character it refuses, a reserved name,
+	// more than 50 characters).
+	CodeIdentifierRefused = "connect.identifier_refused"
 )
 
 // specs are the action types this package runs.

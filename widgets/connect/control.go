@@ -61,7 +61,10 @@ func toFloat(v any) float64 {
 // CheckHoursOfOperation asks the contact center whether the hours of
 // operation (HoursOfOperationId, else the target queue's) are open now:
 // the answer's "InHours" (a boolean) is the "True" or "False" its
-// conditions test.
+// conditions test. With neither, the contact center is asked with an
+// empty id: the hours "for the current queue are checked" (AWS, Check
+// hours of operation), and the host knows the queue a contact waits in
+// (a customer queue flow's) when the flow never set one.
 func runHours(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	id := n.str(sc, "HoursOfOperationId")
 	if id == "" {

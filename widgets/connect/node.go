@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/widgets"
@@ -99,6 +100,12 @@ func compileNode(typ string, sp *spec) func(p *widgets.Props) widgets.Node {
 			}
 		}
 		n.events = events
+		checkIdentifier(p)
+		if len(n.conds) > 0 && slices.Contains(sp.errors, ErrorNoMatchingCondition) &&
+			!n.own[ErrorNoMatchingCondition] && !n.own[ErrorNoMatchingError] {
+			p.Add(flow.Problem{Path: flow.StatePath(p.Index) + "/transitions", State: p.State.Name, Code: CodeNoMatchEndsFlow, Severity: flow.SeverityWarning,
+				Message: "a contact no condition matches ends the flow here: the action has no NoMatchingCondition (or NoMatchingError) branch"})
+		}
 		if sp.compile != nil {
 			sp.compile(n, p)
 		}
@@ -271,9 +278,38 @@ func firstKey(p *widgets.Props, keys ...string) string {
 	return ""
 }
 
+// checkIdentifier warns of an action Identifier Connect refuses: "The
+// following characters are not allowed in the Identifier field: (% : ( \
+// / ) = $ , ; [ ] { })", nor the strings __proto__, constructor ..., and
+// it "can be up to 50 characters long" (AWS, Actions in the Amazon
+// Connect Flow Language). A warning, not an error: the flow still runs
+// here, but it would not import into Connect.
+func checkIdentifier(p *widgets.Props) {
+	id := p.State.Name
+	var why string
+	switch {
+	case strings.ContainsAny(id, `%:(\/)=$,;[]{}`):
+		why = "holds one of % : ( \\ / ) = $ , ; [ ] { }"
+	case slices.Contains(reservedIdentifiers, id):
+		why = "is a name Connect reserves"
+	case utf8.RuneCountInString(id) > 50:
+		why = "is longer than 50 characters"
+	default:
+		return
+	}
+	p.Add(flow.Problem{Path: flow.StatePath(p.Index) + "/name", State: id, Code: CodeIdentifierRefused, Severity: flow.SeverityWarning,
+		Message: fmt.Sprintf("identifier %q %s, which Amazon Connect does not allow in an Identifier", id, why)})
+}
+
+// reservedIdentifiers are the strings Connect does not allow as an
+// Identifier.
+var reservedIdentifiers = []string{"__proto__", "constructor", "__defineGetter__", "__defineSetter__", "toString",
+	"hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "valueOf"}
+
 // unsupported compiles an action type the library does not know: the
 // flow loads, with a warning, and the step fails when it runs.
 func unsupported(p *widgets.Props) widgets.Node {
+	checkIdentifier(p)
 	p.Add(flow.Problem{Path: flow.StatePath(p.Index) + "/type", State: p.State.Name, Code: CodeActionUnsupported, Severity: flow.SeverityWarning,
 		Message: fmt.Sprintf("action type %q is not one this library runs: the flow loads, and a contact reaching it fails", p.State.Type)})
 	n := &node{typ: p.State.Type, own: map[string]bool{}}

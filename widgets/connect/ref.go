@@ -29,8 +29,14 @@ type part struct {
 	path []string
 }
 
+// object is an object parameter. Its keys are texts too: "Both the key
+// and value may be defined statically or dynamically" (AWS, Amazon
+// Connect flow language, UpdateContactAttributes; InvokeLambdaFunction's
+// LambdaInvocationAttributes say the same), so {"$.External.k": "v"}
+// sets the attribute the Lambda named. A key that renders empty is left
+// out: no attribute has an empty name.
 type object struct {
-	keys []string
+	keys []text
 	vals []value
 }
 
@@ -43,7 +49,9 @@ func (s scalar) resolve(widgets.StepContext) any { return s.v }
 func (o object) resolve(sc widgets.StepContext) any {
 	m := make(map[string]any, len(o.keys))
 	for i, k := range o.keys {
-		m[k] = o.vals[i].resolve(sc)
+		if name := k.render(sc); name != "" {
+			m[name] = o.vals[i].resolve(sc)
+		}
 	}
 	return m
 }
@@ -72,7 +80,7 @@ func compileAny(v any) value {
 	case map[string]any:
 		o := object{}
 		for k, e := range v {
-			o.keys = append(o.keys, k)
+			o.keys = append(o.keys, parseText(k))
 			o.vals = append(o.vals, compileAny(e))
 		}
 		return o
