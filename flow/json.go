@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,7 +102,13 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 	if maxBytes > 0 && len(data) > maxBytes {
 		return nil, fmt.Errorf("flow: document is %d bytes, larger than the limit of %d bytes: %w", len(data), maxBytes, ErrInvalid)
 	}
-	data = bytes.TrimPrefix(data, byteOrderMark)
+	// A byte order mark is skipped; a syntax error's Offset still counts
+	// from the caller's first byte, its line and column as an editor
+	// shows them.
+	bom := 0
+	if bytes.HasPrefix(data, byteOrderMark) {
+		data, bom = data[len(byteOrderMark):], len(byteOrderMark)
+	}
 	// One pass checks the whole document and compacts it into a copy:
 	// the definition's raw values are slices of that copy (never of the
 	// caller's buffer), already without white space between tokens.
@@ -113,12 +120,16 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 		err := json.Unmarshal(data, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, syntaxError(data, se.Offset, se.Error())
+			e := syntaxError(data, se.Offset, se.Error())
+			e.Offset += int64(bom)
+			return nil, e
 		}
 		return nil, &DecodeError{Path: "#", Msg: "expected a JSON object"}
 	}
 	if off := jsonutil.Beyond(data, MaxNestingDepth); off >= 0 {
-		return nil, syntaxError(data, int64(off)+1, fmt.Sprintf("nested deeper than %d levels", MaxNestingDepth))
+		e := syntaxError(data, int64(off)+1, fmt.Sprintf("nested deeper than %d levels", MaxNestingDepth))
+		e.Offset += int64(bom)
+		return nil, e
 	}
 	obj, err := decodeObject(doc.Bytes(), "#")
 	if err != nil {
@@ -585,10 +596,15 @@ func marshalCompact(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// objectWriter writes a JSON object key by key.
+// objectWriter writes a JSON object key by key, each key once.
 type objectWriter struct {
 	buf bytes.Buffer
 	n   int
+	// written are the keys written, which extras skips: a definition read
+	// from another vendor's document may keep a key of its own under a name
+	// Flow JSON models ("description" at a Connect flow's top level), and
+	// writing it too would write the key twice, which Parse refuses.
+	written []string
 }
 
 func (w *objectWriter) key(k string) {
@@ -598,6 +614,7 @@ func (w *objectWriter) key(k string) {
 		w.buf.WriteByte(',')
 	}
 	w.n++
+	w.written = append(w.written, k)
 	kb, _ := marshalCompact(k)
 	w.buf.Write(kb)
 	w.buf.WriteByte(':')
@@ -619,6 +636,9 @@ func (w *objectWriter) extras(m map[string]json.RawMessage) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if slices.Contains(w.written, k) {
+			continue
+		}
 		w.key(k)
 		if len(m[k]) == 0 {
 			w.buf.WriteString("null")

@@ -360,6 +360,23 @@ func TestRead(t *testing.T) {
 	})
 }
 
+// A definition read from another vendor's document may keep a key of its
+// own under a name Flow JSON models: Marshal writes the modeled key once,
+// so that Parse, which refuses a key written twice, reads it back.
+func TestMarshalWritesAModeledKeyOnce(t *testing.T) {
+	d := &flow.Definition{Description: "modeled", InitialState: "Trigger",
+		States: []flow.State{{Name: "Trigger", Type: "trigger", Transitions: []flow.Transition{},
+			Properties: map[string]json.RawMessage{}, Extra: map[string]json.RawMessage{"name": json.RawMessage(`"kept aside"`), "other": json.RawMessage(`1`)}}},
+		Extra: map[string]json.RawMessage{"description": json.RawMessage(`"kept aside"`)}}
+	out, err := flow.Marshal(d)
+	require.NoError(t, err)
+	back, err := flow.Parse(out)
+	require.NoError(t, err, string(out))
+	assert.Equal(t, "modeled", back.Description)
+	assert.Equal(t, "Trigger", back.States[0].Name)
+	assert.Equal(t, json.RawMessage(`1`), back.States[0].Extra["other"])
+}
+
 // A document a Windows editor saved with a UTF-8 byte order mark reads as
 // the same document without.
 func TestParseSkipsAByteOrderMark(t *testing.T) {
@@ -369,6 +386,14 @@ func TestParseSkipsAByteOrderMark(t *testing.T) {
 	got, err := flow.Parse(append([]byte("\xef\xbb\xbf"), src...))
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+
+	// A syntax error's offset still counts from the caller's first byte.
+	bad := []byte("\xef\xbb\xbf{\"a\":}")
+	_, err = flow.Parse(bad)
+	var se *flow.SyntaxError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, byte('}'), bad[se.Offset], "offset %d", se.Offset)
+	assert.Equal(t, 1, se.Line)
 }
 
 func TestParseLimit(t *testing.T) {

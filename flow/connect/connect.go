@@ -107,9 +107,14 @@ type resource struct {
 	ActionMetadata bool                       `json:"actionMetadata,omitempty"`
 }
 
+// byteOrderMark is UTF-8's byte order mark, as Windows editors save one:
+// Parse and Detect skip it, as flow.Parse does.
+var byteOrderMark = []byte("\xef\xbb\xbf")
+
 // Detect reports whether data looks like a Connect document: a flow
 // language document, or a resource description holding one.
 func Detect(data []byte) bool {
+	data = bytes.TrimPrefix(data, byteOrderMark)
 	var top map[string]json.RawMessage
 	if json.Unmarshal(data, &top) != nil {
 		return false
@@ -157,9 +162,7 @@ func Parse(data []byte) (*flow.Definition, error) {
 	if len(data) > flow.DefaultMaxReadBytes {
 		return nil, invalid("#", fmt.Sprintf("%d bytes, more than the %d a definition may be", len(data), flow.DefaultMaxReadBytes))
 	}
-	// A UTF-8 byte order mark, as Windows editors save one, is skipped, as
-	// flow.Parse skips it.
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = bytes.TrimPrefix(data, byteOrderMark)
 	var top map[string]json.RawMessage
 	if err := decode(data, &top, "#"); err != nil {
 		return nil, err

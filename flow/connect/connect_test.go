@@ -302,7 +302,9 @@ func TestAConnectDefinitionSurvivesFlowJSON(t *testing.T) {
 func TestParseSkipsAByteOrderMark(t *testing.T) {
 	want, err := connect.Parse([]byte(menu))
 	require.NoError(t, err)
-	got, err := connect.Parse(append([]byte("\xef\xbb\xbf"), menu...))
+	withMark := append([]byte("\xef\xbb\xbf"), menu...)
+	got, err := connect.Parse(withMark)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+	assert.True(t, connect.Detect(withMark), "a loader that detects the format sees a Connect document")
 }

@@ -243,14 +243,26 @@ func TestUpdateContactAttributes(t *testing.T) {
 
 // "Both the key and value may be defined statically or dynamically" (AWS,
 // UpdateContactAttributes): a key that is a reference sets the attribute
-// it names; one that names nothing is left out.
+// it names; one that names nothing, or an object, is left out; a fixed
+// key beats a resolved one that names the same attribute, every time.
 func TestUpdateContactAttributesDynamicKeys(t *testing.T) {
 	d := doc(t, "",
-		`Set|UpdateContactAttributes|{"Attributes":{"$.Attributes.field":"$.Attributes.value","pre_$.Attributes.field":"x","$.Attributes.nothing":"lost"}}|{"NextAction":"Done","Errors":[{"NextAction":"Failed","ErrorType":"NoMatchingError"}]}`,
+		`Set|UpdateContactAttributes|{"Attributes":{"$.Attributes.field":"$.Attributes.value","pre_$.Attributes.field":"x","$.Attributes.nothing":"lost","$.Attributes.other":"dynamic","same":"fixed","$.Attributes.obj":"lost too"}}|{"NextAction":"Done","Errors":[{"NextAction":"Failed","ErrorType":"NoMatchingError"}]}`,
 		end("Done"), end("Failed"))
-	run := runFlow(t, sim.New(sim.WithFlow("main", d)), sim.Start{Payload: map[string]any{"Attributes": map[string]any{"field": "tier", "value": "gold"}}})
-	assert.Equal(t, []string{"Set", "Done"}, path(run))
-	assert.Equal(t, map[string]any{"field": "tier", "value": "gold", "tier": "gold", "pre_tier": "x"}, shared(run, "Attributes"))
+	for range 20 {
+		run := runFlow(t, sim.New(sim.WithFlow("main", d)), sim.Start{Payload: map[string]any{"Attributes": map[string]any{
+			"field": "tier", "value": "gold", "other": "same", "obj": map[string]any{"a": "1"}}}})
+		assert.Equal(t, []string{"Set", "Done"}, path(run))
+		attrs := shared(run, "Attributes")
+		assert.Equal(t, "gold", attrs["tier"])
+		assert.Equal(t, "x", attrs["pre_tier"])
+		assert.Equal(t, "fixed", attrs["same"])
+		assert.NotContains(t, attrs, "")
+		for k := range attrs {
+			assert.NotContains(t, k, "{", "a key that names an object")
+		}
+		assert.Len(t, attrs, 7, attrs) // field, value, other, obj, tier, pre_tier, same
+	}
 }
 
 // Contact attributes are limited to 32 KB in all: an update past it takes

@@ -278,7 +278,9 @@ func runLex(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	w := widgets.Wait{Timeout: n.limitOf(sc), Prompt: map[string]any{"input": "lex"}}
 	switch ch {
 	case ChannelVoice:
-		if res, ok, err := n.gather(sc, widgets.Gather{Prompt: p, Input: "dtmf speech", Timeout: w.Timeout}); !ok || err != nil {
+		// # ends keyed input, as a voice service's gather does by default
+		// (an empty FinishOnKey would say no key does).
+		if res, ok, err := n.gather(sc, widgets.Gather{Prompt: p, Input: "dtmf speech", Timeout: w.Timeout, FinishOnKey: "#"}); !ok || err != nil {
 			return res, err
 		}
 		w.Events = []string{"speech", "keypress", widgets.TimeoutEvent, "hangup"}

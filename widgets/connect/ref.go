@@ -2,6 +2,8 @@ package connect
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,9 +19,11 @@ type value interface {
 	resolve(sc widgets.StepContext) any
 }
 
-// text is a string parameter: literal parts and references in order.
+// text is a string parameter: literal parts and references in order,
+// and the string they were read from.
 type text struct {
-	parts []part
+	parts  []part
+	source string
 }
 
 // part is a literal (path nil) or a reference (path its segments,
@@ -34,7 +38,9 @@ type part struct {
 // Connect flow language, UpdateContactAttributes; InvokeLambdaFunction's
 // LambdaInvocationAttributes say the same), so {"$.External.k": "v"}
 // sets the attribute the Lambda named. A key that renders empty is left
-// out: no attribute has an empty name.
+// out, and so is one that names an object or a list: no attribute has
+// such a name. Keys are set in a fixed order, the resolved ones first, so
+// that a fixed key beats a resolved one that names the same attribute.
 type object struct {
 	keys []text
 	vals []value
@@ -49,7 +55,7 @@ func (s scalar) resolve(widgets.StepContext) any { return s.v }
 func (o object) resolve(sc widgets.StepContext) any {
 	m := make(map[string]any, len(o.keys))
 	for i, k := range o.keys {
-		if name := k.render(sc); name != "" {
+		if name, ok := k.name(sc); ok {
 			m[name] = o.vals[i].resolve(sc)
 		}
 	}
@@ -78,10 +84,19 @@ func compileAny(v any) value {
 	case string:
 		return parseText(v)
 	case map[string]any:
-		o := object{}
-		for k, e := range v {
-			o.keys = append(o.keys, parseText(k))
-			o.vals = append(o.vals, compileAny(e))
+		// The keys that hold references first, then the fixed ones: see
+		// object.
+		var resolved, fixed []text
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if t := parseText(k); isLiteral(t) {
+				fixed = append(fixed, t)
+			} else {
+				resolved = append(resolved, t)
+			}
+		}
+		o := object{keys: append(resolved, fixed...)}
+		for _, k := range o.keys {
+			o.vals = append(o.vals, compileAny(v[k.source]))
 		}
 		return o
 	case []any:
@@ -97,7 +112,7 @@ func compileAny(v any) value {
 // parseText splits s into literals and the Connect references in it
 // (flow/connect's FindReferences says what one is).
 func parseText(s string) text {
-	var t text
+	t := text{source: s}
 	lit := 0
 	for _, r := range fconnect.FindReferences(s) {
 		if r.Start > lit {
@@ -110,6 +125,25 @@ func parseText(s string) text {
 		t.parts = append(t.parts, part{lit: s[lit:]})
 	}
 	return t
+}
+
+// name renders t as an object key: false when it is empty or names an
+// object or a list.
+func (t text) name(sc widgets.StepContext) (string, bool) {
+	if len(t.parts) == 1 && t.parts[0].path != nil {
+		switch t.resolve(sc).(type) {
+		case map[string]any, []any:
+			return "", false
+		}
+	}
+	s := t.render(sc)
+	return s, s != ""
+}
+
+// isLiteral reports whether t holds no reference.
+func isLiteral(t text) bool {
+	_, ok := t.literal()
+	return ok
 }
 
 // literal reports whether t holds no reference, and its text.
