@@ -196,7 +196,7 @@ func (n *node) dtmf(sc widgets.StepContext, key string) string {
 	return stringOf(m[key])
 }
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
 	var input string
@@ -241,19 +241,43 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 }
 
 // phoneNumber checks a phone number keyed in: E164 wants "+" and the
-// country code (keyed as "*" on a phone pad, or left out), Local a
-// national number of the country, made E.164 with its calling code.
+// country code (keyed as "*" on a phone pad, or left out), "a fully
+// defined e.164 phone number": 7 to 15 digits, the first not 0. Local
+// wants "a local number (without the + and the country code)" (AWS,
+// GetParticipantInput): a national number of the country, its trunk 0
+// left out or not, made E.164 with the calling code. A North American
+// number is its ten digits, area code and exchange each starting 2 to 9;
+// another country's national number is 4 digits at least, and no longer
+// than E.164 leaves room for. What a numbering plan allows beyond that
+// (which area codes exist) is not checked.
 func phoneNumber(input, format, country string) (string, bool) {
 	digits := strings.TrimPrefix(strings.TrimPrefix(input, "*"), "+")
 	if strings.EqualFold(format, "Local") {
 		code, ok := callingCodes[strings.ToUpper(country)]
-		if !ok {
+		if !ok || !allDigits(digits) {
 			return "", false
 		}
-		digits = code + strings.TrimPrefix(digits, "0")
+		if code == "1" {
+			if len(digits) != 10 || digits[0] < '2' || digits[3] < '2' {
+				return "", false
+			}
+		} else if digits = strings.TrimPrefix(digits, "0"); len(digits) < 4 || digits[0] == '0' {
+			return "", false
+		}
+		digits = code + digits
 	}
 	number := "+" + digits
 	return number, e164.MatchString(number)
+}
+
+// allDigits reports whether s is made of ASCII digits only.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // callingCodes are the calling codes of the countries whose local

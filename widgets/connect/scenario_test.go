@@ -116,6 +116,38 @@ func TestStoredInputTimesOutToTimeout(t *testing.T) {
 	assert.EqualValues(t, 6, gather.Detail["number_of_digits"])
 }
 
+// Store customer input with PhoneNumberValidation: E164 wants a fully
+// defined number (7 to 15 digits), Local a national number of the country
+// (without + and country code), stored as E.164; anything else takes
+// InvalidPhoneNumber.
+func TestStoredPhoneNumbersAreValidated(t *testing.T) {
+	ask := func(format, country string) *flow.Definition {
+		return doc(t, "",
+			`Ask|GetParticipantInput|{"Text":"Your number?","StoreInput":"True","InputTimeLimitSeconds":"7","InputValidation":{"PhoneNumberValidation":{"NumberFormat":"`+format+`","CountryCode":"`+country+`"}}}|{"NextAction":"Got","Errors":[{"NextAction":"Invalid","ErrorType":"InvalidPhoneNumber"},{"NextAction":"Bye","ErrorType":"NoMatchingError"}]}`,
+			`Got|MessageParticipant|{"Text":"$.StoredCustomerInput"}|{"NextAction":"Bye"}`,
+			`Invalid|MessageParticipant|{"Text":"invalid"}|{"NextAction":"Bye"}`,
+			bye)
+	}
+	for _, tc := range []struct{ format, country, keys, want string }{
+		{"E164", "", "*14155550100", "+14155550100"},
+		{"E164", "", "442071234567", "+442071234567"},
+		{"E164", "", "12", "invalid"},
+		{"E164", "", "*0441234567", "invalid"},
+		{"Local", "US", "4155550100", "+14155550100"},
+		{"Local", "US", "12", "invalid"},
+		{"Local", "US", "14155550100", "invalid"}, // the country code is not keyed
+		{"Local", "US", "0044207123", "invalid"},
+		{"Local", "US", "4151550100", "invalid"}, // an exchange starts 2 to 9
+		{"Local", "GB", "02071234567", "+442071234567"},
+		{"Local", "GB", "2071234567", "+442071234567"},
+		{"Local", "GB", "00", "invalid"},
+		{"Local", "XX", "2071234567", "invalid"},
+	} {
+		run := runFlow(t, sim.New(sim.WithFlow("main", ask(tc.format, tc.country))), sim.Start{}, sim.Press(tc.keys))
+		assert.Equal(t, []string{tc.want}, said(run)[1:], "%s %s %q", tc.format, tc.country, tc.keys)
+	}
+}
+
 // A Lambda function's answer is $.External (the latest one only); a
 // function that fails takes the error branch, and a STRING_MAP answer
 // that is not flat is a failure too.
