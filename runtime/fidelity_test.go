@@ -2,12 +2,16 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/studioflow/studioflow/runtime"
+	"github.com/studioflow/studioflow/widgets"
 )
 
 // Twilio's Executions API ("Execution resource", Studio REST API v2): To is
@@ -86,6 +90,101 @@ func TestSubflowsSeeTheParentsTrigger(t *testing.T) {
 	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
 	// The child's variables come back to the parent as widgets.child.*.
 	assert.Equal(t, map[string]any{"v": "hello from +15550001111 via parent"}, x.Widgets()["child"])
+}
+
+// Twilio's Run Subflow widget: "by default, subflow parameters are parsed
+// as strings"; one whose "Parse as JSON object" box is checked ("type":
+// "json") reaches the subflow as an object, and one that names an object
+// alone passes the object itself.
+func TestSubflowParametersParsedAsJSON(t *testing.T) {
+	parent := `{"description": "parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "keep"}], "properties": {}},
+	  {"name": "keep", "type": "set-variables", "transitions": [{"event": "next", "next": "child"}], "properties": {"variables": [
+	    {"key": "order", "type": "json", "value": "{\"id\": 7, \"items\": [\"a\", \"b\"]}"}]}},
+	  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}],
+	   "properties": {"flow_sid": "FWchild", "parameters": [
+	     {"key": "obj", "type": "json", "value": "{\"a\": {\"b\": \"{{flow.data.x}}\"}}"},
+	     {"key": "text", "value": "{\"a\": 1}"},
+	     {"key": "order", "type": "json", "value": "{{flow.variables.order}}"},
+	     {"key": "bad", "type": "json", "value": "not json"}]}}]}`
+	child := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "keep"}], "properties": {}},
+	  {"name": "keep", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
+	    {"key": "v", "value": "{{trigger.parent.parameters.obj.a.b}} {{trigger.parent.parameters.text.a}}|{{trigger.parent.parameters.text}} {{trigger.parent.parameters.order.items[1]}} {{trigger.parent.parameters.bad}}"}]}}]}`
+	h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest,
+		Contact: "+15550001111", FlowAddress: "+15559990000", Parameters: map[string]any{"x": "deep"}})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, map[string]any{"v": `deep |{"a": 1} b not json`}, x.Widgets()["child"])
+}
+
+// Twilio's Run Subflow widget: failed is taken when "the Subflow could not
+// be loaded or executed": a step of the subflow that fails leaves it for
+// the caller's failed branch, with the step's error, instead of failing the
+// execution.
+func TestASubflowThatFailsTakesFailed(t *testing.T) {
+	parent := `{"description": "parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "child"}], "properties": {}},
+	  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed", "next": "done"}, {"event": "failed", "next": "sorry"}],
+	   "properties": {"flow_sid": "FWchild"}},
+	  {"name": "done", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "how", "value": "completed"}]}},
+	  {"name": "sorry", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "how", "value": "failed: {{widgets.child.error}}"}]}}]}`
+	child := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "first"}], "properties": {}},
+	  {"name": "first", "type": "set-variables", "transitions": [{"event": "next", "next": "broken"}], "properties": {"variables": [{"key": "a", "value": "1"}]}},
+	  {"name": "broken", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "v", "value": "{{ 1 | divided_by: 0 }}"}]}}]}`
+	h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child})
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Len(t, x.Frames, 1, "the subflow was left")
+	assert.Equal(t, `failed: state "broken": variable "v": property "variables": template: line 1: divided_by: 1 divided by 0`, x.Variables()["how"])
+	var names []string
+	for _, st := range x.Steps {
+		names = append(names, st.Name+":"+st.From)
+	}
+	assert.Equal(t, []string{"incomingRequest:Trigger", "incomingParent:Trigger", "next:first", "failed:child", "next:sorry"}, names)
+}
+
+// A subflow step that fails when its wait is answered leaves the subflow
+// for the caller's failed branch too; a widget that panics in a subflow
+// still fails the execution (a bug, not the flow's doing).
+func TestASubflowFailingOnResumeTakesFailed(t *testing.T) {
+	picky := widgets.Type{Name: "picky", Compile: func(*widgets.Props) widgets.Node { return pickyNode{} }}
+	parent := `{"description": "parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "child"}], "properties": {}},
+	  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed", "next": "sorry"}],
+	   "properties": {"flow_sid": "FWchild"}},
+	  {"name": "sorry", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "how", "value": "{{widgets.child.error}}"}]}}]}`
+	child := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "ask"}], "properties": {}},
+	  {"name": "ask", "type": "picky", "transitions": [{"event": "answer"}], "properties": {}}]}`
+	h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child}, runtime.WithWidget(picky))
+	x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	require.NotNil(t, x.Wait, x.Reason)
+	x = h.resume(t, x.ID, "answer", map[string]any{"text": "no"})
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Equal(t, `state "ask": the answer "no" will not do`, x.Variables()["how"])
+
+	boom := widgets.Type{Name: "boom", Compile: func(*widgets.Props) widgets.Node { return boomNode{} }}
+	child = strings.Replace(child, `"type": "picky", "transitions": [{"event": "answer"}]`, `"type": "boom", "transitions": []`, 1)
+	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": child}, runtime.WithWidget(boom))
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureWidgetPanic, x.FailureCode)
+}
+
+// pickyNode waits for an answer and fails on one that is not "yes".
+type pickyNode struct{}
+
+func (pickyNode) Events() []string { return []string{"answer"} }
+func (pickyNode) Run(widgets.StepContext) (widgets.Result, error) {
+	return widgets.Suspend(widgets.Wait{Events: []string{"answer"}, Timeout: time.Hour}, nil), nil
+}
+func (pickyNode) Resume(_ widgets.StepContext, ev widgets.Event) (widgets.Result, error) {
+	if s := widgets.DataString(ev.Data, "text"); s != "yes" {
+		return widgets.Result{}, fmt.Errorf("the answer %q will not do", s)
+	}
+	return widgets.Take("answer", nil), nil
 }
 
 // A gather asked again keeps nothing of the last answer: pressing 7, then

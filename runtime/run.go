@@ -729,18 +729,24 @@ func (r *run) deliver(ev widgets.Event) {
 	answered := r.x.Wait
 	r.x.Wait = nil
 	var res widgets.Result
+	r.merge = true
 	if rs, ok := st.node.(widgets.Resumer); ok {
 		var err error
 		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.scIn(st, phaseResume), ev) })
 		if err != nil {
-			r.failStep(st, err)
-			return
+			if !r.failedSubflow(st, err, &res) {
+				r.failStep(st, err)
+			}
+			if !r.unwound {
+				return
+			}
+			// A subflow's step failed: res is its caller's result.
+			r.unwound, r.merge = false, false
 		}
 	} else {
 		// Resume bounded the event's data already.
 		res = widgets.Result{Event: ev.Name, Outputs: maps.Clone(ev.Data)}
 	}
-	r.merge = true
 	r.loop(res, true)
 	r.guardLateInput(answered, ev)
 }
@@ -1034,6 +1040,10 @@ type run struct {
 	// retired counts the steps that keep their widget's outputs
 	// (Step.Published), from the run's first retire on; -1 before.
 	retired int
+	// unwound is set when a step of a subflow failed and the subflow was
+	// left for its caller's failed event (failedSubflow): the run goes on
+	// in the caller, with the result that event gives.
+	unwound bool
 }
 
 func (e *Engine) newRun(ctx context.Context, x *Execution) *run {
@@ -1086,7 +1096,12 @@ func (r *run) loop(res widgets.Result, have bool) {
 	for {
 		st := r.current()
 		if !have && !r.runState(st, &res) {
-			return
+			if !r.unwound {
+				return
+			}
+			// A subflow's step failed: res is its caller's result.
+			r.unwound, have = false, true
+			continue
 		}
 		if !r.keepOutputs(st, &res) {
 			return
@@ -1112,8 +1127,31 @@ func (r *run) runState(st *pstate, res *widgets.Result) bool {
 	var err error
 	*res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
 	if err != nil {
-		r.failStep(st, err)
+		if !r.failedSubflow(st, err, res) {
+			r.failStep(st, err)
+		}
 		return false
+	}
+	return true
+}
+
+// failedSubflow leaves a subflow whose step st failed with err for the
+// state that entered it, as Twilio's Run Subflow takes failed when "the
+// Subflow could not be loaded or executed" (Run Subflow widget,
+// https://www.twilio.com/docs/studio/widget-library/run-subflow): res
+// becomes that state's result, its failed event with the step's error.
+// It sets r.unwound when it did, and reports whether it took the failure
+// (pop may fail the execution itself, when the caller cannot take it);
+// false leaves the failure to failStep: outside a subflow, for a panic (a
+// widget's bug, not the flow's), and when the caller's context ended (the
+// caller's doing, not the flow's).
+func (r *run) failedSubflow(st *pstate, err error, res *widgets.Result) bool {
+	var pe *panicError
+	if len(r.x.Frames) < 2 || r.x.top().Kind != FrameSubflow || errors.As(err, &pe) || r.ctx.Err() != nil {
+		return false
+	}
+	if out, ok := r.pop(st, widgets.Returned{Failed: true, Reason: cleanReason(stepReason(st, err))}); ok {
+		*res, r.unwound = out, true
 	}
 	return true
 }
@@ -1599,13 +1637,18 @@ func (r *run) failStep(st *pstate, err error) {
 		r.canceled = fmt.Errorf("runtime: state %q stopped: %w", st.name, r.ctx.Err())
 		return
 	}
+	r.fail(codeOf(err), stepReason(st, err))
+}
+
+// stepReason is why step st failed with err, naming the state first.
+func stepReason(st *pstate, err error) string {
 	reason := fmt.Sprintf("state %q: %v", st.name, err)
 	if te := (*TemplateError)(nil); errors.As(err, &te) && te.State == st.name {
 		// A template's error names its state too (TemplateError): the
 		// reason names it once, first, as every step failure does.
 		reason = strings.Replace(reason, fmt.Sprintf(": state %q, ", st.name), ": ", 1)
 	}
-	r.fail(codeOf(err), reason)
+	return reason
 }
 
 // end ends the execution. The reason is stored and published, so it is

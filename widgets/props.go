@@ -230,6 +230,9 @@ type KeyValue struct {
 	// Value is the pair's value, a template rendered when the step runs;
 	// a non-string JSON value is kept as its JSON text.
 	Value Text
+	// Type is the item's "type", as Studio writes it: "json" when its
+	// "Parse as JSON object" box is checked, "string" or "" otherwise.
+	Type string
 }
 
 // KeyValues decodes a list of {key, value} objects (Twilio's parameters and
@@ -252,7 +255,8 @@ func (p *Props) KeyValuesNamed(key, nameField, valueField string) []KeyValue {
 			continue
 		}
 		v, _ := Scalar(it[valueField])
-		out = append(out, KeyValue{Key: k, Value: NewText(key, v)})
+		typ, _ := Scalar(it["type"])
+		out = append(out, KeyValue{Key: k, Value: NewText(key, v), Type: typ})
 	}
 	return out
 }

@@ -23,11 +23,21 @@ import (
 //     number (1 or more).
 //   - parameters [{key, value}] (templates, rendered in the caller): the
 //     subflow reads them as trigger.parent.parameters.KEY; its trigger
-//     takes incomingParent.
+//     takes incomingParent. "By default, subflow parameters are parsed as
+//     strings"; an item whose "Parse as JSON object" box is checked
+//     ("type": "json", as Set Variables writes it) is parsed, so the
+//     subflow reads trigger.parent.parameters.KEY.field (Twilio, Run
+//     Subflow widget, https://www.twilio.com/docs/studio/widget-library/run-subflow).
+//     Such a value that names an object alone ({{flow.variables.order}})
+//     passes the object; text that is not a JSON object or array is passed
+//     as it is, as Set Variables stores it.
 //
-// Events: completed (the subflow's last branch ended), failed (the
-// subflow could not start: an unknown flow or revision, a flow with
-// errors).
+// Events: completed (the subflow's last branch ended), failed ("the
+// Subflow could not be loaded or executed": an unknown flow or revision, a
+// flow with errors, or a step of the subflow that failed, such as a
+// template that does not render or a widget whose service failed; the
+// subflow is left where it failed). A widget that panics still fails the
+// execution: that is a bug, not the flow's doing.
 //
 // Outputs: on completed, the subflow's flow.variables, so the caller reads
 // widgets.NAME.VARIABLE (they do not become the caller's flow.variables);
@@ -85,8 +95,23 @@ func (n *subflowNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		return widgets.Result{}, err
 	}
 	pm := make(map[string]any, len(params))
-	for _, p := range params {
+	for i, p := range params {
 		pm[p.Key] = p.Value
+		if n.params[i].Type != VariableJSON {
+			continue
+		}
+		if m := lonePath.FindStringSubmatch(n.params[i].Value.Src); m != nil {
+			if val, ok := sc.Lookup(m[1]); ok {
+				switch val.(type) {
+				case map[string]any, []any:
+					pm[p.Key] = val
+					continue
+				}
+			}
+		}
+		if parsed := parseJSON(p.Value); parsed != nil {
+			pm[p.Key] = parsed
+		}
 	}
 	return widgets.Result{Enter: &widgets.Enter{Kind: widgets.FrameSubflow, Ref: strings.TrimSpace(sid), Revision: n.revision, Parameters: pm}}, nil
 }
