@@ -184,6 +184,9 @@ type Engine struct {
 	setupErr  error // an option that could not be applied
 	// strictPaths makes every compat call-path rule an error.
 	strictPaths bool
+	// subflowFailuresEnd makes a failing subflow step fail the execution
+	// (WithSubflowFailuresEndExecution).
+	subflowFailuresEnd bool
 }
 
 // compiled is a cache entry: a program, or why its definition cannot run.
@@ -285,6 +288,14 @@ func WithTemplateZone(loc *time.Location) Option { return func(e *Engine) { e.zo
 // Twilio flows, since Twilio Studio publishes such flows, and a voice step
 // that runs with no live call fails its execution (FailureNoCall).
 func WithStrictCallPaths() Option { return func(e *Engine) { e.strictPaths = true } }
+
+// WithSubflowFailuresEndExecution makes a step that fails inside a
+// subflow fail the whole execution, as this engine did before such a
+// failure took the caller's failed event (see run-subflow). It exists for
+// replaying durable histories recorded with that behaviour: the Temporal
+// adapter sets it for workflows recorded before engine version 2. A host
+// running executions itself has no need of it.
+func WithSubflowFailuresEndExecution() Option { return func(e *Engine) { e.subflowFailuresEnd = true } }
 
 // WithProgramCache sets how many compiled definitions (flow, subflow and
 // module revisions) the engine keeps, least recently used dropped first

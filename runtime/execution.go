@@ -322,6 +322,11 @@ const StepTransferName = "transfer"
 // execution (end-flow), which takes no event.
 const StepEndName = "end"
 
+// StepFailedName is the Name of the step of a subflow's state that failed,
+// leaving the subflow for its caller's failed event; its To is StepEnded
+// and the caller's step follows it.
+const StepFailedName = "failed"
+
 // Context returns the root frame's context: flow, trigger, widgets, contact.
 func (e *Execution) Context() map[string]any {
 	if len(e.Frames) == 0 {

@@ -142,7 +142,24 @@ func TestASubflowThatFailsTakesFailed(t *testing.T) {
 	for _, st := range x.Steps {
 		names = append(names, st.Name+":"+st.From)
 	}
-	assert.Equal(t, []string{"incomingRequest:Trigger", "incomingParent:Trigger", "next:first", "failed:child", "next:sorry"}, names)
+	assert.Equal(t, []string{"incomingRequest:Trigger", "incomingParent:Trigger", "next:first", "failed:broken", "failed:child", "next:sorry"}, names,
+		"the failing state's step, then its caller's")
+	assert.Equal(t, "subflow:FWchild", x.Steps[3].Frame)
+
+	// What fails an execution wherever it happens still does: a template
+	// past its budget.
+	budget := strings.Replace(child, `{{ 1 | divided_by: 0 }}`, `{% for i in (1..15) %}{% for j in (1..15) %}{% for k in (1..15) %}{% endfor %}{% endfor %}{% endfor %}`, 1)
+	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": budget})
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureTemplateBudget, x.FailureCode)
+
+	// An engine replaying a history recorded before (the Temporal adapter)
+	// fails the execution as it did then.
+	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": child}, runtime.WithSubflowFailuresEndExecution())
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
 }
 
 // A subflow step that fails when its wait is answered leaves the subflow

@@ -1140,15 +1140,28 @@ func (r *run) runState(st *pstate, res *widgets.Result) bool {
 // Subflow could not be loaded or executed" (Run Subflow widget,
 // https://www.twilio.com/docs/studio/widget-library/run-subflow): res
 // becomes that state's result, its failed event with the step's error.
+// The failing state's step is recorded (StepFailedName), so that the
+// step log and the step events tell what failed even when the caller's
+// failed transition ends the flow.
+//
 // It sets r.unwound when it did, and reports whether it took the failure
-// (pop may fail the execution itself, when the caller cannot take it);
-// false leaves the failure to failStep: outside a subflow, for a panic (a
-// widget's bug, not the flow's), and when the caller's context ended (the
-// caller's doing, not the flow's).
+// (recording or popping may fail the execution itself: the step limit, a
+// caller that cannot take the result); false leaves the failure to
+// failStep: outside a subflow; for what fails an execution wherever it
+// happens (a panic, a widget's bug; a template past its budget or out of
+// its sandbox; a value past the limits, here or one the step tried to
+// store before it failed); when the caller's context ended (the caller's
+// doing); and with WithSubflowFailuresEndExecution.
 func (r *run) failedSubflow(st *pstate, err error, res *widgets.Result) bool {
-	var pe *panicError
-	if len(r.x.Frames) < 2 || r.x.top().Kind != FrameSubflow || errors.As(err, &pe) || r.ctx.Err() != nil {
+	if r.e.subflowFailuresEnd || len(r.x.Frames) < 2 || r.x.top().Kind != FrameSubflow || r.ctx.Err() != nil || r.valueErr != nil {
 		return false
+	}
+	switch codeOf(err) {
+	case FailureWidgetPanic, FailureTemplateBudget, FailureTemplateSandbox, FailureValue:
+		return false
+	}
+	if !r.record(st, StepFailedName, StepEnded, 0) {
+		return true
 	}
 	if out, ok := r.pop(st, widgets.Returned{Failed: true, Reason: cleanReason(stepReason(st, err))}); ok {
 		*res, r.unwound = out, true

@@ -43,10 +43,16 @@ const (
 )
 
 // engineVersionID and engineVersion mark, in each history, the engine
-// behaviour the workflow was recorded with (workflow.GetVersion).
+// behaviour the workflow was recorded with (workflow.GetVersion):
+//
+//   - 1: a step that fails inside a subflow fails the execution;
+//   - 2: it takes the caller's failed event instead (Twilio's Run Subflow:
+//     "could not be loaded or executed"); a history recorded with 1, or
+//     before versions were recorded, replays with
+//     runtime.WithSubflowFailuresEndExecution.
 const (
 	engineVersionID = "studioflow.engine"
-	engineVersion   = 1
+	engineVersion   = 2
 )
 
 // DefaultHistoryLimit is the number of history events after which an
@@ -157,6 +163,9 @@ type run struct {
 	x      *runtime.Execution
 	ids    int
 	seed   uint64
+	// version is the engine behaviour the history was recorded with
+	// (engineVersion).
+	version workflow.Version
 	// changed counts the updates that changed x, so the main loop wakes.
 	changed int
 	// startErr is why the engine refused to start the execution.
@@ -200,8 +209,8 @@ func (wk *Worker) Execution(ctx workflow.Context, in Input) (Snapshot, error) {
 	}
 	// The engine's behaviour as of this version: a change that would make
 	// an old history decide otherwise branches on a new version here.
-	_ = workflow.GetVersion(ctx, engineVersionID, workflow.DefaultVersion, engineVersion)
-	r := &run{wk: wk, ids: in.IDs, seed: in.Seed, root: ctx}
+	version := workflow.GetVersion(ctx, engineVersionID, workflow.DefaultVersion, engineVersion)
+	r := &run{wk: wk, ids: in.IDs, seed: in.Seed, root: ctx, version: version}
 	// A service's own failure is never retried (the activities fail
 	// non-retryably: the widget takes its failure branch, as in
 	// process); a worker lost mid-call is, under the call's idempotency
@@ -513,6 +522,9 @@ func (wk *Worker) engine(ctx workflow.Context, r *run) *runtime.Engine {
 	session := sessionPart(info.WorkflowExecution.ID)
 	chain := info.FirstRunID
 	opts := append([]runtime.Option{}, wk.Options...)
+	if r.version < 2 {
+		opts = append(opts, runtime.WithSubflowFailuresEndExecution())
+	}
 	return runtime.New(append(opts,
 		runtime.WithClock(func() time.Time { return workflow.Now(r.k.wctx).UTC() }),
 		runtime.WithIDs(func(prefix string) string {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -243,6 +244,23 @@ func scenarios(t *testing.T) []scenario {
 		{name: "holiday check module", flows: map[string]string{"FWsales": "../../examples/holiday/sales_line.json"},
 			modules: map[string]string{"Holiday check": "../../examples/holiday/holiday_check_v1.json"}, req: with(call, "FWsales")},
 	}
+	// A subflow whose step fails takes its caller's failed branch (engine
+	// version 2), on Temporal as in process.
+	dir := t.TempDir()
+	failing := map[string]string{
+		"parent.json": `{"description": "parent", "initial_state": "Trigger", "states": [
+		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "child"}], "properties": {}},
+		  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed", "next": "sorry"}], "properties": {"flow_sid": "FWchild"}},
+		  {"name": "sorry", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "how", "value": "{{widgets.child.error}}"}]}}]}`,
+		"child.json": `{"description": "child", "initial_state": "Trigger", "states": [
+		  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "broken"}], "properties": {}},
+		  {"name": "broken", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "v", "value": "{{ 1 | divided_by: 0 }}"}]}}]}`,
+	}
+	for name, src := range failing {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600))
+	}
+	out = append(out, scenario{name: "a subflow that fails takes failed", req: with(request, "FWparent"),
+		flows: map[string]string{"FWparent": filepath.Join(dir, "parent.json"), "FWchild": filepath.Join(dir, "child.json")}})
 	if _, err := os.Stat(twilioDir); err != nil {
 		t.Log("../shared/testdata/twilio is not beside the checkout: the real exports are left out")
 		return out
@@ -279,6 +297,22 @@ func TestWorkflowMatchesTheEngine(t *testing.T) {
 			assert.NotEmpty(t, got.Steps)
 		})
 	}
+}
+
+// A workflow recorded now (engine version 2) takes a failing subflow's
+// failed branch; TestRecordedHistoriesReplay holds version 1 histories to
+// the behaviour they were recorded with.
+func TestAFailingSubflowTakesFailedOnTemporal(t *testing.T) {
+	var sc scenario
+	for _, s := range scenarios(t) {
+		if s.name == "a subflow that fails takes failed" {
+			sc = s
+		}
+	}
+	require.NotEmpty(t, sc.name)
+	x, _ := onTemporal(t, sc)
+	assert.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Contains(t, x.Variables()["how"], "divided by 0")
 }
 
 // An event the wait does not accept, or one that answers another wait, is

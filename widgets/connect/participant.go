@@ -246,10 +246,12 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 // wants "a local number (without the + and the country code)" (AWS,
 // GetParticipantInput): a national number of the country, its trunk 0
 // left out or not, made E.164 with the calling code. A North American
-// number is its ten digits, area code and exchange each starting 2 to 9;
-// another country's national number is 4 digits at least, and no longer
-// than E.164 leaves room for. What a numbering plan allows beyond that
-// (which area codes exist) is not checked.
+// number is its ten digits, area code and exchange each starting 2 to 9
+// (a 1 keyed before them is the country code, and refused); another
+// country's national number does not start with 0 once its trunk 0 is
+// left out, and with the calling code it must make 7 to 15 digits, as
+// E164's. What a numbering plan allows beyond that (which area codes
+// exist) is not checked.
 func phoneNumber(input, format, country string) (string, bool) {
 	digits := strings.TrimPrefix(strings.TrimPrefix(input, "*"), "+")
 	if strings.EqualFold(format, "Local") {
@@ -261,7 +263,7 @@ func phoneNumber(input, format, country string) (string, bool) {
 			if len(digits) != 10 || digits[0] < '2' || digits[3] < '2' {
 				return "", false
 			}
-		} else if digits = strings.TrimPrefix(digits, "0"); len(digits) < 4 || digits[0] == '0' {
+		} else if digits = strings.TrimPrefix(digits, "0"); digits == "" || digits[0] == '0' {
 			return "", false
 		}
 		digits = code + digits
