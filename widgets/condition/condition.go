@@ -597,6 +597,15 @@ func New(typ string, arg, value widgets.Text) Condition {
 
 // Eval renders the condition's input (or takes input) and operand, and
 // tests them.
+//
+// A templated operand that renders to something its type cannot use (an
+// empty or non-numeric less_than operand, a time that is not HH:MM, a bad
+// regex) matches nothing, as in Twilio, which takes no branch then and
+// warns "Failed to transition because no match was found" (error 81005;
+// "Missing values in the match field", "Match field is in the wrong
+// format"): an unset variable must not fail the execution. A fixed operand
+// the type cannot use is the check's to report (CheckValue), and Eval's
+// error.
 func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 	if c.arg.Src != "" {
 		var err error
@@ -614,5 +623,9 @@ func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return Eval(c.typ, input, value)
+	m, err := Eval(c.typ, input, value)
+	if err != nil && c.value.Dynamic && slices.Contains(types, c.typ) {
+		return false, nil
+	}
+	return m, err
 }

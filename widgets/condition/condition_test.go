@@ -426,4 +426,16 @@ func TestAFixedNumberOperandDecidesAsEval(t *testing.T) {
 	c := New(LessThan, widgets.Text{}, widgets.NewText("value", "ten"))
 	_, err = c.Eval(sc, "5")
 	assert.ErrorContains(t, err, "is not a number")
+
+	// A templated operand that renders to something its type cannot use
+	// matches nothing, without an error (Twilio's 81005: no match, no
+	// failed execution): an unset variable, a word, a bad time or regex.
+	for _, tc := range []struct{ typ, set string }{
+		{LessThan, ""}, {GreaterThan, "ten"}, {IsBeforeTime, "25:00"}, {IsAfterDate, "someday"}, {Regex, "(unclosed"},
+	} {
+		c := New(tc.typ, widgets.Text{}, widgets.NewText("value", "{{flow.variables.op}}"))
+		got, err := c.Eval(widgettest.NewStep(nil).Set("flow.variables.op", tc.set), "5")
+		require.NoError(t, err, "%s %q", tc.typ, tc.set)
+		assert.False(t, got, "%s %q", tc.typ, tc.set)
+	}
 }

@@ -40,7 +40,8 @@ import (
 // condition.Eval for how each type compares); when none holds the step
 // takes noMatch. Events: the exit names, in order, then noMatch. A
 // condition whose rendered value its type cannot use (a templated
-// less_than value that is not a number) fails the execution.
+// less_than value that is not a number, or empty) does not hold, as in
+// Twilio Studio (condition.Condition.Eval).
 func ConditionalStatement() widgets.Type {
 	return widgets.Type{
 		Vendor: flow.VendorTalkdesk,

@@ -374,13 +374,20 @@ func TestSplitBasedOnRun(t *testing.T) {
 	}
 
 	// A templated value that renders to something the condition cannot
-	// use fails the step.
+	// use (a word, nothing at all) matches nothing: Twilio takes no branch
+	// then ("Failed to transition because no match was found", 81005),
+	// it does not fail the execution.
 	n, ps := coreCompile(t, "split-based-on", map[string]any{"input": "5"},
 		flow.Transition{Event: "noMatch"}, splitMatch(splitCond("less_than", "{{flow.variables.limit}}")))
 	require.Empty(t, ps)
-	_, err := n.Run(newStep(&widgets.Services{}).Set("flow.variables.limit", "ten"))
-	assert.ErrorContains(t, err, `"ten"`)
-	assert.ErrorContains(t, err, "less_than")
+	for _, limit := range []string{"ten", ""} {
+		res, err := n.Run(newStep(&widgets.Services{}).Set("flow.variables.limit", limit))
+		require.NoError(t, err, limit)
+		assert.Equal(t, "noMatch", res.Event, limit)
+	}
+	res, err := n.Run(newStep(&widgets.Services{}).Set("flow.variables.limit", "9"))
+	require.NoError(t, err)
+	assert.Equal(t, "match", res.Event)
 
 	// A templated input the renderer refuses fails the step.
 	n, _ = coreCompile(t, "split-based-on", map[string]any{"input": "{{ x | nope }}"}, flow.Transition{Event: "noMatch"})

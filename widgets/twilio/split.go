@@ -25,7 +25,9 @@ import (
 //	  "properties": { "input": "{{widgets.ask.inbound.Body}}" } }
 //
 // Events: noMatch, match (one transition per branch). See condition.Eval
-// for the condition types.
+// for the condition types. A templated operand that renders to something
+// its type cannot use (an unset variable for less_than, say) matches
+// nothing, as in Twilio (condition.Condition.Eval).
 func SplitBasedOn() widgets.Type {
 	return widgets.Type{
 		Vendor: flow.VendorTwilio,
