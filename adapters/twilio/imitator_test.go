@@ -159,6 +159,9 @@ type faultyStore struct {
 	fail       error
 	locks      chan string
 	beforeSave func()
+	// afterRelease, when set, runs after each lock is released, with its
+	// key: a test holds a request there, its lock already free.
+	afterRelease func(key string)
 }
 
 func (s *faultyStore) Lock(ctx context.Context, key string) (func(), error) {
@@ -168,7 +171,14 @@ func (s *faultyStore) Lock(ctx context.Context, key string) (func(), error) {
 		default:
 		}
 	}
-	return s.Store.Lock(ctx, key)
+	release, err := s.Store.Lock(ctx, key)
+	if err != nil || s.afterRelease == nil {
+		return release, err
+	}
+	return func() {
+		release()
+		s.afterRelease(key)
+	}, nil
 }
 
 func (s *faultyStore) setFail(err error) {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,6 +71,49 @@ func TestAGatherNoKeyEnds(t *testing.T) {
 	assert.Equal(t, "dtmf", g.attr("input"))
 	assert.Equal(t, "4", g.attr("numDigits"))
 	assert.Empty(t, g.attr("bargeIn"), "barge-in is Twilio's default")
+}
+
+// A duplicate of a gather's callback (Twilio's retry, a second worker) is
+// refused as stale, and takes nothing from the first: the first request's
+// run released the execution's lock but had not answered yet when the
+// duplicate was refused, and the duplicate's refusal must not drop what the
+// first run buffered for the call.
+func TestADuplicateCallbackLeavesTheFirstItsTwiML(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWivr": ivr})
+	c := h.dial("CA0001", "FWivr")
+	g, ok := find(c.doc, "Gather")
+	require.True(t, ok)
+	form := c.params()
+	form.Set("Digits", "7")
+
+	released, duplicateDone := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool // (not a sync.Once, whose Do would hold the duplicate too)
+	h.store.afterRelease = func(key string) {
+		if strings.HasPrefix(key, "execution ") && first.CompareAndSwap(false, true) {
+			close(released)
+			<-duplicateDone
+		}
+	}
+	answer := make(chan reply, 1)
+	go func() {
+		r, err := h.send(g.attr("action"), form, "first", testToken)
+		assert.NoError(t, err)
+		answer <- r
+	}()
+	<-released // the first run is done, its TwiML not yet written
+	dup, err := h.send(g.attr("action"), form, "duplicate", testToken)
+	require.NoError(t, err)
+	close(duplicateDone)
+	assert.Equal(t, http.StatusConflict, dup.status, dup.body)
+
+	r := <-answer
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, append([]string{`Say "Sorry, 7 is not an option."`}, menuVerbs...), lines(parseTwiML(t, r.body)))
+	x, err := h.engine.Get(context.Background(), "FN00000001")
+	require.NoError(t, err)
+	assert.Equal(t, runtime.StatusActive, x.Status, x.Reason)
+	require.NotNil(t, x.Wait)
+	assert.Equal(t, "menu", x.Wait.State)
 }
 
 func TestVoiceIVR(t *testing.T) {

@@ -350,8 +350,8 @@ func (a *Adapter) voiceAnswer(e runtime.Runner, r *http.Request) response {
 	x, err = e.Resume(ctx, id, ev)
 	if errors.Is(err, runtime.ErrRefused) {
 		// Another callback (the call's status, a retry) took the wait
-		// first: nothing waits for this call any more.
-		a.voice.drain(id)
+		// first: nothing waits for this call any more. (What that run
+		// buffered is its own to answer with: see dropUnsaid.)
 		a.logger.Warn("adapters/twilio: an answered call its execution stopped waiting for; hanging up", "execution", id, "call", callSid, "error", err)
 		return twimlResponse([]twiml.Element{twiml.VoiceHangup{}})
 	}
@@ -360,6 +360,17 @@ func (a *Adapter) voiceAnswer(e runtime.Runner, r *http.Request) response {
 		return a.engineError("answer", err)
 	}
 	return a.voiceResponse(ctx, e, x)
+}
+
+// dropUnsaid drops what a failed run of execution id buffered for its
+// call, which is not said. A refused run (runtime.ErrRefused: a stale or
+// duplicate callback) ran nothing, so the buffer holds another run's verbs,
+// which that run's own response is about to answer with: they are left to
+// it.
+func dropUnsaid(v *Voice, id string, err error) {
+	if !errors.Is(err, runtime.ErrRefused) {
+		v.drain(id)
+	}
 }
 
 // settleTimeout bounds how long a callback waits for the run that holds
@@ -746,7 +757,7 @@ func (a *Adapter) answerWait(e runtime.Runner, r *http.Request, op, name string)
 	}
 	x, err := e.Resume(r.Context(), id, widgets.Event{Name: name, Data: formData(r), Token: token})
 	if err != nil {
-		a.voice.drain(id) // whatever a refused or failed run buffered is not said
+		dropUnsaid(a.voice, id, err)
 		return a.engineError(op, err)
 	}
 	return a.voiceResponse(r.Context(), e, x)
@@ -849,7 +860,7 @@ func (a *Adapter) voiceReturn(e runtime.Runner, r *http.Request) response {
 	}
 	x, err = e.Resume(ctx, id, widgets.Event{Name: "return", Data: data, Token: x.Wait.Token})
 	if err != nil {
-		a.voice.drain(id)
+		dropUnsaid(a.voice, id, err)
 		return a.engineError("return", err)
 	}
 	return a.voiceResponse(ctx, e, x)
