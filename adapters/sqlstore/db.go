@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
@@ -316,7 +317,14 @@ func (db *DB) Rebind(query string) string {
 // fail wraps a database error with what failed; when ctx has ended, the
 // error wraps ctx.Err(), whatever the driver made of it.
 func (db *DB) fail(ctx context.Context, what string, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	cerr := ctx.Err()
+	if d, ok := ctx.Deadline(); cerr == nil && ok && !time.Now().Before(d) {
+		// The driver's own deadline (a network timeout set from ctx's)
+		// may fire before ctx's timer does: the context has ended all
+		// the same.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("sqlstore: %s: %w (%v)", what, cerr, err)
 	}
 	return fmt.Errorf("sqlstore: %s: %w", what, err)
@@ -414,10 +422,13 @@ func isUnique(err error) bool {
 
 // textProblem says why s cannot be stored in a text column of every
 // database the stores speak, or "" when it can: PostgreSQL's text holds
-// neither NUL bytes nor invalid UTF-8 (SQLite's would). A getter given
-// such a value finds nothing, on either database; a write refuses it.
+// neither NUL bytes nor invalid UTF-8 (SQLite's would), and its indexes no
+// value much longer than 2 KB (MaxKeyBytes). A getter given such a value
+// finds nothing, on either database; a write refuses it.
 func textProblem(s string) string {
 	switch {
+	case len(s) > MaxKeyBytes:
+		return fmt.Sprintf("is %d bytes long, more than the %d an id, key or name may be", len(s), MaxKeyBytes)
 	case !utf8.ValidString(s):
 		return "is not valid UTF-8"
 	case strings.IndexByte(s, 0) >= 0:
@@ -425,6 +436,12 @@ func textProblem(s string) string {
 	}
 	return ""
 }
+
+// MaxKeyBytes is the longest id, session key, flow sid, name or lock name
+// the stores take, on every database alike: PostgreSQL refuses an index
+// entry past about 2.7 KB (a B-tree page's third), and an execution's
+// flow sid and creation time, or its session key, are indexed.
+const MaxKeyBytes = 1024
 
 // storable returns an error naming field when value cannot be stored (see
 // textProblem): what failed, which field, why.
@@ -455,6 +472,16 @@ func nanos(t time.Time) int64 {
 		return -1<<63 + 1
 	}
 	return t.UnixNano()
+}
+
+// later is n nanoseconds plus d, saturating at what int64 holds: a claim or
+// lease taken at a time nanos clamped (the year 2262 on) must not wrap
+// round to a time long past.
+func later(n int64, d time.Duration) int64 {
+	if d > 0 && n > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return n + int64(d)
 }
 
 // nullNanos is nanos(t), or NULL for the zero time.

@@ -175,4 +175,7 @@
 // module reference holding either is found by no getter (the not-found
 // error, as the in-memory stores say), and refused by the writes with an
 // error naming the field (wrapping version.ErrInvalid for the catalog).
+// So is one longer than MaxKeyBytes, and Lock refuses a name longer than
+// twice that: PostgreSQL indexes no entry much past 2.7 KB, and the
+// same limit holds on SQLite so that a store moves between them.
 package sqlstore

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,8 +248,11 @@ func (s *Executions) Due(ctx context.Context, t time.Time, limit int) ([]string,
 		template += ` FOR UPDATE SKIP LOCKED`
 	}
 	template += `) RETURNING id, due_at`
-	at := nanos(t)
-	args := []any{at + int64(s.db.o.claimLease), s.db.owner, at, at, s.db.owner}
+	// A time past what int64 nanoseconds hold (nanos clamps it) is taken
+	// one claim lease before the clamp, so that the claim made now still
+	// outlasts it: at the clamp itself, a claim would end as it began.
+	at := min(nanos(t), math.MaxInt64-int64(s.db.o.claimLease))
+	args := []any{later(at, s.db.o.claimLease), s.db.owner, at, at, s.db.owner}
 	if limit > 0 {
 		args = append(args, limit)
 	}
@@ -406,8 +410,15 @@ func (s *Executions) Delete(ctx context.Context, id string) error {
 	return nil
 }
 
+// maxLockNameBytes is the longest lock name Lock takes: room for the
+// engine's names, a word and an id or session key (MaxKeyBytes).
+const maxLockNameBytes = 2 * MaxKeyBytes
+
 // Lock implements runtime.Store: a lock across processes; see the package
 // documentation.
 func (s *Executions) Lock(ctx context.Context, key string) (func(), error) {
+	if len(key) > maxLockNameBytes {
+		return nil, fmt.Errorf("sqlstore: lock %.40q...: the name is %d bytes long, more than the %d a lock's name may be", key, len(key), maxLockNameBytes)
+	}
 	return s.db.lock(ctx, key)
 }

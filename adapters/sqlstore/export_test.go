@@ -27,3 +27,6 @@ func TakeLease(ctx context.Context, db *DB, name, token string) (bool, error) {
 // SetPutHook makes f run inside every catalog Put of db, after its checks
 // and before its writes. Set it while no Put of db runs.
 func SetPutHook(db *DB, f func()) { db.onPut = f }
+
+// Fail is the error db's stores return for err, met while ctx ran.
+func Fail(db *DB, ctx context.Context, what string, err error) error { return db.fail(ctx, what, err) }

@@ -155,7 +155,7 @@ func (db *DB) leaseTimes() (until, now int64, ok bool) {
 		return 0, 0, false
 	}
 	now = nanos(db.o.now())
-	return now + int64(db.o.lockLease), now, true
+	return later(now, db.o.lockLease), now, true
 }
 
 // leaseLock takes the lease of name: a row of the locks table, taken when

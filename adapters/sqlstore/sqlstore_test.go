@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -314,6 +315,12 @@ func TestDueClaims(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, a.Executions().Save(ctx, x))
 		assert.Equal(t, []string{"FN3"}, due(a, later, 0), "a save clears the claim")
+
+		// A claim made at a time past what int64 nanoseconds hold (the
+		// year 2262 on) still holds: it must not wrap round to the past.
+		far := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+		assert.Equal(t, []string{"FN1", "FN2", "FN3", "FN4"}, due(a, far, 0))
+		assert.Empty(t, due(b, far, 0), "a's claims made in the year 3000 hold for b")
 	})
 }
 
@@ -533,5 +540,44 @@ func TestCatalogKeepsDecodedItems(t *testing.T) {
 		got, err = b.Get(ctx, "FW1")
 		require.NoError(t, err)
 		assert.Equal(t, "reborn", got.Name, "an item deleted and made again at the same etag")
+	})
+}
+
+// pastDeadline is a context whose deadline has passed before its own
+// timer said so: a driver's network deadline, set from it, fired first.
+type pastDeadline struct{ context.Context }
+
+func (pastDeadline) Deadline() (time.Time, bool) { return time.Unix(0, 0), true }
+
+// An error met after the context's deadline wraps context.DeadlineExceeded,
+// even when the driver's network timeout fired before the context's timer.
+func TestAnErrorPastTheDeadlineWrapsIt(t *testing.T) {
+	p := sqlitePlace(t)
+	db := p.Open()
+	err := sqlstore.Fail(db, pastDeadline{context.Background()}, "load execution FN1", errors.New("dial tcp 127.0.0.1:5432: i/o timeout"))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "i/o timeout")
+	err = sqlstore.Fail(db, context.Background(), "load execution FN1", errors.New("syntax error"))
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+}
+
+// An id, session key or lock name past MaxKeyBytes is refused on every
+// database alike, with an error saying so: PostgreSQL could not index it.
+func TestOverlongKeysAreRefusedAlike(t *testing.T) {
+	eachBackend(t, func(t *testing.T, newPlace func(*testing.T) place) {
+		db := newPlace(t).Open()
+		long := strings.Repeat("k", sqlstore.MaxKeyBytes+1)
+		err := db.Executions().Create(ctx, execution(long, "", t0))
+		assert.ErrorContains(t, err, "more than the 1024")
+		_, err = db.Executions().Load(ctx, long)
+		assert.ErrorIs(t, err, runtime.ErrNotFound)
+		x := execution("FNlongkey", long, t0)
+		assert.ErrorContains(t, db.Executions().Create(ctx, x), "session key")
+		_, err = db.Executions().Lock(ctx, strings.Repeat("n", 2*sqlstore.MaxKeyBytes+1))
+		assert.ErrorContains(t, err, "a lock's name may be")
+		release, err := db.Executions().Lock(ctx, "session "+long[:sqlstore.MaxKeyBytes])
+		require.NoError(t, err, "the engine's lock of a session key as long as allowed")
+		release()
+		require.NoError(t, db.Executions().Create(ctx, execution(long[:sqlstore.MaxKeyBytes], "", t0)))
 	})
 }
