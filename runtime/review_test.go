@@ -73,6 +73,7 @@ func TestLateReplyMeetsTheTimeoutFirst(t *testing.T) {
 	h.clock.Advance(601 * time.Second) // the wait's timeout is 600 s
 	_, err := h.engine.Resume(ctx, x.ID, resumeMessage("Ada"))
 	assert.ErrorIs(t, err, runtime.ErrRefused)
+	assert.ErrorIs(t, err, runtime.ErrLate)
 	assert.Contains(t, err.Error(), `the wait at "ask" timed out at 2026-11-21T09:10:00Z first`)
 	x, _ = h.engine.Get(ctx, x.ID)
 	assert.Equal(t, []string{"incomingRequest:Trigger>ask", "timeout:ask>Ended"}, path(x))

@@ -547,7 +547,7 @@ func (e *Engine) advance(ctx context.Context, x *Execution, ev widgets.Event) (r
 		return nil, err
 	}
 	if e.expired(x, now) {
-		return e.expiredRun(ctx, x), fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrRefused)
+		return e.expiredRun(ctx, x), fmt.Errorf("runtime: resume %s with %q: the execution expired at %s: %w: %w", id, ev.Name, x.CreatedAt.Add(e.limits.Lifetime).Format(time.RFC3339), ErrLate, ErrRefused)
 	}
 	timeout := x.Wait.TimeoutEventName()
 	late := x.Wait.Deadline != nil && !now.Before(*x.Wait.Deadline) && ev.Name != timeout
@@ -563,9 +563,9 @@ func (e *Engine) advance(ctx context.Context, x *Execution, ev widgets.Event) (r
 		// An event naming its wait answers that wait only: it never
 		// reaches the wait that followed the timeout.
 		if ev.Token != "" || sensitive || x.Status != StatusActive || x.Wait == nil || !x.Wait.Accepts(ev.Name) {
-			stale := ErrRefused
+			stale := fmt.Errorf("%w: %w", ErrLate, ErrRefused)
 			if ev.Token != "" {
-				stale = fmt.Errorf("%w: %w", ErrStale, ErrRefused)
+				stale = fmt.Errorf("%w: %w: %w", ErrStale, ErrLate, ErrRefused)
 			}
 			return r, fmt.Errorf("runtime: resume %s with %q: the wait at %q timed out at %s first: %w", id, ev.Name, state, deadline.Format(time.RFC3339), stale)
 		}

@@ -20,8 +20,16 @@ var (
 	ErrRefused = errors.New("refused")
 	// ErrStale: an event names a wait (widgets.Event.Token) that is no
 	// longer the execution's current wait: another answer was taken
-	// first. Nothing ran. Errors wrapping it wrap ErrRefused too.
+	// first. Nothing ran for it (but see ErrLate). Errors wrapping it wrap
+	// ErrRefused too.
 	ErrStale = errors.New("stale event")
+	// ErrLate: an event came after its wait's deadline, or the execution's
+	// lifetime, and what was owed first ran, and was saved, before the
+	// event was refused: the wait's timeout, or the end of the execution.
+	// Errors wrapping it wrap ErrRefused too. A host that buffers what a
+	// run says (on a call) has that run's output to deal with; any other
+	// refusal ran nothing.
+	ErrLate = errors.New("late event")
 	// ErrRateLimited: admission refused a start; see *RateLimitError.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrCorrupt: a stored execution does not decode, or decodes to

@@ -423,8 +423,8 @@ func isUnique(err error) bool {
 // textProblem says why s cannot be stored in a text column of every
 // database the stores speak, or "" when it can: PostgreSQL's text holds
 // neither NUL bytes nor invalid UTF-8 (SQLite's would), and its indexes no
-// value much longer than 2 KB (MaxKeyBytes). A getter given such a value
-// finds nothing, on either database; a write refuses it.
+// entry past about 2.7 KB, so no value is longer than MaxKeyBytes. A getter
+// given such a value finds nothing, on either database; a write refuses it.
 func textProblem(s string) string {
 	switch {
 	case len(s) > MaxKeyBytes:

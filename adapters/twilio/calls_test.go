@@ -443,6 +443,35 @@ func TestRedirectTimeoutIsPushedToTheLiveCall(t *testing.T) {
 	assert.Equal(t, []string{"Hangup"}, lines(parseTwiML(t, r.body)))
 }
 
+// A gather callback that comes after its wait's deadline meets the
+// timeout first, which runs (back to the menu) and is refused: what that
+// run said is not said later, on top of what the next run says.
+func TestALateGatherCallbackLeavesNothingUnsaid(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWivr": ivrDial})
+	c := h.dial("CA0001", "FWivr")
+	g, ok := find(c.doc, "Gather")
+	require.True(t, ok)
+	h.clock.Advance(66 * time.Second) // the gather's 5 s and the engine's grace
+	form := c.params()
+	form.Set("Digits", "9")
+	r := h.post(g.attr("action"), form, "", testToken)
+	assert.Equal(t, http.StatusConflict, r.status, r.body)
+
+	h.clock.Advance(66 * time.Second)
+	w := &runtime.ExpiryWorker{Engine: h.engine, OnChanged: h.adapter.PushAfterExpiry(h.engine)}
+	_, err := w.Pass(context.Background())
+	require.NoError(t, err)
+	updates := h.rest.updated()
+	require.Len(t, updates, 1)
+	gathers := 0
+	for _, l := range lines(parseTwiML(t, updates[0].Form.Get("Twiml"))) {
+		if strings.HasPrefix(l, "Gather") {
+			gathers++
+		}
+	}
+	assert.Equal(t, 1, gathers, "one menu: the late run's is not said again")
+}
+
 // pay takes a card payment on the call.
 const pay = `{"description": "pay", "initial_state": "Trigger", "states": [
   {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingCall", "next": "pay"}], "properties": {}},

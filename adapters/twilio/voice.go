@@ -352,6 +352,7 @@ func (a *Adapter) voiceAnswer(e runtime.Runner, r *http.Request) response {
 		// Another callback (the call's status, a retry) took the wait
 		// first: nothing waits for this call any more. (What that run
 		// buffered is its own to answer with: see dropUnsaid.)
+		dropUnsaid(a.voice, id, err)
 		a.logger.Warn("adapters/twilio: an answered call its execution stopped waiting for; hanging up", "execution", id, "call", callSid, "error", err)
 		return twimlResponse([]twiml.Element{twiml.VoiceHangup{}})
 	}
@@ -363,12 +364,13 @@ func (a *Adapter) voiceAnswer(e runtime.Runner, r *http.Request) response {
 }
 
 // dropUnsaid drops what a failed run of execution id buffered for its
-// call, which is not said. A refused run (runtime.ErrRefused: a stale or
-// duplicate callback) ran nothing, so the buffer holds another run's verbs,
-// which that run's own response is about to answer with: they are left to
-// it.
+// call, which is not said, as it drops what a late callback's run said
+// first (runtime.ErrLate: the wait's timeout, which the callback's refusal
+// does not answer with). Any other refusal (a stale or duplicate callback)
+// ran nothing: the buffer holds another run's verbs, which that run's own
+// response is about to answer with, so they are left to it.
 func dropUnsaid(v *Voice, id string, err error) {
-	if !errors.Is(err, runtime.ErrRefused) {
+	if !errors.Is(err, runtime.ErrRefused) || errors.Is(err, runtime.ErrLate) {
 		v.drain(id)
 	}
 }
@@ -747,8 +749,9 @@ func (a *Adapter) voiceGather(e runtime.Runner, r *http.Request) response {
 // answerWait resumes the wait whose verb's action URL r requests (its
 // execution and token query parameters) with event name and Twilio's
 // parameters as the event's data, and answers with the TwiML of what the
-// flow does next. A refused event (stale, or not accepted) runs nothing
-// and says nothing.
+// flow does next. A refused event (stale, or not accepted) says nothing:
+// it ran nothing, or (late, after its wait's deadline) only the timeout
+// owed first, whose verbs are dropped (dropUnsaid).
 func (a *Adapter) answerWait(e runtime.Runner, r *http.Request, op, name string) response {
 	q := r.URL.Query()
 	id, token := q.Get("execution"), q.Get("token")

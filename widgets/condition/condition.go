@@ -603,9 +603,10 @@ func New(typ string, arg, value widgets.Text) Condition {
 // regex) matches nothing, as in Twilio, which takes no branch then and
 // warns "Failed to transition because no match was found" (error 81005;
 // "Missing values in the match field", "Match field is in the wrong
-// format"): an unset variable must not fail the execution. A fixed operand
-// the type cannot use is the check's to report (CheckValue), and Eval's
-// error.
+// format"): an unset variable must not fail the execution. So does a
+// deployment placeholder ("${LIMIT}") left unfilled, which the check lets
+// through. Any other fixed operand the type cannot use is the check's to
+// report (CheckValue), and Eval's error.
 func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 	if c.arg.Src != "" {
 		var err error
@@ -624,7 +625,7 @@ func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 		return false, err
 	}
 	m, err := Eval(c.typ, input, value)
-	if err != nil && c.value.Dynamic && slices.Contains(types, c.typ) {
+	if err != nil && (c.value.Dynamic || strings.Contains(value, "${")) && slices.Contains(types, c.typ) {
 		return false, nil
 	}
 	return m, err

@@ -438,4 +438,11 @@ func TestAFixedNumberOperandDecidesAsEval(t *testing.T) {
 		require.NoError(t, err, "%s %q", tc.typ, tc.set)
 		assert.False(t, got, "%s %q", tc.typ, tc.set)
 	}
+	// So does a deployment placeholder left unfilled, which the check lets
+	// through.
+	assert.Empty(t, CheckValue(LessThan, "${LIMIT}"))
+	c = New(LessThan, widgets.Text{}, widgets.NewText("value", "${LIMIT}"))
+	got, err = c.Eval(sc, "5")
+	require.NoError(t, err)
+	assert.False(t, got)
 }

@@ -97,7 +97,7 @@ func TestConditionalStatementRun(t *testing.T) {
 		{name: "match defaults to all", vars: map[string]string{"flow.data.language": "en", "flow.variables.limit": "1"}, event: "defaultAll"},
 		{name: "match all: one miss of two", vars: map[string]string{"flow.data.language": "en", "flow.data.country": "US", "flow.variables.limit": "1"}, event: "noMatch"},
 		{name: "nothing holds", vars: map[string]string{"flow.variables.limit": "1"}, event: "noMatch"},
-		{name: "all stops at the first miss: a bad later value is not read", vars: map[string]string{"flow.variables.tier": "silver", "flow.variables.limit": "lots", "flow.data.language": "es"}, event: "spanish"},
+		{name: "an exit that misses gives way to the next: a bad later value matches nothing", vars: map[string]string{"flow.variables.tier": "silver", "flow.variables.limit": "lots", "flow.data.language": "es"}, event: "spanish"},
 		{name: "a templated value the type cannot use matches nothing", vars: map[string]string{"flow.variables.tier": "gold", "flow.variables.limit": "lots"},
 			event: "noMatch"},
 	}
