@@ -819,6 +819,20 @@ func TestIdentifiersConnectRefusesAreWarned(t *testing.T) {
 	assert.ElementsMatch(t, []string{"Say: hi", "constructor", long}, states)
 }
 
+// FlowLoggingBehavior is "One of [Enabled,Disabled]. Dynamic values are not
+// supported" (AWS): anything else loads with a warning.
+func TestFlowLoggingBehaviorIsEnabledOrDisabled(t *testing.T) {
+	for v, warned := range map[string]bool{"Enabled": false, "Disabled": false, "Sometimes": true, "$.Attributes.logs": true, "enabled": true} {
+		d := doc(t, "",
+			`Log|UpdateFlowLoggingBehavior|{"FlowLoggingBehavior":"`+v+`"}|{"NextAction":"Bye"}`,
+			bye)
+		ps := sim.New(sim.WithFlow("main", d)).Engine.Check(d)
+		assert.Empty(t, ps.Errors(), ps)
+		ws := ps.WithCode(widgets.CodePropertyInvalid)
+		assert.Equal(t, warned, len(ws) == 1, "%s: %s", v, ps)
+	}
+}
+
 // --- References ---------------------------------------------------------
 
 // References with Connect's bracket syntax, placeholders that are not

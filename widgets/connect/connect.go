@@ -143,7 +143,7 @@ var specs = map[string]*spec{
 	"UpdateContactData":                          {errors: []string{ErrorNoMatchingError}, run: runContactData},
 	"UpdateContactMediaProcessing":               {errors: []string{ErrorNoMatchingError}, run: record("MediaProcessing")},
 	"UpdateContactMediaStreamingBehavior":        {errors: []string{ErrorNoMatchingError}, run: record("MediaStreams")},
-	"UpdateFlowLoggingBehavior":                  {run: runLogging},
+	"UpdateFlowLoggingBehavior":                  {compile: compileLogging, run: runLogging},
 	"InvokeLambdaFunction":                       {errors: []string{ErrorNoMatchingError}, compile: compileLambda, run: runLambda},
 	"InvokeFlowModule":                           {errors: []string{ErrorNoMatchingError}, conditions: true, run: runInvokeModule, ret: returnModule},
 	"EndFlowModuleExecution":                     {run: runEndModule},

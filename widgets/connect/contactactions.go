@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/studioflow/studioflow/flow"
 	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/widgets"
 )
@@ -169,7 +170,10 @@ func runContactData(n *node, sc widgets.StepContext) (widgets.Result, error) {
 }
 
 // UpdateFlowLoggingBehavior turns flow logs on or off
-// ($.FlowLoggingBehavior).
+// ($.FlowLoggingBehavior). Its FlowLoggingBehavior is "One of
+// [Enabled,Disabled]. Dynamic values are not supported" (AWS,
+// UpdateFlowLoggingBehavior): anything else is warned of when the flow is
+// checked (Connect would not import it), and stored as it is.
 func runLogging(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	if err := sc.SetShared(keyFlowLogging, n.str(sc, "FlowLoggingBehavior")); err != nil {
 		return n.refused(err), nil
@@ -248,4 +252,13 @@ func resumeThirdParty(n *node, sc widgets.StepContext, ev widgets.Event) (widget
 		return widgets.EndExecution(false, "transferred to "+n.str(sc, "ThirdPartyPhoneNumber")), nil
 	}
 	return n.next(out), nil
+}
+
+// compileLogging warns of a FlowLoggingBehavior Connect refuses.
+func compileLogging(n *node, p *widgets.Props) {
+	v, _ := widgets.Scalar(p.State.Properties["FlowLoggingBehavior"])
+	if v != "Enabled" && v != "Disabled" {
+		p.Report("FlowLoggingBehavior", widgets.CodePropertyInvalid, flow.SeverityWarning,
+			"FlowLoggingBehavior is %q: Connect takes Enabled or Disabled, written as such (not a reference)", v)
+	}
 }
