@@ -734,9 +734,7 @@ func (r *run) deliver(ev widgets.Event) {
 		var err error
 		res, err = r.guard(func() (widgets.Result, error) { return rs.Resume(r.scIn(st, phaseResume), ev) })
 		if err != nil {
-			if !r.failedSubflow(st, err, &res) {
-				r.failStep(st, err)
-			}
+			r.stepFailed(st, err, &res)
 			if !r.unwound {
 				return
 			}
@@ -1127,12 +1125,19 @@ func (r *run) runState(st *pstate, res *widgets.Result) bool {
 	var err error
 	*res, err = r.guard(func() (widgets.Result, error) { return st.node.Run(r.sc(st)) })
 	if err != nil {
-		if !r.failedSubflow(st, err, res) {
-			r.failStep(st, err)
-		}
+		r.stepFailed(st, err, res)
 		return false
 	}
 	return true
+}
+
+// stepFailed takes the error of step st's node: the execution fails
+// (failStep), unless the step is a subflow's and failedSubflow leaves the
+// subflow for its caller instead (r.unwound, *res the caller's result).
+func (r *run) stepFailed(st *pstate, err error, res *widgets.Result) {
+	if !r.failedSubflow(st, err, res) {
+		r.failStep(st, err)
+	}
 }
 
 // failedSubflow leaves a subflow whose step st failed with err for the

@@ -190,6 +190,14 @@ func numberMatches(typ, input string, v float64) bool {
 	return in > v
 }
 
+// knownAtRunTime reports whether an operand as written is only known when
+// the step runs: a Liquid template, or a deployment placeholder ("${")
+// left for the environment. The check lets it through, and one that turns
+// out unusable matches nothing (Condition.Eval).
+func knownAtRunTime(value string) bool {
+	return widgets.IsTemplate(value) || strings.Contains(value, "${")
+}
+
 // CheckValue validates an operand at definition-check time: the type
 // is known, a regex compiles, numbers parse, times are HH:MM, dates are
 // YYYY-MM-DD (a real calendar day), and a matches_any_of list has an item. It
@@ -202,7 +210,7 @@ func CheckValue(typ, value string) string {
 	if !condKnownType(typ) {
 		return fmt.Sprintf("unknown condition type %q", typ)
 	}
-	if widgets.IsTemplate(value) || strings.Contains(value, "${") {
+	if knownAtRunTime(value) {
 		return ""
 	}
 	v := strings.TrimSpace(value)
@@ -625,7 +633,7 @@ func (c *Condition) Eval(sc widgets.StepContext, input string) (bool, error) {
 		return false, err
 	}
 	m, err := Eval(c.typ, input, value)
-	if err != nil && (c.value.Dynamic || strings.Contains(value, "${")) && slices.Contains(types, c.typ) {
+	if err != nil && knownAtRunTime(c.value.Src) && condKnownType(c.typ) {
 		return false, nil
 	}
 	return m, err

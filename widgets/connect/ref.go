@@ -88,7 +88,7 @@ func compileAny(v any) value {
 		// object.
 		var resolved, fixed []text
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if t := parseText(k); isLiteral(t) {
+			if t := parseText(k); t.isLiteral() {
 				fixed = append(fixed, t)
 			} else {
 				resolved = append(resolved, t)
@@ -130,25 +130,26 @@ func parseText(s string) text {
 // name renders t as an object key: false when it is empty or names an
 // object or a list.
 func (t text) name(sc widgets.StepContext) (string, bool) {
+	var s string
 	if len(t.parts) == 1 && t.parts[0].path != nil {
-		switch t.resolve(sc).(type) {
+		switch v := lookup(sc, t.parts[0].path); v.(type) {
 		case map[string]any, []any:
 			return "", false
+		default:
+			s = stringOf(v)
 		}
+	} else {
+		s = t.render(sc)
 	}
-	s := t.render(sc)
 	return s, s != ""
 }
 
 // isLiteral reports whether t holds no reference.
-func isLiteral(t text) bool {
-	_, ok := t.literal()
-	return ok
-}
+func (t text) isLiteral() bool { return len(t.parts) == 1 && t.parts[0].path == nil }
 
 // literal reports whether t holds no reference, and its text.
 func (t text) literal() (string, bool) {
-	if len(t.parts) == 1 && t.parts[0].path == nil {
+	if t.isLiteral() {
 		return t.parts[0].lit, true
 	}
 	return "", false

@@ -118,9 +118,7 @@ func compileSetVariables(p *widgets.Props) widgets.Node {
 			}
 		}
 		if v.json {
-			if m := lonePath.FindStringSubmatch(src); m != nil {
-				v.path = m[1]
-			}
+			v.path = objectPath(src)
 		}
 		n.vars = append(n.vars, v)
 	}
@@ -129,6 +127,35 @@ func compileSetVariables(p *widgets.Props) widgets.Node {
 
 // lonePath matches a template that is one variable path, {{ a.b.c }}.
 var lonePath = regexp.MustCompile(`^\s*\{\{-?\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*-?\}\}\s*$`)
+
+// objectPath is the variable a "Parse as JSON object" value names alone
+// ({{ flow.data.order }}), read when the widget is compiled; "" when the
+// value is anything else.
+func objectPath(src string) string {
+	if m := lonePath.FindStringSubmatch(src); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// objectAt is the object or array the variable at path (objectPath's)
+// holds: "Set or pass an existing JSON object" (the Set Variables widget
+// page) passes the object itself, not its text. False when path is "" or
+// holds anything else.
+func objectAt(sc widgets.StepContext, path string) (any, bool) {
+	if path == "" {
+		return nil, false
+	}
+	val, ok := sc.Lookup(path)
+	if !ok {
+		return nil, false
+	}
+	switch val.(type) {
+	case map[string]any, []any:
+		return val, true
+	}
+	return nil, false
+}
 
 func (n *setVariablesNode) Events() []string { return slices.Clone(setVariablesEvents) }
 
@@ -139,16 +166,9 @@ func (n *setVariablesNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 			sc.SetVariable(v.key, v.fixed)
 			continue
 		}
-		if v.path != "" {
-			// "Set or pass an existing JSON object" (the widget page):
-			// the object itself, not its text.
-			if val, ok := sc.Lookup(v.path); ok {
-				switch val.(type) {
-				case map[string]any, []any:
-					sc.SetVariable(v.key, val)
-					continue
-				}
-			}
+		if obj, ok := objectAt(sc, v.path); ok {
+			sc.SetVariable(v.key, obj)
+			continue
 		}
 		s, err := v.value.Render(sc)
 		if err != nil {

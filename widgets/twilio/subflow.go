@@ -58,6 +58,12 @@ func RunSubflow() widgets.Type {
 				revision: p.String("flow_revision", widgets.RevisionLatestPublished),
 				params:   p.KeyValues("parameters"),
 			}
+			n.objectPaths = make([]string, len(n.params))
+			for i, kv := range n.params {
+				if kv.Type == VariableJSON {
+					n.objectPaths[i] = objectPath(kv.Value.Src)
+				}
+			}
 			rev := strings.TrimSpace(n.revision)
 			switch {
 			case rev == "" || strings.EqualFold(rev, widgets.RevisionLatestPublished):
@@ -79,6 +85,9 @@ type subflowNode struct {
 	sid      widgets.Text
 	revision string
 	params   []widgets.KeyValue
+	// objectPaths are, by parameter, the variable a "Parse as JSON object"
+	// value names alone (objectPath), "" for the others.
+	objectPaths []string
 }
 
 var subflowEvents = []string{"completed", "failed"}
@@ -100,16 +109,9 @@ func (n *subflowNode) Run(sc widgets.StepContext) (widgets.Result, error) {
 		if n.params[i].Type != VariableJSON {
 			continue
 		}
-		if m := lonePath.FindStringSubmatch(n.params[i].Value.Src); m != nil {
-			if val, ok := sc.Lookup(m[1]); ok {
-				switch val.(type) {
-				case map[string]any, []any:
-					pm[p.Key] = val
-					continue
-				}
-			}
-		}
-		if parsed := parseJSON(p.Value); parsed != nil {
+		if obj, ok := objectAt(sc, n.objectPaths[i]); ok {
+			pm[p.Key] = obj
+		} else if parsed := parseJSON(p.Value); parsed != nil {
 			pm[p.Key] = parsed
 		}
 	}
