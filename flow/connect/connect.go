@@ -727,18 +727,24 @@ func cloneMap(m map[string]json.RawMessage) map[string]json.RawMessage {
 }
 
 // DocumentPath turns the path of a problem flow.Check found in d (such as
-// "#/states/3/transitions/1/next") into the path of the same place in the
-// Connect document d was read from ("#/Actions/3/Transitions/Conditions/0/NextAction";
-// under "#/Content" or "#/ContactFlow/Content" for a resource description).
-// A path it does not know is returned as it is.
+// "#/states/3/transitions/1/next"), or of a string package deploy found
+// (one under a key this package keeps in an Extra map, such as
+// "#/states/3/$studioflow.metadata/audio/0/id"), into the path of the
+// same place in the Connect document d was read from
+// ("#/Actions/3/Transitions/Conditions/0/NextAction",
+// "#/Metadata/ActionMetadata/ID/audio/0/id"; under "#/Content" or
+// "#/ContactFlow/Content" for a resource description, whose own keys are
+// "#/Name" or "#/ContactFlow/Name"). A path it does not know is returned
+// as it is.
 func DocumentPath(d *flow.Definition, path string) string {
-	prefix := "#"
+	prefix, wrapper, described := "#", "", false
 	if raw, ok := d.Extra[keyResource]; ok {
 		var res resource
 		if json.Unmarshal(raw, &res) == nil && res.Described {
-			prefix = "#/Content"
+			prefix, described = "#/Content", true
 			if res.Wrapper != "" {
-				prefix = "#/" + res.Wrapper + "/Content"
+				wrapper = "/" + res.Wrapper
+				prefix = "#" + wrapper + "/Content"
 			}
 		}
 	}
@@ -746,10 +752,27 @@ func DocumentPath(d *flow.Definition, path string) string {
 	if !ok {
 		return path
 	}
-	if rest == "/initial_state" {
+	switch {
+	case rest == "/initial_state":
 		return prefix + "/StartAction"
+	case rest == "/description" && described:
+		return "#" + wrapper + "/Name"
 	}
 	parts := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	if len(parts) >= 2 && parts[0] == keyResource {
+		// The resource description around the document.
+		switch parts[1] {
+		case "resource":
+			return "#" + wrapper + joinPath(parts[2:])
+		case "outer":
+			return "#" + joinPath(parts[2:])
+		}
+		return path
+	}
+	if len(parts) >= 1 && parts[0] != "states" && parts[0] != "flags" && parts[0] != "description" && !strings.HasPrefix(parts[0], reservedPrefix) && d.Extra[unescapePointer(parts[0])] != nil {
+		// One of the document's own keys (Version, Metadata ...).
+		return prefix + rest
+	}
 	if len(parts) < 2 || parts[0] != "states" {
 		return path
 	}
@@ -767,7 +790,13 @@ func DocumentPath(d *flow.Definition, path string) string {
 	case "type":
 		return out + "/Type"
 	case "properties":
-		return out + "/Parameters/" + strings.Join(parts[3:], "/")
+		return out + "/Parameters" + joinPath(parts[3:])
+	case keyMetadata:
+		return prefix + "/Metadata/ActionMetadata/" + escapePointer(d.States[i].Name) + joinPath(parts[3:])
+	case keyTransitions:
+		return out + "/Transitions" + joinPath(parts[3:])
+	case keyTransitionsRaw:
+		return out + "/Transitions" + joinPath(parts[3:])
 	case "transitions":
 		if len(parts) < 4 {
 			return out + "/Transitions"
@@ -805,7 +834,29 @@ func DocumentPath(d *flow.Definition, path string) string {
 		}
 		return out
 	}
+	if k := unescapePointer(parts[2]); !strings.HasPrefix(k, reservedPrefix) && d.States[i].Extra[k] != nil {
+		// One of the action's own keys the library does not model.
+		return out + "/" + strings.Join(parts[2:], "/")
+	}
 	return path
+}
+
+// joinPath is parts as the rest of a JSON pointer: "/a/b", or "" for none.
+func joinPath(parts []string) string {
+	if len(parts) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(parts, "/")
+}
+
+// escapePointer escapes a key for a JSON pointer (RFC 6901), and
+// unescapePointer reads it back.
+func escapePointer(k string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
+
+func unescapePointer(k string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~1", "/"), "~0", "~")
 }
 
 // Flow types: the Type of a flow's resource description (Connect's

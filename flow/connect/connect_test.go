@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/studioflow/studioflow/deploy"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/flow/connect"
 )
@@ -307,4 +309,81 @@ func TestParseSkipsAByteOrderMark(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 	assert.True(t, connect.Detect(withMark), "a loader that detects the format sees a Connect document")
+}
+
+// A string deploy finds (a ${VAR} placeholder) anywhere in a Connect
+// document, under a key this package keeps aside too (an action's
+// ActionMetadata entry, its unmodelled keys, the document's own keys,
+// the resource description around it), is located by DocumentPath at the
+// string that holds it, in the document as written.
+func TestPlaceholdersAreLocatedInTheDocument(t *testing.T) {
+	doc := `{"Version": "2019-10-30", "StartAction": "a/b~c", "Comment": "${TEAM}",
+	  "Metadata": {"entryPointPosition": {"x": 1, "y": 1}, "name": "${FLOW_NAME}", "ActionMetadata": {
+	    "a/b~c": {"position": {"x": 2, "y": 2}, "audio": [{"id": "arn:aws:connect:${REGION}:1:instance/i/prompt/p", "type": "Prompt"}]},
+	    "orphan": {"note": "${ORPHAN}"}}},
+	  "Actions": [
+	    {"Identifier": "a/b~c", "Type": "MessageParticipant", "Parameters": {"PromptId": "arn:aws:connect:${REGION}:1:instance/i/prompt/p"},
+	     "Owner": "${OWNER}", "Transitions": {"NextAction": "bye", "Errors": [{"NextAction": "bye", "ErrorType": "NoMatchingError"}], "Note": "${NOTE}"}},
+	    {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}`
+	content, err := json.Marshal(doc)
+	require.NoError(t, err)
+	for _, wrapped := range []string{
+		doc,
+		`{"Name": "${NAME}", "Arn": "arn:${ARN}", "Content": ` + string(content) + `}`,
+		`{"ContactFlow": {"Name": "${NAME}", "Content": ` + string(content) + `}, "ResponseMetadata": {"RequestId": "${REQ}"}}`,
+	} {
+		d, err := connect.Parse([]byte(wrapped))
+		require.NoError(t, err)
+		found := map[string]bool{}
+		for _, s := range deploy.Strings(d) {
+			_, name, ok := strings.Cut(s.Value, "${")
+			if !ok {
+				continue
+			}
+			name, _, _ = strings.Cut(name, "}")
+			where := connect.DocumentPath(d, s.Path)
+			got, ok := resolvePointer(t, []byte(wrapped), where)
+			if assert.True(t, ok, "%s (from %s) is not a string of the document", where, s.Path) {
+				assert.Equal(t, s.Value, got, "at %s", where)
+			}
+			found[name] = true
+		}
+		for _, name := range []string{"TEAM", "FLOW_NAME", "REGION", "ORPHAN", "OWNER", "NOTE"} {
+			assert.True(t, found[name], "%s not found in %.40s", name, wrapped)
+		}
+	}
+}
+
+// resolvePointer is the string at JSON pointer p of doc, reading a
+// "Content" string on the way as the document it holds.
+func resolvePointer(t *testing.T, doc []byte, p string) (string, bool) {
+	var v any
+	require.NoError(t, json.Unmarshal(doc, &v))
+	parts := strings.Split(strings.TrimPrefix(p, "#/"), "/")
+	for _, part := range parts {
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		if s, ok := v.(string); ok {
+			if json.Unmarshal([]byte(s), &v) != nil {
+				return "", false
+			}
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			next, ok := x[part]
+			if !ok {
+				return "", false
+			}
+			v = next
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return "", false
+			}
+			v = x[i]
+		default:
+			return "", false
+		}
+	}
+	s, ok := v.(string)
+	return s, ok
 }
