@@ -150,7 +150,8 @@ func Detect(data []byte) bool {
 // flow.VendorConnect, and its Description the resource's Name (read only:
 // Marshal writes the resource as it was read). A key of the document that
 // starts with "$studioflow." is refused: that is this package's own
-// bookkeeping. What is malformed is an error wrapping ErrInvalid that says
+// bookkeeping; so is a key written twice in one object, anywhere (which
+// of the two Connect would take is not documented). What is malformed is an error wrapping ErrInvalid that says
 // what and where.
 //
 // Marshal writes the definition back as Connect's document. flow.Marshal
@@ -165,6 +166,9 @@ func Parse(data []byte) (*flow.Definition, error) {
 	data = bytes.TrimPrefix(data, byteOrderMark)
 	var top map[string]json.RawMessage
 	if err := decode(data, &top, "#"); err != nil {
+		return nil, err
+	}
+	if err := refuseRepeatedKeys(data, "#"); err != nil {
 		return nil, err
 	}
 	if _, bare := top["Actions"]; bare {
@@ -194,6 +198,12 @@ func Parse(data []byte) (*flow.Definition, error) {
 		return nil, invalid(prefix+"/Content", "not a string holding the flow language document")
 	}
 	res.Resource = without(res.Resource, "Content")
+	if err := decode([]byte(content), new(any), prefix+"/Content"); err != nil {
+		return nil, err
+	}
+	if err := refuseRepeatedKeys([]byte(content), prefix+"/Content"); err != nil {
+		return nil, err
+	}
 	d, err := parseDocument([]byte(content), prefix+"/Content", res)
 	if err != nil {
 		return nil, err

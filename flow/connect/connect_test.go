@@ -387,3 +387,30 @@ func resolvePointer(t *testing.T, doc []byte, p string) (string, bool) {
 	s, ok := v.(string)
 	return s, ok
 }
+
+// A key written twice in one object is refused, wherever it is, with
+// where: encoding/json would keep the last and another reader the first.
+func TestARepeatedKeyIsRefused(t *testing.T) {
+	for _, c := range []struct{ doc, where, key string }{
+		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "StartAction": "menu",`, 1), "#", "StartAction"},
+		{strings.Replace(menu, `{"Identifier": "sales",`, `{"Identifier": "sales", "Identifier": "bye",`, 1), "#/Actions/2", "Identifier"},
+		{strings.Replace(menu, `"Operands": ["1"]}`, `"Operands": ["1"], "Operator": "NumberGreaterThan"}`, 1), "#/Actions/1/Transitions/Conditions/0/Condition", "Operator"},
+		{strings.Replace(menu, `"greet": {"position": {"x": 150, "y": 40}}`, `"greet": {"position": {"x": 150, "x": 1, "y": 40}}`, 1), "#/Metadata/ActionMetadata/greet/position", "x"},
+	} {
+		_, err := connect.Parse([]byte(c.doc))
+		require.ErrorIs(t, err, connect.ErrInvalid, "%s", c.where)
+		assert.Contains(t, err.Error(), c.where+": key \""+c.key+"\" is written twice")
+
+		content, err := json.Marshal(c.doc)
+		require.NoError(t, err)
+		_, err = connect.Parse([]byte(`{"ContactFlow": {"Name": "x", "Content": ` + string(content) + `}}`))
+		require.ErrorIs(t, err, connect.ErrInvalid)
+		assert.Contains(t, err.Error(), "#/ContactFlow/Content"+strings.TrimPrefix(c.where, "#")+": key \""+c.key+"\" is written twice")
+	}
+	_, err := connect.Parse([]byte(`{"ContactFlow": {"Name": "x", "Name": "y", "Content": "{}"}}`))
+	require.ErrorIs(t, err, connect.ErrInvalid)
+	assert.Contains(t, err.Error(), `#/ContactFlow: key "Name" is written twice`)
+	// The same key in two objects is no repetition.
+	_, err = connect.Parse([]byte(menu))
+	require.NoError(t, err)
+}
