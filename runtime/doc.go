@@ -32,7 +32,8 @@
 // render read only the host's templates (WithTemplateSource), else fail
 // with FailureTemplateSandbox. Numbers in text, whitespace included, are
 // numbers, as Twilio's Liquid reads them, and "now" is shown in the
-// engine's template zone (WithTemplateZone, UTC by default).
+// engine's template zone (WithTemplateZone; by default US Pacific time,
+// as Twilio Studio shows it, whatever the host's zone).
 //
 // Before a definition runs, the engine checks it (Engine.Check): structure,
 // widget properties and events, and compat's call-path rules. A definition

@@ -277,9 +277,12 @@ func WithAdmission(a *Admission) Option { return func(e *Engine) { e.admission =
 func WithTemplateSource(s TemplateSource) Option { return func(e *Engine) { e.templates = s } }
 
 // WithTemplateZone sets the time zone in which templates show "now" and
-// "today" ({{ "now" | date: "%H:%M" }}); default UTC, whatever the host's
-// zone. Twilio's Liquid support article says Studio shows them in Pacific
-// time: hosts that mirror Twilio give time.LoadLocation("America/Los_Angeles").
+// "today" ({{ "now" | date: "%H:%M" }}). The default is US Pacific time
+// (America/Los_Angeles, daylight saving time included), whatever the
+// host's zone, as Twilio Studio shows them: "When you're using Liquid
+// time and date templates in Studio, the timezone used is PST" (Twilio
+// Support, "How do I use Liquid with Twilio Studio?"). Give time.UTC for
+// UTC; nil keeps the default.
 func WithTemplateZone(loc *time.Location) Option { return func(e *Engine) { e.zone = loc } }
 
 // WithStrictCallPaths holds Twilio flows to every call-path rule as an
@@ -367,6 +370,9 @@ func New(opts ...Option) *Engine {
 	e.registry = e.buildRegistry()
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
+	if e.zone == nil {
+		e.zone = pacificZone
+	}
 	e.renderer = newRenderer(e.clock, e.templates, e.zone)
 	// (The widgets parse their templates when they compile, and keep them:
 	// the check's parse is its own.)

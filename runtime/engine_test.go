@@ -553,7 +553,7 @@ func TestDateFilterUsesTheEngineClock(t *testing.T) {
 	    {"key": "given", "value": "{{ flow.data.day | date: '%d/%m/%Y' }}"}]}}]}`
 	h := newHarness(t, map[string]string{"FW": src})
 	x := h.start(t, runtime.StartRequest{FlowSid: "FW", Trigger: runtime.TriggerRequest, Parameters: map[string]any{"day": "2027-01-01"}})
-	assert.Equal(t, "2026-11-21 09:00", x.Variables()["now"])
+	assert.Equal(t, "2026-11-21 01:00", x.Variables()["now"], "09:00 UTC, in Pacific time")
 	assert.Equal(t, "01/01/2027", x.Variables()["given"])
 }
 

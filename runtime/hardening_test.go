@@ -502,7 +502,8 @@ func TestDatesDoNotDependOnTheHostsZone(t *testing.T) {
 		// Offsets that are the host's own in the TZ runs of .ci/run.
 		"la":         "1772388000 10:00 -0800",
 		"kiritimati": "1772308800 10:00 +1400",
-		"now":        "09:00 +0000",
+		// The engine's template zone, not the host's.
+		"now": "01:00 -0800",
 	}, x.Variables())
 }
 
@@ -780,18 +781,32 @@ func TestATemplateFailureNamesItsStateOnce(t *testing.T) {
 	assert.Equal(t, `state "greet": variable "v": property "variables": template: line 1: divided_by: 1 divided by 0`, x.Reason)
 }
 
-// "now" in a template is shown in the engine's template zone: UTC by
-// default (whatever the host's zone), or what the host sets, such as
-// Twilio's Pacific time.
+// "now" in a template is shown in the engine's template zone: by default
+// US Pacific time, as Twilio Studio shows it ("the timezone used is PST",
+// Twilio Support's Liquid article), daylight saving time included and
+// whatever the host's zone; or what the host sets.
 func TestTheTemplateZoneIsAnEngineOption(t *testing.T) {
 	src := `{"description": "z", "initial_state": "Trigger", "states": [
 	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "set"}], "properties": {}},
 	  {"name": "set", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [
-	    {"key": "now", "value": "{{ 'now' | date: '%Y-%m-%d %H:%M %z' }}"}]}}]}`
-	x := newHarness(t, map[string]string{"FW": src}).start(t, rest)
-	assert.Equal(t, "2026-11-21 09:00 +0000", x.Variables()["now"])
-	pacific, err := time.LoadLocation("America/Los_Angeles")
-	require.NoError(t, err)
-	x = newHarness(t, map[string]string{"FW": src}, runtime.WithTemplateZone(pacific)).start(t, rest)
-	assert.Equal(t, "2026-11-21 01:00 -0800", x.Variables()["now"])
+	    {"key": "now", "value": "{{ 'now' | date: '%Y-%m-%d %H:%M %z %Z' }}"},
+	    {"key": "today", "value": "{{ 'today' | date: '%A %d %B' }}"}]}}]}`
+	at := func(now time.Time, opts ...runtime.Option) map[string]any {
+		opts = append(opts, runtime.WithClock(runtime.NewFixedClock(now).Now))
+		return newHarness(t, map[string]string{"FW": src}, opts...).start(t, rest).Variables()
+	}
+	winter := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	assert.Equal(t, map[string]any{"now": "2026-11-21 01:00 -0800 PST", "today": "Saturday 21 November"}, at(winter))
+	// Daylight saving time: from the second Sunday of March.
+	assert.Equal(t, "2026-07-04 05:00 -0700 PDT", at(time.Date(2026, 7, 4, 12, 0, 0, 0, time.UTC))["now"])
+	assert.Equal(t, "2026-03-08 01:59 -0800 PST", at(time.Date(2026, 3, 8, 9, 59, 0, 0, time.UTC))["now"])
+	assert.Equal(t, "2026-03-08 03:00 -0700 PDT", at(time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC))["now"])
+	// Past the end of the zone's table (its rule goes on).
+	assert.Equal(t, "2091-07-04 05:00 -0700 PDT", at(time.Date(2091, 7, 4, 12, 0, 0, 0, time.UTC))["now"])
+	// Early morning in UTC is the evening before in Pacific time.
+	assert.Equal(t, map[string]any{"now": "2026-11-20 20:30 -0800 PST", "today": "Friday 20 November"}, at(time.Date(2026, 11, 21, 4, 30, 0, 0, time.UTC)))
+
+	assert.Equal(t, map[string]any{"now": "2026-11-21 09:00 +0000 UTC", "today": "Saturday 21 November"}, at(winter, runtime.WithTemplateZone(time.UTC)))
+	tokyo := time.FixedZone("JST", 9*3600)
+	assert.Equal(t, "2026-11-21 18:00 +0900 JST", at(winter, runtime.WithTemplateZone(tokyo))["now"])
 }
