@@ -49,10 +49,14 @@ const (
 //   - 2: it takes the caller's failed event instead (Twilio's Run Subflow:
 //     "could not be loaded or executed"); a history recorded with 1, or
 //     before versions were recorded, replays with
-//     runtime.WithSubflowFailuresEndExecution.
+//     runtime.WithSubflowFailuresEndExecution;
+//   - 3: templates show "now" in the engine's default zone, US Pacific
+//     time, where they showed it in UTC: a history recorded before
+//     replays with runtime.WithTemplateZone(time.UTC), unless the
+//     worker's Options set a zone.
 const (
 	engineVersionID = "studioflow.engine"
-	engineVersion   = 2
+	engineVersion   = 3
 )
 
 // DefaultHistoryLimit is the number of history events after which an
@@ -521,7 +525,12 @@ func (wk *Worker) engine(ctx workflow.Context, r *run) *runtime.Engine {
 	info := workflow.GetInfo(ctx)
 	session := sessionPart(info.WorkflowExecution.ID)
 	chain := info.FirstRunID
-	opts := append([]runtime.Option{}, wk.Options...)
+	var opts []runtime.Option
+	if r.version < 3 {
+		// Before the worker's options, which may set a zone of their own.
+		opts = append(opts, runtime.WithTemplateZone(time.UTC))
+	}
+	opts = append(opts, wk.Options...)
 	if r.version < 2 {
 		opts = append(opts, runtime.WithSubflowFailuresEndExecution())
 	}
