@@ -13,7 +13,7 @@ import (
 func BenchmarkParse(b *testing.B) {
 	data, err := os.ReadFile("../../shared/testdata/twilio/23_accfb-foodnow-bot.json")
 	if os.IsNotExist(err) {
-		b.Skip("the shared Twilio exports are not here (../../shared/testdata/twilio)")
+		b.Skip("../shared/testdata/twilio/23_accfb-foodnow-bot.json is absent")
 	}
 	if err != nil {
 		b.Fatal(err)

@@ -3,6 +3,7 @@ package version_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,6 +14,18 @@ import (
 	"github.com/studioflow/studioflow/version"
 	"github.com/studioflow/studioflow/widgets/standard"
 )
+
+// countedExports are the shared Twilio exports, in order, over which
+// TestTwilioExportsPassTheFullCheck counts the warnings.
+var countedExports = []string{
+	"01_patient-appointment-mgmt.json", "03_vaccine-standby-list.json", "04_volunteer-chatbot-integration.json",
+	"06_daily-sit-down-parent.json", "07_daily-sit-down-child.json", "08_flex-park-interaction-messaging.json",
+	"09_flex-schedule-manager.json", "10_flex-callback-and-voicemail.json", "11_autodialer-outbound-call.json",
+	"12_eppo-sms-survey.json", "14_studio-requestbin.json", "15_pride-astrology.json", "17_ivr-studio-enqueue.json",
+	"19_segment-ivr.json", "20_what3words.json", "21_call-gpt.json", "23_accfb-foodnow-bot.json", "24_call-tracking.json",
+	"26_per-agent-voicemail-ivr.json", "27_kanga-bank-ivr.json", "28_hackathon-sms-bot.json", "31_voiceflow-twilio.json",
+	"32_aws-lex-chat.json", "34_direct-extension-ivr.json", "35_armorvox-enrolment.json",
+}
 
 // TestTwilioExportsPassTheFullCheck runs the whole check call (structure,
 // widgets, compat paths, module contracts) over every real Twilio export:
@@ -37,6 +50,17 @@ func TestTwilioExportsPassTheFullCheck(t *testing.T) {
 				warned[p.Code]++
 			}
 		})
+	}
+	// The warnings are counted over the exports they were written for:
+	// beside another set (a checkout of one's own), each export is held to
+	// no error above, and the count is not checked.
+	var names []string
+	for _, file := range files {
+		names = append(names, filepath.Base(file))
+	}
+	if !slices.Equal(names, countedExports) {
+		t.Log("../shared/testdata/twilio holds another set of exports than the warnings were counted over: their count is not checked")
+		return
 	}
 	// The warnings the exports do deserve: a function with no url or sid
 	// (03), a templated number (send-to-flex priority), unreachable states,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -230,11 +229,7 @@ func TestOutboundCallBusyTextsInstead(t *testing.T) {
 // export's TaskRouter workflow, and leaves the flow when the agent's call
 // ends.
 func TestOutboundAutodialerExport(t *testing.T) {
-	src, err := os.ReadFile("../../../shared/testdata/twilio/11_autodialer-outbound-call.json")
-	if err != nil {
-		t.Skip("the shared Twilio exports are not here (../../../shared/testdata/twilio)")
-	}
-	h := newHarness(t, map[string]string{"FWauto": string(src)})
+	h := newHarness(t, map[string]string{"FWauto": export(t, "11_autodialer-outbound-call.json")})
 	x := startOutbound(t, h, "FWauto", map[string]any{"reason": "your order", "ui": "web"})
 	p := h.rest.placed()[0]
 	assert.Equal(t, "Enable", p.Form.Get("MachineDetection"))

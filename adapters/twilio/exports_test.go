@@ -21,12 +21,13 @@ import (
 )
 
 // export reads one of the shared Twilio Studio exports, skipping the test
-// when they are not here.
+// when that file is not here (as beside a checkout that holds another set
+// of exports, or none).
 func export(t *testing.T, name string) string {
 	t.Helper()
 	src, err := os.ReadFile("../../../shared/testdata/twilio/" + name)
 	if os.IsNotExist(err) {
-		t.Skip("the shared Twilio exports are not here (../../../shared/testdata/twilio)")
+		t.Skipf("../shared/testdata/twilio/%s is absent", name)
 	}
 	require.NoError(t, err)
 	return string(src)

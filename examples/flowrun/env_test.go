@@ -184,10 +184,7 @@ func TestEnvBadInput(t *testing.T) {
 // reported at their place in the Connect document, which is written back
 // as it was read.
 func TestEnvConnectExport(t *testing.T) {
-	const file = "../../../shared/testdata/connect/gitlab-acme_main_AUTO.json"
-	if _, err := os.Stat(file); err != nil {
-		t.Skip("../shared/testdata/connect is not beside the checkout")
-	}
+	file := sharedExport(t, "connect", "gitlab-acme_main_AUTO.json")
 	empty := write(t, "empty.json", `{}`)
 	code, stdout, _ := flowrun(t, "", "env", "-json", "-vars", empty, file)
 	require.Equal(t, 1, code)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +24,13 @@ func TestRealExportsWithCoverage(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("../shared/testdata/twilio is not beside the checkout")
 	}
+	// The daily sit-down parent runs with its child; without the child
+	// (another set of exports) the parent is left out.
+	const parentName, childName = "06_daily-sit-down-parent.json", "07_daily-sit-down-child.json"
+	if !slices.ContainsFunc(files, isExport(childName)) && slices.ContainsFunc(files, isExport(parentName)) {
+		t.Logf("../shared/testdata/twilio/%s is absent: %s is left out", childName, parentName)
+		files = slices.DeleteFunc(files, isExport(parentName))
+	}
 	cov := sim.NewCoverage()
 	inputs := func(k int) []sim.Action {
 		digits := []string{"1", "2", "3", "9", "0"}
@@ -41,8 +49,8 @@ func TestRealExportsWithCoverage(t *testing.T) {
 		def := parse(t, string(b))
 		opts := []sim.Option{sim.WithFlow("FW"+strings.SplitN(filepath.Base(f), "_", 2)[0], def), sim.WithCoverage(cov),
 			sim.WithLimits(runtime.Limits{MaxSteps: 100})}
-		if strings.HasPrefix(filepath.Base(f), "06_") {
-			child, err := os.ReadFile(filepath.Join(filepath.Dir(f), "07_daily-sit-down-child.json"))
+		if filepath.Base(f) == parentName {
+			child, err := os.ReadFile(filepath.Join(filepath.Dir(f), childName))
 			require.NoError(t, err)
 			opts = append(opts, sim.WithFlow("FW50120385f4d1e8dcf30c0bcd83695969", parse(t, string(child))))
 		}
@@ -102,7 +110,18 @@ func TestRealExportsWithCoverage(t *testing.T) {
 			}
 		}
 	}
+	// FW17 is 17_ivr-studio-enqueue.json: another set of exports may
+	// hold no such flow, or another under that number.
+	if !slices.ContainsFunc(files, isExport("17_ivr-studio-enqueue.json")) {
+		t.Log("../shared/testdata/twilio/17_ivr-studio-enqueue.json is absent: how far its runs reach is not checked")
+		return
+	}
 	d, ok := cov.Of("FW17")
 	require.True(t, ok)
 	assert.Greater(t, d.Reached(), 3)
+}
+
+// isExport reports whether a path of the shared exports is the named file.
+func isExport(name string) func(string) bool {
+	return func(f string) bool { return filepath.Base(f) == name }
 }

@@ -357,6 +357,16 @@ func TestConditionValuesInExports(t *testing.T) {
 			assert.Empty(t, CheckValue(typ, value), "%s: %s %q", filepath.Base(f), typ, value)
 		})
 	}
+	// The count was written for the shared exports where
+	// 01_patient-appointment-mgmt.json (12 conditions) and
+	// 23_accfb-foodnow-bot.json (42) alone hold 54; beside another set of
+	// exports only each condition above is checked.
+	for _, name := range []string{"01_patient-appointment-mgmt.json", "23_accfb-foodnow-bot.json"} {
+		if !slices.ContainsFunc(files, func(f string) bool { return filepath.Base(f) == name }) {
+			t.Logf("../shared/testdata/twilio/%s is absent: the count of conditions (%d) is not checked", name, count)
+			return
+		}
+	}
 	assert.Greater(t, count, 50)
 }
 
