@@ -313,7 +313,8 @@ func TestUpdateFlowAttributesBothForms(t *testing.T) {
 // --- The UpdateContact* family -----------------------------------------
 
 // The voice set by UpdateContactTextToSpeechVoice (and the language set
-// by UpdateContactData) go with every later prompt.
+// by UpdateContactData) go with every later prompt; before it, the voice
+// is Joanna ("This defaults to Joanna if this action is never run").
 func TestTextToSpeechVoiceCarriesToLaterPrompts(t *testing.T) {
 	d := doc(t, "",
 		`Before|MessageParticipant|{"Text":"Default voice."}|{"NextAction":"Voice"}`,
@@ -327,7 +328,7 @@ func TestTextToSpeechVoiceCarriesToLaterPrompts(t *testing.T) {
 	run := runFlow(t, s, sim.Start{}, sim.Press("1"))
 	assert.Equal(t, []string{"Before", "Voice", "Lang", "After", "Menu", "Done"}, path(run))
 	assert.Equal(t, []widgets.Prompt{
-		{Say: "Default voice."},
+		{Say: "Default voice.", Voice: "Joanna"},
 		{Say: "Bonjour.", Voice: "Lea", Language: "fr-FR"},
 		{Say: "Tapez 1.", Voice: "Lea", Language: "fr-FR"},
 	}, prompts)

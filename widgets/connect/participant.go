@@ -51,10 +51,18 @@ func (n *node) say(sc widgets.StepContext, prompt widgets.Prompt, chatText strin
 	return widgets.Result{}, true, nil
 }
 
+// defaultVoice is the text-to-speech voice of a contact no
+// UpdateContactTextToSpeechVoice set one for: "This defaults to Joanna if
+// this action is never run" (AWS, UpdateContactTextToSpeechVoice).
+const defaultVoice = "Joanna"
+
 // prompt builds the voice prompt of parameters (an action's, or one of
 // MessageParticipantIteratively's Messages), and the text a chat takes.
 func promptOf(sc widgets.StepContext, get func(string) any) (widgets.Prompt, string) {
 	p := widgets.Prompt{Voice: sharedString(sc, keyTextToSpeechVoiceID), Language: sharedString(sc, keyLanguageCode)}
+	if p.Voice == "" {
+		p.Voice = defaultVoice
+	}
 	chat := ""
 	if v := get("Text"); v != nil {
 		p.Say = stringOf(v)
@@ -146,10 +154,7 @@ func runInput(n *node, sc widgets.StepContext) (widgets.Result, error) {
 	}
 	w := widgets.Wait{Timeout: n.limitOf(sc), Prompt: map[string]any{"input": "dtmf", "max_digits": n.count}}
 	if ch == ChannelVoice {
-		g := widgets.Gather{Prompt: p, Input: "dtmf", Timeout: w.Timeout, NumDigits: n.count, FinishOnKey: "#"}
-		if seq := n.dtmf(sc, "InputTerminationSequence"); seq != "" {
-			g.FinishOnKey = seq
-		}
+		g := widgets.Gather{Prompt: p, Input: "dtmf", Timeout: w.Timeout, NumDigits: n.count, FinishOnKey: n.terminator(sc)}
 		if res, ok, err := n.gather(sc, g); !ok || err != nil {
 			return res, err
 		}
@@ -190,6 +195,19 @@ func (n *node) voice(sc widgets.StepContext) (widgets.Voice, widgets.Result, boo
 	return v, widgets.Result{}, true, nil
 }
 
+// terminator is the key sequence that ends stored input: the
+// DTMFConfiguration's InputTerminationSequence ("Up to five digits to
+// serve as the terminating sequence when gathering DTMF"), "#" by
+// default. It ends the input and is no part of it: a host that reports
+// the digits with it (one that cannot stop on a sequence of several keys)
+// has it cut off.
+func (n *node) terminator(sc widgets.StepContext) string {
+	if seq := n.dtmf(sc, "InputTerminationSequence"); seq != "" {
+		return seq
+	}
+	return "#"
+}
+
 // dtmf reads a DTMFConfiguration setting.
 func (n *node) dtmf(sc widgets.StepContext, key string) string {
 	m, _ := n.param(sc, "DTMFConfiguration").(map[string]any)
@@ -211,6 +229,9 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 		return n.fail(ErrorInputTimeLimit, "no input before the time limit"), nil
 	case "keypress":
 		input = widgets.DataString(ev.Data, "Digits")
+		if n.flag {
+			input = strings.TrimSuffix(input, n.terminator(sc))
+		}
 	case "incomingMessage":
 		input = widgets.DataString(ev.Data, "Body")
 	}

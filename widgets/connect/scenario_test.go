@@ -116,6 +116,28 @@ func TestStoredInputTimesOutToTimeout(t *testing.T) {
 	assert.EqualValues(t, 6, gather.Detail["number_of_digits"])
 }
 
+// The key sequence that ends stored input ("#", or the
+// DTMFConfiguration's InputTerminationSequence) is no part of it, even
+// when the host reports the digits with it.
+func TestStoredInputLeavesItsTerminatorOut(t *testing.T) {
+	for _, c := range []struct{ dtmf, press, finish, stored string }{
+		{"", "1234#", "#", "1234"},
+		{"", "1234", "#", "1234"},
+		{`,"DTMFConfiguration":{"InputTerminationSequence":"**"}`, "1234**", "**", "1234"},
+		{`,"DTMFConfiguration":{"InputTerminationSequence":"**"}`, "12#4", "**", "12#4"},
+	} {
+		d := doc(t, "",
+			`Ask|GetParticipantInput|{"Text":"Your account number?","StoreInput":"True","InputTimeLimitSeconds":"7"`+c.dtmf+`}|{"NextAction":"Got","Errors":[{"NextAction":"Bye","ErrorType":"NoMatchingError"}]}`,
+			`Got|MessageParticipant|{"Text":"You entered $.StoredCustomerInput."}|{"NextAction":"Bye"}`,
+			bye)
+		run := runFlow(t, sim.New(sim.WithFlow("main", d)), sim.Start{}, sim.Press(c.press))
+		assert.Equal(t, c.stored, run.Execution.Shared["StoredCustomerInput"], "%s pressed", c.press)
+		gather := run.Transcript[0]
+		require.Equal(t, "gather.say", gather.Op)
+		assert.Equal(t, c.finish, gather.Detail["finish_on_key"], "%s pressed", c.press)
+	}
+}
+
 // Store customer input with PhoneNumberValidation: E164 wants a fully
 // defined number (7 to 15 digits), Local a national number of the country
 // (without + and country code), stored as E.164; anything else takes
