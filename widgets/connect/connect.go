@@ -40,8 +40,10 @@
 //   - GetParticipantInput: a DTMF menu (one key, its conditions), or with
 //     StoreInput "True" input kept as $.StoredCustomerInput ("Timeout"
 //     when nothing came before InputTimeLimitSeconds, on the success
-//     branch); a chat contact's reply is the entered text. The wait takes
-//     keypress (Digits), incomingMessage (Body), timeout and hangup.
+//     branch; with InputEncryption, encrypted by the host's ContactCenter
+//     and never kept in clear); a chat contact's reply is the entered
+//     text. The wait takes keypress (Digits), incomingMessage (Body),
+//     timeout and hangup.
 //   - ConnectParticipantWithLexBot: the customer's words go to the bot
 //     through the contact center; $.Lex holds the answer.
 //   - Compare, DistributeByPercentage (a number from 1 to 100 drawn with

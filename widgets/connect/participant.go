@@ -126,9 +126,22 @@ func resumeIterative(n *node, sc widgets.StepContext, ev widgets.Event) (widgets
 // contact keys it in (DTMF); a chat contact's reply is the entered
 // string, as the flow language reference has it ("an entered string for
 // other channels"; the console's block pages send chat to the error
-// branch unless a Lex bot answers). A task takes NoMatchingError. With no input before InputTimeLimitSeconds, a menu takes
+// branch unless a Lex bot answers). A task takes NoMatchingError. With
+// no input before InputTimeLimitSeconds, a menu takes
 // InputTimeLimitExceeded, and stored input is "Timeout" on the success
 // branch, as Connect documents.
+//
+// Stored input with InputEncryption ("allows you to encrypt it. This
+// way, you can encrypt sensitive input such as credit card numbers",
+// AWS) is never kept in clear: the wait is sensitive (late input is
+// refused, never handed to the next wait), and the input goes to the
+// host's ContactCenter as a request {Action: "GetParticipantInput",
+// Resource: the EncryptionKeyId, Parameters: {"Input": the input,
+// "InputEncryption": {EncryptionKeyId, Key}}}, whose answer's
+// "EncryptedInput" (a non-empty string: the ciphertext, as Connect would
+// store it) becomes $.StoredCustomerInput. Without a contact center, or
+// without that answer, the state takes NoMatchingError and nothing is
+// stored.
 func compileInput(n *node, p *widgets.Props) {
 	n.limit(p, firstKey(p, "InputTimeLimitSeconds", "InputTimeoutSeconds", "TimeLimitSeconds"), 5, 1, 86400)
 	n.flag = strings.EqualFold(rawString(p.State.Properties["StoreInput"]), "true")
@@ -153,6 +166,10 @@ func runInput(n *node, sc widgets.StepContext) (widgets.Result, error) {
 		return n.fail(ErrorNoMatchingError, "a "+ch+" contact cannot give input"), nil
 	}
 	w := widgets.Wait{Timeout: n.limitOf(sc), Prompt: map[string]any{"input": "dtmf", "max_digits": n.count}}
+	if n.encryption(sc) != nil {
+		w.Sensitive = true
+		w.Prompt["sensitive"] = true
+	}
 	if ch == ChannelVoice {
 		g := widgets.Gather{Prompt: p, Input: "dtmf", Timeout: w.Timeout, NumDigits: n.count, FinishOnKey: n.terminator(sc)}
 		if res, ok, err := n.gather(sc, g); !ok || err != nil {
@@ -193,6 +210,19 @@ func (n *node) voice(sc widgets.StepContext) (widgets.Voice, widgets.Result, boo
 		return nil, widgets.Result{}, false, widgets.NotConfigured("voice", "no voice service is configured")
 	}
 	return v, widgets.Result{}, true, nil
+}
+
+// encryption is the InputEncryption stored input is to be encrypted
+// with; nil for a menu, or stored input in clear.
+func (n *node) encryption(sc widgets.StepContext) map[string]any {
+	if !n.flag || !n.has("InputEncryption") {
+		return nil
+	}
+	enc, _ := n.param(sc, "InputEncryption").(map[string]any)
+	if len(enc) == 0 {
+		return nil
+	}
+	return enc
 }
 
 // terminator is the key sequence that ends stored input: the
@@ -254,6 +284,17 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 			return n.fail(ErrorInvalidPhoneNumber, "the input is not a phone number"), nil
 		}
 		input = number
+	}
+	if enc := n.encryption(sc); enc != nil {
+		answer, err := n.ask(sc, stringOf(enc["EncryptionKeyId"]), map[string]any{"Input": input, "InputEncryption": enc})
+		if err != nil {
+			return n.failWith(err), nil
+		}
+		encrypted, _ := answer["EncryptedInput"].(string)
+		if encrypted == "" {
+			return n.fail(ErrorNoMatchingError, "the contact center did not encrypt the input (no EncryptedInput in its answer)"), nil
+		}
+		input = encrypted
 	}
 	if err := sc.SetShared(keyStoredInput, input); err != nil {
 		return n.refused(err), nil

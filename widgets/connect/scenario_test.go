@@ -138,6 +138,54 @@ func TestStoredInputLeavesItsTerminatorOut(t *testing.T) {
 	}
 }
 
+// Stored input with InputEncryption is never kept in clear: the host's
+// contact center encrypts it, and its ciphertext is
+// $.StoredCustomerInput; without one that encrypts, the state takes
+// NoMatchingError and nothing is stored.
+func TestEncryptedInputIsNeverKeptInClear(t *testing.T) {
+	const card = "4111111111111111"
+	d := doc(t, "",
+		`Ask|GetParticipantInput|{"Text":"Your card number?","StoreInput":"True","InputTimeLimitSeconds":"7","InputEncryption":{"EncryptionKeyId":"key-1","Key":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}}|{"NextAction":"Got","Errors":[{"NextAction":"Sorry","ErrorType":"NoMatchingError"}]}`,
+		`Got|MessageParticipant|{"Text":"Thank you."}|{"NextAction":"Bye"}`,
+		`Sorry|MessageParticipant|{"Text":"We could not take it."}|{"NextAction":"Bye"}`,
+		bye)
+	inClear := func(t *testing.T, run *sim.Run) {
+		t.Helper()
+		data, err := runtime.MarshalExecution(run.Execution)
+		require.NoError(t, err)
+		assert.NotContains(t, string(data), card, "the stored execution holds the card number in clear")
+	}
+
+	s := sim.New(sim.WithFlow("main", d), sim.WithFakes(func(f *fake.Fakes) {
+		f.ContactCenter.Answer("GetParticipantInput", "key-1", map[string]any{"EncryptedInput": "AYADeCiphertext=="})
+	}))
+	run := runFlow(t, s, sim.Start{}, sim.Press(card+"#"))
+	assert.Equal(t, []string{"Ask", "Got", "Bye"}, path(run))
+	assert.Equal(t, "AYADeCiphertext==", run.Execution.Shared["StoredCustomerInput"])
+	var asked map[string]any
+	for _, e := range run.Transcript {
+		if e.Service == "contactcenter" {
+			asked, _ = e.Detail["parameters"].(map[string]any)
+		}
+	}
+	require.NotNil(t, asked, "the contact center was not asked")
+	assert.Equal(t, card, asked["Input"], "the host gets the input to encrypt, without its terminator")
+	assert.Equal(t, "key-1", asked["InputEncryption"].(map[string]any)["EncryptionKeyId"])
+	inClear(t, run)
+
+	for name, s := range map[string]*sim.Sim{
+		"no contact center": sim.New(sim.WithFlow("main", d)),
+		"no ciphertext": sim.New(sim.WithFlow("main", d), sim.WithFakes(func(f *fake.Fakes) {
+			f.ContactCenter.Answer("GetParticipantInput", "key-1", map[string]any{"Input": card})
+		})),
+	} {
+		run := runFlow(t, s, sim.Start{}, sim.Press(card))
+		assert.Equal(t, []string{"Ask", "Sorry", "Bye"}, path(run), name)
+		assert.NotContains(t, run.Execution.Shared, "StoredCustomerInput", name)
+		inClear(t, run)
+	}
+}
+
 // Store customer input with PhoneNumberValidation: E164 wants a fully
 // defined number (7 to 15 digits), Local a national number of the country
 // (without + and country code), stored as E.164; anything else takes
