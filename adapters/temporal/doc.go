@@ -82,8 +82,11 @@
 // definitions, and the execution with every update's result and at each
 // continue-as-new. Credentials a flow sends (an Authorization header, a
 // password in a URL, a SIP password a connect-call-to or an outbound call
-// uses, carried in the call's Secret) are in it too: a host that sends
-// them sets a payload codec that encrypts. An execution whose context
+// uses, carried in the call's Secret) are in it too, and so is sensitive
+// input in the events that answer its waits (a PIN, Amazon Connect input
+// stored with InputEncryption, which is in the ContactCenter activity's
+// arguments until the host encrypts it): a host with either
+// sets a payload codec that encrypts. An execution whose context
 // nears Temporal's payload limit (2 MB by default) cannot be carried:
 // keep runtime.Limits' value sizes well below it.
 //

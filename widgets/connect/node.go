@@ -75,6 +75,9 @@ type node struct {
 	// flag is a type's boolean setting (StoreInput,
 	// ContinueFlowExecution ...).
 	flag bool
+	// encrypt is set when stored input must be encrypted (GetParticipantInput's
+	// InputEncryption): it is never kept in clear.
+	encrypt bool
 	// count is a type's number setting (LoopCount, digits to read).
 	count int
 }

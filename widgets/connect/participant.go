@@ -141,10 +141,14 @@ func resumeIterative(n *node, sc widgets.StepContext, ev widgets.Event) (widgets
 // "EncryptedInput" (a non-empty string: the ciphertext, as Connect would
 // store it) becomes $.StoredCustomerInput. Without a contact center, or
 // without that answer, the state takes NoMatchingError and nothing is
-// stored.
+// stored. An InputEncryption written as anything but an object with an
+// EncryptionKeyId and a Key is a check error.
 func compileInput(n *node, p *widgets.Props) {
 	n.limit(p, firstKey(p, "InputTimeLimitSeconds", "InputTimeoutSeconds", "TimeLimitSeconds"), 5, 1, 86400)
 	n.flag = strings.EqualFold(rawString(p.State.Properties["StoreInput"]), "true")
+	if n.encrypt = n.flag && p.Has("InputEncryption"); n.encrypt {
+		checkEncryption(p)
+	}
 	n.count = 1
 	if n.flag {
 		n.count = 20
@@ -166,7 +170,7 @@ func runInput(n *node, sc widgets.StepContext) (widgets.Result, error) {
 		return n.fail(ErrorNoMatchingError, "a "+ch+" contact cannot give input"), nil
 	}
 	w := widgets.Wait{Timeout: n.limitOf(sc), Prompt: map[string]any{"input": "dtmf", "max_digits": n.count}}
-	if n.encryption(sc) != nil {
+	if n.encrypt {
 		w.Sensitive = true
 		w.Prompt["sensitive"] = true
 	}
@@ -212,17 +216,41 @@ func (n *node) voice(sc widgets.StepContext) (widgets.Voice, widgets.Result, boo
 	return v, widgets.Result{}, true, nil
 }
 
-// encryption is the InputEncryption stored input is to be encrypted
-// with; nil for a menu, or stored input in clear.
-func (n *node) encryption(sc widgets.StepContext) map[string]any {
-	if !n.flag || !n.has("InputEncryption") {
-		return nil
-	}
+// encrypted is input encrypted by the host's ContactCenter with the
+// InputEncryption the state gives. An InputEncryption that is not an
+// object with an EncryptionKeyId (the check refuses one written so; a
+// reference resolves to text) takes NoMatchingError: the input is never
+// kept in clear.
+func (n *node) encrypted(sc widgets.StepContext, input string) (string, *widgets.Result) {
 	enc, _ := n.param(sc, "InputEncryption").(map[string]any)
-	if len(enc) == 0 {
-		return nil
+	keyID := stringOf(enc["EncryptionKeyId"])
+	if keyID == "" {
+		res := n.fail(ErrorNoMatchingError, "InputEncryption is not an object with an EncryptionKeyId: the input is not stored")
+		return "", &res
 	}
-	return enc
+	answer, err := n.ask(sc, keyID, map[string]any{"Input": input, "InputEncryption": enc})
+	if err != nil {
+		res := n.failWith(err)
+		return "", &res
+	}
+	encrypted, _ := answer["EncryptedInput"].(string)
+	if encrypted == "" {
+		res := n.fail(ErrorNoMatchingError, "the contact center did not encrypt the input (no EncryptedInput in its answer)")
+		return "", &res
+	}
+	return encrypted, nil
+}
+
+// checkEncryption refuses an InputEncryption written as anything but an
+// object with an EncryptionKeyId and a Key ("An optional object that
+// defines how to encrypt the customer input", AWS): its input would never
+// be stored.
+func checkEncryption(p *widgets.Props) {
+	var enc struct{ EncryptionKeyId, Key string }
+	raw := p.State.Properties["InputEncryption"]
+	if json.Unmarshal(raw, &enc) != nil || len(raw) == 0 || raw[0] != '{' || enc.EncryptionKeyId == "" || enc.Key == "" {
+		p.Errorf("InputEncryption", widgets.CodePropertyInvalid, "InputEncryption must be an object with an EncryptionKeyId and a Key (the certificate), written as such")
+	}
 }
 
 // terminator is the key sequence that ends stored input: the
@@ -285,16 +313,11 @@ func resumeInput(n *node, sc widgets.StepContext, ev widgets.Event) (widgets.Res
 		}
 		input = number
 	}
-	if enc := n.encryption(sc); enc != nil {
-		answer, err := n.ask(sc, stringOf(enc["EncryptionKeyId"]), map[string]any{"Input": input, "InputEncryption": enc})
-		if err != nil {
-			return n.failWith(err), nil
+	if n.encrypt {
+		var res *widgets.Result
+		if input, res = n.encrypted(sc, input); res != nil {
+			return *res, nil
 		}
-		encrypted, _ := answer["EncryptedInput"].(string)
-		if encrypted == "" {
-			return n.fail(ErrorNoMatchingError, "the contact center did not encrypt the input (no EncryptedInput in its answer)"), nil
-		}
-		input = encrypted
 	}
 	if err := sc.SetShared(keyStoredInput, input); err != nil {
 		return n.refused(err), nil

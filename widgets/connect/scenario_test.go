@@ -3,6 +3,7 @@ package connect_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	fconnect "github.com/studioflow/studioflow/flow/connect"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/runtime/sim"
+	"github.com/studioflow/studioflow/widgets"
 	"github.com/studioflow/studioflow/widgets/connect"
 	"github.com/studioflow/studioflow/widgets/fake"
 	"github.com/studioflow/studioflow/widgets/standard"
@@ -173,16 +175,45 @@ func TestEncryptedInputIsNeverKeptInClear(t *testing.T) {
 	assert.Equal(t, "key-1", asked["InputEncryption"].(map[string]any)["EncryptionKeyId"])
 	inClear(t, run)
 
+	noCenter := fake.New().Services()
+	noCenter.ContactCenter = nil
 	for name, s := range map[string]*sim.Sim{
-		"no contact center": sim.New(sim.WithFlow("main", d)),
+		"no contact center": sim.New(sim.WithFlow("main", d), sim.WithRuntime(runtime.WithServices(noCenter))),
 		"no ciphertext": sim.New(sim.WithFlow("main", d), sim.WithFakes(func(f *fake.Fakes) {
 			f.ContactCenter.Answer("GetParticipantInput", "key-1", map[string]any{"Input": card})
+		})),
+		"a ciphertext that is no text": sim.New(sim.WithFlow("main", d), sim.WithFakes(func(f *fake.Fakes) {
+			f.ContactCenter.Answer("GetParticipantInput", "key-1", map[string]any{"EncryptedInput": 12.5})
+		})),
+		"a failure": sim.New(sim.WithFlow("main", d), sim.WithFakes(func(f *fake.Fakes) {
+			f.ContactCenter.Fail("GetParticipantInput", "key-1", errors.New("no such key"))
 		})),
 	} {
 		run := runFlow(t, s, sim.Start{}, sim.Press(card))
 		assert.Equal(t, []string{"Ask", "Sorry", "Bye"}, path(run), name)
 		assert.NotContains(t, run.Execution.Shared, "StoredCustomerInput", name)
 		inClear(t, run)
+	}
+
+	// An InputEncryption the input could never be encrypted with (a
+	// reference among them: it resolves to text, never an object) is
+	// refused by the check.
+	for _, enc := range []string{`"key-1"`, `{}`, `{"Key":"cert"}`, `{"EncryptionKeyId":"key-1"}`, `[{"EncryptionKeyId":"key-1","Key":"cert"}]`, `"$.Attributes.enc"`} {
+		bad := doc(t, "",
+			`Ask|GetParticipantInput|{"Text":"Your card number?","StoreInput":"True","InputEncryption":`+enc+`}|{"NextAction":"Got","Errors":[{"NextAction":"Sorry","ErrorType":"NoMatchingError"}]}`,
+			`Got|MessageParticipant|{"Text":"Thank you."}|{"NextAction":"Bye"}`,
+			`Sorry|MessageParticipant|{"Text":"We could not take it."}|{"NextAction":"Bye"}`,
+			bye)
+		s := sim.New(sim.WithFlow("main", bad), sim.WithFakes(func(f *fake.Fakes) {
+			f.ContactCenter.Answer("GetParticipantInput", "", map[string]any{"EncryptedInput": "AYADeCiphertext=="})
+		}))
+		ps := s.Engine.Check(bad).WithCode(widgets.CodePropertyInvalid)
+		require.Len(t, ps, 1, enc)
+		assert.Equal(t, "#/states/0/properties/InputEncryption", ps[0].Path)
+		assert.Equal(t, flow.SeverityError, ps[0].Severity)
+
+		_, err := s.Run(context.Background(), sim.Start{}, nil)
+		require.Error(t, err, "a flow with errors takes no contact")
 	}
 }
 

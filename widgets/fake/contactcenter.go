@@ -20,7 +20,10 @@ import (
 //   - CheckMetricData: {"Value": 0}; GetMetricData: no metrics;
 //   - everything else (queues, Lex, profiles, cases, tasks, callbacks,
 //     views, Voice ID): an empty answer, a success. A Lex answer without
-//     IntentName lets the customer's words pick the intent.
+//     IntentName lets the customer's words pick the intent; a
+//     GetParticipantInput answer without EncryptedInput encrypts nothing,
+//     so stored input with InputEncryption takes NoMatchingError until a
+//     test answers {"EncryptedInput": "..."} for its EncryptionKeyId.
 //
 // A resource matches an answer set for it as written, for its id (the
 // last part of an ARN) or for the name in a deployment placeholder
