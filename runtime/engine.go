@@ -281,9 +281,16 @@ func WithTemplateSource(s TemplateSource) Option { return func(e *Engine) { e.te
 // (America/Los_Angeles, daylight saving time included), whatever the
 // host's zone, as Twilio Studio shows them: "When you're using Liquid
 // time and date templates in Studio, the timezone used is PST" (Twilio
-// Support, "How do I use Liquid with Twilio Studio?"). Give time.UTC for
-// UTC; nil keeps the default.
-func WithTemplateZone(loc *time.Location) Option { return func(e *Engine) { e.zone = loc } }
+// Support, "How do I use Liquid with Twilio Studio?";
+// template.PacificTime). Give time.UTC for UTC; nil changes nothing (the
+// default, or a zone an earlier option gave, stays).
+func WithTemplateZone(loc *time.Location) Option {
+	return func(e *Engine) {
+		if loc != nil {
+			e.zone = loc
+		}
+	}
+}
 
 // WithStrictCallPaths holds Twilio flows to every call-path rule as an
 // error (compat.WithStrictRules): a voice step where no call can be live, a
@@ -371,7 +378,7 @@ func New(opts ...Option) *Engine {
 	e.limits = e.limits.withDefaults()
 	e.programs = cache.New[string, *compiled](e.cacheSize)
 	if e.zone == nil {
-		e.zone = pacificZone
+		e.zone = template.PacificTime()
 	}
 	e.renderer = newRenderer(e.clock, e.templates, e.zone)
 	// (The widgets parse their templates when they compile, and keep them:

@@ -809,4 +809,7 @@ func TestTheTemplateZoneIsAnEngineOption(t *testing.T) {
 	assert.Equal(t, map[string]any{"now": "2026-11-21 09:00 +0000 UTC", "today": "Saturday 21 November"}, at(winter, runtime.WithTemplateZone(time.UTC)))
 	tokyo := time.FixedZone("JST", 9*3600)
 	assert.Equal(t, "2026-11-21 18:00 +0900 JST", at(winter, runtime.WithTemplateZone(tokyo))["now"])
+	// nil changes nothing: the default, or the zone given before.
+	assert.Equal(t, "2026-11-21 01:00 -0800 PST", at(winter, runtime.WithTemplateZone(nil))["now"])
+	assert.Equal(t, "2026-11-21 18:00 +0900 JST", at(winter, runtime.WithTemplateZone(tokyo), runtime.WithTemplateZone(nil))["now"])
 }

@@ -74,7 +74,7 @@
 //     as Shopify's Liquid does, never a rendered value.
 //   - "now" and "today" in the date filter are the Renderer's clock, in its
 //     zone (UTC unless Options.Zone says otherwise; Twilio shows them in
-//     US Pacific time, the runtime's default). A date without an offset, or ending in Z, is
+//     US Pacific time, PacificTime, the runtime's default). A date without an offset, or ending in Z, is
 //     read in UTC, never in the host's zone; an epoch is shown in UTC.
 //   - to_json writes the value as JSON, as Twilio documents.
 //   - increment and decrement work (osteele/liquid lacks them); cycle

@@ -119,7 +119,7 @@ type Options struct {
 	// Clock is "now" and "today" of the date filter; time.Now when nil.
 	Clock func() time.Time
 	// Zone is the zone "now" and "today" are shown in; UTC when nil.
-	// Twilio's Liquid shows them in America/Los_Angeles.
+	// Twilio's Liquid shows them in US Pacific time (PacificTime).
 	Zone *time.Location
 	// Source is where include and render read; nothing when nil.
 	Source Source

@@ -49,4 +49,5 @@ func TestTheTemplateZoneFollowsTheEngineVersion(t *testing.T) {
 	tokyo := time.FixedZone("JST", 9*3600)
 	assert.Equal(t, "19:00 JST", run(2, runtime.WithTemplateZone(tokyo)))
 	assert.Equal(t, "19:00 JST", run(0, runtime.WithTemplateZone(tokyo)))
+	assert.Equal(t, "10:00 UTC", run(2, runtime.WithTemplateZone(nil)), "nil keeps the zone the history ran with")
 }

@@ -187,8 +187,9 @@ func (s *Step) Lookup(path string) (any, bool) {
 }
 
 // Render implements widgets.StepContext with the engine's own Liquid
-// (package template), against the step's context and clock: the template
-// the Text holds when its widget compiled it, or its source parsed now.
+// (package template), against the step's context and clock, "now" shown
+// in the engine's default zone (template.PacificTime): the template the
+// Text holds when its widget compiled it, or its source parsed now.
 func (s *Step) Render(t widgets.Text) (string, error) {
 	if !t.Dynamic {
 		return t.Src, nil
@@ -197,7 +198,7 @@ func (s *Step) Render(t widgets.Text) (string, error) {
 	if tpl == nil || tpl.Source() != t.Src {
 		tpl, _ = template.Parse(t.Src)
 	}
-	r := template.NewRenderer(template.Options{Clock: func() time.Time { return s.now }})
+	r := template.NewRenderer(template.Options{Clock: func() time.Time { return s.now }, Zone: template.PacificTime()})
 	return r.Render(s.ctx, tpl, s.root)
 }
 
