@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/jsonutil"
 )
 
 // String is one string value of a definition: where a placeholder or an
@@ -105,9 +105,7 @@ func visitRaw(m map[string]json.RawMessage, base string, index int, state string
 
 // PointerEscape escapes a key for a JSON pointer (RFC 6901): "~" as "~0"
 // and "/" as "~1".
-func PointerEscape(k string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
-}
+func PointerEscape(k string) string { return jsonutil.PointerEscape(k) }
 
 // scanJSON calls f with the path, the byte range (quotes included) and
 // the decoded value of every string value of data, object keys excepted,

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/jsonutil"
 )
 
 // CodeUnknownFilter is the warning of a template naming a filter no
@@ -100,14 +101,9 @@ func walk(v any, path string, f func(path, src string)) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			walk(v[k], path+"/"+pointerEscape(k), f)
+			walk(v[k], path+"/"+jsonutil.PointerEscape(k), f)
 		}
 	}
-}
-
-// pointerEscape escapes a key for a JSON pointer (RFC 6901).
-func pointerEscape(k string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
 }
 
 func quote(s string) string {

@@ -57,6 +57,7 @@ import (
 	"strings"
 
 	"github.com/studioflow/studioflow/flow"
+	"github.com/studioflow/studioflow/internal/jsonutil"
 )
 
 // ErrInvalid is wrapped by the errors of documents that are not Connect
@@ -151,8 +152,8 @@ func Detect(data []byte) bool {
 // Marshal writes the resource as it was read). A key of the document that
 // starts with "$studioflow." is refused: that is this package's own
 // bookkeeping; so is a key written twice in one object, anywhere (which
-// of the two Connect would take is not documented). What is malformed is an error wrapping ErrInvalid that says
-// what and where.
+// of the two Connect would take is not documented). What is malformed is
+// an error wrapping ErrInvalid that says what and where.
 //
 // Marshal writes the definition back as Connect's document. flow.Marshal
 // writes it as Flow JSON (what a version catalog stores), which keeps the
@@ -779,7 +780,7 @@ func DocumentPath(d *flow.Definition, path string) string {
 		}
 		return path
 	}
-	if len(parts) >= 1 && parts[0] != "states" && parts[0] != "flags" && parts[0] != "description" && !strings.HasPrefix(parts[0], reservedPrefix) && d.Extra[unescapePointer(parts[0])] != nil {
+	if len(parts) >= 1 && parts[0] != "states" && parts[0] != "flags" && parts[0] != "description" && !strings.HasPrefix(parts[0], reservedPrefix) && d.Extra[jsonutil.PointerUnescape(parts[0])] != nil {
 		// One of the document's own keys (Version, Metadata ...).
 		return prefix + rest
 	}
@@ -802,10 +803,8 @@ func DocumentPath(d *flow.Definition, path string) string {
 	case "properties":
 		return out + "/Parameters" + joinPath(parts[3:])
 	case keyMetadata:
-		return prefix + "/Metadata/ActionMetadata/" + escapePointer(d.States[i].Name) + joinPath(parts[3:])
+		return prefix + "/Metadata/ActionMetadata/" + jsonutil.PointerEscape(d.States[i].Name) + joinPath(parts[3:])
 	case keyTransitions:
-		return out + "/Transitions" + joinPath(parts[3:])
-	case keyTransitionsRaw:
 		return out + "/Transitions" + joinPath(parts[3:])
 	case "transitions":
 		if len(parts) < 4 {
@@ -844,7 +843,7 @@ func DocumentPath(d *flow.Definition, path string) string {
 		}
 		return out
 	}
-	if k := unescapePointer(parts[2]); !strings.HasPrefix(k, reservedPrefix) && d.States[i].Extra[k] != nil {
+	if k := jsonutil.PointerUnescape(parts[2]); !strings.HasPrefix(k, reservedPrefix) && d.States[i].Extra[k] != nil {
 		// One of the action's own keys the library does not model.
 		return out + "/" + strings.Join(parts[2:], "/")
 	}
@@ -857,16 +856,6 @@ func joinPath(parts []string) string {
 		return ""
 	}
 	return "/" + strings.Join(parts, "/")
-}
-
-// escapePointer escapes a key for a JSON pointer (RFC 6901), and
-// unescapePointer reads it back.
-func escapePointer(k string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
-}
-
-func unescapePointer(k string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(k, "~1", "/"), "~0", "~")
 }
 
 // Flow types: the Type of a flow's resource description (Connect's

@@ -9,11 +9,12 @@ import (
 )
 
 // refuseRepeatedKeys refuses a document (valid JSON) that writes a key
-// twice in one object, as flow.Parse refuses a Flow JSON document that
-// does: encoding/json keeps the last value and another reader (Connect's
-// own import, an editor) may keep the first, so the flow would run as one
-// of them and read as the other, and no lossless round trip can keep
-// both. The error says which key and where.
+// twice in one object, anywhere in it (flow.Parse refuses one in the
+// objects it reads itself: the document, its states and transitions, a
+// state's properties): encoding/json keeps the last value and another
+// reader (Connect's own import, an editor) may keep the first, so the
+// flow would run as one of them and read as the other, and no lossless
+// round trip can keep both. The error says which key and where.
 func refuseRepeatedKeys(data []byte, path string) error {
 	w := keyWalker{d: jsonutil.NewDecoder(data)}
 	if err := w.value(); err != nil {
@@ -33,7 +34,7 @@ func (w *keyWalker) where() string {
 	var b strings.Builder
 	for _, p := range w.path {
 		b.WriteByte('/')
-		b.WriteString(escapePointer(p))
+		b.WriteString(jsonutil.PointerEscape(p))
 	}
 	return b.String()
 }
