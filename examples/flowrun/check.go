@@ -146,6 +146,7 @@ func checkFile(e *runtime.Engine, file, format string) checkedFile {
 		for i := range ps {
 			ps[i].Path = fconnect.DocumentPath(l.def, ps[i].Path)
 		}
+		ps = firstOfEach(ps)
 	}
 	// Errors first, each group in the order the checks found them.
 	sort.SliceStable(ps, func(i, j int) bool {
@@ -155,4 +156,21 @@ func checkFile(e *runtime.Engine, file, format string) checkedFile {
 	c.Errors = len(ps.Errors())
 	c.Warnings = len(ps) - c.Errors
 	return c
+}
+
+// firstOfEach keeps the first of equal items, in order. A Connect
+// document's places are fewer than its definition's: a resource's Name is
+// both the definition's description and the resource's own key, so what
+// is found in both is one item once located in the document
+// (fconnect.DocumentPath).
+func firstOfEach[T comparable](items []T) []T {
+	seen := make(map[T]bool, len(items))
+	out := items[:0]
+	for _, it := range items {
+		if !seen[it] {
+			seen[it] = true
+			out = append(out, it)
+		}
+	}
+	return out
 }

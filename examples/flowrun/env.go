@@ -97,6 +97,7 @@ func envCommand(args []string, stdout, stderr io.Writer) int {
 		for i := range rep.Unfilled {
 			rep.Unfilled[i].Path = fconnect.DocumentPath(l.def, rep.Unfilled[i].Path)
 		}
+		rep.Unfilled = firstOfEach(rep.Unfilled)
 	}
 	var doc []byte
 	if filled != nil {
@@ -105,6 +106,7 @@ func envCommand(args []string, stdout, stderr io.Writer) int {
 			for i := range rep.Rewrites {
 				rep.Rewrites[i].Path = fconnect.DocumentPath(l.def, rep.Rewrites[i].Path)
 			}
+			rep.Rewrites = firstOfEach(rep.Rewrites)
 		}
 		if doc, err = document(filled); err != nil {
 			return fail(err)

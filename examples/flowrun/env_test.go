@@ -107,6 +107,35 @@ func TestEnvRefusesWhatIsLeft(t *testing.T) {
 	assert.Nil(t, rep.Flow)
 }
 
+// A placeholder in a Connect resource's Name stands in one place of the
+// document, and is reported (by env and check), and filled, once.
+func TestEnvConnectNameOnce(t *testing.T) {
+	content, err := json.Marshal(`{"Version": "2019-10-30", "StartAction": "bye", "Actions": [{"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}]}`)
+	require.NoError(t, err)
+	file := write(t, "flow.json", `{"ContactFlow": {"Name": "${TEAM} main", "Type": "CONTACT_FLOW", "Content": `+string(content)+`}}`)
+	none := write(t, "none.vars.json", `{"values": {}}`)
+	code, stdout, _ := flowrun(t, "", "env", "-json", "-vars", none, file)
+	assert.Equal(t, 1, code)
+	var rep struct {
+		Unfilled []deploy.Placeholder `json:"unfilled"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep), stdout)
+	assert.Equal(t, []deploy.Placeholder{{Path: "#/ContactFlow/Name", Name: "TEAM", Text: "${TEAM}"}}, rep.Unfilled)
+
+	vars := write(t, "vars.json", `{"values": {"TEAM": "acme"}}`)
+	code, stdout, stderr := flowrun(t, "", "env", "-json", "-vars", vars, file)
+	require.Equal(t, 0, code, stderr)
+	var filled struct {
+		Rewrites []deploy.Rewrite `json:"rewrites"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &filled), stdout)
+	assert.Equal(t, []deploy.Rewrite{{Path: "#/ContactFlow/Name", Before: "${TEAM} main", After: "acme main"}}, filled.Rewrites)
+
+	_, stdout, _ = flowrun(t, "", "check", file)
+	assert.Equal(t, 1, strings.Count(stdout, "${TEAM}"), stdout)
+	assert.Contains(t, stdout, "#/ContactFlow/Name")
+}
+
 // -o follows a symbolic link, keeps an existing file's permissions, and
 // refuses to overwrite the flow itself; a value holding a placeholder is
 // not filled again, and says so.
