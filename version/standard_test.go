@@ -58,15 +58,17 @@ func TestTwilioExportsPassTheFullCheck(t *testing.T) {
 	for _, file := range files {
 		names = append(names, filepath.Base(file))
 	}
-	if !slices.Equal(names, countedExports) {
-		t.Log("../shared/testdata/twilio holds another set of exports than the warnings were counted over: their count is not checked")
-		return
-	}
-	// The warnings the exports do deserve: a function with no url or sid
-	// (03), a templated number (send-to-flex priority), unreachable states,
-	// and the lax expression "{{widgets.fetch_segment.parsed.
-	// bad_experience_last_7_days}}" of 19, twice (an input and a condition).
-	assert.Equal(t, map[string]int{"property.missing": 1, "property.template": 1, "state.unreachable": 2, "template.syntax": 2}, warned)
+	t.Run("warnings counted", func(t *testing.T) {
+		if !slices.Equal(names, countedExports) {
+			t.Skip("../shared/testdata/twilio holds another set of exports than the warnings were counted over")
+		}
+		// The warnings the exports do deserve: a function with no url or
+		// sid (03), a templated number (send-to-flex priority),
+		// unreachable states, and the lax expression
+		// "{{widgets.fetch_segment.parsed. bad_experience_last_7_days}}"
+		// of 19, twice (an input and a condition).
+		assert.Equal(t, map[string]int{"property.missing": 1, "property.template": 1, "state.unreachable": 2, "template.syntax": 2}, warned)
+	})
 }
 
 // TestStandardCheckRunsEveryChecker proves each layer of the full check is
