@@ -151,8 +151,10 @@ func Detect(data []byte) bool {
 // flow.VendorConnect, and its Description the resource's Name (read only:
 // Marshal writes the resource as it was read). A key of the document that
 // starts with "$studioflow." is refused: that is this package's own
-// bookkeeping; so is a key written twice in one object, anywhere (which
-// of the two Connect would take is not documented). What is malformed is
+// bookkeeping; so is a key of Flow JSON's own where Connect has none
+// ("states" in the document, "name" in an action, "next" in a condition:
+// a definition could not keep it), and a key written twice in one object,
+// anywhere (which of the two Connect would take is not documented). What is malformed is
 // an error wrapping ErrInvalid that says what and where.
 //
 // Marshal writes the definition back as Connect's document. flow.Marshal
@@ -234,7 +236,7 @@ func parseDocument(data []byte, path string, res resource) (*flow.Definition, er
 	if actions == nil {
 		return nil, invalid(path+"/Actions", "not an array of actions")
 	}
-	if err := reserved(doc, path); err != nil {
+	if err := reserved(doc, path, documentKeysTaken); err != nil {
 		return nil, err
 	}
 	var actionMetadata map[string]json.RawMessage
@@ -286,7 +288,7 @@ func parseAction(raw json.RawMessage, path string) (flow.State, error) {
 	if a == nil {
 		return s, invalid(path, "not an action object")
 	}
-	if err := reserved(a, path); err != nil {
+	if err := reserved(a, path, actionKeysTaken); err != nil {
 		return s, err
 	}
 	if err := str(a, "Identifier", path, &s.Name); err != nil {
@@ -333,7 +335,7 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 		s.Extra[keyTransitionsRaw] = raw // null: kept as it is
 		return nil
 	}
-	if err := reserved(t, path); err != nil {
+	if err := reserved(t, path, nil); err != nil {
 		return err
 	}
 	rest := map[string]json.RawMessage{}
@@ -371,7 +373,7 @@ func parseTransitions(s *flow.State, raw json.RawMessage, path string) error {
 			if item == nil {
 				return invalid(at, "not an object")
 			}
-			if err := reserved(item, at); err != nil {
+			if err := reserved(item, at, transitionKeysTaken); err != nil {
 				return err
 			}
 			tr := flow.Transition{Event: list.event, Extra: map[string]json.RawMessage{}}
@@ -669,14 +671,28 @@ func readNext(tr *flow.Transition, v json.RawMessage, path string) error {
 
 // reserved refuses a document's key that starts with reservedPrefix:
 // this package's bookkeeping would read it as its own.
-func reserved(m map[string]json.RawMessage, path string) error {
+func reserved(m map[string]json.RawMessage, path string, taken []string) error {
 	for k := range m {
 		if strings.HasPrefix(k, reservedPrefix) {
-			return invalid(path+"/"+k, "a key starting with "+reservedPrefix+" is reserved")
+			return invalid(path+"/"+jsonutil.PointerEscape(k), "a key starting with "+reservedPrefix+" is reserved")
+		}
+		if slices.Contains(taken, k) {
+			return invalid(path+"/"+jsonutil.PointerEscape(k), "not a key of Connect's flow language, and one Flow JSON gives a meaning of its own: a definition cannot keep it")
 		}
 	}
 	return nil
 }
+
+// Keys a document, an action and a condition or error may not have beside
+// Connect's own: Flow JSON's keys for a definition, a state and a
+// transition, which flow.Marshal writes from the definition's fields, so the definition could not keep them in
+// its Extra, and a version catalog's copy (flow.Marshal, then
+// flow.Parse) would lose them.
+var (
+	documentKeysTaken   = []string{"description", "states", "initial_state", "flags", "exposed_variables", "vendor"}
+	actionKeysTaken     = []string{"name", "type", "transitions", "properties"}
+	transitionKeysTaken = []string{"next", "event", "conditions"}
+)
 
 // decode is json.Unmarshal into v, an error wrapping ErrInvalid naming
 // path when data does not decode.

@@ -414,3 +414,35 @@ func TestARepeatedKeyIsRefused(t *testing.T) {
 	_, err = connect.Parse([]byte(menu))
 	require.NoError(t, err)
 }
+
+// A key Flow JSON gives a meaning of its own, where Connect's flow
+// language has none, is refused with where: the definition could not
+// keep it beside its own field, and its Flow JSON copy (what a version
+// catalog stores) would lose it.
+func TestFlowJSONKeysAreRefused(t *testing.T) {
+	for _, c := range []struct{ doc, where string }{
+		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "states": [],`, 1), "#/states"},
+		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "description": "x",`, 1), "#/description"},
+		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "vendor": "twilio",`, 1), "#/vendor"},
+		{strings.Replace(menu, `{"Identifier": "sales",`, `{"Identifier": "sales", "name": "x",`, 1), "#/Actions/2/name"},
+		{strings.Replace(menu, `{"Identifier": "sales",`, `{"Identifier": "sales", "properties": {},`, 1), "#/Actions/2/properties"},
+		{strings.Replace(menu, `"Operands": ["1"]}}`, `"Operands": ["1"]}, "next": "bye"}`, 1), "#/Actions/1/Transitions/Conditions/0/next"},
+		{strings.Replace(menu, `{"NextAction": "bye", "ErrorType": "QueueAtCapacity"}`, `{"NextAction": "bye", "ErrorType": "QueueAtCapacity", "event": "x"}`, 1), "#/Actions/2/Transitions/Errors/0/event"},
+	} {
+		require.NotEqual(t, menu, c.doc, c.where)
+		_, err := connect.Parse([]byte(c.doc))
+		require.ErrorIs(t, err, connect.ErrInvalid, c.where)
+		assert.Contains(t, err.Error(), c.where+": not a key of Connect's flow language", c.where)
+	}
+	// Connect's own keys of the same letters in another case are kept.
+	doc := strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "Description": "main menu",`, 1)
+	d, err := connect.Parse([]byte(doc))
+	require.NoError(t, err)
+	out, err := flow.Marshal(d)
+	require.NoError(t, err)
+	back, err := flow.Parse(out)
+	require.NoError(t, err)
+	again, err := connect.Marshal(back)
+	require.NoError(t, err)
+	assert.Equal(t, asJSON(t, []byte(doc)), asJSON(t, again))
+}
