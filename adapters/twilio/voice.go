@@ -421,7 +421,7 @@ func promptVerbs(p widgets.Prompt) []twiml.Element {
 	}
 	var out []twiml.Element
 	if p.Say != "" {
-		out = append(out, twiml.VoiceSay{Message: p.Say, Voice: p.Voice, Language: p.Language, Loop: loop})
+		out = append(out, twiml.VoiceSay{Message: p.Say, Voice: sayVoice(p.Voice), Language: p.Language, Loop: loop})
 	}
 	if p.Play != "" {
 		out = append(out, twiml.VoicePlay{Url: p.Play, Loop: loop})
@@ -430,6 +430,23 @@ func promptVerbs(p widgets.Prompt) []twiml.Element {
 		out = append(out, twiml.VoicePlay{Digits: p.Digits})
 	}
 	return out
+}
+
+// sayVoice is a prompt's voice as <Say>'s voice attribute takes it
+// (TwiML Voice: <Say>): "man", "woman", "alice", or a provider's voice
+// ("Polly.Joanna", "Polly.Joanna-Neural", "Google.en-US-Standard-C"). A
+// bare Amazon Polly voice id, as Amazon Connect names voices
+// (UpdateContactTextToSpeechVoice's "Joanna", the default), is Polly's;
+// Studio's "default" (and none) leaves the attribute out, for Twilio's
+// default voice.
+func sayVoice(v string) string {
+	switch {
+	case v == "" || strings.EqualFold(v, "default"):
+		return ""
+	case v == "man" || v == "woman" || v == "alice" || strings.Contains(v, "."):
+		return v
+	}
+	return "Polly." + v
 }
 
 // gatherVerb renders a <Gather> whose action answers the wait token of
