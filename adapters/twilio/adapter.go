@@ -87,6 +87,12 @@ type Config struct {
 	// AuthToken authenticates the REST requests and is the key of the
 	// webhooks' signatures.
 	AuthToken string
+	// APIKeys are API keys (the key's sid, "SK...", to its secret) that
+	// authenticate the Studio API's requests (StudioAPI) beside AccountSid
+	// and AuthToken, as Twilio recommends for production ("Use your API
+	// key as the username and your API key secret as the password",
+	// Studio REST API). A key with an empty secret authenticates nothing.
+	APIKeys map[string]string
 	// PublicURL is the absolute URL at which Twilio reaches the handler,
 	// such as "https://ivr.example.com/twilio" (no trailing slash). The
 	// webhooks' signatures are computed against it plus the request's

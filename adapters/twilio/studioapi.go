@@ -102,15 +102,20 @@ type studioAPI struct {
 }
 
 // authenticated checks the request's Basic credentials against the
-// account sid and auth token, in constant time.
+// account sid and auth token, or an API key's sid and secret
+// (Config.APIKeys), secrets in constant time. An empty secret (an
+// adapter without an auth token) authenticates nothing.
 func (s *studioAPI) authenticated(r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
-	if !ok {
+	if !ok || pass == "" {
 		return false
+	}
+	if secret, ok := s.a.cfg.APIKeys[user]; ok && user != "" {
+		return secret != "" && subtle.ConstantTimeCompare([]byte(pass), []byte(secret)) == 1
 	}
 	u := subtle.ConstantTimeCompare([]byte(user), []byte(s.a.cfg.AccountSid))
 	p := subtle.ConstantTimeCompare([]byte(pass), []byte(s.a.cfg.AuthToken))
-	return u&p == 1
+	return u&p == 1 && s.a.cfg.AuthToken != ""
 }
 
 // apiExecution is Twilio's Execution resource.
@@ -119,6 +124,8 @@ type apiExecution struct {
 	AccountSid            string            `json:"account_sid"`
 	FlowSid               string            `json:"flow_sid"`
 	ContactChannelAddress string            `json:"contact_channel_address"`
+	FlowVersion           int               `json:"flow_version"`
+	InitiatedBy           string            `json:"initiated_by,omitempty"`
 	Context               map[string]any    `json:"context"`
 	Status                string            `json:"status"`
 	DateCreated           string            `json:"date_created"`
@@ -191,9 +198,34 @@ func (s *studioAPI) execution(r *http.Request, x *runtime.Execution) apiExecutio
 	}
 	return apiExecution{
 		Sid: x.ID, AccountSid: s.a.cfg.AccountSid, FlowSid: x.FlowSid, ContactChannelAddress: x.Contact,
-		Context: x.Context(), Status: status, DateCreated: apiTime(x.CreatedAt), DateUpdated: apiTime(x.UpdatedAt),
+		FlowVersion: x.Revision, InitiatedBy: initiatedBy(x), Context: x.Context(), Status: status, DateCreated: apiTime(x.CreatedAt), DateUpdated: apiTime(x.UpdatedAt),
 		URL: u, Links: map[string]string{"steps": u + "/Steps", "execution_context": u + "/Context"},
 	}
+}
+
+// initiatedBy is what started x, as the Execution resource's
+// initiated_by gives it ("a Call SID if triggered by an incoming call, a
+// Message SID if triggered by an incoming message"): the trigger's
+// CallSid or MessageSid; "" (left out) for a REST start, which has no
+// request sid here.
+func initiatedBy(x *runtime.Execution) string {
+	if len(x.Frames) == 0 {
+		return ""
+	}
+	trigger, _ := x.Frames[0].Context["trigger"].(map[string]any)
+	var payload map[string]any
+	key := "MessageSid"
+	switch x.Trigger {
+	case runtime.TriggerCall:
+		payload, _ = trigger["call"].(map[string]any)
+		key = "CallSid"
+	case runtime.TriggerMessage:
+		payload, _ = trigger["message"].(map[string]any)
+	case runtime.TriggerConversation:
+		payload, _ = trigger["conversation"].(map[string]any)
+	}
+	sid, _ := payload[key].(string)
+	return sid
 }
 
 // create starts an execution, as Studio's REST trigger does

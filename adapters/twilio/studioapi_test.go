@@ -14,6 +14,7 @@ import (
 	twclient "github.com/twilio/twilio-go/client"
 	studio "github.com/twilio/twilio-go/rest/studio/v2"
 
+	"github.com/studioflow/studioflow/adapters/twilio"
 	"github.com/studioflow/studioflow/flow"
 	"github.com/studioflow/studioflow/runtime"
 	"github.com/studioflow/studioflow/version"
@@ -71,6 +72,9 @@ func TestTheHelperLibraryDrivesExecutions(t *testing.T) {
 	assert.Equal(t, caller, *x.ContactChannelAddress)
 	assert.Equal(t, "FWconfirm", *x.FlowSid)
 	assert.Equal(t, testAccount, *x.AccountSid)
+	require.NotNil(t, x.FlowVersion)
+	assert.Equal(t, 1, *x.FlowVersion)
+	assert.Nil(t, x.InitiatedBy, "a REST start has no request sid here")
 	assert.Equal(t, []string{caller + " Hi Ada, reply YES to confirm."}, bodies(h.rest.sent()))
 
 	// A second start for the same contact: Twilio's 409.
@@ -195,6 +199,51 @@ func TestTheStudioAPIAuthenticates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, page, "nothing started")
 	assert.Empty(t, h.rest.sent())
+}
+
+// An execution a message started says so: initiated_by is its
+// MessageSid ("a Message SID if triggered by an incoming message").
+func TestAnExecutionSaysWhatInitiatedIt(t *testing.T) {
+	h := newHarness(t, map[string]string{"FWconfirm": confirm})
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, nil, version.Actor{}))
+	t.Cleanup(api.Close)
+	r := h.text("FWconfirm", "SM0042", "hello")
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	all, err := studioClient(t, api, testAccount, testToken).ListExecution("FWconfirm", nil)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	require.NotNil(t, all[0].InitiatedBy)
+	assert.Equal(t, "SM0042", *all[0].InitiatedBy)
+	assert.Equal(t, 1, *all[0].FlowVersion)
+}
+
+// An API key (its sid as the user, its secret as the password), as Twilio
+// recommends for production, authenticates as the auth token does; a
+// wrong secret, a key with no secret, or an empty password does not.
+func TestTheStudioAPITakesAPIKeys(t *testing.T) {
+	h := newHarnessConfig(t, map[string]string{"FWconfirm": confirm}, nil, func(c *twilio.Config) {
+		c.APIKeys = map[string]string{"SK0001": "keysecret", "SK0002": ""}
+	})
+	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, nil, version.Actor{}))
+	t.Cleanup(api.Close)
+	params := &studio.CreateExecutionParams{}
+	params.SetTo(caller).SetFrom(number)
+	x, err := studioClient(t, api, "SK0001", "keysecret").CreateExecution("FWconfirm", params)
+	require.NoError(t, err)
+	require.NotNil(t, x.Sid)
+	// (Plain requests: the helper library refuses an empty password itself.)
+	for _, creds := range [][2]string{{"SK0001", "wrong"}, {"SK0001", testToken}, {"SK0002", ""}, {"SK0003", "keysecret"}, {testAccount, ""}, {"", "keysecret"}} {
+		req, err := http.NewRequest(http.MethodGet, api.URL+"/v2/Flows/FWconfirm/Executions/"+*x.Sid, nil)
+		require.NoError(t, err)
+		req.SetBasicAuth(creds[0], creds[1])
+		res, err := api.Client().Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%v", creds)
+	}
+	got, err := studioClient(t, api, testAccount, testToken).FetchExecution("FWconfirm", *x.Sid)
+	require.NoError(t, err)
+	assert.Equal(t, *x.Sid, *got.Sid)
 }
 
 // The catalog's flows through the helper library: the list (by name, in
