@@ -77,6 +77,8 @@ func run(args []string) error {
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the URL Twilio reaches this server at, which webhook signatures are computed against (default http://ADDR)")
 	fs.StringVar(&cfg.AccountSid, "account-sid", os.Getenv("TWILIO_ACCOUNT_SID"), "the Twilio account sid")
 	fs.StringVar(&cfg.AuthToken, "auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the Twilio auth token")
+	fs.StringVar(&cfg.APIKey, "api-key", os.Getenv("TWILIO_API_KEY"), "the sid of an API key (SK...) that authenticates Studio API requests beside the auth token, with -api-secret")
+	fs.StringVar(&cfg.APISecret, "api-secret", os.Getenv("TWILIO_API_SECRET"), "that API key's secret")
 	fs.StringVar(&cfg.APIBaseURL, "twilio-api", "https://api.twilio.com", "Twilio's REST API base URL")
 	fs.BoolVar(&cfg.InsecureSkipSignature, "insecure-skip-signature", false, "accept webhooks without a valid X-Twilio-Signature (local testing only)")
 	fs.StringVar(&cfg.Temporal, "temporal", os.Getenv("STUDIOFLOW_TEMPORAL"), "run the executions on Temporal at `HOST:PORT` instead of the SQL store (the catalog stays in the database)")

@@ -40,6 +40,9 @@ type config struct {
 	// is not added: give the URL the webhooks' paths follow).
 	PublicURL             string
 	AccountSid, AuthToken string
+	// APIKey and APISecret, when both are set, are an API key that
+	// authenticates the Studio API's requests beside the auth token.
+	APIKey, APISecret string
 	// APIBaseURL is Twilio's REST API (tests point it at a fake).
 	APIBaseURL            string
 	InsecureSkipSignature bool
@@ -153,8 +156,12 @@ func open(ctx context.Context, cfg config) (_ *server, err error) {
 	if s.replay, err = newSQLReplay(ctx, db, now); err != nil {
 		return nil, err
 	}
+	var apiKeys map[string]string
+	if cfg.APIKey != "" && cfg.APISecret != "" {
+		apiKeys = map[string]string{cfg.APIKey: cfg.APISecret}
+	}
 	s.adapter, err = twilio.New(twilio.Config{
-		AccountSid: cfg.AccountSid, AuthToken: cfg.AuthToken, PublicURL: cfg.PublicURL,
+		AccountSid: cfg.AccountSid, AuthToken: cfg.AuthToken, APIKeys: apiKeys, PublicURL: cfg.PublicURL,
 		APIBaseURL: cfg.APIBaseURL, ConversationsBaseURL: cfg.APIBaseURL,
 		FunctionURLs: functions, InsecureSkipSignature: cfg.InsecureSkipSignature, Logger: logger,
 		ReplayStore: s.replay,

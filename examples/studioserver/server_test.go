@@ -154,6 +154,8 @@ func TestTheServerServesTheStudioAPIAndHealth(t *testing.T) {
 	assert.Contains(t, body, `"friendly_name":"menu"`)
 	code, _ = get("/v2/Flows", account, "wrong")
 	assert.Equal(t, http.StatusUnauthorized, code)
+	code, _ = get("/v2/Flows", "SK0001", "keysecret")
+	assert.Equal(t, http.StatusUnauthorized, code, "no API key is configured")
 	code, body = get("/healthz", "", "")
 	assert.Equal(t, http.StatusOK, code, body)
 	code, body = get("/readyz", "", "")
@@ -165,6 +167,28 @@ func TestTheServerServesTheStudioAPIAndHealth(t *testing.T) {
 	require.NoError(t, s.close())
 	code, _ = get("/readyz", "", "")
 	assert.Equal(t, http.StatusServiceUnavailable, code, "a closed store is not ready")
+}
+
+// An API key given to the server (-api-key, -api-secret) authenticates the
+// Studio API's requests beside the auth token; a key without its secret
+// authenticates nothing.
+func TestTheServerTakesAnAPIKey(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		secret string
+		want   int
+	}{{"keysecret", http.StatusOK}, {"", http.StatusUnauthorized}} {
+		cfg := testConfig(flowsDir(t), filepath.Join(t.TempDir(), "studioflow.db"))
+		cfg.APIKey, cfg.APISecret = "SK0001", c.secret
+		s, err := open(ctx, cfg)
+		require.NoError(t, err)
+		req := httptest.NewRequest(http.MethodGet, "/v2/Flows", nil)
+		req.SetBasicAuth("SK0001", "keysecret")
+		w := httptest.NewRecorder()
+		s.handler.ServeHTTP(w, req)
+		assert.Equal(t, c.want, w.Code, "secret %q: %s", c.secret, w.Body.String())
+		require.NoError(t, s.close())
+	}
 }
 
 // A folder that is not a set of flows stops the server at boot, saying
