@@ -89,6 +89,10 @@ type Prompt struct {
 	// Language is the text-to-speech language, such as "en-US"; empty for
 	// the voice service's default.
 	Language string `json:"language,omitempty"`
+	// Engine is the text-to-speech engine of Voice, as Amazon Connect's
+	// UpdateContactTextToSpeechVoice names it ("Standard", "Neural",
+	// "Generative"); empty for the voice's default.
+	Engine string `json:"engine,omitempty"`
 	// Loop is how many times the prompt plays, 1 to 99.
 	Loop int `json:"loop,omitempty"`
 }

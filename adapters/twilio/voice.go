@@ -421,7 +421,7 @@ func promptVerbs(p widgets.Prompt) []twiml.Element {
 	}
 	var out []twiml.Element
 	if p.Say != "" {
-		out = append(out, twiml.VoiceSay{Message: p.Say, Voice: sayVoice(p.Voice), Language: p.Language, Loop: loop})
+		out = append(out, twiml.VoiceSay{Message: p.Say, Voice: sayVoice(p.Voice, p.Engine), Language: p.Language, Loop: loop})
 	}
 	if p.Play != "" {
 		out = append(out, twiml.VoicePlay{Url: p.Play, Loop: loop})
@@ -432,19 +432,29 @@ func promptVerbs(p widgets.Prompt) []twiml.Element {
 	return out
 }
 
-// sayVoice is a prompt's voice as <Say>'s voice attribute takes it
-// (TwiML Voice: <Say>): "man", "woman", "alice", or a provider's voice
-// ("Polly.Joanna", "Polly.Joanna-Neural", "Google.en-US-Standard-C"). A
-// bare Amazon Polly voice id, as Amazon Connect names voices
-// (UpdateContactTextToSpeechVoice's "Joanna", the default), is Polly's;
+// sayVoice is a prompt's voice (and engine) as <Say>'s voice attribute
+// takes it (TwiML Voice: <Say>): "man", "woman" or "alice" (in any case),
+// or a provider's voice as written ("Polly.Joanna", "Polly.Joanna-Neural",
+// "Google.en-US-Standard-C"). A bare Amazon Polly voice id, as Amazon
+// Connect names voices (UpdateContactTextToSpeechVoice's "Joanna", the
+// default), is Polly's, with "-Neural" or "-Generative" for that engine.
 // Studio's "default" (and none) leaves the attribute out, for Twilio's
-// default voice.
-func sayVoice(v string) string {
-	switch {
-	case v == "" || strings.EqualFold(v, "default"):
+// default voice. Space around the voice is dropped.
+func sayVoice(voice, engine string) string {
+	v := strings.TrimSpace(voice)
+	switch lower := strings.ToLower(v); {
+	case v == "" || lower == "default":
 		return ""
-	case v == "man" || v == "woman" || v == "alice" || strings.Contains(v, "."):
+	case lower == "man" || lower == "woman" || lower == "alice":
+		return lower
+	case strings.Contains(v, "."):
 		return v
+	}
+	switch strings.ToLower(strings.TrimSpace(engine)) {
+	case "neural":
+		return "Polly." + v + "-Neural"
+	case "generative":
+		return "Polly." + v + "-Generative"
 	}
 	return "Polly." + v
 }

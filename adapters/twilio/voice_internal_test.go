@@ -10,18 +10,21 @@ import (
 )
 
 // <Say>'s voice is one TwiML knows: Studio's and Twilio's names as they
-// are, an Amazon Connect flow's bare Polly voice id as Polly's, and
-// Studio's "default" (or none) left out for Twilio's default voice.
+// are, an Amazon Connect flow's bare Polly voice id as Polly's (with its
+// engine), and Studio's "default" (or none) left out for Twilio's default
+// voice.
 func TestSayVoicesAreTwilios(t *testing.T) {
-	for voice, want := range map[string]string{
-		"": "", "default": "", "Default": "",
-		"man": "man", "woman": "woman", "alice": "alice",
-		"Polly.Amy": "Polly.Amy", "Polly.Joanna-Neural": "Polly.Joanna-Neural", "Google.en-US-Standard-C": "Google.en-US-Standard-C",
-		"Joanna": "Polly.Joanna", "Lea": "Polly.Lea",
+	for _, c := range []struct{ voice, engine, want string }{
+		{"", "", ""}, {"default", "", ""}, {"Default", "", ""}, {" default ", "", ""},
+		{"man", "", "man"}, {"woman", "", "woman"}, {"alice", "", "alice"}, {"Man", "", "man"}, {"ALICE", "", "alice"},
+		{"Polly.Amy", "", "Polly.Amy"}, {"Polly.Joanna-Neural", "", "Polly.Joanna-Neural"}, {"Google.en-US-Standard-C", "", "Google.en-US-Standard-C"},
+		{"Polly.Amy", "Neural", "Polly.Amy"},
+		{"Joanna", "", "Polly.Joanna"}, {" Lea ", "", "Polly.Lea"}, {"Lea", "Standard", "Polly.Lea"},
+		{"Kevin", "Neural", "Polly.Kevin-Neural"}, {"Kevin", "neural", "Polly.Kevin-Neural"}, {"Ruth", "Generative", "Polly.Ruth-Generative"},
 	} {
-		verbs := promptVerbs(widgets.Prompt{Say: "Hello", Voice: voice})
-		if assert.Len(t, verbs, 1, voice) {
-			assert.Equal(t, want, verbs[0].(twiml.VoiceSay).Voice, "voice %q", voice)
+		verbs := promptVerbs(widgets.Prompt{Say: "Hello", Voice: c.voice, Engine: c.engine})
+		if assert.Len(t, verbs, 1, c.voice) {
+			assert.Equal(t, c.want, verbs[0].(twiml.VoiceSay).Voice, "voice %q, engine %q", c.voice, c.engine)
 		}
 	}
 }

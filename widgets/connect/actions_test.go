@@ -312,9 +312,10 @@ func TestUpdateFlowAttributesBothForms(t *testing.T) {
 
 // --- The UpdateContact* family -----------------------------------------
 
-// The voice set by UpdateContactTextToSpeechVoice (and the language set
-// by UpdateContactData) go with every later prompt; before it, the voice
-// is Joanna ("This defaults to Joanna if this action is never run").
+// The voice set by UpdateContactTextToSpeechVoice, with its engine (and
+// the language set by UpdateContactData) go with every later prompt;
+// before it, the voice is Joanna ("This defaults to Joanna if this action
+// is never run").
 func TestTextToSpeechVoiceCarriesToLaterPrompts(t *testing.T) {
 	d := doc(t, "",
 		`Before|MessageParticipant|{"Text":"Default voice."}|{"NextAction":"Voice"}`,
@@ -329,8 +330,8 @@ func TestTextToSpeechVoiceCarriesToLaterPrompts(t *testing.T) {
 	assert.Equal(t, []string{"Before", "Voice", "Lang", "After", "Menu", "Done"}, path(run))
 	assert.Equal(t, []widgets.Prompt{
 		{Say: "Default voice.", Voice: "Joanna"},
-		{Say: "Bonjour.", Voice: "Lea", Language: "fr-FR"},
-		{Say: "Tapez 1.", Voice: "Lea", Language: "fr-FR"},
+		{Say: "Bonjour.", Voice: "Lea", Language: "fr-FR", Engine: "Neural"},
+		{Say: "Tapez 1.", Voice: "Lea", Language: "fr-FR", Engine: "Neural"},
 	}, prompts)
 	assert.Equal(t, "Lea", run.Execution.Shared["TextToSpeechVoiceId"])
 	assert.Equal(t, "fr-FR", run.Execution.Shared["LanguageCode"])

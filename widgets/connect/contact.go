@@ -27,14 +27,17 @@ const (
 	keyModules             = "Modules"
 	keyCallbackNumber      = "CustomerCallbackNumber"
 	keyTextToSpeechVoiceID = "TextToSpeechVoiceId"
-	keyLanguageCode        = "LanguageCode"
-	keyCustomer            = "Customer"
-	keyCase                = "Case"
-	keyViews               = "Views"
-	keyVoiceID             = "VoiceId"
-	keyTask                = "Task"
-	keyRelatedAttributes   = "RelatedContactAttributes"
-	keyFlowLogging         = "FlowLoggingBehavior"
+	// keyTextToSpeech holds what UpdateContactTextToSpeechVoice set
+	// (TextToSpeechVoice, TextToSpeechEngine, TextToSpeechStyle).
+	keyTextToSpeech      = "TextToSpeech"
+	keyLanguageCode      = "LanguageCode"
+	keyCustomer          = "Customer"
+	keyCase              = "Case"
+	keyViews             = "Views"
+	keyVoiceID           = "VoiceId"
+	keyTask              = "Task"
+	keyRelatedAttributes = "RelatedContactAttributes"
+	keyFlowLogging       = "FlowLoggingBehavior"
 )
 
 // Channels a contact starts on ($.Channel).

@@ -98,7 +98,7 @@ func runTTSVoice(n *node, sc widgets.StepContext) (widgets.Result, error) {
 			return n.refused(err), nil
 		}
 	}
-	return record("TextToSpeech")(n, sc)
+	return record(keyTextToSpeech)(n, sc)
 }
 
 // UpdateContactTargetQueue sets the queue TransferContactToQueue and the

@@ -62,6 +62,8 @@ func promptOf(sc widgets.StepContext, get func(string) any) (widgets.Prompt, str
 	p := widgets.Prompt{Voice: sharedString(sc, keyTextToSpeechVoiceID), Language: sharedString(sc, keyLanguageCode)}
 	if p.Voice == "" {
 		p.Voice = defaultVoice
+	} else {
+		p.Engine = stringOf(sharedMap(sc, keyTextToSpeech)["TextToSpeechEngine"])
 	}
 	chat := ""
 	if v := get("Text"); v != nil {
