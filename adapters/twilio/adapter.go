@@ -85,13 +85,16 @@ type Config struct {
 	// AccountSid is the Twilio account the REST requests act for.
 	AccountSid string
 	// AuthToken authenticates the REST requests and is the key of the
-	// webhooks' signatures.
+	// webhooks' signatures. Without it (InsecureSkipSignature), the
+	// Studio API takes only APIKeys.
 	AuthToken string
 	// APIKeys are API keys (the key's sid, "SK...", to its secret) that
 	// authenticate the Studio API's requests (StudioAPI) beside AccountSid
 	// and AuthToken, as Twilio recommends for production ("Use your API
 	// key as the username and your API key secret as the password",
-	// Studio REST API). A key with an empty secret authenticates nothing.
+	// Studio REST API). New refuses a key with an empty sid or secret, a
+	// sid holding ":" (Basic authentication splits there) or equal to
+	// AccountSid.
 	APIKeys map[string]string
 	// PublicURL is the absolute URL at which Twilio reaches the handler,
 	// such as "https://ivr.example.com/twilio" (no trailing slash). The
@@ -164,6 +167,11 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.AuthToken == "" && !cfg.InsecureSkipSignature {
 		return nil, errors.New("adapters/twilio: AuthToken is required to check webhook signatures (set InsecureSkipSignature for local tests)")
+	}
+	for sid, secret := range cfg.APIKeys {
+		if sid == "" || secret == "" || sid == cfg.AccountSid || strings.Contains(sid, ":") {
+			return nil, fmt.Errorf("adapters/twilio: APIKeys: key %q: want a sid other than the AccountSid, without \":\", and a secret", sid)
+		}
 	}
 	if cfg.APIBaseURL == "" {
 		cfg.APIBaseURL = DefaultAPIBaseURL

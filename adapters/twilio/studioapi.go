@@ -34,9 +34,11 @@ import (
 //	GET    /v2/Flows/{FlowSid}/Executions/{Sid}/Steps/{Sid}    one step
 //	GET    /v2/Flows/{FlowSid}/Executions/{Sid}/Steps/{Sid}/Context  what the step's widget published
 //
-// Requests authenticate with HTTP Basic authentication, the account sid
-// and auth token of the adapter's Config, as Twilio's API does; anything
-// else is a 401. Errors are Twilio's error body: {"code", "message",
+// Requests authenticate with HTTP Basic authentication, as Twilio's API
+// does: the account sid and auth token of the adapter's Config, or one of
+// its APIKeys (the key's sid and secret); anything else is a 401, and so
+// is every request without a password (an adapter without an auth token
+// takes only its API keys). Errors are Twilio's error body: {"code", "message",
 // "more_info", "status"}. A start for a contact whose execution of the flow
 // is still active is a 409 (code 20409), as Studio refuses it.
 //
@@ -110,8 +112,8 @@ func (s *studioAPI) authenticated(r *http.Request) bool {
 	if !ok || pass == "" {
 		return false
 	}
-	if secret, ok := s.a.cfg.APIKeys[user]; ok && user != "" {
-		return secret != "" && subtle.ConstantTimeCompare([]byte(pass), []byte(secret)) == 1
+	if secret, ok := s.a.cfg.APIKeys[user]; ok {
+		return subtle.ConstantTimeCompare([]byte(pass), []byte(secret)) == 1
 	}
 	u := subtle.ConstantTimeCompare([]byte(user), []byte(s.a.cfg.AccountSid))
 	p := subtle.ConstantTimeCompare([]byte(pass), []byte(s.a.cfg.AuthToken))
@@ -205,25 +207,24 @@ func (s *studioAPI) execution(r *http.Request, x *runtime.Execution) apiExecutio
 
 // initiatedBy is what started x, as the Execution resource's
 // initiated_by gives it ("a Call SID if triggered by an incoming call, a
-// Message SID if triggered by an incoming message"): the trigger's
-// CallSid or MessageSid; "" (left out) for a REST start, which has no
+// Message SID if triggered by an incoming message"): the CallSid or
+// MessageSid of its trigger (trigger.call, trigger.message,
+// trigger.conversation); "" (left out) for a REST start, which has no
 // request sid here.
 func initiatedBy(x *runtime.Execution) string {
 	if len(x.Frames) == 0 {
 		return ""
 	}
-	trigger, _ := x.Frames[0].Context["trigger"].(map[string]any)
-	var payload map[string]any
 	key := "MessageSid"
 	switch x.Trigger {
 	case runtime.TriggerCall:
-		payload, _ = trigger["call"].(map[string]any)
 		key = "CallSid"
-	case runtime.TriggerMessage:
-		payload, _ = trigger["message"].(map[string]any)
-	case runtime.TriggerConversation:
-		payload, _ = trigger["conversation"].(map[string]any)
+	case runtime.TriggerMessage, runtime.TriggerConversation:
+	default:
+		return ""
 	}
+	trigger, _ := x.Frames[0].Context["trigger"].(map[string]any)
+	payload, _ := trigger[string(x.Trigger)].(map[string]any)
 	sid, _ := payload[key].(string)
 	return sid
 }

@@ -201,28 +201,54 @@ func TestTheStudioAPIAuthenticates(t *testing.T) {
 	assert.Empty(t, h.rest.sent())
 }
 
-// An execution a message started says so: initiated_by is its
-// MessageSid ("a Message SID if triggered by an incoming message").
+// An execution says what started it: initiated_by is the MessageSid of a
+// message or a conversation's message, the CallSid of a call ("a Call SID
+// if triggered by an incoming call, a Message SID if triggered by an
+// incoming message").
 func TestAnExecutionSaysWhatInitiatedIt(t *testing.T) {
-	h := newHarness(t, map[string]string{"FWconfirm": confirm})
+	h := newHarness(t, map[string]string{"FWconfirm": confirm, "FWchat": chat})
 	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, nil, version.Actor{}))
 	t.Cleanup(api.Close)
+	client := studioClient(t, api, testAccount, testToken)
+	initiated := func(flowSid string) string {
+		t.Helper()
+		all, err := client.ListExecution(flowSid, nil)
+		require.NoError(t, err)
+		require.NotEmpty(t, all)
+		require.NotNil(t, all[0].InitiatedBy, "%s", flowSid)
+		assert.Equal(t, 1, *all[0].FlowVersion)
+		return *all[0].InitiatedBy
+	}
 	r := h.text("FWconfirm", "SM0042", "hello")
 	require.Equal(t, http.StatusOK, r.status, r.body)
-	all, err := studioClient(t, api, testAccount, testToken).ListExecution("FWconfirm", nil)
-	require.NoError(t, err)
-	require.Len(t, all, 1)
-	require.NotNil(t, all[0].InitiatedBy)
-	assert.Equal(t, "SM0042", *all[0].InitiatedBy)
-	assert.Equal(t, 1, *all[0].FlowVersion)
+	assert.Equal(t, "SM0042", initiated("FWconfirm"))
+
+	h.clock.Advance(time.Minute)
+	h.dial("CA0042", "FWconfirm")
+	assert.Equal(t, "CA0042", initiated("FWconfirm"), "the newest execution, the call's")
+
+	r = h.post(twilio.PathConversationsEvents+"?flow=FWchat", url.Values{
+		"AccountSid": {testAccount}, "EventType": {"onMessageAdded"}, "ConversationSid": {"CH0001"}, "ChatServiceSid": {"IS0001"},
+		"MessageSid": {"IM0042"}, "Author": {"ann"}, "Body": {"hello"}, "Source": {"SDK"}, "ParticipantSid": {"MB0001"},
+	}, "", testToken)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Equal(t, "IM0042", initiated("FWchat"))
 }
 
 // An API key (its sid as the user, its secret as the password), as Twilio
 // recommends for production, authenticates as the auth token does; a
-// wrong secret, a key with no secret, or an empty password does not.
+// wrong secret, an unknown key or an empty password does not. A key New
+// could not tell from the account, or that could never authenticate, is
+// refused when the adapter is built. Without an auth token, only the
+// keys authenticate.
 func TestTheStudioAPITakesAPIKeys(t *testing.T) {
+	for _, keys := range []map[string]string{{"SK0002": ""}, {"": "keysecret"}, {testAccount: "keysecret"}, {"SK:1": "keysecret"}} {
+		_, err := twilio.New(twilio.Config{AccountSid: testAccount, AuthToken: testToken, PublicURL: "https://example.com", APIKeys: keys})
+		assert.ErrorContains(t, err, "APIKeys", "%v", keys)
+	}
+
 	h := newHarnessConfig(t, map[string]string{"FWconfirm": confirm}, nil, func(c *twilio.Config) {
-		c.APIKeys = map[string]string{"SK0001": "keysecret", "SK0002": ""}
+		c.APIKeys = map[string]string{"SK0001": "keysecret"}
 	})
 	api := httptest.NewServer(h.adapter.StudioAPI(h.engine, nil, version.Actor{}))
 	t.Cleanup(api.Close)
@@ -232,18 +258,32 @@ func TestTheStudioAPITakesAPIKeys(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, x.Sid)
 	// (Plain requests: the helper library refuses an empty password itself.)
-	for _, creds := range [][2]string{{"SK0001", "wrong"}, {"SK0001", testToken}, {"SK0002", ""}, {"SK0003", "keysecret"}, {testAccount, ""}, {"", "keysecret"}} {
+	fetch := func(api *httptest.Server, user, pass string) int {
 		req, err := http.NewRequest(http.MethodGet, api.URL+"/v2/Flows/FWconfirm/Executions/"+*x.Sid, nil)
 		require.NoError(t, err)
-		req.SetBasicAuth(creds[0], creds[1])
+		req.SetBasicAuth(user, pass)
 		res, err := api.Client().Do(req)
 		require.NoError(t, err)
 		res.Body.Close()
-		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "%v", creds)
+		return res.StatusCode
 	}
-	got, err := studioClient(t, api, testAccount, testToken).FetchExecution("FWconfirm", *x.Sid)
-	require.NoError(t, err)
-	assert.Equal(t, *x.Sid, *got.Sid)
+	for _, creds := range [][2]string{{"SK0001", "wrong"}, {"SK0001", testToken}, {"SK0001", ""}, {"SK0003", "keysecret"}, {testAccount, ""}, {"", "keysecret"}, {"", ""}} {
+		assert.Equal(t, http.StatusUnauthorized, fetch(api, creds[0], creds[1]), "%v", creds)
+	}
+	assert.Equal(t, http.StatusOK, fetch(api, testAccount, testToken))
+	assert.Equal(t, http.StatusOK, fetch(api, "SK0001", "keysecret"))
+
+	// No auth token (local tests): the account with an empty password
+	// used to get in; only the keys do.
+	open := newHarnessConfig(t, map[string]string{"FWconfirm": confirm}, nil, func(c *twilio.Config) {
+		c.AuthToken, c.InsecureSkipSignature = "", true
+		c.APIKeys = map[string]string{"SK0001": "keysecret"}
+	})
+	api = httptest.NewServer(open.adapter.StudioAPI(open.engine, nil, version.Actor{}))
+	t.Cleanup(api.Close)
+	assert.Equal(t, http.StatusUnauthorized, fetch(api, testAccount, ""))
+	assert.Equal(t, http.StatusUnauthorized, fetch(api, "", ""))
+	assert.Equal(t, http.StatusNotFound, fetch(api, "SK0001", "keysecret"), "in, and the execution is another harness's")
 }
 
 // The catalog's flows through the helper library: the list (by name, in
