@@ -76,9 +76,11 @@ func run(args []string) error {
 	fs.StringVar(&cfg.Postgres, "postgres", os.Getenv("STUDIOFLOW_POSTGRES"), "a PostgreSQL DSN, instead of SQLite (several instances share it)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the URL Twilio reaches this server at, which webhook signatures are computed against (default http://ADDR)")
 	fs.StringVar(&cfg.AccountSid, "account-sid", os.Getenv("TWILIO_ACCOUNT_SID"), "the Twilio account sid")
-	fs.StringVar(&cfg.AuthToken, "auth-token", os.Getenv("TWILIO_AUTH_TOKEN"), "the Twilio auth token")
+	// Secrets come from the environment after parsing, never as a flag's
+	// default: the usage text, printed on a mistyped flag, shows defaults.
+	fs.StringVar(&cfg.AuthToken, "auth-token", "", "the Twilio auth token (default $TWILIO_AUTH_TOKEN)")
 	fs.StringVar(&cfg.APIKey, "api-key", os.Getenv("TWILIO_API_KEY"), "the sid of an API key (SK...) that authenticates Studio API requests beside the auth token, with -api-secret")
-	fs.StringVar(&cfg.APISecret, "api-secret", os.Getenv("TWILIO_API_SECRET"), "that API key's secret")
+	fs.StringVar(&cfg.APISecret, "api-secret", "", "that API key's secret (default $TWILIO_API_SECRET)")
 	fs.StringVar(&cfg.APIBaseURL, "twilio-api", "https://api.twilio.com", "Twilio's REST API base URL")
 	fs.BoolVar(&cfg.InsecureSkipSignature, "insecure-skip-signature", false, "accept webhooks without a valid X-Twilio-Signature (local testing only)")
 	fs.StringVar(&cfg.Temporal, "temporal", os.Getenv("STUDIOFLOW_TEMPORAL"), "run the executions on Temporal at `HOST:PORT` instead of the SQL store (the catalog stays in the database)")
@@ -86,6 +88,15 @@ func run(args []string) error {
 	fs.StringVar(&cfg.TaskQueue, "task-queue", "studioflow", "the Temporal task queue this server works on (with -temporal)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.AuthToken == "" {
+		cfg.AuthToken = os.Getenv("TWILIO_AUTH_TOKEN")
+	}
+	if cfg.APISecret == "" {
+		cfg.APISecret = os.Getenv("TWILIO_API_SECRET")
+	}
+	if (cfg.APIKey == "") != (cfg.APISecret == "") {
+		return errors.New("studioserver: give -api-key and -api-secret (TWILIO_API_KEY, TWILIO_API_SECRET) together")
 	}
 	if cfg.Flows == "" {
 		fs.Usage()

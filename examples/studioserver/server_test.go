@@ -295,6 +295,32 @@ func TestCredentialsAreRequiredBeyondLoopback(t *testing.T) {
 	assert.False(t, loopback("10.0.0.1:8080"))
 }
 
+// An API key without its secret (or the reverse) stops the server at
+// boot; the secrets, read from the environment, never show in the usage
+// text a mistyped flag prints.
+func TestTheAPIKeyNeedsItsSecret(t *testing.T) {
+	t.Setenv("TWILIO_API_KEY", "SK0001")
+	t.Setenv("TWILIO_API_SECRET", "")
+	err := run([]string{"-flows", flowsDir(t), "-db", filepath.Join(t.TempDir(), "x.db")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-api-key and -api-secret")
+
+	t.Setenv("TWILIO_API_SECRET", "supersecret")
+	t.Setenv("TWILIO_AUTH_TOKEN", "tokensecret")
+	stderr := os.Stderr
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	os.Stderr = w
+	err = run([]string{"-no-such-flag"})
+	os.Stderr = stderr
+	require.NoError(t, w.Close())
+	usage, _ := io.ReadAll(r)
+	require.Error(t, err)
+	assert.Contains(t, string(usage), "-api-secret")
+	assert.NotContains(t, string(usage), "supersecret")
+	assert.NotContains(t, string(usage), "tokensecret")
+}
+
 // With -temporal, the executions run on Temporal: the webhooks go to the
 // Temporal runner (here a server nobody answers at, so the call is refused
 // within its deadline and nothing starts in the SQL store), the Studio
