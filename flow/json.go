@@ -600,10 +600,11 @@ func marshalCompact(v any) ([]byte, error) {
 type objectWriter struct {
 	buf bytes.Buffer
 	n   int
-	// written are the keys written, which extras skips: a definition read
-	// from another vendor's document may keep a key of its own under a name
-	// Flow JSON models ("description" at a Connect flow's top level), and
-	// writing it too would write the key twice, which Parse refuses.
+	// written are the keys written, which extras skips: a definition
+	// built in Go may hold a key in Extra under a name Flow JSON models
+	// ("description"; package flow/connect refuses such keys in the
+	// documents it reads), and writing it too would write the key twice,
+	// which Parse refuses.
 	written []string
 }
 

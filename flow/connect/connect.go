@@ -51,6 +51,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -672,7 +673,7 @@ func readNext(tr *flow.Transition, v json.RawMessage, path string) error {
 // reserved refuses a document's key that starts with reservedPrefix:
 // this package's bookkeeping would read it as its own.
 func reserved(m map[string]json.RawMessage, path string, taken []string) error {
-	for k := range m {
+	for _, k := range slices.Sorted(maps.Keys(m)) { // the same error every time
 		if strings.HasPrefix(k, reservedPrefix) {
 			return invalid(path+"/"+jsonutil.PointerEscape(k), "a key starting with "+reservedPrefix+" is reserved")
 		}

@@ -420,7 +420,7 @@ func TestARepeatedKeyIsRefused(t *testing.T) {
 // keep it beside its own field, and its Flow JSON copy (what a version
 // catalog stores) would lose it.
 func TestFlowJSONKeysAreRefused(t *testing.T) {
-	for _, c := range []struct{ doc, where string }{
+	cases := []struct{ doc, where string }{
 		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "states": [],`, 1), "#/states"},
 		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "description": "x",`, 1), "#/description"},
 		{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "vendor": "twilio",`, 1), "#/vendor"},
@@ -428,11 +428,26 @@ func TestFlowJSONKeysAreRefused(t *testing.T) {
 		{strings.Replace(menu, `{"Identifier": "sales",`, `{"Identifier": "sales", "properties": {},`, 1), "#/Actions/2/properties"},
 		{strings.Replace(menu, `"Operands": ["1"]}}`, `"Operands": ["1"]}, "next": "bye"}`, 1), "#/Actions/1/Transitions/Conditions/0/next"},
 		{strings.Replace(menu, `{"NextAction": "bye", "ErrorType": "QueueAtCapacity"}`, `{"NextAction": "bye", "ErrorType": "QueueAtCapacity", "event": "x"}`, 1), "#/Actions/2/Transitions/Errors/0/event"},
-	} {
+	}
+	for _, k := range []string{"initial_state", "flags", "exposed_variables"} {
+		cases = append(cases, struct{ doc, where string }{strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "`+k+`": {},`, 1), "#/" + k})
+	}
+	for _, k := range []string{"type", "transitions"} {
+		cases = append(cases, struct{ doc, where string }{strings.Replace(menu, `{"Identifier": "sales",`, `{"Identifier": "sales", "`+k+`": [],`, 1), "#/Actions/2/" + k})
+	}
+	cases = append(cases, struct{ doc, where string }{strings.Replace(menu, `"Operands": ["1"]}}`, `"Operands": ["1"]}, "conditions": []}`, 1), "#/Actions/1/Transitions/Conditions/0/conditions"})
+	for _, c := range cases {
 		require.NotEqual(t, menu, c.doc, c.where)
 		_, err := connect.Parse([]byte(c.doc))
 		require.ErrorIs(t, err, connect.ErrInvalid, c.where)
 		assert.Contains(t, err.Error(), c.where+": not a key of Connect's flow language", c.where)
+	}
+	// Several at once: the same error every time (the first by name).
+	several := strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "vendor": "x", "states": [], "description": "x",`, 1)
+	for range 20 {
+		_, err := connect.Parse([]byte(several))
+		require.ErrorIs(t, err, connect.ErrInvalid)
+		assert.Contains(t, err.Error(), "#/description: not a key")
 	}
 	// Connect's own keys of the same letters in another case are kept.
 	doc := strings.Replace(menu, `"StartAction": "greet",`, `"StartAction": "greet", "Description": "main menu",`, 1)
