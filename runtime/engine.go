@@ -187,6 +187,9 @@ type Engine struct {
 	// subflowFailuresEnd makes a failing subflow step fail the execution
 	// (WithSubflowFailuresEndExecution).
 	subflowFailuresEnd bool
+	// moduleFailuresEnd makes a failing step of a module inside a subflow
+	// fail the execution (WithModuleFailuresInSubflowsEndExecution).
+	moduleFailuresEnd bool
 }
 
 // compiled is a cache entry: a program, or why its definition cannot run.
@@ -306,6 +309,17 @@ func WithStrictCallPaths() Option { return func(e *Engine) { e.strictPaths = tru
 // adapter sets it for workflows recorded before engine version 2. A host
 // running executions itself has no need of it.
 func WithSubflowFailuresEndExecution() Option { return func(e *Engine) { e.subflowFailuresEnd = true } }
+
+// WithModuleFailuresInSubflowsEndExecution makes a step that fails inside
+// a module that a subflow runs fail the whole execution, as this engine
+// did before such a failure left the subflow for its caller's failed
+// event as a failure of the subflow's own steps does. It exists for
+// replaying durable histories recorded with that behaviour: the Temporal
+// adapter sets it for workflows recorded before engine version 3. A host
+// running executions itself has no need of it.
+func WithModuleFailuresInSubflowsEndExecution() Option {
+	return func(e *Engine) { e.moduleFailuresEnd = true }
+}
 
 // WithProgramCache sets how many compiled definitions (flow, subflow and
 // module revisions) the engine keeps, least recently used dropped first

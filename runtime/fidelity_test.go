@@ -162,6 +162,55 @@ func TestASubflowThatFailsTakesFailed(t *testing.T) {
 	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
 }
 
+// A step that fails in a module the subflow runs is the subflow's
+// failure too: the module and the subflow are left for the caller's
+// failed branch, as for a step of the subflow itself. A module run by the
+// root flow still fails the execution (there is no caller to take it), and
+// an engine replaying a history recorded before (the Temporal adapter)
+// fails it inside a subflow too.
+func TestAModuleFailingInASubflowTakesTheSubflowsFailed(t *testing.T) {
+	parent := `{"description": "parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "child"}], "properties": {}},
+	  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed", "next": "sorry"}], "properties": {"flow_sid": "FWchild"}},
+	  {"name": "sorry", "type": "set-variables", "transitions": [{"event": "next"}], "properties": {"variables": [{"key": "how", "value": "failed: {{widgets.child.error}}"}]}}]}`
+	child := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "mod"}], "properties": {}},
+	  {"name": "mod", "type": "run-module", "transitions": [{"event": "done"}, {"event": "failed"}], "properties": {"module": "broken"}}]}`
+	broken := `{"description": "broken", "initial_state": "Begin", "states": [
+	  {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "divide"}], "properties": {"arguments": []}},
+	  {"name": "divide", "type": "set-variables", "transitions": [{"event": "next", "next": "out"}], "properties": {"variables": [{"key": "v", "value": "{{ 1 | divided_by: 0 }}"}]}},
+	  {"name": "out", "type": "return-to-flow", "transitions": [], "properties": {"exit": "done"}}]}`
+	modules := runtime.WithModules(runtime.ModuleDefinitions{"broken": mustParse(t, broken)})
+	req := runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"}
+
+	h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child}, modules)
+	x := h.start(t, req)
+	require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+	assert.Len(t, x.Frames, 1, "the module and the subflow were left")
+	assert.Equal(t, `failed: state "divide": variable "v": property "variables": template: line 1: divided_by: 1 divided by 0`, x.Variables()["how"])
+	var names []string
+	for _, st := range x.Steps {
+		names = append(names, st.Name+":"+st.From+"@"+st.Frame)
+	}
+	assert.Equal(t, []string{"incomingRequest:Trigger@", "incomingParent:Trigger@subflow:FWchild", "next:Begin@module:broken",
+		"failed:divide@module:broken", "failed:child@", "next:sorry@"}, names, "the failing state's step, then the subflow's caller's")
+
+	// A module the root flow runs: the execution fails.
+	root := `{"description": "root", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "mod"}], "properties": {}},
+	  {"name": "mod", "type": "run-module", "transitions": [{"event": "done"}, {"event": "failed"}], "properties": {"module": "broken"}}]}`
+	h = newHarness(t, map[string]string{"FWroot": root}, modules)
+	x = h.start(t, runtime.StartRequest{FlowSid: "FWroot", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
+
+	// Replaying a history recorded before: the execution fails.
+	h = newHarness(t, map[string]string{"FWparent": parent, "FWchild": child}, modules, runtime.WithModuleFailuresInSubflowsEndExecution())
+	x = h.start(t, req)
+	assert.Equal(t, runtime.StatusFailed, x.Status)
+	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
+}
+
 // A subflow step that fails when its wait is answered leaves the subflow
 // for the caller's failed branch too; a widget that panics in a subflow
 // still fails the execution (a bug, not the flow's doing).

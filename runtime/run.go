@@ -1149,6 +1149,10 @@ func (r *run) stepFailed(st *pstate, err error, res *widgets.Result) {
 // step log and the step events tell what failed even when the caller's
 // failed transition ends the flow.
 //
+// A step of a module the subflow runs is the subflow's too: its failure
+// leaves the module frames above the subflow (their published values
+// retired, as a return retires them) and then the subflow.
+//
 // It sets r.unwound when it did, and reports whether it took the failure
 // (recording or popping may fail the execution itself: the step limit, a
 // caller that cannot take the result); false leaves the failure to
@@ -1156,9 +1160,14 @@ func (r *run) stepFailed(st *pstate, err error, res *widgets.Result) {
 // happens (a panic, a widget's bug; a template past its budget or out of
 // its sandbox; a value past the limits, here or one the step tried to
 // store before it failed); when the caller's context ended (the caller's
-// doing); and with WithSubflowFailuresEndExecution.
+// doing); with WithSubflowFailuresEndExecution; and, in a module, with
+// WithModuleFailuresInSubflowsEndExecution.
 func (r *run) failedSubflow(st *pstate, err error, res *widgets.Result) bool {
-	if r.e.subflowFailuresEnd || len(r.x.Frames) < 2 || r.x.top().Kind != FrameSubflow || r.ctx.Err() != nil || r.valueErr != nil {
+	if r.e.subflowFailuresEnd || r.ctx.Err() != nil || r.valueErr != nil {
+		return false
+	}
+	sub := r.failingSubflow()
+	if sub < 0 {
 		return false
 	}
 	switch codeOf(err) {
@@ -1168,10 +1177,37 @@ func (r *run) failedSubflow(st *pstate, err error, res *widgets.Result) bool {
 	if !r.record(st, StepFailedName, StepEnded, 0) {
 		return true
 	}
+	for len(r.x.Frames)-1 > sub {
+		r.leaveFrame()
+	}
 	if out, ok := r.pop(st, widgets.Returned{Failed: true, Reason: cleanReason(stepReason(st, err))}); ok {
 		*res, r.unwound = out, true
 	}
 	return true
+}
+
+// failingSubflow is the index of the subflow frame a failing step of the
+// top frame leaves for its caller: the top frame, or the nearest subflow
+// below the module frames at the top; -1 when there is none (the root
+// flow, or a module with no subflow under it), or when the step is a
+// module's and WithModuleFailuresInSubflowsEndExecution holds.
+func (r *run) failingSubflow() int {
+	i := len(r.x.Frames) - 1
+	for i > 0 && r.x.Frames[i].Kind == FrameModule {
+		i--
+	}
+	if i < 1 || r.x.Frames[i].Kind != FrameSubflow || (i < len(r.x.Frames)-1 && r.e.moduleFailuresEnd) {
+		return -1
+	}
+	return i
+}
+
+// leaveFrame drops the top frame without returning to its caller, its
+// published values retired as a return retires them.
+func (r *run) leaveFrame() {
+	r.retireFrame()
+	r.x.Frames = r.x.Frames[:len(r.x.Frames)-1]
+	r.progs = r.progs[:len(r.progs)-1]
 }
 
 // keepOutputs stores what the step produced, as widgets.STATE and the
@@ -1510,9 +1546,7 @@ func (r *run) pop(st *pstate, ret widgets.Returned) (widgets.Result, bool) {
 			return widgets.Result{}, false
 		}
 	}
-	r.retireFrame()
-	x.Frames = x.Frames[:len(x.Frames)-1]
-	r.progs = r.progs[:len(r.progs)-1]
+	r.leaveFrame()
 	caller := x.top().State
 	r.cur = r.prog().index[caller]
 	return r.returnTo(r.current(), ret)

@@ -53,7 +53,10 @@ const (
 //   - 3: templates show "now" in the engine's default zone, US Pacific
 //     time, where they showed it in UTC: a history recorded before
 //     replays with runtime.WithTemplateZone(time.UTC), unless the
-//     worker's Options set a zone.
+//     worker's Options set a zone; and a step that fails in a module a
+//     subflow runs takes the subflow caller's failed event, where it
+//     failed the execution: a history recorded before replays with
+//     runtime.WithModuleFailuresInSubflowsEndExecution.
 const (
 	engineVersionID = "studioflow.engine"
 	engineVersion   = 3
@@ -531,6 +534,9 @@ func (wk *Worker) engine(ctx workflow.Context, r *run) *runtime.Engine {
 		opts = append(opts, runtime.WithTemplateZone(time.UTC))
 	}
 	opts = append(opts, wk.Options...)
+	if r.version < 3 {
+		opts = append(opts, runtime.WithModuleFailuresInSubflowsEndExecution())
+	}
 	if r.version < 2 {
 		opts = append(opts, runtime.WithSubflowFailuresEndExecution())
 	}

@@ -174,13 +174,7 @@ func onTemporal(t *testing.T, sc scenario) (*runtime.Execution, []fake.Entry) {
 	}
 	env.RegisterDelayedCallback(next, time.Second)
 	env.ExecuteWorkflow(temporal.WorkflowName, temporal.Input{Request: sc.req})
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var snap temporal.Snapshot
-	require.NoError(t, env.GetWorkflowResult(&snap))
-	x, err := snap.Decode()
-	require.NoError(t, err)
-	return x, fakes.T.Entries()
+	return finished(t, env), fakes.T.Entries()
 }
 
 // newEnv returns a test environment whose SDK logging stays quiet.
