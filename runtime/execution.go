@@ -322,9 +322,10 @@ const StepTransferName = "transfer"
 // execution (end-flow), which takes no event.
 const StepEndName = "end"
 
-// StepFailedName is the Name of the step of a subflow's state that failed,
-// leaving the subflow for its caller's failed event; its To is StepEnded
-// and the caller's step follows it.
+// StepFailedName is the Name of the step of a subflow's state, or of a
+// module's the subflow runs (its Frame says which), that failed, leaving
+// the subflow for its caller's failed event; its To is StepEnded and the
+// step of the subflow's caller follows it.
 const StepFailedName = "failed"
 
 // Context returns the root frame's context: flow, trigger, widgets, contact.

@@ -211,6 +211,57 @@ func TestAModuleFailingInASubflowTakesTheSubflowsFailed(t *testing.T) {
 	assert.Equal(t, runtime.FailureTemplate, x.FailureCode)
 }
 
+// A state that published and then, run again, failed: its first run's
+// outputs stay on its first step, and the failed step published nothing,
+// in a subflow's own frame or in a module's the subflow runs.
+func TestAFailedRunKeepsTheEarlierRunsOutputsOnItsStep(t *testing.T) {
+	flaky := widgets.Type{Name: "flaky", Compile: func(*widgets.Props) widgets.Node { return flakyNode{} }}
+	parent := `{"description": "parent", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingRequest", "next": "child"}], "properties": {}},
+	  {"name": "child", "type": "run-subflow", "transitions": [{"event": "completed"}, {"event": "failed"}], "properties": {"flow_sid": "FWchild"}}]}`
+	body := `{"name": "w", "type": "flaky", "transitions": [{"event": "next", "next": "again"}], "properties": {}},
+	  {"name": "again", "type": "set-variables", "transitions": [{"event": "next", "next": "w"}], "properties": {"variables": [{"key": "fail", "value": "yes"}]}}`
+	inSubflow := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "w"}], "properties": {}}, ` + body + `]}`
+	viaModule := `{"description": "child", "initial_state": "Trigger", "states": [
+	  {"name": "Trigger", "type": "trigger", "transitions": [{"event": "incomingParent", "next": "mod"}], "properties": {}},
+	  {"name": "mod", "type": "run-module", "transitions": [{"event": "done"}, {"event": "failed"}], "properties": {"module": "m"}}]}`
+	module := `{"description": "m", "initial_state": "Begin", "states": [
+	  {"name": "Begin", "type": "begin-module", "transitions": [{"event": "next", "next": "w"}], "properties": {"arguments": []}}, ` + body + `]}`
+	for name, child := range map[string]string{"subflow": inSubflow, "module": viaModule} {
+		h := newHarness(t, map[string]string{"FWparent": parent, "FWchild": child}, runtime.WithWidget(flaky),
+			runtime.WithModules(runtime.ModuleDefinitions{"m": mustParse(t, module)}))
+		x := h.start(t, runtime.StartRequest{FlowSid: "FWparent", Trigger: runtime.TriggerRequest, Contact: "+15550001111", FlowAddress: "+15559990000"})
+		require.Equal(t, runtime.StatusEnded, x.Status, x.Reason)
+		var ran, failed []map[string]any
+		for i, st := range x.Steps {
+			if st.From != "w" {
+				continue
+			}
+			if st.Name == runtime.StepFailedName {
+				failed = append(failed, x.Published(i))
+			} else {
+				ran = append(ran, x.Published(i))
+			}
+		}
+		assert.Equal(t, []map[string]any{{"ran": "ok"}}, ran, name)
+		require.Len(t, failed, 1, name)
+		assert.Empty(t, failed[0], name)
+	}
+}
+
+// flakyNode publishes {"ran": "ok"}, and fails once flow.variables.fail
+// is "yes".
+type flakyNode struct{}
+
+func (flakyNode) Events() []string { return []string{"next"} }
+func (flakyNode) Run(sc widgets.StepContext) (widgets.Result, error) {
+	if v, _ := sc.Lookup("flow.variables.fail"); v == "yes" {
+		return widgets.Result{}, fmt.Errorf("it failed this time")
+	}
+	return widgets.Take("next", map[string]any{"ran": "ok"}), nil
+}
+
 // A subflow step that fails when its wait is answered leaves the subflow
 // for the caller's failed branch too; a widget that panics in a subflow
 // still fails the execution (a bug, not the flow's doing).

@@ -1038,9 +1038,10 @@ type run struct {
 	// retired counts the steps that keep their widget's outputs
 	// (Step.Published), from the run's first retire on; -1 before.
 	retired int
-	// unwound is set when a step of a subflow failed and the subflow was
-	// left for its caller's failed event (failedSubflow): the run goes on
-	// in the caller, with the result that event gives.
+	// unwound is set when a step of a subflow (or of a module it runs)
+	// failed and the subflow was left for its caller's failed event
+	// (failedSubflow): the run goes on in the subflow's caller, with the
+	// result that event gives.
 	unwound bool
 }
 
@@ -1174,6 +1175,12 @@ func (r *run) failedSubflow(st *pstate, err error, res *widgets.Result) bool {
 	case FailureWidgetPanic, FailureTemplateBudget, FailureTemplateSandbox, FailureValue:
 		return false
 	}
+	if !r.merge {
+		// A run that failed published nothing: what widgets.STATE holds
+		// is an earlier run's, kept on that run's step, not on this one.
+		// (A failed resume's is this run's own, from its wait.)
+		r.retireOutputs(st.name)
+	}
 	if !r.record(st, StepFailedName, StepEnded, 0) {
 		return true
 	}
@@ -1227,13 +1234,20 @@ func (r *run) keepOutputs(st *pstate, res *widgets.Result) bool {
 		// wait is merged into what this run of it stored, never into a
 		// previous run's (a gather asked again must not keep the digits
 		// of the last answer beside the new speech).
-		if ws, ok := r.x.top().Context["widgets"].(map[string]any); ok {
-			r.retire(st.name, ws[st.name])
-			delete(ws, st.name)
-		}
+		r.retireOutputs(st.name)
 	}
 	r.merge = false
 	return true
+}
+
+// retireOutputs moves what state published in the top frame
+// (widgets.STATE) to the step of the run that published it, and out of
+// the context.
+func (r *run) retireOutputs(state string) {
+	if ws, ok := r.x.top().Context["widgets"].(map[string]any); ok {
+		r.retire(state, ws[state])
+		delete(ws, state)
+	}
 }
 
 // follow does what res says: wait, end, enter a child frame, return from
