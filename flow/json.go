@@ -67,10 +67,6 @@ func (e *DecodeError) Error() string { return fmt.Sprintf("flow: %s: %s", e.Path
 // Unwrap makes errors.Is(err, ErrInvalid) true.
 func (e *DecodeError) Unwrap() error { return ErrInvalid }
 
-// byteOrderMark is UTF-8's byte order mark, which JSON does not allow and
-// Parse skips.
-var byteOrderMark = []byte("\xef\xbb\xbf")
-
 // Parse reads a definition from JSON bytes. Malformed JSON gives a
 // *SyntaxError with line and column; a wrong shape gives a *DecodeError with
 // the JSON path. Parse does not check the graph: call Check for that.
@@ -105,10 +101,7 @@ func ParseLimit(data []byte, maxBytes int) (*Definition, error) {
 	// A byte order mark is skipped; a syntax error's Offset still counts
 	// from the caller's first byte, its line and column as an editor
 	// shows them.
-	bom := 0
-	if bytes.HasPrefix(data, byteOrderMark) {
-		data, bom = data[len(byteOrderMark):], len(byteOrderMark)
-	}
+	data, bom := jsonutil.TrimByteOrderMark(data)
 	// One pass checks the whole document and compacts it into a copy:
 	// the definition's raw values are slices of that copy (never of the
 	// caller's buffer), already without white space between tokens.

@@ -38,8 +38,8 @@ import (
 // does: the account sid and auth token of the adapter's Config, or one of
 // its APIKeys (the key's sid and secret); anything else is a 401, and so
 // is every request without a password (an adapter without an auth token
-// takes only its API keys). Errors are Twilio's error body: {"code", "message",
-// "more_info", "status"}. A start for a contact whose execution of the flow
+// takes only its API keys). Errors are Twilio's error body: {"code",
+// "message", "more_info", "status"}. A start for a contact whose execution of the flow
 // is still active is a 409 (code 20409), as Studio refuses it.
 //
 // A step's sid is derived from its execution and its place in the step
@@ -105,8 +105,9 @@ type studioAPI struct {
 
 // authenticated checks the request's Basic credentials against the
 // account sid and auth token, or an API key's sid and secret
-// (Config.APIKeys), secrets in constant time. An empty secret (an
-// adapter without an auth token) authenticates nothing.
+// (Config.APIKeys), secrets in constant time. An empty password
+// authenticates nothing, so an adapter without an auth token takes only
+// its API keys.
 func (s *studioAPI) authenticated(r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
 	if !ok || pass == "" {
@@ -117,7 +118,7 @@ func (s *studioAPI) authenticated(r *http.Request) bool {
 	}
 	u := subtle.ConstantTimeCompare([]byte(user), []byte(s.a.cfg.AccountSid))
 	p := subtle.ConstantTimeCompare([]byte(pass), []byte(s.a.cfg.AuthToken))
-	return u&p == 1 && s.a.cfg.AuthToken != ""
+	return u&p == 1
 }
 
 // apiExecution is Twilio's Execution resource.

@@ -109,14 +109,10 @@ type resource struct {
 	ActionMetadata bool                       `json:"actionMetadata,omitempty"`
 }
 
-// byteOrderMark is UTF-8's byte order mark, as Windows editors save one:
-// Parse and Detect skip it, as flow.Parse does.
-var byteOrderMark = []byte("\xef\xbb\xbf")
-
 // Detect reports whether data looks like a Connect document: a flow
 // language document, or a resource description holding one.
 func Detect(data []byte) bool {
-	data = bytes.TrimPrefix(data, byteOrderMark)
+	data, _ = jsonutil.TrimByteOrderMark(data)
 	var top map[string]json.RawMessage
 	if json.Unmarshal(data, &top) != nil {
 		return false
@@ -154,9 +150,11 @@ func Detect(data []byte) bool {
 // starts with "$studioflow." is refused: that is this package's own
 // bookkeeping; so is a key of Flow JSON's own where Connect has none
 // ("states" in the document, "name" in an action, "next" in a condition:
-// a definition could not keep it), and a key written twice in one object,
-// anywhere (which of the two Connect would take is not documented). What is malformed is
-// an error wrapping ErrInvalid that says what and where.
+// a definition could not keep it), and a key written twice in one
+// object, anywhere (which of the two Connect would take is not
+// documented). What is malformed is an error wrapping ErrInvalid that
+// says what and where. A UTF-8 byte order mark before the document is
+// skipped, as flow.Parse skips it.
 //
 // Marshal writes the definition back as Connect's document. flow.Marshal
 // writes it as Flow JSON (what a version catalog stores), which keeps the
@@ -167,7 +165,7 @@ func Parse(data []byte) (*flow.Definition, error) {
 	if len(data) > flow.DefaultMaxReadBytes {
 		return nil, invalid("#", fmt.Sprintf("%d bytes, more than the %d a definition may be", len(data), flow.DefaultMaxReadBytes))
 	}
-	data = bytes.TrimPrefix(data, byteOrderMark)
+	data, _ = jsonutil.TrimByteOrderMark(data)
 	var top map[string]json.RawMessage
 	if err := decode(data, &top, "#"); err != nil {
 		return nil, err
@@ -202,14 +200,12 @@ func Parse(data []byte) (*flow.Definition, error) {
 		return nil, invalid(prefix+"/Content", "not a string holding the flow language document")
 	}
 	res.Resource = without(res.Resource, "Content")
-	if err := decode([]byte(content), new(any), prefix+"/Content"); err != nil {
-		return nil, err
-	}
-	if err := refuseRepeatedKeys([]byte(content), prefix+"/Content"); err != nil {
-		return nil, err
-	}
 	d, err := parseDocument([]byte(content), prefix+"/Content", res)
 	if err != nil {
+		return nil, err
+	}
+	// After parseDocument, which says where the content is not JSON.
+	if err := refuseRepeatedKeys([]byte(content), prefix+"/Content"); err != nil {
 		return nil, err
 	}
 	var name string
@@ -686,9 +682,9 @@ func reserved(m map[string]json.RawMessage, path string, taken []string) error {
 
 // Keys a document, an action and a condition or error may not have beside
 // Connect's own: Flow JSON's keys for a definition, a state and a
-// transition, which flow.Marshal writes from the definition's fields, so the definition could not keep them in
-// its Extra, and a version catalog's copy (flow.Marshal, then
-// flow.Parse) would lose them.
+// transition, which flow.Marshal writes from the definition's fields, so
+// the definition could not keep them in its Extra, and a version
+// catalog's copy (flow.Marshal, then flow.Parse) would lose them.
 var (
 	documentKeysTaken   = []string{"description", "states", "initial_state", "flags", "exposed_variables", "vendor"}
 	actionKeysTaken     = []string{"name", "type", "transitions", "properties"}
@@ -797,7 +793,7 @@ func DocumentPath(d *flow.Definition, path string) string {
 		}
 		return path
 	}
-	if len(parts) >= 1 && parts[0] != "states" && parts[0] != "flags" && parts[0] != "description" && !strings.HasPrefix(parts[0], reservedPrefix) && d.Extra[jsonutil.PointerUnescape(parts[0])] != nil {
+	if k := jsonutil.PointerUnescape(parts[0]); !slices.Contains(documentKeysTaken, k) && !strings.HasPrefix(k, reservedPrefix) && d.Extra[k] != nil {
 		// One of the document's own keys (Version, Metadata ...).
 		return prefix + rest
 	}

@@ -250,7 +250,7 @@ func (n *node) encrypted(sc widgets.StepContext, input string) (string, *widgets
 func checkEncryption(p *widgets.Props) {
 	var enc struct{ EncryptionKeyId, Key string }
 	raw := p.State.Properties["InputEncryption"]
-	if json.Unmarshal(raw, &enc) != nil || len(raw) == 0 || raw[0] != '{' || enc.EncryptionKeyId == "" || enc.Key == "" {
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &enc) != nil || enc.EncryptionKeyId == "" || enc.Key == "" {
 		p.Errorf("InputEncryption", widgets.CodePropertyInvalid, "InputEncryption must be an object with an EncryptionKeyId and a Key (the certificate), written as such")
 	}
 }

@@ -36,8 +36,8 @@ import (
 // Subflow could not be loaded or executed": an unknown flow or revision, a
 // flow with errors, or a step of the subflow, or of a module it runs,
 // that failed, such as a template that does not render or a widget whose
-// service failed; the subflow is left where it failed). A widget that panics still fails the
-// execution: that is a bug, not the flow's doing.
+// service failed; the subflow is left where it failed). A widget that
+// panics still fails the execution: that is a bug, not the flow's doing.
 //
 // Outputs: on completed, the subflow's flow.variables, so the caller reads
 // widgets.NAME.VARIABLE (they do not become the caller's flow.variables);
